@@ -1,0 +1,14 @@
+"""``platform = "console"``: a simulated community in the terminal."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from adapters.common_config import BaseBotConfig
+
+
+class ConsoleBotConfig(BaseBotConfig):
+    platform: Literal["console"]
+    community: str = "Town Square"
+    managers: list[str] = ["alice"]
+    """Console users who are community admins."""

@@ -1,0 +1,1 @@
+"""Composition root: configuration, the runtime that runs many bots, and the CLI."""

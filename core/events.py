@@ -1,0 +1,141 @@
+"""The common event model: every inbound update becomes exactly one of these.
+
+Events are immutable. ``event_id`` is the platform's stable id (Telegram ``update_id``,
+Slack ``event_id``/``trigger_id``, Discord snowflake), so redelivery is recognised by
+``(platform, bot, event_id)``. ``raw`` keeps the native payload as an escape hatch; the
+core never reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    platform: str
+    bot: str
+    event_id: str
+    occurred_at: datetime
+    community: CommunityRef | None
+    channel: ChannelRef | None
+    actor: Actor | None
+    raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePosted(Event):
+    message: MessageRef
+    text: str
+    reply_to: MessageRef | None = None
+    reply_to_author: Actor | None = None
+    reply_to_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEdited(Event):
+    message: MessageRef
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeleted(Event):
+    message: MessageRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberJoined(Event):
+    """``member`` joined; ``actor`` is who added them (the member themself for a plain join)."""
+
+    member: Actor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberLeft(Event):
+    """``member`` left or was removed; ``actor`` is who removed them, if known."""
+
+    member: Actor
+    removed: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandIssued(Event):
+    """``/name argv...`` from any platform.
+
+    ``argv`` is already split by the command grammar (quotes resolved) but not yet bound to
+    the command's parameters: the core binds it against the registered spec, so
+    ``--flag`` versus ``--key value`` is decided in one place for every platform.
+    ``syntax_error`` is set when the text could not be split (an unclosed quote).
+    """
+
+    name: str
+    argv: tuple[str, ...] = ()
+    message: MessageRef | None = None
+    reply_to: MessageRef | None = None
+    reply_to_author: Actor | None = None
+    reply_to_text: str | None = None
+    syntax_error: str | None = None
+    interaction_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonPressed(Event):
+    """A press on a button the bot sent; ``data`` is the button's compact payload."""
+
+    data: str
+    interaction_id: str
+    message: MessageRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionAdded(Event):
+    message: MessageRef
+    emoji: str
+    message_author: Actor | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotAdded(Event):
+    """The bot entered a community (or a channel of it)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotRemoved(Event):
+    """The bot left or was removed from a community (or a channel of it)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobDue(Event):
+    """A scheduled job reached its UTC due time; produced by the scheduler, not a platform.
+
+    Jobs travel the same pipeline as platform events so they get the same guarantees:
+    processed once, state and outbound messages committed together.
+    """
+
+    job_id: int
+    job_kind: str
+    payload: Mapping[str, Any]
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    MessagePosted,
+    MessageEdited,
+    MessageDeleted,
+    MemberJoined,
+    MemberLeft,
+    CommandIssued,
+    ButtonPressed,
+    ReactionAdded,
+    BotAdded,
+    BotRemoved,
+    JobDue,
+)

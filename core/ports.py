@@ -1,0 +1,74 @@
+"""The small interfaces the core needs from the outside world; ``bots`` wires them up.
+
+An adapter turns platform traffic into :mod:`core.events` and performs
+:mod:`core.actions`. It holds no business rules: everything it decides is how to speak its
+platform's protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from core.actions import Action
+from core.capabilities import Capability, RateLimits
+from core.commands import CommandSpec
+from core.events import Event
+from core.refs import MessageRef
+
+
+class EventSink(Protocol):
+    """Where an adapter hands inbound events.
+
+    The returned awaitable completes once the event is committed (processed, de-duplicated
+    and its outbound messages stored), so a transport may acknowledge only then.
+    """
+
+    async def __call__(self, event: Event) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What a performed action produced: the platform messages it created, in order.
+
+    A long text split into several messages yields several refs; the last one carries the
+    buttons and is the one remembered for later edits."""
+
+    messages: tuple[MessageRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterDeps:
+    """What the runtime gives every adapter at construction."""
+
+    commands: Sequence[CommandSpec] = ()
+    """Top-level commands of the enabled features (Discord slash commands, Slack manifest)."""
+    managers: frozenset[str] = field(default_factory=frozenset)
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    platform: str
+    bot: str
+    capabilities: frozenset[Capability]
+    limits: RateLimits
+
+    async def start(self, sink: EventSink) -> None:
+        """Connect and begin delivering events to ``sink``; return once receiving.
+
+        A bad token or unreachable platform raises with a message an operator can act on."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop taking new updates; ``perform`` keeps working so the outbox can drain."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; called after the outbox drained."""
+        ...
+
+    async def perform(self, action: Action) -> Delivered:
+        """Execute one action. Keys are already resolved: edits and deletes carry
+        ``message``. Raise :mod:`core.errors` types on failure."""
+        ...

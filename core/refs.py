@@ -1,0 +1,62 @@
+"""Stable references to things that live on a platform.
+
+Every id is the platform's own id as a string (Telegram chat ids are negative integers,
+Discord ids are snowflakes, Slack ids are ``C0123``-style strings): the core never
+interprets them, it only compares and stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PlatformRole(StrEnum):
+    """What the platform itself says about a member's standing."""
+
+    MEMBER = "member"
+    ADMIN = "admin"
+    OWNER = "owner"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityRef:
+    """A Telegram chat, a Discord guild or a Slack workspace."""
+
+    platform: str
+    id: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """Where a message lives: a Telegram chat (plus forum topic), a Discord or Slack channel.
+
+    ``thread_id`` is a Telegram forum ``message_thread_id``, a Discord thread or a Slack
+    ``thread_ts``; replies go back to the same thread.
+    """
+
+    id: str
+    thread_id: str | None = None
+    is_direct: bool = False
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A platform user as seen in one event."""
+
+    user_id: str
+    display_name: str
+    is_bot: bool = False
+    platform_role: PlatformRole = PlatformRole.UNKNOWN
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A message on the platform: the channel plus the platform's message id (Slack ``ts``)."""
+
+    channel: ChannelRef
+    message_id: str
