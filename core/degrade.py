@@ -1,0 +1,121 @@
+"""Capability fallbacks: where a platform cannot do something, say so visibly.
+
+Applied to every emitted action before it enters the outbox, using the capabilities of the
+bot that will deliver it. Nothing is dropped silently: a fallback is either a visible
+message or a logged warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+
+from core.actions import (
+    Action,
+    ButtonRows,
+    DeleteMessage,
+    EditMessage,
+    RemoveMember,
+    RestrictMember,
+    SendDirect,
+    SendEphemeral,
+    SendMessage,
+    UnrestrictMember,
+)
+from core.capabilities import Capability
+from core.i18n import _
+from core.text import Text, code, compose, lines, mention
+
+log = logging.getLogger(__name__)
+
+
+def buttons_as_text(buttons: ButtonRows) -> Text:
+    """Numbered choices with the command to type, for platforms without buttons."""
+    entries = [
+        compose("{label}: {command}", label=button.label, command=code(button.fallback))
+        for row in buttons
+        for button in row
+        if button.fallback
+    ]
+    return lines(*entries) if entries else Text()
+
+
+def _with_fallback_buttons(text: Text, buttons: ButtonRows) -> Text:
+    choices = buttons_as_text(buttons)
+    return lines(text, "", choices) if choices else text
+
+
+def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]:
+    if isinstance(action, SendMessage | SendDirect | EditMessage) and action.buttons:
+        if Capability.BUTTONS not in capabilities:
+            text = _with_fallback_buttons(action.text, action.buttons)
+            return degrade(_replace_text(action, text), capabilities)
+    if isinstance(action, SendEphemeral) and Capability.EPHEMERAL not in capabilities:
+        return degrade(
+            SendDirect(
+                bot=action.bot,
+                user_id=action.user_id,
+                display_name=action.display_name,
+                text=action.text,
+                fallback_channel=action.channel,
+            ),
+            capabilities,
+        )
+    if isinstance(action, SendDirect) and Capability.DIRECT_MESSAGES not in capabilities:
+        if action.fallback_channel is None:
+            log.warning("bot %s cannot send direct messages; message dropped", action.bot)
+            return []
+        return [
+            SendMessage(
+                bot=action.bot,
+                channel=action.fallback_channel,
+                text=compose("{who} ", who=mention(action.user_id, action.display_name))
+                + action.text,
+                buttons=action.buttons,
+            )
+        ]
+    if isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
+        needed = Capability.REMOVE if isinstance(action, RemoveMember) else Capability.RESTRICT
+        if needed not in capabilities:
+            return _moderation_notice(action)
+    if isinstance(action, EditMessage) and Capability.EDIT not in capabilities:
+        log.warning("bot %s cannot edit messages; edit of %s skipped", action.bot, action.key)
+        return []
+    if isinstance(action, DeleteMessage) and Capability.DELETE not in capabilities:
+        log.warning("bot %s cannot delete messages; delete of %s skipped", action.bot, action.key)
+        return []
+    return [action]
+
+
+def _moderation_notice(action: RestrictMember | UnrestrictMember | RemoveMember) -> list[Action]:
+    what = {
+        RestrictMember: _("mute"),
+        UnrestrictMember: _("unmute"),
+        RemoveMember: _("remove"),
+    }[type(action)]
+    log.warning("bot %s cannot %s members; managers are told instead", action.bot, what)
+    if action.channel is None:
+        return []
+    notice = compose(
+        _("This platform does not let me {what} members, so managers need to do it by hand."),
+        what=what,
+    )
+    return [SendMessage(bot=action.bot, channel=action.channel, text=notice)]
+
+
+def _replace_text(action: SendMessage | SendDirect | EditMessage, text: Text) -> Action:
+    return replace(action, text=text, buttons=())
+
+
+def degrade_all(
+    actions: Iterable[Action], capabilities_of: dict[str, frozenset[Capability]]
+) -> list[Action]:
+    result: list[Action] = []
+    for action in actions:
+        capabilities = capabilities_of.get(action.bot)
+        if capabilities is None:
+            log.error("action for unknown bot %r dropped: %s", action.bot, action.kind)
+            continue
+        result.extend(degrade(action, capabilities))
+    return result

@@ -1,0 +1,368 @@
+"""The delivery worker: sends committed outbox rows through the adapters.
+
+* Rows are claimed from the database with a lease (``FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL), so a crash between commit and send only delays a message: after a restart
+  the row is claimed again and sent once.
+* Each lane (one chat, one member's DMs, one edited message) is delivered in order by its
+  own task, shaped by a per-chat and a per-bot token bucket; one slow chat never holds up
+  another.
+* A 429 is waited out and retried without counting as a failure; other transient errors
+  are retried with exponential backoff up to ``max_attempts``, then the row is marked
+  ``failed`` and logged as an error. Permanent errors fail at once, loudly.
+* Edits of one key are coalesced: an edit superseded by a newer one is not sent, and edits
+  of a key are spaced by ``edit_interval`` so live tallies stay within rate limits while
+  the last state is always shown.
+* A direct message the platform refuses falls back to a mention in ``fallback_channel``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
+
+from core.actions import (
+    AnswerButton,
+    DeleteMessage,
+    EditMessage,
+    RemoveMember,
+    RestrictMember,
+    SendDirect,
+    SendMessage,
+    UnrestrictMember,
+)
+from core.errors import (
+    DeliveryError,
+    DirectMessageRefused,
+    PermanentDeliveryError,
+    RateLimited,
+)
+from core.metrics import Metrics
+from core.pipeline import Clock, utcnow
+from core.ports import Adapter, Delivered
+from core.ratelimit import TokenBucket
+from core.store import OutboxItem, Store
+from core.text import compose, mention
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        store: Store,
+        adapters: Mapping[str, Adapter],
+        *,
+        metrics: Metrics | None = None,
+        clock: Clock = utcnow,
+        max_attempts: int = 8,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 300.0,
+        lease_seconds: float = 300.0,
+        poll_interval: float = 1.0,
+        edit_interval: float = 2.0,
+        batch: int = 200,
+    ) -> None:
+        self.store = store
+        self.adapters = dict(adapters)
+        self.metrics = metrics or Metrics()
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.lease_seconds = lease_seconds
+        self.poll_interval = poll_interval
+        self.edit_interval = edit_interval
+        self.batch = batch
+        self.owner = f"delivery-{random.getrandbits(32):08x}"
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._lanes: dict[str, asyncio.Queue[OutboxItem]] = {}
+        self._lane_tasks: dict[str, asyncio.Task[None]] = {}
+        self._in_flight: set[int] = set()
+        self._latest_edit: dict[tuple[str, str], int] = {}
+        self._last_edit_at: dict[tuple[str, str], float] = {}
+        self._chat_buckets: dict[str, TokenBucket] = {}
+        self._bot_buckets: dict[str, TokenBucket] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._claim_loop(), name="townsquare-delivery"),
+                asyncio.create_task(self._renew_loop(), name="townsquare-delivery-lease"),
+            ]
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Deliver what is pending now; True if the outbox emptied within ``timeout``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            self.wake()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
+            if not self._in_flight and await self.store.pending_outbox(self.adapters) == 0:
+                return True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.05)
+        return False
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, *self._lane_tasks.values()]:
+            task.cancel()
+        for task in [*self._tasks, *self._lane_tasks.values()]:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks, self._lane_tasks, self._lanes = [], {}, {}
+        self._in_flight.clear()
+        self._idle.set()
+
+    # -- claiming -------------------------------------------------------------------------
+
+    async def _claim_loop(self) -> None:
+        failures = 0
+        while True:
+            self._wake.clear()
+            try:
+                items = await self.store.claim_outbox(
+                    self.adapters,
+                    self.clock(),
+                    limit=self.batch,
+                    lease_seconds=self.lease_seconds,
+                    owner=self.owner,
+                    exclude=self._in_flight,
+                )
+                failures = 0
+            except Exception as error:
+                failures += 1
+                delay = min(self.backoff_cap, self.backoff_base * 2 ** min(failures, 8))
+                log.warning("cannot read the outbox (%s); retrying in %.1fs", error, delay)
+                self.metrics.inc("delivery.claim_errors")
+                await asyncio.sleep(delay)
+                continue
+            for item in items:
+                self._route(item)
+            if len(items) == self.batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def _renew_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                until = self.clock() + timedelta(seconds=self.lease_seconds)
+                await self.store.renew_outbox(set(self._in_flight), until)
+            except Exception as error:
+                log.warning("cannot renew outbox leases: %s", error)
+
+    def _route(self, item: OutboxItem) -> None:
+        self._in_flight.add(item.id)
+        self._idle.clear()
+        action = item.action
+        if isinstance(action, EditMessage) and action.key is not None:
+            edit_key = (item.bot, action.key)
+            self._latest_edit[edit_key] = max(self._latest_edit.get(edit_key, 0), item.id)
+        queue = self._lanes.get(item.lane)
+        if queue is None:
+            queue = self._lanes[item.lane] = asyncio.Queue()
+            self._lane_tasks[item.lane] = asyncio.create_task(
+                self._lane(item.lane, queue), name=f"townsquare-lane-{item.lane}"
+            )
+        queue.put_nowait(item)
+
+    async def _lane(self, lane: str, queue: asyncio.Queue[OutboxItem]) -> None:
+        try:
+            while not queue.empty():
+                item = queue.get_nowait()
+                try:
+                    await self._deliver(item)
+                except Exception:
+                    log.exception("delivery of outbox row %s crashed", item.id)
+                    self.metrics.inc("delivery.crashes")
+                finally:
+                    self._in_flight.discard(item.id)
+        finally:
+            if self._lanes.get(lane) is queue:
+                del self._lanes[lane]
+                del self._lane_tasks[lane]
+            if not self._lanes:
+                self._idle.set()
+
+    # -- delivering one row ---------------------------------------------------------------
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        adapter = self.adapters[item.bot]
+        action = item.action
+        if isinstance(action, EditMessage | DeleteMessage) and action.key is not None:
+            if isinstance(action, EditMessage):
+                if self._latest_edit.get((item.bot, action.key), item.id) > item.id:
+                    await self.store.outbox_done(item, "superseded", self.clock())
+                    self.metrics.inc("delivery.edits_coalesced")
+                    return
+                await self._space_edits(item.bot, action.key)
+                if self._latest_edit.get((item.bot, action.key), item.id) > item.id:
+                    await self.store.outbox_done(item, "superseded", self.clock())
+                    self.metrics.inc("delivery.edits_coalesced")
+                    return
+            if action.message is None:
+                target = await self.store.sent_message(item.bot, action.key)
+                if target is None:
+                    await self._unresolved_key(item, action.key)
+                    return
+                action = replace(action, message=target)
+
+        attempts = item.attempts
+        while True:
+            await self._shape(item, adapter)
+            attempts += 1
+            try:
+                delivered = await adapter.perform(action)
+            except RateLimited as error:
+                attempts -= 1  # waiting out a 429 is not a failure, and never a reason to drop
+                wait = error.retry_after if error.retry_after is not None else 1.0
+                log.info("%s rate limited on %s; waiting %.1fs", item.bot, item.lane, wait)
+                self.metrics.inc("delivery.rate_limited")
+                await self._pause(item, adapter, wait)
+                continue
+            except DirectMessageRefused as error:
+                if isinstance(action, SendDirect) and action.fallback_channel is not None:
+                    delivered = await self._direct_fallback(adapter, action)
+                    self.metrics.inc("delivery.direct_fallbacks")
+                    break
+                await self._fail(item, attempts, error)
+                return
+            except PermanentDeliveryError as error:
+                await self._fail(item, attempts, error)
+                return
+            except Exception as error:
+                if attempts >= self.max_attempts:
+                    await self._fail(item, attempts, error)
+                    return
+                delay = self._backoff(attempts, error)
+                log.warning(
+                    "delivery of outbox row %s (%s via %s) failed: %s; retry %d/%d in %.1fs",
+                    item.id,
+                    action.kind,
+                    item.bot,
+                    _describe(error),
+                    attempts,
+                    self.max_attempts - 1,
+                    delay,
+                )
+                self.metrics.inc("delivery.retries")
+                next_at = self.clock() + timedelta(seconds=delay)
+                await self.store.outbox_retry(replace(item, attempts=attempts), next_at, str(error))
+                await asyncio.sleep(delay)
+                continue
+            break
+        remember = None
+        key = getattr(action, "key", None)
+        if key is not None and delivered.messages and isinstance(action, SendMessage | SendDirect):
+            remember = (key, delivered.messages[-1])
+        if isinstance(action, EditMessage) and action.key is not None:
+            self._last_edit_at[(item.bot, action.key)] = time.monotonic()
+        await self.store.outbox_done(
+            replace(item, attempts=attempts), "sent", self.clock(), remember=remember
+        )
+        self.metrics.inc("delivery.sent")
+
+    async def _unresolved_key(self, item: OutboxItem, key: str) -> None:
+        if await self.store.key_pending(item.bot, key, item.id):
+            # The message is not sent yet; come back shortly without counting a failure.
+            await self.store.outbox_retry(
+                item,
+                self.clock() + timedelta(seconds=1),
+                f"waiting for message {key!r} to be sent",
+            )
+            return
+        await self._fail(item, item.attempts, PermanentDeliveryError(f"no message sent as {key!r}"))
+
+    async def _direct_fallback(self, adapter: Adapter, action: SendDirect) -> Delivered:
+        assert action.fallback_channel is not None
+        text = compose("{who} ", who=mention(action.user_id, action.display_name)) + action.text
+        return await adapter.perform(
+            SendMessage(
+                bot=action.bot,
+                channel=action.fallback_channel,
+                text=text,
+                buttons=action.buttons,
+                key=action.key,
+            )
+        )
+
+    async def _fail(self, item: OutboxItem, attempts: int, error: BaseException) -> None:
+        log.error(
+            "gave up delivering outbox row %s (%s via %s, lane %s) after %d attempt(s): %s",
+            item.id,
+            item.action.kind,
+            item.bot,
+            item.lane,
+            attempts,
+            _describe(error),
+        )
+        self.metrics.inc("delivery.failed")
+        await self.store.outbox_done(
+            replace(item, attempts=attempts), "failed", self.clock(), error=_describe(error)
+        )
+
+    def _backoff(self, attempts: int, error: BaseException) -> float:
+        hinted = getattr(error, "retry_after", None)
+        if isinstance(hinted, int | float) and hinted > 0:
+            return float(hinted)
+        delay: float = min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1))
+        return delay * random.uniform(0.8, 1.2)
+
+    async def _space_edits(self, bot: str, key: str) -> None:
+        last = self._last_edit_at.get((bot, key))
+        if last is not None:
+            wait = last + self.edit_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+    def _buckets(self, item: OutboxItem, adapter: Adapter) -> list[TokenBucket]:
+        action = item.action
+        if isinstance(action, AnswerButton | RestrictMember | UnrestrictMember | RemoveMember):
+            return []
+        limits = adapter.limits
+        bot_bucket = self._bot_buckets.get(item.bot)
+        if bot_bucket is None:
+            bot_bucket = self._bot_buckets[item.bot] = TokenBucket(
+                limits.per_bot, max(1.0, limits.per_bot)
+            )
+        if isinstance(action, EditMessage | DeleteMessage):
+            return [bot_bucket]
+        chat_bucket = self._chat_buckets.get(item.lane)
+        if chat_bucket is None:
+            chat_bucket = self._chat_buckets[item.lane] = TokenBucket(
+                limits.per_chat / limits.per_chat_window, float(max(1, limits.burst))
+            )
+        return [chat_bucket, bot_bucket]
+
+    async def _shape(self, item: OutboxItem, adapter: Adapter) -> None:
+        for bucket in self._buckets(item, adapter):
+            await bucket.acquire()
+
+    async def _pause(self, item: OutboxItem, adapter: Adapter, seconds: float) -> None:
+        """Hold the lane (and the bot's shared budget) for ``seconds`` after a 429."""
+        buckets = self._buckets(item, adapter)
+        for bucket in buckets:
+            bucket.pause(seconds)
+        if not buckets:
+            await asyncio.sleep(seconds)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text if isinstance(error, DeliveryError) else f"{type(error).__name__}: {text}"

@@ -1,0 +1,178 @@
+"""Routes one event to the features that subscribed to it, inside the batch transaction.
+
+Commands are bound here, once for every platform: unknown names, unclosed quotes, wrong
+argument counts and missing permissions all become a short reply to the caller. Each
+handler runs in its own feature scope, so one that raises is logged with the event,
+counted, rolled back alone, and the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+
+from core.actions import Action
+from core.commands import CommandSpec, CommandUsageError, Invocation, bind, usage
+from core.degrade import degrade_all
+from core.events import CommandIssued, Event, JobDue
+from core.features import BotInfo, Context, Feature, Handler
+from core.i18n import _
+from core.metrics import Metrics
+from core.roles import Role, resolve_role
+from core.store import Transaction
+from core.text import code, compose
+
+log = logging.getLogger(__name__)
+
+ROLE_NAMES = {Role.MEMBER: "members", Role.MANAGER: "managers", Role.OWNER: "owners"}
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        features: Sequence[Feature],
+        *,
+        bots: Mapping[str, BotInfo],
+        managers: Collection[str] = (),
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.features = list(features)
+        self.bots = dict(bots)
+        self.managers = frozenset(managers)
+        self.metrics = metrics or Metrics()
+        self._events: dict[type[Event], list[tuple[Feature, Handler]]] = {}
+        self._commands: dict[str, tuple[CommandSpec, Feature, Handler]] = {}
+        self._jobs: dict[str, tuple[Feature, Handler]] = {}
+        for feature in self.features:
+            for event_type, handler in feature.event_handlers():
+                self._events.setdefault(event_type, []).append((feature, handler))
+            for spec, handler in feature.command_handlers():
+                if spec.name in self._commands:
+                    other = self._commands[spec.name][1].name
+                    raise ValueError(f"/{spec.name} is claimed by {other} and {feature.name}")
+                self._commands[spec.name] = (spec, feature, handler)
+            for kind, handler in feature.job_handlers():
+                self._jobs[kind] = (feature, handler)
+        self._capabilities = {name: info.capabilities for name, info in self.bots.items()}
+
+    @property
+    def commands(self) -> list[CommandSpec]:
+        """Top-level specs of every registered command, in registration order."""
+        return [spec for spec, _feature, _handler in self._commands.values()]
+
+    def role_of(self, event: Event) -> Role:
+        return resolve_role(event.platform, event.actor, self.managers)
+
+    async def dispatch(self, event: Event, tx: Transaction, now: datetime) -> list[Action]:
+        """Run every interested handler; return the (capability-degraded) actions."""
+        bot = self.bots.get(event.bot)
+        if bot is None:
+            log.error("event for unknown bot %r skipped (%s)", event.bot, event.event_id)
+            self.metrics.inc("events.unknown_bot")
+            return []
+        role = self.role_of(event)
+        actions: list[Action] = []
+        for event_type in type(event).__mro__:
+            for feature, handler in self._events.get(event_type, ()):  # type: ignore[call-overload]
+                actions += await self._run(feature, handler, event, event, tx, role, bot, now)
+        if isinstance(event, CommandIssued):
+            actions += await self._command(event, tx, role, bot, now)
+        elif isinstance(event, JobDue):
+            registered = self._jobs.get(event.job_kind)
+            if registered is None:
+                log.error("no handler for job kind %r (job %s)", event.job_kind, event.job_id)
+                self.metrics.inc("jobs.unhandled")
+            else:
+                feature, handler = registered
+                actions += await self._run(feature, handler, event, event, tx, role, bot, now)
+            await tx.complete_job(event.job_id, now)
+        return degrade_all(actions, self._capabilities)
+
+    async def _command(
+        self, event: CommandIssued, tx: Transaction, role: Role, bot: BotInfo, now: datetime
+    ) -> list[Action]:
+        context = self._context(event, tx, role, bot, now)
+        registered = self._commands.get(event.name)
+        if registered is None:
+            context.respond(
+                compose(_("Unknown command /{name}. Try {help}."), name=event.name, help=code("/help"))
+            )
+            self.metrics.inc("commands.unknown")
+            return context.actions
+        spec, feature, handler = registered
+        if event.syntax_error is not None:
+            context.respond(f"{event.syntax_error}\n{_('Usage')}: {usage(spec)}")
+            return context.actions
+        try:
+            invocation = bind(spec, event.argv)
+        except CommandUsageError as error:
+            context.respond(str(error))
+            self.metrics.inc("commands.usage_error")
+            return context.actions
+        refusal = self._refusal(invocation, role, event)
+        if refusal is not None:
+            context.respond(refusal)
+            self.metrics.inc("commands.refused")
+            return context.actions
+        return await self._run(feature, handler, invocation, event, tx, role, bot, now)
+
+    def _refusal(self, invocation: Invocation, role: Role, event: CommandIssued) -> str | None:
+        spec = self._commands[invocation.path[0]][0]
+        required = spec.role
+        for name in invocation.path[1:]:
+            sub = spec.subcommand(name)
+            if sub is None:
+                break
+            spec, required = sub, max(required, sub.role)
+        command_text = "/" + " ".join(invocation.path)
+        if role < required:
+            return _("Sorry, only {who} can use {command}.").format(
+                who=_(ROLE_NAMES[required]), command=command_text
+            )
+        if invocation.spec.needs_reply and event.reply_to is None:
+            return _("Use {command} as a reply to the message it is about.").format(
+                command=command_text
+            )
+        return None
+
+    def _context(
+        self, event: Event, tx: Transaction, role: Role, bot: BotInfo, now: datetime
+    ) -> Context:
+        return Context(
+            event=event,
+            tx=tx,
+            role=role,
+            bot=bot,
+            now=now,
+            commands=self.commands,
+            bots=self.bots,
+        )
+
+    async def _run(
+        self,
+        feature: Feature,
+        handler: Handler,
+        subject: object,
+        event: Event,
+        tx: Transaction,
+        role: Role,
+        bot: BotInfo,
+        now: datetime,
+    ) -> list[Action]:
+        context = self._context(event, tx, role, bot, now)
+        try:
+            async with tx.feature_scope():
+                await handler(subject, context)
+        except Exception:
+            log.exception(
+                "feature %s failed on %s %s (bot %s, community %s)",
+                feature.name,
+                event.kind,
+                event.event_id,
+                event.bot,
+                event.community.id if event.community else "-",
+            )
+            self.metrics.inc(f"feature_errors.{feature.name}")
+            return []
+        return context.actions

@@ -1,0 +1,205 @@
+"""The features API: small classes that subscribe to events and commands and emit actions.
+
+A feature declares what it handles with decorators and never talks to a platform::
+
+    class Greeter(Feature):
+        name = "greeter"
+
+        @on(MemberJoined)
+        async def greet(self, event: MemberJoined, ctx: Context) -> None:
+            ctx.reply(compose("Welcome, {name}!", name=bold(event.member.display_name)))
+
+        @command(CommandSpec("hello", "Say hello"))
+        async def hello(self, invocation: Invocation, ctx: Context) -> None:
+            ctx.respond("Hello!")
+
+        @job("greeter.reminder")
+        async def remind(self, event: JobDue, ctx: Context) -> None: ...
+
+Handlers run inside the batch transaction (``ctx.tx``); whatever they emit is stored in the
+outbox together with their writes and delivered after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from core.actions import (
+    Action,
+    AnswerButton,
+    ButtonRows,
+    SendEphemeral,
+    SendMessage,
+)
+from core.capabilities import Capability
+from core.commands import CommandSpec, Invocation
+from core.events import ButtonPressed, CommandIssued, Event, MessagePosted
+from core.roles import Role
+from core.store import Transaction
+from core.text import Text, TextLike, as_text
+
+Handler = Callable[[Any, "Context"], Awaitable[None]]
+F = TypeVar("F", bound=Callable[..., Awaitable[None]])
+
+
+def on(*event_types: type[Event]) -> Callable[[F], F]:
+    """Subscribe the method to these event types."""
+
+    def mark(method: F) -> F:
+        method.__dict__.setdefault("_ts_events", []).extend(event_types)
+        return method
+
+    return mark
+
+
+def command(spec: CommandSpec) -> Callable[[F], F]:
+    """Handle ``/spec.name`` (all its subcommands: look at ``invocation.path``)."""
+
+    def mark(method: F) -> F:
+        method.__dict__["_ts_command"] = spec
+        return method
+
+    return mark
+
+
+def job(kind: str) -> Callable[[F], F]:
+    """Handle scheduled jobs of this kind when they fall due."""
+
+    def mark(method: F) -> F:
+        method.__dict__["_ts_job"] = kind
+        return method
+
+    return mark
+
+
+class Feature:
+    """Base class; subclasses set ``name`` and decorate handler methods."""
+
+    name: ClassVar[str] = "feature"
+
+    def event_handlers(self) -> list[tuple[type[Event], Handler]]:
+        return [
+            (event_type, method)
+            for method in self._methods()
+            for event_type in getattr(method, "_ts_events", ())
+        ]
+
+    def command_handlers(self) -> list[tuple[CommandSpec, Handler]]:
+        return [
+            (method._ts_command, method)
+            for method in self._methods()
+            if hasattr(method, "_ts_command")
+        ]
+
+    def job_handlers(self) -> list[tuple[str, Handler]]:
+        return [(method._ts_job, method) for method in self._methods() if hasattr(method, "_ts_job")]
+
+    def _methods(self) -> list[Any]:
+        return [
+            getattr(self, attribute)
+            for attribute in dir(type(self))
+            if not attribute.startswith("__") and callable(getattr(type(self), attribute, None))
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class BotInfo:
+    """What features may know about the bot that received the event."""
+
+    name: str
+    platform: str
+    capabilities: frozenset[Capability]
+
+
+@dataclass
+class Context:
+    """Everything a handler needs for one event; collects the actions it emits."""
+
+    event: Event
+    tx: Transaction
+    role: Role
+    bot: BotInfo
+    now: datetime
+    commands: Sequence[CommandSpec] = ()
+    bots: dict[str, BotInfo] = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
+
+    def emit(self, action: Action) -> None:
+        self.actions.append(action)
+
+    def can(self, capability: Capability) -> bool:
+        return capability in self.bot.capabilities
+
+    @property
+    def interaction_id(self) -> str | None:
+        event = self.event
+        if isinstance(event, CommandIssued | ButtonPressed):
+            return event.interaction_id
+        return None
+
+    def reply(self, text: TextLike, buttons: ButtonRows = (), *, key: str | None = None) -> None:
+        """Post in the event's channel (as a reply to the triggering message, if any)."""
+        event = self.event
+        if event.channel is None:
+            raise ValueError(f"{event.kind} has no channel to reply in")
+        reply_to = None
+        if isinstance(event, MessagePosted):
+            reply_to = event.message
+        elif isinstance(event, CommandIssued):
+            reply_to = event.message
+        self.emit(
+            SendMessage(
+                bot=self.bot.name,
+                channel=event.channel,
+                text=as_text(text),
+                buttons=buttons,
+                reply_to=reply_to,
+                key=key,
+                interaction_id=self.interaction_id,
+            )
+        )
+
+    def respond(self, text: TextLike) -> None:
+        """Answer the caller: privately where the platform can (a Slack or Discord
+        ephemeral to a slash command), otherwise as a reply in the channel."""
+        event = self.event
+        if (
+            self.interaction_id is not None
+            and self.can(Capability.EPHEMERAL)
+            and event.channel is not None
+            and event.actor is not None
+        ):
+            self.emit(
+                SendEphemeral(
+                    bot=self.bot.name,
+                    channel=event.channel,
+                    user_id=event.actor.user_id,
+                    display_name=event.actor.display_name,
+                    text=as_text(text),
+                    interaction_id=self.interaction_id,
+                )
+            )
+        else:
+            self.reply(text)
+
+    def answer(self, toast: str = "", *, alert: bool = False) -> None:
+        """Acknowledge the button press being handled, with an optional short toast."""
+        event = self.event
+        if not isinstance(event, ButtonPressed):
+            raise TypeError("answer() is only for ButtonPressed events")
+        self.emit(
+            AnswerButton(
+                bot=self.bot.name,
+                interaction_id=event.interaction_id,
+                toast=toast,
+                alert=alert,
+                channel=event.channel,
+                user_id=event.actor.user_id if event.actor else None,
+            )
+        )
+
+    def text(self, value: TextLike) -> Text:
+        return as_text(value)

@@ -1,0 +1,139 @@
+"""What the core needs from storage, as protocols (``storage.store`` implements them).
+
+Features see a :class:`Transaction`: the unit of work of one batch of events. Each feature's
+handling of one event runs in :meth:`Transaction.feature_scope`; its first write opens a
+savepoint, so a feature that fails is rolled back alone while the batch's other effects
+commit. Reads cost no savepoint at all, which keeps the common no-op path cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from core.actions import Action
+from core.refs import Actor, CommunityRef, MessageRef
+
+EventKey = tuple[str, str, str]
+"""``(platform, bot, event_id)``"""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    bot: str
+    lane: str
+    action: Action
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueJob:
+    id: int
+    kind: str
+    platform: str
+    bot: str
+    community_id: str | None
+    channel_id: str | None
+    payload: dict[str, Any]
+    due_at: datetime
+
+
+class Transaction(Protocol):
+    async def claim_events(self, keys: Sequence[EventKey], now: datetime) -> set[EventKey]:
+        """Record the events as processed; return those not seen before."""
+        ...
+
+    def feature_scope(self) -> AbstractAsyncContextManager[None]:
+        """Isolate one feature's writes for one event (rolled back alone on error)."""
+        ...
+
+    async def enqueue(self, actions: Sequence[Action], now: datetime) -> None: ...
+
+    async def complete_job(self, job_id: int, now: datetime) -> None: ...
+
+    async def community_id(self, community: CommunityRef, now: datetime) -> int: ...
+
+    async def settings(self, community: CommunityRef) -> dict[str, Any]: ...
+
+    async def set_setting(
+        self, community: CommunityRef, key: str, value: Any, now: datetime
+    ) -> None: ...
+
+    async def member_joined(self, community: CommunityRef, member: Actor, at: datetime) -> None: ...
+
+    async def member_left(self, community: CommunityRef, member: Actor, at: datetime) -> None: ...
+
+    async def member_count(self, community: CommunityRef) -> int: ...
+
+    async def schedule(
+        self,
+        *,
+        kind: str,
+        due_at: datetime,
+        platform: str,
+        bot: str,
+        payload: dict[str, Any],
+        community_id: str | None = None,
+        channel_id: str | None = None,
+        key: str | None = None,
+        now: datetime,
+    ) -> int:
+        """Store a job; a job with the same ``key`` is replaced (one deadline per poll)."""
+        ...
+
+    async def cancel_job(self, key: str) -> bool: ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def claim_outbox(
+        self,
+        bots: Collection[str],
+        now: datetime,
+        *,
+        limit: int,
+        lease_seconds: float,
+        owner: str,
+        exclude: Collection[int] = (),
+    ) -> list[OutboxItem]: ...
+
+    async def renew_outbox(self, ids: Collection[int], until: datetime) -> None: ...
+
+    async def outbox_done(
+        self,
+        item: OutboxItem,
+        status: str,
+        now: datetime,
+        *,
+        remember: tuple[str, MessageRef] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Finish a row (``sent``, ``failed`` or ``superseded``) with ``item.attempts`` as
+        the attempts made; ``remember`` stores the
+        platform message under a key for later edits, in the same transaction."""
+        ...
+
+    async def outbox_retry(self, item: OutboxItem, next_attempt_at: datetime, error: str) -> None:
+        """Record a failed attempt (``item.attempts`` so far); the row stays pending."""
+        ...
+
+    async def sent_message(self, bot: str, key: str) -> MessageRef | None: ...
+
+    async def key_pending(self, bot: str, key: str, before_id: int) -> bool:
+        """Whether a send under ``key`` older than row ``before_id`` awaits delivery."""
+        ...
+
+    async def pending_outbox(self, bots: Collection[str]) -> int: ...
+
+    async def claim_jobs(
+        self, bots: Collection[str], now: datetime, *, limit: int, lease_seconds: float
+    ) -> list[DueJob]: ...
+
+    async def next_job_due(self, bots: Collection[str]) -> datetime | None: ...
+
+    async def prune_processed(self, before: datetime) -> int: ...

@@ -1,0 +1,1 @@
+"""Alembic environment and revisions; ``storage.migrate`` runs them."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 models and the store: the only package that speaks SQL."""

@@ -1,0 +1,47 @@
+"""Engines for the two supported databases.
+
+SQLite (aiosqlite) is the embedded default: WAL with ``synchronous=NORMAL``, foreign keys
+on, a busy timeout, and transactions begun with ``BEGIN IMMEDIATE`` ourselves (pysqlite's
+own transaction handling breaks SAVEPOINT, which per-feature isolation relies on).
+PostgreSQL (asyncpg) is for production and for running several processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if not is_sqlite(url):
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_async_engine(url, **kwargs)
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        # Every connection would see a different empty database; keep exactly one.
+        kwargs.setdefault("poolclass", NullPool)
+    engine = create_async_engine(url, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,517 @@
+"""The SQL implementation of :mod:`core.store`.
+
+Written with SQLAlchemy Core statements over an ``AsyncConnection``: the hot paths
+(de-duplication, outbox inserts, claims) are one statement for a whole batch. ORM classes
+from :mod:`storage.models` serve as table definitions.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from core.actions import (
+    Action,
+    AnswerButton,
+    DeleteMessage,
+    EditMessage,
+    RemoveMember,
+    RestrictMember,
+    SendDirect,
+    SendEphemeral,
+    SendMessage,
+    UnrestrictMember,
+    action_from_payload,
+    action_to_payload,
+)
+from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from core.store import DueJob, EventKey, OutboxItem
+from storage.models import (
+    Community,
+    CommunitySetting,
+    Member,
+    OutboxMessage,
+    ProcessedEvent,
+    ScheduledJob,
+    SentMessage,
+)
+
+_communities: Table = Community.__table__  # type: ignore[assignment]
+_settings: Table = CommunitySetting.__table__  # type: ignore[assignment]
+_members: Table = Member.__table__  # type: ignore[assignment]
+_outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_processed: Table = ProcessedEvent.__table__  # type: ignore[assignment]
+_jobs: Table = ScheduledJob.__table__  # type: ignore[assignment]
+_sent: Table = SentMessage.__table__  # type: ignore[assignment]
+
+
+def lane_of(action: Action) -> str:
+    """Outbound actions in one lane are delivered in order and share one rate budget."""
+    bot = action.bot
+    if isinstance(action, SendMessage | SendEphemeral):
+        return f"{bot}:chat:{action.channel.id}"
+    if isinstance(action, SendDirect):
+        return f"{bot}:dm:{action.user_id}"
+    if isinstance(action, EditMessage | DeleteMessage):
+        if action.message is not None:
+            return f"{bot}:chat:{action.message.channel.id}"
+        return f"{bot}:key:{action.key}"
+    if isinstance(action, AnswerButton):
+        return f"{bot}:answers"
+    if isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
+        return f"{bot}:moderation:{action.community.id}"
+    raise TypeError(f"no lane for {action!r}")
+
+
+class SqlStore:
+    """Implements :class:`core.store.Store` on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.owner = f"{socket.gethostname()}:{uuid4().hex[:8]}"
+        self._community_ids: dict[tuple[str, str], int] = {}
+
+    def _insert(self, table: Table) -> Any:
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        return module.insert(table)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlTransaction]:
+        async with self.engine.connect() as connection, connection.begin():
+            tx = SqlTransaction(self, connection)
+            yield tx
+        self._community_ids.update(tx.new_community_ids)
+
+    # -- outbox ---------------------------------------------------------------------------
+
+    async def claim_outbox(
+        self,
+        bots: Collection[str],
+        now: datetime,
+        *,
+        limit: int,
+        lease_seconds: float,
+        owner: str,
+        exclude: Collection[int] = (),
+    ) -> list[OutboxItem]:
+        due = (
+            select(_outbox.c.id)
+            .where(
+                _outbox.c.status == "pending",
+                _outbox.c.bot.in_(list(bots)),
+                _outbox.c.next_attempt_at <= now,
+                (_outbox.c.locked_until.is_(None)) | (_outbox.c.locked_until < now),
+            )
+            .order_by(_outbox.c.id)
+            .limit(limit)
+        )
+        if exclude:
+            due = due.where(_outbox.c.id.not_in(list(exclude)))
+        if self.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        claim = (
+            update(_outbox)
+            .where(_outbox.c.id.in_(due.scalar_subquery()))
+            .values(locked_until=now + timedelta(seconds=lease_seconds), locked_by=owner)
+            .returning(_outbox.c.id, _outbox.c.bot, _outbox.c.lane, _outbox.c.payload, _outbox.c.attempts)
+        )
+        async with self.engine.begin() as connection:
+            rows = (await connection.execute(claim)).all()
+        items = [
+            OutboxItem(
+                id=row.id,
+                bot=row.bot,
+                lane=row.lane,
+                action=action_from_payload(row.payload),
+                attempts=row.attempts,
+            )
+            for row in rows
+        ]
+        return sorted(items, key=lambda item: item.id)
+
+    async def renew_outbox(self, ids: Collection[int], until: datetime) -> None:
+        if not ids:
+            return
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(_outbox)
+                .where(_outbox.c.id.in_(list(ids)), _outbox.c.status == "pending")
+                .values(locked_until=until)
+            )
+
+    async def outbox_done(
+        self,
+        item: OutboxItem,
+        status: str,
+        now: datetime,
+        *,
+        remember: tuple[str, MessageRef] | None = None,
+        error: str | None = None,
+    ) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(_outbox)
+                .where(_outbox.c.id == item.id)
+                .values(
+                    status=status,
+                    finished_at=now,
+                    locked_until=None,
+                    attempts=item.attempts,
+                    last_error=error,
+                )
+            )
+            if remember is not None:
+                key, message = remember
+                values = {
+                    "bot": item.bot,
+                    "key": key,
+                    "channel_id": message.channel.id,
+                    "thread_id": message.channel.thread_id,
+                    "message_id": message.message_id,
+                    "sent_at": now,
+                }
+                upsert = self._insert(_sent).values(values)
+                upsert = upsert.on_conflict_do_update(
+                    index_elements=[_sent.c.bot, _sent.c.key],
+                    set_={k: v for k, v in values.items() if k not in ("bot", "key")},
+                )
+                await connection.execute(upsert)
+
+    async def outbox_retry(self, item: OutboxItem, next_attempt_at: datetime, error: str) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(_outbox)
+                .where(_outbox.c.id == item.id)
+                .values(
+                    attempts=item.attempts,
+                    next_attempt_at=next_attempt_at,
+                    locked_until=None,
+                    last_error=error[:2000],
+                )
+            )
+
+    async def sent_message(self, bot: str, key: str) -> MessageRef | None:
+        async with self.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(_sent.c.channel_id, _sent.c.thread_id, _sent.c.message_id).where(
+                        _sent.c.bot == bot, _sent.c.key == key
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        return MessageRef(ChannelRef(row.channel_id, thread_id=row.thread_id), row.message_id)
+
+    async def key_pending(self, bot: str, key: str, before_id: int) -> bool:
+        """Whether an earlier send under ``key`` is still waiting for delivery."""
+        async with self.engine.connect() as connection:
+            count = await connection.scalar(
+                select(func.count())
+                .select_from(_outbox)
+                .where(
+                    _outbox.c.bot == bot,
+                    _outbox.c.message_key == key,
+                    _outbox.c.kind.in_(["send_message", "send_direct"]),
+                    _outbox.c.status == "pending",
+                    _outbox.c.id < before_id,
+                )
+            )
+        return bool(count)
+
+    async def pending_outbox(self, bots: Collection[str]) -> int:
+        async with self.engine.connect() as connection:
+            count = await connection.scalar(
+                select(func.count())
+                .select_from(_outbox)
+                .where(_outbox.c.status == "pending", _outbox.c.bot.in_(list(bots)))
+            )
+        return int(count or 0)
+
+    async def outbox_status(self) -> list[dict[str, Any]]:
+        """Every outbox row as a dict, oldest first (for tests and ``townsquare`` tools)."""
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(select(_outbox).order_by(_outbox.c.id))).mappings()
+            return [dict(row) for row in rows]
+
+    # -- scheduler ------------------------------------------------------------------------
+
+    async def claim_jobs(
+        self, bots: Collection[str], now: datetime, *, limit: int, lease_seconds: float
+    ) -> list[DueJob]:
+        due = (
+            select(_jobs.c.id)
+            .where(
+                _jobs.c.status == "pending",
+                _jobs.c.bot.in_(list(bots)),
+                _jobs.c.due_at <= now,
+                (_jobs.c.locked_until.is_(None)) | (_jobs.c.locked_until < now),
+            )
+            .order_by(_jobs.c.due_at, _jobs.c.id)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        claim = (
+            update(_jobs)
+            .where(_jobs.c.id.in_(due.scalar_subquery()))
+            .values(locked_until=now + timedelta(seconds=lease_seconds))
+            .returning(
+                _jobs.c.id,
+                _jobs.c.kind,
+                _jobs.c.platform,
+                _jobs.c.bot,
+                _jobs.c.community_id,
+                _jobs.c.channel_id,
+                _jobs.c.payload,
+                _jobs.c.due_at,
+            )
+        )
+        async with self.engine.begin() as connection:
+            rows = (await connection.execute(claim)).all()
+        jobs = [
+            DueJob(
+                id=row.id,
+                kind=row.kind,
+                platform=row.platform,
+                bot=row.bot,
+                community_id=row.community_id,
+                channel_id=row.channel_id,
+                payload=row.payload,
+                due_at=row.due_at,
+            )
+            for row in rows
+        ]
+        return sorted(jobs, key=lambda job: (job.due_at, job.id))
+
+    async def next_job_due(self, bots: Collection[str]) -> datetime | None:
+        async with self.engine.connect() as connection:
+            value = await connection.scalar(
+                select(func.min(_jobs.c.due_at)).where(
+                    _jobs.c.status == "pending", _jobs.c.bot.in_(list(bots))
+                )
+            )
+        result: datetime | None = value
+        return result
+
+    async def prune_processed(self, before: datetime) -> int:
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                delete(_processed).where(_processed.c.processed_at < before)
+            )
+        return int(result.rowcount or 0)
+
+
+class SqlTransaction:
+    """Implements :class:`core.store.Transaction`: one batch, one database transaction."""
+
+    def __init__(self, store: SqlStore, connection: AsyncConnection) -> None:
+        self.store = store
+        self.connection = connection
+        self.new_community_ids: dict[tuple[str, str], int] = {}
+        self._in_scope = False
+        self._savepoint: AsyncTransaction | None = None
+
+    @asynccontextmanager
+    async def feature_scope(self) -> AsyncIterator[None]:
+        self._in_scope, self._savepoint = True, None
+        try:
+            yield
+        except BaseException:
+            if self._savepoint is not None:
+                await self._savepoint.rollback()
+            raise
+        else:
+            if self._savepoint is not None:
+                await self._savepoint.commit()
+        finally:
+            self._in_scope, self._savepoint = False, None
+
+    async def _write(self) -> AsyncConnection:
+        """Every write goes through here: it opens the feature's savepoint lazily."""
+        if self._in_scope and self._savepoint is None:
+            self._savepoint = await self.connection.begin_nested()
+        return self.connection
+
+    async def execute(self, statement: Any) -> Any:
+        """Run a write statement inside the current feature scope (for feature repositories)."""
+        connection = await self._write()
+        return await connection.execute(statement)
+
+    async def claim_events(self, keys: Sequence[EventKey], now: datetime) -> set[EventKey]:
+        if not keys:
+            return set()
+        rows = [
+            {"platform": platform, "bot": bot, "event_id": event_id, "processed_at": now}
+            for platform, bot, event_id in keys
+        ]
+        statement = (
+            self.store._insert(_processed)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(_processed.c.platform, _processed.c.bot, _processed.c.event_id)
+        )
+        result = await self.connection.execute(statement)
+        return {(row.platform, row.bot, row.event_id) for row in result}
+
+    async def enqueue(self, actions: Sequence[Action], now: datetime) -> None:
+        if not actions:
+            return
+        rows = [
+            {
+                "bot": action.bot,
+                "kind": action.kind,
+                "lane": lane_of(action),
+                "message_key": getattr(action, "key", None),
+                "payload": action_to_payload(action),
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+            for action in actions
+        ]
+        connection = await self._write()
+        await connection.execute(_outbox.insert(), rows)
+
+    async def complete_job(self, job_id: int, now: datetime) -> None:
+        connection = await self._write()
+        await connection.execute(
+            update(_jobs)
+            .where(_jobs.c.id == job_id)
+            .values(status="done", fired_at=now, locked_until=None)
+        )
+
+    async def community_id(self, community: CommunityRef, now: datetime) -> int:
+        key = (community.platform, community.id)
+        known = self.store._community_ids.get(key) or self.new_community_ids.get(key)
+        if known is not None:
+            return known
+        select_id = select(_communities.c.id).where(
+            _communities.c.platform == community.platform,
+            _communities.c.external_id == community.id,
+        )
+        found = await self.connection.scalar(select_id)
+        if found is None:
+            connection = await self._write()
+            await connection.execute(
+                self.store._insert(_communities)
+                .values(
+                    platform=community.platform,
+                    external_id=community.id,
+                    title=community.title[:256],
+                    created_at=now,
+                )
+                .on_conflict_do_nothing()
+            )
+            found = await connection.scalar(select_id)
+        self.new_community_ids[key] = int(found)
+        return int(found)
+
+    async def settings(self, community: CommunityRef) -> dict[str, Any]:
+        rows = await self.connection.execute(
+            select(_settings.c.key, _settings.c.value)
+            .join(_communities, _communities.c.id == _settings.c.community_id)
+            .where(
+                _communities.c.platform == community.platform,
+                _communities.c.external_id == community.id,
+            )
+        )
+        return {row.key: row.value["v"] for row in rows}
+
+    async def set_setting(
+        self, community: CommunityRef, key: str, value: Any, now: datetime
+    ) -> None:
+        community_pk = await self.community_id(community, now)
+        values = {"community_id": community_pk, "key": key, "value": {"v": value}, "updated_at": now}
+        upsert = self.store._insert(_settings).values(values)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[_settings.c.community_id, _settings.c.key],
+            set_={"value": values["value"], "updated_at": now},
+        )
+        await self.execute(upsert)
+
+    async def member_joined(self, community: CommunityRef, member: Actor, at: datetime) -> None:
+        community_pk = await self.community_id(community, at)
+        values = {
+            "community_id": community_pk,
+            "user_id": member.user_id,
+            "display_name": member.display_name[:256],
+            "is_bot": member.is_bot,
+            "joined_at": at,
+            "left_at": None,
+        }
+        upsert = self.store._insert(_members).values(values)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[_members.c.community_id, _members.c.user_id],
+            set_={"display_name": values["display_name"], "joined_at": at, "left_at": None},
+        )
+        await self.execute(upsert)
+
+    async def member_left(self, community: CommunityRef, member: Actor, at: datetime) -> None:
+        community_pk = await self.community_id(community, at)
+        await self.execute(
+            update(_members)
+            .where(_members.c.community_id == community_pk, _members.c.user_id == member.user_id)
+            .values(left_at=at)
+        )
+
+    async def member_count(self, community: CommunityRef) -> int:
+        count = await self.connection.scalar(
+            select(func.count())
+            .select_from(_members)
+            .join(_communities, _communities.c.id == _members.c.community_id)
+            .where(
+                _communities.c.platform == community.platform,
+                _communities.c.external_id == community.id,
+                _members.c.left_at.is_(None),
+                _members.c.is_bot.is_(False),
+            )
+        )
+        return int(count or 0)
+
+    async def schedule(
+        self,
+        *,
+        kind: str,
+        due_at: datetime,
+        platform: str,
+        bot: str,
+        payload: dict[str, Any],
+        community_id: str | None = None,
+        channel_id: str | None = None,
+        key: str | None = None,
+        now: datetime,
+    ) -> int:
+        if key is not None:
+            await self.cancel_job(key)
+        result = await self.execute(
+            _jobs.insert()
+            .values(
+                key=key,
+                kind=kind,
+                platform=platform,
+                bot=bot,
+                community_id=community_id,
+                channel_id=channel_id,
+                payload=payload,
+                due_at=due_at,
+                status="pending",
+                created_at=now,
+            )
+            .returning(_jobs.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def cancel_job(self, key: str) -> bool:
+        result = await self.execute(delete(_jobs).where(_jobs.c.key == key))
+        return bool(result.rowcount)
