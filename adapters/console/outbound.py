@@ -1,0 +1,71 @@
+"""Core actions -> transcript lines for a terminal."""
+
+from __future__ import annotations
+
+from core.actions import (
+    Action,
+    AnswerButton,
+    ButtonRows,
+    DeleteMessage,
+    EditMessage,
+    RemoveMember,
+    RestrictMember,
+    SendDirect,
+    SendEphemeral,
+    SendMessage,
+    UnrestrictMember,
+)
+from core.text import Span, Style, Text, render
+
+
+def render_span(span: Span) -> str:
+    """Plain terminal text; user text is printed as-is (a terminal has no markup)."""
+    if span.style is Style.MENTION:
+        return f"@{span.text}"
+    if span.style is Style.LINK:
+        return f"{span.text} <{span.url}>"
+    if span.style is Style.CODE:
+        return f"`{span.text}`"
+    return span.text
+
+
+def render_text(text: Text) -> str:
+    return render(text, render_span)
+
+
+def render_buttons(buttons: ButtonRows) -> str:
+    return "  ".join(f"[{button.label}]" for row in buttons for button in row)
+
+
+def describe(action: Action, bot: str) -> list[str]:
+    """Transcript lines for one action, prefixed with who sees it."""
+    if isinstance(action, SendMessage):
+        head = f"{bot} ›"
+        body = render_text(action.text)
+    elif isinstance(action, SendDirect):
+        head = f"{bot} › (private to {action.display_name})"
+        body = render_text(action.text)
+    elif isinstance(action, SendEphemeral):
+        head = f"{bot} › (only {action.display_name} sees)"
+        body = render_text(action.text)
+    elif isinstance(action, EditMessage):
+        head = f"{bot} › (edited)"
+        body = render_text(action.text)
+    elif isinstance(action, DeleteMessage):
+        return [f"{bot} › (deleted a message)"]
+    elif isinstance(action, AnswerButton):
+        return [f"{bot} › (toast) {action.toast}"] if action.toast else []
+    elif isinstance(action, RestrictMember):
+        return [f"{bot} › (muted {action.user_id})"]
+    elif isinstance(action, UnrestrictMember):
+        return [f"{bot} › (unmuted {action.user_id})"]
+    elif isinstance(action, RemoveMember):
+        return [f"{bot} › (removed {action.user_id})"]
+    else:
+        return [f"{bot} › ({action.kind})"]
+    result = [head + " " + line if index == 0 else " " * (len(head) + 1) + line
+              for index, line in enumerate(body.splitlines() or [""])]
+    buttons = getattr(action, "buttons", ())
+    if buttons:
+        result.append(" " * (len(head) + 1) + render_buttons(buttons))
+    return result
