@@ -95,8 +95,9 @@ def _commands() -> list[object]:
 
 
 async def _discord_sync(config: Config) -> int:
-    from adapters.discord.config import DiscordBotConfig
     from adapters.discord.transport import sync_commands  # type: ignore[attr-defined]
+
+    from adapters.discord.config import DiscordBotConfig
     from core.ports import AdapterDeps
 
     deps = AdapterDeps(commands=_commands(), managers=frozenset(config.defaults.managers))  # type: ignore[arg-type]
@@ -111,8 +112,9 @@ async def _discord_sync(config: Config) -> int:
 
 
 def _slack_manifest(config: Config, bot_name: str | None) -> int:
-    from adapters.slack.config import SlackBotConfig
     from adapters.slack.manifest import build_manifest  # type: ignore[import-not-found]
+
+    from adapters.slack.config import SlackBotConfig
     from core.ports import AdapterDeps
 
     bots = [b for b in config.bots if isinstance(b, SlackBotConfig)]

@@ -46,9 +46,7 @@ class StorageConfig(BaseModel):
     @classmethod
     def _known_driver(cls, url: str) -> str:
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db"
-            )
+            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
         return url
 
 
@@ -143,12 +141,17 @@ def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1]}[{item}]" if parts else f"[{item}]"]
             node = node[item] if isinstance(node, list) and item < len(node) else None
-        elif isinstance(node, dict) and item not in node and item in (
-            "telegram",
-            "telegram-ptb",
-            "discord",
-            "slack",
-            "console",
+        elif (
+            isinstance(node, dict)
+            and item not in node
+            and item
+            in (
+                "telegram",
+                "telegram-ptb",
+                "discord",
+                "slack",
+                "console",
+            )
         ):
             continue  # the discriminator tag pydantic inserts
         else:

@@ -17,8 +17,10 @@ from adapters.console.transport import ConsoleAdapter
 from bots.config import Config, parse_config
 from bots.runtime import Runtime
 
-HELP = "Type a message or /command. Controls: :as NAME, :join NAME, :leave NAME, " \
-       ":reply TEXT, :press DATA, :react EMOJI, :quit"
+HELP = (
+    "Type a message or /command. Controls: :as NAME, :join NAME, :leave NAME, "
+    ":reply TEXT, :press DATA, :react EMOJI, :quit"
+)
 
 
 def _console_config(config: Config | None, folder: Path) -> tuple[Config, ConsoleBotConfig]:
@@ -34,7 +36,7 @@ def _console_config(config: Config | None, folder: Path) -> tuple[Config, Consol
     for bot in config.bots:
         if isinstance(bot, ConsoleBotConfig):
             return config, bot
-    raise SystemExit("the config has no bot with platform = \"console\"")
+    raise SystemExit('the config has no bot with platform = "console"')
 
 
 async def run_console(config: Config | None = None) -> None:

@@ -75,7 +75,9 @@ class Runtime:
         return [spec for feature in self.features for spec, _ in feature.command_handlers()]
 
     def build_adapters(self) -> dict[str, Adapter]:
-        deps = AdapterDeps(commands=self.commands, managers=frozenset(self.config.defaults.managers))
+        deps = AdapterDeps(
+            commands=self.commands, managers=frozenset(self.config.defaults.managers)
+        )
         adapters: dict[str, Adapter] = {}
         for bot in self.config.bots:
             if not bot.enabled:
@@ -142,8 +144,9 @@ class Runtime:
         await self.pipeline.close()
         await self.scheduler.stop()
         if not await self.worker.drain(self.drain_timeout):
-            log.warning("outbox not empty after %.0fs; the rest is sent at next start",
-                        self.drain_timeout)
+            log.warning(
+                "outbox not empty after %.0fs; the rest is sent at next start", self.drain_timeout
+            )
         await self.worker.stop()
         for adapter in self.started:
             try:

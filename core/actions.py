@@ -167,7 +167,7 @@ Action = (
 )
 
 _ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(
-    Annotated[Action, Field(discriminator="kind")]  # type: ignore[arg-type]
+    Annotated[Action, Field(discriminator="kind")]
 )
 
 

@@ -8,7 +8,7 @@ from core.events import MemberJoined, MemberLeft
 from core.features import Context, Feature, command, on
 from core.i18n import _
 from core.roles import Role
-from core.text import bold, compose, lines
+from core.text import TextLike, bold, compose, lines
 
 # What members lose when a platform lacks a capability; shown in /settings so nothing is
 # switched off silently.
@@ -38,19 +38,21 @@ class Settings(Feature):
     async def settings(self, invocation: Invocation, ctx: Context) -> None:
         community = ctx.event.community
         stored = await ctx.tx.settings(community) if community is not None else {}
-        entries = [
+        entries: list[TextLike] = [
             compose("{key}: {value}", key=bold(key), value=str(value))
             for key, value in sorted(stored.items())
         ] or [_("No settings changed from the defaults.")]
-        missing = [
-            compose("{what}", what=effect)
+        missing: list[TextLike] = [
+            effect
             for capability, effect in CAPABILITY_EFFECTS.items()
             if capability not in ctx.bot.capabilities
         ]
         text = lines(
             bold(_("Settings")),
             *entries,
-            compose(_("Platform: {platform} (bot {bot})"), platform=ctx.bot.platform, bot=ctx.bot.name),
+            compose(
+                _("Platform: {platform} (bot {bot})"), platform=ctx.bot.platform, bot=ctx.bot.name
+            ),
         )
         if missing:
             text = lines(text, bold(_("Limited on this platform:")), *missing)

@@ -47,10 +47,13 @@ def _with_fallback_buttons(text: Text, buttons: ButtonRows) -> Text:
 
 
 def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]:
-    if isinstance(action, SendMessage | SendDirect | EditMessage) and action.buttons:
-        if Capability.BUTTONS not in capabilities:
-            text = _with_fallback_buttons(action.text, action.buttons)
-            return degrade(_replace_text(action, text), capabilities)
+    if (
+        isinstance(action, SendMessage | SendDirect | EditMessage)
+        and action.buttons
+        and Capability.BUTTONS not in capabilities
+    ):
+        text = _with_fallback_buttons(action.text, action.buttons)
+        return degrade(_replace_text(action, text), capabilities)
     if isinstance(action, SendEphemeral) and Capability.EPHEMERAL not in capabilities:
         return degrade(
             SendDirect(

@@ -74,7 +74,7 @@ class Dispatcher:
         role = self.role_of(event)
         actions: list[Action] = []
         for event_type in type(event).__mro__:
-            for feature, handler in self._events.get(event_type, ()):  # type: ignore[call-overload]
+            for feature, handler in self._events.get(event_type, ()):
                 actions += await self._run(feature, handler, event, event, tx, role, bot, now)
         if isinstance(event, CommandIssued):
             actions += await self._command(event, tx, role, bot, now)
@@ -96,7 +96,9 @@ class Dispatcher:
         registered = self._commands.get(event.name)
         if registered is None:
             context.respond(
-                compose(_("Unknown command /{name}. Try {help}."), name=event.name, help=code("/help"))
+                compose(
+                    _("Unknown command /{name}. Try {help}."), name=event.name, help=code("/help")
+                )
             )
             self.metrics.inc("commands.unknown")
             return context.actions

@@ -35,7 +35,7 @@ from core.actions import (
     SendMessage,
 )
 from core.capabilities import Capability
-from core.commands import CommandSpec, Invocation
+from core.commands import CommandSpec
 from core.events import ButtonPressed, CommandIssued, Event, MessagePosted
 from core.roles import Role
 from core.store import Transaction
@@ -95,7 +95,9 @@ class Feature:
         ]
 
     def job_handlers(self) -> list[tuple[str, Handler]]:
-        return [(method._ts_job, method) for method in self._methods() if hasattr(method, "_ts_job")]
+        return [
+            (method._ts_job, method) for method in self._methods() if hasattr(method, "_ts_job")
+        ]
 
     def _methods(self) -> list[Any]:
         return [
@@ -146,9 +148,7 @@ class Context:
         if event.channel is None:
             raise ValueError(f"{event.kind} has no channel to reply in")
         reply_to = None
-        if isinstance(event, MessagePosted):
-            reply_to = event.message
-        elif isinstance(event, CommandIssued):
+        if isinstance(event, MessagePosted | CommandIssued):
             reply_to = event.message
         self.emit(
             SendMessage(

@@ -37,5 +37,5 @@ class TokenBucket:
         self.updated = self.clock()
 
     async def acquire(self) -> None:
-        while (wait := self.delay()) > 0:
+        while (wait := self.delay()) > 0:  # noqa: ASYNC110 - waiting for time, not a task
             await asyncio.sleep(wait)

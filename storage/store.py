@@ -122,7 +122,9 @@ class SqlStore:
             update(_outbox)
             .where(_outbox.c.id.in_(due.scalar_subquery()))
             .values(locked_until=now + timedelta(seconds=lease_seconds), locked_by=owner)
-            .returning(_outbox.c.id, _outbox.c.bot, _outbox.c.lane, _outbox.c.payload, _outbox.c.attempts)
+            .returning(
+                _outbox.c.id, _outbox.c.bot, _outbox.c.lane, _outbox.c.payload, _outbox.c.attempts
+            )
         )
         async with self.engine.begin() as connection:
             rows = (await connection.execute(claim)).all()
@@ -414,6 +416,8 @@ class SqlTransaction:
                 .on_conflict_do_nothing()
             )
             found = await connection.scalar(select_id)
+        if found is None:
+            raise RuntimeError(f"community {community.id} vanished while being created")
         self.new_community_ids[key] = int(found)
         return int(found)
 
@@ -432,7 +436,12 @@ class SqlTransaction:
         self, community: CommunityRef, key: str, value: Any, now: datetime
     ) -> None:
         community_pk = await self.community_id(community, now)
-        values = {"community_id": community_pk, "key": key, "value": {"v": value}, "updated_at": now}
+        values = {
+            "community_id": community_pk,
+            "key": key,
+            "value": {"v": value},
+            "updated_at": now,
+        }
         upsert = self.store._insert(_settings).values(values)
         upsert = upsert.on_conflict_do_update(
             index_elements=[_settings.c.community_id, _settings.c.key],

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from adapters.common_config import BaseBotConfig
 
 
 class ConsoleBotConfig(BaseBotConfig):
     platform: Literal["console"]
     community: str = "Town Square"
-    managers: list[str] = ["alice"]
+    managers: list[str] = Field(default_factory=lambda: ["alice"])
     """Console users who are community admins."""

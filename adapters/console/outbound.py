@@ -63,8 +63,10 @@ def describe(action: Action, bot: str) -> list[str]:
         return [f"{bot} › (removed {action.user_id})"]
     else:
         return [f"{bot} › ({action.kind})"]
-    result = [head + " " + line if index == 0 else " " * (len(head) + 1) + line
-              for index, line in enumerate(body.splitlines() or [""])]
+    result = [
+        head + " " + line if index == 0 else " " * (len(head) + 1) + line
+        for index, line in enumerate(body.splitlines() or [""])
+    ]
     buttons = getattr(action, "buttons", ())
     if buttons:
         result.append(" " * (len(head) + 1) + render_buttons(buttons))

@@ -77,8 +77,10 @@ class ConsoleAdapter:
             self.show(line)
         if isinstance(action, SendMessage | SendDirect | SendEphemeral):
             self._sent += 1
-            channel = action.channel if isinstance(action, SendMessage) else ChannelRef(
-                f"dm:{action.user_id}", is_direct=True
+            channel = (
+                action.channel
+                if isinstance(action, SendMessage)
+                else ChannelRef(f"dm:{action.user_id}", is_direct=True)
             )
             return Delivered((MessageRef(channel, f"bot-{self._sent}"),))
         return Delivered()

@@ -103,7 +103,7 @@ async def test_failing_feature_is_isolated(runtime: tuple[Runtime, MemoryAdapter
 async def test_one_bad_event_does_not_roll_back_its_batch(
     runtime: tuple[Runtime, MemoryAdapter],
 ) -> None:
-    rt, adapter = runtime
+    rt, _adapter = runtime
     actions = await rt.pipeline.process([said("first"), joined("Finn"), said("second")])
     assert [a.text.plain() for a in actions if isinstance(a, SendMessage)] == ["Welcome Finn"]
     assert (await settings_of(rt))["last_text"] == "second"
@@ -230,9 +230,7 @@ async def test_scheduled_job_fires_after_restart_once(database_url: str) -> None
         @job("reminder")
         async def remind(self, event: JobDue, ctx: Context) -> None:
             assert event.channel is not None
-            ctx.emit(
-                SendMessage(bot=ctx.bot.name, channel=event.channel, text=ctx.text("Time!"))
-            )
+            ctx.emit(SendMessage(bot=ctx.bot.name, channel=event.channel, text=ctx.text("Time!")))
 
     # Scheduled in one life, due while the bot is down...
     engine = create_engine(database_url)

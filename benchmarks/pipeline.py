@@ -1,0 +1,164 @@
+"""Inbound pipeline throughput: synthetic events through dispatcher + storage.
+
+    .venv/bin/python -m benchmarks.pipeline [--events 20000] [--postgres URL]
+
+Prints events/s for the full persisted pipeline (de-duplication record, features, roster
+writes, outbox rows, group commit) next to baselines measured in the same run:
+
+* ``bare insert``: the same number of de-duplication rows written with batched Core
+  inserts, no features: the floor of persisted work;
+* ``aiogram no-op``: aiogram's own ``Dispatcher.feed_raw_update`` with no handlers, the
+  cost of merely receiving an update in the Telegram SDK (skipped without aiogram).
+
+The mix is 90 % ordinary messages, 5 % joins (a roster write each) and 5 % ``/help``
+commands (an outbox row each). Ratios, not absolute numbers, are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from core.builtin import builtin_features
+from core.capabilities import Capability
+from core.dispatcher import Dispatcher
+from core.events import CommandIssued, Event, MemberJoined, MessagePosted
+from core.features import BotInfo
+from core.pipeline import Pipeline
+from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from storage.database import create_engine
+from storage.migrate import upgrade
+from storage.models import ProcessedEvent
+from storage.store import SqlStore
+
+COMMUNITY = CommunityRef("bench", "c1")
+CHANNEL = ChannelRef("general")
+
+
+def synthetic_events(count: int, run: str) -> list[Event]:
+    now = datetime.now(UTC)
+    events: list[Event] = []
+    for n in range(count):
+        actor = Actor(user_id=f"u{n % 500}", display_name=f"Member {n % 500}")
+        common: dict[str, Any] = {
+            "platform": "bench",
+            "bot": "bench",
+            "event_id": f"{run}:{n}",
+            "occurred_at": now,
+            "community": COMMUNITY,
+            "channel": CHANNEL,
+            "actor": actor,
+        }
+        if n % 20 == 0:
+            events.append(MemberJoined(**common, member=actor))
+        elif n % 20 == 1:
+            events.append(CommandIssued(**common, name="help"))
+        else:
+            message = MessageRef(CHANNEL, str(n))
+            events.append(MessagePosted(**common, message=message, text="hello there"))
+    return events
+
+
+async def bare_insert(url: str, count: int, batch: int = 256) -> float:
+    engine = create_engine(url)
+    await upgrade(engine)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "platform": "bare",
+            "bot": "bare",
+            "event_id": f"{time.time_ns()}:{n}",
+            "processed_at": now,
+        }
+        for n in range(count)
+    ]
+    started = time.perf_counter()
+    for start in range(0, count, batch):
+        async with engine.begin() as connection:
+            await connection.execute(insert(ProcessedEvent), rows[start : start + batch])
+    elapsed = time.perf_counter() - started
+    await engine.dispose()
+    return count / elapsed
+
+
+async def full_pipeline(url: str, count: int) -> float:
+    engine = create_engine(url)
+    await upgrade(engine)
+    store = SqlStore(engine)
+    bots = {"bench": BotInfo("bench", "bench", frozenset(Capability))}
+    pipeline = Pipeline(store, Dispatcher(builtin_features(), bots=bots))
+    pipeline.start()
+    events = synthetic_events(count, run=str(time.time_ns()))
+    started = time.perf_counter()
+    await asyncio.gather(*(pipeline.submit(event) for event in events))
+    elapsed = time.perf_counter() - started
+    await pipeline.close()
+    assert pipeline.metrics["events.processed"] == count, pipeline.metrics.snapshot()
+    await engine.dispose()
+    return count / elapsed
+
+
+async def aiogram_noop(count: int) -> float | None:
+    try:
+        from aiogram import Bot
+        from aiogram import Dispatcher as AiogramDispatcher
+    except ImportError:
+        return None
+    bot = Bot("123456:" + "A" * 35)
+    dispatcher = AiogramDispatcher()
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": -100, "type": "supergroup", "title": "Bench"},
+            "from": {"id": 1, "is_bot": False, "first_name": "Member"},
+            "text": "hello there",
+        },
+    }
+    started = time.perf_counter()
+    for n in range(count):
+        update["update_id"] = n
+        await dispatcher.feed_raw_update(bot, update)
+    elapsed = time.perf_counter() - started
+    await bot.session.close()
+    return count / elapsed
+
+
+async def measure(label: str, url: str, count: int) -> None:
+    floor = await bare_insert(url, count)
+    sdk = await aiogram_noop(count)
+    pipeline = await full_pipeline(url, count)
+    print(f"\n{label}: {count} events")
+    print(f"  bare batched insert      {floor:>10,.0f} rows/s")
+    if sdk is not None:
+        print(f"  aiogram no-op dispatch   {sdk:>10,.0f} updates/s")
+    print(f"  townsquare full pipeline {pipeline:>10,.0f} events/s")
+    print(f"  ratio pipeline / bare insert   {pipeline / floor:6.2f}")
+    if sdk is not None:
+        verdict = "meets" if pipeline >= sdk else "below"
+        print(
+            f"  ratio pipeline / aiogram no-op {pipeline / sdk:6.2f}  ({verdict} the goal of >= 1)"
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--postgres", help="postgresql+asyncpg:// URL to measure too")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        await measure("SQLite", f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", args.events)
+    if args.postgres:
+        await measure("PostgreSQL", args.postgres, args.events)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
