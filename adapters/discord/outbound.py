@@ -1,0 +1,211 @@
+"""Core text and actions -> Discord REST payloads. Pure functions, no I/O.
+
+Safety rules, applied to every message the bot sends or edits:
+
+* every character that came from a user (plain, bold, italic and link spans, toasts) is
+  escaped with ``discord.utils.escape_markdown`` and then ``escape_mentions``, so a
+  display name such as ``@everyone **boss**`` shows literally and can neither format the
+  message nor form ``@everyone``, ``@here``, ``<@id>`` or ``<@&role>``;
+* a :data:`~core.text.Style.MENTION` span becomes ``<@id>`` and is the only thing allowed
+  to ping: ``allowed_mentions`` is ``{"parse": [], "users": [ids of mention spans]}``, so
+  even text that slipped through could not ping everyone, a role or anybody else;
+* texts longer than Discord's 2000 characters are split on line or word boundaries by
+  :func:`core.text.split_text`; buttons go on the last message.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from discord.utils import escape_markdown, escape_mentions
+
+from core.actions import Button, ButtonRows, ButtonStyle
+from core.refs import MessageRef
+from core.text import Span, Style, Text, mention, split_text
+
+MAX_TEXT = 2000
+MAX_ROWS = 5
+MAX_ROW_BUTTONS = 5
+MAX_LABEL = 80
+MAX_TIMEOUT = timedelta(days=28)
+TIMEOUT_MARGIN = timedelta(minutes=5)
+"""Discord rejects a timeout ending more than 28 days ahead, measured by its clock; the
+margin keeps a slightly fast local clock from turning a maximal mute into an error."""
+
+EPHEMERAL = 1 << 6
+SUPPRESS_NOTIFICATIONS = 1 << 12
+
+BUTTON_STYLES = {ButtonStyle.PRIMARY: 1, ButtonStyle.DEFAULT: 2, ButtonStyle.DANGER: 4}
+
+_SNOWFLAKE = re.compile(r"^[0-9]{15,21}$")
+_URL_UNSAFE = "()<> \t\r\n\"'"
+
+
+def is_snowflake(value: str | None) -> bool:
+    """True for a Discord id; mentions of ids from other platforms are rendered as names."""
+    return bool(value and _SNOWFLAKE.match(value))
+
+
+def escape(text: str) -> str:
+    """User text made inert: no markdown, no mass or role mentions, no ``<@id>``."""
+    return escape_mentions(escape_markdown(text))
+
+
+def _safe_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return "".join(quote(char, safe="") if char in _URL_UNSAFE else char for char in url.strip())
+
+
+def render_span(span: Span) -> str:
+    """One span in Discord markdown; see the module docstring for the safety rules."""
+    if not span.text:
+        return ""
+    if span.style is Style.MENTION:
+        if is_snowflake(span.user_id):
+            return f"<@{span.user_id}>"
+        return escape("@" + span.text)
+    if span.style is Style.CODE:
+        # Markdown inside code is not interpreted; a backtick would end the code early.
+        return "`" + span.text.replace("`", "ˋ") + "`"
+    body = escape(span.text)
+    if span.style is Style.BOLD:
+        return f"**{body}**"
+    if span.style is Style.ITALIC:
+        return f"*{body}*"
+    if span.style is Style.LINK:
+        url = _safe_url(span.url)
+        if url is None:
+            return body
+        return "[" + body.replace("]", "\\]") + "](" + url + ")"
+    return body
+
+
+def render(text: Text) -> list[str]:
+    """The text as one or more messages of at most 2000 characters."""
+    return split_text(text, render_span, MAX_TEXT)
+
+
+def mentioned_users(text: Text) -> list[str]:
+    """Discord ids of the mention spans, in order, without repeats (at most 100)."""
+    found: list[str] = []
+    for span in text.spans:
+        if span.style is Style.MENTION and is_snowflake(span.user_id) and span.user_id not in found:
+            found.append(span.user_id)  # type: ignore[arg-type]
+    return found[:100]
+
+
+def allowed_mentions(text: Text | None = None) -> dict[str, Any]:
+    """Only the explicitly mentioned users may be pinged; never everyone, here or roles,
+    and a reply never pings the author of the replied-to message."""
+    users = mentioned_users(text) if text is not None else []
+    payload: dict[str, Any] = {"parse": [], "replied_user": False}
+    if users:
+        payload["users"] = users
+    return payload
+
+
+def components(buttons: ButtonRows) -> list[dict[str, Any]]:
+    """Action rows of buttons. ``custom_id`` is the core's ``Button.data`` verbatim: it is
+    all a press needs, so buttons keep working after a restart (no in-memory views)."""
+    rows: list[list[Button]] = []
+    for row in buttons:
+        for start in range(0, len(row), MAX_ROW_BUTTONS):
+            rows.append(list(row[start : start + MAX_ROW_BUTTONS]))
+    if len(rows) > MAX_ROWS:
+        raise ValueError(f"Discord allows {MAX_ROWS} rows of buttons; got {len(rows)}")
+    return [
+        {
+            "type": 1,
+            "components": [
+                {
+                    "type": 2,
+                    "style": BUTTON_STYLES.get(button.style, 2),
+                    "label": _label(button.label),
+                    "custom_id": button.data,
+                }
+                for button in row
+            ],
+        }
+        for row in rows
+        if row
+    ]
+
+
+def _label(label: str) -> str:
+    label = " ".join(label.split()) or "·"
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
+
+
+def message_payloads(
+    text: Text,
+    buttons: ButtonRows = (),
+    *,
+    reply_to: MessageRef | None = None,
+    silent: bool = False,
+) -> list[dict[str, Any]]:
+    """``POST /channels/{id}/messages`` bodies: one per chunk, buttons on the last, the
+    reply reference on the first."""
+    chunks = render(text)
+    rows = components(buttons)
+    if not chunks:
+        if not rows:
+            return []
+        chunks = [""]
+    mentions = allowed_mentions(text)
+    bodies: list[dict[str, Any]] = []
+    for index, chunk in enumerate(chunks):
+        body: dict[str, Any] = {"content": chunk, "allowed_mentions": mentions}
+        if index == 0 and reply_to is not None and is_snowflake(reply_to.message_id):
+            body["message_reference"] = {
+                "message_id": reply_to.message_id,
+                "fail_if_not_exists": False,
+            }
+        if silent:
+            body["flags"] = SUPPRESS_NOTIFICATIONS
+        if index == len(chunks) - 1 and rows:
+            body["components"] = rows
+        bodies.append(body)
+    return bodies
+
+
+def edit_payload(text: Text, buttons: ButtonRows = ()) -> tuple[dict[str, Any], bool]:
+    """``PATCH`` body replacing text and buttons; the flag is True when the text had to be
+    cut to one message (an edit cannot add messages)."""
+    chunks = render(text)
+    body = {
+        "content": chunks[0] if chunks else "",
+        "components": components(buttons),
+        "allowed_mentions": allowed_mentions(text),
+    }
+    return body, len(chunks) > 1
+
+
+def with_mention(user_id: str, display_name: str, text: Text) -> Text:
+    """``@member text``: how a private reply is addressed when it has to go public."""
+    return mention(user_id, display_name) + " " + text
+
+
+def toast(text: str) -> str:
+    """A button toast (bot-authored but may quote user text): escaped, one message."""
+    escaped = escape(" ".join(text.split()))
+    return escaped if len(escaped) <= MAX_TEXT else escaped[: MAX_TEXT - 1] + "…"
+
+
+def timeout_until(until: datetime | None, now: datetime) -> tuple[datetime, bool]:
+    """When a Discord timeout ("mute") ends, and whether the request had to be shortened.
+
+    Discord timeouts last at most 28 days. A mute without end (``until=None``) or longer
+    than that becomes the longest timeout Discord accepts (28 days, less a small margin);
+    the flag lets the caller log that the mute was shortened.
+    """
+    longest = now + MAX_TIMEOUT - TIMEOUT_MARGIN
+    if until is None or until > longest:
+        return longest, until is not None
+    return until, False
