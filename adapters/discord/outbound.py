@@ -189,7 +189,7 @@ def edit_payload(text: Text, buttons: ButtonRows = ()) -> tuple[dict[str, Any], 
 
 def with_mention(user_id: str, display_name: str, text: Text) -> Text:
     """``@member text``: how a private reply is addressed when it has to go public."""
-    return mention(user_id, display_name) + " " + text
+    return Text((mention(user_id, display_name), Span(" "))) + text
 
 
 def toast(text: str) -> str:

@@ -247,6 +247,7 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
+        self._closing = False
         self.port = 0
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -265,6 +266,7 @@ class FakeDiscord:
         return self
 
     async def close(self) -> None:
+        self._closing = True
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await ws.close(code=1001)
@@ -1142,6 +1144,9 @@ class FakeDiscord:
             self._sockets.discard(ws)
             if session is not None and session.ws is ws:
                 session.ws = None
+                if ws.close_code in (1000, 1001) and not self._closing:
+                    # A client closing with 1000/1001 ends its session: no RESUME later.
+                    self.sessions.pop(session.session_id, None)
             await self._notify()
         return ws
 
@@ -1285,10 +1290,13 @@ class FakeDiscord:
         return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
 
     async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None) -> int:
-        """Send a dispatch to every ready session that should get it; returns how many."""
+        """Send a dispatch to every ready session that should get it; returns how many.
+
+        A session whose connection dropped still gets it queued, and a RESUME replays it,
+        as Discord does."""
         count = 0
         for session in list(self.sessions.values()):
-            if session.ws is None or not session.ready:
+            if not session.ready:
                 continue
             if not self._on_shard(session, guild_id) or not self._wants(session, event, guild_id):
                 continue
@@ -1300,7 +1308,8 @@ class FakeDiscord:
         """Close every live gateway connection with ``code`` (clients resume afterwards)."""
         for session in list(self.sessions.values()):
             if session.ws is not None:
-                await session.ws.close(code=code)
+                ws, session.ws = session.ws, None
+                await ws.close(code=code)
 
     # -- scenario helpers (what a user does in the Discord client) -------------------------
 
@@ -1351,6 +1360,24 @@ class FakeDiscord:
         )
         self.messages[int(message["id"])] = message
         await self.dispatch("MESSAGE_CREATE", message, guild_id=guild.id)
+        return message
+
+    async def direct_message(self, user_id: int, content: str) -> dict[str, Any]:
+        """A user writes to the bot in private (MESSAGE_CREATE without ``guild_id``)."""
+        user = self.users[user_id]
+        existing = next(
+            (
+                c
+                for c in self.channels.values()
+                if c["type"] == 1 and c["recipients"][0]["id"] == str(user_id)
+            ),
+            None,
+        )
+        channel = existing or p.dm_channel(p.snowflake(), user)
+        self.channels[int(channel["id"])] = channel
+        message = p.message(channel_id=int(channel["id"]), author=user, content=content)
+        self.messages[int(message["id"])] = message
+        await self.dispatch("MESSAGE_CREATE", message, guild_id=None)
         return message
 
     async def edit(self, guild: Guild, message: dict[str, Any], content: str) -> None:
