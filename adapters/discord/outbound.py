@@ -16,6 +16,7 @@ Safety rules, applied to every message the bot sends or edits:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -87,9 +88,49 @@ def render_span(span: Span) -> str:
     return body
 
 
+def merge_spans(text: Text) -> Text:
+    """Join neighbouring spans of the same style, so escaping sees ``"@" + "everyone"``
+    (a template ending in ``@`` followed by a user's name) as the one word it renders to."""
+    merged: list[Span] = []
+    for span in text.spans:
+        if not span.text:
+            continue
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and span.style is last.style
+            and span.style is not Style.MENTION
+            and (span.url, span.user_id) == (last.url, last.user_id)
+        ):
+            merged[-1] = Span(last.text + span.text, span.style, span.url, span.user_id)
+        else:
+            merged.append(span)
+    return Text(tuple(merged))
+
+
+_MASS_MENTION = re.compile(r"@(?=everyone|here)|(?<=<)@(?=&\d)")
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+
+
+def neutralize(chunk: str, allowed_users: Iterable[str]) -> str:
+    """Last line of defence for markup formed across differently styled spans: an
+    ``@everyone``, ``@here``, role mention or mention of a user nobody meant to mention gets
+    a full-width at sign (same length, so the chunk still fits). ``allowed_mentions`` would
+    stop the ping anyway; this keeps the text from even looking like one."""
+    allowed = set(allowed_users)
+    chunk = _MASS_MENTION.sub("＠", chunk)
+
+    def user(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(1) in allowed else "<＠" + match.group(0)[2:]
+
+    return _USER_MENTION.sub(user, chunk)
+
+
 def render(text: Text) -> list[str]:
     """The text as one or more messages of at most 2000 characters."""
-    return split_text(text, render_span, MAX_TEXT)
+    merged = merge_spans(text)
+    allowed = mentioned_users(merged)
+    return [neutralize(chunk, allowed) for chunk in split_text(merged, render_span, MAX_TEXT)]
 
 
 def mentioned_users(text: Text) -> list[str]:

@@ -1,0 +1,131 @@
+"""Rendering core text for Discord: escaping, mentions, buttons, splitting, timeouts."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.discord import outbound
+from core.actions import Button, ButtonStyle
+from core.refs import ChannelRef, MessageRef
+from core.text import Span, Style, Text, bold, code, compose, italic, link, mention
+from tests.conformance.scenarios import HOSTILE_NAME
+from tests.fakes.discord import FakeDiscord
+
+ALICE = "123456789012345678"
+MASS = re.compile(r"@(everyone|here)")
+RAW_MENTION = re.compile(r"<@[!&]?\d{15,21}>")  # what Discord renders as a mention
+
+fragments = st.one_of(
+    st.sampled_from(list("@<>!&*_~`|#-[]()\\ \n:")),
+    st.sampled_from(["everyone", "here", ALICE, "http://x.y/", "# ", "-# ", "<@&", "<@!"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3),
+)
+user_text = st.lists(fragments, max_size=20).map("".join)
+styled = st.builds(
+    Span,
+    text=user_text,
+    style=st.sampled_from([Style.PLAIN, Style.BOLD, Style.ITALIC, Style.LINK]),
+    url=st.sampled_from([None, "https://example.org/a_b", "javascript:alert(1)"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(styled, max_size=6))
+def test_user_text_can_never_ping_or_mention(spans: list[Span]) -> None:
+    text = Text(tuple(spans))
+    for chunk in outbound.render(text):
+        assert not MASS.search(chunk), chunk
+        assert not RAW_MENTION.search(chunk), chunk
+        pings = FakeDiscord.pings(chunk, outbound.allowed_mentions(text))
+        assert pings == {"everyone": False, "users": [], "roles": []}
+
+
+def test_hostile_name_in_a_greeting() -> None:
+    text = compose("Welcome, {name}!", name=bold(HOSTILE_NAME))
+    (chunk,) = outbound.render(text)
+    assert chunk == (
+        "Welcome, **@\u200beveryone <b>\\*Eve\\*</b> <!channel> \\_x\\_ &amp; @\u200bhere**!"
+    )
+
+
+def test_mention_span_is_the_only_ping() -> None:
+    text = compose("Hi {who}, see <@{other}>", who=mention(ALICE, HOSTILE_NAME), other="1" * 18)
+    body = outbound.message_payloads(text)[0]
+    assert body["content"] == f"Hi <@{ALICE}>, see <@\u200b{'1' * 18}>"
+    assert body["allowed_mentions"] == {"parse": [], "replied_user": False, "users": [ALICE]}
+    assert FakeDiscord.pings(body["content"], body["allowed_mentions"])["users"] == [ALICE]
+
+
+def test_styles_links_and_code() -> None:
+    assert outbound.render_span(italic("a*b")) == "*a\\*b*"
+    assert outbound.render_span(code("x`y")) == "`xˋy`"
+    assert outbound.render_span(link("docs]", "https://x.org/a (b)")) == (
+        "[docs\\]](https://x.org/a%20%28b%29)"
+    )
+    assert outbound.render_span(link("click", "javascript:alert(1)")) == "click"
+    assert outbound.render_span(Span("", Style.BOLD)) == ""
+
+
+def test_long_text_splits_with_buttons_on_the_last_message() -> None:
+    text = Text() + ("line of words\n" * 400)
+    buttons = ((Button("A", "a"), Button("B", "b", ButtonStyle.DANGER)),)
+    reply = MessageRef(ChannelRef("1"), "223456789012345678")
+    bodies = outbound.message_payloads(text, buttons, reply_to=reply, silent=True)
+    assert len(bodies) == 3
+    assert all(len(b["content"]) <= 2000 for b in bodies)
+    assert "message_reference" in bodies[0] and "message_reference" not in bodies[1]
+    assert [("components" in b) for b in bodies] == [False, False, True]
+    assert all(b["flags"] == outbound.SUPPRESS_NOTIFICATIONS for b in bodies)
+    assert outbound.message_payloads(Text()) == []
+    (only_buttons,) = outbound.message_payloads(Text(), buttons)
+    assert only_buttons["content"] == "" and only_buttons["components"]
+
+
+def test_components_limits() -> None:
+    row = tuple(Button(f"b{i}", f"d{i}") for i in range(7))
+    rows = outbound.components((row,))
+    assert [len(r["components"]) for r in rows] == [5, 2]
+    assert outbound.components(((Button("x" * 100, "d"),),))[0]["components"][0]["label"] == (
+        "x" * 79 + "…"
+    )
+    with pytest.raises(ValueError, match="5 rows"):
+        outbound.components(tuple((Button("b", f"d{i}"),) for i in range(6)))
+
+
+def test_edit_payload_cuts_to_one_message() -> None:
+    body, cut = outbound.edit_payload(Text() + ("word " * 1000), ())
+    assert cut and len(body["content"]) <= 2000 and body["components"] == []
+
+
+def test_timeout_until() -> None:
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    longest = now + timedelta(days=28) - outbound.TIMEOUT_MARGIN
+    assert outbound.timeout_until(None, now) == (longest, False)
+    assert outbound.timeout_until(now + timedelta(days=90), now) == (longest, True)
+    assert outbound.timeout_until(now + timedelta(hours=2), now) == (
+        now + timedelta(hours=2),
+        False,
+    )
+
+
+def test_toast_is_escaped_and_short() -> None:
+    assert outbound.toast("@everyone *won*") == "@\u200beveryone \\*won\\*"
+    assert len(outbound.toast("x" * 5000)) == 2000
+
+
+def test_neutralize_is_a_same_length_safety_net() -> None:
+    other = "2" * 18
+    chunk = f"@everyone @here <@&{other}> <@{ALICE}> <@!{other}>"
+    safe = outbound.neutralize(chunk, [ALICE])
+    assert len(safe) == len(chunk), "a chunk that fitted must still fit"
+    assert not MASS.search(safe)
+    assert f"<@{ALICE}>" in safe
+    assert f"<@&{other}>" not in safe and f"<@!{other}>" not in safe
+    # A template ending in "@" followed by a name is one word once rendered.
+    (chunk,) = outbound.render(compose("Hi @{name}", name="everyone"))
+    assert chunk == "Hi @\u200beveryone"
