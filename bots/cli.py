@@ -72,17 +72,18 @@ async def _run(config: Config, path: str) -> int:
 
 async def _db(command: str, config: Config) -> int:
     from storage.database import create_engine
-    from storage.migrate import current_revision, head_revision, upgrade
+    from storage.migrate import current_revisions, head_revisions, upgrade
 
     engine = create_engine(config.storage.url)
     try:
+        heads = ", ".join(sorted(head_revisions()))
         if command == "upgrade":
             await upgrade(engine)
-            print(f"database at revision {head_revision()}")
+            print(f"database at revision {heads}")
         else:
-            current = await current_revision(engine)
-            state = "current" if current == head_revision() else f"behind {head_revision()}"
-            print(f"{current or 'empty'} ({state})")
+            current = await current_revisions(engine)
+            state = "current" if current == head_revisions() else f"behind {heads}"
+            print(f"{', '.join(sorted(current)) or 'empty'} ({state})")
     finally:
         await engine.dispose()
     return 0

@@ -29,20 +29,21 @@ def alembic_config() -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """The newest revision of every branch (features may add independent branches)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    def read(connection: Any) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+async def current_revisions(engine: AsyncEngine) -> frozenset[str]:
+    def read(connection: Any) -> frozenset[str]:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
 
     async with engine.connect() as connection:
-        revision: str | None = await connection.run_sync(read)
-        return revision
+        revisions: frozenset[str] = await connection.run_sync(read)
+        return revisions
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     def run(connection: Any) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
@@ -54,7 +55,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 async def ensure_current(engine: AsyncEngine, *, auto_upgrade: bool, config_path: str) -> None:
     """Upgrade (SQLite) or refuse to start (PostgreSQL) when the schema is behind."""
-    if await current_revision(engine) == head_revision():
+    if await current_revisions(engine) == head_revisions():
         return
     if auto_upgrade:
         await upgrade(engine)

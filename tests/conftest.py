@@ -84,3 +84,15 @@ async def migrated_engine(database_url: str) -> AsyncIterator[object]:
     await upgrade(engine)
     yield engine
     await engine.dispose()
+
+
+async def migrate(url: str) -> None:
+    """What an operator does with ``townsquare db upgrade`` (PostgreSQL is not automatic)."""
+    from storage.database import create_engine
+    from storage.migrate import upgrade
+
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()

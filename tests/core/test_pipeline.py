@@ -17,6 +17,7 @@ from core.pipeline import Pipeline
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.store import SqlStore
+from tests.conftest import migrate
 from tests.support import COMMUNITY, MemoryAdapter, command, joined, manager, member, said
 
 
@@ -60,6 +61,7 @@ class Remember(Feature):
 
 @pytest.fixture
 async def runtime(database_url: str) -> AsyncIterator[tuple[Runtime, MemoryAdapter]]:
+    await migrate(database_url)
     adapter = MemoryAdapter()
     runtime = Runtime(
         make_config(database_url),
@@ -156,6 +158,7 @@ async def test_config_managers_are_managers(database_url: str) -> None:
         {},
         "test",
     )
+    await migrate(database_url)
     adapter = MemoryAdapter()
     async with Runtime(config, adapters={"mem": adapter}) as rt:
         await rt.pipeline.submit(command("settings", who=member("Bob")))

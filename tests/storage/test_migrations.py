@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from storage.database import create_engine
-from storage.migrate import current_revision, ensure_current, head_revision, upgrade
+from storage.migrate import current_revisions, ensure_current, head_revisions, upgrade
 from storage.models import Base
 
 
@@ -24,7 +24,7 @@ async def test_upgrade_head_matches_models(database_url: str) -> None:
         async with engine.connect() as connection:
             differences = await connection.run_sync(diff)
         assert differences == []
-        assert await current_revision(engine) == head_revision()
+        assert await current_revisions(engine) == head_revisions()
     finally:
         await engine.dispose()
 
@@ -38,10 +38,10 @@ async def test_sqlite_is_upgraded_automatically_postgres_is_refused(database_url
     try:
         if engine.dialect.name == "sqlite":
             await ensure_current(engine, auto_upgrade=True, config_path="bot.toml")
-            assert await current_revision(engine) == head_revision()
+            assert await current_revisions(engine) == head_revisions()
         else:
             with pytest.raises(SchemaBehind, match=r"townsquare db upgrade bot\.toml"):
                 await ensure_current(engine, auto_upgrade=False, config_path="bot.toml")
-            assert await current_revision(engine) is None
+            assert await current_revisions(engine) == frozenset()
     finally:
         await engine.dispose()

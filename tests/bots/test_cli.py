@@ -1,0 +1,82 @@
+"""The ``townsquare`` command line as an operator uses it (real subprocesses)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+TOWNSQUARE = [sys.executable, "-m", "bots.cli"]
+
+
+def townsquare(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*TOWNSQUARE, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def write_config(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "bots.toml"
+    path.write_text(
+        f"""
+[storage]
+url = "sqlite+aiosqlite:///{tmp_path / 'town.db'}"
+
+[[bots]]
+name = "local"
+platform = "console"
+{extra}
+"""
+    )
+    return path
+
+
+def test_demo_prints_a_transcript() -> None:
+    result = townsquare("demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "→ Bob joined" in out
+    assert "Bob: /help" in out
+    assert "Sorry, only managers can use /settings." in out
+    assert "Unknown command /dance. Try `/help`." in out
+    help_for_bob = out.split("Bob: /help", 1)[1].split("Alice: /help", 1)[0]
+    assert "/help" in help_for_bob and "/settings" not in help_for_bob
+
+
+def test_check_reports_ok_and_errors(tmp_path: Path) -> None:
+    ok = townsquare("check", str(write_config(tmp_path)))
+    assert ok.returncode == 0 and "OK" in ok.stdout
+    bad = townsquare("check", str(write_config(tmp_path, 'colour = "red"')))
+    assert bad.returncode == 2
+    assert "bots[0] (local).colour: unknown key" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_db_upgrade_and_current(tmp_path: Path) -> None:
+    config = str(write_config(tmp_path))
+    assert "empty" in townsquare("db", "current", config).stdout
+    assert townsquare("db", "upgrade", config).returncode == 0
+    assert "(current)" in townsquare("db", "current", config).stdout
+
+
+def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    process = subprocess.Popen(
+        [*TOWNSQUARE, "run", str(config)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "running 1 bot(s)" in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    remaining = process.stderr.read()
+    assert process.wait(timeout=60) == 0, remaining
+    assert "stopped" in remaining
