@@ -102,6 +102,7 @@ class Runtime:
             bots=bots,
             managers=self.config.defaults.managers,
             metrics=self.metrics,
+            default_locale=self.config.defaults.locale,
         )
         self.worker = DeliveryWorker(
             self.store, self.adapters, metrics=self.metrics, **self._delivery_options

@@ -166,9 +166,7 @@ Action = (
     | RemoveMember
 )
 
-_ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(
-    Annotated[Action, Field(discriminator="kind")]
-)
+_ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Annotated[Action, Field(discriminator="kind")])
 
 
 def action_to_payload(action: Action) -> dict[str, Any]:

@@ -27,8 +27,9 @@ class Help(Feature):
 
     @command(CommandSpec("help", _("List the commands you can use")))
     async def help(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
         entries = help_lines(ctx.commands, ctx.role)
-        ctx.respond(lines(bold(_("Commands you can use:")), *entries))
+        ctx.respond(lines(bold(tr(_("Commands you can use:"))), *entries))
 
 
 class Settings(Feature):
@@ -36,26 +37,28 @@ class Settings(Feature):
 
     @command(CommandSpec("settings", _("Show this community's bot settings"), role=Role.MANAGER))
     async def settings(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
         community = ctx.event.community
         stored = await ctx.tx.settings(community) if community is not None else {}
         entries: list[TextLike] = [
             compose("{key}: {value}", key=bold(key), value=str(value))
             for key, value in sorted(stored.items())
-        ] or [_("No settings changed from the defaults.")]
+        ] or [tr(_("No settings changed from the defaults."))]
+        members = await ctx.tx.member_count(community) if community is not None else 0
         missing: list[TextLike] = [
-            effect
+            tr(effect)
             for capability, effect in CAPABILITY_EFFECTS.items()
             if capability not in ctx.bot.capabilities
         ]
         text = lines(
-            bold(_("Settings")),
+            bold(tr(_("Settings"))),
             *entries,
-            compose(
-                _("Platform: {platform} (bot {bot})"), platform=ctx.bot.platform, bot=ctx.bot.name
-            ),
+            tr(_("Language: {language}"), language=tr.language),
+            tr.plural(_("{n} member known"), _("{n} members known"), members),
+            tr(_("Platform: {platform} (bot {bot})"), platform=ctx.bot.platform, bot=ctx.bot.name),
         )
         if missing:
-            text = lines(text, bold(_("Limited on this platform:")), *missing)
+            text = lines(text, bold(tr(_("Limited on this platform:"))), *missing)
         ctx.respond(text)
 
 

@@ -46,8 +46,10 @@ from core.metrics import Metrics
 from core.pipeline import Clock, utcnow
 from core.ports import Adapter, Delivered
 from core.ratelimit import TokenBucket
+from core.refs import MessageRef
 from core.store import OutboxItem, Store
 from core.text import compose, mention
+from core.waiting import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +112,10 @@ class DeliveryWorker:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             self.wake()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
+            await wait_event(self._idle, deadline - loop.time())
             if not self._in_flight and await self.store.pending_outbox(self.adapters) == 0:
                 return True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.05)
+            await wait_event(self._wake, 0.05)
         return False
 
     async def stop(self) -> None:
@@ -155,8 +155,7 @@ class DeliveryWorker:
                 self._route(item)
             if len(items) == self.batch:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            await wait_event(self._wake, self.poll_interval)
 
     async def _renew_loop(self) -> None:
         while True:
@@ -217,9 +216,8 @@ class DeliveryWorker:
                     self.metrics.inc("delivery.edits_coalesced")
                     return
             if action.message is None:
-                target = await self.store.sent_message(item.bot, action.key)
+                target = await self._resolve_key(item, action.key)
                 if target is None:
-                    await self._unresolved_key(item, action.key)
                     return
                 action = replace(action, message=target)
 
@@ -278,7 +276,12 @@ class DeliveryWorker:
         )
         self.metrics.inc("delivery.sent")
 
-    async def _unresolved_key(self, item: OutboxItem, key: str) -> None:
+    async def _resolve_key(self, item: OutboxItem, key: str) -> MessageRef | None:
+        """The platform message sent under ``key``; None when this row was deferred or
+        failed because there is none (yet)."""
+        target = await self.store.sent_message(item.bot, key)
+        if target is not None:
+            return target
         if await self.store.key_pending(item.bot, key, item.id):
             # The message is not sent yet; come back shortly without counting a failure.
             await self.store.outbox_retry(
@@ -286,8 +289,13 @@ class DeliveryWorker:
                 self.clock() + timedelta(seconds=1),
                 f"waiting for message {key!r} to be sent",
             )
-            return
-        await self._fail(item, item.attempts, PermanentDeliveryError(f"no message sent as {key!r}"))
+            return None
+        # It may have been sent between the two reads above.
+        target = await self.store.sent_message(item.bot, key)
+        if target is None:
+            error = PermanentDeliveryError(f"no message sent as {key!r}")
+            await self._fail(item, item.attempts, error)
+        return target
 
     async def _direct_fallback(self, adapter: Adapter, action: SendDirect) -> Delivered:
         assert action.fallback_channel is not None

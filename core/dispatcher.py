@@ -17,7 +17,7 @@ from core.commands import CommandSpec, CommandUsageError, Invocation, bind, usag
 from core.degrade import degrade_all
 from core.events import CommandIssued, Event, JobDue
 from core.features import BotInfo, Context, Feature, Handler
-from core.i18n import _
+from core.i18n import DEFAULT_LANGUAGE, Translator, _
 from core.metrics import Metrics
 from core.roles import Role, resolve_role
 from core.store import Transaction
@@ -25,7 +25,11 @@ from core.text import code, compose
 
 log = logging.getLogger(__name__)
 
-ROLE_NAMES = {Role.MEMBER: "members", Role.MANAGER: "managers", Role.OWNER: "owners"}
+ROLE_REFUSALS = {
+    Role.MEMBER: _("Sorry, only members can use {command}."),
+    Role.MANAGER: _("Sorry, only managers can use {command}."),
+    Role.OWNER: _("Sorry, only the owner can use {command}."),
+}
 
 
 class Dispatcher:
@@ -36,7 +40,9 @@ class Dispatcher:
         bots: Mapping[str, BotInfo],
         managers: Collection[str] = (),
         metrics: Metrics | None = None,
+        default_locale: str = DEFAULT_LANGUAGE,
     ) -> None:
+        self.default_locale = default_locale
         self.features = list(features)
         self.bots = dict(bots)
         self.managers = frozenset(managers)
@@ -93,18 +99,16 @@ class Dispatcher:
         self, event: CommandIssued, tx: Transaction, role: Role, bot: BotInfo, now: datetime
     ) -> list[Action]:
         context = self._context(event, tx, role, bot, now)
+        tr = await context.translator()
         registered = self._commands.get(event.name)
         if registered is None:
-            context.respond(
-                compose(
-                    _("Unknown command /{name}. Try {help}."), name=event.name, help=code("/help")
-                )
-            )
+            unknown = tr(_("Unknown command /{name}. Try {help}."))  # a template for compose
+            context.respond(compose(unknown, name=event.name, help=code("/help")))
             self.metrics.inc("commands.unknown")
             return context.actions
         spec, feature, handler = registered
         if event.syntax_error is not None:
-            context.respond(f"{event.syntax_error}\n{_('Usage')}: {usage(spec)}")
+            context.respond(f"{event.syntax_error}\n{tr(_('Usage'))}: {usage(spec)}")
             return context.actions
         try:
             invocation = bind(spec, event.argv)
@@ -112,14 +116,16 @@ class Dispatcher:
             context.respond(str(error))
             self.metrics.inc("commands.usage_error")
             return context.actions
-        refusal = self._refusal(invocation, role, event)
+        refusal = self._refusal(invocation, role, event, tr)
         if refusal is not None:
             context.respond(refusal)
             self.metrics.inc("commands.refused")
             return context.actions
         return await self._run(feature, handler, invocation, event, tx, role, bot, now)
 
-    def _refusal(self, invocation: Invocation, role: Role, event: CommandIssued) -> str | None:
+    def _refusal(
+        self, invocation: Invocation, role: Role, event: CommandIssued, tr: Translator
+    ) -> str | None:
         spec = self._commands[invocation.path[0]][0]
         required = spec.role
         for name in invocation.path[1:]:
@@ -129,12 +135,10 @@ class Dispatcher:
             spec, required = sub, max(required, sub.role)
         command_text = "/" + " ".join(invocation.path)
         if role < required:
-            return _("Sorry, only {who} can use {command}.").format(
-                who=_(ROLE_NAMES[required]), command=command_text
-            )
+            return tr(ROLE_REFUSALS[required], command=command_text)
         if invocation.spec.needs_reply and event.reply_to is None:
-            return _("Use {command} as a reply to the message it is about.").format(
-                command=command_text
+            return tr(
+                _("Use {command} as a reply to the message it is about."), command=command_text
             )
         return None
 
@@ -149,6 +153,7 @@ class Dispatcher:
             now=now,
             commands=self.commands,
             bots=self.bots,
+            default_locale=self.default_locale,
         )
 
     async def _run(

@@ -37,6 +37,7 @@ from core.actions import (
 from core.capabilities import Capability
 from core.commands import CommandSpec
 from core.events import ButtonPressed, CommandIssued, Event, MessagePosted
+from core.i18n import DEFAULT_LANGUAGE, Translator, translator
 from core.roles import Role
 from core.store import Transaction
 from core.text import Text, TextLike, as_text
@@ -127,7 +128,25 @@ class Context:
     now: datetime
     commands: Sequence[CommandSpec] = ()
     bots: dict[str, BotInfo] = field(default_factory=dict)
+    default_locale: str = DEFAULT_LANGUAGE
     actions: list[Action] = field(default_factory=list)
+    _translator: Translator | None = field(default=None, repr=False)
+
+    async def locale(self) -> str:
+        """The community's language: ``/lang`` setting, else ``[defaults] locale``."""
+        return (await self.translator()).language
+
+    async def translator(self) -> Translator:
+        """Translations for this community (read once per handler)."""
+        if self._translator is None:
+            language = self.default_locale
+            community = self.event.community
+            if community is not None:
+                stored = (await self.tx.settings(community)).get("locale")
+                if isinstance(stored, str):
+                    language = stored
+            self._translator = translator(language)
+        return self._translator
 
     def emit(self, action: Action) -> None:
         self.actions.append(action)

@@ -100,7 +100,8 @@ class Pipeline:
                 if remaining <= 0:
                     break
                 try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                    async with asyncio.timeout(remaining):
+                        batch.append(await self._queue.get())
                 except TimeoutError:
                     break
             try:
@@ -123,7 +124,9 @@ class Pipeline:
                 actions = await self.process(events)
             except Exception as error:
                 if delay is None or not is_transient(error):
-                    log.exception("batch of %d events lost after %d tries", len(events), attempt + 1)
+                    log.exception(
+                        "batch of %d events lost after %d tries", len(events), attempt + 1
+                    )
                     self.metrics.inc("pipeline.batches_failed")
                     raise
                 log.warning(

@@ -21,6 +21,7 @@ from core.metrics import Metrics
 from core.pipeline import Clock, utcnow
 from core.refs import ChannelRef, CommunityRef
 from core.store import DueJob, Store
+from core.waiting import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +108,7 @@ class Scheduler:
                 fired = 0
             if fired:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), await self._sleep_time())
+            await wait_event(self._wake, await self._sleep_time())
 
     async def _sleep_time(self) -> float:
         try:

@@ -45,7 +45,7 @@ from core.text import Text, bold, compose, mention
 MEMBER_NAME = "Alice"
 HOSTILE_NAME = "@everyone <b>*Eve*</b> <!channel> _x_ &amp; @here"
 MESSAGE_TEXT = "Hello everyone, first time here"
-COMMAND_TEXT = "/poll “Lunch today?” \"Pizza place\" Sushi --multi --closes 2h"
+COMMAND_TEXT = '/poll “Lunch today?” "Pizza place" Sushi --multi --closes 2h'
 COMMAND_NAME = "poll"
 COMMAND_ARGV = ("Lunch today?", "Pizza place", "Sushi", "--multi", "--closes", "2h")
 BUTTON_DATA = "poll:7:1"
