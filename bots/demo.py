@@ -2,7 +2,8 @@
 
 It runs the real runtime (pipeline, SQLite in a temporary folder, outbox, delivery worker)
 with the console adapter; after each step it waits until the bot's replies are delivered so
-the transcript reads in order. Each feature adds its scene to :data:`SCRIPT`.
+the transcript reads in order. Each feature adds its scene (``bots/scenes/<feature>.py``)
+to :data:`SCRIPT`.
 """
 
 from __future__ import annotations
@@ -10,34 +11,17 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.console.config import ConsoleBotConfig
 from adapters.console.transport import ConsoleAdapter
 from bots.config import parse_config
 from bots.runtime import Runtime
-
-
-@dataclass(frozen=True)
-class Step:
-    who: str
-    kind: str  # join | leave | say | reply | press | react | note
-    text: str = ""
-
+from bots.scenes import Step, foundation
 
 SCRIPT: list[Step] = [
-    Step("", "note", "Alice manages the community; Bob and Carol are newcomers."),
-    Step("Bob", "join"),
-    Step("Carol", "join"),
-    Step("Bob", "say", "Hi all! What can the bot do?"),
-    Step("Bob", "say", "/help"),
-    Step("Alice", "say", "/help"),
-    Step("Bob", "say", "/settings"),
-    Step("Alice", "say", "/settings"),
-    Step("Bob", "say", '/help "unclosed'),
-    Step("Carol", "say", "/dance"),
-    Step("Carol", "leave"),
+    *foundation.SCENE,
+    *foundation.FAREWELL,
 ]
 
 

@@ -103,6 +103,7 @@ class Runtime:
             managers=self.config.defaults.managers,
             metrics=self.metrics,
             default_locale=self.config.defaults.locale,
+            escalate_to=self.config.defaults.escalate_to,
         )
         self.worker = DeliveryWorker(
             self.store, self.adapters, metrics=self.metrics, **self._delivery_options

@@ -41,8 +41,10 @@ class Dispatcher:
         managers: Collection[str] = (),
         metrics: Metrics | None = None,
         default_locale: str = DEFAULT_LANGUAGE,
+        escalate_to: str | None = None,
     ) -> None:
         self.default_locale = default_locale
+        self.escalate_to = escalate_to
         self.features = list(features)
         self.bots = dict(bots)
         self.managers = frozenset(managers)
@@ -154,6 +156,7 @@ class Dispatcher:
             commands=self.commands,
             bots=self.bots,
             default_locale=self.default_locale,
+            escalate_to=self.escalate_to,
         )
 
     async def _run(

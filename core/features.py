@@ -129,6 +129,8 @@ class Context:
     commands: Sequence[CommandSpec] = ()
     bots: dict[str, BotInfo] = field(default_factory=dict)
     default_locale: str = DEFAULT_LANGUAGE
+    escalate_to: str | None = None
+    """``[defaults] escalate_to``: the managers' inbox as ``bot:channel_id``, if set."""
     actions: list[Action] = field(default_factory=list)
     _translator: Translator | None = field(default=None, repr=False)
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from alembic import context
 
-from storage.models import Base
+from storage.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _configure(connection: Any) -> None:

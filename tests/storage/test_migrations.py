@@ -9,7 +9,7 @@ from alembic.runtime.migration import MigrationContext
 
 from storage.database import create_engine
 from storage.migrate import current_revisions, ensure_current, head_revisions, upgrade
-from storage.models import Base
+from storage.schema import metadata
 
 
 async def test_upgrade_head_matches_models(database_url: str) -> None:
@@ -19,7 +19,7 @@ async def test_upgrade_head_matches_models(database_url: str) -> None:
 
         def diff(connection: Any) -> list[Any]:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return list(compare_metadata(context, Base.metadata))
+            return list(compare_metadata(context, metadata))
 
         async with engine.connect() as connection:
             differences = await connection.run_sync(diff)

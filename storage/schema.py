@@ -1,0 +1,12 @@
+"""Every table of townsquare: the core models plus each feature's.
+
+Alembic and the schema test compare migrations against :data:`metadata`. A feature that
+adds tables in ``storage/<feature>_models.py`` imports that module here so its tables join
+the same ``MetaData``.
+"""
+
+from __future__ import annotations
+
+from storage.models import Base
+
+metadata = Base.metadata
