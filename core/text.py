@@ -9,10 +9,11 @@ fields may themselves be styled spans.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, replace
+from enum import Enum, StrEnum
 
 
 class Style(StrEnum):
@@ -138,5 +139,210 @@ def split_text(text: Text, render_span: SpanRenderer, limit: int) -> list[str]:
     Breaks at line boundaries first, then at spaces, and only inside a word when a word alone
     is longer than the limit. A styled span is never cut through its markup: a span too long
     for one chunk is split into pieces that each carry the style. Empty text gives ``[]``.
+    Whitespace at chunk edges is dropped. Assumes ``render_span`` never renders a longer
+    text shorter (true of escaping renderers); raises ``ValueError`` if a single character
+    cannot be rendered within ``limit``.
     """
-    raise NotImplementedError  # implemented together with its property tests
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    packer = _Packer(render_span, limit)
+    for group, span in enumerate(text.spans):
+        for atom in _atoms(span, group, render_span, limit):
+            packer.add(atom)
+    return packer.finish()
+
+
+class _Kind(Enum):
+    NEWLINE = "newline"
+    SPACE = "space"
+    WORD = "word"
+
+
+@dataclass(frozen=True, slots=True)
+class _Atom:
+    """The unit of packing: a line break, a whitespace run, a word or a whole styled span."""
+
+    span: Span
+    kind: _Kind
+    rendered: str
+    group: int | None
+    """Pieces of one over-long styled span share a group and render as one span per chunk."""
+
+
+# Non-breaking spaces glue words together, so they count as word characters.
+_GLUE = "\u00a0\u2007\u202f"
+_PIECES = re.compile(rf"\n|[^\S\n{_GLUE}]+|(?:\S|[{_GLUE}])+")
+
+
+def _kind(piece: str) -> _Kind:
+    if not piece.isspace():
+        return _Kind.WORD
+    return _Kind.NEWLINE if "\n" in piece else _Kind.SPACE
+
+
+def _atoms(span: Span, group: int, render_span: SpanRenderer, limit: int) -> Iterable[_Atom]:
+    if not span.text:
+        return
+    if span.style is not Style.PLAIN:
+        whole = render_span(span)
+        if len(whole) <= limit:  # kept whole: never split markup that fits
+            yield _Atom(span, _kind(span.text), whole, None)
+            return
+    for piece in _PIECES.findall(span.text):
+        part = replace(span, text=piece)
+        kind = _kind(piece)
+        is_plain = span.style is Style.PLAIN
+        yield _Atom(part, kind, render_span(part), None if is_plain else group)
+
+
+class _Packer:
+    """Greedy packing of atoms into chunks of at most ``limit`` rendered characters.
+
+    The chunk being filled is kept as atoms, not text, so an overflow can move the words
+    after the last line break (or space) to the next chunk and re-render them there.
+    """
+
+    def __init__(self, render_span: SpanRenderer, limit: int, *, estimate: bool = True) -> None:
+        self.render_span = render_span
+        self.limit = limit
+        self.estimate = estimate
+        self.chunks: list[str] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self.atoms: list[_Atom] = []
+        self.length = 0
+        self.group_text = ""  # text of the group run the chunk ends with
+        self.group_length = 0  # rendered length of that run
+
+    def add(self, atom: _Atom) -> None:
+        while True:
+            if not self.atoms and atom.kind is not _Kind.WORD:
+                return  # whitespace at the start of a chunk is dropped
+            if self._try_append(atom):
+                return
+            cut = self._break_index(atom)
+            if cut == len(self.atoms):  # the atom itself is the best break
+                self._emit(self.atoms)
+                self._reset()
+                return
+            if cut is not None:
+                head, tail = self.atoms[:cut], self.atoms[cut + 1 :]
+                self._emit(head)
+                self._reset()
+                for moved in tail:
+                    self.add(moved)
+                continue
+            if self.atoms:  # one long run without whitespace: cut between its atoms
+                self._emit(self.atoms)
+                self._reset()
+                continue
+            pieces = self._hard_split(atom)
+            for piece in pieces[:-1]:
+                self._emit([piece])
+            atom = pieces[-1]
+
+    def finish(self) -> list[str]:
+        self._emit(self.atoms)
+        self._reset()
+        return self.chunks
+
+    def _try_append(self, atom: _Atom) -> bool:
+        joins_group = (
+            atom.group is not None and bool(self.atoms) and self.atoms[-1].group == atom.group
+        )
+        if joins_group:
+            # Extending a run costs at most the piece rendered alone (the markup is shared),
+            # so the run is re-rendered only when that bound would overflow: re-rendering
+            # every time is quadratic in the run's length.
+            group_text = self.group_text + atom.span.text
+            group_length = self.group_length + len(atom.rendered)
+            if not self.estimate or self.length + len(atom.rendered) > self.limit:
+                group_length = len(self.render_span(replace(atom.span, text=group_text)))
+            length = self.length - self.group_length + group_length
+        else:
+            group_text, group_length = atom.span.text, len(atom.rendered)
+            length = self.length + group_length
+        if length > self.limit:
+            return False
+        self.atoms.append(atom)
+        self.length = length
+        self.group_text, self.group_length = group_text, group_length
+        return True
+
+    def _break_index(self, atom: _Atom) -> int | None:
+        """Where to cut: the last line break, else the last space (``len`` = the atom)."""
+        candidates = [*self.atoms, atom]
+        for kind in (_Kind.NEWLINE, _Kind.SPACE):
+            for index in range(len(candidates) - 1, -1, -1):
+                if candidates[index].kind is kind:
+                    return index
+        return None
+
+    def _hard_split(self, atom: _Atom) -> list[_Atom]:
+        """Cut a word too long for any chunk into pieces whose rendering fits."""
+        pieces: list[_Atom] = []
+        remaining = atom.span.text
+        while remaining:
+            template = atom.span
+            size = self._longest_fit(template, remaining)
+            if size == 0:  # the markup alone is too long: degrade to plain text
+                template = Span(remaining)
+                size = self._longest_fit(template, remaining)
+                if size == 0:
+                    raise ValueError(f"limit {self.limit} is too small for {remaining[0]!r}")
+            part = replace(template, text=remaining[:size])
+            group = atom.group if template is atom.span else None
+            pieces.append(_Atom(part, _Kind.WORD, self.render_span(part), group))
+            remaining = remaining[size:]
+        return pieces
+
+    def _longest_fit(self, template: Span, text: str) -> int:
+        """Longest prefix of ``text`` rendering within the limit (galloping, then bisection).
+
+        Assumes a longer text never renders shorter, which holds for escaping renderers.
+        """
+
+        def fits(size: int) -> bool:
+            return len(self.render_span(replace(template, text=text[:size]))) <= self.limit
+
+        low, high = 0, 1
+        while high <= len(text) and fits(high):
+            low, high = high, high * 2
+        high = min(high, len(text) + 1)
+        while high - low > 1:
+            middle = (low + high) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle
+        return low
+
+    def _emit(self, atoms: list[_Atom]) -> None:
+        start, end = 0, len(atoms)
+        while start < end and atoms[start].kind is not _Kind.WORD:
+            start += 1
+        while end > start and atoms[end - 1].kind is not _Kind.WORD:
+            end -= 1
+        parts: list[str] = []
+        index = start
+        while index < end:
+            atom = atoms[index]
+            run = index + 1
+            if atom.group is not None:
+                while run < end and atoms[run].group == atom.group:
+                    run += 1
+            if run - index > 1:
+                merged = "".join(piece.span.text for piece in atoms[index:run])
+                parts.append(self.render_span(replace(atom.span, text=merged)))
+            else:
+                parts.append(atom.rendered)
+            index = run
+        chunk = "".join(parts).strip()
+        if len(chunk) > self.limit:  # the renderer broke the bound: pack this chunk exactly
+            exact = _Packer(self.render_span, self.limit, estimate=False)
+            for atom in atoms[start:end]:
+                exact.add(atom)
+            self.chunks.extend(exact.finish())
+        elif chunk:
+            self.chunks.append(chunk)
