@@ -113,7 +113,7 @@ class Dispatcher:
             context.respond(f"{event.syntax_error}\n{tr(_('Usage'))}: {usage(spec)}")
             return context.actions
         try:
-            invocation = bind(spec, event.argv)
+            invocation = bind(spec, event.argv, event.arg_text, role=role)
         except CommandUsageError as error:
             context.respond(str(error))
             self.metrics.inc("commands.usage_error")

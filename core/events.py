@@ -79,6 +79,9 @@ class CommandIssued(Event):
 
     name: str
     argv: tuple[str, ...] = ()
+    arg_text: str | None = None
+    """The raw argument text on text platforms, so ``rest`` parameters (a welcome template,
+    the rules) keep their exact spacing and quotes."""
     message: MessageRef | None = None
     reply_to: MessageRef | None = None
     reply_to_author: Actor | None = None

@@ -8,6 +8,7 @@ from :mod:`storage.models` serve as table definitions.
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -74,11 +75,17 @@ def lane_of(action: Action) -> str:
 class SqlStore:
     """Implements :class:`core.store.Store` on SQLite or PostgreSQL."""
 
+    SETTINGS_TTL = 5.0
+    """Seconds a community's settings are served from memory. Changes made by this process
+    are seen at once; on a PostgreSQL database shared by several processes, another
+    process's change (``/lang``, ``/welcome set``) is seen within this time."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.owner = f"{socket.gethostname()}:{uuid4().hex[:8]}"
         self._community_ids: dict[tuple[str, str], int] = {}
+        self._settings: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 
     def _insert(self, table: Table) -> Any:
         module = postgresql if self.dialect == "postgresql" else sqlite
@@ -90,6 +97,8 @@ class SqlStore:
             tx = SqlTransaction(self, connection)
             yield tx
         self._community_ids.update(tx.new_community_ids)
+        for key in tx.changed_settings:
+            self._settings.pop(key, None)
 
     # -- outbox ---------------------------------------------------------------------------
 
@@ -320,6 +329,7 @@ class SqlTransaction:
         self.store = store
         self.connection = connection
         self.new_community_ids: dict[tuple[str, str], int] = {}
+        self.changed_settings: set[tuple[str, str]] = set()
         self._in_scope = False
         self._savepoint: AsyncTransaction | None = None
 
@@ -356,13 +366,14 @@ class SqlTransaction:
             {"platform": platform, "bot": bot, "event_id": event_id, "processed_at": now}
             for platform, bot, event_id in keys
         ]
+        # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
+        # ("insertmanyvalues") from one cached compiled statement.
         statement = (
             self.store._insert(_processed)
-            .values(rows)
             .on_conflict_do_nothing()
             .returning(_processed.c.platform, _processed.c.bot, _processed.c.event_id)
         )
-        result = await self.connection.execute(statement)
+        result = await self.connection.execute(statement, rows)
         return {(row.platform, row.bot, row.event_id) for row in result}
 
     async def enqueue(self, actions: Sequence[Action], now: datetime) -> None:
@@ -422,6 +433,12 @@ class SqlTransaction:
         return int(found)
 
     async def settings(self, community: CommunityRef) -> dict[str, Any]:
+        """The community's settings; served from memory for up to ``SETTINGS_TTL`` because
+        nearly every reply needs the language."""
+        key = (community.platform, community.id)
+        cached = self.store._settings.get(key)
+        if key not in self.changed_settings and cached and time.monotonic() < cached[0]:
+            return dict(cached[1])
         rows = await self.connection.execute(
             select(_settings.c.key, _settings.c.value)
             .join(_communities, _communities.c.id == _settings.c.community_id)
@@ -430,12 +447,16 @@ class SqlTransaction:
                 _communities.c.external_id == community.id,
             )
         )
-        return {row.key: row.value["v"] for row in rows}
+        settings = {row.key: row.value["v"] for row in rows}
+        if key not in self.changed_settings:
+            self.store._settings[key] = (time.monotonic() + self.store.SETTINGS_TTL, settings)
+        return dict(settings)
 
     async def set_setting(
         self, community: CommunityRef, key: str, value: Any, now: datetime
     ) -> None:
         community_pk = await self.community_id(community, now)
+        self.changed_settings.add((community.platform, community.id))
         values = {
             "community_id": community_pk,
             "key": key,

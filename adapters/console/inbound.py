@@ -74,6 +74,7 @@ class ConsoleMapper:
             **envelope,
             name=name,
             argv=argv,
+            arg_text=arg_text,
             message=message,
             reply_to=reply_to,
             syntax_error=error,
