@@ -26,7 +26,7 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
     path.write_text(
         f"""
 [storage]
-url = "sqlite+aiosqlite:///{tmp_path / 'town.db'}"
+url = "sqlite+aiosqlite:///{tmp_path / "town.db"}"
 
 [[bots]]
 name = "local"
@@ -80,3 +80,16 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     remaining = process.stderr.read()
     assert process.wait(timeout=60) == 0, remaining
     assert "stopped" in remaining
+
+
+def test_console_lets_you_switch_member() -> None:
+    session = "\n".join(["/settings", ":as Bob", "/settings", ":join Dan", "hello", ":quit", ""])
+    result = subprocess.run(
+        [*TOWNSQUARE, "console"], input=session, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "you are alice (a manager)" in out
+    first, second = out.split("(you are now Bob)")
+    assert "Settings" in first
+    assert "Sorry, only managers can use /settings." in second
