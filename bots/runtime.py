@@ -90,7 +90,13 @@ class Runtime:
     async def start(self) -> None:
         url = self.config.storage.url
         self.engine = create_engine(url)
-        await ensure_current(self.engine, auto_upgrade=is_sqlite(url), config_path=self.config_path)
+        try:
+            await ensure_current(
+                self.engine, auto_upgrade=is_sqlite(url), config_path=self.config_path
+            )
+        except BaseException:
+            await self.engine.dispose()
+            raise
         self.store = SqlStore(self.engine)
         self.adapters = self.build_adapters()
         bots = {

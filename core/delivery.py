@@ -197,7 +197,20 @@ class DeliveryWorker:
                 del self._lanes[lane]
                 del self._lane_tasks[lane]
             if not self._lanes:
+                self._forget_settled_state()
                 self._idle.set()
+
+    def _forget_settled_state(self) -> None:
+        """Drop per-key and per-chat bookkeeping nothing depends on any more, so a bot that
+        runs for months does not keep one entry per message it ever edited."""
+        self._latest_edit.clear()
+        now = time.monotonic()
+        self._last_edit_at = {
+            key: at for key, at in self._last_edit_at.items() if now - at < self.edit_interval
+        }
+        self._chat_buckets = {
+            lane: bucket for lane, bucket in self._chat_buckets.items() if not bucket.is_full()
+        }
 
     # -- delivering one row ---------------------------------------------------------------
 

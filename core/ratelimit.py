@@ -31,6 +31,11 @@ class TokenBucket:
             return 0.0
         return (1 - self.tokens) / self.rate
 
+    def is_full(self) -> bool:
+        """No recent use: forgetting this bucket changes nothing."""
+        elapsed = self.clock() - self.updated
+        return self.tokens + elapsed * self.rate >= self.capacity
+
     def pause(self, seconds: float) -> None:
         """The platform said 429: spend the budget so the next take waits ``seconds``."""
         self.tokens = min(self.tokens, 1 - seconds * self.rate)
