@@ -100,6 +100,41 @@ class SqlStore:
         for key in tx.changed_settings:
             self._settings.pop(key, None)
 
+    async def _claim(
+        self,
+        table: Table,
+        conditions: list[Any],
+        *,
+        order_by: list[Any],
+        limit: int,
+        now: datetime,
+        lease_seconds: float,
+        returning: list[str],
+        extra_values: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        """Lease up to ``limit`` rows no one else holds: rows whose lease is unset or past,
+        skipping rows another transaction has locked (PostgreSQL ``SKIP LOCKED``), so
+        several processes never take the same row."""
+        due = (
+            select(table.c.id)
+            .where(
+                *conditions,
+                table.c.locked_until.is_(None) | (table.c.locked_until < now),
+            )
+            .order_by(*order_by)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        claim = (
+            update(table)
+            .where(table.c.id.in_(due.scalar_subquery()))
+            .values(locked_until=now + timedelta(seconds=lease_seconds), **(extra_values or {}))
+            .returning(*(table.c[name] for name in returning))
+        )
+        async with self.engine.begin() as connection:
+            return list((await connection.execute(claim)).all())
+
     # -- outbox ---------------------------------------------------------------------------
 
     async def claim_outbox(
@@ -112,31 +147,23 @@ class SqlStore:
         owner: str,
         exclude: Collection[int] = (),
     ) -> list[OutboxItem]:
-        due = (
-            select(_outbox.c.id)
-            .where(
-                _outbox.c.status == "pending",
-                _outbox.c.bot.in_(list(bots)),
-                _outbox.c.next_attempt_at <= now,
-                (_outbox.c.locked_until.is_(None)) | (_outbox.c.locked_until < now),
-            )
-            .order_by(_outbox.c.id)
-            .limit(limit)
-        )
+        conditions = [
+            _outbox.c.status == "pending",
+            _outbox.c.bot.in_(list(bots)),
+            _outbox.c.next_attempt_at <= now,
+        ]
         if exclude:
-            due = due.where(_outbox.c.id.not_in(list(exclude)))
-        if self.dialect == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        claim = (
-            update(_outbox)
-            .where(_outbox.c.id.in_(due.scalar_subquery()))
-            .values(locked_until=now + timedelta(seconds=lease_seconds), locked_by=owner)
-            .returning(
-                _outbox.c.id, _outbox.c.bot, _outbox.c.lane, _outbox.c.payload, _outbox.c.attempts
-            )
+            conditions.append(_outbox.c.id.not_in(list(exclude)))
+        rows = await self._claim(
+            _outbox,
+            conditions,
+            order_by=[_outbox.c.id],
+            limit=limit,
+            now=now,
+            lease_seconds=lease_seconds,
+            extra_values={"locked_by": owner},
+            returning=["id", "bot", "lane", "payload", "attempts"],
         )
-        async with self.engine.begin() as connection:
-            rows = (await connection.execute(claim)).all()
         items = [
             OutboxItem(
                 id=row.id,
@@ -259,36 +286,24 @@ class SqlStore:
     async def claim_jobs(
         self, bots: Collection[str], now: datetime, *, limit: int, lease_seconds: float
     ) -> list[DueJob]:
-        due = (
-            select(_jobs.c.id)
-            .where(
-                _jobs.c.status == "pending",
-                _jobs.c.bot.in_(list(bots)),
-                _jobs.c.due_at <= now,
-                (_jobs.c.locked_until.is_(None)) | (_jobs.c.locked_until < now),
-            )
-            .order_by(_jobs.c.due_at, _jobs.c.id)
-            .limit(limit)
+        rows = await self._claim(
+            _jobs,
+            [_jobs.c.status == "pending", _jobs.c.bot.in_(list(bots)), _jobs.c.due_at <= now],
+            order_by=[_jobs.c.due_at, _jobs.c.id],
+            limit=limit,
+            now=now,
+            lease_seconds=lease_seconds,
+            returning=[
+                "id",
+                "kind",
+                "platform",
+                "bot",
+                "community_id",
+                "channel_id",
+                "payload",
+                "due_at",
+            ],
         )
-        if self.dialect == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        claim = (
-            update(_jobs)
-            .where(_jobs.c.id.in_(due.scalar_subquery()))
-            .values(locked_until=now + timedelta(seconds=lease_seconds))
-            .returning(
-                _jobs.c.id,
-                _jobs.c.kind,
-                _jobs.c.platform,
-                _jobs.c.bot,
-                _jobs.c.community_id,
-                _jobs.c.channel_id,
-                _jobs.c.payload,
-                _jobs.c.due_at,
-            )
-        )
-        async with self.engine.begin() as connection:
-            rows = (await connection.execute(claim)).all()
         jobs = [
             DueJob(
                 id=row.id,
