@@ -187,24 +187,25 @@ def _options(spec: CommandSpec) -> list[SlashOption]:
                 )
         else:
             result.append(_param_option(param))
-    for option in spec.options:
+    for flag_or_value in spec.options:
         result.append(
             SlashOption(
-                name=discord_name(option.name),
-                kind="value" if option.takes_value else "flag",
-                target=option.name,
+                name=discord_name(flag_or_value.name),
+                kind="value" if flag_or_value.takes_value else "flag",
+                target=flag_or_value.name,
                 required=False,
-                description=_description(option.help, option.name),
+                description=_description(flag_or_value.help, flag_or_value.name),
             )
         )
     seen: set[str] = set()
     unique: list[SlashOption] = []
-    for option in result[:MAX_OPTIONS]:
-        name = option.name
-        while name in seen:
-            name = (name[:29] + "-" + str(len(seen)))[:32]
+    for slash_option in result[:MAX_OPTIONS]:
+        name, suffix = slash_option.name, 1
+        while name in seen:  # two spec names that clean up to the same Discord name
+            suffix += 1
+            name = f"{slash_option.name[:28]}-{suffix}"
         seen.add(name)
-        unique.append(option if name == option.name else _renamed(option, name))
+        unique.append(slash_option if name == slash_option.name else _renamed(slash_option, name))
     if len(result) > MAX_OPTIONS:
         log.warning(
             "/%s has more than %d options; Discord shows the first ones", spec.name, MAX_OPTIONS

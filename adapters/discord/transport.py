@@ -36,7 +36,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -349,9 +349,10 @@ class DiscordAdapter:
         }
         client: discord.Client
         if self.config.shards is not None:
-            client = discord.AutoShardedClient(
-                shard_count=self.config.shards, shard_ids=self.config.shard_ids, **options
-            )
+            options["shard_count"] = self.config.shards
+            if self.config.shard_ids is not None:
+                options["shard_ids"] = list(self.config.shard_ids)
+            client = discord.AutoShardedClient(**options)
         else:
             client = discord.Client(**options)
         handlers: dict[str, Callable[..., Awaitable[None]]] = {
@@ -588,7 +589,7 @@ class DiscordAdapter:
                 return
             await self._acknowledge(interaction, "component")
         else:
-            data = interaction.data or {}
+            data: Mapping[str, Any] = interaction.data or {}
             command_type = data.get("type", slash.CHAT_INPUT)
             if command_type == slash.CHAT_INPUT:
                 name, argv = self.commands.invocation(data)

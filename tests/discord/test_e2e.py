@@ -145,9 +145,7 @@ async def _press_and_expect_toast(
     assert toast.json["flags"] & 64
 
 
-async def test_townsquare_run_serves_slash_commands_until_sigint(
-    fake: FakeDiscord, world: World, tmp_path: Path
-) -> None:
+def _write_config(fake: FakeDiscord, tmp_path: Path) -> Path:
     config = tmp_path / "bots.toml"
     config.write_text(
         f"""
@@ -164,17 +162,26 @@ guild_ready_timeout = 0.2
 """,
         encoding="utf-8",
     )
-    process = await asyncio.create_subprocess_exec(
+    return config
+
+
+async def _townsquare(fake: FakeDiscord, *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bots.cli",
-        "run",
-        str(config),
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "DISCORD_BOT_TOKEN": fake.token},
         cwd=REPOSITORY,
     )
+
+
+async def test_townsquare_run_serves_slash_commands_until_sigint(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    process = await _townsquare(fake, "run", str(_write_config(fake, tmp_path)))
     try:
         await fake.wait_request(
             "PUT", rf"/applications/\d+/guilds/{world.guild.id}/commands", timeout=30
@@ -191,3 +198,25 @@ guild_ready_timeout = 0.2
     assert "bot discord-main (discord) is running" in log
     assert fake.token not in log, "the bot token must never be logged"
     assert "Traceback" not in log, log
+
+
+async def test_townsquare_run_explains_missing_privileged_intents(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    fake.application_flags = 0  # both toggles off in the developer portal
+    process = await _townsquare(fake, "run", str(_write_config(fake, tmp_path)))
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    log = output.decode()
+    assert process.returncode == 1, log
+    assert "Server Members Intent and Message Content Intent" in log, log
+    assert f"discord.com/developers/applications/{fake.application_id}/bot" in log
+    assert "Traceback" not in log, log
+
+
+async def test_townsquare_discord_sync(fake: FakeDiscord, world: World, tmp_path: Path) -> None:
+    process = await _townsquare(fake, "discord", "sync", str(_write_config(fake, tmp_path)))
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    log = output.decode()
+    assert process.returncode == 0, log
+    assert f"{BOT}: " in log and "commands synced" in log
+    assert {"help", "settings"} <= {c["name"] for c in fake.commands[world.guild.id]}

@@ -195,3 +195,21 @@ def test_same_argv_as_the_text_grammar(typed: str) -> None:
     else:
         data = _data("poll", invocation.path[1:], dict(invocation.args))  # type: ignore[arg-type]
     assert commands.invocation(data) == ("poll", text_argv)
+
+
+def test_names_that_clean_up_alike_stay_distinct() -> None:
+    spec = CommandSpec(
+        "Odd Cmd",
+        "Odd names",
+        params=(Param("due date"),),
+        options=(Option("due-date", takes_value=True), Option("Due_Date!")),
+    )
+    commands = slash.build([spec])
+    _validate(commands.payload)
+    (entry,) = commands.payload
+    assert entry["name"] == "odd-cmd"
+    assert [o["name"] for o in entry["options"]] == ["due-date", "due-date-2", "due_date"]
+    name, argv = commands.invocation(
+        _data("odd-cmd", (), {"due-date": "friday", "due-date-2": "monday", "due_date": True})
+    )
+    assert (name, argv) == ("Odd Cmd", ("friday", "--due-date", "monday", "--Due_Date!"))

@@ -477,3 +477,15 @@ async def test_concurrent_presses_are_all_acknowledged(running: Running, world: 
     await running.events.wait_for(lambda e: isinstance(e, ButtonPressed), count=20)
     assert all(i.acked_type == 6 for i in presses)
     assert len(running.adapter.pending) == 20
+
+
+async def test_sync_command_registers_in_every_guild_over_rest_only(fake: FakeDiscord) -> None:
+    from adapters.discord.transport import sync_commands
+
+    first = fake.add_guild("One")
+    second = fake.add_guild("Two")
+    count = await sync_commands(bot_config(fake), AdapterDeps(commands=COMMANDS))
+    assert count == len(fake.commands[first.id]) == len(fake.commands[second.id]) == 4
+    assert not fake.connections, "sync needs no gateway connection"
+    with pytest.raises(DiscordStartError, match="rejected the token"):
+        await sync_commands(bot_config(fake, token="nope"), AdapterDeps(commands=COMMANDS))
