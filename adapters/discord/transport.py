@@ -86,6 +86,8 @@ MAX_RATELIMIT_WAIT = 30.0
 as :class:`RateLimited` so the delivery worker reschedules instead of blocking."""
 PENDING_INTERACTIONS = 4096
 INTERACTION_LIFETIME = 15 * 60.0
+PLACEHOLDER_TIMEOUT = 30.0
+"""Seconds a command's "thinking" placeholder waits for an answer before it is removed."""
 RESTARTING_NOTICE = "The bot is restarting; please try again in a minute."
 
 # Discord JSON error codes the adapter tells apart.
@@ -315,6 +317,7 @@ class DiscordAdapter:
     """One Discord bot (optionally a subset of its shards)."""
 
     platform = "discord"
+    placeholder_timeout = PLACEHOLDER_TIMEOUT
 
     def __init__(self, config: DiscordBotConfig, deps: AdapterDeps) -> None:
         self.config = config
@@ -623,10 +626,23 @@ class DiscordAdapter:
                 error,
             )
             return
-        self.pending.add(
-            str(interaction.id),
-            PendingInteraction(interaction, kind, placeholder=kind == "command"),
-        )
+        pending = PendingInteraction(interaction, kind, placeholder=kind == "command")
+        self.pending.add(str(interaction.id), pending)
+        if pending.placeholder:
+            self._spawn(self._expire_placeholder(pending))
+
+    async def _expire_placeholder(self, pending: PendingInteraction) -> None:
+        """Remove a "thinking" placeholder nobody answered.
+
+        A command whose feature replies only by other means (a direct message, a post in
+        the managers' channel) would otherwise show "thinking..." until Discord declares
+        it failed. Removing it is safe for late answers: an ephemeral one then arrives as an
+        ephemeral follow-up, a public one goes to the channel anyway."""
+        await asyncio.sleep(self.placeholder_timeout)
+        async with pending.lock:
+            if pending.placeholder:
+                pending.placeholder = False
+                await self._quietly(pending.interaction.delete_original_response())
 
     # outbound -----------------------------------------------------------------------------
 

@@ -12,10 +12,11 @@ from typing import Any
 
 from bots.config import Config, parse_config
 from bots.runtime import Runtime
-from core.actions import Button, ButtonStyle
+from core.actions import Button, ButtonStyle, SendDirect
 from core.commands import CommandSpec, Invocation
 from core.events import ButtonPressed, MemberJoined
 from core.features import Context, Feature, command, on
+from core.text import as_text
 from tests.conformance.scenarios import HOSTILE_NAME
 from tests.discord.conftest import World
 from tests.fakes.discord import FakeDiscord
@@ -45,6 +46,20 @@ class Votes(Feature):
                 (Button("Pizza", "vote:1:0"), Button("Sushi", "vote:1:1", ButtonStyle.PRIMARY)),
             ),
             key="vote:1",
+        )
+
+    @command(CommandSpec("whisper", "Get a private hello"))
+    async def whisper(self, invocation: Invocation, ctx: Context) -> None:
+        actor = ctx.event.actor
+        assert actor is not None
+        ctx.emit(
+            SendDirect(
+                bot=ctx.bot.name,
+                user_id=actor.user_id,
+                display_name=actor.display_name,
+                text=as_text("Psst, hello"),
+                fallback_channel=ctx.event.channel,
+            )
         )
 
     @on(ButtonPressed)
@@ -124,6 +139,15 @@ async def test_runtime_end_to_end(fake: FakeDiscord, world: World, tmp_path: Pat
             "DELETE", rf"/webhooks/\d+/{interaction.payload['token']}/messages/@original"
         )
         await _press_and_expect_toast(fake, world, poll, "vote:1:1")
+
+        # A direct message to a member with closed DMs falls back to a mention.
+        fake.dms_closed.add(world.alice_id)
+        await fake.slash(guild, "general", world.alice_id, "whisper")
+        fallback = await fake.wait_for(
+            lambda: [m for m in fake.messages_in(world.general_id) if "Psst" in m["content"]]
+        )
+        assert fallback[0]["content"] == f"<@{world.alice_id}> Psst, hello"
+        assert fallback[0]["pings"]["users"] == [str(world.alice_id)]
     finally:
         await runtime.stop()
 

@@ -489,3 +489,26 @@ async def test_sync_command_registers_in_every_guild_over_rest_only(fake: FakeDi
     assert not fake.connections, "sync needs no gateway connection"
     with pytest.raises(DiscordStartError, match="rejected the token"):
         await sync_commands(bot_config(fake, token="nope"), AdapterDeps(commands=COMMANDS))
+
+
+async def test_unanswered_placeholder_is_removed(running: Running, world: World) -> None:
+    """A command answered only by other means (here: not at all) does not keep showing
+    "thinking..."; a late ephemeral answer still arrives, as an ephemeral follow-up."""
+    running.adapter.placeholder_timeout = 0.05
+    fake = world.fake
+    interaction = await fake.slash(world.guild, "general", world.alice_id, "help")
+    (event,) = await running.events.wait_for(lambda e: isinstance(e, CommandIssued))
+    token = interaction.payload["token"]
+    await fake.wait_request("DELETE", rf"/webhooks/\d+/{token}/messages/@original")
+    await running.adapter.perform(
+        SendEphemeral(
+            bot=BOT,
+            channel=event.channel,  # type: ignore[arg-type]
+            user_id=str(world.alice_id),
+            display_name="Alice",
+            text=_text("late"),
+            interaction_id=event.interaction_id,  # type: ignore[attr-defined]
+        )
+    )
+    (late,) = fake.find_requests("POST", rf"/webhooks/\d+/{token}")
+    assert late.json["flags"] & 64 and late.json["content"] == "late"
