@@ -350,6 +350,10 @@ class DiscordAdapter:
             "allowed_mentions": discord.AllowedMentions.none(),
             "enable_debug_events": False,
         }
+        # townsquare uses no voice; discord.py's "voice will NOT be supported" warnings at
+        # every start would only send operators looking for a problem that is not there.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         client: discord.Client
         if self.config.shards is not None:
             options["shard_count"] = self.config.shards
