@@ -148,7 +148,7 @@ async def test_conformance_actions_become_rest_calls(
     # The template's interaction id becomes the real one of a press the adapter saw.
     actions["answer"] = dataclasses.replace(
         actions["answer"],
-        interaction_id=press.payload["id"],  # type: ignore[arg-type]
+        interaction_id=press.payload["id"],
     )
     calls: dict[str, list[Any]] = {}
     for name, action in actions.items():

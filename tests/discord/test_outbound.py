@@ -23,7 +23,7 @@ RAW_MENTION = re.compile(r"<@[!&]?\d{15,21}>")  # what Discord renders as a ment
 fragments = st.one_of(
     st.sampled_from(list("@<>!&*_~`|#-[]()\\ \n:")),
     st.sampled_from(["everyone", "here", ALICE, "http://x.y/", "# ", "-# ", "<@&", "<@!"]),
-    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=3),
 )
 user_text = st.lists(fragments, max_size=20).map("".join)
 styled = st.builds(

@@ -188,12 +188,12 @@ def test_same_argv_as_the_text_grammar(typed: str) -> None:
     commands = slash.build([POLL])
     if invocation.path == ("poll",):
         values: dict[str, Any] = {"question": invocation.args["question"]}
-        for i, choice in enumerate(invocation.args["options"] or (), 1):  # type: ignore[arg-type]
+        for i, choice in enumerate(invocation.args["options"] or (), 1):
             values[f"option{i}"] = choice
         values.update(invocation.options)
         data = _data("poll", ("create",), values)
     else:
-        data = _data("poll", invocation.path[1:], dict(invocation.args))  # type: ignore[arg-type]
+        data = _data("poll", invocation.path[1:], dict(invocation.args))
     assert commands.invocation(data) == ("poll", text_argv)
 
 

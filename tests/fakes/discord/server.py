@@ -260,9 +260,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(site.name.rsplit(":", 1)[1])
         return self
 
     async def close(self) -> None:
@@ -403,12 +401,13 @@ class FakeDiscord:
         self, method: str, pattern: str, *, since: int = 0, count: int = 1, timeout: float = 5.0
     ) -> list[Request]:
         """Wait for ``count`` answered requests matching ``method`` and a path regex."""
-        return await self.wait_for(
+        found: list[Request] = await self.wait_for(
             lambda: (
                 (found := self.find_requests(method, pattern, since=since))[count - 1 :] and found
             ),
             timeout,
         )
+        return found
 
     async def wait_gateway(self, op: int, *, count: int = 1, timeout: float = 5.0) -> list[Any]:
         """Wait until clients sent ``count`` gateway payloads with opcode ``op``."""
@@ -419,7 +418,8 @@ class FakeDiscord:
             ]
             return found if len(found) >= count else []
 
-        return await self.wait_for(sent, timeout)
+        payloads: list[Any] = await self.wait_for(sent, timeout)
+        return payloads
 
     async def wait_ready(self, sessions: int = 1, timeout: float = 5.0) -> None:
         """Wait until ``sessions`` connections got READY and all their GUILD_CREATEs."""
@@ -585,7 +585,7 @@ class FakeDiscord:
         after = int(request.query.get("after", "0"))
         limit = int(request.query.get("limit", "200"))
         guilds = sorted((g for g in self.guilds.values() if g.id > after), key=lambda g: g.id)
-        partial = [
+        partial: list[dict[str, Any]] = [
             {
                 "id": str(g.id),
                 "name": g.name,
