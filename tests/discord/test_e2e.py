@@ -1,5 +1,8 @@
 """End to end: the runtime (pipeline, SQLite outbox, delivery worker) with the real
-discord.py client against the fake Discord, then ``townsquare run`` as a subprocess."""
+discord.py client against the fake Discord, and ``townsquare run`` as a subprocess.
+
+Both add the features of :mod:`tests.discord.features` (a greeter, a button vote, a
+private hello) to the built-in ``/help`` and ``/settings``."""
 
 from __future__ import annotations
 
@@ -12,60 +15,13 @@ from typing import Any
 
 from bots.config import Config, parse_config
 from bots.runtime import Runtime
-from core.actions import Button, ButtonStyle, SendDirect
-from core.commands import CommandSpec, Invocation
-from core.events import ButtonPressed, MemberJoined
-from core.features import Context, Feature, command, on
-from core.text import as_text
 from tests.conformance.scenarios import HOSTILE_NAME
 from tests.discord.conftest import World
+from tests.discord.features import e2e_features
 from tests.fakes.discord import FakeDiscord
 
 BOT = "discord-main"
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-class GreetOnce(Feature):
-    name = "test-greeter"
-
-    @on(MemberJoined)
-    async def greet(self, event: MemberJoined, ctx: Context) -> None:
-        ctx.reply(f"Welcome {event.member.display_name}")
-
-
-class Votes(Feature):
-    """A minimal poll: ``/vote`` posts buttons, a press is answered with a toast."""
-
-    name = "test-votes"
-
-    @command(CommandSpec("vote", "Start a test vote"))
-    async def vote(self, invocation: Invocation, ctx: Context) -> None:
-        ctx.reply(
-            "Lunch?",
-            buttons=(
-                (Button("Pizza", "vote:1:0"), Button("Sushi", "vote:1:1", ButtonStyle.PRIMARY)),
-            ),
-            key="vote:1",
-        )
-
-    @command(CommandSpec("whisper", "Get a private hello"))
-    async def whisper(self, invocation: Invocation, ctx: Context) -> None:
-        actor = ctx.event.actor
-        assert actor is not None
-        ctx.emit(
-            SendDirect(
-                bot=ctx.bot.name,
-                user_id=actor.user_id,
-                display_name=actor.display_name,
-                text=as_text("Psst, hello"),
-                fallback_channel=ctx.event.channel,
-            )
-        )
-
-    @on(ButtonPressed)
-    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
-        if event.data.startswith("vote:"):
-            ctx.answer(f"Vote recorded ({event.data})")
 
 
 def _config(fake: FakeDiscord, tmp_path: Path) -> Config:
@@ -86,7 +42,7 @@ def _config(fake: FakeDiscord, tmp_path: Path) -> Config:
 
 
 async def _start(config: Config) -> Runtime:
-    runtime = Runtime(config, extra_features=[GreetOnce(), Votes()])
+    runtime = Runtime(config, extra_features=e2e_features())
     await runtime.start()
     return runtime
 
@@ -98,56 +54,63 @@ async def _ephemeral_answer(fake: FakeDiscord, interaction_token: str) -> dict[s
     return requests[0].response  # type: ignore[no-any-return]
 
 
-async def test_runtime_end_to_end(fake: FakeDiscord, world: World, tmp_path: Path) -> None:
+async def _members_use_the_bot(fake: FakeDiscord, world: World) -> dict[str, Any]:
+    """/help (member and manager), a hostile join, a button vote, a refused DM.
+
+    Returns the vote message, whose buttons are pressed again after a restart."""
     guild = world.guild
+    await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    registered = {c["name"] for c in fake.commands[guild.id]}
+    assert {"help", "settings", "vote", "whisper"} <= registered
+
+    # /help as a slash command: answered privately, listing only what members may use.
+    interaction = await fake.slash(guild, "general", world.alice_id, "help")
+    answer = await _ephemeral_answer(fake, interaction.payload["token"])
+    assert interaction.acked_type == 5 and interaction.defer_flags & 64
+    assert answer["flags"] & 64
+    assert "/help" in answer["content"] and "/vote" in answer["content"]
+    assert "/settings" not in answer["content"]
+    interaction = await fake.slash(guild, "general", world.mod_id, "help")
+    answer = await _ephemeral_answer(fake, interaction.payload["token"])
+    assert "/settings" in answer["content"], "Manage Messages makes a manager"
+
+    # A member with a hostile display name joins: greeted, nobody pinged, no markdown.
+    await fake.member_joins(guild, "eve", nick=HOSTILE_NAME)
+    system_channel = str(guild.system_channel_id)
+    greeting = await fake.wait_for(
+        lambda: [m for m in fake.messages_in(system_channel) if "Welcome" in m["content"]]
+    )
+    content = greeting[0]["content"]
+    assert content.startswith("Welcome @\u200beveryone")
+    assert "\\*Eve\\*" in content and "@\u200bhere" in content
+    assert greeting[0]["pings"] == {"everyone": False, "users": [], "roles": []}
+
+    # A button press: the vote message is public, the toast only for the presser.
+    interaction = await fake.slash(guild, "general", world.alice_id, "vote")
+    polls = await fake.wait_for(
+        lambda: [m for m in fake.messages_in(world.general_id) if m["components"]]
+    )
+    await fake.wait_request(
+        "DELETE", rf"/webhooks/\d+/{interaction.payload['token']}/messages/@original"
+    )
+    await _press_and_expect_toast(fake, world, polls[0], "vote:1:1")
+
+    # A direct message to a member with closed DMs falls back to a mention.
+    fake.dms_closed.add(world.alice_id)
+    await fake.slash(guild, "general", world.alice_id, "whisper")
+    fallback = await fake.wait_for(
+        lambda: [m for m in fake.messages_in(world.general_id) if "Psst" in m["content"]]
+    )
+    assert fallback[0]["content"] == f"<@{world.alice_id}> Psst, hello"
+    assert fallback[0]["pings"]["users"] == [str(world.alice_id)]
+    return polls[0]  # type: ignore[no-any-return]
+
+
+async def test_runtime_end_to_end(fake: FakeDiscord, world: World, tmp_path: Path) -> None:
     config = _config(fake, tmp_path)
     runtime = await _start(config)
     try:
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands")
-        registered = {c["name"] for c in fake.commands[guild.id]}
-        assert {"help", "settings", "vote"} <= registered
-
-        # /help as a slash command: answered privately, listing only what members may use.
-        interaction = await fake.slash(guild, "general", world.alice_id, "help")
-        answer = await _ephemeral_answer(fake, interaction.payload["token"])
-        assert interaction.acked_type == 5 and interaction.defer_flags & 64
-        assert answer["flags"] & 64
-        assert "/help" in answer["content"] and "/vote" in answer["content"]
-        assert "/settings" not in answer["content"]
-        interaction = await fake.slash(guild, "general", world.mod_id, "help")
-        answer = await _ephemeral_answer(fake, interaction.payload["token"])
-        assert "/settings" in answer["content"], "Manage Messages makes a manager"
-
-        # A member with a hostile display name joins: greeted, nobody pinged, no markdown.
-        await fake.member_joins(guild, "eve", nick=HOSTILE_NAME)
-        system_channel = str(guild.system_channel_id)
-        greeting = await fake.wait_for(
-            lambda: [m for m in fake.messages_in(system_channel) if "Welcome" in m["content"]]
-        )
-        content = greeting[0]["content"]
-        assert content.startswith("Welcome @\u200beveryone")
-        assert "\\*Eve\\*" in content and "@\u200bhere" in content
-        assert greeting[0]["pings"] == {"everyone": False, "users": [], "roles": []}
-
-        # A button press: the poll message is public, the toast only for the presser.
-        interaction = await fake.slash(guild, "general", world.alice_id, "vote")
-        polls = await fake.wait_for(
-            lambda: [m for m in fake.messages_in(world.general_id) if m["components"]]
-        )
-        poll = polls[0]
-        await fake.wait_request(
-            "DELETE", rf"/webhooks/\d+/{interaction.payload['token']}/messages/@original"
-        )
-        await _press_and_expect_toast(fake, world, poll, "vote:1:1")
-
-        # A direct message to a member with closed DMs falls back to a mention.
-        fake.dms_closed.add(world.alice_id)
-        await fake.slash(guild, "general", world.alice_id, "whisper")
-        fallback = await fake.wait_for(
-            lambda: [m for m in fake.messages_in(world.general_id) if "Psst" in m["content"]]
-        )
-        assert fallback[0]["content"] == f"<@{world.alice_id}> Psst, hello"
-        assert fallback[0]["pings"]["users"] == [str(world.alice_id)]
+        poll = await _members_use_the_bot(fake, world)
     finally:
         await runtime.stop()
 
@@ -189,11 +152,13 @@ guild_ready_timeout = 0.2
     return config
 
 
-async def _townsquare(fake: FakeDiscord, *args: str) -> asyncio.subprocess.Process:
+async def _townsquare(
+    fake: FakeDiscord, *args: str, module: str = "bots.cli"
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bots.cli",
+        module,
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -202,7 +167,38 @@ async def _townsquare(fake: FakeDiscord, *args: str) -> asyncio.subprocess.Proce
     )
 
 
-async def test_townsquare_run_serves_slash_commands_until_sigint(
+async def _interrupt(process: asyncio.subprocess.Process) -> str:
+    """SIGINT, as Ctrl+C would send; the process must drain and exit 0 by itself."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+    output, _ = await asyncio.wait_for(process.communicate(), 30)
+    return output.decode()
+
+
+async def test_townsquare_run_end_to_end(fake: FakeDiscord, world: World, tmp_path: Path) -> None:
+    config = str(_write_config(fake, tmp_path))
+    run = ("run", config)
+    process = await _townsquare(fake, *run, module="tests.discord.run_with_test_features")
+    try:
+        poll = await _members_use_the_bot(fake, world)
+    finally:
+        log = await _interrupt(process)
+    assert process.returncode == 0, log
+    assert "bot discord-main (discord) is running" in log
+    assert fake.token not in log, "the bot token must never be logged"
+    assert "Traceback" not in log, log
+
+    # Restarted: the old message's buttons still work, and plain ``townsquare run`` works.
+    process = await _townsquare(fake, *run, module="tests.discord.run_with_test_features")
+    try:
+        await fake.wait_ready(sessions=1, timeout=30)
+        await _press_and_expect_toast(fake, world, poll, "vote:1:0")
+    finally:
+        log = await _interrupt(process)
+    assert process.returncode == 0, log
+
+
+async def test_plain_townsquare_run_answers_help(
     fake: FakeDiscord, world: World, tmp_path: Path
 ) -> None:
     process = await _townsquare(fake, "run", str(_write_config(fake, tmp_path)))
@@ -214,13 +210,8 @@ async def test_townsquare_run_serves_slash_commands_until_sigint(
         answer = await _ephemeral_answer(fake, interaction.payload["token"])
         assert "/help" in answer["content"] and answer["flags"] & 64
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-        output, _ = await asyncio.wait_for(process.communicate(), 30)
-    log = output.decode()
+        log = await _interrupt(process)
     assert process.returncode == 0, log
-    assert "bot discord-main (discord) is running" in log
-    assert fake.token not in log, "the bot token must never be logged"
     assert "Traceback" not in log, log
 
 

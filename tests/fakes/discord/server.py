@@ -422,9 +422,10 @@ class FakeDiscord:
         return payloads
 
     async def wait_ready(self, sessions: int = 1, timeout: float = 5.0) -> None:
-        """Wait until ``sessions`` connections got READY and all their GUILD_CREATEs."""
+        """Wait until ``sessions`` live connections got READY and their GUILD_CREATEs."""
         await self.wait_for(
-            lambda: sum(s.ready for s in self.sessions.values()) >= sessions, timeout
+            lambda: sum(s.ready and s.ws is not None for s in self.sessions.values()) >= sessions,
+            timeout,
         )
 
     def inject(

@@ -1,0 +1,22 @@
+"""``townsquare`` exactly as shipped, with the end-to-end test features added to the
+built-in ones: ``python -m tests.discord.run_with_test_features run CONFIG.toml``."""
+
+from __future__ import annotations
+
+import sys
+
+import bots.runtime
+from bots.cli import main
+from core.features import Feature
+from tests.discord.features import e2e_features
+
+_builtin = bots.runtime.default_features
+
+
+def _with_test_features() -> list[Feature]:
+    return [*_builtin(), *e2e_features()]
+
+
+if __name__ == "__main__":
+    bots.runtime.default_features = _with_test_features
+    sys.exit(main())
