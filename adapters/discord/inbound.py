@@ -366,10 +366,9 @@ def report_from_menu(
     data: Mapping[str, Any] = interaction.data or {}
     target_id = data.get("target_id")
     resolved = (data.get("resolved") or {}).get("messages", {}).get(str(target_id))
-    if target_id is None or resolved is None:
-        return None
     where = _interaction_channel(interaction)
-    assert where is not None
+    if target_id is None or resolved is None or where is None:
+        return None
     author_data = resolved.get("author") or {}
     author = None
     if author_data:

@@ -89,6 +89,7 @@ INTERACTION_LIFETIME = 15 * 60.0
 PLACEHOLDER_TIMEOUT = 30.0
 """Seconds a command's "thinking" placeholder waits for an answer before it is removed."""
 RESTARTING_NOTICE = "The bot is restarting; please try again in a minute."
+STALE_COMMAND_NOTICE = "This menu entry is no longer available."
 
 # Discord JSON error codes the adapter tells apart.
 UNKNOWN_MESSAGE = 10008
@@ -607,7 +608,9 @@ class DiscordAdapter:
                 )
             else:
                 event = None
-            if event is None:
+            if event is None:  # an entry registered by an older version of the bot
+                with contextlib.suppress(discord.HTTPException, aiohttp.ClientError, OSError):
+                    await interaction.response.send_message(STALE_COMMAND_NOTICE, ephemeral=True)
                 return
             await self._acknowledge(interaction, "command")
         await self._emit(event)

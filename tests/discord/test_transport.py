@@ -512,3 +512,21 @@ async def test_unanswered_placeholder_is_removed(running: Running, world: World)
     )
     (late,) = fake.find_requests("POST", rf"/webhooks/\d+/{token}")
     assert late.json["flags"] & 64 and late.json["content"] == "late"
+
+
+async def test_stale_menu_entry_is_answered(running: Running, world: World) -> None:
+    """A context-menu entry left registered by an older version gets a polite answer
+    instead of Discord's "interaction failed"."""
+    from adapters.discord.transport import STALE_COMMAND_NOTICE
+
+    fake = world.fake
+    fake.commands[world.guild.id].append({"id": "1", "type": 3, "name": "Old menu"})
+    target = await fake.post(world.guild, "general", world.alice_id, "hi")
+    interaction = await fake.message_command(
+        world.guild, "general", world.mod_id, "Old menu", target
+    )
+    await fake.wait_for(lambda: interaction.acked_type is not None)
+    assert interaction.acked_type == 4
+    assert interaction.original is not None
+    assert interaction.original["content"] == STALE_COMMAND_NOTICE
+    assert not any(isinstance(e, CommandIssued) for e in running.events.events)
