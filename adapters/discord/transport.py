@@ -94,6 +94,9 @@ STALE_COMMAND_NOTICE = "This menu entry is no longer available."
 # Discord JSON error codes the adapter tells apart.
 UNKNOWN_MESSAGE = 10008
 CANNOT_MESSAGE_USER = 50007
+EXPIRED_INTERACTION_CODES = frozenset({10015, 10062, 50027})
+"""Unknown webhook, unknown interaction, invalid webhook token: the token is no longer
+usable, so the answer takes the fallback path instead of failing."""
 
 CAPABILITIES = frozenset(
     {
@@ -695,9 +698,8 @@ class DiscordAdapter:
         *,
         reply_to: MessageRef | None = None,
         silent: bool = False,
-        channel_id: int | None = None,
     ) -> Delivered:
-        target = channel_id if channel_id is not None else _target(channel)
+        target = _target(channel)
         try:
             bodies = outbound.message_payloads(text, buttons, reply_to=reply_to, silent=silent)
         except ValueError as error:
@@ -743,34 +745,51 @@ class DiscordAdapter:
 
     async def _send_ephemeral(self, action: SendEphemeral) -> Delivered:
         pending = self.pending.get(action.interaction_id)
-        if pending is None:
-            text = action.text
-            if not action.channel.is_direct:
-                text = outbound.with_mention(action.user_id, action.display_name, action.text)
-            return await self._post(action.channel, text)
-        chunks = outbound.render(action.text)
+        if pending is not None:
+            try:
+                await self._answer_privately(pending, action.text)
+            except discord.HTTPException as error:
+                if error.code not in EXPIRED_INTERACTION_CODES:
+                    raise delivery_error(
+                        error, f"ephemeral answer to {action.interaction_id}"
+                    ) from error
+                log.info(
+                    "bot %s: interaction %s expired; answering in the channel",
+                    self.bot,
+                    action.interaction_id,
+                )
+            except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
+                raise delivery_error(
+                    error, f"ephemeral answer to {action.interaction_id}"
+                ) from error
+            else:
+                return Delivered()
+        text = action.text
+        if not action.channel.is_direct:
+            text = outbound.with_mention(action.user_id, action.display_name, action.text)
+        return await self._post(action.channel, text)
+
+    async def _answer_privately(self, pending: PendingInteraction, text: Text) -> None:
+        """Replace the "thinking" placeholder with the first chunk, send the rest (or
+        everything, once the placeholder is gone) as ephemeral follow-ups."""
         mentions = discord.AllowedMentions(
             everyone=False,
             roles=False,
             replied_user=False,
-            users=[discord.Object(int(i)) for i in outbound.mentioned_users(action.text)],
+            users=[discord.Object(int(i)) for i in outbound.mentioned_users(text)],
         )
         interaction = pending.interaction
         async with pending.lock:
-            try:
-                for chunk in chunks:
-                    if pending.placeholder:
-                        await interaction.edit_original_response(
-                            content=chunk, allowed_mentions=mentions
-                        )
-                        pending.placeholder = False
-                    else:
-                        await interaction.followup.send(
-                            chunk, ephemeral=True, allowed_mentions=mentions, wait=True
-                        )
-            except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
-                raise delivery_error(error, f"ephemeral answer to {interaction.id}") from error
-        return Delivered()
+            for chunk in outbound.render(text):
+                if pending.placeholder:
+                    await interaction.edit_original_response(
+                        content=chunk, allowed_mentions=mentions
+                    )
+                    pending.placeholder = False
+                else:
+                    await interaction.followup.send(
+                        chunk, ephemeral=True, allowed_mentions=mentions, wait=True
+                    )
 
     async def _answer(self, action: AnswerButton) -> Delivered:
         """A toast: an ephemeral follow-up to the (already acknowledged) press."""
@@ -791,6 +810,12 @@ class DiscordAdapter:
                 ephemeral=True,
                 allowed_mentions=discord.AllowedMentions.none(),
                 wait=True,
+            )
+        except discord.HTTPException as error:
+            if error.code not in EXPIRED_INTERACTION_CODES:
+                raise delivery_error(error, f"button answer {action.interaction_id}") from error
+            log.info(
+                "bot %s: interaction %s expired before its toast", self.bot, action.interaction_id
             )
         except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise delivery_error(error, f"button answer {action.interaction_id}") from error

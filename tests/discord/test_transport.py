@@ -530,3 +530,30 @@ async def test_stale_menu_entry_is_answered(running: Running, world: World) -> N
     assert interaction.original is not None
     assert interaction.original["content"] == STALE_COMMAND_NOTICE
     assert not any(isinstance(e, CommandIssued) for e in running.events.events)
+
+
+async def test_expired_interaction_token_falls_back_to_the_channel(
+    running: Running, world: World
+) -> None:
+    fake = world.fake
+    interaction = await fake.slash(world.guild, "general", world.alice_id, "help")
+    (event,) = await running.events.wait_for(lambda e: isinstance(e, CommandIssued))
+    token = interaction.payload["token"]
+    fake.inject(
+        "PATCH",
+        rf"/webhooks/\d+/{token}/messages/@original",
+        401,
+        {"message": "Invalid Webhook Token", "code": 50027},
+    )
+    await running.adapter.perform(
+        SendEphemeral(
+            bot=BOT,
+            channel=event.channel,  # type: ignore[arg-type]
+            user_id=str(world.alice_id),
+            display_name="Alice",
+            text=_text("your answer"),
+            interaction_id=event.interaction_id,  # type: ignore[attr-defined]
+        )
+    )
+    (message,) = fake.messages_in(world.general_id)
+    assert message["content"] == f"<@{world.alice_id}> your answer"
