@@ -6,9 +6,13 @@ Safety rules, applied to every message the bot sends or edits:
   escaped with ``discord.utils.escape_markdown`` and then ``escape_mentions``, so a
   display name such as ``@everyone **boss**`` shows literally and can neither format the
   message nor form ``@everyone``, ``@here``, ``<@id>`` or ``<@&role>``;
+* neighbouring spans of one style are escaped together, so a template ending in ``@``
+  followed by the name ``everyone`` is caught; a same-length safety net then breaks any
+  ``@everyone``, ``@here``, role mention or unintended ``<@id>`` formed across styles;
 * a :data:`~core.text.Style.MENTION` span becomes ``<@id>`` and is the only thing allowed
   to ping: ``allowed_mentions`` is ``{"parse": [], "users": [ids of mention spans]}``, so
-  even text that slipped through could not ping everyone, a role or anybody else;
+  even text that slipped through could not ping everyone, a role or anybody else (a
+  mention of an id from another platform is shown as an escaped ``@name``);
 * texts longer than Discord's 2000 characters are split on line or word boundaries by
   :func:`core.text.split_text`; buttons go on the last message.
 """
@@ -36,7 +40,6 @@ TIMEOUT_MARGIN = timedelta(minutes=5)
 """Discord rejects a timeout ending more than 28 days ahead, measured by its clock; the
 margin keeps a slightly fast local clock from turning a maximal mute into an error."""
 
-EPHEMERAL = 1 << 6
 SUPPRESS_NOTIFICATIONS = 1 << 12
 
 BUTTON_STYLES = {ButtonStyle.PRIMARY: 1, ButtonStyle.DEFAULT: 2, ButtonStyle.DANGER: 4}
