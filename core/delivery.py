@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -49,7 +48,7 @@ from core.ratelimit import TokenBucket
 from core.refs import MessageRef
 from core.store import OutboxItem, Store
 from core.text import compose, mention
-from core.waiting import wait_event
+from core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +82,7 @@ class DeliveryWorker:
         self.batch = batch
         self.owner = f"delivery-{random.getrandbits(32):08x}"
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._lanes: dict[str, asyncio.Queue[OutboxItem]] = {}
@@ -118,12 +118,13 @@ class DeliveryWorker:
             await wait_event(self._wake, 0.05)
         return False
 
-    async def stop(self) -> None:
-        for task in [*self._tasks, *self._lane_tasks.values()]:
-            task.cancel()
-        for task in [*self._tasks, *self._lane_tasks.values()]:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming, let the lanes finish what they hold for ``grace`` seconds, then
+        cancel; rows not finished stay pending and are sent at the next start."""
+        self._stopping.set()
+        self._wake.set()
+        await finish(self._tasks, grace)
+        await finish(list(self._lane_tasks.values()), grace)
         self._tasks, self._lane_tasks, self._lanes = [], {}, {}
         self._in_flight.clear()
         self._idle.set()
@@ -132,7 +133,7 @@ class DeliveryWorker:
 
     async def _claim_loop(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping.is_set():
             self._wake.clear()
             try:
                 items = await self.store.claim_outbox(
@@ -149,7 +150,7 @@ class DeliveryWorker:
                 delay = min(self.backoff_cap, self.backoff_base * 2 ** min(failures, 8))
                 log.warning("cannot read the outbox (%s); retrying in %.1fs", error, delay)
                 self.metrics.inc("delivery.claim_errors")
-                await asyncio.sleep(delay)
+                await wait_event(self._stopping, delay)
                 continue
             for item in items:
                 self._route(item)
@@ -158,8 +159,7 @@ class DeliveryWorker:
             await wait_event(self._wake, self.poll_interval)
 
     async def _renew_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.lease_seconds / 3)
+        while not await wait_event(self._stopping, self.lease_seconds / 3):
             try:
                 until = self.clock() + timedelta(seconds=self.lease_seconds)
                 await self.store.renew_outbox(set(self._in_flight), until)

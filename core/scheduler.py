@@ -11,7 +11,6 @@ next start.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
@@ -21,7 +20,7 @@ from core.metrics import Metrics
 from core.pipeline import Clock, utcnow
 from core.refs import ChannelRef, CommunityRef
 from core.store import DueJob, Store
-from core.waiting import wait_event
+from core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +63,7 @@ class Scheduler:
         self.lease_seconds = lease_seconds
         self.metrics = metrics or Metrics()
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_prune = self.clock() - timedelta(days=1)
 
@@ -75,11 +75,11 @@ class Scheduler:
         """Look again now (a job was just scheduled)."""
         self._wake.set()
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            self._wake.set()
+            await finish([self._task], grace)
             self._task = None
 
     async def run_once(self) -> int:
@@ -98,7 +98,7 @@ class Scheduler:
         return len(jobs)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             self._wake.clear()
             try:
                 fired = await self.run_once()

@@ -210,12 +210,24 @@ class _Packer:
         self._reset()
 
     def _reset(self) -> None:
+        self.pending: list[_Atom] = []
+        """Whitespace waiting for the next word: trailing whitespace is dropped, so it must
+        never be the reason to start a new chunk."""
         self.atoms: list[_Atom] = []
         self.length = 0
         self.group_text = ""  # text of the group run the chunk ends with
         self.group_length = 0  # rendered length of that run
 
     def add(self, atom: _Atom) -> None:
+        if atom.kind is not _Kind.WORD:
+            self.pending.append(atom)
+            return
+        pending, self.pending = self.pending, []
+        for whitespace in pending:
+            self._add(whitespace)
+        self._add(atom)
+
+    def _add(self, atom: _Atom) -> None:
         while True:
             if not self.atoms and atom.kind is not _Kind.WORD:
                 return  # whitespace at the start of a chunk is dropped
@@ -231,7 +243,7 @@ class _Packer:
                 self._emit(head)
                 self._reset()
                 for moved in tail:
-                    self.add(moved)
+                    self._add(moved)
                 continue
             if self.atoms:  # one long run without whitespace: cut between its atoms
                 self._emit(self.atoms)

@@ -8,6 +8,7 @@ it. ``asyncio.timeout`` does not have that flaw, so every bounded wait goes thro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 
 async def wait_event(event: asyncio.Event, timeout: float) -> bool:
@@ -18,3 +19,19 @@ async def wait_event(event: asyncio.Event, timeout: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+async def finish(tasks: list[asyncio.Task[None]], grace: float) -> None:
+    """Let ``tasks`` end on their own within ``grace`` seconds, then cancel the rest.
+
+    Loops that touch the database are asked to stop rather than cancelled outright, so a
+    query is never interrupted half-way (an interrupted SQLite transaction can keep its
+    write lock until the connection is garbage collected)."""
+    pending = [task for task in tasks if not task.done()]
+    if pending:
+        _done, pending_set = await asyncio.wait(pending, timeout=grace)
+        for task in pending_set:
+            task.cancel()
+        for task in pending_set:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

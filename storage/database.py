@@ -1,8 +1,9 @@
 """Engines for the two supported databases.
 
 SQLite (aiosqlite) is the embedded default: WAL with ``synchronous=NORMAL``, foreign keys
-on, a busy timeout, and transactions begun with ``BEGIN IMMEDIATE`` ourselves (pysqlite's
-own transaction handling breaks SAVEPOINT, which per-feature isolation relies on).
+on, a busy timeout, and transactions begun by us (pysqlite's own handling breaks SAVEPOINT,
+which per-feature isolation relies on): ``BEGIN IMMEDIATE`` for writers, plain ``BEGIN``
+for connections from :func:`reader`.
 PostgreSQL (asyncpg) is for production and for running several processes.
 """
 
@@ -14,6 +15,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+READ_ONLY = "townsquare_read_only"
+"""Execution option marking connections that only read (see :func:`reader`)."""
+
+
+def reader(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, for connections that only read."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def is_sqlite(url: str) -> bool:
@@ -42,6 +51,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front (no deadlock-prone lock upgrades); readers
+        # use a deferred transaction, which in WAL mode never blocks or waits for writers.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

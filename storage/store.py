@@ -35,6 +35,7 @@ from core.actions import (
 )
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
 from core.store import DueJob, EventKey, OutboxItem
+from storage.database import reader
 from storage.models import (
     Community,
     CommunitySetting,
@@ -86,6 +87,7 @@ class SqlStore:
         self.owner = f"{socket.gethostname()}:{uuid4().hex[:8]}"
         self._community_ids: dict[tuple[str, str], int] = {}
         self._settings: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self.reader = reader(engine)
 
     def _insert(self, table: Table) -> Any:
         module = postgresql if self.dialect == "postgresql" else sqlite
@@ -238,7 +240,7 @@ class SqlStore:
             )
 
     async def sent_message(self, bot: str, key: str) -> MessageRef | None:
-        async with self.engine.connect() as connection:
+        async with self.reader.connect() as connection:
             row = (
                 await connection.execute(
                     select(_sent.c.channel_id, _sent.c.thread_id, _sent.c.message_id).where(
@@ -252,7 +254,7 @@ class SqlStore:
 
     async def key_pending(self, bot: str, key: str, before_id: int) -> bool:
         """Whether an earlier send under ``key`` is still waiting for delivery."""
-        async with self.engine.connect() as connection:
+        async with self.reader.connect() as connection:
             count = await connection.scalar(
                 select(func.count())
                 .select_from(_outbox)
@@ -267,7 +269,7 @@ class SqlStore:
         return bool(count)
 
     async def pending_outbox(self, bots: Collection[str]) -> int:
-        async with self.engine.connect() as connection:
+        async with self.reader.connect() as connection:
             count = await connection.scalar(
                 select(func.count())
                 .select_from(_outbox)
@@ -277,7 +279,7 @@ class SqlStore:
 
     async def outbox_status(self) -> list[dict[str, Any]]:
         """Every outbox row as a dict, oldest first (for tests and ``townsquare`` tools)."""
-        async with self.engine.connect() as connection:
+        async with self.reader.connect() as connection:
             rows = (await connection.execute(select(_outbox).order_by(_outbox.c.id))).mappings()
             return [dict(row) for row in rows]
 
@@ -320,7 +322,7 @@ class SqlStore:
         return sorted(jobs, key=lambda job: (job.due_at, job.id))
 
     async def next_job_due(self, bots: Collection[str]) -> datetime | None:
-        async with self.engine.connect() as connection:
+        async with self.reader.connect() as connection:
             value = await connection.scalar(
                 select(func.min(_jobs.c.due_at)).where(
                     _jobs.c.status == "pending", _jobs.c.bot.in_(list(bots))
