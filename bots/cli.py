@@ -97,7 +97,7 @@ def _commands() -> list[object]:
 
 async def _discord_sync(config: Config) -> int:
     from adapters.discord.config import DiscordBotConfig
-    from adapters.discord.transport import sync_commands  # type: ignore[attr-defined]
+    from adapters.discord.transport import sync_commands
     from core.ports import AdapterDeps
 
     deps = AdapterDeps(commands=_commands(), managers=frozenset(config.defaults.managers))  # type: ignore[arg-type]
