@@ -38,12 +38,17 @@ from aiohttp import web
 from adapters.common_config import secret_value
 from adapters.telegram.config import TelegramBotConfig
 from adapters.telegram.inbound import (
+    ALLOWED_UPDATES,
     BotIdentity,
     TelegramMapper,
     admin_change,
+    chat_of_update,
     roles_from_administrators,
 )
 from adapters.telegram.outbound import (
+    CAPABILITIES,
+    HARMLESS,
+    LIMITS,
     MUTED_PERMISSIONS,
     TEXT_LIMIT,
     UNMUTED_PERMISSIONS,
@@ -62,7 +67,6 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.capabilities import Capability, RateLimits
 from core.errors import (
     DirectMessageRefused,
     NotSupported,
@@ -75,31 +79,7 @@ from core.refs import ChannelRef, MessageRef, PlatformRole
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [
-    "message",
-    "edited_message",
-    "callback_query",
-    "chat_member",
-    "my_chat_member",
-    "message_reaction",
-]
-CAPABILITIES = frozenset(
-    {
-        Capability.BUTTONS,
-        Capability.EDIT,
-        Capability.DELETE,
-        Capability.DIRECT_MESSAGES,
-        Capability.RESTRICT,
-        Capability.REMOVE,
-        Capability.REACTIONS,
-        Capability.THREADS,
-        Capability.FILES,
-        Capability.MESSAGE_CONTENT,
-    }
-)
-LIMITS = RateLimits(per_bot=30, per_chat=20, per_chat_window=60, burst=3, max_text=TEXT_LIMIT)
 ADMIN_CACHE_SECONDS = 600.0
-HARMLESS = ("message is not modified", "message to delete not found", "query is too old")
 
 
 def translate_error(error: Exception, *, direct: bool = False) -> Exception:
@@ -226,7 +206,7 @@ class AiogramAdapter:
             await sink(event)
 
     async def _roles(self, raw: dict[str, Any]) -> dict[str, PlatformRole]:
-        chat = _chat_of(raw)
+        chat = chat_of_update(raw)
         if chat is None or chat.get("type") not in ("group", "supergroup"):
             return {}
         chat_id = str(chat["id"])
@@ -251,7 +231,7 @@ class AiogramAdapter:
         try:
             return await self._perform(action)
         except TelegramBadRequest as error:
-            if any(text in str(error) for text in HARMLESS):
+            if any(text in str(error).lower() for text in HARMLESS):
                 return Delivered()
             raise translate_error(error, direct=direct) from error
         except (TelegramAPIError, TelegramNetworkError) as error:
@@ -332,18 +312,6 @@ class AiogramAdapter:
 def _markup(buttons: ButtonRows) -> InlineKeyboardMarkup | None:
     rows = keyboard(buttons)
     return InlineKeyboardMarkup.model_validate(rows) if rows else None
-
-
-def _chat_of(raw: dict[str, Any]) -> dict[str, Any] | None:
-    for key in ("message", "edited_message", "chat_member", "my_chat_member", "message_reaction"):
-        if key in raw:
-            chat: dict[str, Any] | None = raw[key].get("chat")
-            return chat
-    query = raw.get("callback_query")
-    if query and query.get("message"):
-        chat = query["message"].get("chat")
-        return chat
-    return None
 
 
 def create_adapter(config: TelegramBotConfig, deps: AdapterDeps) -> AiogramAdapter:

@@ -30,6 +30,16 @@ from core.events import (
 )
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "chat_member",
+    "my_chat_member",
+    "message_reaction",
+]
+"""Requested explicitly: without it Telegram withholds ``chat_member`` updates."""
+
 MAX_TEXT = 16_384
 """Longer texts are cut before mapping (Telegram's own limit is 4096; this is a guard)."""
 
@@ -326,4 +336,17 @@ def admin_change(update: JSON) -> str | None:
     statuses = {change["old_chat_member"]["status"], change["new_chat_member"]["status"]}
     if statuses & {"administrator", "creator"}:
         return str(change["chat"]["id"])
+    return None
+
+
+def chat_of_update(raw: JSON) -> dict[str, Any] | None:
+    """The chat an update belongs to, if any."""
+    for key in ("message", "edited_message", "chat_member", "my_chat_member", "message_reaction"):
+        if key in raw:
+            chat: dict[str, Any] | None = raw[key].get("chat")
+            return chat
+    query = raw.get("callback_query")
+    if query and query.get("message"):
+        chat = query["message"].get("chat")
+        return chat
     return None

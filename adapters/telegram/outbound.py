@@ -11,9 +11,28 @@ import html
 from typing import Any
 
 from core.actions import ButtonRows
+from core.capabilities import Capability, RateLimits
 from core.text import Span, Style, Text, split_text
 
 TEXT_LIMIT = 4096
+CAPABILITIES = frozenset(
+    {
+        Capability.BUTTONS,
+        Capability.EDIT,
+        Capability.DELETE,
+        Capability.DIRECT_MESSAGES,
+        Capability.RESTRICT,
+        Capability.REMOVE,
+        Capability.REACTIONS,
+        Capability.THREADS,
+        Capability.FILES,
+        Capability.MESSAGE_CONTENT,
+    }
+)
+LIMITS = RateLimits(per_bot=30, per_chat=20, per_chat_window=60, burst=3, max_text=TEXT_LIMIT)
+"""About 30 messages/s per bot and 20 per minute in one group (Telegram's published limits)."""
+HARMLESS = ("message is not modified", "message to delete not found", "query is too old")
+"""Bot API errors that mean the work is already done."""
 CALLBACK_DATA_LIMIT = 64
 
 

@@ -12,3 +12,10 @@ async def api() -> AsyncIterator[FakeBotApi]:
     fake = await FakeBotApi().start()
     yield fake
     await fake.close()
+
+
+@pytest.fixture(params=["telegram", "telegram-ptb"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Both backends run the same tests: aiogram and python-telegram-bot."""
+    platform: str = request.param
+    return platform

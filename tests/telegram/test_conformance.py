@@ -9,19 +9,20 @@ from typing import Any
 import pytest
 from aiogram.types import Update
 
-from adapters.telegram.aiogram_transport import ALLOWED_UPDATES, AiogramAdapter
 from adapters.telegram.config import TelegramBotConfig
+from adapters.telegram.inbound import ALLOWED_UPDATES
+from bots.platforms import adapter_factory
 from core.events import Event, MemberJoined
-from core.ports import AdapterDeps
+from core.ports import Adapter, AdapterDeps
 from core.refs import ChannelRef, CommunityRef, PlatformRole
 from tests.conformance import scenarios as s
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 
 
-def config(api: FakeBotApi, **extra: Any) -> TelegramBotConfig:
+def config(api: FakeBotApi, platform: str, **extra: Any) -> TelegramBotConfig:
     return TelegramBotConfig(
-        name="tg", platform="telegram", token=api.token, api_url=api.url, poll_timeout=1, **extra
+        name="tg", platform=platform, token=api.token, api_url=api.url, poll_timeout=1, **extra
     )
 
 
@@ -42,9 +43,9 @@ class Collector:
 
 
 @pytest.fixture
-async def running(api: FakeBotApi) -> AsyncIterator[tuple[AiogramAdapter, Collector]]:
+async def running(api: FakeBotApi, backend: str) -> AsyncIterator[tuple[Adapter, Collector]]:
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
-    adapter = AiogramAdapter(config(api), AdapterDeps())
+    adapter = adapter_factory(backend)(config(api, backend), AdapterDeps())
     sink = Collector()
     await adapter.start(sink)
     yield adapter, sink
@@ -66,16 +67,16 @@ def test_fake_administrators_parse() -> None:
 
 @pytest.mark.parametrize("scenario", s.SCENARIOS, ids=lambda sc: sc.name)
 async def test_scenario(
-    scenario: s.Scenario, api: FakeBotApi, running: tuple[AiogramAdapter, Collector]
+    scenario: s.Scenario, api: FakeBotApi, backend: str, running: tuple[Adapter, Collector]
 ) -> None:
     _adapter, sink = running
     await api.push(p.SCENARIO_UPDATES[scenario.name])
     events = await sink.wait(1)
-    s.assert_conforms(events, scenario, platform="telegram", bot="tg")
+    s.assert_conforms(events, scenario, platform=backend, bot="tg")
 
 
 async def test_polling_asks_for_member_updates(
-    api: FakeBotApi, running: tuple[AiogramAdapter, Collector]
+    api: FakeBotApi, running: tuple[Adapter, Collector]
 ) -> None:
     _adapter, sink = running
     await api.push(p.message("hello"))
@@ -88,7 +89,7 @@ async def test_polling_asks_for_member_updates(
 
 
 async def test_one_join_is_one_member_joined(
-    api: FakeBotApi, running: tuple[AiogramAdapter, Collector]
+    api: FakeBotApi, running: tuple[Adapter, Collector]
 ) -> None:
     _adapter, sink = running
     await api.push(p.join_service_message(p.ALICE))
@@ -99,7 +100,7 @@ async def test_one_join_is_one_member_joined(
 
 
 async def test_commands_for_other_bots_are_ignored_and_roles_come_from_admins(
-    api: FakeBotApi, running: tuple[AiogramAdapter, Collector]
+    api: FakeBotApi, running: tuple[Adapter, Collector]
 ) -> None:
     _adapter, sink = running
     await api.push(p.command("/help@other_bot"))
@@ -114,7 +115,7 @@ async def test_commands_for_other_bots_are_ignored_and_roles_come_from_admins(
 
 
 async def test_bad_updates_do_not_stop_the_poller(
-    api: FakeBotApi, running: tuple[AiogramAdapter, Collector]
+    api: FakeBotApi, running: tuple[Adapter, Collector]
 ) -> None:
     _adapter, sink = running
     await api.push({"message": {**p.message("x")["message"], "from": None, "sender_chat": p.GROUP}})
@@ -127,7 +128,7 @@ async def test_bad_updates_do_not_stop_the_poller(
 
 
 async def test_actions_become_bot_api_calls(
-    api: FakeBotApi, running: tuple[AiogramAdapter, Collector]
+    api: FakeBotApi, running: tuple[Adapter, Collector]
 ) -> None:
     adapter, _sink = running
     group = ChannelRef(str(p.GROUP["id"]))
@@ -165,7 +166,7 @@ async def test_actions_become_bot_api_calls(
 
 
 async def test_errors_become_core_errors(
-    api: FakeBotApi, running: tuple[AiogramAdapter, Collector]
+    api: FakeBotApi, running: tuple[Adapter, Collector]
 ) -> None:
     from core.actions import EditMessage, SendDirect, SendMessage
     from core.errors import DirectMessageRefused, PermanentDeliveryError, RateLimited

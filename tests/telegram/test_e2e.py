@@ -30,10 +30,10 @@ class GreetOnce(Feature):
         ctx.reply(f"Welcome {event.member.display_name}")
 
 
-def bot_config(api: FakeBotApi, **extra: Any) -> dict[str, Any]:
+def bot_config(api: FakeBotApi, platform: str, **extra: Any) -> dict[str, Any]:
     return {
         "name": "tg-main",
-        "platform": "telegram",
+        "platform": platform,
         "token": "${TELEGRAM_BOT_TOKEN}",
         "api_url": api.url,
         "poll_timeout": 1,
@@ -42,10 +42,10 @@ def bot_config(api: FakeBotApi, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def runtime(api: FakeBotApi, sqlite_url: str) -> AsyncIterator[Runtime]:
+async def runtime(api: FakeBotApi, backend: str, sqlite_url: str) -> AsyncIterator[Runtime]:
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
     config = parse_config(
-        {"storage": {"url": sqlite_url}, "bots": [bot_config(api)]},
+        {"storage": {"url": sqlite_url}, "bots": [bot_config(api, backend)]},
         {"TELEGRAM_BOT_TOKEN": api.token},
         "test",
     )
@@ -95,7 +95,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_webhook_refuses_a_wrong_secret(api: FakeBotApi, sqlite_url: str) -> None:
+async def test_webhook_refuses_a_wrong_secret(
+    api: FakeBotApi, backend: str, sqlite_url: str
+) -> None:
     port = free_port()
     config = parse_config(
         {
@@ -103,6 +105,7 @@ async def test_webhook_refuses_a_wrong_secret(api: FakeBotApi, sqlite_url: str) 
             "bots": [
                 bot_config(
                     api,
+                    backend,
                     mode="webhook",
                     webhook_url=f"http://127.0.0.1:{port}/telegram",
                     webhook_secret="s3cret-webhook",
@@ -130,7 +133,7 @@ async def test_webhook_refuses_a_wrong_secret(api: FakeBotApi, sqlite_url: str) 
 
 
 async def test_townsquare_run_answers_help_and_stops_on_sigterm(
-    api: FakeBotApi, tmp_path: Path
+    api: FakeBotApi, backend: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "bots.toml"
     path.write_text(
@@ -140,7 +143,7 @@ url = "sqlite+aiosqlite:///{tmp_path / "town.db"}"
 
 [[bots]]
 name = "tg-main"
-platform = "telegram"
+platform = "{backend}"
 token = "${{TELEGRAM_BOT_TOKEN}}"
 api_url = "{api.url}"
 poll_timeout = 1
