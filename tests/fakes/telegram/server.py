@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_USER = {
@@ -79,6 +80,18 @@ class FakeBotApi:
             self.updates.append(update)
             self._changed.notify_all()
         return int(update["update_id"])
+
+    async def deliver_webhook(self, update: dict[str, Any]) -> int:
+        """POST an update to the registered webhook with its secret, as Telegram does;
+        returns the HTTP status the bot answered."""
+        assert self.webhook is not None, "no webhook registered"
+        update = {"update_id": next(self._update_ids), **update}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook.get("secret_token", "")}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.webhook["url"], json=update, headers=headers) as response,
+        ):
+            return response.status
 
     def fail(
         self, method: str, status: int, description: str, retry_after: int | None = None
