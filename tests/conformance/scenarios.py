@@ -122,7 +122,11 @@ def conformance_actions(
         "edit": EditMessage(bot=bot, message=message, text=greeting, buttons=buttons),
         "delete": DeleteMessage(bot=bot, message=message),
         "answer": AnswerButton(
-            bot=bot, interaction_id="interaction-1", toast="Vote recorded", user_id=user_id
+            bot=bot,
+            interaction_id="interaction-1",
+            toast="Vote recorded",
+            channel=channel,
+            user_id=user_id,
         ),
         "direct": SendDirect(bot=bot, user_id=user_id, display_name=HOSTILE_NAME, text=greeting),
         "restrict": RestrictMember(

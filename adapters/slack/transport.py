@@ -1,0 +1,259 @@
+"""``platform = "slack"``: the adapter on slack-bolt's ``AsyncApp``.
+
+HTTP Events API on ``listen`` (Bolt verifies every request's signature and rejects stale
+timestamps with 401) or Socket Mode when ``app_token`` is set. Listeners acknowledge first
+and hand events to the core afterwards. Bolt does not de-duplicate Slack's retries; the
+core does, by ``event_id``. The token is checked at start-up (``auth.test``): otherwise
+Bolt would answer every request 200 with a warning and never run a listener.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.common_config import secret_value
+from adapters.slack.config import SlackBotConfig
+from adapters.slack.inbound import SlackMapper, user_actor
+from adapters.slack.outbound import CAPABILITIES, LIMITS, messages, render_chunks
+from core.actions import (
+    Action,
+    AnswerButton,
+    DeleteMessage,
+    EditMessage,
+    SendDirect,
+    SendEphemeral,
+    SendMessage,
+)
+from core.errors import (
+    DirectMessageRefused,
+    NotSupported,
+    PermanentDeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
+from core.events import Event
+from core.ports import AdapterDeps, Delivered, EventSink
+from core.refs import Actor, ChannelRef, MessageRef
+
+log = logging.getLogger(__name__)
+USER_CACHE_SECONDS = 600.0
+DM_REFUSALS = {"cannot_dm_bot", "user_not_found", "user_disabled", "not_allowed_token_type"}
+
+
+def translate_error(error: Exception, *, direct: bool = False) -> Exception:
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = str(error.response.get("error", ""))
+        if status == 429:
+            retry = float(error.response.headers.get("Retry-After", 1))
+            return RateLimited(f"rate limited: {code}", retry_after=retry)
+        if status >= 500:
+            return TransientDeliveryError(f"Slack {status}: {code}")
+        if direct and code in DM_REFUSALS:
+            return DirectMessageRefused(code)
+        return PermanentDeliveryError(code or f"Slack {status}")
+    if isinstance(error, SlackClientError | OSError | TimeoutError):
+        return TransientDeliveryError(str(error))
+    return error
+
+
+class SlackAdapter:
+    platform = "slack"
+    capabilities = CAPABILITIES
+    limits = LIMITS
+
+    def __init__(self, config: SlackBotConfig, deps: AdapterDeps) -> None:
+        self.config = config
+        self.bot = config.name
+        base_url = f"{str(config.api_url).rstrip('/')}/" if config.api_url else None
+        self.client = AsyncWebClient(
+            token=secret_value(config.token), **({"base_url": base_url} if base_url else {})
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=secret_value(config.signing_secret) or None,
+            request_verification_enabled=config.app_token is None,
+            process_before_response=False,
+        )
+        self.app.event(re.compile(".*"))(self._on_event)
+        self.app.command(re.compile(".*"))(self._on_command)
+        self.app.action(re.compile(".*"))(self._on_action)
+        self.app.shortcut(re.compile(".*"))(self._on_shortcut)
+        self.mapper: SlackMapper | None = None
+        self._sink: EventSink | None = None
+        self._runner: web.AppRunner | None = None
+        self._socket: Any = None
+        self._users: dict[str, tuple[float, Actor]] = {}
+
+    async def start(self, sink: EventSink) -> None:
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as error:
+            raise RuntimeError(
+                f"Slack rejected the token of bot {self.bot!r}: {error.response.get('error')} "
+                "(check token in the config)"
+            ) from None
+        except (SlackClientError, OSError) as error:
+            raise RuntimeError(f"cannot reach the Slack Web API: {error}") from None
+        self.mapper = SlackMapper(self.bot, str(auth["user_id"]))
+        self._sink = sink
+        if self.config.app_token is not None:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(
+                self.app, secret_value(self.config.app_token), web_client=self.client
+            )
+            await self._socket.connect_async()
+            return
+        host, _, port = self.config.listen.rpartition(":")
+        self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host or "127.0.0.1", int(port)).start()
+        self.listening = self._runner.addresses
+
+    async def stop(self) -> None:
+        self._sink = None
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def close(self) -> None:
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+    # -- inbound --------------------------------------------------------------------------
+
+    async def user(self, user_id: str) -> Actor:
+        cached = self._users.get(user_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            info = await self.client.users_info(user=user_id)
+            actor = user_actor(info["user"])
+        except SlackApiError as error:
+            log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+            actor = Actor(user_id=user_id, display_name=user_id)
+        self._users[user_id] = (time.monotonic() + USER_CACHE_SECONDS, actor)
+        return actor
+
+    async def _users_of(self, *ids: str | None) -> Any:
+        """Look up every user a payload names, then resolve synchronously in the mapper."""
+        known = {uid: await self.user(uid) for uid in ids if uid}
+        return lambda uid: known.get(uid) or Actor(user_id=uid, display_name=uid)
+
+    async def _deliver(self, events: list[Event]) -> None:
+        sink = self._sink
+        if sink is None:
+            return
+        for event in events:
+            await sink(event)
+
+    async def _on_event(self, body: dict[str, Any]) -> None:
+        assert self.mapper is not None
+        event = body.get("event") or {}
+        message = event.get("message") or {}
+        item_user = event.get("item_user")
+        users = await self._users_of(
+            event.get("user") if isinstance(event.get("user"), str) else None,
+            event.get("inviter"),
+            message.get("user"),
+            item_user,
+        )
+        await self._deliver(self.mapper.event(body, users))
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        assert self.mapper is not None
+        users = await self._users_of(body.get("user_id"))
+        await self._deliver([self.mapper.command(body, users)])
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        assert self.mapper is not None
+        users = await self._users_of((body.get("user") or {}).get("id"))
+        await self._deliver(self.mapper.action(body, users))
+
+    async def _on_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        assert self.mapper is not None
+        message = body.get("message") or {}
+        users = await self._users_of((body.get("user") or {}).get("id"), message.get("user"))
+        command = self.mapper.shortcut(body, users)
+        await self._deliver([command] if command else [])
+
+    # -- outbound -------------------------------------------------------------------------
+
+    async def perform(self, action: Action) -> Delivered:
+        try:
+            return await self._perform(action)
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
+            raise translate_error(error, direct=isinstance(action, SendDirect)) from error
+
+    async def _perform(self, action: Action) -> Delivered:
+        if isinstance(action, SendMessage):
+            return await self._post(action.channel, action)
+        if isinstance(action, SendDirect):
+            opened = await self.client.conversations_open(users=action.user_id)
+            channel = ChannelRef(opened["channel"]["id"], is_direct=True)
+            return await self._post(channel, action)
+        if isinstance(action, SendEphemeral):
+            await self.client.chat_postEphemeral(
+                channel=action.channel.id,
+                user=action.user_id,
+                text=render_chunks(action.text)[0],
+                thread_ts=action.channel.thread_id,
+            )
+            return Delivered()
+        if isinstance(action, AnswerButton):
+            if action.toast and action.channel is not None and action.user_id:
+                await self.client.chat_postEphemeral(
+                    channel=action.channel.id, user=action.user_id, text=action.toast
+                )
+            return Delivered()
+        if isinstance(action, EditMessage):
+            assert action.message is not None
+            text, body = messages(action.text, action.buttons)[-1]
+            await self.client.chat_update(
+                channel=action.message.channel.id,
+                ts=action.message.message_id,
+                text=text,
+                blocks=body,
+            )
+            return Delivered((action.message,))
+        if isinstance(action, DeleteMessage):
+            assert action.message is not None
+            try:
+                await self.client.chat_delete(
+                    channel=action.message.channel.id, ts=action.message.message_id
+                )
+            except SlackApiError as error:
+                if error.response.get("error") != "message_not_found":
+                    raise
+            return Delivered()
+        raise NotSupported(f"Slack cannot {action.kind}")
+
+    async def _post(self, channel: ChannelRef, action: SendMessage | SendDirect) -> Delivered:
+        sent: list[MessageRef] = []
+        for text, body in messages(action.text, action.buttons):
+            response = await self.client.chat_postMessage(
+                channel=channel.id, text=text, blocks=body, thread_ts=channel.thread_id
+            )
+            posted = ChannelRef(response["channel"], channel.thread_id)
+            sent.append(MessageRef(posted, response["ts"]))
+        return Delivered(tuple(sent))
+
+
+def create_adapter(config: SlackBotConfig, deps: AdapterDeps) -> SlackAdapter:
+    return SlackAdapter(config, deps)

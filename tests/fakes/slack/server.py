@@ -1,0 +1,215 @@
+"""Fake Slack Web API (``/api/<method>``) on 127.0.0.1, port 0, with real response shapes.
+
+Errors are ``{"ok": false, "error": "..."}`` with HTTP 200, except rate limits: HTTP 429 with
+``Retry-After``. :func:`signed` builds requests exactly as Slack signs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+TEAM = "T0TOWN"
+BOT_USER = "U0BOT"
+
+
+@dataclass
+class FakeSlack:
+    token: str = "xoxb-test-token-for-the-fake"
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failures: dict[str, list[tuple[int, str, float | None]]] = field(default_factory=dict)
+    socket_url: str = ""
+
+    def __post_init__(self) -> None:
+        self._changed = asyncio.Condition()
+        self._ts = itertools.count(1)
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        host, port = self.runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}/api"
+        return self
+
+    async def close(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    def fail(self, method: str, status: int, error: str, retry_after: float | None = None) -> None:
+        self.failures.setdefault(method, []).append((status, error, retry_after))
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    async def wait_for(
+        self, method: str, count: int = 1, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(self.called(method)) >= count), timeout
+            )
+        return self.called(method)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST":
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                params.update(dict(await request.post()))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        async with self._changed:
+            self.calls.append((method, params))
+            self._changed.notify_all()
+        queued = self.failures.get(method)
+        if queued:
+            status, error, retry_after = queued.pop(0)
+            headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
+            return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+        if method != "apps.connections.open" and token != self.token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response({"ok": True, **handler(params)})
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": "https://town.example/",
+            "team": "Town",
+            "user": "townbot",
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "bot_id": "B0BOT",
+        }
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = params["user"]
+        return {"user": self.users.get(user_id) or user(user_id, f"User {user_id}")}
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "channel": params["channel"],
+            "ts": self._next_ts(),
+            "message": {"text": params.get("text", ""), "user": BOT_USER},
+        }
+
+    def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"channel": params["channel"], "ts": params["ts"], "text": params.get("text", "")}
+
+    def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"channel": params["channel"], "ts": params["ts"]}
+
+    def _chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"message_ts": self._next_ts()}
+
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"channel": {"id": "D0" + str(params["users"]).upper()}}
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.socket_url}
+
+
+def user(user_id: str, name: str, *, admin: bool = False, owner: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "team_id": TEAM,
+        "name": name.lower().replace(" ", "."),
+        "real_name": name,
+        "is_admin": admin,
+        "is_owner": owner,
+        "is_bot": False,
+        "profile": {"display_name": name, "real_name": name},
+    }
+
+
+def signed(secret: str, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends with a request body."""
+    when = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{when}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": when, "X-Slack-Signature": f"v0={digest}"}
+
+
+def event_body(event: dict[str, Any], event_id: str) -> bytes:
+    return json.dumps(
+        {
+            "token": "unused",
+            "team_id": TEAM,
+            "api_app_id": "A0TOWN",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+        }
+    ).encode()
+
+
+def command_body(command: str, text: str, user_id: str, channel: str = "C0GENERAL") -> bytes:
+    return urlencode(
+        {
+            "token": "unused",
+            "team_id": TEAM,
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "response_url": "https://hooks.example/commands/1",
+            "trigger_id": f"trigger.{time.time_ns()}",
+            "api_app_id": "A0TOWN",
+        }
+    ).encode()
+
+
+def interaction_body(payload: dict[str, Any]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def block_actions(value: str, user_id: str, channel: str = "C0GENERAL") -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "town"},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM},
+        "api_app_id": "A0TOWN",
+        "token": "unused",
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel},
+        "trigger_id": f"trigger.{time.time_ns()}",
+        "channel": {"id": channel, "name": "general"},
+        "message": {
+            "type": "message",
+            "ts": "1700000000.000100",
+            "text": "Lunch?",
+            "user": BOT_USER,
+        },
+        "response_url": "https://hooks.example/actions/1",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "ts_0_1",
+                "block_id": "b1",
+                "value": value,
+                "text": {"type": "plain_text", "text": "Sushi"},
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
