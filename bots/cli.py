@@ -112,9 +112,8 @@ async def _discord_sync(config: Config) -> int:
 
 
 def _slack_manifest(config: Config, bot_name: str | None) -> int:
-    from adapters.slack.manifest import build_manifest  # type: ignore[import-not-found]
-
     from adapters.slack.config import SlackBotConfig
+    from adapters.slack.manifest import build_manifest
     from core.ports import AdapterDeps
 
     bots = [b for b in config.bots if isinstance(b, SlackBotConfig)]

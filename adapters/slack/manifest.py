@@ -1,0 +1,92 @@
+"""``townsquare slack manifest CONFIG``: the Slack app manifest (YAML) an operator pastes
+into "Create app from manifest": every slash command of the enabled features, the "Report
+to managers" shortcut, bot scopes, event subscriptions and the interactivity URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from adapters.slack.config import SlackBotConfig
+from adapters.slack.inbound import REPORT_SHORTCUT
+from core.commands import CommandSpec, usage
+from core.ports import AdapterDeps
+
+BOT_SCOPES = [
+    "channels:history",  # read channel messages (FAQ answers, conflict signals)
+    "channels:read",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "groups:read",
+    "im:history",
+    "im:write",  # open direct messages
+    "mpim:history",
+    "reactions:read",
+    "users:read",  # names and owner/admin roles
+]
+BOT_EVENTS = [
+    "member_joined_channel",
+    "member_left_channel",
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "reaction_added",
+    "team_join",
+]
+
+
+def _hint(spec: CommandSpec) -> str:
+    hint = usage(spec).split("\n", 1)[0].removeprefix(f"/{spec.name}").strip()
+    return hint[:100]
+
+
+def build_manifest(config: SlackBotConfig, deps: AdapterDeps) -> str:
+    base = str(config.public_url).rstrip("/") if config.public_url else "https://YOUR-HOST"
+    events_url = f"{base}/slack/events"
+    socket_mode = config.app_token is not None
+    commands: list[dict[str, Any]] = []
+    for spec in deps.commands:
+        command: dict[str, Any] = {
+            "command": f"/{spec.name}",
+            "description": spec.summary[:100] or spec.name,
+            "should_escape": False,
+        }
+        if not socket_mode:
+            command["url"] = events_url
+        hint = _hint(spec)
+        if hint:
+            command["usage_hint"] = hint
+        commands.append(command)
+    settings: dict[str, Any] = {
+        "event_subscriptions": {"bot_events": BOT_EVENTS},
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket_mode,
+        "token_rotation_enabled": False,
+    }
+    if not socket_mode:
+        settings["event_subscriptions"]["request_url"] = events_url
+        settings["interactivity"]["request_url"] = events_url
+    manifest = {
+        "display_information": {
+            "name": config.name[:35],
+            "description": "Community management: welcome, polls, FAQ and reports.",
+        },
+        "features": {
+            "bot_user": {"display_name": config.name[:80], "always_online": True},
+            "slash_commands": commands,
+            "shortcuts": [
+                {
+                    "name": "Report to managers",
+                    "type": "message",
+                    "callback_id": REPORT_SHORTCUT,
+                    "description": "Send this message to the community managers",
+                }
+            ],
+        },
+        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "settings": settings,
+    }
+    return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)

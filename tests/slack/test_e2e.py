@@ -1,0 +1,181 @@
+"""End to end: the runtime with the config contract, slack-bolt, and the fake Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import yaml
+
+from bots.config import parse_config
+from bots.runtime import Runtime
+from core.events import ButtonPressed, MemberJoined
+from core.features import Context, Feature, on
+from core.text import compose, mention
+from tests.fakes.slack import server as f
+from tests.fakes.slack.server import FakeSlack
+from tests.slack.conftest import ALICE, EVE, OLGA, SECRET
+
+
+class Greeter(Feature):
+    name = "test-greeter"
+
+    @on(MemberJoined)
+    async def greet(self, event: MemberJoined, ctx: Context) -> None:
+        ctx.reply(
+            compose("Welcome {who}!", who=mention(event.member.user_id, event.member.display_name))
+        )
+
+    @on(ButtonPressed)
+    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
+        ctx.answer(f"You chose {event.data}")
+
+
+@pytest.fixture
+async def runtime(slack: FakeSlack, port: int, sqlite_url: str) -> AsyncIterator[str]:
+    config = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "bots": [
+                {
+                    "name": "slack-main",
+                    "platform": "slack",
+                    "token": "${SLACK_BOT_TOKEN}",
+                    "signing_secret": "${SLACK_SIGNING_SECRET}",
+                    "listen": f"127.0.0.1:{port}",
+                    "api_url": slack.url,
+                }
+            ],
+        },
+        {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SECRET},
+        "test",
+    )
+    async with Runtime(config, extra_features=[Greeter()]):
+        yield f"http://127.0.0.1:{port}/slack/events"
+
+
+async def post(url: str, body: bytes, content_type: str, **headers: str) -> int:
+    signed = {"Content-Type": content_type, **f.signed(SECRET, body), **headers}
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=signed) as reply:
+        return reply.status
+
+
+async def test_help_is_private_and_depends_on_role(slack: FakeSlack, runtime: str) -> None:
+    form = "application/x-www-form-urlencoded"
+    assert await post(runtime, f.command_body("/help", "", ALICE), form) == 200
+    assert await post(runtime, f.command_body("/help", "", OLGA), form) == 200
+    first, second = await slack.wait_for("chat.postEphemeral", 2)
+    by_user = {first["user"]: first["text"], second["user"]: second["text"]}
+    assert "/settings" not in by_user[ALICE] and "/help" in by_user[ALICE]
+    assert "/settings" in by_user[OLGA]
+    assert slack.called("chat.postMessage") == [], "nothing public"
+
+
+async def test_join_greeting_escapes_a_hostile_name_and_retries_count_once(
+    slack: FakeSlack, runtime: str
+) -> None:
+    event = {
+        "type": "member_joined_channel",
+        "user": EVE,
+        "channel": "C0GENERAL",
+        "channel_type": "C",
+        "team": f.TEAM,
+        "event_ts": "1700000001.000200",
+    }
+    body = f.event_body(event, "Ev0JOIN")
+    assert await post(runtime, body, "application/json") == 200
+    assert (
+        await post(
+            runtime,
+            body,
+            "application/json",
+            **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+        )
+        == 200
+    )
+    (greeting,) = await slack.wait_for("chat.postMessage")
+    assert greeting["text"] == f"Welcome <@{EVE}>!"
+    # The retry must not produce a second greeting: a later event is handled after it.
+    form = "application/x-www-form-urlencoded"
+    assert await post(runtime, f.command_body("/help", "", ALICE), form) == 200
+    await slack.wait_for("chat.postEphemeral")
+    assert len(slack.called("chat.postMessage")) == 1
+
+
+async def test_button_press_gets_a_private_toast(slack: FakeSlack, runtime: str) -> None:
+    body = f.interaction_body(f.block_actions("poll:7:1", ALICE))
+    assert await post(runtime, body, "application/x-www-form-urlencoded") == 200
+    (toast,) = await slack.wait_for("chat.postEphemeral")
+    assert (toast["user"], toast["text"]) == (ALICE, "You chose poll:7:1")
+
+
+async def test_a_bad_signature_is_refused(slack: FakeSlack, runtime: str) -> None:
+    body = f.command_body("/help", "", ALICE)
+    async with aiohttp.ClientSession() as http:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **f.signed("nope", body)}
+        async with http.post(runtime, data=body, headers=headers) as reply:
+            assert reply.status == 401
+    assert slack.called("chat.postEphemeral") == []
+
+
+async def test_townsquare_run_and_manifest(slack: FakeSlack, port: int, tmp_path: Path) -> None:
+    path = tmp_path / "bots.toml"
+    path.write_text(
+        f"""
+[storage]
+url = "sqlite+aiosqlite:///{tmp_path / "town.db"}"
+
+[[bots]]
+name = "slack-main"
+platform = "slack"
+token = "${{SLACK_BOT_TOKEN}}"
+signing_secret = "${{SLACK_SIGNING_SECRET}}"
+listen = "127.0.0.1:{port}"
+api_url = "{slack.url}"
+public_url = "https://bots.example.org"
+"""
+    )
+    env = {**os.environ, "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SECRET}
+    manifest = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bots.cli",
+        "slack",
+        "manifest",
+        str(path),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await manifest.communicate()
+    assert manifest.returncode == 0
+    assert "/help" in {c["command"] for c in yaml.safe_load(out)["features"]["slash_commands"]}
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bots.cli",
+        "run",
+        str(path),
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stderr is not None
+        while b"running 1 bot" not in await asyncio.wait_for(process.stderr.readline(), 60):
+            pass
+        url = f"http://127.0.0.1:{port}/slack/events"
+        form = "application/x-www-form-urlencoded"
+        assert await post(url, f.command_body("/help", "", ALICE), form) == 200
+        (reply,) = await slack.wait_for("chat.postEphemeral", timeout=30)
+        assert "Commands you can use" in reply["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, errors = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, errors.decode()
+    assert SECRET not in errors.decode() and slack.token not in errors.decode()
