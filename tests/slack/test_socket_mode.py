@@ -6,9 +6,9 @@ import json
 from urllib.parse import parse_qsl
 
 from bots.config import parse_config
+from bots.runtime import Runtime
 from core.events import MessagePosted
 from core.features import Context, Feature, on
-from bots.runtime import Runtime
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.slack.socket import FakeSocketMode
