@@ -234,3 +234,54 @@ async def test_a_bad_token_fails_at_start(slack: FakeSlack, port: int) -> None:
     with pytest.raises(RuntimeError, match="invalid_auth"):
         await adapter.start(Collector())
     await adapter.close()
+
+
+async def test_report_shortcut_team_join_and_direct_messages(
+    running: tuple[SlackAdapter, Collector, str],
+) -> None:
+    from core.events import CommandIssued, MemberJoined, MessagePosted
+
+    _adapter, sink, url = running
+    shortcut = {
+        "type": "message_action",
+        "callback_id": "report_to_managers",
+        "trigger_id": "trigger.report",
+        "team": {"id": f.TEAM},
+        "user": {"id": ALICE, "team_id": f.TEAM},
+        "channel": {"id": "C0GENERAL"},
+        "message": {"type": "message", "user": EVE, "ts": "1700000009.000100", "text": "rude"},
+        "response_url": "https://hooks.example/actions/2",
+    }
+    form = "application/x-www-form-urlencoded"
+    assert await post(url, f.interaction_body(shortcut), form) == 200
+    team_join = {"type": "team_join", "user": f.user("U0NEW", "Newcomer"), "event_ts": "1.3"}
+    assert await post(url, f.event_body(team_join, "Ev0TEAMJOIN"), "application/json") == 200
+    direct = {
+        "type": "message",
+        "channel": "D0ALICE",
+        "user": ALICE,
+        "text": "psst",
+        "ts": "1.4",
+        "event_ts": "1.4",
+        "channel_type": "im",
+    }
+    assert await post(url, f.event_body(direct, "Ev0DM"), "application/json") == 200
+    events = await sink.wait(3)
+    by_type = {type(event).__name__: event for event in events}
+    report = by_type["CommandIssued"]
+    assert isinstance(report, CommandIssued) and report.name == "report"
+    assert report.reply_to is not None and report.reply_to.message_id == "1700000009.000100"
+    assert report.reply_to_author is not None and report.reply_to_author.user_id == EVE
+    joined = by_type["MemberJoined"]
+    assert isinstance(joined, MemberJoined) and joined.member.display_name == "Newcomer"
+    dm = by_type["MessagePosted"]
+    assert isinstance(dm, MessagePosted) and dm.channel is not None and dm.channel.is_direct
+
+
+def test_hostile_text_can_never_become_a_mass_mention() -> None:
+    from adapters.slack.outbound import render_chunks
+    from core.text import bold, compose
+
+    rendered = render_chunks(compose("Hi {name}", name=bold(s.HOSTILE_NAME)))[0]
+    assert "<!channel>" not in rendered and "<b>" not in rendered
+    assert "&lt;!channel&gt;" in rendered and "&amp;amp;" in rendered
