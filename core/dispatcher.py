@@ -157,6 +157,7 @@ class Dispatcher:
             bots=self.bots,
             default_locale=self.default_locale,
             escalate_to=self.escalate_to,
+            managers=self.managers,
         )
 
     async def _run(

@@ -131,6 +131,9 @@ class Context:
     default_locale: str = DEFAULT_LANGUAGE
     escalate_to: str | None = None
     """``[defaults] escalate_to``: the managers' inbox as ``bot:channel_id``, if set."""
+    managers: frozenset[str] = frozenset()
+    """``[defaults] managers`` (``platform:user_id``), to resolve the role of someone other
+    than the caller with :func:`core.roles.resolve_role` (the target of a ``/warn``)."""
     actions: list[Action] = field(default_factory=list)
     _translator: Translator | None = field(default=None, repr=False)
 
