@@ -21,17 +21,19 @@ from core.dispatcher import Dispatcher
 from core.features import BotInfo, Feature
 from core.metrics import Metrics
 from core.pipeline import Pipeline
+from core.polls.feature import Polls
 from core.ports import Adapter, AdapterDeps
 from core.scheduler import Scheduler
 from storage.database import create_engine, is_sqlite
 from storage.migrate import ensure_current
+from storage.polls import SqlPollStore
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
 
 
 def default_features() -> list[Feature]:
-    return builtin_features()
+    return [*builtin_features(), Polls(store=SqlPollStore)]
 
 
 def config_secrets(config: Config) -> list[str]:

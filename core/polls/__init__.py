@@ -1,0 +1,1 @@
+"""Button polls on every platform: durable votes, live tallies, deadlines, results, export."""

@@ -1,0 +1,399 @@
+"""``/poll``, ``/vote`` and poll buttons.
+
+The poll message is sent under the outbox key ``poll:<id>``; every vote emits an edit of
+that key, which the delivery worker coalesces (at most one edit per message every ~2 s,
+always the newest tally). Votes are rows, so redelivered presses, concurrent presses and
+restarts never lose or double one. Deadlines are durable jobs that fire after a restart.
+
+A question that is exactly a subcommand name (``close``, ``results``, ``export``) would be
+read as that subcommand; questions end with "?" in practice, which avoids it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from core.actions import (
+    Button,
+    ButtonRows,
+    ButtonStyle,
+    EditMessage,
+    SendDirect,
+    SendMessage,
+)
+from core.commands import CommandSpec, Invocation, Option, Param
+from core.events import ButtonPressed, JobDue
+from core.features import Context, Feature, command, job, on
+from core.i18n import Translator, _
+from core.polls import rules
+from core.polls.store import Poll, PollStore, Vote
+from core.refs import ChannelRef
+from core.roles import Role
+from core.text import Text, TextLike, bold, compose, italic, lines
+
+CLOSE_JOB = "polls.close"
+
+POLL = CommandSpec(
+    "poll",
+    _("Start a poll with buttons"),
+    role=Role.MANAGER,
+    params=(
+        Param("question", _("the question")),
+        Param("options", _("2 to 10 options"), variadic=True),
+    ),
+    options=(
+        Option("multi", _("members may pick several options")),
+        Option("anonymous", _("nobody sees who voted what")),
+        Option("closes", _("close after 30m, 2h, 1d..."), takes_value=True, metavar="30m|2h|1d"),
+    ),
+    subcommands=(
+        CommandSpec("close", _("Close a poll now"), Role.MANAGER, params=(Param("id"),)),
+        CommandSpec("results", _("Who voted what"), Role.MANAGER, params=(Param("id"),)),
+        CommandSpec("export", _("Results as CSV, privately"), Role.MANAGER, params=(Param("id"),)),
+    ),
+)
+VOTE = CommandSpec(
+    "vote",
+    _("Vote in a poll (where there are no buttons)"),
+    params=(Param("id"), Param("option", _("option number, or 'retract'"))),
+)
+
+TOASTS = {
+    rules.Outcome.RECORDED: _("Vote recorded"),
+    rules.Outcome.MOVED: _("Vote moved"),
+    rules.Outcome.UNCHANGED: _("That is already your vote"),
+    rules.Outcome.ADDED: _("Option added to your votes"),
+    rules.Outcome.REMOVED: _("Option removed from your votes"),
+    rules.Outcome.RETRACTED: _("Vote withdrawn"),
+    rules.Outcome.NOTHING_TO_RETRACT: _("You have not voted"),
+}
+
+StoreFactory = Callable[[Any], PollStore]
+
+
+class Polls(Feature):
+    name = "polls"
+
+    def __init__(self, store: StoreFactory) -> None:
+        self.store = store
+
+    # -- commands -------------------------------------------------------------------------
+
+    @command(POLL)
+    async def poll(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
+        if len(invocation.path) > 1:
+            await self._manage(invocation, ctx, tr)
+            return
+        question = str(invocation.args["question"]).strip()
+        options = tuple(str(o).strip() for o in invocation.args["options"] or ())
+        problem = _validate(question, options, tr)
+        closes_at = None
+        closes = invocation.options.get("closes")
+        if problem is None and isinstance(closes, str):
+            duration = rules.parse_duration(closes)
+            if duration is None:
+                problem = tr(_("--closes takes a duration like 30m, 2h or 1d (at most 90 days)."))
+            else:
+                closes_at = ctx.now + duration
+        if problem is not None:
+            ctx.respond(problem)
+            return
+        event = ctx.event
+        assert event.channel is not None and event.actor is not None
+        store = self.store(ctx.tx)
+        created = await store.create(
+            platform=event.platform,
+            bot=event.bot,
+            community_id=event.community.id if event.community else None,
+            channel_id=event.channel.id,
+            thread_id=event.channel.thread_id,
+            question=question,
+            options=options,
+            multi=invocation.flag("multi"),
+            anonymous=invocation.flag("anonymous"),
+            closes_at=closes_at,
+            created_by=event.actor.user_id,
+            now=ctx.now,
+        )
+        ctx.emit(
+            SendMessage(
+                bot=ctx.bot.name,
+                channel=_channel(created),
+                text=render(created, [], tr),
+                buttons=buttons(created, tr),
+                key=created.key,
+            )
+        )
+        if closes_at is not None:
+            await ctx.tx.schedule(
+                kind=CLOSE_JOB,
+                due_at=closes_at,
+                platform=created.platform,
+                bot=created.bot,
+                payload={"poll": created.id},
+                community_id=created.community_id,
+                channel_id=created.channel_id,
+                key=f"poll-close:{created.id}",
+                now=ctx.now,
+            )
+
+    async def _manage(self, invocation: Invocation, ctx: Context, tr: Translator) -> None:
+        action = invocation.path[1]
+        found = await self._find(str(invocation.args["id"]), ctx, tr)
+        if found is None:
+            return
+        store = self.store(ctx.tx)
+        if action == "close":
+            if not await self._close(found, ctx, tr):
+                ctx.respond(tr(_("Poll #{id} is already closed."), id=found.id))
+            return
+        votes = await store.votes(found.id)
+        if action == "results":
+            ctx.respond(results(found, votes, tr))
+            return
+        event = ctx.event
+        assert event.actor is not None
+        ctx.emit(
+            SendDirect(
+                bot=ctx.bot.name,
+                user_id=event.actor.user_id,
+                display_name=event.actor.display_name,
+                text=lines(
+                    tr(_("Poll #{id} as CSV:"), id=found.id),
+                    Text() + export_csv(found, votes),
+                ),
+                fallback_channel=event.channel,
+            )
+        )
+
+    @command(VOTE)
+    async def vote(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
+        found = await self._find(str(invocation.args["id"]), ctx, tr)
+        if found is None:
+            return
+        choice = str(invocation.args["option"]).lower()
+        if choice in ("retract", "r", "0"):
+            option = rules.RETRACT
+        elif choice.isdigit() and 1 <= int(choice) <= len(found.options):
+            option = int(choice) - 1
+        else:
+            ctx.respond(tr(_("Choose an option from 1 to {n}, or retract."), n=len(found.options)))
+            return
+        ctx.respond(await self._press(found, option, ctx, tr))
+
+    # -- buttons and deadlines ------------------------------------------------------------
+
+    @on(ButtonPressed)
+    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
+        data = rules.decode(event.data)
+        if data is None:
+            return
+        tr = await ctx.translator()
+        found = await self.store(ctx.tx).get(data.poll_id, event.platform)
+        if found is None or not (data.option == rules.RETRACT or data.option < len(found.options)):
+            ctx.answer(tr(_("This poll no longer exists.")))
+            return
+        ctx.answer(await self._press(found, data.option, ctx, tr))
+
+    @job(CLOSE_JOB)
+    async def deadline(self, event: JobDue, ctx: Context) -> None:
+        found = await self.store(ctx.tx).get(int(event.payload["poll"]), event.platform)
+        if found is not None:
+            await self._close(found, ctx, await ctx.translator())
+
+    # -- shared steps ---------------------------------------------------------------------
+
+    async def _find(self, text: str, ctx: Context, tr: Translator) -> Poll | None:
+        poll_id = text.lstrip("#")
+        found = (
+            await self.store(ctx.tx).get(int(poll_id), ctx.event.platform)
+            if poll_id.isdigit()
+            else None
+        )
+        if found is None:
+            ctx.respond(tr(_("There is no poll #{id}."), id=poll_id))
+        return found
+
+    async def _press(self, found: Poll, option: int, ctx: Context, tr: Translator) -> str:
+        if found.closed_at is not None:
+            return tr(_("This poll is closed."))
+        actor = ctx.event.actor
+        assert actor is not None
+        store = self.store(ctx.tx)
+        current = await store.member_votes(found.id, actor.user_id)
+        result = rules.press(current, option, multi=found.multi)
+        if result.votes != current:
+            await store.set_votes(
+                found.id, actor.user_id, actor.display_name, result.votes, ctx.now
+            )
+            ctx.emit(
+                EditMessage(
+                    bot=found.bot,
+                    key=found.key,
+                    text=render(found, await store.votes(found.id), tr),
+                    buttons=buttons(found, tr),
+                )
+            )
+        return tr(TOASTS[result.outcome])
+
+    async def _close(self, found: Poll, ctx: Context, tr: Translator) -> bool:
+        store = self.store(ctx.tx)
+        if not await store.close(found.id, ctx.now):
+            return False
+        await ctx.tx.cancel_job(f"poll-close:{found.id}")
+        closed = replace(found, closed_at=ctx.now)
+        votes = await store.votes(found.id)
+        final = render(closed, votes, tr)  # recomputed from the stored votes
+        ctx.emit(EditMessage(bot=found.bot, key=found.key, text=final, buttons=()))
+        ctx.emit(
+            SendMessage(bot=found.bot, channel=_channel(found), text=summary(closed, votes, tr))
+        )
+        return True
+
+
+# -- rendering (pure) ---------------------------------------------------------------------
+
+
+def _channel(found: Poll) -> ChannelRef:
+    return ChannelRef(found.channel_id, thread_id=found.thread_id)
+
+
+def _validate(question: str, options: tuple[str, ...], tr: Translator) -> str | None:
+    if not question:
+        return tr(_("The question is empty."))
+    if len(question) > rules.MAX_QUESTION:
+        return tr(_("The question is too long: at most {n} characters."), n=rules.MAX_QUESTION)
+    if not rules.MIN_OPTIONS <= len(options) <= rules.MAX_OPTIONS:
+        return tr(
+            _("A poll needs {low} to {high} options; you gave {n}."),
+            low=rules.MIN_OPTIONS,
+            high=rules.MAX_OPTIONS,
+            n=len(options),
+        )
+    for number, option in enumerate(options, 1):
+        if not option:
+            return tr(_("Option {n} is empty."), n=number)
+        if len(option) > rules.MAX_OPTION:
+            return tr(
+                _("Option {n} is too long: at most {limit} characters."),
+                n=number,
+                limit=rules.MAX_OPTION,
+            )
+    if len(set(options)) != len(options):
+        return tr(_("Two options are the same."))
+    return None
+
+
+def tally(found: Poll, votes: list[Vote]) -> tuple[list[int], int]:
+    counts = [0] * len(found.options)
+    for vote in votes:
+        if 0 <= vote.option < len(counts):
+            counts[vote.option] += 1
+    return counts, len({vote.user_id for vote in votes})
+
+
+def render(found: Poll, votes: list[Vote], tr: Translator) -> Text:
+    counts, voters = tally(found, votes)
+    total = sum(counts)
+    rows: list[TextLike] = [
+        compose("📊 #{id} {question}", id=str(found.id), question=bold(found.question)),
+        "",
+    ]
+    for number, (option, count) in enumerate(zip(found.options, counts, strict=True), 1):
+        share = f"{round(100 * count / total)}%" if total else "0%"
+        rows.append(
+            compose(
+                "{n}. {option} — {count} {bar} {share}",
+                n=str(number),
+                option=option,
+                count=str(count),
+                bar=rules.bar(count, total),
+                share=share,
+            )
+        )
+    rows.append("")
+    status = [tr.plural(_("{n} voter"), _("{n} voters"), voters)]
+    if found.multi:
+        status.append(tr(_("several choices allowed")))
+    if found.anonymous:
+        status.append(tr(_("anonymous")))
+    if found.closed_at is not None:
+        status.append(tr(_("closed")))
+    elif found.closes_at is not None:
+        status.append(tr(_("closes {when} UTC"), when=found.closes_at.strftime("%Y-%m-%d %H:%M")))
+    rows.append(italic(" · ".join(status)))
+    return lines(*rows)
+
+
+def buttons(found: Poll, tr: Translator) -> ButtonRows:
+    options = [
+        Button(
+            f"{number}. {option}"[:64],
+            rules.encode(found.id, number - 1),
+            fallback=f"/vote {found.id} {number}",
+        )
+        for number, option in enumerate(found.options, 1)
+    ]
+    rows = tuple(tuple(options[start : start + 2]) for start in range(0, len(options), 2))
+    retract = Button(
+        tr(_("Retract vote")),
+        rules.encode(found.id, rules.RETRACT),
+        ButtonStyle.DANGER,
+        fallback=f"/vote {found.id} retract",
+    )
+    return (*rows, (retract,))
+
+
+def summary(found: Poll, votes: list[Vote], tr: Translator) -> Text:
+    counts, voters = tally(found, votes)
+    best = max(counts) if counts else 0
+    winners = [option for option, count in zip(found.options, counts, strict=True) if count == best]
+    if voters == 0:
+        return compose(
+            tr(_("Poll #{id} closed without votes: {question}")),
+            id=str(found.id),
+            question=bold(found.question),
+        )
+    return compose(
+        tr(_("Poll #{id} closed: {question} → {winner} ({voters})")),
+        id=str(found.id),
+        question=bold(found.question),
+        winner=bold(" / ".join(winners)),
+        voters=tr.plural(_("{n} voter"), _("{n} voters"), voters),
+    )
+
+
+def results(found: Poll, votes: list[Vote], tr: Translator) -> Text:
+    """Counts for everyone; names too unless the poll is anonymous."""
+    counts, _voters = tally(found, votes)
+    rows: list[TextLike] = [
+        compose("#{id} {question}", id=str(found.id), question=bold(found.question))
+    ]
+    for index, option in enumerate(found.options):
+        names = [vote.display_name for vote in votes if vote.option == index]
+        line = compose("{option}: {count}", option=option, count=str(counts[index]))
+        if names and not found.anonymous:
+            line = line + compose(" — {names}", names=", ".join(names))
+        rows.append(line)
+    if found.anonymous:
+        rows.append(italic(tr(_("Anonymous poll: voters are not shown."))))
+    return lines(*rows)
+
+
+def export_csv(found: Poll, votes: list[Vote]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    counts, _voters = tally(found, votes)
+    writer.writerow(["option", "votes"] + ([] if found.anonymous else ["voters"]))
+    for index, option in enumerate(found.options):
+        row = [option, str(counts[index])]
+        if not found.anonymous:
+            row.append("; ".join(v.display_name for v in votes if v.option == index))
+        writer.writerow(row)
+    return buffer.getvalue()

@@ -1,0 +1,93 @@
+"""The voting rules, as pure functions (property-tested).
+
+Single choice: pressing another option moves your vote; pressing your current option again
+changes nothing (a double tap never silently removes a vote); "retract" withdraws it.
+Multi choice: each press toggles that option.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+MIN_OPTIONS, MAX_OPTIONS = 2, 10
+"""Discord allows ten buttons a poll can use comfortably; Telegram polls allow twelve."""
+MAX_QUESTION, MAX_OPTION = 300, 100
+"""Telegram's question limit; 100 keeps an option readable on a button."""
+RETRACT = -1
+
+
+class Outcome(StrEnum):
+    RECORDED = "recorded"
+    MOVED = "moved"
+    UNCHANGED = "unchanged"
+    ADDED = "added"
+    REMOVED = "removed"
+    RETRACTED = "retracted"
+    NOTHING_TO_RETRACT = "nothing_to_retract"
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    votes: frozenset[int]
+    outcome: Outcome
+
+
+def press(current: frozenset[int], option: int, *, multi: bool) -> Press:
+    """The member's votes after pressing ``option`` (or :data:`RETRACT`)."""
+    if option == RETRACT:
+        if not current:
+            return Press(current, Outcome.NOTHING_TO_RETRACT)
+        return Press(frozenset(), Outcome.RETRACTED)
+    if multi:
+        if option in current:
+            return Press(current - {option}, Outcome.REMOVED)
+        return Press(current | {option}, Outcome.ADDED)
+    if current == {option}:
+        return Press(current, Outcome.UNCHANGED)
+    return Press(frozenset({option}), Outcome.MOVED if current else Outcome.RECORDED)
+
+
+_DURATION = re.compile(r"^(\d{1,4})([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+MAX_DURATION = timedelta(days=90)
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """``30m``, ``2h`` or ``1d`` (up to 90 days); None when the text is not one."""
+    match = _DURATION.match(text.strip().lower())
+    if match is None:
+        return None
+    duration = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    if not timedelta(minutes=1) <= duration <= MAX_DURATION:
+        return None
+    return duration
+
+
+def bar(count: int, total: int, width: int = 10) -> str:
+    filled = round(width * count / total) if total else 0
+    return "▓" * filled + "░" * (width - filled)
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonData:
+    poll_id: int
+    option: int
+
+
+def encode(poll_id: int, option: int) -> str:
+    """Compact button payload (well under Telegram's 64 bytes), never user text."""
+    return f"poll:{poll_id}:{'r' if option == RETRACT else option}"
+
+
+def decode(data: str) -> ButtonData | None:
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != "poll" or not parts[1].isdigit():
+        return None
+    if parts[2] == "r":
+        return ButtonData(int(parts[1]), RETRACT)
+    if not parts[2].isdigit():
+        return None
+    return ButtonData(int(parts[1]), int(parts[2]))

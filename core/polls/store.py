@@ -1,0 +1,71 @@
+"""What the polls feature needs from storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    id: int
+    platform: str
+    bot: str
+    community_id: str | None
+    channel_id: str
+    thread_id: str | None
+    question: str
+    options: tuple[str, ...]
+    multi: bool
+    anonymous: bool
+    closes_at: datetime | None
+    closed_at: datetime | None
+    created_by: str
+
+    @property
+    def key(self) -> str:
+        """The outbox key of the poll message, so every tally update edits it."""
+        return f"poll:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    user_id: str
+    display_name: str
+    option: int
+
+
+class PollStore(Protocol):
+    async def create(
+        self,
+        *,
+        platform: str,
+        bot: str,
+        community_id: str | None,
+        channel_id: str,
+        thread_id: str | None,
+        question: str,
+        options: tuple[str, ...],
+        multi: bool,
+        anonymous: bool,
+        closes_at: datetime | None,
+        created_by: str,
+        now: datetime,
+    ) -> Poll: ...
+
+    async def get(self, poll_id: int, platform: str) -> Poll | None: ...
+
+    async def votes(self, poll_id: int) -> list[Vote]: ...
+
+    async def member_votes(self, poll_id: int, user_id: str) -> frozenset[int]: ...
+
+    async def set_votes(
+        self, poll_id: int, user_id: str, display_name: str, options: frozenset[int], now: datetime
+    ) -> None:
+        """Make the member's votes exactly ``options`` (insert new, delete dropped)."""
+        ...
+
+    async def close(self, poll_id: int, now: datetime) -> bool:
+        """Mark closed; False if it already was (closing twice does nothing)."""
+        ...

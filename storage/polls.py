@@ -1,0 +1,132 @@
+"""SQL side of :mod:`core.polls`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, select, update
+
+from core.polls.store import Poll, Vote
+from storage.polls_models import PollRow, PollVoteRow
+from storage.store import SqlTransaction
+
+_polls: Table = PollRow.__table__  # type: ignore[assignment]
+_votes: Table = PollVoteRow.__table__  # type: ignore[assignment]
+
+
+def _poll(row: Any) -> Poll:
+    return Poll(
+        id=row.id,
+        platform=row.platform,
+        bot=row.bot,
+        community_id=row.community_id,
+        channel_id=row.channel_id,
+        thread_id=row.thread_id,
+        question=row.question,
+        options=tuple(row.options["items"]),
+        multi=row.multi,
+        anonymous=row.anonymous,
+        closes_at=row.closes_at,
+        closed_at=row.closed_at,
+        created_by=row.created_by,
+    )
+
+
+class SqlPollStore:
+    def __init__(self, tx: SqlTransaction) -> None:
+        self.tx = tx
+
+    async def create(
+        self,
+        *,
+        platform: str,
+        bot: str,
+        community_id: str | None,
+        channel_id: str,
+        thread_id: str | None,
+        question: str,
+        options: tuple[str, ...],
+        multi: bool,
+        anonymous: bool,
+        closes_at: datetime | None,
+        created_by: str,
+        now: datetime,
+    ) -> Poll:
+        result = await self.tx.execute(
+            _polls.insert()
+            .values(
+                platform=platform,
+                bot=bot,
+                community_id=community_id,
+                channel_id=channel_id,
+                thread_id=thread_id,
+                question=question,
+                options={"items": list(options)},
+                multi=multi,
+                anonymous=anonymous,
+                closes_at=closes_at,
+                closed_at=None,
+                created_by=created_by,
+                created_at=now,
+            )
+            .returning(*_polls.c)
+        )
+        return _poll(result.one())
+
+    async def get(self, poll_id: int, platform: str) -> Poll | None:
+        row = (
+            await self.tx.connection.execute(
+                select(_polls).where(_polls.c.id == poll_id, _polls.c.platform == platform)
+            )
+        ).first()
+        return _poll(row) if row is not None else None
+
+    async def votes(self, poll_id: int) -> list[Vote]:
+        rows = await self.tx.connection.execute(
+            select(_votes.c.user_id, _votes.c.display_name, _votes.c.option)
+            .where(_votes.c.poll_id == poll_id)
+            .order_by(_votes.c.voted_at, _votes.c.user_id)
+        )
+        return [Vote(row.user_id, row.display_name, row.option) for row in rows]
+
+    async def member_votes(self, poll_id: int, user_id: str) -> frozenset[int]:
+        rows = await self.tx.connection.execute(
+            select(_votes.c.option).where(_votes.c.poll_id == poll_id, _votes.c.user_id == user_id)
+        )
+        return frozenset(row.option for row in rows)
+
+    async def set_votes(
+        self, poll_id: int, user_id: str, display_name: str, options: frozenset[int], now: datetime
+    ) -> None:
+        await self.tx.execute(
+            delete(_votes).where(
+                _votes.c.poll_id == poll_id,
+                _votes.c.user_id == user_id,
+                _votes.c.option.not_in(list(options)),
+            )
+        )
+        if options:
+            insert = self.tx.store._insert(_votes).on_conflict_do_nothing()
+            await self.tx.execute(
+                insert.values(
+                    [
+                        {
+                            "poll_id": poll_id,
+                            "user_id": user_id,
+                            "option": option,
+                            "display_name": display_name[:256],
+                            "voted_at": now,
+                        }
+                        for option in sorted(options)
+                    ]
+                )
+            )
+
+    async def close(self, poll_id: int, now: datetime) -> bool:
+        result = await self.tx.execute(
+            update(_polls)
+            .where(_polls.c.id == poll_id, _polls.c.closed_at.is_(None))
+            .values(closed_at=now)
+        )
+        return bool(result.rowcount)

@@ -1,0 +1,213 @@
+"""Polls through the real runtime, pipeline, outbox and SQL store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bots.config import Config, parse_config
+from bots.runtime import Runtime
+from core.actions import AnswerButton, EditMessage, SendDirect, SendEphemeral, SendMessage
+from core.capabilities import Capability
+from core.events import ButtonPressed
+from tests.conftest import migrate
+from tests.support import (
+    ALL_CAPABILITIES,
+    MemoryAdapter,
+    command,
+    envelope,
+    manager,
+    member,
+)
+
+ALICE = manager("Alice")
+
+
+def config(url: str) -> Config:
+    return parse_config(
+        {"storage": {"url": url}, "bots": [{"name": "mem", "platform": "console"}]}, {}, "t"
+    )
+
+
+def press(name: str, data: str) -> ButtonPressed:
+    env = envelope(member(name))
+    return ButtonPressed(**env, data=data, interaction_id=f"i-{env['event_id']}")
+
+
+async def start(url: str, adapter: MemoryAdapter) -> Runtime:
+    runtime = Runtime(config(url), adapters={"mem": adapter}, delivery_options={"edit_interval": 0})
+    await runtime.start()
+    return runtime
+
+
+@pytest.fixture
+async def polls(database_url: str) -> AsyncIterator[tuple[Runtime, MemoryAdapter]]:
+    await migrate(database_url)
+    adapter = MemoryAdapter()
+    runtime = await start(database_url, adapter)
+    yield runtime, adapter
+    await runtime.stop()
+
+
+async def settle(runtime: Runtime) -> None:
+    assert await runtime.worker.drain(timeout=15)
+
+
+def sent(adapter: MemoryAdapter) -> list[SendMessage]:
+    return [a for a in adapter.performed if isinstance(a, SendMessage)]
+
+
+def toasts(adapter: MemoryAdapter) -> list[str]:
+    return [a.toast for a in adapter.performed if isinstance(a, AnswerButton)]
+
+
+def last_tally(adapter: MemoryAdapter) -> str:
+    edits = [a for a in adapter.performed if isinstance(a, EditMessage)]
+    return edits[-1].text.plain() if edits else sent(adapter)[0].text.plain()
+
+
+async def test_poll_with_votes(polls: tuple[Runtime, MemoryAdapter]) -> None:
+    runtime, adapter = polls
+    await runtime.pipeline.submit(command("poll", "Lunch?", "Pizza", "Sushi", who=ALICE))
+    await settle(runtime)
+    (message,) = sent(adapter)
+    assert message.key == "poll:1"
+    assert "📊 #1 Lunch?" in message.text.plain() and "0 voters" in message.text.plain()
+    assert [[b.data for b in row] for row in message.buttons] == [
+        ["poll:1:0", "poll:1:1"],
+        ["poll:1:r"],
+    ]
+
+    for event in (
+        press("Bob", "poll:1:0"),
+        press("Bob", "poll:1:0"),  # double tap: no change
+        press("Carol", "poll:1:1"),
+        press("Carol", "poll:1:0"),  # moves her vote
+        press("Dan", "poll:1:1"),
+        press("Dan", "poll:1:r"),  # retracts
+    ):
+        await runtime.pipeline.submit(event)
+    await settle(runtime)
+    assert toasts(adapter) == [
+        "Vote recorded",
+        "That is already your vote",
+        "Vote recorded",
+        "Vote moved",
+        "Vote recorded",
+        "Vote withdrawn",
+    ]
+    tally = last_tally(adapter)
+    assert "1. Pizza — 2" in tally and "2. Sushi — 0" in tally and "2 voters" in tally
+
+    redelivered = press("Eve", "poll:1:1")
+    await runtime.pipeline.submit(redelivered)
+    await runtime.pipeline.submit(redelivered)
+    await runtime.pipeline.submit(command("poll", "close", "1", who=ALICE))
+    await runtime.pipeline.submit(press("Fay", "poll:1:1"))
+    await settle(runtime)
+    assert toasts(adapter)[-2:] == ["Vote recorded", "This poll is closed."]
+    final_edit = [a for a in adapter.performed if isinstance(a, EditMessage)][-1]
+    assert final_edit.buttons == () and "closed" in final_edit.text.plain()
+    assert "2. Sushi — 1" in final_edit.text.plain()
+    result = sent(adapter)[-1].text.plain()
+    assert result == "Poll #1 closed: Lunch? → Pizza (3 voters)"
+
+
+async def test_results_and_export(polls: tuple[Runtime, MemoryAdapter]) -> None:
+    runtime, adapter = polls
+    await runtime.pipeline.submit(command("poll", "Day?", "Mon", "Tue", "--multi", who=ALICE))
+    await runtime.pipeline.submit(command("poll", "Secret?", "Yes", "No", "--anonymous", who=ALICE))
+    for event in (press("Bob", "poll:1:0"), press("Bob", "poll:1:1"), press("Zoe", "poll:2:0")):
+        await runtime.pipeline.submit(event)
+    await runtime.pipeline.submit(command("poll", "results", "1", who=ALICE))
+    await runtime.pipeline.submit(command("poll", "results", "#2", who=ALICE))
+    await runtime.pipeline.submit(command("poll", "export", "1", who=ALICE))
+    await runtime.pipeline.submit(command("poll", "results", "1", who=member("Bob")))
+    await settle(runtime)
+    private = [
+        a.text.plain() for a in adapter.performed if isinstance(a, SendEphemeral | SendMessage)
+    ]
+    assert any("Mon: 1 — Bob" in text and "Tue: 1 — Bob" in text for text in private)
+    anonymous = next(text for text in private if "Secret?" in text and "Yes: 1" in text)
+    assert "Zoe" not in anonymous and "voters are not shown" in anonymous
+    (export,) = [a for a in adapter.performed if isinstance(a, SendDirect)]
+    assert export.user_id == "alice"
+    assert "option,votes,voters\r\nMon,1,Bob\r\nTue,1,Bob" in export.text.plain()
+    assert "Sorry, only managers can use /poll results." in private
+
+
+async def test_mistakes_get_clear_answers(polls: tuple[Runtime, MemoryAdapter]) -> None:
+    runtime, adapter = polls
+    for argv in (
+        ("Only one?", "Yes"),
+        ("Q?", *(f"o{n}" for n in range(11))),
+        ("x" * 301, "a", "b"),
+        ("Q?", "a", "b", "--closes", "soon"),
+        ("Q?", "a", "a"),
+    ):
+        await runtime.pipeline.submit(command("poll", *argv, who=ALICE))
+    await runtime.pipeline.submit(command("poll", "Q?", "a", "b", who=member("Bob")))
+    await runtime.pipeline.submit(command("vote", "99", "1"))
+    await settle(runtime)
+    assert [text.split(";")[0].split(":")[0] for text in adapter.texts()] == [
+        "A poll needs 2 to 10 options",
+        "A poll needs 2 to 10 options",
+        "The question is too long",
+        "--closes takes a duration like 30m, 2h or 1d (at most 90 days).",
+        "Two options are the same.",
+        "Sorry, only managers can use /poll.",
+        "There is no poll #99.",
+    ]
+
+
+async def test_votes_survive_a_restart_and_the_deadline_fires_after_one(sqlite_url: str) -> None:
+    adapter = MemoryAdapter()
+    runtime = await start(sqlite_url, adapter)
+    await runtime.pipeline.submit(
+        command("poll", "Lunch?", "Pizza", "Sushi", "--closes", "30m", who=ALICE)
+    )
+    await runtime.pipeline.submit(press("Bob", "poll:1:1"))
+    await settle(runtime)
+    await runtime.stop()
+
+    # The deadline passes while the bot is down: move it into the past.
+    from sqlalchemy import update
+
+    from storage.database import create_engine
+    from storage.models import ScheduledJob
+
+    engine = create_engine(sqlite_url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(ScheduledJob).values(due_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    await engine.dispose()
+
+    adapter = MemoryAdapter()
+    runtime = await start(sqlite_url, adapter)
+    await runtime.pipeline.submit(press("Carol", "poll:1:1"))
+    await adapter.wait_for(lambda done: any(isinstance(a, SendMessage) for a in done))
+    await settle(runtime)
+    await runtime.stop()
+    result = sent(adapter)[-1].text.plain()
+    assert result == "Poll #1 closed: Lunch? → Sushi (2 voters)"
+
+
+async def test_console_members_vote_by_command(sqlite_url: str) -> None:
+    adapter = MemoryAdapter(capabilities=ALL_CAPABILITIES - {Capability.BUTTONS})
+    runtime = await start(sqlite_url, adapter)
+    await runtime.pipeline.submit(command("poll", "Lunch?", "Pizza", "Sushi", who=ALICE))
+    await runtime.pipeline.submit(command("vote", "1", "2", who=member("Bob")))
+    await runtime.pipeline.submit(command("vote", "1", "7", who=member("Bob")))
+    await settle(runtime)
+    await runtime.stop()
+    poll_message = sent(adapter)[0]
+    assert poll_message.buttons == ()
+    assert "1. Pizza: /vote 1 1" in poll_message.text.plain()
+    assert "Retract vote: /vote 1 retract" in poll_message.text.plain()
+    texts = adapter.texts()
+    assert "Vote recorded" in texts
+    assert "Choose an option from 1 to 2, or retract." in texts
+    assert "2. Sushi — 1" in last_tally(adapter)

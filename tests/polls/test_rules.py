@@ -1,0 +1,59 @@
+"""The tally rules, exhaustively and by property."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.polls import rules
+from core.polls.rules import Outcome, press
+
+options = st.integers(min_value=0, max_value=9)
+presses = st.lists(st.one_of(options, st.just(rules.RETRACT)), max_size=30)
+
+
+def test_single_choice() -> None:
+    first = press(frozenset(), 1, multi=False)
+    assert first == rules.Press(frozenset({1}), Outcome.RECORDED)
+    assert press(first.votes, 1, multi=False).outcome is Outcome.UNCHANGED
+    assert press(first.votes, 2, multi=False) == rules.Press(frozenset({2}), Outcome.MOVED)
+    assert press(first.votes, rules.RETRACT, multi=False).votes == frozenset()
+    assert press(frozenset(), rules.RETRACT, multi=False).outcome is Outcome.NOTHING_TO_RETRACT
+
+
+def test_multi_choice_toggles() -> None:
+    added = press(frozenset({1}), 3, multi=True)
+    assert added == rules.Press(frozenset({1, 3}), Outcome.ADDED)
+    assert press(added.votes, 1, multi=True) == rules.Press(frozenset({3}), Outcome.REMOVED)
+
+
+@given(presses)
+def test_single_choice_never_holds_more_than_one_vote(sequence: list[int]) -> None:
+    votes: frozenset[int] = frozenset()
+    for option in sequence:
+        before = votes
+        votes = press(votes, option, multi=False).votes
+        assert len(votes) <= 1
+        if option != rules.RETRACT and before == {option}:
+            assert votes == before, "a double tap never removes a vote"
+
+
+@given(presses)
+def test_multi_choice_is_the_parity_of_presses(sequence: list[int]) -> None:
+    votes: frozenset[int] = frozenset()
+    for option in sequence:
+        votes = press(votes, option, multi=True).votes
+    last_retract = max((i for i, o in enumerate(sequence) if o == rules.RETRACT), default=-1)
+    after = sequence[last_retract + 1 :]
+    assert votes == {o for o in set(after) if after.count(o) % 2 == 1}
+
+
+def test_durations_and_button_data() -> None:
+    assert rules.parse_duration("30m") is not None and rules.parse_duration("2h") is not None
+    assert rules.parse_duration("1d") is not None
+    assert rules.parse_duration("0m") is None and rules.parse_duration("soon") is None
+    assert rules.parse_duration("1000d") is None
+    assert rules.decode(rules.encode(12, 3)) == rules.ButtonData(12, 3)
+    assert rules.decode(rules.encode(12, rules.RETRACT)) == rules.ButtonData(12, rules.RETRACT)
+    assert rules.decode("faq:1:y") is None and rules.decode("poll:x:1") is None
+    assert len(rules.encode(10**12, 9).encode()) <= 64
