@@ -17,10 +17,11 @@ from adapters.console.config import ConsoleBotConfig
 from adapters.console.transport import ConsoleAdapter
 from bots.config import parse_config
 from bots.runtime import Runtime
-from bots.scenes import Step, foundation
+from bots.scenes import Step, foundation, polls
 
 SCRIPT: list[Step] = [
     *foundation.SCENE,
+    *polls.SCENE,
     *foundation.FAREWELL,
 ]
 

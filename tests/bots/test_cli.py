@@ -45,6 +45,8 @@ def test_demo_prints_a_transcript() -> None:
     assert "Bob: /help" in out
     assert "Sorry, only managers can use /settings." in out
     assert "Unknown command /dance. Try `/help`." in out
+    assert "Bob: /vote 1 2\ntownbot › Vote moved" in out
+    assert "Poll #1 closed: Where do we meet? → Library (2 voters)" in out
     help_for_bob = out.split("Bob: /help", 1)[1].split("Alice: /help", 1)[0]
     assert "/help" in help_for_bob and "/settings" not in help_for_bob
 

@@ -57,3 +57,11 @@ def test_durations_and_button_data() -> None:
     assert rules.decode(rules.encode(12, rules.RETRACT)) == rules.ButtonData(12, rules.RETRACT)
     assert rules.decode("faq:1:y") is None and rules.decode("poll:x:1") is None
     assert len(rules.encode(10**12, 9).encode()) <= 64
+
+
+def test_poll_sentences_are_translated() -> None:
+    from core.i18n import Translator
+
+    assert Translator("it")("Vote recorded") == "Voto registrato"
+    assert Translator("ru").plural("{n} voter", "{n} voters", 3) == "3 проголосовавших"
+    assert Translator("ru").plural("{n} voter", "{n} voters", 21) == "21 проголосовавший"
