@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from core.actions import Action
+from core.actions import Action, EditMessage
 from core.dispatcher import Dispatcher
 from core.events import Event
 from core.metrics import Metrics
@@ -46,6 +47,8 @@ class Pipeline:
         *,
         max_batch: int = 256,
         max_delay: float = 0.002,
+        claim_chunk: int = 32,
+        max_transaction_seconds: float = 0.1,
         retry_delays: Sequence[float] = (0.05, 0.2, 0.5, 1, 2, 5, 10, 10, 10),
         on_commit: Callable[[list[Action]], None] | None = None,
         clock: Clock = utcnow,
@@ -55,6 +58,8 @@ class Pipeline:
         self.dispatcher = dispatcher
         self.max_batch = max_batch
         self.max_delay = max_delay
+        self.claim_chunk = claim_chunk
+        self.max_transaction_seconds = max_transaction_seconds
         self.retry_delays = tuple(retry_delays)
         self.on_commit = on_commit
         self.clock = clock
@@ -143,25 +148,61 @@ class Pipeline:
                 return
 
     async def process(self, events: Sequence[Event]) -> list[Action]:
-        """Process one batch in one transaction; return the actions it committed."""
+        """Process a batch; return the actions committed with it.
+
+        Events are claimed and handled in chunks of ``claim_chunk``; once a transaction has
+        run for ``max_transaction_seconds`` it commits and the rest continue in a new one,
+        so a write-heavy burst never holds SQLite's write lock long enough to starve the
+        delivery worker. A retry after a failure re-runs the whole batch: what already
+        committed is recognised by its de-duplication records.
+        """
         now = self.clock()
         unique: dict[EventKey, Event] = {}
         for event in events:
             unique.setdefault((event.platform, event.bot, event.event_id), event)
+        items = list(unique.items())
         all_actions: list[Action] = []
-        async with self.store.transaction() as tx:
-            fresh = await tx.claim_events(list(unique), now)
-            for key, event in unique.items():
-                if key not in fresh:
-                    self.metrics.inc("events.duplicate")
-                    continue
-                actions = await self.dispatcher.dispatch(event, tx, now)
-                all_actions.extend(actions)
-            if all_actions:
-                await tx.enqueue(all_actions, now)
-        self.metrics.inc("events.processed", len(fresh))
+        processed = index = 0
+        while index < len(items):
+            actions: list[Action] = []
+            async with self.store.transaction() as tx:
+                started = time.monotonic()
+                while index < len(items):
+                    chunk = items[index : index + self.claim_chunk]
+                    index += len(chunk)
+                    fresh = await tx.claim_events([key for key, _event in chunk], now)
+                    for key, event in chunk:
+                        if key not in fresh:
+                            self.metrics.inc("events.duplicate")
+                            continue
+                        actions.extend(await self.dispatcher.dispatch(event, tx, now))
+                    processed += len(fresh)
+                    if time.monotonic() - started > self.max_transaction_seconds:
+                        break
+                if actions:
+                    await tx.enqueue(coalesce_edits(actions), now)
+            all_actions.extend(actions)
+        self.metrics.inc("events.processed", processed)
         self.metrics.inc("events.received", len(events))
         return all_actions
+
+
+def coalesce_edits(actions: Sequence[Action]) -> list[Action]:
+    """Within one batch only the newest edit of a keyed message matters (a live tally
+    under a burst of votes): the older ones are never stored."""
+    newest: dict[tuple[str, str], int] = {}
+    for index, action in enumerate(actions):
+        if isinstance(action, EditMessage) and action.key is not None:
+            newest[(action.bot, action.key)] = index
+    return [
+        action
+        for index, action in enumerate(actions)
+        if not (
+            isinstance(action, EditMessage)
+            and action.key is not None
+            and newest[(action.bot, action.key)] != index
+        )
+    ]
 
 
 def is_transient(error: BaseException) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, func, select, update
 
-from core.polls.store import Poll, Vote
+from core.polls.store import Poll, Tally, Vote
 from storage.polls_models import PollRow, PollVoteRow
 from storage.store import SqlTransaction
 
@@ -89,6 +89,21 @@ class SqlPollStore:
             .order_by(_votes.c.voted_at, _votes.c.user_id)
         )
         return [Vote(row.user_id, row.display_name, row.option) for row in rows]
+
+    async def tally(self, poll_id: int, options: int) -> Tally:
+        counts = [0] * options
+        rows = await self.tx.connection.execute(
+            select(_votes.c.option, func.count())
+            .where(_votes.c.poll_id == poll_id)
+            .group_by(_votes.c.option)
+        )
+        for option, count in rows:
+            if 0 <= option < options:
+                counts[option] = count
+        voters = await self.tx.connection.scalar(
+            select(func.count(func.distinct(_votes.c.user_id))).where(_votes.c.poll_id == poll_id)
+        )
+        return Tally(tuple(counts), int(voters or 0))
 
     async def member_votes(self, poll_id: int, user_id: str) -> frozenset[int]:
         rows = await self.tx.connection.execute(

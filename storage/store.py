@@ -7,6 +7,7 @@ from :mod:`storage.models` serve as table definitions.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Collection, Sequence
@@ -88,6 +89,17 @@ class SqlStore:
         self._community_ids: dict[tuple[str, str], int] = {}
         self._settings: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self.reader = reader(engine)
+        self._writer = asyncio.Lock() if self.dialect == "sqlite" else None
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """SQLite has one writer at a time: queue this process's writers fairly here
+        rather than in SQLite's busy handler, which sleeps and can starve a writer."""
+        if self._writer is None:
+            yield
+            return
+        async with self._writer:
+            yield
 
     def _insert(self, table: Table) -> Any:
         module = postgresql if self.dialect == "postgresql" else sqlite
@@ -95,7 +107,7 @@ class SqlStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTransaction]:
-        async with self.engine.connect() as connection, connection.begin():
+        async with self._writing(), self.engine.connect() as connection, connection.begin():
             tx = SqlTransaction(self, connection)
             yield tx
         self._community_ids.update(tx.new_community_ids)
@@ -134,7 +146,7 @@ class SqlStore:
             .values(locked_until=now + timedelta(seconds=lease_seconds), **(extra_values or {}))
             .returning(*(table.c[name] for name in returning))
         )
-        async with self.engine.begin() as connection:
+        async with self._writing(), self.engine.begin() as connection:
             return list((await connection.execute(claim)).all())
 
     # -- outbox ---------------------------------------------------------------------------
@@ -181,7 +193,7 @@ class SqlStore:
     async def renew_outbox(self, ids: Collection[int], until: datetime) -> None:
         if not ids:
             return
-        async with self.engine.begin() as connection:
+        async with self._writing(), self.engine.begin() as connection:
             await connection.execute(
                 update(_outbox)
                 .where(_outbox.c.id.in_(list(ids)), _outbox.c.status == "pending")
@@ -197,7 +209,7 @@ class SqlStore:
         remember: tuple[str, MessageRef] | None = None,
         error: str | None = None,
     ) -> None:
-        async with self.engine.begin() as connection:
+        async with self._writing(), self.engine.begin() as connection:
             await connection.execute(
                 update(_outbox)
                 .where(_outbox.c.id == item.id)
@@ -227,7 +239,7 @@ class SqlStore:
                 await connection.execute(upsert)
 
     async def outbox_retry(self, item: OutboxItem, next_attempt_at: datetime, error: str) -> None:
-        async with self.engine.begin() as connection:
+        async with self._writing(), self.engine.begin() as connection:
             await connection.execute(
                 update(_outbox)
                 .where(_outbox.c.id == item.id)
@@ -332,7 +344,7 @@ class SqlStore:
         return result
 
     async def prune_processed(self, before: datetime) -> int:
-        async with self.engine.begin() as connection:
+        async with self._writing(), self.engine.begin() as connection:
             result = await connection.execute(
                 delete(_processed).where(_processed.c.processed_at < before)
             )

@@ -30,7 +30,7 @@ from core.events import ButtonPressed, JobDue
 from core.features import Context, Feature, command, job, on
 from core.i18n import Translator, _
 from core.polls import rules
-from core.polls.store import Poll, PollStore, Vote
+from core.polls.store import Poll, PollStore, Tally, Vote
 from core.refs import ChannelRef
 from core.roles import Role
 from core.text import Text, TextLike, bold, compose, italic, lines
@@ -124,7 +124,7 @@ class Polls(Feature):
             SendMessage(
                 bot=ctx.bot.name,
                 channel=_channel(created),
-                text=render(created, [], tr),
+                text=render(created, Tally((0,) * len(created.options), 0), tr),
                 buttons=buttons(created, tr),
                 key=created.key,
             )
@@ -236,7 +236,7 @@ class Polls(Feature):
                 EditMessage(
                     bot=found.bot,
                     key=found.key,
-                    text=render(found, await store.votes(found.id), tr),
+                    text=render(found, await store.tally(found.id, len(found.options)), tr),
                     buttons=buttons(found, tr),
                 )
             )
@@ -248,11 +248,11 @@ class Polls(Feature):
             return False
         await ctx.tx.cancel_job(f"poll-close:{found.id}")
         closed = replace(found, closed_at=ctx.now)
-        votes = await store.votes(found.id)
-        final = render(closed, votes, tr)  # recomputed from the stored votes
+        counts = await store.tally(found.id, len(found.options))
+        final = render(closed, counts, tr)  # recomputed from the stored votes
         ctx.emit(EditMessage(bot=found.bot, key=found.key, text=final, buttons=()))
         ctx.emit(
-            SendMessage(bot=found.bot, channel=_channel(found), text=summary(closed, votes, tr))
+            SendMessage(bot=found.bot, channel=_channel(found), text=summary(closed, counts, tr))
         )
         return True
 
@@ -290,16 +290,16 @@ def _validate(question: str, options: tuple[str, ...], tr: Translator) -> str | 
     return None
 
 
-def tally(found: Poll, votes: list[Vote]) -> tuple[list[int], int]:
+def tally(found: Poll, votes: list[Vote]) -> Tally:
     counts = [0] * len(found.options)
     for vote in votes:
         if 0 <= vote.option < len(counts):
             counts[vote.option] += 1
-    return counts, len({vote.user_id for vote in votes})
+    return Tally(tuple(counts), len({vote.user_id for vote in votes}))
 
 
-def render(found: Poll, votes: list[Vote], tr: Translator) -> Text:
-    counts, voters = tally(found, votes)
+def render(found: Poll, counted: Tally, tr: Translator) -> Text:
+    counts, voters = counted.counts, counted.voters
     total = sum(counts)
     rows: list[TextLike] = [
         compose("📊 #{id} {question}", id=str(found.id), question=bold(found.question)),
@@ -350,8 +350,8 @@ def buttons(found: Poll, tr: Translator) -> ButtonRows:
     return (*rows, (retract,))
 
 
-def summary(found: Poll, votes: list[Vote], tr: Translator) -> Text:
-    counts, voters = tally(found, votes)
+def summary(found: Poll, counted: Tally, tr: Translator) -> Text:
+    counts, voters = counted.counts, counted.voters
     best = max(counts) if counts else 0
     winners = [option for option, count in zip(found.options, counts, strict=True) if count == best]
     if voters == 0:
@@ -371,7 +371,7 @@ def summary(found: Poll, votes: list[Vote], tr: Translator) -> Text:
 
 def results(found: Poll, votes: list[Vote], tr: Translator) -> Text:
     """Counts for everyone; names too unless the poll is anonymous."""
-    counts, _voters = tally(found, votes)
+    counts = tally(found, votes).counts
     rows: list[TextLike] = [
         compose("#{id} {question}", id=str(found.id), question=bold(found.question))
     ]
@@ -389,7 +389,7 @@ def results(found: Poll, votes: list[Vote], tr: Translator) -> Text:
 def export_csv(found: Poll, votes: list[Vote]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    counts, _voters = tally(found, votes)
+    counts = tally(found, votes).counts
     writer.writerow(["option", "votes"] + ([] if found.anonymous else ["voters"]))
     for index, option in enumerate(found.options):
         row = [option, str(counts[index])]

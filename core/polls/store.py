@@ -36,6 +36,12 @@ class Vote:
     option: int
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    counts: tuple[int, ...]
+    voters: int
+
+
 class PollStore(Protocol):
     async def create(
         self,
@@ -57,6 +63,10 @@ class PollStore(Protocol):
     async def get(self, poll_id: int, platform: str) -> Poll | None: ...
 
     async def votes(self, poll_id: int) -> list[Vote]: ...
+
+    async def tally(self, poll_id: int, options: int) -> Tally:
+        """Votes per option and distinct voters, counted by the database."""
+        ...
 
     async def member_votes(self, poll_id: int, user_id: str) -> frozenset[int]: ...
 

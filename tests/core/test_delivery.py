@@ -152,3 +152,13 @@ def test_token_bucket_spaces_a_burst() -> None:
     assert bucket.delay() == 0.0
     bucket.pause(10)
     assert bucket.delay() == pytest.approx(10.0), "the next message waits out the 429"
+
+
+def test_a_batch_stores_only_the_newest_edit_of_a_message() -> None:
+    from core.pipeline import coalesce_edits
+
+    edits = [EditMessage(bot="mem", key="poll:1", text=as_text(f"tally {n}")) for n in range(3)]
+    other = EditMessage(bot="mem", key="poll:2", text=as_text("other poll"))
+    message = send("a reply")
+    kept = coalesce_edits([edits[0], message, edits[1], other, edits[2]])
+    assert kept == [message, other, edits[2]]
