@@ -18,11 +18,11 @@ class GreetOnce(Feature):
 
 
 class Votes(Feature):
-    """A minimal poll: ``/vote`` posts buttons, a press is answered with a toast."""
+    """A minimal poll: ``/lunch`` posts buttons, a press is answered with a toast."""
 
     name = "test-votes"
 
-    @command(CommandSpec("vote", "Start a test vote"))
+    @command(CommandSpec("lunch", "Start a test vote"))
     async def vote(self, invocation: Invocation, ctx: Context) -> None:
         ctx.reply(
             "Lunch?",

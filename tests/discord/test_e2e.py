@@ -61,14 +61,14 @@ async def _members_use_the_bot(fake: FakeDiscord, world: World) -> dict[str, Any
     guild = world.guild
     await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
     registered = {c["name"] for c in fake.commands[guild.id]}
-    assert {"help", "settings", "vote", "whisper"} <= registered
+    assert {"help", "settings", "lunch", "poll", "vote", "whisper"} <= registered
 
     # /help as a slash command: answered privately, listing only what members may use.
     interaction = await fake.slash(guild, "general", world.alice_id, "help")
     answer = await _ephemeral_answer(fake, interaction.payload["token"])
     assert interaction.acked_type == 5 and interaction.defer_flags & 64
     assert answer["flags"] & 64
-    assert "/help" in answer["content"] and "/vote" in answer["content"]
+    assert "/help" in answer["content"] and "/lunch" in answer["content"]
     assert "/settings" not in answer["content"]
     interaction = await fake.slash(guild, "general", world.mod_id, "help")
     answer = await _ephemeral_answer(fake, interaction.payload["token"])
@@ -86,7 +86,7 @@ async def _members_use_the_bot(fake: FakeDiscord, world: World) -> dict[str, Any
     assert greeting[0]["pings"] == {"everyone": False, "users": [], "roles": []}
 
     # A button press: the vote message is public, the toast only for the presser.
-    interaction = await fake.slash(guild, "general", world.alice_id, "vote")
+    interaction = await fake.slash(guild, "general", world.alice_id, "lunch")
     polls = await fake.wait_for(
         lambda: [m for m in fake.messages_in(world.general_id) if m["components"]]
     )
