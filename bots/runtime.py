@@ -18,6 +18,7 @@ from bots.platforms import adapter_factory
 from core.builtin import builtin_features
 from core.delivery import DeliveryWorker
 from core.dispatcher import Dispatcher
+from core.escalation.feature import Escalation
 from core.features import BotInfo, Feature
 from core.metrics import Metrics
 from core.pipeline import Pipeline
@@ -25,6 +26,7 @@ from core.polls.feature import Polls
 from core.ports import Adapter, AdapterDeps
 from core.scheduler import Scheduler
 from storage.database import create_engine, is_sqlite
+from storage.escalation import SqlEscalationStore
 from storage.migrate import ensure_current
 from storage.polls import SqlPollStore
 from storage.store import SqlStore
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def default_features() -> list[Feature]:
-    return [*builtin_features(), Polls(store=SqlPollStore)]
+    return [*builtin_features(), Polls(store=SqlPollStore), Escalation(store=SqlEscalationStore)]
 
 
 def config_secrets(config: Config) -> list[str]:

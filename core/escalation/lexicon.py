@@ -1,0 +1,243 @@
+"""The insult/threat lexicon detector (English, Italian, Russian).
+
+Matching works on normalised words, so the usual disguises do not help: case, accents
+(``idiòta``), ``ё``/``е``, leetspeak (``1d10t``), stretched letters (``idiooot``), spaced
+letters (``i d i o t``) and Latin letters hidden in Cyrillic words (``идиoт`` with a
+Latin ``o``). Apostrophes are read both ways: English contractions join (``you're`` ->
+``youre``) while Italian elisions split (``l'idiota`` -> ``l idiota``).
+
+An insult is only a signal when it is aimed at someone (a second-person word, or the
+message is a reply): "I felt like an idiot" stays quiet. A threat is a signal on its own.
+The word lists live in ``lexicon.toml`` next to this module.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from core.escalation.signals import ObservedMessage, ObservedReaction, Severity, Signal
+from core.i18n import _
+
+LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.toml"
+
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+_APOSTROPHES = "'’ʼ`´"
+_WORD = re.compile(r"[\w@$]+")
+_REPEATS = re.compile(r"(\w)\1+")
+# Letters that look alike in the two scripts, for words mixing them.
+_LATIN_TO_CYRILLIC = str.maketrans("aeopcxykmthb", "аеорсхукмтнв")
+_CYRILLIC_TO_LATIN = str.maketrans("аеорсхукмтнв", "aeopcxykmthb")
+
+
+def _fold(text: str) -> str:
+    """Casefold and strip accents (``ё`` -> ``е``, ``è`` -> ``e``)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _is_cyrillic(char: str) -> bool:
+    return "\u0400" <= char <= "\u04ff"
+
+
+def _word(raw: str) -> str:
+    """One normalised word: leetspeak, mixed scripts and stretched letters undone."""
+    if any(char.isalpha() for char in raw):
+        raw = raw.translate(_LEET)
+    cyrillic = sum(1 for char in raw if _is_cyrillic(char))
+    latin = sum(1 for char in raw if "a" <= char <= "z")
+    if cyrillic and latin:
+        table = _LATIN_TO_CYRILLIC if cyrillic >= latin else _CYRILLIC_TO_LATIN
+        raw = raw.translate(table)
+    return _REPEATS.sub(r"\1", raw)
+
+
+def _merge_spelled(words: list[str]) -> list[str]:
+    """``i d i o t`` -> ``idiot``: runs of three or more single letters become one word."""
+    merged: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1:
+            run.append(word)
+            continue
+        if len(run) >= 3:
+            merged.append(_REPEATS.sub(r"\1", "".join(run)))
+        else:
+            merged.extend(run)
+        run = []
+        if word:
+            merged.append(word)
+    return merged
+
+
+def normalise(text: str) -> tuple[tuple[str, ...], ...]:
+    """The word streams of ``text``: apostrophes joined, and apostrophes as spaces."""
+    folded = _fold(text)
+    streams: list[tuple[str, ...]] = []
+    for replacement in ("", " "):
+        flattened = folded
+        for apostrophe in _APOSTROPHES:
+            flattened = flattened.replace(apostrophe, replacement)
+        words = _merge_spelled([_word(raw) for raw in _WORD.findall(flattened)])
+        stream = tuple(word for word in words if word)
+        if stream not in streams:
+            streams.append(stream)
+    return tuple(streams)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One lexicon entry: words, each exact or a prefix (``stem*``)."""
+
+    text: str
+    kind: str
+    language: str
+    words: tuple[str, ...]
+    prefix: tuple[bool, ...]
+
+    def matches_at(self, stream: Sequence[str], start: int) -> bool:
+        if start + len(self.words) > len(stream):
+            return False
+        for offset, (word, is_prefix) in enumerate(zip(self.words, self.prefix, strict=True)):
+            token = stream[start + offset]
+            if not (token.startswith(word) if is_prefix else token == word):
+                return False
+        return True
+
+
+def _entry(text: str, kind: str, language: str) -> Entry:
+    words: list[str] = []
+    prefix: list[bool] = []
+    for raw in text.split():
+        is_prefix = raw.endswith("*")
+        stream = normalise(raw.rstrip("*"))[0]
+        if len(stream) != 1:
+            raise ValueError(f"lexicon entry {text!r}: {raw!r} is not one word")
+        words.append(stream[0])
+        prefix.append(is_prefix)
+    return Entry(text, kind, language, tuple(words), tuple(prefix))
+
+
+@dataclass
+class Lexicon:
+    """Entries indexed by their first word, so a message costs a few dict lookups."""
+
+    entries: list[Entry]
+    second_person: frozenset[str]
+    _exact: dict[str, list[Entry]] = field(default_factory=dict)
+    _prefix: dict[int, dict[str, list[Entry]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for entry in self.entries:
+            first = entry.words[0]
+            if entry.prefix[0]:
+                self._prefix.setdefault(len(first), {}).setdefault(first, []).append(entry)
+            else:
+                self._exact.setdefault(first, []).append(entry)
+
+    @classmethod
+    def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        entries = [
+            _entry(text, kind, language)
+            for kind in ("insult", "threat")
+            for language, texts in data.get(kind, {}).items()
+            for text in texts
+        ]
+        second = {
+            word
+            for words in data.get("second_person", {}).values()
+            for text in words
+            for stream in normalise(text)
+            for word in stream
+        }
+        return cls(entries, frozenset(second))
+
+    def _candidates(self, token: str) -> Iterable[Entry]:
+        yield from self._exact.get(token, ())
+        for length, stems in self._prefix.items():
+            if len(token) >= length:
+                yield from stems.get(token[:length], ())
+
+    def find(self, text: str) -> list[Entry]:
+        """Every entry found in ``text`` (each once, in order of appearance)."""
+        found: dict[str, Entry] = {}
+        for stream in normalise(text):
+            for index, token in enumerate(stream):
+                for entry in self._candidates(token):
+                    if entry.matches_at(stream, index):
+                        found.setdefault(f"{entry.kind}:{entry.text}", entry)
+        return list(found.values())
+
+    def addressed(self, text: str) -> bool:
+        """Whether the text speaks to someone (a second-person word)."""
+        return any(word in self.second_person for stream in normalise(text) for word in stream)
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the lexicon makes of one text: ``severity`` None means no signal."""
+
+    severity: Severity | None
+    kind: str
+    matches: tuple[str, ...]
+
+
+def assess(text: str, *, is_reply: bool = False, lexicon: Lexicon | None = None) -> Assessment:
+    lexicon = lexicon or default_lexicon()
+    found = lexicon.find(text)
+    threats = tuple(entry.text for entry in found if entry.kind == "threat")
+    if threats:
+        return Assessment(Severity.HIGH, "threat", threats)
+    insults = tuple(entry.text for entry in found if entry.kind == "insult")
+    if insults and (is_reply or lexicon.addressed(text)):
+        severity = Severity.HIGH if len(insults) >= 3 else Severity.MEDIUM
+        return Assessment(severity, "insult", insults)
+    return Assessment(None, "insult" if insults else "", insults)
+
+
+class LexiconDetector:
+    """Insults aimed at someone and threats, in English, Italian and Russian."""
+
+    name = "lexicon"
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or default_lexicon()
+
+    def on_message(self, message: ObservedMessage) -> list[Signal]:
+        if not message.text:
+            return []
+        replying = (
+            message.reply_to_author is not None
+            and message.reply_to_author.user_id != message.author.user_id
+        )
+        result = assess(message.text, is_reply=replying, lexicon=self.lexicon)
+        if result.severity is None:
+            return []
+        quoted = ", ".join(f"“{match}”" for match in result.matches[:5])
+        return [
+            Signal(
+                detector=self.name,
+                kind=result.kind,
+                severity=result.severity,
+                evidence=_("words: {words}"),
+                message=message.message,
+                offender=message.author,
+                values={"words": quoted},
+            )
+        ]
+
+    def on_reaction(self, reaction: ObservedReaction) -> list[Signal]:
+        return []

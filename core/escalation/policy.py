@@ -1,0 +1,145 @@
+"""The rules an escalation follows, with defaults a community may override.
+
+Operators set community-wide defaults by constructing ``Escalation(policy=...)`` in the
+composition root; managers override them per community with ``/escalation set``, stored
+as the ``escalation`` community setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any, Literal
+
+from core.escalation.durations import format_duration, parse_duration
+
+SETTING = "escalation"
+
+ThresholdAction = Literal["mute", "remove"]
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """When a member has ``warnings`` active warnings, do ``action`` (a mute lasts
+    ``duration``; None means until lifted)."""
+
+    warnings: int
+    action: ThresholdAction = "mute"
+    duration: timedelta | None = timedelta(hours=1)
+
+    def describe(self) -> str:
+        length = f" {format_duration(self.duration)}" if self.duration else ""
+        return f"{self.warnings} {self.action}{length}"
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationPolicy:
+    report_limit: int = 5
+    """Reports one member may file per ``report_window`` in one community."""
+    report_window: timedelta = timedelta(minutes=10)
+    reannounce_after: timedelta = timedelta(minutes=30)
+    """An unclaimed case is announced once more after this long."""
+    warning_ttl: timedelta = timedelta(days=30)
+    """Warnings stop counting after this long."""
+    thresholds: tuple[Threshold, ...] = (Threshold(3, "mute", timedelta(hours=1)),)
+    mute_duration: timedelta = timedelta(hours=1)
+    """Length of a mute from a case's Mute button."""
+    link_code_ttl: timedelta = timedelta(minutes=10)
+    snapshot_chars: int = 300
+    """How much of a reported message the case keeps."""
+
+    def with_overrides(self, stored: Mapping[str, Any] | None) -> EscalationPolicy:
+        """This policy with a community's ``/escalation set`` values applied; values that
+        no longer parse are ignored (the defaults apply)."""
+        policy = self
+        for key, value in (stored or {}).items():
+            try:
+                policy = policy.updated(key, str(value))
+            except ValueError:
+                continue
+        return policy
+
+    def updated(self, key: str, value: str) -> EscalationPolicy:
+        """Raise ValueError naming what is wrong with ``value`` for ``key``."""
+        if key in _DURATIONS:
+            duration = parse_duration(value)
+            if duration is None:
+                raise ValueError(f"{value!r} is not a duration like 30m, 2h or 7d")
+            changes: dict[str, Any] = {_DURATIONS[key]: duration}
+            return replace(self, **changes)
+        if key == "report_limit":
+            if not value.isdigit() or not 1 <= int(value) <= 100:
+                raise ValueError("report_limit is a number from 1 to 100")
+            return replace(self, report_limit=int(value))
+        if key == "thresholds":
+            return replace(self, thresholds=parse_thresholds(value))
+        raise ValueError(f"unknown key {key!r}; use one of {', '.join(POLICY_KEYS)}")
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "report_limit": str(self.report_limit),
+            "report_window": format_duration(self.report_window),
+            "reannounce": format_duration(self.reannounce_after),
+            "warning_expiry": format_duration(self.warning_ttl),
+            "mute": format_duration(self.mute_duration),
+            "thresholds": ", ".join(t.describe() for t in self.thresholds) or "off",
+        }
+
+
+_DURATIONS = {
+    "report_window": "report_window",
+    "reannounce": "reannounce_after",
+    "warning_expiry": "warning_ttl",
+    "mute": "mute_duration",
+}
+POLICY_KEYS = (
+    "report_limit",
+    "report_window",
+    "reannounce",
+    "warning_expiry",
+    "mute",
+    "thresholds",
+)
+
+
+def parse_thresholds(text: str) -> tuple[Threshold, ...]:
+    """``"3 mute 1h, 5 remove"``; ``"off"`` disables automatic actions."""
+    if text.strip().lower() in ("off", "none", ""):
+        return ()
+    result: list[Threshold] = []
+    for part in text.split(","):
+        words = part.split()
+        if len(words) not in (2, 3) or not words[0].isdigit() or int(words[0]) < 1:
+            raise ValueError(f"{part.strip()!r}: write COUNT mute|remove [DURATION]")
+        action = words[1].lower()
+        if action not in ("mute", "remove"):
+            raise ValueError(f"{words[1]!r}: the action is mute or remove")
+        duration = None
+        if len(words) == 3:
+            duration = parse_duration(words[2])
+            if duration is None:
+                raise ValueError(f"{words[2]!r} is not a duration like 1h")
+        elif action == "mute":
+            duration = timedelta(hours=1)
+        result.append(Threshold(int(words[0]), action, duration))  # type: ignore[arg-type]
+    counts = [threshold.warnings for threshold in result]
+    if len(set(counts)) != len(counts):
+        raise ValueError("each warning count may have one action")
+    return tuple(sorted(result, key=lambda threshold: threshold.warnings))
+
+
+def threshold_reached(active: int, thresholds: Sequence[Threshold]) -> Threshold | None:
+    """The automatic action a member's ``active``-th active warning triggers.
+
+    A threshold fires when the count reaches it exactly; past the highest threshold, every
+    further warning repeats the highest action (a member who keeps going keeps getting
+    muted). Below the lowest, nothing happens.
+    """
+    ordered = sorted(thresholds, key=lambda threshold: threshold.warnings)
+    for threshold in ordered:
+        if threshold.warnings == active:
+            return threshold
+    if ordered and active > ordered[-1].warnings:
+        return ordered[-1]
+    return None

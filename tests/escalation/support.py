@@ -1,0 +1,219 @@
+"""Helpers for escalation tests: platform-shaped memory adapters, event factories for one
+community, a controllable clock and a runtime with the escalation feature."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bots.config import parse_config
+from bots.runtime import Runtime
+from core.actions import Action
+from core.builtin import builtin_features
+from core.capabilities import Capability
+from core.escalation.feature import Escalation
+from core.escalation.policy import EscalationPolicy
+from core.escalation.signals import Detector
+from core.events import ButtonPressed, CommandIssued, MessagePosted, ReactionAdded
+from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from storage.escalation import SqlEscalationStore
+from tests.conftest import migrate
+from tests.support import MemoryAdapter
+
+C = Capability
+TELEGRAM = frozenset(
+    {C.BUTTONS, C.EDIT, C.DELETE, C.DIRECT_MESSAGES, C.RESTRICT, C.REMOVE, C.REACTIONS}
+    | {C.THREADS, C.FILES, C.MESSAGE_CONTENT}
+)
+DISCORD = frozenset(
+    {C.BUTTONS, C.EDIT, C.DELETE, C.DIRECT_MESSAGES, C.RESTRICT, C.REMOVE, C.REACTIONS}
+    | {C.THREADS, C.EPHEMERAL, C.FILES}
+)
+SLACK = frozenset(
+    {C.BUTTONS, C.EDIT, C.DELETE, C.DIRECT_MESSAGES, C.EPHEMERAL, C.REACTIONS}
+    | {C.THREADS, C.FILES, C.MESSAGE_CONTENT}
+)
+CONSOLE = frozenset(
+    {C.EDIT, C.DELETE, C.DIRECT_MESSAGES, C.EPHEMERAL, C.RESTRICT, C.REMOVE}
+    | {C.REACTIONS, C.MESSAGE_CONTENT}
+)
+CAPABILITIES = {"telegram": TELEGRAM, "discord": DISCORD, "slack": SLACK, "console": CONSOLE}
+
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+_ids = itertools.count(1)
+
+
+class Clock:
+    """The runtime's notion of now, moved by tests instead of sleeping."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+def person(
+    name: str, role: PlatformRole = PlatformRole.MEMBER, user_id: str | None = None
+) -> Actor:
+    return Actor(user_id or name.lower(), name, platform_role=role)
+
+
+@dataclass
+class Place:
+    """One community and channel as a bot of one platform sees them; builds its events."""
+
+    bot: str
+    platform: str
+    community_id: str = "c1"
+    channel_id: str = "general"
+    title: str = "Test Square"
+    clock: Clock = field(default_factory=Clock)
+
+    @property
+    def community(self) -> CommunityRef:
+        return CommunityRef(self.platform, self.community_id, title=self.title)
+
+    @property
+    def channel(self) -> ChannelRef:
+        return ChannelRef(self.channel_id, title=f"#{self.channel_id}")
+
+    def _envelope(self, actor: Actor | None, event_id: str | None) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "bot": self.bot,
+            "event_id": event_id or str(next(_ids)),
+            "occurred_at": self.clock.now,
+            "community": self.community,
+            "channel": self.channel,
+            "actor": actor,
+        }
+
+    def say(
+        self,
+        who: Actor,
+        text: str,
+        *,
+        reply_to: MessagePosted | None = None,
+        author_known: bool = True,
+    ) -> MessagePosted:
+        envelope = self._envelope(who, None)
+        return MessagePosted(
+            **envelope,
+            message=MessageRef(self.channel, envelope["event_id"]),
+            text=text,
+            reply_to=reply_to.message if reply_to else None,
+            reply_to_author=reply_to.actor if reply_to and author_known else None,
+            reply_to_text=reply_to.text if reply_to and author_known else None,
+        )
+
+    def command(
+        self,
+        name: str,
+        arg_text: str = "",
+        *,
+        who: Actor,
+        reply_to: MessagePosted | None = None,
+        interaction: bool = False,
+        author_known: bool = True,
+    ) -> CommandIssued:
+        from core.commands import split_arguments
+
+        envelope = self._envelope(who, None)
+        return CommandIssued(
+            **envelope,
+            name=name,
+            argv=split_arguments(arg_text),
+            arg_text=arg_text,
+            message=None if interaction else MessageRef(self.channel, envelope["event_id"]),
+            reply_to=reply_to.message if reply_to else None,
+            reply_to_author=reply_to.actor if reply_to and author_known else None,
+            reply_to_text=reply_to.text if reply_to and author_known else None,
+            interaction_id=f"i-{envelope['event_id']}" if interaction else None,
+        )
+
+    def press(self, data: str, *, who: Actor) -> ButtonPressed:
+        envelope = self._envelope(who, None)
+        return ButtonPressed(**envelope, data=data, interaction_id=f"i-{envelope['event_id']}")
+
+    def react(self, emoji: str, *, who: Actor, on: MessagePosted) -> ReactionAdded:
+        return ReactionAdded(
+            **self._envelope(who, None), message=on.message, emoji=emoji, message_author=None
+        )
+
+
+def adapter(bot: str, platform: str) -> MemoryAdapter:
+    """A memory adapter that looks like ``platform`` (its name and capabilities)."""
+    made = MemoryAdapter(bot, capabilities=CAPABILITIES[platform])
+    made.platform = platform  # type: ignore[misc]
+    return made
+
+
+@asynccontextmanager
+async def running(
+    url: str,
+    adapters: Mapping[str, MemoryAdapter],
+    *,
+    clock: Clock,
+    escalate_to: str | None = None,
+    managers: Iterable[str] = (),
+    policy: EscalationPolicy | None = None,
+    detectors: list[Detector] | None = None,
+) -> AsyncIterator[Runtime]:
+    await migrate(url)
+    defaults: dict[str, Any] = {"managers": list(managers)}
+    if escalate_to:
+        defaults["escalate_to"] = escalate_to
+    config = parse_config(
+        {
+            "storage": {"url": url},
+            "defaults": defaults,
+            "bots": [{"name": name, "platform": "console"} for name in adapters],
+        },
+        {},
+        "test",
+    )
+    feature = Escalation(store=SqlEscalationStore, policy=policy, detectors=detectors)
+    runtime = Runtime(
+        config,
+        features=[*builtin_features(), feature],
+        adapters=dict(adapters),
+        delivery_options={"backoff_base": 0.01, "poll_interval": 0.05, "edit_interval": 0.0},
+    )
+    await runtime.start()
+    runtime.pipeline.clock = clock
+    runtime.scheduler.clock = clock
+    runtime.worker.clock = clock
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+async def play(runtime: Runtime, *events: Any) -> None:
+    """Submit events one by one (each committed before the next) and deliver the outbox."""
+    for event in events:
+        await runtime.pipeline.submit(event)
+    assert await runtime.worker.drain(timeout=10)
+
+
+def texts(actions: Iterable[Action], kind: type[Any] | None = None) -> list[str]:
+    return [
+        action.text.plain()
+        for action in actions
+        if hasattr(action, "text") and (kind is None or isinstance(action, kind))
+    ]
+
+
+def take(adapter: MemoryAdapter) -> list[Action]:
+    """What the adapter performed since the last call."""
+    done = list(adapter.performed)
+    adapter.performed.clear()
+    return done
