@@ -1332,7 +1332,6 @@ class Escalation(Feature):
             return as_text(tr(_("{member} can write again."), member=target.display_name))
         if kind == "mute":
             length = min(max(duration or policy.mute_duration, MIN_MUTE), MAX_MUTE)
-            self._restrict(ctx, origin, target, length)
             self._notice(
                 ctx,
                 origin,
@@ -1343,6 +1342,7 @@ class Escalation(Feature):
                     reason=shown_reason,
                 ),
             )
+            self._restrict(ctx, origin, target, length)  # after: a fallback notice follows it
             await self._audit(
                 store,
                 ctx,
@@ -1414,6 +1414,13 @@ class Escalation(Feature):
             return as_text(answer)
         why = otr.plural(_("{n} active warning"), _("{n} active warnings"), active)
         if reached.action == "remove":
+            self._notice(
+                ctx,
+                origin,
+                compose(
+                    otr(_("{member} is removed from the community: {why}.")), member=who, why=why
+                ),
+            )
             ctx.emit(
                 RemoveMember(
                     bot=origin.bot,
@@ -1421,13 +1428,6 @@ class Escalation(Feature):
                     user_id=target.user_id,
                     channel=origin.channel,
                 )
-            )
-            self._notice(
-                ctx,
-                origin,
-                compose(
-                    otr(_("{member} is removed from the community: {why}.")), member=who, why=why
-                ),
             )
             await self._audit(
                 store,
@@ -1441,7 +1441,6 @@ class Escalation(Feature):
             )
             return as_text(answer + " " + tr(_("Removed automatically.")))
         automatic = reached.duration
-        self._restrict(ctx, origin, target, automatic)
         if automatic is None:
             text = compose(
                 otr(_("{member} is muted until a manager lifts it: {why}.")), member=who, why=why
@@ -1454,6 +1453,7 @@ class Escalation(Feature):
                 why=why,
             )
         self._notice(ctx, origin, text)
+        self._restrict(ctx, origin, target, automatic)
         await self._audit(
             store,
             ctx,
