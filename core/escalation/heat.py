@@ -43,7 +43,7 @@ def is_flag(emoji: str) -> bool:
     return cleaned in FLAG_EMOJI
 
 
-def is_shouting(text: str, *, min_letters: int = 10, ratio: float = 0.7) -> bool:
+def is_shouting(text: str, *, min_letters: int = 12, ratio: float = 0.8) -> bool:
     """Mostly capital letters over enough letters to not be an acronym."""
     cased = [char for char in text if char.isalpha() and char.lower() != char.upper()]
     if len(cased) < min_letters:

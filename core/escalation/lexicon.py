@@ -38,8 +38,10 @@ _CYRILLIC_TO_LATIN = str.maketrans("аеорсхукмтнв", "aeopcxykmthb")
 
 
 def _fold(text: str) -> str:
-    """Casefold and strip accents (``ё`` -> ``е``, ``è`` -> ``e``)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Casefold and strip accents (``ё`` -> ``е``, ``è`` -> ``e``); compatibility forms
+    (``𝖎𝖉𝖎𝖔𝖙``, full-width letters) become plain letters first."""
+    plain = unicodedata.normalize("NFKD", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", plain)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
@@ -51,6 +53,7 @@ def _word(raw: str) -> str:
     """One normalised word: leetspeak, mixed scripts and stretched letters undone."""
     if any(char.isalpha() for char in raw):
         raw = raw.translate(_LEET)
+    raw = _REPEATS.sub(r"\1", raw)
     cyrillic = sum(1 for char in raw if _is_cyrillic(char))
     latin = sum(1 for char in raw if "a" <= char <= "z")
     if cyrillic and latin:
@@ -59,8 +62,12 @@ def _word(raw: str) -> str:
     return _REPEATS.sub(r"\1", raw)
 
 
-def _merge_spelled(words: list[str]) -> list[str]:
-    """``i d i o t`` -> ``idiot``: runs of three or more single letters become one word."""
+def _merge_spelled(words: list[str], skip_first: bool) -> list[str]:
+    """``i d i o t`` -> ``idiot``: runs of three or more single letters become one word.
+
+    With ``skip_first`` the run's first letter stays a word of its own, for runs that
+    start with a real one-letter word ("u r a m0r0n", "such a d u m b a s s").
+    """
     merged: list[str] = []
     run: list[str] = []
     for word in [*words, ""]:
@@ -68,7 +75,9 @@ def _merge_spelled(words: list[str]) -> list[str]:
             run.append(word)
             continue
         if len(run) >= 3:
-            merged.append(_REPEATS.sub(r"\1", "".join(run)))
+            head = run[:1] if skip_first else []
+            merged.extend(head)
+            merged.append(_word("".join(run[len(head) :])))
         else:
             merged.extend(run)
         run = []
@@ -78,17 +87,19 @@ def _merge_spelled(words: list[str]) -> list[str]:
 
 
 def normalise(text: str) -> tuple[tuple[str, ...], ...]:
-    """The word streams of ``text``: apostrophes joined, and apostrophes as spaces."""
+    """The word streams of ``text``: apostrophes joined or read as spaces, spelled-out
+    runs merged whole or after their first letter (duplicates removed)."""
     folded = _fold(text)
     streams: list[tuple[str, ...]] = []
     for replacement in ("", " "):
         flattened = folded
         for apostrophe in _APOSTROPHES:
             flattened = flattened.replace(apostrophe, replacement)
-        words = _merge_spelled([_word(raw) for raw in _WORD.findall(flattened)])
-        stream = tuple(word for word in words if word)
-        if stream not in streams:
-            streams.append(stream)
+        words = [_word(raw) for raw in _WORD.findall(flattened)]
+        for skip_first in (False, True):
+            stream = tuple(word for word in _merge_spelled(words, skip_first) if word)
+            if stream not in streams:
+                streams.append(stream)
     return tuple(streams)
 
 
