@@ -18,6 +18,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common_config import secret_value
 from adapters.slack.config import SlackBotConfig
@@ -45,6 +46,7 @@ from core.refs import Actor, ChannelRef, MessageRef
 
 log = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 600.0
+RESPONSE_URL_SECONDS = 30 * 60
 DM_REFUSALS = {"cannot_dm_bot", "user_not_found", "user_disabled", "not_allowed_token_type"}
 
 
@@ -92,6 +94,9 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._users: dict[str, tuple[float, Actor]] = {}
+        self._responses: dict[str, tuple[float, str]] = {}
+        """trigger_id -> response_url, valid for 30 minutes: private answers to a slash
+        command or press go there, which works even where the bot is not a member."""
 
     async def start(self, sink: EventSink) -> None:
         try:
@@ -173,20 +178,36 @@ class SlackAdapter:
         )
         await self._deliver(self.mapper.event(body, users))
 
+    def _remember_response_url(self, body: dict[str, Any]) -> None:
+        url, trigger = body.get("response_url"), body.get("trigger_id")
+        if not url or not trigger:
+            return
+        now = time.monotonic()
+        if len(self._responses) > 10_000:
+            self._responses = {k: v for k, v in self._responses.items() if v[0] > now}
+        self._responses[str(trigger)] = (now + RESPONSE_URL_SECONDS, str(url))
+
+    def _response_url(self, interaction_id: str | None) -> str | None:
+        found = self._responses.get(interaction_id or "")
+        return found[1] if found is not None and found[0] > time.monotonic() else None
+
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        self._remember_response_url(body)
         assert self.mapper is not None
         users = await self._users_of(body.get("user_id"))
         await self._deliver([self.mapper.command(body, users)])
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        self._remember_response_url(body)
         assert self.mapper is not None
         users = await self._users_of((body.get("user") or {}).get("id"))
         await self._deliver(self.mapper.action(body, users))
 
     async def _on_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        self._remember_response_url(body)
         assert self.mapper is not None
         message = body.get("message") or {}
         users = await self._users_of((body.get("user") or {}).get("id"), message.get("user"))
@@ -208,6 +229,14 @@ class SlackAdapter:
             opened = await self.client.conversations_open(users=action.user_id)
             channel = ChannelRef(opened["channel"]["id"], is_direct=True)
             return await self._post(channel, action)
+        if isinstance(action, SendEphemeral | AnswerButton):
+            text = (
+                render_chunks(action.text)[0] if isinstance(action, SendEphemeral) else action.toast
+            )
+            url = self._response_url(action.interaction_id)
+            if text and url is not None:
+                await self._respond(url, text)
+                return Delivered()
         if isinstance(action, SendEphemeral):
             await self.client.chat_postEphemeral(
                 channel=action.channel.id,
@@ -243,6 +272,18 @@ class SlackAdapter:
                     raise
             return Delivered()
         raise NotSupported(f"Slack cannot {action.kind}")
+
+    async def _respond(self, url: str, text: str) -> None:
+        """An ephemeral answer through the interaction's ``response_url``."""
+        response = await AsyncWebhookClient(url).send_dict(
+            {"response_type": "ephemeral", "replace_original": False, "text": text}
+        )
+        if response.status_code == 429:
+            raise RateLimited("response_url rate limited", retry_after=1.0)
+        if response.status_code >= 500:
+            raise TransientDeliveryError(f"response_url answered {response.status_code}")
+        if response.status_code >= 400:
+            raise PermanentDeliveryError(f"response_url answered {response.status_code}")
 
     async def _post(self, channel: ChannelRef, action: SendMessage | SendDirect) -> Delivered:
         sent: list[MessageRef] = []

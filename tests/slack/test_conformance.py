@@ -58,7 +58,7 @@ async def running(
     await adapter.close()
 
 
-def scenario_request(name: str) -> tuple[bytes, str]:
+def scenario_request(name: str, hook: str) -> tuple[bytes, str]:
     channel = "C0GENERAL"
     if name in ("join", "join_hostile", "leave", "bot_added"):
         who = {"join": ALICE, "join_hostile": EVE, "leave": ALICE, "bot_added": f.BOT_USER}[name]
@@ -97,10 +97,12 @@ def scenario_request(name: str) -> tuple[bytes, str]:
         return f.event_body(event, "Evreaction"), "application/json"
     if name == "command":
         text = s.COMMAND_TEXT.removeprefix("/poll ")
-        return f.command_body("/poll", text, ALICE), "application/x-www-form-urlencoded"
+        return f.command_body(
+            "/poll", text, ALICE, response_url=hook
+        ), "application/x-www-form-urlencoded"
     if name == "button":
         return f.interaction_body(
-            f.block_actions(s.BUTTON_DATA, ALICE)
+            f.block_actions(s.BUTTON_DATA, ALICE, response_url=hook)
         ), "application/x-www-form-urlencoded"
     raise AssertionError(name)
 
@@ -118,9 +120,11 @@ async def post(url: str, body: bytes, content_type: str, **headers: str) -> int:
 
 
 @pytest.mark.parametrize("scenario", s.SCENARIOS, ids=lambda sc: sc.name)
-async def test_scenario(scenario: s.Scenario, running: tuple[SlackAdapter, Collector, str]) -> None:
+async def test_scenario(
+    scenario: s.Scenario, slack: FakeSlack, running: tuple[SlackAdapter, Collector, str]
+) -> None:
     _adapter, sink, url = running
-    body, content_type = scenario_request(scenario.name)
+    body, content_type = scenario_request(scenario.name, slack.response_url)
     assert await post(url, body, content_type) == 200
     events = await sink.wait(1)
     event = s.assert_conforms(events, scenario, platform="slack", bot="sl")
@@ -129,10 +133,10 @@ async def test_scenario(scenario: s.Scenario, running: tuple[SlackAdapter, Colle
 
 
 async def test_bad_signature_and_stale_timestamp_get_401(
-    running: tuple[SlackAdapter, Collector, str],
+    slack: FakeSlack, running: tuple[SlackAdapter, Collector, str]
 ) -> None:
     _adapter, sink, url = running
-    body, content_type = scenario_request("message")
+    body, content_type = scenario_request("message", slack.response_url)
     async with aiohttp.ClientSession() as http:
         bad = {"Content-Type": content_type, **f.signed("wrong-secret", body)}
         async with http.post(url, data=body, headers=bad) as response:
@@ -146,7 +150,7 @@ async def test_bad_signature_and_stale_timestamp_get_401(
 
 
 async def test_the_bots_own_messages_are_ignored(
-    running: tuple[SlackAdapter, Collector, str],
+    slack: FakeSlack, running: tuple[SlackAdapter, Collector, str]
 ) -> None:
     _adapter, sink, url = running
     own = {
@@ -159,7 +163,7 @@ async def test_the_bots_own_messages_are_ignored(
         "event_ts": "1.1",
     }
     assert await post(url, f.event_body(own, "Evown"), "application/json") == 200
-    body, content_type = scenario_request("message")
+    body, content_type = scenario_request("message", slack.response_url)
     assert await post(url, body, content_type) == 200
     events = await sink.wait(1)
     assert [getattr(e, "text", None) for e in events] == [s.MESSAGE_TEXT]
@@ -237,7 +241,7 @@ async def test_a_bad_token_fails_at_start(slack: FakeSlack, port: int) -> None:
 
 
 async def test_report_shortcut_team_join_and_direct_messages(
-    running: tuple[SlackAdapter, Collector, str],
+    slack: FakeSlack, running: tuple[SlackAdapter, Collector, str]
 ) -> None:
     from core.events import CommandIssued, MemberJoined, MessagePosted
 
@@ -250,7 +254,7 @@ async def test_report_shortcut_team_join_and_direct_messages(
         "user": {"id": ALICE, "team_id": f.TEAM},
         "channel": {"id": "C0GENERAL"},
         "message": {"type": "message", "user": EVE, "ts": "1700000009.000100", "text": "rude"},
-        "response_url": "https://hooks.example/actions/2",
+        "response_url": slack.response_url,
     }
     form = "application/x-www-form-urlencoded"
     assert await post(url, f.interaction_body(shortcut), form) == 200

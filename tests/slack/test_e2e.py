@@ -68,12 +68,14 @@ async def post(url: str, body: bytes, content_type: str, **headers: str) -> int:
 
 async def test_help_is_private_and_depends_on_role(slack: FakeSlack, runtime: str) -> None:
     form = "application/x-www-form-urlencoded"
-    assert await post(runtime, f.command_body("/help", "", ALICE), form) == 200
-    assert await post(runtime, f.command_body("/help", "", OLGA), form) == 200
-    first, second = await slack.wait_for("chat.postEphemeral", 2)
-    by_user = {first["user"]: first["text"], second["user"]: second["text"]}
-    assert "/settings" not in by_user[ALICE] and "/help" in by_user[ALICE]
-    assert "/settings" in by_user[OLGA]
+    hook = slack.response_url
+    assert await post(runtime, f.command_body("/help", "", ALICE, response_url=hook), form) == 200
+    (for_alice,) = await slack.wait_for("response_url")
+    assert await post(runtime, f.command_body("/help", "", OLGA, response_url=hook), form) == 200
+    for_olga = (await slack.wait_for("response_url", 2))[1]
+    assert for_alice["response_type"] == for_olga["response_type"] == "ephemeral"
+    assert "/settings" not in for_alice["text"] and "/help" in for_alice["text"]
+    assert "/settings" in for_olga["text"]
     assert slack.called("chat.postMessage") == [], "nothing public"
 
 
@@ -103,25 +105,30 @@ async def test_join_greeting_escapes_a_hostile_name_and_retries_count_once(
     assert greeting["text"] == f"Welcome <@{EVE}>!"
     # The retry must not produce a second greeting: a later event is handled after it.
     form = "application/x-www-form-urlencoded"
-    assert await post(runtime, f.command_body("/help", "", ALICE), form) == 200
-    await slack.wait_for("chat.postEphemeral")
+    assert (
+        await post(
+            runtime, f.command_body("/help", "", ALICE, response_url=slack.response_url), form
+        )
+        == 200
+    )
+    await slack.wait_for("response_url")
     assert len(slack.called("chat.postMessage")) == 1
 
 
 async def test_button_press_gets_a_private_toast(slack: FakeSlack, runtime: str) -> None:
-    body = f.interaction_body(f.block_actions("poll:7:1", ALICE))
+    body = f.interaction_body(f.block_actions("color:blue", ALICE, response_url=slack.response_url))
     assert await post(runtime, body, "application/x-www-form-urlencoded") == 200
-    (toast,) = await slack.wait_for("chat.postEphemeral")
-    assert (toast["user"], toast["text"]) == (ALICE, "You chose poll:7:1")
+    (toast,) = await slack.wait_for("response_url")
+    assert (toast["response_type"], toast["text"]) == ("ephemeral", "You chose color:blue")
 
 
 async def test_a_bad_signature_is_refused(slack: FakeSlack, runtime: str) -> None:
-    body = f.command_body("/help", "", ALICE)
+    body = f.command_body("/help", "", ALICE, response_url=slack.response_url)
     async with aiohttp.ClientSession() as http:
         headers = {"Content-Type": "application/x-www-form-urlencoded", **f.signed("nope", body)}
         async with http.post(runtime, data=body, headers=headers) as reply:
             assert reply.status == 401
-    assert slack.called("chat.postEphemeral") == []
+    assert slack.called("response_url") == [] and slack.called("chat.postEphemeral") == []
 
 
 async def test_townsquare_run_and_manifest(slack: FakeSlack, port: int, tmp_path: Path) -> None:
@@ -171,8 +178,13 @@ public_url = "https://bots.example.org"
             pass
         url = f"http://127.0.0.1:{port}/slack/events"
         form = "application/x-www-form-urlencoded"
-        assert await post(url, f.command_body("/help", "", ALICE), form) == 200
-        (reply,) = await slack.wait_for("chat.postEphemeral", timeout=30)
+        assert (
+            await post(
+                url, f.command_body("/help", "", ALICE, response_url=slack.response_url), form
+            )
+            == 200
+        )
+        (reply,) = await slack.wait_for("response_url", timeout=30)
         assert "Commands you can use" in reply["text"]
     finally:
         process.send_signal(signal.SIGTERM)

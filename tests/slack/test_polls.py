@@ -37,13 +37,29 @@ async def test_poll_buttons_votes_and_tally(slack: FakeSlack, port: int, sqlite_
     )
     url = f"http://127.0.0.1:{port}/slack/events"
     async with Runtime(config):
-        assert await post(url, f.command_body("/poll", '"Lunch?" Pizza "<!channel>"', OLGA)) == 200
+        assert (
+            await post(
+                url,
+                f.command_body(
+                    "/poll", '"Lunch?" Pizza "<!channel>"', OLGA, response_url=slack.response_url
+                ),
+            )
+            == 200
+        )
         (poll,) = await slack.wait_for("chat.postMessage")
         actions = [b for b in poll["blocks"] if b["type"] == "actions"]
         assert [e["value"] for e in actions[0]["elements"]] == ["poll:1:0", "poll:1:1"]
         assert "&lt;!channel&gt;" in poll["blocks"][0]["text"]["text"]
-        assert await post(url, f.interaction_body(f.block_actions("poll:1:0", ALICE))) == 200
-        (toast,) = await slack.wait_for("chat.postEphemeral")
-        assert (toast["user"], toast["text"]) == (ALICE, "Vote recorded")
+        assert (
+            await post(
+                url,
+                f.interaction_body(
+                    f.block_actions("poll:1:0", ALICE, response_url=slack.response_url)
+                ),
+            )
+            == 200
+        )
+        (toast,) = await slack.wait_for("response_url")
+        assert (toast["response_type"], toast["text"]) == ("ephemeral", "Vote recorded")
         (edit,) = await slack.wait_for("chat.update")
         assert "1. Pizza — 1" in edit["blocks"][0]["text"]["text"]

@@ -44,11 +44,15 @@ async def test_slash_command_and_event_over_socket_mode(slack: FakeSlack, sqlite
     )
     try:
         async with Runtime(config, extra_features=[Echo()]):
-            command = dict(parse_qsl(f.command_body("/help", "", ALICE).decode()))
+            command = dict(
+                parse_qsl(
+                    f.command_body("/help", "", ALICE, response_url=slack.response_url).decode()
+                )
+            )
             envelope = await socket.send("slash_commands", command)
             await socket.acked(envelope)
-            (reply,) = await slack.wait_for("chat.postEphemeral")
-            assert reply["user"] == ALICE and "/help" in reply["text"]
+            (reply,) = await slack.wait_for("response_url")
+            assert reply["response_type"] == "ephemeral" and "/help" in reply["text"]
 
             event = json.loads(
                 f.event_body(

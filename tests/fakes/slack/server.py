@@ -39,12 +39,21 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_post("/response/{hook}", self._response)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", 0).start()
         host, port = self.runner.addresses[0][:2]
         self.url = f"http://{host}:{port}/api"
+        self.response_url = f"http://{host}:{port}/response/hook"
         return self
+
+    async def _response(self, request: web.Request) -> web.Response:
+        """A ``response_url``: Slack shows the posted message to the user (ephemeral)."""
+        async with self._changed:
+            self.calls.append(("response_url", await request.json()))
+            self._changed.notify_all()
+        return web.Response(text="ok")
 
     async def close(self) -> None:
         if self.runner is not None:
@@ -163,7 +172,9 @@ def event_body(event: dict[str, Any], event_id: str) -> bytes:
     ).encode()
 
 
-def command_body(command: str, text: str, user_id: str, channel: str = "C0GENERAL") -> bytes:
+def command_body(
+    command: str, text: str, user_id: str, *, response_url: str, channel: str = "C0GENERAL"
+) -> bytes:
     return urlencode(
         {
             "token": "unused",
@@ -174,7 +185,7 @@ def command_body(command: str, text: str, user_id: str, channel: str = "C0GENERA
             "user_name": user_id.lower(),
             "command": command,
             "text": text,
-            "response_url": "https://hooks.example/commands/1",
+            "response_url": response_url,
             "trigger_id": f"trigger.{time.time_ns()}",
             "api_app_id": "A0TOWN",
         }
@@ -185,7 +196,9 @@ def interaction_body(payload: dict[str, Any]) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def block_actions(value: str, user_id: str, channel: str = "C0GENERAL") -> dict[str, Any]:
+def block_actions(
+    value: str, user_id: str, *, response_url: str, channel: str = "C0GENERAL"
+) -> dict[str, Any]:
     return {
         "type": "block_actions",
         "team": {"id": TEAM, "domain": "town"},
@@ -201,7 +214,7 @@ def block_actions(value: str, user_id: str, channel: str = "C0GENERAL") -> dict[
             "text": "Lunch?",
             "user": BOT_USER,
         },
-        "response_url": "https://hooks.example/actions/1",
+        "response_url": response_url,
         "actions": [
             {
                 "type": "button",
