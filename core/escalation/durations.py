@@ -23,12 +23,13 @@ def parse_duration(text: str) -> timedelta | None:
 
 
 def format_duration(value: timedelta) -> str:
-    """Compact and language-neutral: ``1h``, ``1d 2h``, ``45m``, ``30s``."""
+    """Compact and language-neutral: ``1h``, ``1d 2h``, ``45m``, ``30d``; at most two
+    units, so it is a rounded-down reading, not a round trip."""
     seconds = int(value.total_seconds())
     if seconds <= 0:
         return "0m"
     parts: list[str] = []
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         amount, seconds = divmod(seconds, size)
         if amount:
             parts.append(f"{amount}{unit}")

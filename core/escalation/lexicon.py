@@ -22,7 +22,6 @@ from functools import cache
 from pathlib import Path
 
 from core.escalation.signals import ObservedMessage, ObservedReaction, Severity, Signal
-from core.i18n import _
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.toml"
 
@@ -243,7 +242,7 @@ class LexiconDetector:
                 detector=self.name,
                 kind=result.kind,
                 severity=result.severity,
-                evidence=_("words: {words}"),
+                evidence="{words}",
                 message=message.message,
                 offender=message.author,
                 values={"words": quoted},

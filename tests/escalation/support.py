@@ -4,6 +4,7 @@ community, a controllable clock and a runtime with the escalation feature."""
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -48,16 +49,26 @@ _ids = itertools.count(1)
 
 
 class Clock:
-    """The runtime's notion of now, moved by tests instead of sleeping."""
+    """The runtime's notion of now, moved by tests instead of sleeping.
+
+    The pipeline and the scheduler read the frozen ``now``; the delivery worker reads
+    :meth:`flowing`, which also moves with real time, so its own short retry delays (an
+    edit waiting one second for the message it edits) still come due.
+    """
 
     def __init__(self, now: datetime = START) -> None:
         self.now = now
+        self._moved_at = time.monotonic()
 
     def __call__(self) -> datetime:
         return self.now
 
+    def flowing(self) -> datetime:
+        return self.now + timedelta(seconds=time.monotonic() - self._moved_at)
+
     def advance(self, delta: timedelta) -> None:
         self.now += delta
+        self._moved_at = time.monotonic()
 
 
 def person(
@@ -76,6 +87,8 @@ class Place:
     channel_id: str = "general"
     title: str = "Test Square"
     clock: Clock = field(default_factory=Clock)
+    direct: bool = False
+    """A private chat with the bot: no community (as Telegram and Slack DMs arrive)."""
 
     @property
     def community(self) -> CommunityRef:
@@ -83,7 +96,7 @@ class Place:
 
     @property
     def channel(self) -> ChannelRef:
-        return ChannelRef(self.channel_id, title=f"#{self.channel_id}")
+        return ChannelRef(self.channel_id, title=f"#{self.channel_id}", is_direct=self.direct)
 
     def _envelope(self, actor: Actor | None, event_id: str | None) -> dict[str, Any]:
         return {
@@ -91,7 +104,7 @@ class Place:
             "bot": self.bot,
             "event_id": event_id or str(next(_ids)),
             "occurred_at": self.clock.now,
-            "community": self.community,
+            "community": None if self.direct else self.community,
             "channel": self.channel,
             "actor": actor,
         }
@@ -190,7 +203,7 @@ async def running(
     await runtime.start()
     runtime.pipeline.clock = clock
     runtime.scheduler.clock = clock
-    runtime.worker.clock = clock
+    runtime.worker.clock = clock.flowing
     try:
         yield runtime
     finally:
