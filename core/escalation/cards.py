@@ -49,6 +49,8 @@ AUDIT_LABELS = {
     "auto-muted": _("muted automatically"),
     "auto-removed": _("removed automatically"),
     "reannounced": _("announced again"),
+    "inbox": _("set the managers' inbox"),
+    "rule": _("changed a rule"),
 }
 _ICONS = {Severity.LOW: "🟡", Severity.MEDIUM: "🟠", Severity.HIGH: "🔴"}
 _SNAPSHOT_SHOWN = 300

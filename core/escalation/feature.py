@@ -52,6 +52,7 @@ from core.escalation.policy import (
     POLICY_KEYS,
     SETTING,
     EscalationPolicy,
+    PolicyError,
     threshold_reached,
 )
 from core.escalation.signals import (
@@ -1504,9 +1505,9 @@ class Escalation(Feature):
             value = str(invocation.args.get("value") or "").strip()
             try:
                 self.policy.with_overrides(stored).updated(key, value)
-            except ValueError as error:
+            except PolicyError as error:
                 ctx.respond(
-                    tr(_("Not changed: {problem}"), problem=str(error))
+                    tr(_("Not changed: {problem}"), problem=tr(error.template, **error.values))
                     + "\n"
                     + tr(_("Keys: {keys}"), keys=", ".join(POLICY_KEYS))
                 )

@@ -13,10 +13,21 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from core.escalation.durations import format_duration, parse_duration
+from core.i18n import _
 
 SETTING = "escalation"
 
 ThresholdAction = Literal["mute", "remove"]
+
+
+class PolicyError(ValueError):
+    """A rule value that does not parse; ``template`` (marked for translation) and
+    ``values`` let the feature say why in the community's language."""
+
+    def __init__(self, template: str, **values: str) -> None:
+        super().__init__(template.format(**values))
+        self.template = template
+        self.values = values
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,20 +72,24 @@ class EscalationPolicy:
         return policy
 
     def updated(self, key: str, value: str) -> EscalationPolicy:
-        """Raise ValueError naming what is wrong with ``value`` for ``key``."""
+        """Raise PolicyError naming what is wrong with ``value`` for ``key``."""
         if key in _DURATIONS:
             duration = parse_duration(value)
             if duration is None:
-                raise ValueError(f"{value!r} is not a duration like 30m, 2h or 7d")
+                raise PolicyError(
+                    _("{value} is not a duration like 30m, 2h or 7d"), value=repr(value)
+                )
             changes: dict[str, Any] = {_DURATIONS[key]: duration}
             return replace(self, **changes)
         if key == "report_limit":
             if not value.isdigit() or not 1 <= int(value) <= 100:
-                raise ValueError("report_limit is a number from 1 to 100")
+                raise PolicyError(_("report_limit is a number from 1 to 100"))
             return replace(self, report_limit=int(value))
         if key == "thresholds":
             return replace(self, thresholds=parse_thresholds(value))
-        raise ValueError(f"unknown key {key!r}; use one of {', '.join(POLICY_KEYS)}")
+        raise PolicyError(
+            _("unknown key {key}; use one of {keys}"), key=repr(key), keys=", ".join(POLICY_KEYS)
+        )
 
     def describe(self) -> dict[str, str]:
         return {
@@ -111,21 +126,25 @@ def parse_thresholds(text: str) -> tuple[Threshold, ...]:
     for part in text.split(","):
         words = part.split()
         if len(words) not in (2, 3) or not words[0].isdigit() or int(words[0]) < 1:
-            raise ValueError(f"{part.strip()!r}: write COUNT mute|remove [DURATION]")
+            raise PolicyError(
+                _("{part}: write COUNT mute|remove [DURATION]"), part=repr(part.strip())
+            )
         action = words[1].lower()
         if action not in ("mute", "remove"):
-            raise ValueError(f"{words[1]!r}: the action is mute or remove")
+            raise PolicyError(_("{word}: the action is mute or remove"), word=repr(words[1]))
         duration = None
         if len(words) == 3:
             duration = parse_duration(words[2])
             if duration is None:
-                raise ValueError(f"{words[2]!r} is not a duration like 1h")
+                raise PolicyError(
+                    _("{value} is not a duration like 30m, 2h or 7d"), value=repr(words[2])
+                )
         elif action == "mute":
             duration = timedelta(hours=1)
         result.append(Threshold(int(words[0]), action, duration))  # type: ignore[arg-type]
     counts = [threshold.warnings for threshold in result]
     if len(set(counts)) != len(counts):
-        raise ValueError("each warning count may have one action")
+        raise PolicyError(_("each warning count may have one action"))
     return tuple(sorted(result, key=lambda threshold: threshold.warnings))
 
 

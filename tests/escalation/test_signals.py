@@ -102,7 +102,7 @@ async def test_flags_from_distinct_members_open_a_case_naming_the_author(
         await play(rt, group.react("🚩", who=DAVE, on=spam))
         (card,) = cards(take(tg))
         body = card.text.plain()
-        assert "Flagged by members: flagged by 3 members" in body
+        assert "Flagged by members: members who flagged it: 3" in body
         assert "Message from Mallory:" in body and "cheap followers" in body
         assert any(b.data == "case:1:warn" for row in card.buttons for b in row)
         await play(rt, group.react("🚩", who=ERIN, on=spam))
@@ -125,7 +125,7 @@ async def test_a_quarrel_is_heat(database_url: str) -> None:
             events.append(last)
         await play(rt, *events)
         (card,) = cards(take(tg))
-        assert "Heated exchange: 6 replies between" in card.text.plain()
+        assert "Heated exchange: replies between Bob and Carol within 2 min: 6" in card.text.plain()
 
 
 async def test_without_an_inbox_known_managers_get_the_case_privately(
