@@ -17,11 +17,12 @@ from adapters.console.config import ConsoleBotConfig
 from adapters.console.transport import ConsoleAdapter
 from bots.config import parse_config
 from bots.runtime import Runtime
-from bots.scenes import Step, foundation, polls
+from bots.scenes import Step, escalation, foundation, polls
 
 SCRIPT: list[Step] = [
     *foundation.SCENE,
     *polls.SCENE,
+    *escalation.SCENE,
     *foundation.FAREWELL,
 ]
 

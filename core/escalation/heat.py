@@ -195,7 +195,7 @@ class HeatDetector:
                 detector=self.name,
                 kind="flags",
                 severity=Severity.MEDIUM,
-                evidence=_("members who flagged it: {count}"),
+                evidence="🚩 × {count}",
                 message=message,
                 offender=author,
                 values={"count": str(len(flaggers))},

@@ -102,7 +102,7 @@ async def test_flags_from_distinct_members_open_a_case_naming_the_author(
         await play(rt, group.react("🚩", who=DAVE, on=spam))
         (card,) = cards(take(tg))
         body = card.text.plain()
-        assert "Flagged by members: members who flagged it: 3" in body
+        assert "Flagged by members: 🚩 × 3" in body
         assert "Message from Mallory:" in body and "cheap followers" in body
         assert any(b.data == "case:1:warn" for row in card.buttons for b in row)
         await play(rt, group.react("🚩", who=ERIN, on=spam))
