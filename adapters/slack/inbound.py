@@ -7,6 +7,7 @@ button presses.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,38 @@ Users = Callable[[str], Actor]
 
 REPORT_SHORTCUT = "report_to_managers"
 MAX_TEXT = 40_000
+POSTED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
+"""Message subtypes a member wrote; the others are joins, topic changes, bots..."""
+
+_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def _plain_markup(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):  # user mention <@U123> or <@U123|bob>
+        return label if label.startswith("@") else f"@{label or target[1:]}"
+    if target.startswith("#"):  # channel <#C123|general>
+        return f"#{label or target[1:]}"
+    if target.startswith("!"):  # <!here>, <!subteam^S1|@team>, <!date^...|fallback>
+        return label or f"@{target[1:].split('^', 1)[0]}"
+    if not label or label == target:
+        return target
+    if target.startswith("mailto:"):
+        return label
+    return f"{label} ({target})"
+
+
+def plain_text(mrkdwn: str) -> str:
+    """What a member typed, from Slack's escaped message format.
+
+    Slack sends ``&``, ``<`` and ``>`` as entities and wraps mentions, channels and links
+    in ``<...>``. The core wants plain text: passing the entities on would make the
+    outbound renderer escape them a second time (``Tom &amp;amp; Jerry``), and a link's
+    target must stay visible to moderation, so ``<url|label>`` becomes ``label (url)``.
+    """
+    text = _MARKUP.sub(_plain_markup, mrkdwn)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def user_actor(user: JSON) -> Actor:
@@ -154,7 +187,7 @@ class SlackMapper:
                 MessageEdited(
                     **self._envelope(event_id, team, channel, users(message["user"]), when),
                     message=MessageRef(channel, message["ts"]),
-                    text=str(message.get("text", ""))[:MAX_TEXT],
+                    text=plain_text(str(message.get("text", "")))[:MAX_TEXT],
                 )
             ]
         if subtype == "message_deleted":
@@ -164,7 +197,7 @@ class SlackMapper:
                     message=MessageRef(channel, event["deleted_ts"]),
                 )
             ]
-        if subtype not in (None, "thread_broadcast", "file_share") or event.get("bot_id"):
+        if subtype not in POSTED_SUBTYPES or event.get("bot_id"):
             return []  # joins, topic changes, bots (ourselves included)
         if not event.get("user") or event["user"] == self.bot_user_id:
             return []
@@ -172,13 +205,16 @@ class SlackMapper:
             MessagePosted(
                 **self._envelope(event_id, team, channel, users(event["user"]), when),
                 message=MessageRef(channel, event["ts"]),
-                text=str(event.get("text", ""))[:MAX_TEXT],
+                text=plain_text(str(event.get("text", "")))[:MAX_TEXT],
             )
         ]
 
     def command(self, payload: JSON, users: Users) -> CommandIssued:
-        """A slash command (form fields) -> CommandIssued, split by the shared grammar."""
-        text = str(payload.get("text", ""))
+        """A slash command (form fields) -> CommandIssued, split by the shared grammar.
+
+        The text is decoded like message text first, so quotes, ``&`` and ``<`` reach the
+        grammar exactly as the member typed them."""
+        text = plain_text(str(payload.get("text", "")))
         try:
             argv, error = split_arguments(text), None
         except CommandSyntaxError as syntax_error:
@@ -236,6 +272,6 @@ class SlackMapper:
             name="report",
             reply_to=MessageRef(channel, message["ts"]),
             reply_to_author=author,
-            reply_to_text=message.get("text"),
+            reply_to_text=plain_text(str(message["text"])) if message.get("text") else None,
             interaction_id=str(payload["trigger_id"]),
         )

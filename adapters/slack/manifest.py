@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs in the slack extra
 
 from adapters.slack.config import SlackBotConfig
 from adapters.slack.inbound import REPORT_SHORTCUT
@@ -89,4 +89,5 @@ def build_manifest(config: SlackBotConfig, deps: AdapterDeps) -> str:
         "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
         "settings": settings,
     }
-    return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
+    text: str = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
+    return text

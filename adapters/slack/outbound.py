@@ -48,7 +48,10 @@ def render_span(span: Span) -> str:
     if span.style is Style.CODE:
         return f"`{text}`"
     if span.style is Style.LINK and span.url:
-        return f"<{escape(span.url)}|{text.replace('|', '∣')}>"
+        # ``|`` ends a link target and ``>`` the link: a URL keeps neither raw, so it can
+        # never reach into the label or spill markup after the link.
+        target = escape(span.url.replace("|", "%7C").replace(" ", "%20"))
+        return f"<{target}|{text.replace('|', '∣')}>"
     if span.style is Style.MENTION and span.user_id and _SLACK_USER.match(span.user_id):
         return f"<@{span.user_id}>"
     return text

@@ -3,19 +3,31 @@
 HTTP Events API on ``listen`` (Bolt verifies every request's signature and rejects stale
 timestamps with 401) or Socket Mode when ``app_token`` is set. Listeners acknowledge first
 and hand events to the core afterwards. Bolt does not de-duplicate Slack's retries; the
-core does, by ``event_id``. The token is checked at start-up (``auth.test``): otherwise
-Bolt would answer every request 200 with a warning and never run a listener.
+core does, by ``event_id``.
+
+The token is checked once at start-up (``auth.test``) and that answer authorizes every
+request: left to itself Bolt calls ``auth.test`` lazily on the first request and, when it
+fails, answers 200 with a warning and never runs a listener. Handing Bolt an ``authorize``
+function also keeps the configured token in force when ``SLACK_CLIENT_ID`` and
+``SLACK_CLIENT_SECRET`` are in the environment, where Bolt would otherwise switch to its
+OAuth installation flow, drop the token and refuse every request of a single-workspace bot.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import aiohttp
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -45,8 +57,13 @@ from core.ports import AdapterDeps, Delivered, EventSink
 from core.refs import Actor, ChannelRef, MessageRef
 
 log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
 USER_CACHE_SECONDS = 600.0
 RESPONSE_URL_SECONDS = 30 * 60
+RESPONSE_URL_USES = 5
+"""Slack accepts at most five posts to one ``response_url`` within 30 minutes."""
+STOP_GRACE_SECONDS = 10.0
+"""How long ``stop`` waits for events Slack already got an acknowledgement for."""
 DM_REFUSALS = {"cannot_dm_bot", "user_not_found", "user_disabled", "not_allowed_token_type"}
 
 
@@ -55,16 +72,23 @@ def translate_error(error: Exception, *, direct: bool = False) -> Exception:
         status = error.response.status_code
         code = str(error.response.get("error", ""))
         if status == 429:
-            retry = float(error.response.headers.get("Retry-After", 1))
+            retry = _retry_after(error.response.headers)
             return RateLimited(f"rate limited: {code}", retry_after=retry)
         if status >= 500:
             return TransientDeliveryError(f"Slack {status}: {code}")
         if direct and code in DM_REFUSALS:
             return DirectMessageRefused(code)
         return PermanentDeliveryError(code or f"Slack {status}")
-    if isinstance(error, SlackClientError | OSError | TimeoutError):
-        return TransientDeliveryError(str(error))
+    if isinstance(error, SlackClientError | aiohttp.ClientError | OSError | TimeoutError):
+        return TransientDeliveryError(f"{type(error).__name__}: {error}")
     return error
+
+
+def _retry_after(headers: Any, default: float = 1.0) -> float:
+    try:
+        return float(headers.get("Retry-After", default))
+    except (TypeError, ValueError, AttributeError):
+        return default
 
 
 class SlackAdapter:
@@ -75,12 +99,14 @@ class SlackAdapter:
     def __init__(self, config: SlackBotConfig, deps: AdapterDeps) -> None:
         self.config = config
         self.bot = config.name
-        base_url = f"{str(config.api_url).rstrip('/')}/" if config.api_url else None
-        self.client = AsyncWebClient(
-            token=secret_value(config.token), **({"base_url": base_url} if base_url else {})
+        base_url = (
+            f"{str(config.api_url).rstrip('/')}/" if config.api_url else AsyncWebClient.BASE_URL
         )
+        self.client = AsyncWebClient(token=secret_value(config.token), base_url=base_url)
         self.app = AsyncApp(
-            client=self.client,
+            # Bolt's own client carries no token: ``_authorize`` supplies it per request.
+            client=AsyncWebClient(base_url=base_url),
+            authorize=self._authorizer(),
             signing_secret=secret_value(config.signing_secret) or None,
             request_verification_enabled=config.app_token is None,
             process_before_response=False,
@@ -93,10 +119,26 @@ class SlackAdapter:
         self._sink: EventSink | None = None
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
+        self._auth: AuthorizeResult | None = None
         self._users: dict[str, tuple[float, Actor]] = {}
-        self._responses: dict[str, tuple[float, str]] = {}
-        """trigger_id -> response_url, valid for 30 minutes: private answers to a slash
+        self._responses: dict[str, tuple[float, str, int]] = {}
+        """trigger_id -> (expiry, response_url, uses left): private answers to a slash
         command or press go there, which works even where the bot is not a member."""
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self.listening: list[Any] = []
+
+    def _authorizer(self) -> Callable[[], Awaitable[AuthorizeResult]]:
+        """Bolt's per-request authorization: the start-up ``auth.test``, no network call.
+
+        A plain closure, not a method: Bolt passes arguments by the callable's parameter
+        names, and would try to fill a method's ``self``."""
+
+        async def authorize() -> AuthorizeResult:
+            if self._auth is None:  # nothing listens before start() checked the token
+                raise RuntimeError(f"bot {self.bot!r} received a request before start()")
+            return self._auth
+
+        return authorize
 
     async def start(self, sink: EventSink) -> None:
         try:
@@ -108,6 +150,9 @@ class SlackAdapter:
             ) from None
         except (SlackClientError, OSError) as error:
             raise RuntimeError(f"cannot reach the Slack Web API: {error}") from None
+        self._auth = AuthorizeResult.from_auth_test_response(
+            auth_test_response=auth, bot_token=secret_value(self.config.token)
+        )
         self.mapper = SlackMapper(self.bot, str(auth["user_id"]))
         self._sink = sink
         if self.config.app_token is not None:
@@ -119,19 +164,34 @@ class SlackAdapter:
             await self._socket.connect_async()
             return
         host, _, port = self.config.listen.rpartition(":")
-        self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
+        # Only the events endpoint: ``AsyncApp.web_app`` would also mount OAuth install
+        # pages when SLACK_CLIENT_ID/SECRET happen to be set.
+        server = web.Application()
+        server.router.add_post(EVENTS_PATH, self._http)
+        self._runner = web.AppRunner(server)
         await self._runner.setup()
         await web.TCPSite(self._runner, host or "127.0.0.1", int(port)).start()
         self.listening = self._runner.addresses
 
+    async def _http(self, request: web.Request) -> web.Response:
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
     async def stop(self) -> None:
-        self._sink = None
+        """Stop intake, then let events Slack already got an acknowledgement for reach the
+        core: Slack never redelivers an acknowledged event, so dropping them loses them."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        pending = {task for task in self._inflight if not task.done()}
+        if pending:
+            _done, late = await asyncio.wait(pending, timeout=STOP_GRACE_SECONDS)
+            if late:
+                log.warning("bot %s: %d acknowledged events not handed over", self.bot, len(late))
+        self._sink = None
 
     async def close(self) -> None:
         session = getattr(self.client, "session", None)
@@ -158,6 +218,19 @@ class SlackAdapter:
         known = {uid: await self.user(uid) for uid in ids if uid}
         return lambda uid: known.get(uid) or Actor(user_id=uid, display_name=uid)
 
+    @contextmanager
+    def _acknowledged(self) -> Iterator[None]:
+        """Marks a listener that runs after Bolt's acknowledgement, for ``stop`` to await."""
+        task = asyncio.current_task()
+        if task is None:
+            yield
+            return
+        self._inflight.add(task)
+        try:
+            yield
+        finally:
+            self._inflight.discard(task)
+
     async def _deliver(self, events: list[Event]) -> None:
         sink = self._sink
         if sink is None:
@@ -166,17 +239,17 @@ class SlackAdapter:
             await sink(event)
 
     async def _on_event(self, body: dict[str, Any]) -> None:
-        assert self.mapper is not None
-        event = body.get("event") or {}
-        message = event.get("message") or {}
-        item_user = event.get("item_user")
-        users = await self._users_of(
-            event.get("user") if isinstance(event.get("user"), str) else None,
-            event.get("inviter"),
-            message.get("user"),
-            item_user,
-        )
-        await self._deliver(self.mapper.event(body, users))
+        with self._acknowledged():
+            assert self.mapper is not None
+            event = body.get("event") or {}
+            message = event.get("message") or {}
+            users = await self._users_of(
+                event.get("user") if isinstance(event.get("user"), str) else None,
+                event.get("inviter"),
+                message.get("user"),
+                event.get("item_user"),
+            )
+            await self._deliver(self.mapper.event(body, users))
 
     def _remember_response_url(self, body: dict[str, Any]) -> None:
         url, trigger = body.get("response_url"), body.get("trigger_id")
@@ -185,41 +258,55 @@ class SlackAdapter:
         now = time.monotonic()
         if len(self._responses) > 10_000:
             self._responses = {k: v for k, v in self._responses.items() if v[0] > now}
-        self._responses[str(trigger)] = (now + RESPONSE_URL_SECONDS, str(url))
+        self._responses[str(trigger)] = (now + RESPONSE_URL_SECONDS, str(url), RESPONSE_URL_USES)
 
-    def _response_url(self, interaction_id: str | None) -> str | None:
-        found = self._responses.get(interaction_id or "")
-        return found[1] if found is not None and found[0] > time.monotonic() else None
+    def _take_response_url(self, interaction_id: str | None) -> str | None:
+        """The interaction's ``response_url`` while it is valid and has uses left."""
+        key = interaction_id or ""
+        found = self._responses.get(key)
+        if found is None or found[0] <= time.monotonic() or found[2] <= 0:
+            return None
+        self._responses[key] = (found[0], found[1], found[2] - 1)
+        return found[1]
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        self._remember_response_url(body)
-        assert self.mapper is not None
-        users = await self._users_of(body.get("user_id"))
-        await self._deliver([self.mapper.command(body, users)])
+        with self._acknowledged():
+            await ack()
+            self._remember_response_url(body)
+            assert self.mapper is not None
+            users = await self._users_of(body.get("user_id"))
+            await self._deliver([self.mapper.command(body, users)])
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        self._remember_response_url(body)
-        assert self.mapper is not None
-        users = await self._users_of((body.get("user") or {}).get("id"))
-        await self._deliver(self.mapper.action(body, users))
+        with self._acknowledged():
+            await ack()
+            self._remember_response_url(body)
+            assert self.mapper is not None
+            users = await self._users_of((body.get("user") or {}).get("id"))
+            await self._deliver(self.mapper.action(body, users))
 
     async def _on_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        self._remember_response_url(body)
-        assert self.mapper is not None
-        message = body.get("message") or {}
-        users = await self._users_of((body.get("user") or {}).get("id"), message.get("user"))
-        command = self.mapper.shortcut(body, users)
-        await self._deliver([command] if command else [])
+        with self._acknowledged():
+            await ack()
+            self._remember_response_url(body)
+            assert self.mapper is not None
+            message = body.get("message") or {}
+            users = await self._users_of((body.get("user") or {}).get("id"), message.get("user"))
+            command = self.mapper.shortcut(body, users)
+            await self._deliver([command] if command else [])
 
     # -- outbound -------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered:
         try:
             return await self._perform(action)
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
+        except (
+            SlackApiError,
+            SlackClientError,
+            aiohttp.ClientError,
+            OSError,
+            TimeoutError,
+        ) as error:
             raise translate_error(error, direct=isinstance(action, SendDirect)) from error
 
     async def _perform(self, action: Action) -> Delivered:
@@ -233,9 +320,8 @@ class SlackAdapter:
             text = (
                 render_chunks(action.text)[0] if isinstance(action, SendEphemeral) else action.toast
             )
-            url = self._response_url(action.interaction_id)
-            if text and url is not None:
-                await self._respond(url, text)
+            url = self._take_response_url(action.interaction_id) if text else None
+            if url is not None and await self._respond(url, text):
                 return Delivered()
         if isinstance(action, SendEphemeral):
             await self.client.chat_postEphemeral(
@@ -273,17 +359,28 @@ class SlackAdapter:
             return Delivered()
         raise NotSupported(f"Slack cannot {action.kind}")
 
-    async def _respond(self, url: str, text: str) -> None:
-        """An ephemeral answer through the interaction's ``response_url``."""
+    async def _respond(self, url: str, text: str) -> bool:
+        """An ephemeral answer through the interaction's ``response_url``.
+
+        False when Slack refuses the URL (expired, used up): the caller then posts the
+        answer with ``chat.postEphemeral`` instead of losing it."""
         response = await AsyncWebhookClient(url).send_dict(
             {"response_type": "ephemeral", "replace_original": False, "text": text}
         )
         if response.status_code == 429:
-            raise RateLimited("response_url rate limited", retry_after=1.0)
+            retry = _retry_after(response.headers)
+            raise RateLimited("response_url rate limited", retry_after=retry)
         if response.status_code >= 500:
             raise TransientDeliveryError(f"response_url answered {response.status_code}")
         if response.status_code >= 400:
-            raise PermanentDeliveryError(f"response_url answered {response.status_code}")
+            log.info(
+                "bot %s: response_url refused (%s %s), answering with chat.postEphemeral",
+                self.bot,
+                response.status_code,
+                response.body[:100],
+            )
+            return False
+        return True
 
     async def _post(self, channel: ChannelRef, action: SendMessage | SendDirect) -> Delivered:
         sent: list[MessageRef] = []

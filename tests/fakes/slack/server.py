@@ -172,9 +172,15 @@ def event_body(event: dict[str, Any], event_id: str) -> bytes:
     ).encode()
 
 
+def slack_escape(text: str) -> str:
+    """How Slack encodes what a member typed in message and command text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def command_body(
     command: str, text: str, user_id: str, *, response_url: str, channel: str = "C0GENERAL"
 ) -> bytes:
+    """A slash command as Slack posts it; ``text`` is what the member typed."""
     return urlencode(
         {
             "token": "unused",
@@ -184,7 +190,7 @@ def command_body(
             "user_id": user_id,
             "user_name": user_id.lower(),
             "command": command,
-            "text": text,
+            "text": slack_escape(text),
             "response_url": response_url,
             "trigger_id": f"trigger.{time.time_ns()}",
             "api_app_id": "A0TOWN",
