@@ -1,16 +1,28 @@
 """Bot API update JSON -> core events. Pure functions, shared by both backends.
 
-Join de-duplication: for one join Telegram sends a ``new_chat_members`` service message and
-(to admin bots) a ``chat_member`` update, with different ``update_id`` s. Both map to a
-``MemberJoined`` whose ``event_id`` is ``join:<chat>:<user>:<minute>``, so the core's
-``(platform, bot, event_id)`` record drops the second; :class:`JoinDeduplicator` also drops a
-repeat that straddles a minute boundary within two minutes.
+Both backends feed this module the update as Bot API JSON (aiogram's ``model_dump`` by
+alias, python-telegram-bot's ``to_dict``), so one mapping keeps them honest: a test maps the
+raw JSON and both SDKs' dumps and expects the same events.
+
+Membership de-duplication: for one join Telegram sends a ``new_chat_members`` service
+message *and* (to bots that are administrators) a ``chat_member`` update, with different
+``update_id`` s; a leave likewise comes as ``left_chat_member`` and ``chat_member``. Which of
+the two arrives first, and whether the ``chat_member`` one comes at all, varies (service
+messages can be hidden in large groups; non-admin bots get no ``chat_member``). So neither is
+preferred: both map to the same event, and
+
+* its ``event_id`` is derived from the change, ``join:<chat>:<user>:<minute>`` (or
+  ``leave:``), not from the update, so the core's durable ``(platform, bot, event_id)``
+  record drops the second even across a restart between the two;
+* :class:`MembershipLog` drops a repeat of the same change within two minutes in process,
+  which also covers the pair straddling a minute boundary. A genuine rejoin after a leave
+  is a new change and passes (with a distinct id even within the same minute).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -53,23 +65,49 @@ class BotIdentity:
 
 
 @dataclass
-class JoinDeduplicator:
-    window: float = 120.0
-    _seen: dict[tuple[str, str], float] = field(default_factory=dict)
+class _Change:
+    kind: str
+    at: float
+    base_id: str
+    sequence: int
 
-    def first(self, chat_id: str, user_id: str) -> bool:
-        now = time.monotonic()
-        if len(self._seen) > 10_000:
-            self._seen = {k: t for k, t in self._seen.items() if now - t < self.window}
+
+@dataclass
+class MembershipLog:
+    """The last membership change (join or leave) seen per chat and user.
+
+    :meth:`event_id` returns the id for a change, or ``None`` when it repeats the last one
+    within ``window`` seconds (the second report of one join or leave).
+    """
+
+    window: float = 120.0
+    clock: Callable[[], float] = time.monotonic
+    _last: dict[tuple[str, str], _Change] = field(default_factory=dict)
+    _ids: dict[tuple[str, str, str], tuple[str, int]] = field(default_factory=dict)
+
+    def event_id(self, kind: str, chat_id: str, user_id: str, when: datetime) -> str | None:
+        now = self.clock()
+        if len(self._last) > 10_000:
+            self._forget(now)
         key = (chat_id, user_id)
-        seen = self._seen.get(key)
-        self._seen[key] = now
-        return seen is None or now - seen >= self.window
+        last = self._last.get(key)
+        if last is not None and last.kind == kind and now - last.at < self.window:
+            return None
+        base = f"{kind}:{chat_id}:{user_id}:{int(when.timestamp()) // 60}"
+        previous = self._ids.get((kind, chat_id, user_id))
+        sequence = previous[1] + 1 if previous is not None and previous[0] == base else 0
+        self._ids[(kind, chat_id, user_id)] = (base, sequence)
+        self._last[key] = _Change(kind, now, base, sequence)
+        return base if sequence == 0 else f"{base}:{sequence}"
+
+    def _forget(self, now: float) -> None:
+        self._last = {k: c for k, c in self._last.items() if now - c.at < self.window}
+        self._ids = {k: v for k, v in self._ids.items() if (k[1], k[2]) in self._last}
 
 
 def _utc(timestamp: Any) -> datetime:
     """Bot API dates are Unix seconds; SDK dumps may give ISO strings instead."""
-    if isinstance(timestamp, int | float):
+    if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
         return datetime.fromtimestamp(timestamp, UTC)
     if isinstance(timestamp, str):
         try:
@@ -102,6 +140,8 @@ def community_of(chat: JSON) -> CommunityRef | None:
 
 
 def channel_of(chat: JSON, message: JSON | None = None) -> ChannelRef:
+    """The chat, plus the forum topic when ``message`` was posted in one (replies go back
+    to the same topic)."""
     thread = None
     if message is not None and message.get("is_topic_message"):
         thread = message.get("message_thread_id")
@@ -113,20 +153,54 @@ def channel_of(chat: JSON, message: JSON | None = None) -> ChannelRef:
     )
 
 
+ANONYMOUS_ADMIN_BOT = 1087968824
+"""``@GroupAnonymousBot``: the placeholder ``from`` of messages by anonymous administrators."""
+
+
+def sender(message: JSON, roles: Mapping[str, PlatformRole]) -> Actor | None:
+    """Who wrote ``message``, or ``None`` when nobody can be answered.
+
+    A message "on behalf of" a chat carries ``sender_chat`` and a placeholder ``from``. When
+    that chat is the group itself the author is an anonymous administrator (Telegram
+    guarantees only administrators can post so), so they are an admin of this chat; another
+    chat (a channel a member speaks as) is an ordinary participant. Channel posts copied
+    into a discussion group (``is_automatic_forward``) are nobody's message.
+    """
+    chat = message["chat"]
+    on_behalf = message.get("sender_chat")
+    if on_behalf:
+        if message.get("is_automatic_forward"):
+            return None
+        is_this_chat = on_behalf.get("id") == chat.get("id")
+        return Actor(
+            user_id=str(on_behalf["id"]),
+            display_name=on_behalf.get("title") or on_behalf.get("username") or "Anonymous",
+            is_bot=False,
+            platform_role=PlatformRole.ADMIN if is_this_chat else PlatformRole.MEMBER,
+            username=on_behalf.get("username"),
+        )
+    who = message.get("from")
+    return actor(who, roles) if who else None
+
+
 @dataclass
 class TelegramMapper:
-    """Maps updates for one bot. ``roles_of(chat_id)`` gives cached administrator roles."""
+    """Maps updates for one bot. ``roles`` are the chat's cached administrator roles."""
 
     platform: str
     bot: str
     me: BotIdentity
-    joins: JoinDeduplicator = field(default_factory=JoinDeduplicator)
+    memberships: MembershipLog = field(default_factory=MembershipLog)
 
     def map(self, update: JSON, roles: Mapping[str, PlatformRole] | None = None) -> list[Event]:
-        """Every event of one update; unknown or incomplete updates map to ``[]``."""
+        """Every event of one update; unknown or incomplete updates map to ``[]``.
+
+        A malformed update must never stop the poller or the rest of its batch, so shape
+        errors are swallowed here (the transport logs nothing for them: Telegram sends many
+        kinds the core has no use for)."""
         try:
             return self._map(update, roles or {})
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             return []
 
     def _envelope(
@@ -134,8 +208,8 @@ class TelegramMapper:
         update: JSON,
         chat: JSON,
         when: Any,
-        who: JSON | None,
-        roles: Mapping[str, PlatformRole],
+        who: Actor | None,
+        message: JSON | None = None,
     ) -> dict[str, Any]:
         return {
             "platform": self.platform,
@@ -143,8 +217,8 @@ class TelegramMapper:
             "event_id": str(update["update_id"]),
             "occurred_at": _utc(when),
             "community": community_of(chat),
-            "channel": channel_of(chat),
-            "actor": actor(who, roles) if who else None,
+            "channel": channel_of(chat, message),
+            "actor": who,
             "raw": update,
         }
 
@@ -152,100 +226,58 @@ class TelegramMapper:
         if "message" in update:
             return self._message(update, update["message"], roles)
         if "edited_message" in update:
-            message = update["edited_message"]
-            if "from" not in message or not isinstance(message.get("text"), str):
-                return []
-            env = self._envelope(
-                update, message["chat"], message.get("edit_date"), message["from"], roles
-            )
-            env["channel"] = channel_of(message["chat"], message)
-            ref = MessageRef(env["channel"], str(message["message_id"]))
-            return [MessageEdited(**env, message=ref, text=message["text"][:MAX_TEXT])]
+            return self._edited(update, update["edited_message"], roles)
         if "callback_query" in update:
-            query = update["callback_query"]
-            message = query.get("message") or {}
-            chat = message.get("chat") or {"id": query["from"]["id"], "type": "private"}
-            env = self._envelope(update, chat, message.get("date"), query["from"], roles)
-            env["occurred_at"] = datetime.now(UTC)
-            ref = MessageRef(env["channel"], str(message["message_id"])) if message else None
-            return [
-                ButtonPressed(
-                    **env,
-                    data=str(query.get("data", "")),
-                    interaction_id=str(query["id"]),
-                    message=ref,
-                )
-            ]
+            return self._callback(update, update["callback_query"], roles)
         if "chat_member" in update:
             return self._chat_member(update, update["chat_member"], roles)
         if "my_chat_member" in update:
             change = update["my_chat_member"]
-            new = change["new_chat_member"]["status"]
-            old = change["old_chat_member"]["status"]
-            env = self._envelope(update, change["chat"], change.get("date"), change["from"], roles)
+            new, old = change["new_chat_member"], change["old_chat_member"]
+            who = actor(change["from"], roles)
+            env = self._envelope(update, change["chat"], change.get("date"), who)
             if _present(new) and not _present(old):
                 return [BotAdded(**env)]
             if _present(old) and not _present(new):
                 return [BotRemoved(**env)]
             return []
         if "message_reaction" in update:
-            reaction = update["message_reaction"]
-            who = reaction.get("user")
-            if who is None:
-                return []  # anonymous (a channel or an anonymous admin): no member to credit
-            added = [
-                r
-                for r in reaction.get("new_reaction", [])
-                if r not in reaction.get("old_reaction", [])
-            ]
-            env = self._envelope(update, reaction["chat"], reaction.get("date"), who, roles)
-            ref = MessageRef(env["channel"], str(reaction["message_id"]))
-            return [
-                ReactionAdded(
-                    **{**env, "event_id": f"{update['update_id']}:{n}"},
-                    message=ref,
-                    emoji=_emoji(r),
-                )
-                for n, r in enumerate(added)
-            ]
+            return self._reaction(update, update["message_reaction"], roles)
         return []
 
     def _message(
         self, update: JSON, message: JSON, roles: Mapping[str, PlatformRole]
     ) -> list[Event]:
         chat = message["chat"]
-        who = message.get("from")
         if "new_chat_members" in message:
+            who = message.get("from")
             return [
-                self._joined(update, chat, message.get("date"), who, member, roles)
+                event
                 for member in message["new_chat_members"]
-                if self.joins.first(str(chat["id"]), str(member["id"]))
-                and member["id"] != self.me.id
+                if member["id"] != self.me.id
+                for event in self._membership(
+                    "join", update, chat, message.get("date"), who, member, roles
+                )
             ]
         if "left_chat_member" in message:
             member = message["left_chat_member"]
             if member["id"] == self.me.id:
-                return []
-            env = self._envelope(update, chat, message.get("date"), who, roles)
-            removed = who is not None and who["id"] != member["id"]
-            return [MemberLeft(**env, member=actor(member), removed=removed)]
+                return []  # my_chat_member reports the bot's own removal
+            return self._membership(
+                "leave", update, chat, message.get("date"), message.get("from"), member, roles
+            )
+        who = sender(message, roles)
         if who is None:
-            return []  # channel posts and anonymous admins: nobody to answer
+            return []  # channel posts, automatic forwards: nobody to answer
         text = message.get("text")
         if not isinstance(text, str):
-            return []  # stickers, photos without caption and other service messages
+            text = message.get("caption")  # a photo or file with a question under it
+        if not isinstance(text, str):
+            return []  # stickers, media without caption and other service messages
         text = text[:MAX_TEXT]
-        env = self._envelope(update, chat, message.get("date"), who, roles)
-        env["channel"] = channel_of(chat, message)
+        env = self._envelope(update, chat, message.get("date"), who, message)
         ref = MessageRef(env["channel"], str(message["message_id"]))
-        reply = message.get("reply_to_message")
-        reply_fields: dict[str, Any] = {}
-        if reply and not (message.get("is_topic_message") and reply.get("forum_topic_created")):
-            reply_fields = {
-                "reply_to": MessageRef(env["channel"], str(reply["message_id"])),
-                "reply_to_author": actor(reply["from"], roles) if reply.get("from") else None,
-                "reply_to_text": reply.get("text") or reply.get("caption"),
-            }
+        reply_fields = self._reply(message, env["channel"], roles)
         parsed = parse_command_text(text, self.me.username)
         if parsed is None:
             if text.startswith("/") and _addressed_elsewhere(text, self.me.username):
@@ -268,6 +300,66 @@ class TelegramMapper:
             )
         ]
 
+    def _reply(
+        self, message: JSON, channel: ChannelRef, roles: Mapping[str, PlatformRole]
+    ) -> dict[str, Any]:
+        """``reply_to`` fields; in a forum every message "replies" to the topic's creation
+        message, which is not a reply a member made."""
+        reply = message.get("reply_to_message")
+        if not reply or reply.get("forum_topic_created"):
+            return {}
+        return {
+            "reply_to": MessageRef(channel, str(reply["message_id"])),
+            "reply_to_author": sender(reply, roles),
+            "reply_to_text": reply.get("text") or reply.get("caption"),
+        }
+
+    def _edited(
+        self, update: JSON, message: JSON, roles: Mapping[str, PlatformRole]
+    ) -> list[Event]:
+        who = sender(message, roles)
+        text = message.get("text")
+        if not isinstance(text, str):
+            text = message.get("caption")
+        if who is None or not isinstance(text, str):
+            return []
+        env = self._envelope(
+            update, message["chat"], message.get("edit_date") or message.get("date"), who, message
+        )
+        ref = MessageRef(env["channel"], str(message["message_id"]))
+        return [MessageEdited(**env, message=ref, text=text[:MAX_TEXT])]
+
+    def _callback(
+        self, update: JSON, query: JSON, roles: Mapping[str, PlatformRole]
+    ) -> list[Event]:
+        message = query.get("message") or {}
+        chat = message.get("chat") or {"id": query["from"]["id"], "type": "private"}
+        env = self._envelope(update, chat, None, actor(query["from"], roles), message or None)
+        env["occurred_at"] = datetime.now(UTC)  # a callback query carries no date
+        ref = MessageRef(env["channel"], str(message["message_id"])) if message else None
+        return [
+            ButtonPressed(
+                **env, data=str(query.get("data", "")), interaction_id=str(query["id"]), message=ref
+            )
+        ]
+
+    def _reaction(
+        self, update: JSON, reaction: JSON, roles: Mapping[str, PlatformRole]
+    ) -> list[Event]:
+        who = reaction.get("user")
+        if who is None:
+            return []  # anonymous (a channel or an anonymous admin): no member to credit
+        old = reaction.get("old_reaction", [])
+        added = [r for r in reaction.get("new_reaction", []) if r not in old]
+        env = self._envelope(update, reaction["chat"], reaction.get("date"), actor(who, roles))
+        ref = MessageRef(env["channel"], str(reaction["message_id"]))
+        return [
+            ReactionAdded(
+                **{**env, "event_id": f"{update['update_id']}:{n}"}, message=ref, emoji=_emoji(r)
+            )
+            for n, r in enumerate(added)
+        ]
+
     def _chat_member(
         self, update: JSON, change: JSON, roles: Mapping[str, PlatformRole]
     ) -> list[Event]:
@@ -275,36 +367,46 @@ class TelegramMapper:
         member = new["user"]
         if member["id"] == self.me.id:
             return []
-        chat = change["chat"]
-        if _present(new["status"]) and not _present(old["status"]):
-            if not self.joins.first(str(chat["id"]), str(member["id"])):
-                return []
-            return [
-                self._joined(update, chat, change.get("date"), change.get("from"), member, roles)
-            ]
-        if _present(old["status"]) and not _present(new["status"]):
-            env = self._envelope(update, chat, change.get("date"), change.get("from"), roles)
-            removed = new["status"] == "kicked" or change["from"]["id"] != member["id"]
-            return [MemberLeft(**env, member=actor(member), removed=removed)]
-        return []
+        chat, when, by = change["chat"], change.get("date"), change.get("from")
+        if _present(new) and not _present(old):
+            return self._membership("join", update, chat, when, by, member, roles)
+        if _present(old) and not _present(new):
+            kicked = new.get("status") == "kicked" or (by is not None and by["id"] != member["id"])
+            return self._membership("leave", update, chat, when, by, member, roles, kicked)
+        return []  # promotions, restrictions: not a membership change
 
-    def _joined(
+    def _membership(
         self,
+        kind: str,
         update: JSON,
         chat: JSON,
         when: Any,
-        who: JSON | None,
+        by: JSON | None,
         member: JSON,
         roles: Mapping[str, PlatformRole],
-    ) -> MemberJoined:
-        env = self._envelope(update, chat, when, who or member, roles)
-        minute = int(env["occurred_at"].timestamp()) // 60
-        env["event_id"] = f"join:{chat['id']}:{member['id']}:{minute}"
-        return MemberJoined(**env, member=actor(member, roles))
+        removed: bool | None = None,
+    ) -> list[Event]:
+        """One ``MemberJoined``/``MemberLeft`` per change, however many updates report it."""
+        occurred = _utc(when)
+        event_id = self.memberships.event_id(kind, str(chat["id"]), str(member["id"]), occurred)
+        if event_id is None:
+            return []
+        env = self._envelope(update, chat, when, actor(by or member, roles))
+        env["event_id"] = event_id
+        env["occurred_at"] = occurred
+        if kind == "join":
+            return [MemberJoined(**env, member=actor(member, roles))]
+        if removed is None:  # a service message: removed when someone else did it
+            removed = by is not None and by["id"] != member["id"]
+        return [MemberLeft(**env, member=actor(member), removed=removed)]
 
 
-def _present(status: str) -> bool:
-    return status in ("creator", "administrator", "member", "restricted")
+def _present(member: JSON) -> bool:
+    """In the chat: a restricted member may have left (``is_member`` false) yet stay listed."""
+    status = member.get("status")
+    if status == "restricted":
+        return bool(member.get("is_member"))
+    return status in ("creator", "administrator", "member")
 
 
 def _emoji(reaction: JSON) -> str:
@@ -340,13 +442,21 @@ def admin_change(update: JSON) -> str | None:
 
 
 def chat_of_update(raw: JSON) -> dict[str, Any] | None:
-    """The chat an update belongs to, if any."""
+    """The group whose administrators matter for this update, if any.
+
+    ``None`` for private chats and channels, and for the bot's own removal (it can no
+    longer ask)."""
+    chat: dict[str, Any] | None = None
     for key in ("message", "edited_message", "chat_member", "my_chat_member", "message_reaction"):
         if key in raw:
-            chat: dict[str, Any] | None = raw[key].get("chat")
-            return chat
-    query = raw.get("callback_query")
-    if query and query.get("message"):
-        chat = query["message"].get("chat")
-        return chat
-    return None
+            chat = raw[key].get("chat")
+            break
+    else:
+        query = raw.get("callback_query")
+        if query and query.get("message"):
+            chat = query["message"].get("chat")
+    if "my_chat_member" in raw and not _present(raw["my_chat_member"]["new_chat_member"]):
+        return None
+    if chat is None or chat.get("type") not in ("group", "supergroup"):
+        return None
+    return chat

@@ -8,10 +8,28 @@ no mass mention (``@everyone`` is plain text there).
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
-from core.actions import ButtonRows
+from core.actions import (
+    Action,
+    AnswerButton,
+    ButtonRows,
+    DeleteMessage,
+    EditMessage,
+    RemoveMember,
+    RestrictMember,
+    SendDirect,
+    SendMessage,
+    UnrestrictMember,
+)
 from core.capabilities import Capability, RateLimits
+from core.commands import CommandSpec
+from core.errors import NotSupported, PermanentDeliveryError
+from core.refs import ChannelRef, MessageRef
+from core.roles import Role
 from core.text import Span, Style, Text, split_text
 
 TEXT_LIMIT = 4096
@@ -32,7 +50,9 @@ CAPABILITIES = frozenset(
 LIMITS = RateLimits(per_bot=30, per_chat=20, per_chat_window=60, burst=3, max_text=TEXT_LIMIT)
 """About 30 messages/s per bot and 20 per minute in one group (Telegram's published limits)."""
 HARMLESS = ("message is not modified", "message to delete not found", "query is too old")
-"""Bot API errors that mean the work is already done."""
+"""Bot API errors that mean the work is already done (or can no longer matter: a button
+press older than 15 minutes cannot be answered)."""
+TOAST_LIMIT = 200
 CALLBACK_DATA_LIMIT = 64
 
 
@@ -65,23 +85,179 @@ def keyboard(buttons: ButtonRows) -> dict[str, Any] | None:
     for row in buttons:
         rendered = []
         for button in row:
-            if len(button.data.encode()) > CALLBACK_DATA_LIMIT:
-                raise ValueError(f"callback data over 64 bytes: {button.data!r}")
+            size = len(button.data.encode())
+            if not 1 <= size <= CALLBACK_DATA_LIMIT:
+                # A feature bug, not a delivery hiccup: retrying cannot make it fit.
+                raise PermanentDeliveryError(
+                    f"button {button.label!r}: callback data must be 1-64 bytes, got {size}"
+                )
             rendered.append({"text": button.label, "callback_data": button.data})
         rows.append(rendered)
     return {"inline_keyboard": rows}
 
 
-MUTED_PERMISSIONS = {
-    "can_send_messages": False,
-    "can_send_audios": False,
-    "can_send_documents": False,
-    "can_send_photos": False,
-    "can_send_videos": False,
-    "can_send_video_notes": False,
-    "can_send_voice_notes": False,
-    "can_send_polls": False,
-    "can_send_other_messages": False,
-    "can_add_web_page_previews": False,
-}
-UNMUTED_PERMISSIONS = {key: True for key in MUTED_PERMISSIONS}
+PERMISSIONS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+)
+"""Every ``ChatPermissions`` field of the pinned Bot API (10.x)."""
+MUTED_PERMISSIONS = {key: False for key in PERMISSIONS}
+"""A mute (and the verification gate): the member reads, and does nothing else."""
+UNMUTED_PERMISSIONS = {key: True for key in PERMISSIONS}
+"""Lifting a restriction: the Bot API says to pass ``True`` for *all* permissions, which
+makes the member an ordinary member again, bound by the chat's default permissions. Passing
+only the sending permissions would leave them "restricted" without invite or pin rights."""
+
+_MENU_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def command_menu(specs: Iterable[CommandSpec], role: Role) -> list[dict[str, str]]:
+    """``BotCommand`` s for the "/" menu: the top-level commands ``role`` may use.
+
+    Telegram shows them as the member types "/", so members are offered only member
+    commands (the ``default`` scope) and administrators everything (the
+    ``all_chat_administrators`` scope). Names Telegram cannot show are left out."""
+    menu: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        name = spec.name.lower()
+        if role < spec.role or not _MENU_NAME.match(name) or name in menu:
+            continue
+        description = (spec.summary or name).strip()[:256] or name
+        menu[name] = {"command": name, "description": description}
+    return list(menu.values())[:100]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One Bot API request, as data: both backends execute the same plan."""
+
+    method: str
+    params: dict[str, Any]
+    sends_message: bool = False
+
+
+def plan(action: Action) -> list[ApiCall]:
+    """The Bot API requests that perform ``action`` (keys already resolved)."""
+    if isinstance(action, SendMessage):
+        return _send_calls(
+            action.channel, action.text, action.buttons, action.reply_to, action.silent
+        )
+    if isinstance(action, SendDirect):
+        channel = ChannelRef(action.user_id, is_direct=True)
+        return _send_calls(channel, action.text, action.buttons, None, False)
+    if isinstance(action, EditMessage):
+        assert action.message is not None, "the delivery worker resolves keys first"
+        params = {
+            "chat_id": action.message.channel.id,
+            "message_id": int(action.message.message_id),
+        }
+        markup = keyboard(action.buttons)
+        if not action.text:
+            # Only the buttons change (a closed poll loses its keyboard): the text stays.
+            # Without ``reply_markup`` Telegram removes the keyboard.
+            if markup:
+                params["reply_markup"] = markup
+            return [ApiCall("editMessageReplyMarkup", params)]
+        # A message holds at most 4096 characters: an edit keeps the first chunk.
+        params |= {"text": render_chunks(action.text)[0], "parse_mode": "HTML"}
+        if markup:
+            params["reply_markup"] = markup
+        return [ApiCall("editMessageText", params)]
+    if isinstance(action, DeleteMessage):
+        assert action.message is not None, "the delivery worker resolves keys first"
+        return [
+            ApiCall(
+                "deleteMessage",
+                {
+                    "chat_id": action.message.channel.id,
+                    "message_id": int(action.message.message_id),
+                },
+            )
+        ]
+    if isinstance(action, AnswerButton):
+        params = {"callback_query_id": action.interaction_id, "show_alert": action.alert}
+        if action.toast:
+            params["text"] = action.toast[:TOAST_LIMIT]
+        return [ApiCall("answerCallbackQuery", params)]
+    if isinstance(action, RestrictMember | UnrestrictMember):
+        muted = isinstance(action, RestrictMember)
+        params = {
+            "chat_id": int(action.community.id),
+            "user_id": int(action.user_id),
+            "permissions": MUTED_PERMISSIONS if muted else UNMUTED_PERMISSIONS,
+            "use_independent_chat_permissions": True,
+        }
+        if isinstance(action, RestrictMember) and action.until is not None:
+            params["until_date"] = int(action.until.timestamp())
+        return [ApiCall("restrictChatMember", params)]
+    if isinstance(action, RemoveMember):
+        member = {"chat_id": int(action.community.id), "user_id": int(action.user_id)}
+        return [
+            ApiCall("banChatMember", member),
+            ApiCall("unbanChatMember", {**member, "only_if_banned": True}),
+        ]
+    raise NotSupported(f"Telegram cannot {action.kind}")
+
+
+def _send_calls(
+    channel: ChannelRef,
+    text: Text,
+    buttons: ButtonRows,
+    reply_to: MessageRef | None,
+    silent: bool,
+) -> list[ApiCall]:
+    chunks = render_chunks(text)
+    calls = []
+    for index, chunk in enumerate(chunks):
+        params: dict[str, Any] = {"chat_id": channel.id, "text": chunk, "parse_mode": "HTML"}
+        if channel.thread_id:
+            params["message_thread_id"] = int(channel.thread_id)
+        if silent:
+            params["disable_notification"] = True
+        if reply_to is not None and index == 0:
+            params["reply_parameters"] = {
+                "message_id": int(reply_to.message_id),
+                "allow_sending_without_reply": True,
+            }
+        markup = keyboard(buttons) if index == len(chunks) - 1 else None
+        if markup:
+            params["reply_markup"] = markup
+        calls.append(ApiCall("sendMessage", params, sends_message=True))
+    return calls
+
+
+def migrated(call: ApiCall, chat_id: int) -> ApiCall:
+    """``call`` addressed to the supergroup a group was upgraded to."""
+    return replace(call, params={**call.params, "chat_id": chat_id})
+
+
+def menu_calls(specs: Iterable[CommandSpec]) -> list[ApiCall]:
+    """``setMyCommands`` for members (default scope) and for chat administrators."""
+    specs = list(specs)
+    calls = []
+    for scope, role in (("default", Role.MEMBER), ("all_chat_administrators", Role.OWNER)):
+        commands = command_menu(specs, role)
+        if commands:
+            calls.append(ApiCall("setMyCommands", {"commands": commands, "scope": {"type": scope}}))
+    return calls
+
+
+def sent_ref(call: ApiCall, message_id: int) -> MessageRef:
+    """The platform message a ``sendMessage`` call created."""
+    chat = str(call.params["chat_id"])
+    thread = call.params.get("message_thread_id")
+    return MessageRef(ChannelRef(chat, thread_id=str(thread) if thread else None), str(message_id))

@@ -153,3 +153,135 @@ SCENARIO_UPDATES: dict[str, dict[str, Any]] = {
     "reaction": reaction(s.REACTION_EMOJI),
     "bot_added": bot_added(),
 }
+
+
+def restricted(user: dict[str, Any], *, is_member: bool) -> dict[str, Any]:
+    """``ChatMemberRestricted`` with every field the pinned aiogram requires (Bot API 10)."""
+    permissions = {
+        "can_send_messages": False,
+        "can_send_audios": False,
+        "can_send_documents": False,
+        "can_send_photos": False,
+        "can_send_videos": False,
+        "can_send_video_notes": False,
+        "can_send_voice_notes": False,
+        "can_send_polls": False,
+        "can_send_other_messages": False,
+        "can_add_web_page_previews": False,
+        "can_react_to_messages": False,
+        "can_edit_tag": False,
+        "can_change_info": False,
+        "can_invite_users": True,
+        "can_pin_messages": False,
+        "can_manage_topics": False,
+    }
+    return {
+        "status": "restricted",
+        "user": user,
+        "is_member": is_member,
+        "until_date": 0,
+        **permissions,
+    }
+
+
+def member_change(
+    user: dict[str, Any],
+    old: dict[str, Any],
+    new: dict[str, Any],
+    by: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A ``chat_member`` update between two full ``ChatMember`` objects."""
+    return {
+        "chat_member": {
+            "chat": GROUP,
+            "from": by or user,
+            "date": now(),
+            "old_chat_member": old,
+            "new_chat_member": new,
+        }
+    }
+
+
+def leave_service_message(user: dict[str, Any], by: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "message": {
+            "message_id": 12,
+            "from": by or user,
+            "chat": GROUP,
+            "date": now(),
+            "left_chat_member": user,
+            "left_chat_participant": user,
+        }
+    }
+
+
+ANONYMOUS_ADMIN_BOT = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+
+
+def anonymous_admin_command(text: str) -> dict[str, Any]:
+    """A command an administrator sent anonymously (as the group itself)."""
+    update = command(text, user=ANONYMOUS_ADMIN_BOT)
+    update["message"]["sender_chat"] = {k: GROUP[k] for k in ("id", "title", "type")}
+    return update
+
+
+CHANNEL = {"id": -1009876543210, "title": "Town News", "type": "channel"}
+
+
+def automatic_forward(text: str) -> dict[str, Any]:
+    """A channel post Telegram copies into the linked discussion group."""
+    update = message(text, user={"id": 777000, "is_bot": False, "first_name": "Telegram"})
+    update["message"] |= {"sender_chat": CHANNEL, "is_automatic_forward": True}
+    return update
+
+
+def topic_message(text: str, thread: int = 55, user: dict[str, Any] = ALICE) -> dict[str, Any]:
+    """A message in a forum topic; its implicit reply to the topic's first message is not a
+    reply a member made."""
+    forum = {**GROUP, "is_forum": True}
+    return {
+        "message": {
+            "message_id": 60,
+            "message_thread_id": thread,
+            "is_topic_message": True,
+            "from": user,
+            "chat": forum,
+            "date": now(),
+            "text": text,
+            "reply_to_message": {
+                "message_id": thread,
+                "message_thread_id": thread,
+                "from": ADMIN,
+                "chat": forum,
+                "date": now() - 3600,
+                "forum_topic_created": {"name": "Lunch", "icon_color": 7322096},
+                "is_topic_message": True,
+            },
+        }
+    }
+
+
+def private_message(text: str, user: dict[str, Any] = ALICE) -> dict[str, Any]:
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    return {"message": {"message_id": 3, "from": user, "chat": chat, "date": now(), "text": text}}
+
+
+EXTRA_UPDATES: dict[str, dict[str, Any]] = {
+    "join_service_message": join_service_message(ALICE),
+    "leave_service_message": leave_service_message(ALICE),
+    "kicked": chat_member(ALICE, "member", "kicked", by=ADMIN),
+    "restricted_left": member_change(
+        ALICE, restricted(ALICE, is_member=True), restricted(ALICE, is_member=False)
+    ),
+    "anonymous_admin": anonymous_admin_command("/settings"),
+    "automatic_forward": automatic_forward("News!"),
+    "topic_message": topic_message("in the topic"),
+    "private_message": private_message("hi bot"),
+    "promoted": member_change(ALICE, member(ALICE, "member"), administrator(ALICE), by=ADMIN),
+}
+"""More realistic updates; like :data:`SCENARIO_UPDATES` they must parse under both SDKs."""

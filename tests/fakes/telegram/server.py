@@ -4,15 +4,24 @@ Speaks the real shapes: ``{"ok": true, "result": ...}`` and errors as
 ``{"ok": false, "error_code", "description"[, "parameters": {"retry_after"}]}``. getUpdates
 long-polls with ``offset``/``limit``/``timeout`` and remembers ``allowed_updates`` like the
 real server. Tests push updates with :meth:`FakeBotApi.push` and wait on recorded calls.
+
+It refuses what Telegram refuses, with Telegram's descriptions, so the adapter's escaping
+and splitting are checked by the server and not only by the test's own assertions: HTML
+that does not parse (unknown tags, stray ``<``/``&``, bad nesting), text longer than 4096
+characters once entities are parsed, empty text, ``callback_data`` outside 1-64 bytes, a
+private message to a user who never started the bot, an edit that changes nothing, a send to
+a group that became a supergroup.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import aiohttp
@@ -45,11 +54,20 @@ class FakeBotApi:
     failures: dict[str, list[tuple[int, str, dict[str, Any] | None]]] = field(default_factory=dict)
     """method -> queued errors (status, description, parameters) returned before success."""
     webhook: dict[str, Any] | None = None
+    unreachable_users: set[int] = field(default_factory=set)
+    """Users who never started the bot: a private message to them is refused with 403."""
+    migrated: dict[int, int] = field(default_factory=dict)
+    """Old group id -> supergroup id, answered with 400 and ``migrate_to_chat_id``."""
+    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    """``setMyCommands`` by scope type."""
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    """What the bot sent, by (chat id, message id), as it now reads."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(500)
+        self._closing = False
         self.runner: web.AppRunner | None = None
         self.url = ""
 
@@ -65,7 +83,9 @@ class FakeBotApi:
         return self
 
     async def close(self) -> None:
+        """Stop; long polls still open return at once (the real server would time them out)."""
         async with self._changed:
+            self._closing = True
             self._changed.notify_all()
         if self.runner is not None:
             await self.runner.cleanup()
@@ -159,7 +179,7 @@ class FakeBotApi:
         deadline = time.monotonic() + timeout
         async with self._changed:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
-            while not self.updates and time.monotonic() < deadline and self.runner is not None:
+            while not self.updates and time.monotonic() < deadline and not self._closing:
                 try:
                     await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
                 except TimeoutError:
@@ -175,37 +195,124 @@ class FakeBotApi:
     async def _m_getChatAdministrators(self, params: dict[str, Any]) -> Any:
         return self.administrators.get(int(params["chat_id"]), [])
 
+    def _chat(self, chat_id: int) -> dict[str, Any] | web.Response:
+        """The chat a method addresses, or Telegram's error for it."""
+        if chat_id in self.migrated:
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[chat_id]},
+            )
+        if chat_id > 0:
+            if chat_id in self.unreachable_users:
+                return _error(403, "Forbidden: bot can't initiate conversation with a user")
+            return {"id": chat_id, "type": "private", "first_name": "Member"}
+        return {"id": chat_id, "type": "supergroup", "title": "Town Square"}
+
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
-        chat_id = int(params["chat_id"])
+        chat = self._chat(int(params["chat_id"]))
+        if isinstance(chat, web.Response):
+            return chat
+        problem = _check_text(params) or _check_markup(params.get("reply_markup"))
+        if problem:
+            return _error(400, problem)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-            "from": BOT_USER,
-            "text": params.get("text", ""),
+            "chat": chat,
+            "from": _bot_user(),
+            "text": _visible(params["text"]),
         }
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        self.messages[(chat["id"], message["message_id"])] = {
+            "html": params["text"],
+            "reply_markup": params.get("reply_markup"),
+        }
+        return message
+
+    def _edit(self, params: dict[str, Any], **change: Any) -> Any:
+        """Apply an edit; an edit that changes nothing is refused, as Telegram does.
+
+        Messages the fake did not send (ids in pushed updates) are taken to exist."""
+        chat = self._chat(int(params["chat_id"]))
+        if isinstance(chat, web.Response):
+            return chat
+        key = (chat["id"], int(params["message_id"]))
+        current = self.messages.setdefault(key, {"html": None, "reply_markup": None})
+        updated = {**current, **change}
+        if updated == current:
+            return _error(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup of "
+                "the message",
+            )
+        self.messages[key] = updated
+        message: dict[str, Any] = {
+            "message_id": key[1],
+            "date": int(time.time()),
+            "edit_date": int(time.time()),
+            "chat": chat,
+            "from": _bot_user(),
+            "text": _visible(updated["html"] or ""),
+        }
+        if updated["reply_markup"]:
+            message["reply_markup"] = updated["reply_markup"]
         return message
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
-        return {
-            "message_id": int(params["message_id"]),
-            "date": int(time.time()),
-            "edit_date": int(time.time()),
-            "chat": {"id": int(params["chat_id"]), "type": "supergroup"},
-            "from": BOT_USER,
-            "text": params.get("text", ""),
-        }
+        problem = _check_text(params) or _check_markup(params.get("reply_markup"))
+        if problem:
+            return _error(400, problem)
+        return self._edit(
+            params, html=params["text"], reply_markup=params.get("reply_markup") or None
+        )
+
+    async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        problem = _check_markup(params.get("reply_markup"))
+        if problem:
+            return _error(400, problem)
+        return self._edit(params, reply_markup=params.get("reply_markup") or None)
+
+    async def _m_deleteMessage(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(int(params["chat_id"]))
+        if isinstance(chat, web.Response):
+            return chat
+        self.messages.pop((chat["id"], int(params["message_id"])), None)
+        return True
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        if len(str(params.get("text", ""))) > 200:
+            return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        scope = (params.get("scope") or {"type": "default"})["type"]
+        for command in params["commands"]:
+            if not (1 <= len(command["command"]) <= 32 and command["command"].islower()):
+                return _error(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands[scope] = list(params["commands"])
+        return True
+
+    async def _member_action(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(int(params["chat_id"]))
+        if isinstance(chat, web.Response):
+            return chat
+        if "permissions" in params and not isinstance(params["permissions"], dict):
+            return _error(400, "Bad Request: can't parse permissions JSON object")
+        return True
+
+    _m_restrictChatMember = _member_action
+    _m_banChatMember = _member_action
+    _m_unbanChatMember = _member_action
 
     async def _ok(self, params: dict[str, Any]) -> Any:
         return True
 
-    _m_deleteMessage = _ok
-    _m_answerCallbackQuery = _ok
-    _m_restrictChatMember = _ok
-    _m_banChatMember = _ok
-    _m_unbanChatMember = _ok
     _m_close = _ok
     _m_logOut = _ok
 
@@ -224,6 +331,122 @@ async def _params(request: web.Request) -> dict[str, Any]:
         except ValueError:
             params[key] = text
     return params
+
+
+def _bot_user() -> dict[str, Any]:
+    """The bot as the author of a message (``getMe`` adds the capability flags)."""
+    return {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}
+
+
+# Telegram's HTML subset (https://core.telegram.org/bots/api#html-style).
+_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+    "code", "pre", "blockquote", "tg-emoji",
+}  # fmt: skip
+
+
+class _TelegramHtml(HTMLParser):
+    """Parses like Telegram: known tags, balanced nesting, entities only where valid."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.open: list[str] = []
+        self.problem: str | None = None
+        self.text: list[str] = []
+
+    def _fail(self, problem: str) -> None:
+        self.problem = self.problem or problem
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _TAGS:
+            self._fail(f'Unsupported start tag "{tag}"')
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self._fail(f'Unmatched end tag "{tag}"')
+        else:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if "<" in data:  # html.parser lets a stray "<" through as text; Telegram does not
+            self._fail('Character "<" is reserved')
+        self.text.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.text.append(html.unescape(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        self.text.append(html.unescape(f"&#{name};"))
+
+    def handle_comment(self, data: str) -> None:
+        self._fail("Unsupported start tag")
+
+    def handle_decl(self, decl: str) -> None:
+        self._fail("Unsupported start tag")
+
+    def handle_pi(self, data: str) -> None:
+        self._fail("Unsupported start tag")
+
+    def unknown_decl(self, data: str) -> None:
+        self._fail("Unsupported start tag")
+
+
+def _parse_html(markup: str) -> _TelegramHtml:
+    parser = _TelegramHtml()
+    # A bare "<" or "&" that does not start a tag or entity is an error for Telegram;
+    # html.parser would let it through as text.
+    for index, char in enumerate(markup):
+        if char == "&" and not _entity_at(markup, index):
+            parser.problem = f'Character "&" is reserved at byte offset {index}'
+            return parser
+    parser.feed(markup)
+    parser.close()
+    if parser.open:
+        parser._fail(f'Can\'t find end tag corresponding to start tag "{parser.open[-1]}"')
+    return parser
+
+
+def _entity_at(markup: str, index: int) -> bool:
+    end = markup.find(";", index)
+    if end < 0 or end - index > 10:
+        return False
+    name = markup[index + 1 : end]
+    return name in ("lt", "gt", "amp", "quot") or (
+        name.startswith("#") and name[1:].lstrip("xX").isalnum()
+    )
+
+
+def _visible(markup: str) -> str:
+    return "".join(_parse_html(markup).text)
+
+
+def _check_text(params: dict[str, Any]) -> str | None:
+    """Telegram's refusal for a message text, or None."""
+    text = params.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return "Bad Request: message text is empty"
+    if params.get("parse_mode") == "HTML":
+        parsed = _parse_html(text)
+        if parsed.problem:
+            return f"Bad Request: can't parse entities: {parsed.problem}"
+        text = "".join(parsed.text)
+    if len(text.encode("utf-16-le")) // 2 > 4096:
+        return "Bad Request: message is too long"
+    return None
+
+
+def _check_markup(markup: Any) -> str | None:
+    if not markup:
+        return None
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                return "Bad Request: BUTTON_DATA_INVALID"
+            if not button.get("text"):
+                return "Bad Request: BUTTON_TEXT_EMPTY"
+    return None
 
 
 def _looks_like_json(text: str) -> bool:
