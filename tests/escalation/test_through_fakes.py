@@ -1,0 +1,271 @@
+"""Escalation through the real adapters and their protocol-faithful fakes.
+
+* A Telegram report (aiogram and python-telegram-bot) lands in a Slack channel, is claimed
+  with a Block Kit button and resolved with a slash command there; the Telegram side sees
+  the /report message deleted and private messages only.
+* Discord's "Report to managers" context menu: an ephemeral answer, a case message with
+  components in the managers' channel, a moderator's press edits it, Mute times out.
+* Slack's message shortcut: the reporter's answer is ephemeral; a mute, which Slack cannot
+  do, becomes a visible notice.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bots.config import parse_config
+from bots.runtime import Runtime
+from tests.discord.conftest import World
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import server as f
+from tests.fakes.slack.server import FakeSlack
+from tests.fakes.telegram import payloads as p
+from tests.fakes.telegram.server import FakeBotApi
+from tests.slack.conftest import ALICE as SLACK_ALICE
+from tests.slack.conftest import EVE as SLACK_EVE
+from tests.slack.conftest import OLGA, SECRET
+
+FORM = "application/x-www-form-urlencoded"
+
+
+async def slack_post(url: str, body: bytes, content_type: str = FORM) -> int:
+    headers = {"Content-Type": content_type, **f.signed(SECRET, body)}
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+        return r.status
+
+
+def slack_bot(slack: FakeSlack, port: int) -> dict[str, Any]:
+    return {
+        "name": "sl",
+        "platform": "slack",
+        "token": slack.token,
+        "signing_secret": SECRET,
+        "listen": f"127.0.0.1:{port}",
+        "api_url": slack.url,
+    }
+
+
+def plain(markdown: str) -> str:
+    """Discord content without markdown escapes and emphasis."""
+    return markdown.replace("\\", "").replace("**", "")
+
+
+def block_texts(message: dict[str, Any]) -> str:
+    return "\n".join(
+        block.get("text", {}).get("text", "") for block in message.get("blocks", [])
+    ) or str(message.get("text", ""))
+
+
+def button_values(message: dict[str, Any]) -> list[str]:
+    return [
+        element["value"]
+        for block in message.get("blocks", [])
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+async def test_telegram_report_lands_in_slack_through_both_fakes(
+    api: FakeBotApi, backend: str, slack: FakeSlack, port: int, sqlite_url: str
+) -> None:
+    config = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "defaults": {"escalate_to": "sl:C0MGR"},
+            "bots": [
+                {
+                    "name": "tg",
+                    "platform": backend,
+                    "token": api.token,
+                    "api_url": api.url,
+                    "poll_timeout": 1,
+                },
+                slack_bot(slack, port),
+            ],
+        },
+        {},
+        "test",
+    )
+    events_url = f"http://127.0.0.1:{port}/slack/events"
+    async with Runtime(config):
+        offending = p.message("<b>nobody</b> likes you", user=p.EVE, message_id=10)["message"]
+        report = p.message(
+            "/report spamming",
+            user=p.ALICE,
+            message_id=11,
+            entities=[{"type": "bot_command", "offset": 0, "length": 7}],
+            reply_to_message=offending,
+        )
+        await api.push(report)
+
+        (card,) = await slack.wait_for("chat.postMessage")
+        assert card["channel"] == "C0MGR"
+        shown = block_texts(card)
+        assert "Case #1" in shown and "&lt;b&gt;nobody&lt;/b&gt; likes you" in shown
+        assert "https://t.me/c/1234567890/10" in shown
+        assert button_values(card) == [
+            "case:1:claim",
+            "case:1:resolve",
+            "case:1:warn",
+            "case:1:mute",
+        ]
+
+        (deleted,) = await api.wait_for("deleteMessage")
+        assert deleted["message_id"] in (11, "11")
+        (private,) = await api.wait_for("sendMessage")
+        assert int(private["chat_id"]) == p.ALICE["id"], "the reporter hears back privately"
+        assert "case #1" in private["text"]
+
+        # Olga (workspace owner) claims in the Slack channel with the button
+        press = f.block_actions(
+            "case:1:claim", OLGA, response_url=slack.response_url, channel="C0MGR"
+        )
+        assert await slack_post(events_url, f.interaction_body(press)) == 200
+        (toast,) = await slack.wait_for("response_url")
+        assert toast["text"] == "You claimed case #1."
+        (edit,) = await slack.wait_for("chat.update")
+        assert edit["channel"] == "C0MGR" and "Claimed by *Olga*" in block_texts(edit)
+
+        # she resolves with a note, by slash command in the same channel
+        body = f.command_body(
+            "/case",
+            "1 resolve talked to Eve",
+            OLGA,
+            response_url=slack.response_url,
+            channel="C0MGR",
+        )
+        assert await slack_post(events_url, body) == 200
+        edits = await slack.wait_for("chat.update", 2)
+        assert "Resolved by *Olga*: talked to Eve" in block_texts(edits[-1])
+        messages = await api.wait_for("sendMessage", 2)
+        assert int(messages[-1]["chat_id"]) == p.ALICE["id"]
+        assert messages[-1]["text"].startswith("Managers reviewed the message you reported")
+        # nothing was ever posted in the Telegram group
+        assert all(int(m["chat_id"]) > 0 for m in api.called("sendMessage"))
+
+
+async def test_discord_context_menu_report_and_moderator_buttons(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    managers = world.guild.channel("managers")
+    config = parse_config(
+        {
+            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
+            "defaults": {"escalate_to": f"dc:{managers['id']}"},
+            "bots": [
+                {
+                    "name": "dc",
+                    "platform": "discord",
+                    "token": fake.token,
+                    "api_url": fake.base_url,
+                    "gateway_url": fake.gateway_url,
+                    "guild_ready_timeout": 0.2,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    runtime = Runtime(config)
+    await runtime.start()
+    try:
+        guild = world.guild
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        target = await fake.post(guild, "general", world.alice_id, "rude words @everyone")
+        reporter = fake.add_member(guild, "rita", global_name="Rita")
+        menu = await fake.message_command(
+            guild, "general", int(reporter["user"]["id"]), "Report to managers", target
+        )
+        (answer,) = await fake.wait_request(
+            "PATCH", rf"/webhooks/\d+/{menu.payload['token']}/messages/@original", timeout=15
+        )
+        assert "the managers have your report (case #1)" in plain(answer.json["content"])
+        cards = await fake.wait_for(
+            lambda: [m for m in fake.messages_in(managers["id"]) if m["components"]], timeout=15
+        )
+        card = cards[0]
+        assert "Case #1" in plain(card["content"]) and card["pings"]["everyone"] is False
+        link = f"discord.com/channels/{guild.id}/{world.general_id}/{target['id']}"
+        assert link in card["content"]
+        assert not [
+            m for m in fake.messages_in(world.general_id) if "Case #1" in plain(m["content"])
+        ]
+
+        press = await fake.press(guild, card, world.mod_id, "case:1:claim")
+        (toast,) = await fake.wait_request("POST", rf"/webhooks/\d+/{press.payload['token']}")
+        assert plain(toast.json["content"]) == "You claimed case #1."
+        await fake.wait_for(
+            lambda: [
+                m
+                for m in fake.messages_in(managers["id"])
+                if "Claimed by Mo" in plain(m["content"])
+            ],
+            timeout=15,
+        )
+        mute = await fake.press(guild, card, world.mod_id, "case:1:mute")
+        timeouts = await fake.wait_request(
+            "PATCH", rf"/guilds/{guild.id}/members/{world.alice_id}", timeout=15
+        )
+        assert timeouts[0].json.get("communication_disabled_until")
+        del mute
+        await fake.wait_for(
+            lambda: [
+                m
+                for m in fake.messages_in(world.general_id)
+                if "is muted for 1h. Reason: case #1" in plain(m["content"])
+            ],
+            timeout=15,
+        )
+    finally:
+        await runtime.stop()
+
+
+async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
+    slack: FakeSlack, port: int, sqlite_url: str
+) -> None:
+    config = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "defaults": {"escalate_to": "sl:C0MGR"},
+            "bots": [slack_bot(slack, port)],
+        },
+        {},
+        "test",
+    )
+    url = f"http://127.0.0.1:{port}/slack/events"
+    async with Runtime(config):
+        shortcut = {
+            "type": "message_action",
+            "callback_id": "report_to_managers",
+            "trigger_id": "trigger.report",
+            "team": {"id": f.TEAM},
+            "user": {"id": SLACK_ALICE, "team_id": f.TEAM},
+            "channel": {"id": "C0GENERAL"},
+            "message": {
+                "type": "message",
+                "user": SLACK_EVE,
+                "ts": "1700000009.000100",
+                "text": "rude",
+            },
+            "response_url": slack.response_url,
+        }
+        assert await slack_post(url, f.interaction_body(shortcut)) == 200
+        (card,) = await slack.wait_for("chat.postMessage")
+        assert card["channel"] == "C0MGR" and "Case #1" in block_texts(card)
+        (private,) = await slack.wait_for("response_url")
+        assert private["response_type"] == "ephemeral" and "case #1" in private["text"]
+        assert not [m for m in slack.called("chat.postMessage") if m["channel"] == "C0GENERAL"]
+
+        press = f.block_actions(
+            "case:1:mute", OLGA, response_url=slack.response_url, channel="C0MGR"
+        )
+        assert await slack_post(url, f.interaction_body(press)) == 200
+        posts = await slack.wait_for("chat.postMessage", 3)
+        general = [block_texts(m) for m in posts if m["channel"] == "C0GENERAL"]
+        assert general[0].startswith("Mute requested for")
+        assert "does not let me mute members" in general[1]
+        assert json.dumps(posts).count("C0GENERAL") >= 2
