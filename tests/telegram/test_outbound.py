@@ -1,0 +1,145 @@
+"""Rendering and the Bot API plan, without a server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.telegram.outbound import (
+    ApiCall,
+    command_menu,
+    keyboard,
+    migrated,
+    plan,
+    render_chunks,
+    render_span,
+)
+from core.actions import AnswerButton, Button, RestrictMember, SendEphemeral, SendMessage
+from core.commands import CommandSpec
+from core.errors import NotSupported, PermanentDeliveryError
+from core.refs import ChannelRef, CommunityRef, MessageRef
+from core.roles import Role
+from core.text import Span, Style, Text, as_text, bold, code, italic, link, mention
+from tests.fakes.telegram.server import _check_text, _visible
+
+GROUP = ChannelRef("-100123")
+
+
+def test_every_style_escapes_its_text() -> None:
+    hostile = "<b>&amp;</b>"
+    escaped = "&lt;b&gt;&amp;amp;&lt;/b&gt;"
+    assert render_span(Span(hostile)) == escaped
+    assert render_span(bold(hostile)) == f"<b>{escaped}</b>"
+    assert render_span(italic(hostile)) == f"<i>{escaped}</i>"
+    assert render_span(code(hostile)) == f"<code>{escaped}</code>"
+    assert render_span(link(hostile, 'https://x.test/?a=1&b="2"')) == (
+        f'<a href="https://x.test/?a=1&amp;b=&quot;2&quot;">{escaped}</a>'
+    )
+    assert render_span(mention("42", hostile)) == f'<a href="tg://user?id=42">{escaped}</a>'
+
+
+def test_a_mention_without_a_numeric_id_stays_text() -> None:
+    assert render_span(mention('1" onclick="x', "Eve")) == "Eve"
+    assert render_span(Span("x", Style.LINK)) == "x"  # a link without a target
+
+
+@given(st.lists(st.tuples(st.sampled_from(list(Style)), st.text(max_size=40)), max_size=8))
+def test_any_text_renders_to_html_telegram_accepts(parts: list[tuple[Style, str]]) -> None:
+    spans = tuple(
+        Span(value, style, url="https://x.test" if style is Style.LINK else None, user_id="7")
+        for style, value in parts
+    )
+    for chunk in render_chunks(Text(spans)):
+        if chunk.strip():
+            assert _check_text({"text": chunk, "parse_mode": "HTML"}) is None, chunk
+
+
+def test_long_text_is_split_into_accepted_chunks_on_line_boundaries() -> None:
+    line = "<tag> & more " * 20
+    text = as_text("\n".join([line.strip()] * 100))
+    chunks = render_chunks(text)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert len(chunk) <= 4096 and _check_text({"text": chunk, "parse_mode": "HTML"}) is None
+    assert "\n".join(_visible(chunk) for chunk in chunks) == text.plain()
+
+
+def test_a_long_message_carries_its_buttons_on_the_last_part_and_replies_with_the_first() -> None:
+    action = SendMessage(
+        bot="tg",
+        channel=ChannelRef("-100123", thread_id="9"),
+        text=as_text("word " * 2000),
+        buttons=((Button("Yes", "p:1:0"),),),
+        reply_to=MessageRef(GROUP, "5"),
+        silent=True,
+    )
+    calls = plan(action)
+    assert len(calls) == 3 and all(call.sends_message for call in calls)
+    assert [("reply_parameters" in c.params, "reply_markup" in c.params) for c in calls] == [
+        (True, False),
+        (False, False),
+        (False, True),
+    ]
+    assert all(c.params["message_thread_id"] == 9 for c in calls)
+    assert all(c.params["disable_notification"] is True for c in calls)
+
+
+@pytest.mark.parametrize("data", ["", "x" * 65, "é" * 33])
+def test_callback_data_must_fit_64_bytes(data: str) -> None:
+    with pytest.raises(PermanentDeliveryError):
+        keyboard(((Button("A", data),),))
+
+
+def test_callback_data_of_64_bytes_fits() -> None:
+    assert keyboard(((Button("A", "é" * 32),),)) == {
+        "inline_keyboard": [[{"text": "A", "callback_data": "é" * 32}]]
+    }
+
+
+def test_toast_is_cut_to_telegrams_limit_and_empty_means_none() -> None:
+    (call,) = plan(AnswerButton(bot="tg", interaction_id="q", toast="x" * 300, alert=True))
+    assert call.params == {"callback_query_id": "q", "show_alert": True, "text": "x" * 200}
+    (silent,) = plan(AnswerButton(bot="tg", interaction_id="q"))
+    assert "text" not in silent.params
+
+
+def test_a_mute_without_end_has_no_until_date() -> None:
+    community = CommunityRef("telegram", "-100123")
+    (forever,) = plan(RestrictMember(bot="tg", community=community, user_id="7"))
+    assert "until_date" not in forever.params
+    until = datetime(2031, 5, 1, tzinfo=UTC)
+    (timed,) = plan(RestrictMember(bot="tg", community=community, user_id="7", until=until))
+    assert timed.params["until_date"] == int(until.timestamp())
+
+
+def test_ephemeral_messages_are_not_a_telegram_thing() -> None:
+    """The core degrades them to direct messages before they reach the adapter."""
+    with pytest.raises(NotSupported):
+        plan(
+            SendEphemeral(
+                bot="tg", channel=GROUP, user_id="7", display_name="Eve", text=as_text("x")
+            )
+        )
+
+
+def test_command_menu_by_role() -> None:
+    specs = [
+        CommandSpec("help", "What I can do"),
+        CommandSpec("poll", "Start a poll", role=Role.MANAGER),
+        CommandSpec("Bad-Name", "not showable"),
+        CommandSpec("rules", ""),
+    ]
+    assert command_menu(specs, Role.MEMBER) == [
+        {"command": "help", "description": "What I can do"},
+        {"command": "rules", "description": "rules"},
+    ]
+    assert [c["command"] for c in command_menu(specs, Role.OWNER)] == ["help", "poll", "rules"]
+
+
+def test_migrated_call_keeps_everything_but_the_chat() -> None:
+    call = ApiCall("sendMessage", {"chat_id": "-5", "text": "x"}, sends_message=True)
+    moved = migrated(call, -1005)
+    assert moved == ApiCall("sendMessage", {"chat_id": -1005, "text": "x"}, sends_message=True)
