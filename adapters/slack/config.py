@@ -8,6 +8,9 @@ from pydantic import AnyHttpUrl, SecretStr, model_validator
 
 from adapters.common_config import BaseBotConfig
 
+EVENTS_PATH = "/slack/events"
+"""Where ``listen`` takes Events API, slash command and interactivity requests."""
+
 
 class SlackBotConfig(BaseBotConfig):
     platform: Literal["slack"]

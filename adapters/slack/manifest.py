@@ -8,12 +8,12 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # no stubs in the slack extra
 
-from adapters.slack.config import SlackBotConfig
+from adapters.slack.config import EVENTS_PATH, SlackBotConfig
 from adapters.slack.inbound import REPORT_SHORTCUT
 from core.commands import CommandSpec, usage
 from core.ports import AdapterDeps
 
-BOT_SCOPES = [
+BOT_SCOPES = [  # least privilege: each one is used by an event below or a Web API call
     "channels:history",  # read channel messages (FAQ answers, conflict signals)
     "channels:read",
     "chat:write",
@@ -22,7 +22,6 @@ BOT_SCOPES = [
     "groups:read",
     "im:history",
     "im:write",  # open direct messages
-    "mpim:history",
     "reactions:read",
     "users:read",  # names and owner/admin roles
 ]
@@ -44,7 +43,7 @@ def _hint(spec: CommandSpec) -> str:
 
 def build_manifest(config: SlackBotConfig, deps: AdapterDeps) -> str:
     base = str(config.public_url).rstrip("/") if config.public_url else "https://YOUR-HOST"
-    events_url = f"{base}/slack/events"
+    events_url = f"{base}{EVENTS_PATH}"
     socket_mode = config.app_token is not None
     commands: list[dict[str, Any]] = []
     for spec in deps.commands:

@@ -33,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common_config import secret_value
-from adapters.slack.config import SlackBotConfig
+from adapters.slack.config import EVENTS_PATH, SlackBotConfig
 from adapters.slack.inbound import SlackMapper, user_actor
 from adapters.slack.outbound import CAPABILITIES, LIMITS, messages, render_chunks
 from core.actions import (
@@ -57,7 +57,6 @@ from core.ports import AdapterDeps, Delivered, EventSink
 from core.refs import Actor, ChannelRef, MessageRef
 
 log = logging.getLogger(__name__)
-EVENTS_PATH = "/slack/events"
 USER_CACHE_SECONDS = 600.0
 RESPONSE_URL_SECONDS = 30 * 60
 RESPONSE_URL_USES = 5

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
+from adapters.slack.config import SlackBotConfig
 from tests.conformance import scenarios as s
 from tests.fakes.slack.server import FakeSlack, user
 
@@ -31,3 +33,8 @@ def port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def slack_config(**values: Any) -> SlackBotConfig:
+    """A bot config as the TOML loader would build it (strings for secrets and URLs)."""
+    return SlackBotConfig.model_validate({"name": "sl", "platform": "slack", **values})

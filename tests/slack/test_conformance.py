@@ -10,7 +10,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.slack.config import SlackBotConfig
 from adapters.slack.transport import SlackAdapter
 from core.errors import DirectMessageRefused, NotSupported, RateLimited
 from core.events import Event
@@ -19,7 +18,7 @@ from core.refs import ChannelRef, CommunityRef, PlatformRole
 from tests.conformance import scenarios as s
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
-from tests.slack.conftest import ALICE, EVE, OLGA, SECRET
+from tests.slack.conftest import ALICE, EVE, OLGA, SECRET, slack_config
 
 
 class Collector:
@@ -42,13 +41,8 @@ class Collector:
 async def running(
     slack: FakeSlack, port: int
 ) -> AsyncIterator[tuple[SlackAdapter, Collector, str]]:
-    config = SlackBotConfig(
-        name="sl",
-        platform="slack",
-        token=slack.token,
-        signing_secret=SECRET,
-        listen=f"127.0.0.1:{port}",
-        api_url=slack.url,
+    config = slack_config(
+        token=slack.token, signing_secret=SECRET, listen=f"127.0.0.1:{port}", api_url=slack.url
     )
     adapter = SlackAdapter(config, AdapterDeps())
     sink = Collector()
@@ -63,7 +57,7 @@ def scenario_request(name: str, hook: str) -> tuple[bytes, str]:
     if name in ("join", "join_hostile", "leave", "bot_added"):
         who = {"join": ALICE, "join_hostile": EVE, "leave": ALICE, "bot_added": f.BOT_USER}[name]
         kind = "member_left_channel" if name == "leave" else "member_joined_channel"
-        event = {
+        event: dict[str, Any] = {
             "type": kind,
             "user": who,
             "channel": channel,
@@ -226,13 +220,8 @@ async def test_errors_become_core_errors(
 
 
 async def test_a_bad_token_fails_at_start(slack: FakeSlack, port: int) -> None:
-    config = SlackBotConfig(
-        name="sl",
-        platform="slack",
-        token="xoxb-wrong",
-        signing_secret=SECRET,
-        listen=f"127.0.0.1:{port}",
-        api_url=slack.url,
+    config = slack_config(
+        token="xoxb-wrong", signing_secret=SECRET, listen=f"127.0.0.1:{port}", api_url=slack.url
     )
     adapter = SlackAdapter(config, AdapterDeps())
     with pytest.raises(RuntimeError, match="invalid_auth"):

@@ -8,10 +8,11 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from bots.config import parse_config
 from bots.runtime import Runtime
@@ -28,9 +29,8 @@ class Greeter(Feature):
 
     @on(MemberJoined)
     async def greet(self, event: MemberJoined, ctx: Context) -> None:
-        ctx.reply(
-            compose("Welcome {who}!", who=mention(event.member.user_id, event.member.display_name))
-        )
+        who = mention(event.member.user_id, event.member.display_name)
+        ctx.reply(compose("Welcome {who}! ({name})", who=who, name=event.member.display_name))
 
     @on(ButtonPressed)
     async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
@@ -58,6 +58,11 @@ async def runtime(slack: FakeSlack, port: int, sqlite_url: str) -> AsyncIterator
     )
     async with Runtime(config, extra_features=[Greeter()]):
         yield f"http://127.0.0.1:{port}/slack/events"
+
+
+def greeting(params: dict[str, Any]) -> bool:
+    """Posts of the test greeter (other features may greet newcomers as well)."""
+    return str(params.get("text", "")).startswith("Welcome <@")
 
 
 async def post(url: str, body: bytes, content_type: str, **headers: str) -> int:
@@ -101,8 +106,11 @@ async def test_join_greeting_escapes_a_hostile_name_and_retries_count_once(
         )
         == 200
     )
-    (greeting,) = await slack.wait_for("chat.postMessage")
-    assert greeting["text"] == f"Welcome <@{EVE}>!"
+    (greeted,) = await slack.wait_for("chat.postMessage", where=greeting)
+    escaped = "@everyone &lt;b&gt;*Eve*&lt;/b&gt; &lt;!channel&gt; _x_ &amp;amp; @here"
+    assert greeted["text"] == f"Welcome <@{EVE}>! ({escaped})"
+    assert greeted["blocks"][0]["text"]["text"] == greeted["text"]
+    assert all("<!channel>" not in call["text"] for call in slack.called("chat.postMessage"))
     # The retry must not produce a second greeting: a later event is handled after it.
     form = "application/x-www-form-urlencoded"
     assert (
@@ -112,7 +120,7 @@ async def test_join_greeting_escapes_a_hostile_name_and_retries_count_once(
         == 200
     )
     await slack.wait_for("response_url")
-    assert len(slack.called("chat.postMessage")) == 1
+    assert len([call for call in slack.called("chat.postMessage") if greeting(call)]) == 1
 
 
 async def test_button_press_gets_a_private_toast(slack: FakeSlack, runtime: str) -> None:
@@ -191,3 +199,24 @@ public_url = "https://bots.example.org"
         _out, errors = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, errors.decode()
     assert SECRET not in errors.decode() and slack.token not in errors.decode()
+
+
+async def test_a_rate_limited_greeting_waits_out_retry_after(
+    slack: FakeSlack, runtime: str
+) -> None:
+    slack.fail("chat.postMessage", 429, "ratelimited", retry_after=2)
+    event = {
+        "type": "member_joined_channel",
+        "user": ALICE,
+        "channel": "C0GENERAL",
+        "channel_type": "C",
+        "team": f.TEAM,
+        "event_ts": "1700000001.000300",
+    }
+    assert await post(runtime, f.event_body(event, "Ev0LIMITED"), "application/json") == 200
+    await slack.wait_for("chat.postMessage", where=greeting)
+    # The first post got the 429, whichever feature made it; it is sent again, later.
+    text = next(p["text"] for name, p, _t in slack.timed_calls if name == "chat.postMessage")
+    await slack.wait_for("chat.postMessage", 2, where=lambda params: params["text"] == text)
+    refused, resent = [t for _n, p, t in slack.timed_calls if p.get("text") == text][:2]
+    assert resent - refused >= 1.9, "the worker honoured Retry-After"

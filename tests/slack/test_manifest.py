@@ -1,42 +1,81 @@
+"""The app manifest an operator pastes into Slack: every command, the shortcut, the scopes
+each subscribed event needs, and Slack's field limits."""
+
 from __future__ import annotations
 
-import yaml
+import re
 
-from adapters.slack.config import SlackBotConfig
+import yaml  # type: ignore[import-untyped]
+
+from adapters.slack.config import EVENTS_PATH
 from adapters.slack.manifest import build_manifest
 from bots.runtime import default_features
+from core.commands import CommandSpec
 from core.ports import AdapterDeps
+from tests.slack.conftest import slack_config
+
+EVENT_SCOPES = {
+    # Slack's published requirement for each bot event subscription.
+    "member_joined_channel": {"channels:read", "groups:read"},
+    "member_left_channel": {"channels:read", "groups:read"},
+    "message.channels": {"channels:history"},
+    "message.groups": {"groups:history"},
+    "message.im": {"im:history"},
+    "reaction_added": {"reactions:read"},
+    "team_join": {"users:read"},
+}
+CALL_SCOPES = {"chat:write", "commands", "im:write", "users:read"}
+"""chat.*, slash commands, conversations.open for DMs, users.info for roles."""
 
 
-def commands() -> list[object]:
+def commands() -> list[CommandSpec]:
     return [spec for feature in default_features() for spec, _ in feature.command_handlers()]
 
 
+def manifest_for(**values: str) -> dict[str, object]:
+    text = build_manifest(slack_config(**values), AdapterDeps(commands=commands()))
+    loaded: dict[str, object] = yaml.safe_load(text)
+    return loaded
+
+
 def test_manifest_covers_every_command_and_the_shortcut() -> None:
-    config = SlackBotConfig(
-        name="town",
-        platform="slack",
-        token="xoxb-1",
-        signing_secret="s",
-        public_url="https://bots.example.org",
+    manifest = manifest_for(
+        name="town", token="xoxb-1", signing_secret="s", public_url="https://bots.example.org/"
     )
-    manifest = yaml.safe_load(build_manifest(config, AdapterDeps(commands=commands())))  # type: ignore[arg-type]
-    names = {c["command"] for c in manifest["features"]["slash_commands"]}
-    assert names == {f"/{spec.name}" for spec in commands()}  # type: ignore[attr-defined]
-    url = "https://bots.example.org/slack/events"
-    assert {c["url"] for c in manifest["features"]["slash_commands"]} == {url}
-    assert manifest["settings"]["interactivity"]["request_url"] == url
-    assert manifest["settings"]["event_subscriptions"]["request_url"] == url
-    assert "member_joined_channel" in manifest["settings"]["event_subscriptions"]["bot_events"]
-    assert {"chat:write", "commands", "users:read"} <= set(
-        manifest["oauth_config"]["scopes"]["bot"]
-    )
-    (shortcut,) = manifest["features"]["shortcuts"]
+    slash = manifest["features"]["slash_commands"]  # type: ignore[index]
+    names = [c["command"] for c in slash]
+    assert sorted(names) == sorted(f"/{spec.name}" for spec in commands())
+    assert len(names) == len(set(names)) and "/help" in names and "/poll" in names
+    url = f"https://bots.example.org{EVENTS_PATH}"
+    assert {c["url"] for c in slash} == {url}
+    settings = manifest["settings"]
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": url}  # type: ignore[index]
+    assert settings["event_subscriptions"]["request_url"] == url  # type: ignore[index]
+    (shortcut,) = manifest["features"]["shortcuts"]  # type: ignore[index]
     assert shortcut["callback_id"] == "report_to_managers" and shortcut["type"] == "message"
 
 
+def test_scopes_cover_every_event_and_call_and_nothing_more() -> None:
+    manifest = manifest_for(name="town", token="xoxb-1", signing_secret="s")
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])  # type: ignore[index]
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])  # type: ignore[index]
+    assert events == set(EVENT_SCOPES)
+    needed = set().union(*EVENT_SCOPES.values()) | CALL_SCOPES
+    assert scopes == needed
+
+
+def test_fields_respect_slacks_limits() -> None:
+    manifest = manifest_for(name="a-rather-long-bot-name-" * 2 + "x", token="xoxb-1", app_token="x")
+    assert len(manifest["display_information"]["name"]) <= 35  # type: ignore[index]
+    for command in manifest["features"]["slash_commands"]:  # type: ignore[index]
+        assert re.fullmatch(r"/[a-z0-9_-]{1,31}", command["command"])
+        assert 0 < len(command["description"]) <= 2000
+        assert len(command.get("usage_hint", "")) <= 1000
+
+
 def test_socket_mode_manifest_has_no_urls() -> None:
-    config = SlackBotConfig(name="town", platform="slack", token="xoxb-1", app_token="xapp-1")
-    manifest = yaml.safe_load(build_manifest(config, AdapterDeps(commands=commands())))  # type: ignore[arg-type]
-    assert manifest["settings"]["socket_mode_enabled"] is True
-    assert all("url" not in c for c in manifest["features"]["slash_commands"])
+    manifest = manifest_for(name="town", token="xoxb-1", app_token="xapp-1")
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is True  # type: ignore[index]
+    assert "request_url" not in settings["event_subscriptions"]  # type: ignore[index]
+    assert all("url" not in c for c in manifest["features"]["slash_commands"])  # type: ignore[index]

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 from bots.config import parse_config
 from bots.runtime import Runtime
-from core.events import MessagePosted
+from core.events import ButtonPressed, MessagePosted
 from core.features import Context, Feature, on
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
@@ -21,6 +21,10 @@ class Echo(Feature):
     @on(MessagePosted)
     async def echo(self, event: MessagePosted, ctx: Context) -> None:
         ctx.reply(f"heard: {event.text}")
+
+    @on(ButtonPressed)
+    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
+        ctx.answer(f"pressed {event.data}")
 
 
 async def test_slash_command_and_event_over_socket_mode(slack: FakeSlack, sqlite_url: str) -> None:
@@ -72,6 +76,12 @@ async def test_slash_command_and_event_over_socket_mode(slack: FakeSlack, sqlite
             await socket.acked(envelope)
             (echo,) = await slack.wait_for("chat.postMessage")
             assert echo["text"] == "heard: hi"
+
+            press = f.block_actions("color:red", ALICE, response_url=slack.response_url)
+            envelope = await socket.send("interactive", press)
+            await socket.acked(envelope)
+            toast = (await slack.wait_for("response_url", 2))[1]
+            assert (toast["response_type"], toast["text"]) == ("ephemeral", "pressed color:red")
         assert slack.called("apps.connections.open")
     finally:
         await socket.close()

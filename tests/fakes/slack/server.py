@@ -1,7 +1,9 @@
 """Fake Slack Web API (``/api/<method>``) on 127.0.0.1, port 0, with real response shapes.
 
 Errors are ``{"ok": false, "error": "..."}`` with HTTP 200, except rate limits: HTTP 429 with
-``Retry-After``. :func:`signed` builds requests exactly as Slack signs them.
+``Retry-After``. :func:`signed` builds requests exactly as Slack signs them. Tests can queue
+failures (:meth:`FakeSlack.fail`; status 0 drops the connection), hold a method until they
+release it (:meth:`FakeSlack.hold`), and make ``response_url`` refuse (``response_status``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -29,6 +32,11 @@ class FakeSlack:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: dict[str, list[tuple[int, str, float | None]]] = field(default_factory=dict)
     socket_url: str = ""
+    response_status: list[int] = field(default_factory=list)
+    """Statuses the ``response_url`` answers with before it accepts again (404 = used up)."""
+    held: dict[str, asyncio.Event] = field(default_factory=dict)
+    timed_calls: list[tuple[str, dict[str, Any], float]] = field(default_factory=list)
+    """Every Web API call with its ``time.monotonic()``, to check waits such as Retry-After."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -50,10 +58,21 @@ class FakeSlack:
 
     async def _response(self, request: web.Request) -> web.Response:
         """A ``response_url``: Slack shows the posted message to the user (ephemeral)."""
+        if self.response_status:
+            status = self.response_status.pop(0)
+            async with self._changed:
+                self.calls.append(("response_url refused", await request.json()))
+                self._changed.notify_all()
+            return web.Response(status=status, text="used_url")
         async with self._changed:
             self.calls.append(("response_url", await request.json()))
             self._changed.notify_all()
         return web.Response(text="ok")
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls of ``method`` are recorded, then wait until the returned event is set."""
+        gate = self.held[method] = asyncio.Event()
+        return gate
 
     async def close(self) -> None:
         if self.runner is not None:
@@ -66,13 +85,22 @@ class FakeSlack:
         return [params for name, params in self.calls if name == method]
 
     async def wait_for(
-        self, method: str, count: int = 1, timeout: float = 10.0
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 10.0,
+        where: Callable[[dict[str, Any]], bool] = lambda params: True,
     ) -> list[dict[str, Any]]:
+        """The calls of ``method`` matching ``where``, once there are at least ``count``."""
+
+        def matching() -> list[dict[str, Any]]:
+            return [params for params in self.called(method) if where(params)]
+
         async with self._changed:
             await asyncio.wait_for(
-                self._changed.wait_for(lambda: len(self.called(method)) >= count), timeout
+                self._changed.wait_for(lambda: len(matching()) >= count), timeout
             )
-        return self.called(method)
+        return matching()
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -85,10 +113,18 @@ class FakeSlack:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         async with self._changed:
             self.calls.append((method, params))
+            self.timed_calls.append((method, params, time.monotonic()))
             self._changed.notify_all()
+        gate = self.held.get(method)
+        if gate is not None:
+            await gate.wait()
         queued = self.failures.get(method)
         if queued:
             status, error, retry_after = queued.pop(0)
+            if status == 0:  # the connection drops without an answer
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response()
             headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
             return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
         if method != "apps.connections.open" and token != self.token:

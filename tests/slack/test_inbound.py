@@ -1,0 +1,182 @@
+"""Pure Slack payload -> core event mapping: text decoding, subtypes, commands, buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.slack.inbound import SlackMapper, plain_text
+from adapters.slack.outbound import render_span
+from core.events import (
+    BotRemoved,
+    ButtonPressed,
+    CommandIssued,
+    MemberJoined,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+)
+from core.refs import Actor, PlatformRole
+from core.text import Span
+from tests.fakes.slack.server import BOT_USER, TEAM, slack_escape
+
+MAPPER = SlackMapper("sl", BOT_USER)
+
+
+def users(user_id: str) -> Actor:
+    return Actor(user_id=user_id, display_name=f"name of {user_id}", is_bot=user_id == "U0OTHERBOT")
+
+
+def callback(event: dict[str, Any], event_id: str = "Ev1") -> dict[str, Any]:
+    return {"type": "event_callback", "team_id": TEAM, "event_id": event_id, "event": event}
+
+
+def message(text: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel": "C0GENERAL",
+        "user": "U0ALICE",
+        "text": text,
+        "ts": "1700000000.000200",
+        "event_ts": "1700000000.000200",
+        "channel_type": "channel",
+        **extra,
+    }
+
+
+def test_message_text_is_what_the_member_typed() -> None:
+    wire = (
+        "Tom &amp; Jerry &lt;3 <@U0EVE> <@U0BOB|bob> in <#C0GENERAL|general> "
+        "<!here> <!subteam^S1|@mods> see <https://x.example/a?b=1&amp;c=2|the docs> "
+        "<https://y.example> <mailto:eve@example.org|Eve>"
+    )
+    (event,) = MAPPER.event(callback(message(wire)), users)
+    assert isinstance(event, MessagePosted)
+    assert event.text == (
+        "Tom & Jerry <3 @U0EVE @bob in #general @here @mods see "
+        "the docs (https://x.example/a?b=1&c=2) https://y.example Eve"
+    )
+
+
+@given(st.text())
+def test_decoding_undoes_slacks_escaping(typed: str) -> None:
+    assert plain_text(slack_escape(typed)) == typed
+
+
+@given(st.text())
+def test_decoding_undoes_our_own_rendering(typed: str) -> None:
+    """What the bot writes, read back from Slack, is the text it meant (no &amp;amp;)."""
+    assert plain_text(render_span(Span(typed))) == typed
+
+
+def test_thread_replies_direct_messages_and_me_messages() -> None:
+    (reply,) = MAPPER.event(callback(message("hi", thread_ts="1699999999.000100")), users)
+    assert reply.channel is not None and reply.channel.thread_id == "1699999999.000100"
+    (direct,) = MAPPER.event(callback(message("psst", channel_type="im")), users)
+    assert direct.channel is not None and direct.channel.is_direct
+    (me,) = MAPPER.event(callback(message("waves", subtype="me_message")), users)
+    assert isinstance(me, MessagePosted) and me.text == "waves"
+
+
+def test_bots_joins_and_topic_changes_are_not_member_messages() -> None:
+    assert (
+        MAPPER.event(callback(message("beep", bot_id="B0OTHER", subtype="bot_message")), users)
+        == []
+    )
+    assert MAPPER.event(callback(message("mine", user=BOT_USER)), users) == []
+    assert MAPPER.event(callback(message("joined", subtype="channel_join")), users) == []
+    assert MAPPER.event(callback(message("topic", subtype="channel_topic")), users) == []
+
+
+def test_edits_and_deletions() -> None:
+    edited = message(
+        "",
+        subtype="message_changed",
+        message={"type": "message", "user": "U0ALICE", "text": "fixed &amp; better", "ts": "5.5"},
+    )
+    (edit,) = MAPPER.event(callback(edited), users)
+    assert isinstance(edit, MessageEdited) and edit.text == "fixed & better"
+    assert edit.message.message_id == "5.5"
+    deleted = message("", subtype="message_deleted", deleted_ts="5.5")
+    (gone,) = MAPPER.event(callback(deleted), users)
+    assert isinstance(gone, MessageDeleted) and gone.message.message_id == "5.5"
+
+
+def test_membership_of_bots_and_of_the_bot_itself() -> None:
+    join = {"type": "member_joined_channel", "channel": "C0GENERAL", "team": TEAM}
+    assert MAPPER.event(callback({**join, "user": "U0OTHERBOT"}), users) == []
+    (invited,) = MAPPER.event(callback({**join, "user": "U0NEW", "inviter": "U0OLGA"}), users)
+    assert isinstance(invited, MemberJoined) and invited.member.user_id == "U0NEW"
+    assert invited.actor is not None and invited.actor.user_id == "U0OLGA"
+    left = {"type": "member_left_channel", "channel": "C0GENERAL", "user": BOT_USER}
+    (removed,) = MAPPER.event(callback(left), users)
+    assert isinstance(removed, BotRemoved) and removed.community is not None
+    assert removed.community.id == TEAM
+
+
+def test_reactions_on_files_are_ignored() -> None:
+    reaction = {
+        "type": "reaction_added",
+        "user": "U0ALICE",
+        "reaction": "eyes",
+        "item": {"type": "file", "file": "F1"},
+    }
+    assert MAPPER.event(callback(reaction), users) == []
+
+
+def command(text: str) -> dict[str, Any]:
+    return {
+        "team_id": TEAM,
+        "channel_id": "D0ALICE",
+        "channel_name": "directmessage",
+        "user_id": "U0ALICE",
+        "command": "/Poll",
+        "text": slack_escape(text),
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "response_url": "http://127.0.0.1:1/response",
+    }
+
+
+def test_slash_command_text_goes_through_the_shared_grammar() -> None:
+    issued = MAPPER.command(command('“Tom & Jerry?” "<b>yes</b>" no --multi'), users)
+    assert issued.name == "poll" and issued.syntax_error is None
+    assert issued.argv == ("Tom & Jerry?", "<b>yes</b>", "no", "--multi")
+    assert issued.arg_text == '“Tom & Jerry?” "<b>yes</b>" no --multi'
+    assert issued.event_id == issued.interaction_id == "13345224609.738474920.8088930838d88f008e0"
+    assert issued.channel is not None and issued.channel.is_direct
+
+
+def test_an_unclosed_quote_is_a_syntax_error_not_a_crash() -> None:
+    issued = MAPPER.command(command('"Lunch? Pizza'), users)
+    assert isinstance(issued, CommandIssued)
+    assert issued.argv == () and issued.syntax_error
+
+
+def test_each_pressed_button_is_one_event_and_other_elements_are_ignored() -> None:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": "U0ALICE"},
+        "trigger_id": "trigger.1",
+        "channel": {"id": "C0GENERAL"},
+        "container": {"type": "message", "message_ts": "7.7"},
+        "actions": [
+            {"type": "button", "value": "poll:1:0", "action_ts": "8.8"},
+            {"type": "static_select", "selected_option": {"value": "x"}},
+        ],
+    }
+    (pressed,) = MAPPER.action(payload, users)
+    assert isinstance(pressed, ButtonPressed) and pressed.data == "poll:1:0"
+    assert pressed.message is not None and pressed.message.message_id == "7.7"
+    assert pressed.event_id == "trigger.1:0" and pressed.interaction_id == "trigger.1"
+
+
+def test_owner_and_admin_roles_come_from_users_info() -> None:
+    from adapters.slack.inbound import user_actor
+    from tests.fakes.slack.server import user
+
+    assert user_actor(user("U1", "Olga", owner=True)).platform_role is PlatformRole.OWNER
+    assert user_actor(user("U2", "Adam", admin=True)).platform_role is PlatformRole.ADMIN
+    assert user_actor(user("U3", "Mia")).platform_role is PlatformRole.MEMBER
