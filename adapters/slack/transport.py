@@ -103,7 +103,7 @@ class SlackAdapter:
         )
         self.client = AsyncWebClient(token=secret_value(config.token), base_url=base_url)
         self.app = AsyncApp(
-            # Bolt's own client carries no token: ``_authorize`` supplies it per request.
+            # Bolt's own client carries no token: ``_authorizer`` supplies it per request.
             client=AsyncWebClient(base_url=base_url),
             authorize=self._authorizer(),
             signing_secret=secret_value(config.signing_secret) or None,
@@ -147,8 +147,11 @@ class SlackAdapter:
                 f"Slack rejected the token of bot {self.bot!r}: {error.response.get('error')} "
                 "(check token in the config)"
             ) from None
-        except (SlackClientError, OSError) as error:
-            raise RuntimeError(f"cannot reach the Slack Web API: {error}") from None
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise RuntimeError(
+                f"bot {self.bot!r} cannot reach the Slack Web API at {self.client.base_url}: "
+                f"{type(error).__name__}: {error}"
+            ) from None
         self._auth = AuthorizeResult.from_auth_test_response(
             auth_test_response=auth, bot_token=secret_value(self.config.token)
         )

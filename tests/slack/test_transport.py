@@ -178,3 +178,16 @@ async def test_dropped_connections_and_server_errors_are_transient(
         await adapter.perform(send)
     delivered = await adapter.perform(send)
     assert delivered.messages[0].channel.id == "C0GENERAL"
+
+
+async def test_an_unreachable_web_api_fails_at_start_with_the_address(port: int) -> None:
+    config = slack_config(
+        token="xoxb-1",
+        signing_secret=SECRET,
+        listen=f"127.0.0.1:{port}",
+        api_url=f"http://127.0.0.1:{port}/api",  # nothing listens there yet
+    )
+    adapter = SlackAdapter(config, AdapterDeps())
+    with pytest.raises(RuntimeError, match=f"cannot reach the Slack Web API at .*:{port}/api/"):
+        await adapter.start(Collector())
+    await adapter.close()
