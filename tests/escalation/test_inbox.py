@@ -15,11 +15,11 @@ ALICE = person("Alice", PlatformRole.ADMIN)
 SAM = person("Sam", PlatformRole.ADMIN, user_id="U0SAM")
 
 
-async def test_managers_here_makes_this_chat_the_inbox(database_url: str) -> None:
+async def test_managers_here_makes_this_chat_the_inbox(sqlite_url: str) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
-    async with running(database_url, {"tg": tg}, clock=clock, detectors=[]) as rt:
+    async with running(sqlite_url, {"tg": tg}, clock=clock, detectors=[]) as rt:
         await play(rt, group.command("managers", who=ALICE), group.command("managers", who=BOB))
         first, refused = texts(take(tg), SendMessage)
         assert first.startswith("No managers' inbox yet")
@@ -127,12 +127,12 @@ async def test_an_unclaimed_case_is_announced_once_more(database_url: str) -> No
         assert "Bob reported" in history and "tg announced again" in history
 
 
-async def test_cases_lists_what_is_open_here(database_url: str) -> None:
+async def test_cases_lists_what_is_open_here(sqlite_url: str) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
     async with running(
-        database_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999", detectors=[]
+        sqlite_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999", detectors=[]
     ) as rt:
         one, two = group.say(MALLORY, "one"), group.say(person("Zed"), "two")
         await play(
@@ -152,11 +152,11 @@ async def test_cases_lists_what_is_open_here(database_url: str) -> None:
         assert "#2" in everything and "resolved" in everything
 
 
-async def test_escalation_rules_are_per_community(database_url: str) -> None:
+async def test_escalation_rules_are_per_community(sqlite_url: str) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
-    async with running(database_url, {"tg": tg}, clock=clock, detectors=[]) as rt:
+    async with running(sqlite_url, {"tg": tg}, clock=clock, detectors=[]) as rt:
         await play(
             rt,
             group.command("escalation", "set thresholds 2 mute 10m", who=ALICE),
@@ -177,13 +177,13 @@ async def test_escalation_rules_are_per_community(database_url: str) -> None:
         assert texts(take(tg))[-1] == "@Mallory is muted for 10m: 2 active warnings."
 
 
-async def test_discord_context_menu_report_is_answered_ephemerally(database_url: str) -> None:
+async def test_discord_context_menu_report_is_answered_ephemerally(sqlite_url: str) -> None:
     """Discord's "Report to managers" arrives as /report with reply_to and an interaction."""
     clock = Clock()
     dc = adapter("dc", "discord")
     guild = Place("dc", "discord", "111", "222", clock=clock)
     async with running(
-        database_url, {"dc": dc}, clock=clock, escalate_to="dc:333", detectors=[]
+        sqlite_url, {"dc": dc}, clock=clock, escalate_to="dc:333", detectors=[]
     ) as rt:
         rude = guild.say(MALLORY, "rude")
         await play(rt, rude, guild.command("report", who=BOB, reply_to=rude, interaction=True))

@@ -81,14 +81,14 @@ async def test_warnings_expire(database_url: str) -> None:
         assert "second" in listing and "third" in listing and "first" not in listing
 
 
-async def test_configured_thresholds_escalate_to_removal(database_url: str) -> None:
+async def test_configured_thresholds_escalate_to_removal(sqlite_url: str) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
     policy = EscalationPolicy(
         thresholds=(Threshold(2, "mute", timedelta(minutes=30)), Threshold(3, "remove", None))
     )
-    async with running(database_url, {"tg": tg}, clock=clock, policy=policy, detectors=[]) as rt:
+    async with running(sqlite_url, {"tg": tg}, clock=clock, policy=policy, detectors=[]) as rt:
         said = group.say(MALLORY, "spam")
         await play(rt, said)
         for _n in range(3):
@@ -99,11 +99,11 @@ async def test_configured_thresholds_escalate_to_removal(database_url: str) -> N
         assert "@Mallory is removed from the community: 3 active warnings." in texts(done)
 
 
-async def test_mute_and_unmute_by_reply(database_url: str) -> None:
+async def test_mute_and_unmute_by_reply(sqlite_url: str) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
-    async with running(database_url, {"tg": tg}, clock=clock, detectors=[]) as rt:
+    async with running(sqlite_url, {"tg": tg}, clock=clock, detectors=[]) as rt:
         said = group.say(MALLORY, "spam")
         await play(
             rt,
@@ -123,11 +123,11 @@ async def test_mute_and_unmute_by_reply(database_url: str) -> None:
         ]
 
 
-async def test_slack_has_no_mute_so_the_core_says_so_visibly(database_url: str) -> None:
+async def test_slack_has_no_mute_so_the_core_says_so_visibly(sqlite_url: str) -> None:
     clock = Clock()
     sl = adapter("sl", "slack")
     channel = Place("sl", "slack", "T1", "C1", clock=clock)
-    async with running(database_url, {"sl": sl}, clock=clock, detectors=[]) as rt:
+    async with running(sqlite_url, {"sl": sl}, clock=clock, detectors=[]) as rt:
         said = channel.say(MALLORY, "spam")
         await play(rt, said, channel.command("mute", "1h spam", who=ALICE, reply_to=said))
         done = take(sl)
@@ -139,13 +139,13 @@ async def test_slack_has_no_mute_so_the_core_says_so_visibly(database_url: str) 
 
 
 async def test_managers_cannot_act_on_managers_or_the_owner_but_the_owner_can(
-    database_url: str,
+    sqlite_url: str,
 ) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
     async with running(
-        database_url, {"tg": tg}, clock=clock, managers=["telegram:cora"], detectors=[]
+        sqlite_url, {"tg": tg}, clock=clock, managers=["telegram:cora"], detectors=[]
     ) as rt:
         by_mike = group.say(MIKE, "hello")
         by_owen = group.say(OWEN, "hello")

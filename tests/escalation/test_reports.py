@@ -123,7 +123,7 @@ async def test_telegram_report_lands_in_slack_inbox_and_is_handled_there(
 
 
 async def test_members_cannot_handle_cases_and_other_communities_cannot_see_them(
-    database_url: str,
+    sqlite_url: str,
 ) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
@@ -131,7 +131,7 @@ async def test_members_cannot_handle_cases_and_other_communities_cannot_see_them
     other = Place("tg", "telegram", "-1002", "-1002", title="Elsewhere", clock=clock)
     admin_elsewhere = person("Olga", PlatformRole.ADMIN)
     async with running(
-        database_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999", detectors=[]
+        sqlite_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999", detectors=[]
     ) as rt:
         rude = group.say(MALLORY, "rude")
         await play(rt, rude, group.command("report", who=BOB, reply_to=rude))

@@ -69,11 +69,11 @@ async def test_a_threat_opens_a_case_and_a_dismissal_sticks_to_the_message(
         assert "Reported by 1 member: Bob" in reopened[-1].text.plain()
 
 
-async def test_managers_messages_and_harmless_ones_raise_nothing(database_url: str) -> None:
+async def test_managers_messages_and_harmless_ones_raise_nothing(sqlite_url: str) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
-    async with running(database_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999") as rt:
+    async with running(sqlite_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999") as rt:
         await play(
             rt,
             group.say(BOB, "I felt like an idiot this morning"),
@@ -84,12 +84,12 @@ async def test_managers_messages_and_harmless_ones_raise_nothing(database_url: s
 
 
 async def test_flags_from_distinct_members_open_a_case_naming_the_author(
-    database_url: str,
+    sqlite_url: str,
 ) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
-    async with running(database_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999") as rt:
+    async with running(sqlite_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999") as rt:
         spam = group.say(MALLORY, "buy cheap followers at example.com")
         await play(
             rt,
@@ -109,11 +109,11 @@ async def test_flags_from_distinct_members_open_a_case_naming_the_author(
         assert cards(take(tg)) == []
 
 
-async def test_a_quarrel_is_heat(database_url: str) -> None:
+async def test_a_quarrel_is_heat(sqlite_url: str) -> None:
     clock = Clock()
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
-    async with running(database_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999") as rt:
+    async with running(sqlite_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999") as rt:
         last = group.say(BOB, "pineapple belongs on pizza")
         events = [last]
         for n in range(6):
