@@ -21,6 +21,7 @@ from core.dispatcher import Dispatcher
 from core.escalation.feature import Escalation
 from core.features import BotInfo, Feature
 from core.metrics import Metrics
+from core.onboarding.feature import Onboarding
 from core.pipeline import Pipeline
 from core.polls.feature import Polls
 from core.ports import Adapter, AdapterDeps
@@ -28,6 +29,7 @@ from core.scheduler import Scheduler
 from storage.database import create_engine, is_sqlite
 from storage.escalation import SqlEscalationStore
 from storage.migrate import ensure_current
+from storage.onboarding import SqlOnboardingStore
 from storage.polls import SqlPollStore
 from storage.store import SqlStore
 
@@ -35,7 +37,12 @@ log = logging.getLogger(__name__)
 
 
 def default_features() -> list[Feature]:
-    return [*builtin_features(), Polls(store=SqlPollStore), Escalation(store=SqlEscalationStore)]
+    return [
+        *builtin_features(),
+        Polls(store=SqlPollStore),
+        Escalation(store=SqlEscalationStore),
+        Onboarding(store=SqlOnboardingStore),
+    ]
 
 
 def config_secrets(config: Config) -> list[str]:

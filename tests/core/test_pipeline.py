@@ -11,6 +11,7 @@ import pytest
 from bots.config import Config, parse_config
 from bots.runtime import Runtime
 from core.actions import SendMessage
+from core.builtin import builtin_features
 from core.events import MemberJoined, MessagePosted
 from core.features import Context, Feature, on
 from core.pipeline import Pipeline
@@ -27,6 +28,12 @@ def make_config(url: str) -> Config:
         {},
         "test",
     )
+
+
+def spine_features(*extra: Feature) -> list[Feature]:
+    """The built-in features plus the test's own: the spine is tested with a stand-in
+    greeter whose exact output is known (the real welcome is tested in tests/onboarding)."""
+    return [*builtin_features(), *extra]
 
 
 class Greeter(Feature):
@@ -65,7 +72,7 @@ async def runtime(database_url: str) -> AsyncIterator[tuple[Runtime, MemoryAdapt
     adapter = MemoryAdapter()
     runtime = Runtime(
         make_config(database_url),
-        extra_features=[Exploder(), Greeter(), Remember()],
+        features=spine_features(Exploder(), Greeter(), Remember()),
         adapters={"mem": adapter},
         delivery_options={"backoff_base": 0.01, "poll_interval": 0.05},
     )
@@ -171,7 +178,7 @@ async def test_outbox_survives_a_crash_between_commit_and_send(sqlite_url: str) 
     engine = create_engine(sqlite_url)
     await upgrade(engine)
     store = SqlStore(engine)
-    first = Runtime(make_config(sqlite_url), extra_features=[Greeter()])
+    first = Runtime(make_config(sqlite_url), features=spine_features(Greeter()))
     dispatcher = _dispatcher_for(first, store)
     await Pipeline(store, dispatcher).process([joined("Gus", event_id="join-gus")])
     await engine.dispose()  # crash: no worker ever ran
@@ -180,7 +187,7 @@ async def test_outbox_survives_a_crash_between_commit_and_send(sqlite_url: str) 
     for _life in range(2):
         adapter = MemoryAdapter()
         async with Runtime(
-            make_config(sqlite_url), extra_features=[Greeter()], adapters={"mem": adapter}
+            make_config(sqlite_url), features=spine_features(Greeter()), adapters={"mem": adapter}
         ) as rt:
             await rt.pipeline.submit(joined("Gus", event_id="join-gus"))
             assert await rt.worker.drain(timeout=10)
@@ -204,7 +211,7 @@ async def test_pipeline_retries_while_the_database_is_briefly_gone(tmp_path: Pat
     url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
     adapter = MemoryAdapter()
     async with Runtime(
-        make_config(url), extra_features=[Greeter()], adapters={"mem": adapter}
+        make_config(url), features=spine_features(Greeter()), adapters={"mem": adapter}
     ) as rt:
         real_process = rt.pipeline.process
         calls: list[int] = []

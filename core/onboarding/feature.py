@@ -1,0 +1,978 @@
+"""Greeting and onboarding: welcome templates, the rules gate, raid-safe batching, ``/lang``.
+
+* A newcomer (``MemberJoined``; bot accounts only with ``/welcome bots on``) is greeted
+  once, in the welcome channel: the one set with ``/welcome channel here``, else where the
+  join happened (Discord: the system channel; Slack: the channel joined — a Slack
+  ``team_join`` has no channel, so the greeting comes with the first channel joined).
+* The text is the community's template (``/welcome set``) or the default sentence in the
+  community's language; names and every other user-supplied value stay spans the
+  adapters escape. A template that still fails at render time falls back to the default
+  and the managers are told once per template.
+* Rules gate (``/verify on``): the newcomer is muted (:class:`RestrictMember`) until they
+  press "I accept the rules" (or type ``/accept`` where there are no buttons); a durable
+  job removes them, or leaves them muted, after the timeout. Where the platform cannot
+  mute (Slack) the gate is stored as ``verify: tracked``: acceptance is recorded only.
+* Raid safety (:mod:`core.onboarding.raid`): beyond ``quiet_joins`` joins in 30 s,
+  greetings wait in the database and a job posts one combined greeting per window of at
+  most ``batch_window`` ("Welcome Alice, Bob and 37 others"); beyond ``raid_joins`` the
+  managers get one alert in their inbox (:func:`core.inbox.managers_inbox`, else the
+  channel where the raid happens). Mutes still apply to every newcomer at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from core.actions import (
+    Button,
+    ButtonRows,
+    ButtonStyle,
+    DeleteMessage,
+    RemoveMember,
+    RestrictMember,
+    SendDirect,
+    SendMessage,
+    UnrestrictMember,
+)
+from core.capabilities import Capability
+from core.commands import CommandSpec, Invocation, Param
+from core.events import ButtonPressed, JobDue, MemberJoined, MemberLeft
+from core.features import Context, Feature, command, job, on
+from core.i18n import LANGUAGES, Translator, _, translator
+from core.inbox import managers_inbox
+from core.onboarding import gate as gates
+from core.onboarding.raid import JoinRate
+from core.onboarding.settings import (
+    BOTS,
+    CHANNEL,
+    CLEAN,
+    DM,
+    GOODBYE,
+    LOCALE,
+    RULES,
+    TEMPLATE,
+    VERIFY,
+    VERIFY_THEN,
+    VERIFY_TIMEOUT,
+    WELCOME,
+    DirectMode,
+    Gate,
+    OnboardingSettings,
+    Then,
+    channel_value,
+)
+from core.onboarding.store import CommunityState, GateStatus, Newcomer, OnboardingStore
+from core.onboarding.templates import TemplateError, name_list, render, validate
+from core.refs import Actor, ChannelRef, CommunityRef
+from core.roles import Role, resolve_role
+from core.text import Text, TextLike, bold, code, compose, lines, mention, plain
+
+log = logging.getLogger(__name__)
+
+StoreFactory = Callable[[Any], OnboardingStore]
+FLUSH_JOB = "onboarding.greet"
+GATE_JOB = "onboarding.gate"
+MAX_RULES = 3000
+LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "ru": "Русский"}
+
+DEFAULT_TEMPLATE = _("Welcome to {community}, {mention}!")
+GOODBYE_TEXT = _("Goodbye, {name}.")
+ACCEPT_LABEL = _("I accept the rules")
+NOT_FOR_YOU = _("This button is not for you.")
+
+ON_OFF = ("on", "off")
+
+
+def _switch(name: str, summary: str) -> CommandSpec:
+    return CommandSpec(name, summary, Role.MANAGER, params=(Param("state", "on|off"),))
+
+
+WELCOME_SPEC = CommandSpec(
+    "welcome",
+    _("Greetings for newcomers"),
+    role=Role.MANAGER,
+    subcommands=(
+        CommandSpec(
+            "set",
+            _("Set the greeting: {name} {mention} {community} {member_count} {rules}"),
+            Role.MANAGER,
+            params=(Param("template", _("the greeting text"), rest=True),),
+        ),
+        CommandSpec("show", _("Show the greeting settings"), Role.MANAGER),
+        CommandSpec("preview", _("Show the greeting as you would get it"), Role.MANAGER),
+        CommandSpec("reset", _("Go back to the default greeting"), Role.MANAGER),
+        CommandSpec("on", _("Greet newcomers"), Role.MANAGER),
+        CommandSpec("off", _("Stop greeting newcomers"), Role.MANAGER),
+        CommandSpec(
+            "dm",
+            _("Also (on) or only (only) greet privately, or not (off)"),
+            Role.MANAGER,
+            params=(Param("mode", "on|only|off"),),
+        ),
+        _switch("clean", _("Delete the previous greeting when posting a new one")),
+        _switch("goodbye", _("Say goodbye when a member leaves")),
+        _switch("bots", _("Greet bot accounts too")),
+        CommandSpec(
+            "channel",
+            _("Greet in this channel (here) or where members join (default)"),
+            Role.MANAGER,
+            params=(Param("where", "here|default"),),
+        ),
+    ),
+)
+RULES_SPEC = CommandSpec(
+    "rules",
+    _("Show the community rules"),
+    subcommands=(
+        CommandSpec("show", _("Show the community rules")),
+        CommandSpec(
+            "set",
+            _("Set the community rules"),
+            Role.MANAGER,
+            params=(Param("text", _("the rules"), rest=True),),
+        ),
+        CommandSpec("clear", _("Remove the community rules"), Role.MANAGER),
+    ),
+)
+VERIFY_SPEC = CommandSpec(
+    "verify",
+    _("Newcomers must accept the rules before writing"),
+    role=Role.MANAGER,
+    subcommands=(
+        CommandSpec("show", _("Show the verification settings"), Role.MANAGER),
+        CommandSpec("on", _("Mute newcomers until they accept the rules"), Role.MANAGER),
+        CommandSpec("off", _("Let newcomers write at once"), Role.MANAGER),
+        CommandSpec(
+            "timeout",
+            _("Time to accept the rules: 10m, 1h, 1d... or off"),
+            Role.MANAGER,
+            params=(Param("duration", "10m|1h|off"),),
+        ),
+        CommandSpec(
+            "then",
+            _("After the timeout: remove the newcomer, or leave them muted (stay)"),
+            Role.MANAGER,
+            params=(Param("what", "remove|stay"),),
+        ),
+    ),
+)
+ACCEPT_SPEC = CommandSpec("accept", _("Accept the community rules"))
+LANG_SPEC = CommandSpec(
+    "lang",
+    _("Show or change the bot's language: en, it, ru"),
+    role=Role.MANAGER,
+    params=(Param("language", "en|it|ru", required=False),),
+)
+
+
+class Onboarding(Feature):
+    name = "onboarding"
+
+    def __init__(
+        self,
+        store: StoreFactory,
+        *,
+        rate: JoinRate | None = None,
+        batch_window: timedelta = timedelta(seconds=5),
+    ) -> None:
+        self.store = store
+        self.rate = rate or JoinRate()
+        self.batch_window = batch_window
+
+    # -- joins and leaves -------------------------------------------------------------------
+
+    @on(MemberJoined)
+    async def joined(self, event: MemberJoined, ctx: Context) -> None:
+        community, member = event.community, event.member
+        if community is None:
+            return
+        settings = await _settings(ctx, community)
+        if member.is_bot and not settings.bots:
+            return
+        channel = settings.channel or event.channel
+        if channel is None or channel.is_direct:
+            return
+        store = self.store(ctx.tx)
+        if await store.newcomer(community.platform, community.id, member.user_id) is not None:
+            return  # already here: a second report of this join, or another Slack channel
+        seen = self.rate.observe((community.platform, community.id), ctx.now)
+        gated = (
+            settings.gate is not Gate.OFF
+            and not member.is_bot
+            and resolve_role(community.platform, member, ctx.managers) < Role.MANAGER
+        )
+        restricting = gated and ctx.can(Capability.RESTRICT)
+        greet = settings.welcome or gated
+        combine = greet and (
+            seen.combine or bool(await store.waiting(community.platform, community.id))
+        )
+        due = None
+        if restricting and settings.timeout:
+            due = ctx.now + timedelta(seconds=settings.timeout)
+        newcomer = Newcomer(
+            platform=community.platform,
+            community_id=community.id,
+            user_id=member.user_id,
+            display_name=member.display_name,
+            bot=ctx.bot.name,
+            channel_id=channel.id,
+            thread_id=channel.thread_id,
+            joined_at=ctx.now,
+            waiting=combine,
+            gate=GateStatus.PENDING if gated else None,
+            gate_due=due,
+        )
+        await store.add(newcomer)
+        if restricting:
+            ctx.emit(
+                RestrictMember(
+                    bot=ctx.bot.name, community=community, user_id=member.user_id, channel=channel
+                )
+            )
+            if due is not None:
+                await ctx.tx.schedule(
+                    kind=GATE_JOB,
+                    due_at=due,
+                    platform=community.platform,
+                    bot=ctx.bot.name,
+                    payload={"user": member.user_id},
+                    community_id=community.id,
+                    channel_id=channel.id,
+                    key=_gate_key(newcomer),
+                    now=ctx.now,
+                )
+        tr = await ctx.translator()
+        if seen.raid_started:
+            await self._raid_alert(ctx, community, channel, seen.recent, settings, tr)
+        if not greet:
+            return
+        if combine:
+            await self._schedule_flush(ctx, store, community)
+            return
+        state = await store.state(community.platform, community.id)
+        state = await self._greet_one(ctx, newcomer, settings, state, community.title, tr)
+        await store.save_greetings(state, ctx.now)
+
+    @on(MemberLeft)
+    async def left(self, event: MemberLeft, ctx: Context) -> None:
+        community, member = event.community, event.member
+        if community is None:
+            return
+        known = await self.store(ctx.tx).remove(community.platform, community.id, member.user_id)
+        if known is not None and known.gate is GateStatus.PENDING:
+            await ctx.tx.cancel_job(_gate_key(known))
+        settings = await _settings(ctx, community)
+        if not settings.goodbye or event.removed or member.is_bot:
+            return
+        if known is not None and known.gate in (GateStatus.PENDING, GateStatus.REMOVED):
+            return  # never accepted the rules: no farewell for a probable raider
+        if self.rate.raiding((community.platform, community.id), ctx.now):
+            return
+        channel = settings.channel or event.channel
+        if channel is None or channel.is_direct:
+            return
+        tr = await ctx.translator()
+        ctx.emit(
+            SendMessage(
+                bot=ctx.bot.name,
+                channel=channel,
+                text=compose(tr(GOODBYE_TEXT), name=member.display_name),
+                silent=True,
+            )
+        )
+
+    @job(FLUSH_JOB)
+    async def flush(self, event: JobDue, ctx: Context) -> None:
+        """Post the greetings that waited: one combined message per channel."""
+        community = event.community
+        if community is None:
+            return
+        store = self.store(ctx.tx)
+        waiting = await store.waiting(community.platform, community.id)
+        if not waiting:
+            return
+        settings = await _settings(ctx, community)
+        tr = await ctx.translator()
+        title = str(event.payload.get("title") or "")
+        state = await store.state(community.platform, community.id)
+        groups: dict[tuple[str, str, str | None], list[Newcomer]] = {}
+        for newcomer in waiting:
+            groups.setdefault((newcomer.bot, newcomer.channel_id, newcomer.thread_id), []).append(
+                newcomer
+            )
+        for (bot, channel_id, thread_id), members in groups.items():
+            if bot not in ctx.bots:
+                log.warning("greetings for bot %s dropped: it is not running", bot)
+                continue
+            if len(members) == 1:
+                state = await self._greet_one(ctx, members[0], settings, state, title, tr)
+                continue
+            text = await self._greeting(
+                ctx, community, members, settings, title, tr, ChannelRef(channel_id, thread_id)
+            )
+            gated = any(member.gate is GateStatus.PENDING for member in members)
+            buttons = _accept_buttons(tr, None) if gated else ()
+            where = ChannelRef(channel_id, thread_id)
+            state = self._post(ctx, bot, where, text, buttons, state, settings, combined=True)
+        await store.greeted(
+            community.platform, community.id, [member.user_id for member in waiting], ctx.now
+        )
+        await store.save_greetings(state, ctx.now)
+
+    @job(GATE_JOB)
+    async def gate_deadline(self, event: JobDue, ctx: Context) -> None:
+        community = event.community
+        user_id = str(event.payload.get("user", ""))
+        if community is None or not user_id:
+            return
+        store = self.store(ctx.tx)
+        known = await store.newcomer(community.platform, community.id, user_id)
+        if known is None or known.gate is not GateStatus.PENDING:
+            return
+        settings = await _settings(ctx, community)
+        if settings.then is Then.STAY:
+            await store.decide(
+                community.platform, community.id, user_id, GateStatus.EXPIRED, ctx.now
+            )
+            return
+        await store.decide(community.platform, community.id, user_id, GateStatus.REMOVED, ctx.now)
+        if known.bot in ctx.bots:
+            ctx.emit(
+                RemoveMember(
+                    bot=known.bot,
+                    community=community,
+                    user_id=user_id,
+                    channel=ChannelRef(known.channel_id, known.thread_id),
+                )
+            )
+
+    # -- accepting the rules ----------------------------------------------------------------
+
+    @on(ButtonPressed)
+    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
+        accepted = gates.decode(event.data)
+        if accepted is None or event.actor is None:
+            return
+        tr = await ctx.translator()
+        if accepted.user_id is not None and accepted.user_id != event.actor.user_id:
+            ctx.answer(tr(NOT_FOR_YOU))
+            return
+        community_id = accepted.community_id or (event.community.id if event.community else None)
+        if community_id is None:
+            ctx.answer(tr(_("There is nothing for you to accept.")))
+            return
+        outcome = await self._accept(ctx, event.platform, community_id, event.actor)
+        if outcome is None:
+            ctx.answer(
+                tr(
+                    NOT_FOR_YOU
+                    if accepted.user_id is None
+                    else _("There is nothing for you to accept.")
+                )
+            )
+            return
+        ctx.answer(tr(outcome))
+
+    @command(ACCEPT_SPEC)
+    async def accept(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
+        event = ctx.event
+        if event.community is None or event.actor is None:
+            ctx.respond(tr(_("Use /accept in the community whose rules you accept.")))
+            return
+        outcome = await self._accept(ctx, event.platform, event.community.id, event.actor)
+        ctx.respond(tr(outcome or _("There is nothing for you to accept.")))
+
+    async def _accept(
+        self, ctx: Context, platform: str, community_id: str, actor: Actor
+    ) -> str | None:
+        """Accept for ``actor``; the (untranslated) answer, or None if nothing was pending."""
+        store = self.store(ctx.tx)
+        pending = await store.pending_gates(platform, community_id, actor.user_id)
+        if not pending:
+            known = await store.newcomer(platform, community_id, actor.user_id)
+            if known is not None and known.gate is GateStatus.ACCEPTED:
+                return _("You have already accepted the rules.")
+            return None
+        released = False
+        for newcomer in pending:
+            await store.decide(platform, community_id, actor.user_id, GateStatus.ACCEPTED, ctx.now)
+            released |= self._release(ctx, newcomer)
+        if released:
+            return _("Thank you! You can write now.")
+        return _("Thank you for accepting the rules.")
+
+    def _release(self, ctx: Context, newcomer: Newcomer) -> bool:
+        """Lift the mute of a gated newcomer (if one was applied); cancel their deadline."""
+        info = ctx.bots.get(newcomer.bot)
+        if info is None or Capability.RESTRICT not in info.capabilities:
+            return False
+        ctx.emit(
+            UnrestrictMember(
+                bot=newcomer.bot,
+                community=CommunityRef(newcomer.platform, newcomer.community_id),
+                user_id=newcomer.user_id,
+                channel=ChannelRef(newcomer.channel_id, newcomer.thread_id),
+            )
+        )
+        return True
+
+    # -- greeting ---------------------------------------------------------------------------
+
+    async def _greet_one(
+        self,
+        ctx: Context,
+        newcomer: Newcomer,
+        settings: OnboardingSettings,
+        state: CommunityState,
+        title: str,
+        tr: Translator,
+    ) -> CommunityState:
+        """One member's greeting: in the channel and/or privately, per ``/welcome dm``."""
+        community = CommunityRef(newcomer.platform, newcomer.community_id, title)
+        channel = ChannelRef(newcomer.channel_id, newcomer.thread_id)
+        text = await self._greeting(ctx, community, [newcomer], settings, title, tr, channel)
+        gated = newcomer.gate is GateStatus.PENDING
+        info = ctx.bots.get(newcomer.bot)
+        can_dm = info is not None and Capability.DIRECT_MESSAGES in info.capabilities
+        private = settings.dm is not DirectMode.OFF and can_dm and settings.welcome
+        if private:
+            only = settings.dm is DirectMode.ONLY
+            ctx.emit(
+                SendDirect(
+                    bot=newcomer.bot,
+                    user_id=newcomer.user_id,
+                    display_name=newcomer.display_name,
+                    text=text,
+                    buttons=_accept_buttons(tr, newcomer, private=True) if gated and only else (),
+                    fallback_channel=channel if only else None,
+                )
+            )
+            if only:
+                return state
+        buttons = _accept_buttons(tr, newcomer) if gated else ()
+        return self._post(ctx, newcomer.bot, channel, text, buttons, state, settings)
+
+    def _post(
+        self,
+        ctx: Context,
+        bot: str,
+        channel: ChannelRef,
+        text: Text,
+        buttons: ButtonRows,
+        state: CommunityState,
+        settings: OnboardingSettings,
+        *,
+        combined: bool = False,
+    ) -> CommunityState:
+        """Post a greeting under a numbered key; with ``/welcome clean on`` delete the last.
+
+        Combined greetings are silent (no notification sound): raids are noisy enough."""
+        if settings.clean and state.last_greeting_key and state.last_greeting_bot in ctx.bots:
+            assert state.last_greeting_bot is not None
+            ctx.emit(DeleteMessage(bot=state.last_greeting_bot, key=state.last_greeting_key))
+        number = state.greetings + 1
+        key = f"onb:{state.platform}:{state.community_id}:{number}"[:128]
+        ctx.emit(
+            SendMessage(
+                bot=bot, channel=channel, text=text, buttons=buttons, key=key, silent=combined
+            )
+        )
+        return CommunityState(
+            platform=state.platform,
+            community_id=state.community_id,
+            greetings=number,
+            last_greeting_bot=bot,
+            last_greeting_key=key,
+        )
+
+    async def _greeting(
+        self,
+        ctx: Context,
+        community: CommunityRef,
+        members: Sequence[Newcomer | Actor],
+        settings: OnboardingSettings,
+        title: str,
+        tr: Translator,
+        where: ChannelRef | None,
+    ) -> Text:
+        """The greeting text for ``members`` (one, or a combined greeting of several);
+        ``where`` it goes is where managers hear of a broken template without an inbox."""
+        values: dict[str, TextLike] = {
+            "name": name_list([plain(m.display_name) for m in members], tr),
+            "mention": name_list([mention(m.user_id, m.display_name) for m in members], tr),
+            "community": title or tr(_("our community")),
+            "member_count": str(await ctx.tx.member_count(community)),
+            "rules": settings.rules or tr(_("(no rules yet)")),
+        }
+        text: Text | None = None
+        template = settings.template
+        if template is not None and settings.welcome:
+            try:
+                text = render(template, values)
+            except TemplateError as error:
+                await self._template_failed(ctx, community, template, error, tr, where)
+        if text is None:
+            if settings.welcome:
+                text = _render_default(tr(DEFAULT_TEMPLATE), values)
+            else:  # the gate alone: no welcome, just what to do
+                text = compose("{mention}", mention=values["mention"])
+        gated = any(isinstance(m, Newcomer) and m.gate is GateStatus.PENDING for m in members)
+        if gated or (isinstance(members[0], Actor) and settings.gate is not Gate.OFF):
+            tracked = settings.gate is Gate.TRACKED
+            note = (
+                _("Please read the rules and accept them.")
+                if tracked
+                else _("Please read the rules and accept them to start writing.")
+            )
+            text = lines(text, "", tr(note))
+            if settings.rules and "{rules}" not in (template or ""):
+                text = lines(text, "", bold(tr(_("Rules:"))), settings.rules)
+        return text
+
+    async def _template_failed(
+        self,
+        ctx: Context,
+        community: CommunityRef,
+        template: str,
+        error: TemplateError,
+        tr: Translator,
+        where: ChannelRef | None,
+    ) -> None:
+        """Tell the managers once per broken template; the default greeting is used."""
+        store = self.store(ctx.tx)
+        if not await store.mark_broken(community.platform, community.id, template, ctx.now):
+            return
+        text = compose(
+            tr(
+                _(
+                    "The welcome template cannot be used: {reason} The default greeting was "
+                    "sent instead; fix it with {command}."
+                )
+            ),
+            reason=error.explain(tr),
+            command=code("/welcome set"),
+        )
+        await self._to_managers(ctx, community, where, text)
+
+    async def _schedule_flush(
+        self, ctx: Context, store: OnboardingStore, community: CommunityRef
+    ) -> None:
+        """(Re)schedule the combined greeting: due one batch window after the oldest
+        waiting join, so a stream of joins cannot postpone it."""
+        waiting = await store.waiting(community.platform, community.id)
+        oldest = min((member.joined_at for member in waiting), default=ctx.now)
+        await ctx.tx.schedule(
+            kind=FLUSH_JOB,
+            due_at=oldest + self.batch_window,
+            platform=community.platform,
+            bot=ctx.bot.name,
+            payload={"title": community.title},
+            community_id=community.id,
+            key=f"{FLUSH_JOB}:{community.platform}:{community.id}"[:128],
+            now=ctx.now,
+        )
+
+    async def _raid_alert(
+        self,
+        ctx: Context,
+        community: CommunityRef,
+        channel: ChannelRef,
+        recent: int,
+        settings: OnboardingSettings,
+        tr: Translator,
+    ) -> None:
+        seconds = int(self.rate.window.total_seconds())
+        head = tr.plural(
+            _("⚠️ Join raid in {community}: {n} newcomer in the last {seconds} seconds."),
+            _("⚠️ Join raid in {community}: {n} newcomers in the last {seconds} seconds."),
+            recent,
+            community="{community}",
+            seconds=seconds,
+        )
+        parts: list[TextLike] = [
+            compose(head, community=bold(community.title or tr(_("our community")))),
+            tr(
+                _(
+                    "Greetings are combined into one message every {seconds} seconds until it "
+                    "calms down."
+                ),
+                seconds=int(self.batch_window.total_seconds()),
+            ),
+        ]
+        if settings.gate is Gate.OFF:
+            parts.append(
+                compose(
+                    tr(_("To mute newcomers until they accept the rules: {command}")),
+                    command=code("/verify on"),
+                )
+            )
+        await self._to_managers(ctx, community, channel, lines(*parts))
+
+    async def _to_managers(
+        self, ctx: Context, community: CommunityRef, fallback: ChannelRef | None, text: Text
+    ) -> None:
+        """The managers' inbox (:mod:`core.inbox`), else the channel where it happened."""
+        inbox = await managers_inbox(ctx, community)
+        if inbox is not None:
+            ctx.emit(SendMessage(bot=inbox.bot, channel=inbox.channel, text=text))
+        elif fallback is not None and not fallback.is_direct:
+            ctx.emit(SendMessage(bot=ctx.bot.name, channel=fallback, text=text))
+        else:
+            log.warning("managers of %s could not be told: no inbox, no channel", community.id)
+
+    # -- commands -----------------------------------------------------------------------------
+
+    @command(WELCOME_SPEC)
+    async def welcome(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
+        community = ctx.event.community
+        if community is None:
+            ctx.respond(tr(_("Use this command in a community.")))
+            return
+        action = invocation.path[1] if len(invocation.path) > 1 else "show"
+        settings = await _settings(ctx, community)
+        if action == "show":
+            ctx.respond(self._describe(ctx, settings, tr))
+        elif action == "preview":
+            ctx.respond(await self._preview(ctx, community, settings, tr))
+        elif action == "set":
+            await self._set_template(ctx, community, str(invocation.args["template"] or ""), tr)
+        elif action == "reset":
+            await _store_setting(ctx, community, TEMPLATE, None)
+            ctx.respond(tr(_("The default greeting is back.")))
+        elif action in ON_OFF:
+            await _store_setting(ctx, community, WELCOME, action == "on")
+            ctx.respond(
+                tr(
+                    _("Newcomers are greeted.")
+                    if action == "on"
+                    else _("Newcomers are not greeted.")
+                )
+            )
+        elif action == "dm":
+            await self._set_dm(ctx, community, str(invocation.args["mode"]), tr)
+        elif action == "channel":
+            await self._set_channel(ctx, community, str(invocation.args["where"]), tr)
+        else:
+            await self._set_switch(ctx, community, action, str(invocation.args["state"]), tr)
+
+    async def _set_template(
+        self, ctx: Context, community: CommunityRef, template: str, tr: Translator
+    ) -> None:
+        template = template.strip()
+        try:
+            validate(template)
+        except TemplateError as error:
+            ctx.respond(
+                lines(
+                    tr(_("This template cannot be used: {reason}"), reason=error.explain(tr)),
+                    compose(
+                        tr(_("Example: {example}")),
+                        example=code("/welcome set Hi {mention}, welcome to {community}!"),
+                    ),
+                )
+            )
+            return
+        await _store_setting(ctx, community, TEMPLATE, template)
+        settings = await _settings(ctx, community)
+        ctx.respond(
+            lines(
+                bold(tr(_("Greeting saved. Preview:"))),
+                await self._preview(ctx, community, settings, tr),
+            )
+        )
+
+    async def _preview(
+        self, ctx: Context, community: CommunityRef, settings: OnboardingSettings, tr: Translator
+    ) -> Text:
+        actor = ctx.event.actor
+        assert actor is not None
+        return await self._greeting(
+            ctx, community, [actor], settings, community.title, tr, ctx.event.channel
+        )
+
+    async def _set_dm(
+        self, ctx: Context, community: CommunityRef, mode: str, tr: Translator
+    ) -> None:
+        chosen = {
+            "on": DirectMode.ALSO,
+            "also": DirectMode.ALSO,
+            "only": DirectMode.ONLY,
+            "off": DirectMode.OFF,
+        }.get(mode.lower())
+        if chosen is None:
+            ctx.respond(tr(_("Choose on, only or off.")))
+            return
+        await _store_setting(ctx, community, DM, chosen.value)
+        answers = {
+            DirectMode.ALSO: _("Newcomers are greeted in the channel and privately."),
+            DirectMode.ONLY: _(
+                "Newcomers are greeted privately (in the channel when the platform refuses)."
+            ),
+            DirectMode.OFF: _("Newcomers are greeted in the channel only."),
+        }
+        reply = tr(answers[chosen])
+        if chosen is not DirectMode.OFF and not ctx.can(Capability.DIRECT_MESSAGES):
+            reply += " " + tr(_("This platform has no private messages, so the channel is used."))
+        ctx.respond(reply)
+
+    async def _set_channel(
+        self, ctx: Context, community: CommunityRef, where: str, tr: Translator
+    ) -> None:
+        channel = ctx.event.channel
+        if where.lower() == "here" and channel is not None and not channel.is_direct:
+            await _store_setting(ctx, community, CHANNEL, channel_value(channel))
+            ctx.respond(tr(_("Newcomers are greeted in this channel.")))
+        elif where.lower() == "default":
+            await _store_setting(ctx, community, CHANNEL, None)
+            ctx.respond(tr(_("Newcomers are greeted where they join.")))
+        else:
+            ctx.respond(tr(_("Choose here (in a channel of the community) or default.")))
+
+    async def _set_switch(
+        self, ctx: Context, community: CommunityRef, action: str, state: str, tr: Translator
+    ) -> None:
+        if state.lower() not in ON_OFF:
+            ctx.respond(tr(_("Choose on or off.")))
+            return
+        value = state.lower() == "on"
+        key = {"clean": CLEAN, "goodbye": GOODBYE, "bots": BOTS}[action]
+        await _store_setting(ctx, community, key, value)
+        answers = {
+            (CLEAN, True): _("The previous greeting is deleted when a new one is posted."),
+            (CLEAN, False): _("Previous greetings stay."),
+            (GOODBYE, True): _("Members who leave get a goodbye."),
+            (GOODBYE, False): _("No goodbye messages."),
+            (BOTS, True): _("Bot accounts are greeted too."),
+            (BOTS, False): _("Bot accounts are not greeted."),
+        }
+        ctx.respond(tr(answers[(key, value)]))
+
+    def _describe(self, ctx: Context, settings: OnboardingSettings, tr: Translator) -> Text:
+        def state(value: bool) -> str:
+            return tr(_("on")) if value else tr(_("off"))
+
+        dm = {
+            DirectMode.OFF: _("off"),
+            DirectMode.ALSO: _("in the channel and privately"),
+            DirectMode.ONLY: _("privately instead of the channel"),
+        }[settings.dm]
+        where: TextLike = (
+            compose(tr(_("channel {id}")), id=code(settings.channel.id))
+            if settings.channel
+            else tr(_("where members join"))
+        )
+        template: TextLike = (
+            code(settings.template)
+            if settings.template
+            else tr(_("default ({text})"), text=tr(DEFAULT_TEMPLATE))
+        )
+        entries: list[TextLike] = [
+            bold(tr(_("Greetings"))),
+            compose(tr(_("Greeting: {state}")), state=state(settings.welcome)),
+            compose(tr(_("Template: {text}")), text=template),
+            compose(tr(_("Where: {where}")), where=where),
+            compose(tr(_("Private greeting: {state}")), state=tr(dm)),
+            compose(tr(_("Delete the previous greeting: {state}")), state=state(settings.clean)),
+            compose(tr(_("Goodbye messages: {state}")), state=state(settings.goodbye)),
+            compose(tr(_("Greet bot accounts: {state}")), state=state(settings.bots)),
+            *self._verify_lines(ctx, settings, tr),
+            tr(
+                _(
+                    "Raid safety: above {quiet} joins in {seconds} seconds greetings are "
+                    "combined; above {raid} managers are alerted."
+                ),
+                quiet=self.rate.quiet_joins,
+                seconds=int(self.rate.window.total_seconds()),
+                raid=self.rate.raid_joins,
+            ),
+        ]
+        return lines(*entries)
+
+    def _verify_lines(
+        self, ctx: Context, settings: OnboardingSettings, tr: Translator
+    ) -> list[TextLike]:
+        if settings.gate is Gate.OFF:
+            return [tr(_("Verification: off"))]
+        result: list[TextLike] = []
+        if settings.gate is Gate.TRACKED or not ctx.can(Capability.RESTRICT):
+            result.append(
+                tr(
+                    _(
+                        "Verification: tracked only (this platform cannot mute members, so "
+                        "acceptance is recorded but newcomers can write at once)"
+                    )
+                )
+            )
+            return result
+        result.append(tr(_("Verification: on (newcomers are muted until they accept the rules)")))
+        if settings.timeout:
+            then = _("removed") if settings.then is Then.REMOVE else _("left muted")
+            result.append(
+                tr(
+                    _("Without acceptance after {timeout} they are {then}."),
+                    timeout=gates.format_timeout(settings.timeout),
+                    then=tr(then),
+                )
+            )
+        else:
+            result.append(tr(_("No deadline: they stay muted until they accept.")))
+        return result
+
+    @command(VERIFY_SPEC)
+    async def verify(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
+        community = ctx.event.community
+        if community is None:
+            ctx.respond(tr(_("Use this command in a community.")))
+            return
+        action = invocation.path[1] if len(invocation.path) > 1 else "show"
+        if action == "on":
+            chosen = Gate.ON if ctx.can(Capability.RESTRICT) else Gate.TRACKED
+            await _store_setting(ctx, community, VERIFY, chosen.value)
+        elif action == "off":
+            await _store_setting(ctx, community, VERIFY, Gate.OFF.value)
+            released = await self._release_all(ctx, community)
+            if released:
+                ctx.respond(
+                    tr.plural(
+                        _("Verification is off; {n} newcomer waiting was let in."),
+                        _("Verification is off; {n} newcomers waiting were let in."),
+                        released,
+                    )
+                )
+                return
+        elif action == "timeout":
+            text = str(invocation.args["duration"]).strip().lower()
+            if text in ("off", "0", "never"):
+                await _store_setting(ctx, community, VERIFY_TIMEOUT, 0)
+            else:
+                duration = gates.parse_timeout(text)
+                if duration is None:
+                    ctx.respond(tr(_("Give a time between 1m and 7d, like 10m, 2h or 1d, or off.")))
+                    return
+                await _store_setting(ctx, community, VERIFY_TIMEOUT, int(duration.total_seconds()))
+        elif action == "then":
+            what = str(invocation.args["what"]).strip().lower()
+            if what not in (Then.REMOVE.value, Then.STAY.value):
+                ctx.respond(tr(_("Choose remove or stay.")))
+                return
+            await _store_setting(ctx, community, VERIFY_THEN, what)
+        settings = await _settings(ctx, community)
+        shown: list[TextLike] = self._verify_lines(ctx, settings, tr)
+        if settings.gate is not Gate.OFF and settings.rules is None:
+            shown.append(
+                compose(
+                    tr(_("Set the rules newcomers accept with {command}.")),
+                    command=code("/rules set"),
+                )
+            )
+        ctx.respond(lines(*shown))
+
+    async def _release_all(self, ctx: Context, community: CommunityRef) -> int:
+        store = self.store(ctx.tx)
+        pending = await store.pending_gates(community.platform, community.id)
+        for newcomer in pending:
+            await store.decide(
+                newcomer.platform,
+                newcomer.community_id,
+                newcomer.user_id,
+                GateStatus.RELEASED,
+                ctx.now,
+            )
+            await ctx.tx.cancel_job(_gate_key(newcomer))
+            self._release(ctx, newcomer)
+        return len(pending)
+
+    @command(RULES_SPEC)
+    async def rules(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
+        community = ctx.event.community
+        if community is None:
+            ctx.respond(tr(_("Use this command in a community.")))
+            return
+        action = invocation.path[1] if len(invocation.path) > 1 else "show"
+        if action == "set":
+            text = str(invocation.args["text"] or "").strip()
+            if len(text) > MAX_RULES:
+                ctx.respond(tr(_("The rules are too long: at most {n} characters."), n=MAX_RULES))
+                return
+            await _store_setting(ctx, community, RULES, text)
+            ctx.respond(tr(_("Rules saved. Members see them with /rules.")))
+            return
+        if action == "clear":
+            await _store_setting(ctx, community, RULES, None)
+            ctx.respond(tr(_("Rules removed.")))
+            return
+        settings = await _settings(ctx, community)
+        if settings.rules is None:
+            ctx.respond(tr(_("There are no rules yet.")))
+            return
+        title = bold(community.title or tr(_("our community")))
+        ctx.respond(lines(compose(tr(_("Rules of {community}:")), community=title), settings.rules))
+
+    @command(LANG_SPEC)
+    async def lang(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
+        community = ctx.event.community
+        choice = invocation.args.get("language")
+        if choice is None:
+            ctx.respond(
+                tr(
+                    _("Language: {language}. Change it with /lang en, /lang it or /lang ru."),
+                    language=LANGUAGE_NAMES.get(tr.language, tr.language),
+                )
+            )
+            return
+        language = str(choice).strip().lower()
+        if language not in LANGUAGES:
+            ctx.respond(
+                tr(_("Unknown language {language}. Choose en, it or ru."), language=language)
+            )
+            return
+        if community is None:
+            ctx.respond(tr(_("Use this command in a community.")))
+            return
+        await _store_setting(ctx, community, LOCALE, language)
+        ctx.respond(
+            translator(language)(
+                _("From now on I speak {language}."), language=LANGUAGE_NAMES[language]
+            )
+        )
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+async def _settings(ctx: Context, community: CommunityRef) -> OnboardingSettings:
+    return OnboardingSettings.from_stored(await ctx.tx.settings(community))
+
+
+async def _store_setting(ctx: Context, community: CommunityRef, key: str, value: Any) -> None:
+    await ctx.tx.set_setting(community, key, value, ctx.now)
+
+
+def _gate_key(newcomer: Newcomer) -> str:
+    return f"{GATE_JOB}:{newcomer.platform}:{newcomer.community_id}:{newcomer.user_id}"[:128]
+
+
+def _accept_buttons(
+    tr: Translator, newcomer: Newcomer | None, *, private: bool = False
+) -> ButtonRows:
+    if newcomer is None:
+        data = gates.encode()
+    else:
+        data = gates.encode(newcomer.user_id, newcomer.community_id if private else None)
+    return ((Button(tr(ACCEPT_LABEL), data, ButtonStyle.PRIMARY, fallback="/accept"),),)
+
+
+def _render_default(template: str, values: dict[str, TextLike]) -> Text:
+    """The default greeting; a broken translation falls back to the English sentence."""
+    try:
+        return render(template, values)
+    except TemplateError:
+        return render(DEFAULT_TEMPLATE, values)
