@@ -21,6 +21,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -89,6 +90,9 @@ class DeliveryWorker:
         self._lane_tasks: dict[str, asyncio.Task[None]] = {}
         self._in_flight: set[int] = set()
         self._latest_edit: dict[tuple[str, str], int] = {}
+        self._edited_up_to: OrderedDict[tuple[str, str], int] = OrderedDict()
+        """Newest edit row delivered per key (bounded): an older edit that was deferred
+        (its message not sent yet) must not overwrite it when it is retried later."""
         self._last_edit_at: dict[tuple[str, str], float] = {}
         self._chat_buckets: dict[str, TokenBucket] = {}
         self._bot_buckets: dict[str, TokenBucket] = {}
@@ -219,12 +223,12 @@ class DeliveryWorker:
         action = item.action
         if isinstance(action, EditMessage | DeleteMessage) and action.key is not None:
             if isinstance(action, EditMessage):
-                if self._latest_edit.get((item.bot, action.key), item.id) > item.id:
+                if self._superseded(item, action.key):
                     await self.store.outbox_done(item, "superseded", self.clock())
                     self.metrics.inc("delivery.edits_coalesced")
                     return
                 await self._space_edits(item.bot, action.key)
-                if self._latest_edit.get((item.bot, action.key), item.id) > item.id:
+                if self._superseded(item, action.key):
                     await self.store.outbox_done(item, "superseded", self.clock())
                     self.metrics.inc("delivery.edits_coalesced")
                     return
@@ -284,10 +288,24 @@ class DeliveryWorker:
             remember = (key, delivered.messages[-1])
         if isinstance(action, EditMessage) and action.key is not None:
             self._last_edit_at[(item.bot, action.key)] = time.monotonic()
+            self._edited(item, action.key)
         await self.store.outbox_done(
             replace(item, attempts=attempts), "sent", self.clock(), remember=remember
         )
         self.metrics.inc("delivery.sent")
+
+    def _superseded(self, item: OutboxItem, key: str) -> bool:
+        """A newer edit of the same message is queued or was already delivered."""
+        edit_key = (item.bot, key)
+        newest = max(self._latest_edit.get(edit_key, 0), self._edited_up_to.get(edit_key, 0))
+        return newest > item.id
+
+    def _edited(self, item: OutboxItem, key: str, keep: int = 10_000) -> None:
+        edit_key = (item.bot, key)
+        self._edited_up_to[edit_key] = max(self._edited_up_to.get(edit_key, 0), item.id)
+        self._edited_up_to.move_to_end(edit_key)
+        while len(self._edited_up_to) > keep:
+            self._edited_up_to.popitem(last=False)
 
     async def _resolve_key(self, item: OutboxItem, key: str) -> MessageRef | None:
         """The platform message sent under ``key``; None when this row was deferred or
