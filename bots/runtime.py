@@ -19,6 +19,7 @@ from core.builtin import builtin_features
 from core.delivery import DeliveryWorker
 from core.dispatcher import Dispatcher
 from core.escalation.feature import Escalation
+from core.faq.feature import Faq
 from core.features import BotInfo, Feature
 from core.metrics import Metrics
 from core.onboarding.feature import Onboarding
@@ -28,6 +29,7 @@ from core.ports import Adapter, AdapterDeps
 from core.scheduler import Scheduler
 from storage.database import create_engine, is_sqlite
 from storage.escalation import SqlEscalationStore
+from storage.faq import SqlFaqStore
 from storage.migrate import ensure_current
 from storage.onboarding import SqlOnboardingStore
 from storage.polls import SqlPollStore
@@ -42,6 +44,7 @@ def default_features() -> list[Feature]:
         Polls(store=SqlPollStore),
         Escalation(store=SqlEscalationStore),
         Onboarding(store=SqlOnboardingStore),
+        Faq(store=SqlFaqStore),
     ]
 
 

@@ -8,6 +8,7 @@ the same ``MetaData``.
 from __future__ import annotations
 
 import storage.escalation_models  # registers the escalation tables
+import storage.faq_models  # registers the FAQ tables
 import storage.onboarding_models  # registers the onboarding tables
 import storage.polls_models  # noqa: F401  (registers the polls tables)
 from storage.models import Base

@@ -1,0 +1,509 @@
+"""``/faq`` and automatic answers to questions members ask in the chat.
+
+Members: ``/faq <words>`` answers with the best entry, or offers up to three when several
+are about as good (buttons, or ``/faq <id>`` to type). A message that looks like a question
+(a question mark, or an interrogative opening in English, Italian or Russian) and matches
+one entry clearly (:data:`core.faq.rules.AUTO`) is answered in place, at most once per
+entry and channel within :data:`core.faq.rules.COOLDOWN` (stored, so a restart does not
+repeat an answer). Small talk never triggers. Answers carry "Helpful / Not helpful"
+buttons (``faq:<id>:y|n``; ``/faq helpful <id>`` and ``/faq nothelpful <id>`` where there
+are no buttons) whose votes show in ``/faq list``.
+
+Managers: ``/faq add "question" "answer"`` (the answer may also be the unquoted rest of the
+line), ``/faq edit <id> "answer" [--question "..."]``, ``/faq remove <id>``,
+``/faq list [page]`` (hits and votes), ``/faq unanswered`` (the most asked questions that
+matched nothing), ``/faq dismiss <id>`` (drop one of those), ``/faq auto on|off``.
+
+Unanswered questions are what ``/faq`` searches found nothing for, plus questions in the
+chat that matched nothing in a community that has entries (a community that does not use
+the FAQ keeps no record of its members' questions). They are counted under their
+normalised form, so "How to pay?" and "how do I pay" are one line.
+
+Subcommand names win: a search whose first word is ``add``, ``edit``, ``remove``,
+``list``, ``unanswered``, ``dismiss``, ``auto``, ``helpful`` or ``nothelpful`` is read as
+that subcommand (the command grammar decides before the feature runs). Quote such a
+question to search for it: ``/faq "list of rules"``. Questions almost never start with
+those words; they start with "how", "what", "come", "как"..., which is why the common path
+needs no quoting.
+
+Discord bots without the MESSAGE_CONTENT intent cannot read ordinary messages: automatic
+answers are off there (``/settings`` says so) while ``/faq`` works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from core.actions import Button, ButtonRows, ButtonStyle
+from core.capabilities import Capability
+from core.commands import (
+    CommandSpec,
+    CommandSyntaxError,
+    Invocation,
+    Option,
+    Param,
+    split_arguments,
+)
+from core.events import ButtonPressed, MessagePosted
+from core.faq import rules
+from core.faq.index import CommunityIndex, Indexes
+from core.faq.matcher import LexicalMatcher, MatcherFactory
+from core.faq.store import Entry, EntryStats, FaqStore, NewEntry
+from core.faq.text import looks_like_question, normalised_question, terms
+from core.features import Context, Feature, command, on
+from core.i18n import Translator, _
+from core.refs import CommunityRef
+from core.roles import Role
+from core.text import Text, TextLike, bold, code, compose, italic, lines
+
+AUTO_SETTING = "faq_auto"
+
+FAQ = CommandSpec(
+    "faq",
+    _("Ask the FAQ in your own words"),
+    params=(Param("question", _("your question"), required=False, rest=True),),
+    subcommands=(
+        CommandSpec(
+            "add",
+            _("Add an FAQ entry"),
+            Role.MANAGER,
+            params=(Param("question"), Param("answer", rest=True)),
+        ),
+        CommandSpec(
+            "edit",
+            _("Change an FAQ answer"),
+            Role.MANAGER,
+            params=(Param("id"), Param("answer", rest=True)),
+            options=(
+                Option("question", _("replace the question too"), takes_value=True, metavar="Q"),
+            ),
+        ),
+        CommandSpec("remove", _("Remove an FAQ entry"), Role.MANAGER, params=(Param("id"),)),
+        CommandSpec(
+            "list",
+            _("FAQ entries with hits and helpfulness"),
+            Role.MANAGER,
+            params=(Param("page", required=False),),
+        ),
+        CommandSpec("unanswered", _("Most asked questions without an answer"), Role.MANAGER),
+        CommandSpec(
+            "dismiss", _("Drop an unanswered question"), Role.MANAGER, params=(Param("id"),)
+        ),
+        CommandSpec(
+            "auto",
+            _("Answer questions in the chat automatically"),
+            Role.MANAGER,
+            params=(Param("state", "on|off"),),
+        ),
+        CommandSpec("helpful", _("Say an FAQ answer helped"), params=(Param("id"),)),
+        CommandSpec("nothelpful", _("Say an FAQ answer did not help"), params=(Param("id"),)),
+    ),
+)
+
+StoreFactory = Callable[[Any], FaqStore]
+
+
+def unquote(text: str | None) -> str:
+    """The text without one pair of surrounding quotes (straight or typographic)."""
+    if text is None:
+        return ""
+    text = text.strip()
+    try:
+        parts = split_arguments(text)
+    except CommandSyntaxError:
+        return text
+    return parts[0].strip() if len(parts) == 1 else text
+
+
+class Faq(Feature):
+    name = "faq"
+
+    def __init__(
+        self,
+        store: StoreFactory,
+        matcher: MatcherFactory = LexicalMatcher,
+    ) -> None:
+        self.store = store
+        self.indexes = Indexes(matcher)
+
+    async def _index(self, ctx: Context, community: CommunityRef) -> CommunityIndex:
+        language = (await ctx.translator()).language
+        return await self.indexes.get(self.store(ctx.tx), community, language)
+
+    # -- members ------------------------------------------------------------------------
+
+    @command(FAQ)
+    async def faq(self, invocation: Invocation, ctx: Context) -> None:
+        tr = await ctx.translator()
+        community = ctx.event.community
+        if community is None:
+            ctx.respond(tr(_("The FAQ belongs to a community; ask in one of its channels.")))
+            return
+        if len(invocation.path) > 1:
+            handler = getattr(self, f"_{invocation.path[1]}")
+            await handler(invocation, ctx, tr, community)
+            return
+        question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
+        if not question:
+            count = await self.store(ctx.tx).count(community)
+            ctx.respond(
+                lines(
+                    compose(tr(_("Ask with {command}.")), command=code("/faq <question>")),
+                    tr.plural(_("The FAQ has {n} entry."), _("The FAQ has {n} entries."), count),
+                )
+            )
+            return
+        store = self.store(ctx.tx)
+        entry_id = rules.parse_id(question)
+        if entry_id is not None:
+            entry = await store.get(community, entry_id)
+            if entry is None:
+                ctx.respond(tr(_("There is no FAQ entry #{id}."), id=entry_id))
+                return
+            await store.record_hit(entry.id)
+            ctx.reply(card(entry), vote_buttons(entry.id, tr))
+            return
+        index = await self._index(ctx, community)
+        found = index.search(question, limit=5)
+        shown = rules.choices([(entry.id, score) for entry, score in found])
+        if not shown:
+            key = normalised_question(question, tr.language)
+            await store.record_unanswered(community, key, question, ctx.now)
+            ctx.reply(tr(_("I have no answer to that yet; I noted the question for the managers.")))
+            return
+        if len(shown) == 1:
+            entry = index.entries[shown[0]]
+            await store.record_hit(entry.id)
+            ctx.reply(card(entry), vote_buttons(entry.id, tr))
+            return
+        options = [index.entries[entry_id] for entry_id in shown]
+        ctx.reply(
+            lines(
+                bold(tr(_("Did you mean:"))),
+                *(compose("#{id} {question}", id=str(e.id), question=e.question) for e in options),
+            ),
+            choice_buttons(options),
+        )
+
+    async def _helpful(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> None:
+        await self._typed_vote(invocation, ctx, tr, community, helpful=True)
+
+    async def _nothelpful(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> None:
+        await self._typed_vote(invocation, ctx, tr, community, helpful=False)
+
+    async def _typed_vote(
+        self,
+        invocation: Invocation,
+        ctx: Context,
+        tr: Translator,
+        community: CommunityRef,
+        *,
+        helpful: bool,
+    ) -> None:
+        entry = await self._entry(invocation, ctx, tr, community)
+        if entry is not None:
+            ctx.respond(await self._vote(entry, helpful, ctx, tr))
+
+    async def _vote(self, entry: Entry, helpful: bool, ctx: Context, tr: Translator) -> str:
+        actor = ctx.event.actor
+        assert actor is not None
+        changed = await self.store(ctx.tx).vote(entry.id, actor.user_id, helpful, ctx.now)
+        if not changed:
+            return tr(_("You already said that; thanks."))
+        return tr(_("Thanks for the feedback!"))
+
+    @on(ButtonPressed)
+    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
+        data = rules.decode(event.data)
+        if data is None:
+            return
+        tr = await ctx.translator()
+        entry = None
+        if event.community is not None:
+            entry = await self.store(ctx.tx).get(event.community, data.entry_id)
+        if entry is None or event.actor is None:
+            ctx.answer(tr(_("This FAQ entry no longer exists.")))
+            return
+        if data.show:
+            await self.store(ctx.tx).record_hit(entry.id)
+            ctx.answer()
+            ctx.reply(card(entry), vote_buttons(entry.id, tr))
+            return
+        ctx.answer(await self._vote(entry, data.helpful, ctx, tr))
+
+    @on(MessagePosted)
+    async def posted(self, event: MessagePosted, ctx: Context) -> None:
+        """Answer a question asked in the chat when one entry clearly matches."""
+        community = event.community
+        if (
+            community is None
+            or event.actor is None
+            or event.actor.is_bot
+            or not ctx.can(Capability.MESSAGE_CONTENT)
+        ):
+            return
+        tr = await ctx.translator()
+        if not looks_like_question(event.text, tr.language):
+            return
+        settings = await ctx.tx.settings(community)
+        if settings.get(AUTO_SETTING, True) is False:
+            return
+        index = await self._index(ctx, community)
+        if not index.entries:
+            return
+        found = index.search(event.text, limit=3)
+        ranked = [(entry.id, score) for entry, score in found]
+        entry_id = rules.auto_answer(ranked)
+        store = self.store(ctx.tx)
+        if entry_id is None:
+            if (not ranked or ranked[0][1] < rules.FOUND) and terms(event.text, tr.language):
+                key = normalised_question(event.text, tr.language)
+                await store.record_unanswered(community, key, event.text.strip(), ctx.now)
+            return
+        channel = event.channel
+        assert channel is not None
+        where = f"{event.bot}:{channel.id}:{channel.thread_id or ''}"
+        last = await store.last_answered(entry_id, where)
+        if last is not None and ctx.now - last < rules.COOLDOWN:
+            return
+        await store.answered(entry_id, where, ctx.now)
+        await store.record_hit(entry_id)
+        ctx.reply(card(index.entries[entry_id]), vote_buttons(entry_id, tr))
+
+    # -- managers -----------------------------------------------------------------------
+
+    async def _entry(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> Entry | None:
+        raw = invocation.args.get("id")
+        entry_id = rules.parse_id(raw if isinstance(raw, str) else None)
+        entry = await self.store(ctx.tx).get(community, entry_id) if entry_id else None
+        if entry is None:
+            ctx.respond(tr(_("There is no FAQ entry #{id}."), id=str(raw).lstrip("#")))
+        return entry
+
+    def _problem(self, question: str, answer: str, ctx: Context, tr: Translator) -> bool:
+        problem = rules.validate_entry(question, answer)
+        if problem is not None:
+            template, values = problem
+            ctx.respond(tr(template, **values))
+            return True
+        return False
+
+    async def _add(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> None:
+        question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
+        answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
+        if self._problem(question, answer, ctx, tr):
+            return
+        index = await self._index(ctx, community)
+        same = self._same_question(index, question, tr.language)
+        if same is not None:
+            ctx.respond(
+                compose(
+                    tr(_("Entry #{id} already asks that. Change its answer with {command}.")),
+                    id=str(same.id),
+                    command=code(f'/faq edit {same.id} "..."'),
+                )
+            )
+            return
+        store = self.store(ctx.tx)
+        revision = await store.bump(community, ctx.now)
+        (entry_id,) = await store.add(
+            community, [NewEntry(question, answer)], revision.number, ctx.now
+        )
+        ctx.respond(tr(_("FAQ entry #{id} added."), id=entry_id))
+
+    @staticmethod
+    def _same_question(index: CommunityIndex, question: str, language: str) -> Entry | None:
+        key = normalised_question(question, language)
+        for entry, _score in index.search(question, limit=3):
+            if normalised_question(entry.question, language) == key:
+                return entry
+        return None
+
+    async def _edit(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> None:
+        entry = await self._entry(invocation, ctx, tr, community)
+        if entry is None:
+            return
+        answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
+        new_question = invocation.options.get("question")
+        question = unquote(new_question) if isinstance(new_question, str) else entry.question
+        if self._problem(question, answer, ctx, tr):
+            return
+        store = self.store(ctx.tx)
+        revision = await store.bump(community, ctx.now)
+        await store.edit(
+            community,
+            entry.id,
+            revision.number,
+            ctx.now,
+            answer=answer,
+            question=question if question != entry.question else None,
+        )
+        ctx.respond(tr(_("FAQ entry #{id} updated."), id=entry.id))
+
+    async def _remove(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> None:
+        entry = await self._entry(invocation, ctx, tr, community)
+        if entry is None:
+            return
+        store = self.store(ctx.tx)
+        revision = await store.bump(community, ctx.now)
+        await store.remove(community, entry.id, revision.number, ctx.now)
+        ctx.respond(
+            compose(
+                tr(_("FAQ entry #{id} removed: {question}")),
+                id=str(entry.id),
+                question=entry.question,
+            )
+        )
+
+    async def _list(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> None:
+        store = self.store(ctx.tx)
+        total = await store.count(community)
+        if total == 0:
+            ctx.respond(
+                compose(
+                    tr(_("The FAQ is empty. Add an entry with {command}.")),
+                    command=code('/faq add "question" "answer"'),
+                )
+            )
+            return
+        pages = (total + rules.PAGE - 1) // rules.PAGE
+        raw = invocation.args.get("page")
+        page = int(raw) if isinstance(raw, str) and raw.isdigit() else 1
+        page = min(max(page, 1), pages)
+        rows = await store.stats(community, offset=(page - 1) * rules.PAGE, limit=rules.PAGE)
+        header = tr.plural(_("FAQ: {n} entry"), _("FAQ: {n} entries"), total)
+        if pages > 1:
+            header += " · " + tr(_("page {page} of {pages}"), page=page, pages=pages)
+        ctx.respond(lines(bold(header), *(stats_line(row, tr) for row in rows)))
+
+    async def _unanswered(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> None:
+        store = self.store(ctx.tx)
+        index = await self._index(ctx, community)
+        shown: list[TextLike] = []
+        for item in await store.unanswered(community, limit=50):
+            found = index.search(item.text, limit=1)
+            if found and found[0][1] >= rules.FOUND:
+                continue  # an entry answers it now
+            shown.append(
+                compose(
+                    "{count}× {text} {meta}",
+                    count=str(item.count),
+                    text=bold(item.text),
+                    meta=italic(
+                        tr(
+                            _("(#{id}, last asked {when})"),
+                            id=item.id,
+                            when=item.last_at.strftime("%Y-%m-%d"),
+                        )
+                    ),
+                )
+            )
+            if len(shown) == 10:
+                break
+        if not shown:
+            ctx.respond(tr(_("No unanswered questions.")))
+            return
+        ctx.respond(
+            lines(
+                bold(tr(_("Most asked questions without an answer:"))),
+                *shown,
+                compose(
+                    tr(_("Answer one with {add}, or drop it with {dismiss}.")),
+                    add=code('/faq add "question" "answer"'),
+                    dismiss=code("/faq dismiss <id>"),
+                ),
+            )
+        )
+
+    async def _dismiss(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> None:
+        raw = invocation.args.get("id")
+        item_id = rules.parse_id(raw if isinstance(raw, str) else None)
+        if item_id is None or not await self.store(ctx.tx).dismiss_unanswered(community, item_id):
+            ctx.respond(tr(_("There is no unanswered question #{id}."), id=str(raw).lstrip("#")))
+            return
+        ctx.respond(tr(_("Unanswered question #{id} dropped."), id=item_id))
+
+    async def _auto(
+        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
+    ) -> None:
+        state = str(invocation.args.get("state")).lower()
+        if state not in ("on", "off"):
+            ctx.respond(tr(_("Say on or off.")))
+            return
+        await ctx.tx.set_setting(community, AUTO_SETTING, state == "on", ctx.now)
+        if state == "off":
+            ctx.respond(tr(_("Automatic FAQ answers are off; /faq still works.")))
+        elif not ctx.can(Capability.MESSAGE_CONTENT):
+            ctx.respond(
+                tr(
+                    _(
+                        "Automatic FAQ answers are on, but this bot cannot read ordinary "
+                        "messages on this platform, so only /faq answers."
+                    )
+                )
+            )
+        else:
+            ctx.respond(tr(_("Automatic FAQ answers are on.")))
+
+
+# -- rendering (pure) ---------------------------------------------------------------------
+
+
+def card(entry: Entry) -> Text:
+    """An answer: the entry's question in bold, then its answer (both escaped by adapters)."""
+    return lines(compose("💡 {question}", question=bold(entry.question)), entry.answer)
+
+
+def vote_buttons(entry_id: int, tr: Translator) -> ButtonRows:
+    return (
+        (
+            Button(
+                "👍 " + tr(_("Helpful")),
+                rules.encode_vote(entry_id, True),
+                ButtonStyle.PRIMARY,
+                fallback=f"/faq helpful {entry_id}",
+            ),
+            Button(
+                "👎 " + tr(_("Not helpful")),
+                rules.encode_vote(entry_id, False),
+                fallback=f"/faq nothelpful {entry_id}",
+            ),
+        ),
+    )
+
+
+def choice_buttons(entries: list[Entry]) -> ButtonRows:
+    return tuple(
+        (Button(f"#{e.id} {e.question}"[:64], rules.encode_show(e.id), fallback=f"/faq {e.id}"),)
+        for e in entries
+    )
+
+
+def stats_line(row: EntryStats, tr: Translator) -> Text:
+    return compose(
+        "#{id} {question} — {hits} · 👍 {yes} · 👎 {no}",
+        id=str(row.entry.id),
+        question=row.entry.question,
+        hits=tr.plural(_("{n} hit"), _("{n} hits"), row.hits),
+        yes=str(row.helpful),
+        no=str(row.not_helpful),
+    )
