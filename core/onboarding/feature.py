@@ -396,6 +396,8 @@ class Onboarding(Feature):
             known = await store.newcomer(platform, community_id, actor.user_id)
             if known is not None and known.gate is GateStatus.ACCEPTED:
                 return _("You have already accepted the rules.")
+            if known is not None and known.gate is GateStatus.EXPIRED:
+                return _("The time to accept the rules has passed; please ask a manager.")
             return None
         released = False
         for newcomer in pending:
