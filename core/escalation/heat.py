@@ -45,11 +45,11 @@ def is_flag(emoji: str) -> bool:
 
 def is_shouting(text: str, *, min_letters: int = 12, ratio: float = 0.8) -> bool:
     """Mostly capital letters over enough letters to not be an acronym."""
-    cased = [char for char in text if char.isalpha() and char.lower() != char.upper()]
-    if len(cased) < min_letters:
+    upper = sum(map(str.isupper, text))
+    if upper < min_letters * ratio:
         return False
-    upper = sum(1 for char in cased if char.isupper())
-    return upper / len(cased) >= ratio
+    cased = upper + sum(map(str.islower, text))
+    return cased >= min_letters and upper / cased >= ratio
 
 
 @dataclass(frozen=True, slots=True)

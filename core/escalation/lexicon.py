@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from core.escalation.signals import ObservedMessage, ObservedReaction, Severity, Signal
@@ -37,6 +37,12 @@ _CYRILLIC_TO_LATIN = str.maketrans("аеорсхукмтнв", "aeopcxykmthb")
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.casefold()
+    return _fold_unicode(text)
+
+
+def _fold_unicode(text: str) -> str:
     """Casefold and strip accents (``ё`` -> ``е``, ``è`` -> ``e``); compatibility forms
     (``𝖎𝖉𝖎𝖔𝖙``, full-width letters) become plain letters first."""
     plain = unicodedata.normalize("NFKD", text).casefold()
@@ -48,8 +54,10 @@ def _is_cyrillic(char: str) -> bool:
     return "\u0400" <= char <= "\u04ff"
 
 
+@lru_cache(maxsize=65_536)
 def _word(raw: str) -> str:
-    """One normalised word: leetspeak, mixed scripts and stretched letters undone."""
+    """One normalised word: leetspeak, mixed scripts and stretched letters undone (cached:
+    chat repeats its words, and this runs for every word of every message)."""
     if any(char.isalpha() for char in raw):
         raw = raw.translate(_LEET)
     raw = _REPEATS.sub(r"\1", raw)
@@ -89,17 +97,28 @@ def normalise(text: str) -> tuple[tuple[str, ...], ...]:
     """The word streams of ``text``: apostrophes joined or read as spaces, spelled-out
     runs merged whole or after their first letter (duplicates removed)."""
     folded = _fold(text)
+    has_apostrophe = any(apostrophe in folded for apostrophe in _APOSTROPHES)
     streams: list[tuple[str, ...]] = []
-    for replacement in ("", " "):
+    for replacement in ("", " ") if has_apostrophe else ("",):
         flattened = folded
         for apostrophe in _APOSTROPHES:
             flattened = flattened.replace(apostrophe, replacement)
         words = [_word(raw) for raw in _WORD.findall(flattened)]
-        for skip_first in (False, True):
-            stream = tuple(word for word in _merge_spelled(words, skip_first) if word)
+        spelled = _has_spelled_run(words)
+        for skip_first in (False, True) if spelled else (False,):
+            stream = tuple(_merge_spelled(words, skip_first) if spelled else words)
             if stream not in streams:
                 streams.append(stream)
     return tuple(streams)
+
+
+def _has_spelled_run(words: list[str]) -> bool:
+    run = 0
+    for word in words:
+        run = run + 1 if len(word) == 1 else 0
+        if run >= 3:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +162,7 @@ class Lexicon:
     second_person: frozenset[str]
     _exact: dict[str, list[Entry]] = field(default_factory=dict)
     _prefix: dict[int, dict[str, list[Entry]]] = field(default_factory=dict)
+    _seen: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for entry in self.entries:
@@ -170,25 +190,37 @@ class Lexicon:
         }
         return cls(entries, frozenset(second))
 
-    def _candidates(self, token: str) -> Iterable[Entry]:
-        yield from self._exact.get(token, ())
-        for length, stems in self._prefix.items():
-            if len(token) >= length:
-                yield from stems.get(token[:length], ())
+    def _candidates(self, token: str) -> tuple[Entry, ...]:
+        """Entries whose first word matches ``token`` (memoised per token, bounded)."""
+        found = self._seen.get(token)
+        if found is None:
+            found = tuple(self._exact.get(token, ())) + tuple(
+                entry
+                for length, stems in self._prefix.items()
+                if len(token) >= length
+                for entry in stems.get(token[:length], ())
+            )
+            if len(self._seen) >= 65_536:
+                self._seen.clear()
+            self._seen[token] = found
+        return found
 
-    def find(self, text: str) -> list[Entry]:
-        """Every entry found in ``text`` (each once, in order of appearance)."""
+    def find(self, text: str | tuple[tuple[str, ...], ...]) -> list[Entry]:
+        """Every entry found in ``text`` (or its :func:`normalise` d streams), each once,
+        in order of appearance."""
+        streams = normalise(text) if isinstance(text, str) else text
         found: dict[str, Entry] = {}
-        for stream in normalise(text):
+        for stream in streams:
             for index, token in enumerate(stream):
                 for entry in self._candidates(token):
                     if entry.matches_at(stream, index):
                         found.setdefault(f"{entry.kind}:{entry.text}", entry)
         return list(found.values())
 
-    def addressed(self, text: str) -> bool:
+    def addressed(self, text: str | tuple[tuple[str, ...], ...]) -> bool:
         """Whether the text speaks to someone (a second-person word)."""
-        return any(word in self.second_person for stream in normalise(text) for word in stream)
+        streams = normalise(text) if isinstance(text, str) else text
+        return any(word in self.second_person for stream in streams for word in stream)
 
 
 @cache
@@ -207,12 +239,13 @@ class Assessment:
 
 def assess(text: str, *, is_reply: bool = False, lexicon: Lexicon | None = None) -> Assessment:
     lexicon = lexicon or default_lexicon()
-    found = lexicon.find(text)
+    streams = normalise(text)
+    found = lexicon.find(streams)
     threats = tuple(entry.text for entry in found if entry.kind == "threat")
     if threats:
         return Assessment(Severity.HIGH, "threat", threats)
     insults = tuple(entry.text for entry in found if entry.kind == "insult")
-    if insults and (is_reply or lexicon.addressed(text)):
+    if insults and (is_reply or lexicon.addressed(streams)):
         severity = Severity.HIGH if len(insults) >= 3 else Severity.MEDIUM
         return Assessment(severity, "insult", insults)
     return Assessment(None, "insult" if insults else "", insults)
