@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bots.config import Config, ConfigError, load_config
+from bots.faq_cli import add_faq_parser, run_faq
 from bots.logging import configure_logging
 from bots.runtime import NoBotStarted, Runtime, config_secrets
 from storage.migrate import SchemaBehind
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     manifest = slack_commands.add_parser("manifest", help="print the Slack app manifest (YAML)")
     manifest.add_argument("config")
     manifest.add_argument("--bot", help="name of the Slack bot in CONFIG (default: the first)")
+    add_faq_parser(commands)
     return parser
 
 
@@ -170,6 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "slack":
             assert config is not None
             return _slack_manifest(config, args.bot)
+        if args.command == "faq":
+            assert config is not None
+            return asyncio.run(run_faq(args, config))
     except SchemaBehind as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
