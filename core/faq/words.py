@@ -76,7 +76,7 @@ QUESTION_OPENERS: dict[str, frozenset[str]] = {
     "it": _set(
         """
         come cosa che chi dove dov quando perche quale quali qual quanto quanta
-        quanti quante posso possiamo puoi puo c ci qualcuno sapete sai esiste
+        quanti quante posso possiamo puoi puo c qualcuno sapete sai esiste
         """
     ),
     "ru": _set(
