@@ -105,7 +105,11 @@ def render_case(case: Case, reporters: Sequence[Reporter], tr: Translator) -> Te
     parts.append(italic(f"“{snapshot}”") if snapshot else italic(tr(_("(no text)"))))
     if case.link:
         parts.append(link(tr(_("Open the message")), case.link))
-    if reporters:
+    if reporters and _inbox_is_public(case):
+        parts.append(
+            tr.plural(_("Reported by {n} member"), _("Reported by {n} members"), len(reporters))
+        )
+    elif reporters:
         names = ", ".join(reporter.display_name for reporter in reporters[:10])
         more = len(reporters) - 10
         if more > 0:
@@ -145,6 +149,12 @@ def render_case(case: Case, reporters: Sequence[Reporter], tr: Translator) -> Te
         )
     parts.append(tr(_("Opened {time}"), time=when(case.created_at)))
     return lines(*parts)
+
+
+def _inbox_is_public(case: Case) -> bool:
+    """The inbox is the very chat the message was posted in (``/managers here`` there):
+    the offender reads the case too, so reporters stay anonymous."""
+    return case.inbox_bot == case.bot and case.inbox_channel == case.channel_id
 
 
 def case_buttons(case: Case, tr: Translator) -> ButtonRows:

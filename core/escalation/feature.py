@@ -409,47 +409,53 @@ class Escalation(Feature):
         self, ctx: Context, store: EscalationStore, case: Case, *, new: bool
     ) -> Case:
         """Send a new case to the inbox (or managers privately), or edit every copy."""
+        managers: list[Actor] = []
+        if new:
+            inbox = await managers_inbox(ctx, case.community)
+            if inbox is not None:
+                case = replace(
+                    case,
+                    inbox_bot=inbox.bot,
+                    inbox_channel=inbox.channel.id,
+                    inbox_thread=inbox.channel.thread_id,
+                )
+            else:
+                managers = list(await store.known_managers(case.platform, case.community_id))[:5]
+                case = replace(case, notified=tuple(manager.user_id for manager in managers))
+            await store.save_case(case)
         tr = await self._tr_for(ctx, case.community)
         text = as_text(render_case(case, await store.reporters(case.id), tr))
         buttons = case_buttons(case, tr)
-        if not new:
-            if case.inbox_bot is not None and case.inbox_bot in ctx.bots:
-                ctx.emit(EditMessage(bot=case.inbox_bot, key=case.key, text=text, buttons=buttons))
-            for user_id in case.notified:
+        inbox_channel = case.inbox_channel_ref
+        if case.inbox_bot is not None and case.inbox_bot in ctx.bots and inbox_channel:
+            if new:
                 ctx.emit(
-                    EditMessage(
-                        bot=case.bot, key=f"{case.key}:dm:{user_id}", text=text, buttons=buttons
+                    SendMessage(
+                        bot=case.inbox_bot,
+                        channel=inbox_channel,
+                        text=text,
+                        buttons=buttons,
+                        key=case.key,
                     )
                 )
-            return case
-        inbox = await managers_inbox(ctx, case.community)
-        if inbox is not None:
-            ctx.emit(
-                SendMessage(
-                    bot=inbox.bot, channel=inbox.channel, text=text, buttons=buttons, key=case.key
-                )
-            )
-            case = replace(
-                case,
-                inbox_bot=inbox.bot,
-                inbox_channel=inbox.channel.id,
-                inbox_thread=inbox.channel.thread_id,
-            )
-        else:
-            managers = list(await store.known_managers(case.platform, case.community_id))[:5]
-            for manager in managers:
+            else:
+                ctx.emit(EditMessage(bot=case.inbox_bot, key=case.key, text=text, buttons=buttons))
+        for user_id in case.notified:
+            key = f"{case.key}:dm:{user_id}"
+            if new:
+                manager = next(m for m in managers if m.user_id == user_id)
                 ctx.emit(
                     SendDirect(
                         bot=case.bot,
-                        user_id=manager.user_id,
+                        user_id=user_id,
                         display_name=manager.display_name,
                         text=text,
                         buttons=buttons,
-                        key=f"{case.key}:dm:{manager.user_id}",
+                        key=key,
                     )
                 )
-            case = replace(case, notified=tuple(manager.user_id for manager in managers))
-        await store.save_case(case)
+            else:
+                ctx.emit(EditMessage(bot=case.bot, key=key, text=text, buttons=buttons))
         return case
 
     async def _schedule_reannounce(

@@ -28,6 +28,12 @@ async def test_managers_here_makes_this_chat_the_inbox(sqlite_url: str) -> None:
         assert texts(take(tg)) == ["This chat is now the managers' inbox of Test Square."]
         await play(rt, group.command("managers", who=ALICE))
         assert texts(take(tg)) == ["The managers' inbox is chat -1001 of bot tg (telegram)."]
+        # the inbox is the group itself: the offender reads the case, reporters stay anonymous
+        rude = group.say(MALLORY, "rude")
+        await play(rt, rude, group.command("report", "he means me", who=BOB, reply_to=rude))
+        (card,) = [a for a in take(tg) if isinstance(a, SendMessage)]
+        assert card.channel.id == "-1001" and "Reported by 1 member" in card.text.plain()
+        assert "Bob" not in card.text.plain() and "he means me" not in card.text.plain()
 
 
 async def test_link_code_moves_a_telegram_groups_inbox_to_slack(database_url: str) -> None:
