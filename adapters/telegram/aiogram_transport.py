@@ -37,7 +37,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import Update
+from aiogram.types import TelegramObject
 from aiohttp import web
 
 from adapters.common_config import secret_value
@@ -51,6 +51,7 @@ from adapters.telegram.outbound import (
     ApiCall,
     menu_calls,
     migrated,
+    no_private_chat,
     plan,
     sent_ref,
 )
@@ -76,7 +77,7 @@ def translate_error(error: Exception, *, direct: bool = False) -> Exception:
     if isinstance(error, TelegramServerError | TelegramNetworkError):
         return TransientDeliveryError(str(error))
     if isinstance(error, TelegramForbiddenError | TelegramNotFound) or (
-        direct and isinstance(error, TelegramBadRequest) and "chat not found" in str(error)
+        direct and isinstance(error, TelegramBadRequest) and no_private_chat(str(error))
     ):
         return DirectMessageRefused(str(error)) if direct else PermanentDeliveryError(str(error))
     if isinstance(error, TelegramAPIError):
@@ -183,11 +184,13 @@ class AiogramAdapter:
 
     async def _on_update(
         self,
-        handler: Callable[[Update, dict[str, Any]], Awaitable[Any]],
-        update: Update,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        update: TelegramObject,
         data: dict[str, Any],
     ) -> None:
-        """The only inbound path: every update, as Bot API JSON, to the shared intake."""
+        """The only inbound path: every update, as Bot API JSON, to the shared intake.
+
+        ``handler`` (aiogram's routers) is never called: the core routes."""
         await self.intake.handle(update.model_dump(mode="json", exclude_none=True, by_alias=True))
 
     async def _administrators(self, chat_id: int) -> list[dict[str, Any]]:

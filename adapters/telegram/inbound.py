@@ -22,7 +22,7 @@ preferred: both map to the same event, and
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -420,7 +420,7 @@ def _addressed_elsewhere(text: str, username: str) -> bool:
     return "@" in head and head.split("@", 1)[1].lower() != username.lower()
 
 
-def roles_from_administrators(administrators: list[JSON]) -> dict[str, PlatformRole]:
+def roles_from_administrators(administrators: Sequence[JSON]) -> dict[str, PlatformRole]:
     """``getChatAdministrators`` result -> roles by user id."""
     return {
         str(entry["user"]["id"]): PlatformRole.OWNER

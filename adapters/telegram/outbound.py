@@ -53,6 +53,15 @@ HARMLESS = ("message is not modified", "message to delete not found", "query is 
 """Bot API errors that mean the work is already done (or can no longer matter: a button
 press older than 15 minutes cannot be answered)."""
 TOAST_LIMIT = 200
+
+
+def no_private_chat(description: str) -> bool:
+    """A private chat Telegram cannot open: the member is unknown to the bot (never
+    started it) rather than the request being wrong."""
+    lowered = description.lower()
+    return "chat not found" in lowered or "peer_id_invalid" in lowered
+
+
 CALLBACK_DATA_LIMIT = 64
 
 

@@ -60,6 +60,7 @@ from adapters.telegram.outbound import (
     ApiCall,
     menu_calls,
     migrated,
+    no_private_chat,
     plan,
     sent_ref,
 )
@@ -85,7 +86,7 @@ def translate_error(error: TelegramError, *, direct: bool = False) -> Exception:
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         return RateLimited(str(error), retry_after=seconds)
     if isinstance(error, Forbidden) or (
-        direct and isinstance(error, BadRequest) and "chat not found" in str(error).lower()
+        direct and isinstance(error, BadRequest) and no_private_chat(str(error))
     ):
         return DirectMessageRefused(str(error)) if direct else PermanentDeliveryError(str(error))
     if isinstance(error, BadRequest):
@@ -145,7 +146,7 @@ class PtbAdapter:
         except NetworkError as error:
             raise RuntimeError(f"bot {self.bot!r} cannot reach the Bot API: {error}") from None
         me = self.client.bot
-        self.intake.open(BotIdentity(me.id, me.username), sink)
+        self.intake.open(BotIdentity(me.id, me.username or ""), sink)
         await self._publish_menu()
         await self.application.start()
         try:
