@@ -17,12 +17,13 @@ from adapters.console.config import ConsoleBotConfig
 from adapters.console.transport import ConsoleAdapter
 from bots.config import parse_config
 from bots.runtime import Runtime
-from bots.scenes import Step, escalation, foundation, polls
+from bots.scenes import Step, escalation, faq, foundation, polls
 
 SCRIPT: list[Step] = [
     *foundation.SCENE,
     *polls.SCENE,
     *escalation.SCENE,
+    *faq.SCENE,
     *foundation.FAREWELL,
 ]
 
