@@ -26,34 +26,38 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from core.actions import (
     DeleteMessage,
     EditMessage,
-    RemoveMember,
-    RestrictMember,
     SendDirect,
     SendEphemeral,
     SendMessage,
-    UnrestrictMember,
 )
 from core.capabilities import Capability
 from core.commands import CommandSpec, Invocation, Param
 from core.escalation.cards import audit_line, case_buttons, list_line, render_case
-from core.escalation.durations import MAX_MUTE, MIN_MUTE, format_duration, parse_duration
+from core.escalation.durations import format_duration, parse_duration
 from core.escalation.heat import HeatDetector
 from core.escalation.lexicon import LexiconDetector, assess
 from core.escalation.links import message_link
 from core.escalation.memory import RecentMessages
+from core.escalation.moderation import (
+    Origin,
+    Refused,
+    audit,
+    community_translator,
+    moderate,
+    same_community,
+)
 from core.escalation.policy import (
     POLICY_KEYS,
     SETTING,
     EscalationPolicy,
     PolicyError,
-    threshold_reached,
 )
 from core.escalation.signals import (
     Detector,
@@ -63,7 +67,6 @@ from core.escalation.signals import (
     Signal,
 )
 from core.escalation.store import (
-    AuditEntry,
     Case,
     CaseFilter,
     CaseSource,
@@ -82,11 +85,11 @@ from core.events import (
     ReactionAdded,
 )
 from core.features import Context, Feature, command, job, on
-from core.i18n import Translator, _, translator
+from core.i18n import Translator, _
 from core.inbox import managers_inbox, set_managers_inbox
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
 from core.roles import Role, resolve_role
-from core.text import Text, TextLike, as_text, bold, code, compose, lines, mention
+from core.text import TextLike, as_text, bold, code, compose, lines
 
 log = logging.getLogger(__name__)
 
@@ -180,30 +183,6 @@ ESCALATION_SPEC = CommandSpec(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where moderation runs: the bot, community and channel of the offending message."""
-
-    bot: str
-    community: CommunityRef
-    channel: ChannelRef
-
-
-class Refused(Exception):
-    """A case or moderation action that may not happen; the message says why."""
-
-    def __init__(self, message: TextLike) -> None:
-        super().__init__(as_text(message).plain())
-        self.text = as_text(message)
-
-
-def _same(community: CommunityRef | None, platform: str, community_id: str) -> bool:
-    return community is not None and (community.platform, community.id) == (
-        platform,
-        community_id,
-    )
-
-
 def _report_severity(reports: int) -> Severity:
     if reports >= 3:
         return Severity.HIGH
@@ -240,13 +219,6 @@ class Escalation(Feature):
     async def _policy(self, ctx: Context, community: CommunityRef) -> EscalationPolicy:
         stored = (await ctx.tx.settings(community)).get(SETTING)
         return self.policy.with_overrides(stored if isinstance(stored, dict) else None)
-
-    async def _tr_for(self, ctx: Context, community: CommunityRef) -> Translator:
-        """The language of ``community`` (case cards and notices follow the origin's)."""
-        if _same(ctx.event.community, community.platform, community.id):
-            return await ctx.translator()
-        stored = (await ctx.tx.settings(community)).get("locale")
-        return translator(stored if isinstance(stored, str) else ctx.default_locale)
 
     def _privately(self, ctx: Context, text: TextLike) -> None:
         """Tell the caller something nobody else may see: an ephemeral answer where the
@@ -293,35 +265,6 @@ class Escalation(Feature):
             return None
         remembered = self.memory.get(bot, message)
         return remembered.author if remembered else None
-
-    async def _audit(
-        self,
-        store: EscalationStore,
-        ctx: Context,
-        case: Case | None,
-        actor: Actor,
-        action: str,
-        *,
-        community: CommunityRef | None = None,
-        target: str | None = None,
-        note: str | None = None,
-    ) -> None:
-        where = community or (case.community if case else None)
-        if where is None:
-            return
-        await store.audit(
-            AuditEntry(
-                platform=where.platform,
-                community_id=where.id,
-                actor_id=actor.user_id,
-                actor_name=actor.display_name,
-                action=action,
-                at=ctx.now,
-                case_id=case.id if case else None,
-                target_id=target,
-                note=note,
-            )
-        )
 
     async def _note_manager(self, ctx: Context) -> None:
         """Remember managers seen acting: they get cases privately when there is no inbox."""
@@ -423,7 +366,7 @@ class Escalation(Feature):
                 managers = list(await store.known_managers(case.platform, case.community_id))[:5]
                 case = replace(case, notified=tuple(manager.user_id for manager in managers))
             await store.save_case(case)
-        tr = await self._tr_for(ctx, case.community)
+        tr = await community_translator(ctx, case.community)
         text = as_text(render_case(case, await store.reporters(case.id), tr))
         buttons = case_buttons(case, tr)
         inbox_channel = case.inbox_channel_ref
@@ -593,7 +536,7 @@ class Escalation(Feature):
         case, created = await self._find_or_open(ctx, store, draft)
         detector = Actor(f"detector:{signal.detector}", signal.detector, is_bot=True)
         if created:
-            await self._audit(store, ctx, case, detector, "signal", note=signal.kind)
+            await audit(store, ctx, case, detector, "signal", note=signal.kind)
             await self._publish(ctx, store, case, new=True)
             await self._schedule_reannounce(ctx, case, policy)
             return
@@ -607,7 +550,7 @@ class Escalation(Feature):
             updated_at=ctx.now,
         )
         await store.save_case(case)
-        await self._audit(store, ctx, case, detector, "signal", note=signal.kind)
+        await audit(store, ctx, case, detector, "signal", note=signal.kind)
         await self._publish(ctx, store, case, new=False)
 
     # -- reports ----------------------------------------------------------------------------
@@ -683,11 +626,9 @@ class Escalation(Feature):
         )
         if case.status is CaseStatus.DISMISSED:  # a person reports what a detector missed
             case = replace(case, status=CaseStatus.OPEN, claimed_by_id=None, claimed_by_name=None)
-            await self._audit(store, ctx, case, reporter, "reopened")
+            await audit(store, ctx, case, reporter, "reopened")
         await store.save_case(case)
-        await self._audit(
-            store, ctx, case, reporter, "reported", target=case.offender_id, note=reason
-        )
+        await audit(store, ctx, case, reporter, "reported", target=case.offender_id, note=reason)
         case = await self._publish(ctx, store, case, new=created)
         if created:
             await self._schedule_reannounce(ctx, case, policy)
@@ -736,7 +677,7 @@ class Escalation(Feature):
             await set_managers_inbox(ctx, community, ctx.bot.name, channel)
             store = self.store(ctx.tx)
             if event.actor is not None:
-                await self._audit(
+                await audit(
                     store, ctx, None, event.actor, "inbox", community=community, note=channel.id
                 )
             ctx.respond(
@@ -834,13 +775,13 @@ class Escalation(Feature):
             return
         origin = CommunityRef(found.platform, found.community_id, title=found.community_title)
         await set_managers_inbox(ctx, origin, ctx.bot.name, channel)
-        await self._audit(
+        await audit(
             store, ctx, None, actor, "inbox", community=origin, note=f"{ctx.bot.name}:{channel.id}"
         )
         name = found.community_title or found.community_id
         ctx.respond(tr(_("This chat is now the managers' inbox of {community}."), community=name))
         if found.bot in ctx.bots:
-            origin_tr = await self._tr_for(ctx, origin)
+            origin_tr = await community_translator(ctx, origin)
             ctx.emit(
                 SendMessage(
                     bot=found.bot,
@@ -960,7 +901,7 @@ class Escalation(Feature):
             role = max(role, Role.MANAGER)
         if role < Role.MANAGER:
             raise Refused(tr(_("Only managers can handle cases.")))
-        if notified or _same(event.community, case.platform, case.community_id):
+        if notified or same_community(event.community, case.platform, case.community_id):
             return role
         channel = event.channel
         if channel is not None:
@@ -981,7 +922,7 @@ class Escalation(Feature):
         actor = ctx.event.actor
         assert actor is not None
         if action is None:
-            origin_tr = await self._tr_for(ctx, case.community)
+            origin_tr = await community_translator(ctx, case.community)
             history = await store.audit_log(case.id)
             return lines(
                 render_case(case, await store.reporters(case.id), origin_tr),
@@ -1080,7 +1021,7 @@ class Escalation(Feature):
         origin = Origin(case.bot, case.community, case.channel)
         if case.bot not in ctx.bots:
             raise Refused(tr(_("Bot {bot} is not running here."), bot=case.bot))
-        result = await self._moderate(
+        result = await moderate(
             ctx,
             store,
             policy,
@@ -1122,14 +1063,14 @@ class Escalation(Feature):
         note: str | None = None,
     ) -> None:
         await store.save_case(case)
-        await self._audit(store, ctx, case, actor, action, target=case.offender_id, note=note)
+        await audit(store, ctx, case, actor, action, target=case.offender_id, note=note)
         await self._publish(ctx, store, case, new=False)
 
     async def _thank_reporters(self, ctx: Context, store: EscalationStore, case: Case) -> None:
         """Reporters learn their report was handled (not how: that stays with managers)."""
         if case.bot not in ctx.bots:
             return
-        tr = await self._tr_for(ctx, case.community)
+        tr = await community_translator(ctx, case.community)
         text = tr(
             _("Managers reviewed the message you reported in {community}. Thank you!"),
             community=case.community_title or case.community_id,
@@ -1150,7 +1091,7 @@ class Escalation(Feature):
         case = await store.case(int(event.payload.get("case", 0)))
         if case is None or case.status is not CaseStatus.OPEN or case.reannounced_at is not None:
             return
-        tr = await self._tr_for(ctx, case.community)
+        tr = await community_translator(ctx, case.community)
         after = timedelta(seconds=float(event.payload.get("after", 0)))
         text = lines(
             bold(tr(_("Still unclaimed after {duration}:"), duration=format_duration(after))),
@@ -1179,7 +1120,7 @@ class Escalation(Feature):
         case = replace(case, reannounced_at=ctx.now)
         await store.save_case(case)
         bot = Actor(f"bot:{ctx.bot.name}", ctx.bot.name, is_bot=True)
-        await self._audit(store, ctx, case, bot, "reannounced")
+        await audit(store, ctx, case, bot, "reannounced")
 
     # -- moderation -------------------------------------------------------------------------------
 
@@ -1217,7 +1158,7 @@ class Escalation(Feature):
                 event.reply_to.message_id,
             )
         try:  # the public notice tells everyone, the member included, what happened and why
-            await self._moderate(
+            await moderate(
                 ctx,
                 store,
                 policy,
@@ -1288,213 +1229,6 @@ class Escalation(Feature):
         ]
         ctx.respond(lines(head, *entries))
 
-    async def _moderate(
-        self,
-        ctx: Context,
-        store: EscalationStore,
-        policy: EscalationPolicy,
-        *,
-        kind: Literal["warn", "mute", "unmute"],
-        origin: Origin,
-        target: Actor,
-        target_role: Role,
-        actor: Actor,
-        actor_role: Role,
-        reason: str | None,
-        duration: timedelta | None,
-        case: Case | None,
-    ) -> Text:
-        """Warn, mute or unmute ``target`` on the origin platform; returns the answer for
-        the acting manager, or raises Refused."""
-        tr = await ctx.translator()
-        if target.is_bot:
-            raise Refused(tr(_("Bots cannot be warned or muted.")))
-        if target_role >= actor_role:
-            if target_role is Role.OWNER:
-                raise Refused(tr(_("Nobody can warn or mute the community owner.")))
-            raise Refused(tr(_("Only the owner can warn or mute another manager.")))
-        otr = await self._tr_for(ctx, origin.community)
-        who = mention(target.user_id, target.display_name)
-        shown_reason = reason or otr(_("no reason given"))
-        case_id = case.id if case else None
-        if kind == "unmute":
-            ctx.emit(
-                UnrestrictMember(
-                    bot=origin.bot,
-                    community=origin.community,
-                    user_id=target.user_id,
-                    channel=origin.channel,
-                )
-            )
-            self._notice(ctx, origin, compose(otr(_("{member} can write again.")), member=who))
-            await self._audit(
-                store,
-                ctx,
-                case,
-                actor,
-                "unmuted",
-                community=origin.community,
-                target=target.user_id,
-            )
-            return as_text(tr(_("{member} can write again."), member=target.display_name))
-        if kind == "mute":
-            length = min(max(duration or policy.mute_duration, MIN_MUTE), MAX_MUTE)
-            self._notice(
-                ctx,
-                origin,
-                compose(
-                    otr(self._mute_template(ctx, origin)),
-                    member=who,
-                    duration=format_duration(length),
-                    reason=shown_reason,
-                ),
-            )
-            self._restrict(ctx, origin, target, length)  # after: a fallback notice follows it
-            await self._audit(
-                store,
-                ctx,
-                case,
-                actor,
-                "muted",
-                community=origin.community,
-                target=target.user_id,
-                note=f"{format_duration(length)}: {shown_reason}",
-            )
-            return as_text(
-                tr(
-                    _("{member} is muted for {duration}."),
-                    member=target.display_name,
-                    duration=format_duration(length),
-                )
-            )
-        # warn
-        await store.add_warning(
-            platform=origin.community.platform,
-            community_id=origin.community.id,
-            target=target,
-            reason=reason,
-            issued_by=actor,
-            issued_at=ctx.now,
-            expires_at=ctx.now + policy.warning_ttl,
-            case_id=case_id,
-        )
-        active = len(
-            await store.active_warnings(
-                origin.community.platform, origin.community.id, target.user_id, ctx.now
-            )
-        )
-        limits = [t.warnings for t in policy.thresholds if t.warnings > active]
-        if limits:
-            notice = compose(
-                otr(_("{member} has been warned ({count}/{limit}). Reason: {reason}")),
-                member=who,
-                count=str(active),
-                limit=str(min(limits)),
-                reason=shown_reason,
-            )
-        else:
-            notice = compose(
-                otr(_("{member} has been warned ({count}). Reason: {reason}")),
-                member=who,
-                count=str(active),
-                reason=shown_reason,
-            )
-        self._notice(ctx, origin, notice)
-        await self._audit(
-            store,
-            ctx,
-            case,
-            actor,
-            "warned",
-            community=origin.community,
-            target=target.user_id,
-            note=reason,
-        )
-        answer = tr.plural(
-            _("Warned {member}: {n} active warning."),
-            _("Warned {member}: {n} active warnings."),
-            active,
-            member=target.display_name,
-        )
-        reached = threshold_reached(active, policy.thresholds)
-        if reached is None:
-            return as_text(answer)
-        why = otr.plural(_("{n} active warning"), _("{n} active warnings"), active)
-        if reached.action == "remove":
-            self._notice(
-                ctx,
-                origin,
-                compose(
-                    otr(_("{member} is removed from the community: {why}.")), member=who, why=why
-                ),
-            )
-            ctx.emit(
-                RemoveMember(
-                    bot=origin.bot,
-                    community=origin.community,
-                    user_id=target.user_id,
-                    channel=origin.channel,
-                )
-            )
-            await self._audit(
-                store,
-                ctx,
-                case,
-                actor,
-                "auto-removed",
-                community=origin.community,
-                target=target.user_id,
-                note=why,
-            )
-            return as_text(answer + " " + tr(_("Removed automatically.")))
-        automatic = reached.duration
-        if automatic is None:
-            text = compose(
-                otr(_("{member} is muted until a manager lifts it: {why}.")), member=who, why=why
-            )
-        else:
-            text = compose(
-                otr(_("{member} is muted for {duration}: {why}.")),
-                member=who,
-                duration=format_duration(automatic),
-                why=why,
-            )
-        self._notice(ctx, origin, text)
-        self._restrict(ctx, origin, target, automatic)
-        await self._audit(
-            store,
-            ctx,
-            case,
-            actor,
-            "auto-muted",
-            community=origin.community,
-            target=target.user_id,
-            note=why,
-        )
-        return as_text(answer + " " + tr(_("Muted automatically.")))
-
-    def _mute_template(self, ctx: Context, origin: Origin) -> str:
-        bot = ctx.bots.get(origin.bot)
-        if bot is not None and Capability.RESTRICT in bot.capabilities:
-            return _("{member} is muted for {duration}. Reason: {reason}")
-        return _("Mute requested for {member} ({duration}). Reason: {reason}")
-
-    def _restrict(
-        self, ctx: Context, origin: Origin, target: Actor, length: timedelta | None
-    ) -> None:
-        ctx.emit(
-            RestrictMember(
-                bot=origin.bot,
-                community=origin.community,
-                user_id=target.user_id,
-                channel=origin.channel,
-                until=ctx.now + length if length is not None else None,
-            )
-        )
-
-    def _notice(self, ctx: Context, origin: Origin, text: TextLike) -> None:
-        ctx.emit(SendMessage(bot=origin.bot, channel=origin.channel, text=as_text(text)))
-
     # -- community rules --------------------------------------------------------------------------
 
     @command(ESCALATION_SPEC)
@@ -1521,7 +1255,7 @@ class Escalation(Feature):
             stored[key] = value
             await ctx.tx.set_setting(community, SETTING, stored, ctx.now)
             if ctx.event.actor is not None:
-                await self._audit(
+                await audit(
                     self.store(ctx.tx),
                     ctx,
                     None,
