@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -115,10 +116,16 @@ def read_rows(text: str, fmt: str) -> list[Row]:
         else:
             seen[key] = row.where
     if problems:
-        raise FaqFileError(problems)
+        raise FaqFileError(sorted(problems, key=_position))
     if not rows:
         raise FaqFileError(["the file has no entries"])
     return rows
+
+
+def _position(problem: str) -> int:
+    """Problems are listed in file order: ``line 7: ...`` by its number."""
+    match = re.match(r"(?:line|entry) (\d+)", problem)
+    return int(match.group(1)) if match else 0
 
 
 def question_key(question: str) -> str:

@@ -1,0 +1,168 @@
+"""``townsquare faq import|export``: every bad row named, nothing half-imported, progress
+for large files, a round trip, and a running bot answering from imported entries."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from pathlib import Path
+
+import pytest
+
+from bots.cli import main
+from core.refs import CommunityRef
+from storage.database import create_engine
+from storage.faq import SqlFaqStore
+from storage.migrate import upgrade
+from storage.store import SqlStore
+from tests.faq.support import Chat, running, typed
+
+COMMUNITY = "memory:c1"
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, str]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"
+    config = tmp_path / "town.toml"
+    config.write_text(
+        f'[storage]\nurl = "{url}"\n\n[[bots]]\nname = "local"\nplatform = "console"\n'
+    )
+    return config, url
+
+
+def entries(url: str, community: str = COMMUNITY) -> list[tuple[str, str]]:
+    platform, _sep, ident = community.partition(":")
+
+    async def read() -> list[tuple[str, str]]:
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+            async with SqlStore(engine).transaction() as tx:
+                found = await SqlFaqStore(tx).entries(CommunityRef(platform, ident))
+                return [(e.question, e.answer) for e in found]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def run(*argv: str) -> int:
+    return main(["faq", *argv])
+
+
+def test_bad_rows_are_each_reported_and_nothing_is_imported(
+    setup: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, url = setup
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "question,answer,notes\n"
+        '"How do I reset my password?","Settings → Reset.",ok\n'
+        '"",orphan answer,\n'
+        "Where is the office?,,\n"
+        "how do I reset my PASSWORD,duplicate,\n"
+        f'"{"x" * 400}",too long,\n'
+        "Only one column\n"
+        "When is the meetup?,Thursdays.,ok\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(config), str(bad), "--community", COMMUNITY) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"{bad}: line 3: The question is empty.",
+        f"{bad}: line 4: The answer is empty.",
+        f"{bad}: line 5: the same question as line 2",
+        f"{bad}: line 6: The question is too long: at most 300 characters.",
+        f"{bad}: line 7: expected 3 columns, found 1",
+        "nothing imported: 5 problem(s)",
+    ]
+    assert entries(url) == []
+
+    yaml_file = tmp_path / "bad.yaml"
+    yaml_file.write_text(
+        "entries:\n"
+        "  - question: Where is the office?\n    answer: Via Roma 1.\n"
+        "  - question: Who are you?\n"
+        "  - just text\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(config), str(yaml_file), "--community", COMMUNITY) == 1
+    err = capsys.readouterr().err
+    assert "entry 2: missing 'answer'" in err and "entry 3: expected a mapping" in err
+    assert entries(url) == []
+
+
+def test_yaml_import_updates_round_trips_and_a_bot_answers(
+    setup: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, url = setup
+    good = tmp_path / "faq.yaml"
+    good.write_text(
+        "- question: How do I reset my password?\n  answer: Settings → Reset.\n"
+        "- question: Come reimposto la password?\n  answer: Impostazioni.\n"
+        "- question: Как поменять пароль?\n  answer: Настройки.\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(config), str(good), "--community", COMMUNITY) == 0
+    assert capsys.readouterr().out == "3 added, 0 updated, 0 unchanged (memory:c1)\n"
+    good.write_text(
+        "- question: how do I reset my password\n  answer: Use the app.\n"
+        "- question: Where is the office?\n  answer: Via Roma 1.\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(config), str(good), "--community", COMMUNITY) == 0
+    assert capsys.readouterr().out == "1 added, 1 updated, 0 unchanged (memory:c1)\n"
+    assert entries(url)[0] == ("How do I reset my password?", "Use the app.")
+    assert entries(url, "console:town") == []  # other communities untouched
+
+    exported = tmp_path / "out.csv"
+    assert run("export", str(config), str(exported), "--community", COMMUNITY) == 0
+    with exported.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["question"] for row in rows] == [
+        "How do I reset my password?",
+        "Come reimposto la password?",
+        "Как поменять пароль?",
+        "Where is the office?",
+    ]
+    assert run("import", str(config), str(exported), "--community", COMMUNITY) == 0
+    assert "0 added, 0 updated, 4 unchanged" in capsys.readouterr().out
+    assert run("export", str(config), "-", "--community", COMMUNITY, "--format", "yaml") == 0
+    assert "question: Как поменять пароль?" in capsys.readouterr().out
+
+    async def ask() -> str:
+        async with running(url) as (runtime, adapter):
+            (reply,) = await Chat(runtime, adapter).texts(typed("/faq как сменить пароль"))
+            return reply
+
+    assert asyncio.run(ask()) == "💡 Как поменять пароль?\nНастройки."
+
+
+def test_large_files_show_progress(
+    setup: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, url = setup
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["question", "answer"])
+        for number in range(1000):
+            writer.writerow([f"How do I configure widget {number}?", f"Open panel {number}."])
+    assert run("import", str(config), str(big), "--community", COMMUNITY) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "1000 added, 0 updated, 0 unchanged (memory:c1)\n"
+    progress = captured.err.splitlines()
+    assert progress[0] == "importing: 20% (200/1000)" and progress[-1].endswith("(1000/1000)")
+    assert len(entries(url)) == 1000
+
+
+def test_usage_errors(setup: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    config, _url = setup
+    assert run("import", str(config), "x.txt", "--community", COMMUNITY) == 2
+    assert "use a .csv, .yaml or .yml file" in capsys.readouterr().err
+    assert run("import", str(config), "x.csv", "--community", "nowhere") == 2
+    assert "expected PLATFORM:ID" in capsys.readouterr().err
+    assert run("import", str(config), "x.csv", "--community", "irc:1") == 2
+    assert "unknown platform 'irc'" in capsys.readouterr().err
+    assert run("import", str(config), "missing.csv", "--community", "local:town") == 2
+    assert "cannot read missing.csv" in capsys.readouterr().err
