@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.actions import (
@@ -402,6 +402,7 @@ class Onboarding(Feature):
         released = False
         for newcomer in pending:
             await store.decide(platform, community_id, actor.user_id, GateStatus.ACCEPTED, ctx.now)
+            await ctx.tx.cancel_job(_gate_key(newcomer))
             released |= self._release(ctx, newcomer)
         if released:
             return _("Thank you! You can write now.")
@@ -574,7 +575,7 @@ class Onboarding(Feature):
             bot=ctx.bot.name,
             payload={"title": community.title},
             community_id=community.id,
-            key=f"{FLUSH_JOB}:{community.platform}:{community.id}"[:128],
+            key=_job_key(FLUSH_JOB, community.platform, community.id, oldest),
             now=ctx.now,
         )
 
@@ -958,8 +959,18 @@ async def _store_setting(ctx: Context, community: CommunityRef, key: str, value:
     await ctx.tx.set_setting(community, key, value, ctx.now)
 
 
+def _job_key(kind: str, platform: str, community_id: str, since: datetime, *rest: str) -> str:
+    """A job key unique to one window or one join, never reused: rescheduling under a key
+    deletes the old row, and a reused key could give a new job the id, and so the
+    ``job:<id>`` de-duplication record, of one that already fired (SQLite reuses ids)."""
+    stamp = f"{since.timestamp():.6f}"
+    return ":".join((kind, platform, community_id, *rest, stamp))[:128]
+
+
 def _gate_key(newcomer: Newcomer) -> str:
-    return f"{GATE_JOB}:{newcomer.platform}:{newcomer.community_id}:{newcomer.user_id}"[:128]
+    return _job_key(
+        GATE_JOB, newcomer.platform, newcomer.community_id, newcomer.joined_at, newcomer.user_id
+    )
 
 
 def _accept_buttons(

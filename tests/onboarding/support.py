@@ -36,9 +36,10 @@ ALICE = manager("Alice")
 
 @dataclass
 class Clock:
-    """Starts an hour in the past so outbox rows are due for the (real-time) worker."""
+    """Starts 30 days in the past so outbox rows stay due for the (real-time) worker
+    however far a test moves it (up to a month)."""
 
-    now: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(hours=1))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=30))
 
     def __call__(self) -> datetime:
         return self.now
