@@ -65,10 +65,10 @@ from core.onboarding.settings import (
     channel_value,
 )
 from core.onboarding.store import CommunityState, GateStatus, Newcomer, OnboardingStore
-from core.onboarding.templates import TemplateError, name_list, render, validate
+from core.onboarding.templates import TemplateError, render, validate, variables
 from core.refs import Actor, ChannelRef, CommunityRef
 from core.roles import Role, resolve_role
-from core.text import Text, TextLike, bold, code, compose, lines, mention, plain
+from core.text import Text, TextLike, bold, code, compose, lines
 
 log = logging.getLogger(__name__)
 
@@ -504,13 +504,13 @@ class Onboarding(Feature):
     ) -> Text:
         """The greeting text for ``members`` (one, or a combined greeting of several);
         ``where`` it goes is where managers hear of a broken template without an inbox."""
-        values: dict[str, TextLike] = {
-            "name": name_list([plain(m.display_name) for m in members], tr),
-            "mention": name_list([mention(m.user_id, m.display_name) for m in members], tr),
-            "community": title or tr(_("our community")),
-            "member_count": str(await ctx.tx.member_count(community)),
-            "rules": settings.rules or tr(_("(no rules yet)")),
-        }
+        values = variables(
+            [(m.user_id, m.display_name) for m in members],
+            community=title or tr(_("our community")),
+            member_count=await ctx.tx.member_count(community),
+            rules=settings.rules or tr(_("(no rules yet)")),
+            tr=tr,
+        )
         text: Text | None = None
         template = settings.template
         if template is not None and settings.welcome:

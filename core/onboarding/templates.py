@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.i18n import Translator, _
-from core.text import Text, TextLike, as_text, compose, join
+from core.text import Text, TextLike, as_text, compose, join, mention, plain
 
 VARIABLES = ("name", "mention", "community", "member_count", "rules")
 MAX_TEMPLATE = 1500
@@ -122,3 +122,25 @@ def name_list(items: Sequence[TextLike], tr: Translator) -> Text:
         _("{names} and {n} other"), _("{names} and {n} others"), others, names="{names}"
     )
     return compose(glue, names=join(parts[:SHOWN_NAMES], ", "))
+
+
+def variables(
+    members: Sequence[tuple[str, str]],
+    *,
+    community: str,
+    member_count: int,
+    rules: str,
+    tr: Translator,
+) -> dict[str, TextLike]:
+    """Template values for a greeting of ``members`` (``(user_id, display_name)`` pairs).
+
+    Every user-supplied value is its own span: names plain or as mentions, the community
+    title and the rules plain; the adapters escape them all.
+    """
+    return {
+        "name": name_list([plain(name) for _user, name in members], tr),
+        "mention": name_list([mention(user, name) for user, name in members], tr),
+        "community": plain(community),
+        "member_count": str(member_count),
+        "rules": plain(rules),
+    }
