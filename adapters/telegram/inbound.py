@@ -65,16 +65,8 @@ class BotIdentity:
 
 
 @dataclass
-class _Change:
-    kind: str
-    at: float
-    base_id: str
-    sequence: int
-
-
-@dataclass
 class MembershipLog:
-    """The last membership change (join or leave) seen per chat and user.
+    """The last membership change (join or leave) seen per chat and user, in process.
 
     :meth:`event_id` returns the id for a change, or ``None`` when it repeats the last one
     within ``window`` seconds (the second report of one join or leave).
@@ -82,26 +74,29 @@ class MembershipLog:
 
     window: float = 120.0
     clock: Callable[[], float] = time.monotonic
-    _last: dict[tuple[str, str], _Change] = field(default_factory=dict)
+    _last: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
+    """(chat, user) -> (kind, when seen)"""
     _ids: dict[tuple[str, str, str], tuple[str, int]] = field(default_factory=dict)
+    """(kind, chat, user) -> (last base id, its sequence number)"""
 
     def event_id(self, kind: str, chat_id: str, user_id: str, when: datetime) -> str | None:
         now = self.clock()
         if len(self._last) > 10_000:
             self._forget(now)
-        key = (chat_id, user_id)
-        last = self._last.get(key)
-        if last is not None and last.kind == kind and now - last.at < self.window:
+        last = self._last.get((chat_id, user_id))
+        if last is not None and last[0] == kind and now - last[1] < self.window:
             return None
+        self._last[(chat_id, user_id)] = (kind, now)
         base = f"{kind}:{chat_id}:{user_id}:{int(when.timestamp()) // 60}"
         previous = self._ids.get((kind, chat_id, user_id))
         sequence = previous[1] + 1 if previous is not None and previous[0] == base else 0
         self._ids[(kind, chat_id, user_id)] = (base, sequence)
-        self._last[key] = _Change(kind, now, base, sequence)
+        # A rejoin within the minute of the first join gets a suffix; after a restart the
+        # count is lost and such a rejoin is taken for the first join (a greeting skipped).
         return base if sequence == 0 else f"{base}:{sequence}"
 
     def _forget(self, now: float) -> None:
-        self._last = {k: c for k, c in self._last.items() if now - c.at < self.window}
+        self._last = {k: v for k, v in self._last.items() if now - v[1] < self.window}
         self._ids = {k: v for k, v in self._ids.items() if (k[1], k[2]) in self._last}
 
 
