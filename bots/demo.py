@@ -17,13 +17,14 @@ from adapters.console.config import ConsoleBotConfig
 from adapters.console.transport import ConsoleAdapter
 from bots.config import parse_config
 from bots.runtime import Runtime
-from bots.scenes import Step, escalation, faq, foundation, polls
+from bots.scenes import Step, escalation, faq, foundation, onboarding, polls
 
 SCRIPT: list[Step] = [
     *foundation.SCENE,
     *polls.SCENE,
     *escalation.SCENE,
     *faq.SCENE,
+    *onboarding.SCENE,
     *foundation.FAREWELL,
 ]
 
@@ -83,6 +84,9 @@ async def _play(step: Step, adapter: ConsoleAdapter) -> None:
     elif step.kind == "react":
         adapter.show(f"{step.who} reacts {step.text}")
         await adapter.feed(mapper.react(step.who, step.text))
+    elif step.kind == "wait":  # let durable jobs fire (a combined greeting)
+        adapter.show(f"… {step.text} seconds later")
+        await asyncio.sleep(float(step.text))
     else:
         raise ValueError(f"unknown demo step {step.kind!r}")
 

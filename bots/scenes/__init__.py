@@ -9,5 +9,5 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Step:
     who: str
-    kind: str  # join | leave | say | reply | press | react | note
+    kind: str  # join | leave | say | reply | press | react | note | wait (seconds)
     text: str = ""

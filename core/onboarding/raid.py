@@ -38,7 +38,7 @@ class Observation:
 @dataclass
 class JoinRate:
     window: timedelta = timedelta(seconds=30)
-    quiet_joins: int = 3
+    quiet_joins: int = 5
     raid_joins: int = 10
     _joins: dict[Key, deque[datetime]] = field(default_factory=dict, repr=False)
     _raiding: set[Key] = field(default_factory=set, repr=False)
