@@ -404,6 +404,10 @@ class Escalation(Feature):
     async def _schedule_reannounce(
         self, ctx: Context, case: Case, policy: EscalationPolicy
     ) -> None:
+        """One job per case, never cancelled: when it fires it does nothing unless the case
+        is still open and unclaimed. (Deleting a job row that already fired can let SQLite
+        give its id, and so its ``job:<id>`` de-duplication record, to a later job of any
+        feature, which would then never fire.)"""
         await ctx.tx.schedule(
             kind=REANNOUNCE_JOB,
             due_at=ctx.now + policy.reannounce_after,
@@ -415,9 +419,6 @@ class Escalation(Feature):
             key=f"{REANNOUNCE_JOB}:{case.id}",
             now=ctx.now,
         )
-
-    async def _cancel_reannounce(self, ctx: Context, case: Case) -> None:
-        await ctx.tx.cancel_job(f"{REANNOUNCE_JOB}:{case.id}")
 
     # -- observing the conversation ---------------------------------------------------------
 
@@ -947,7 +948,6 @@ class Escalation(Feature):
                 )
             case = self._claimed(case, actor, ctx.now)
             await self._changed(ctx, store, case, actor, "claimed")
-            await self._cancel_reannounce(ctx, case)
             return tr(_("You claimed case #{id}."), id=case.id)
         if action == "resolve":
             if not note:
@@ -966,7 +966,6 @@ class Escalation(Feature):
                 updated_at=ctx.now,
             )
             await self._changed(ctx, store, case, actor, "resolved", note=note)
-            await self._cancel_reannounce(ctx, case)
             await self._thank_reporters(ctx, store, case)
             return tr(_("Case #{id} resolved."), id=case.id)
         if action == "reopen":
@@ -995,7 +994,6 @@ class Escalation(Feature):
                 updated_at=ctx.now,
             )
             await self._changed(ctx, store, case, actor, "dismissed", note=note)
-            await self._cancel_reannounce(ctx, case)
             return tr(
                 _("Case #{id} dismissed; signals about that message will be ignored."),
                 id=case.id,
@@ -1038,7 +1036,6 @@ class Escalation(Feature):
         if case.status is CaseStatus.OPEN:
             case = self._claimed(case, actor, ctx.now)
             await store.save_case(case)
-            await self._cancel_reannounce(ctx, case)
         await self._publish(ctx, store, case, new=False)
         return result
 

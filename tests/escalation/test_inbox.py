@@ -119,7 +119,7 @@ async def test_an_unclaimed_case_is_announced_once_more(database_url: str) -> No
         clock.advance(timedelta(minutes=29))
         assert await rt.scheduler.run_once() == 0
         clock.advance(timedelta(minutes=2))
-        assert await rt.scheduler.run_once() == 1, "case 2 was claimed: its job is gone"
+        assert await rt.scheduler.run_once() == 2, "case 2's job fires too, and finds it claimed"
         assert await rt.worker.drain(timeout=10)
         (again,) = take(tg)
         assert isinstance(again, SendMessage) and again.channel.id == "-100999"
@@ -202,3 +202,29 @@ async def test_discord_context_menu_report_is_answered_ephemerally(sqlite_url: s
         link = "".join(span.url or "" for span in card.text.spans)
         assert link == f"https://discord.com/channels/111/222/{rude.message.message_id}"
         assert not [a for a in done if isinstance(a, EditMessage)]
+
+
+async def test_a_later_case_is_announced_again_after_an_earlier_one_was_handled(
+    sqlite_url: str,
+) -> None:
+    """Handling a case never deletes its fired job, so SQLite cannot hand that job's id
+    (and its de-duplication record) to the next case's job."""
+    clock = Clock()
+    tg = adapter("tg", "telegram")
+    group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
+    async with running(
+        sqlite_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999", detectors=[]
+    ) as rt:
+        first = group.say(MALLORY, "one")
+        await play(rt, first, group.command("report", who=BOB, reply_to=first))
+        clock.advance(timedelta(minutes=31))
+        assert await rt.scheduler.run_once() == 1
+        await play(rt, group.command("case", "1 claim", who=ALICE))
+        second = group.say(MALLORY, "two")
+        await play(rt, second, group.command("report", who=BOB, reply_to=second))
+        take(tg)
+        clock.advance(timedelta(minutes=31))
+        assert await rt.scheduler.run_once() == 1
+        assert await rt.worker.drain(timeout=10)
+        (again,) = take(tg)
+        assert "Still unclaimed" in again.text.plain() and "Case #2" in again.text.plain()  # type: ignore[union-attr]
