@@ -39,7 +39,7 @@ from core.actions import (
 )
 from core.capabilities import Capability
 from core.commands import CommandSpec, Invocation, Param
-from core.events import ButtonPressed, JobDue, MemberJoined, MemberLeft
+from core.events import ButtonPressed, Event, JobDue, MemberJoined, MemberLeft
 from core.features import Context, Feature, command, job, on
 from core.i18n import LANGUAGES, Translator, _, translator
 from core.inbox import managers_inbox
@@ -364,7 +364,7 @@ class Onboarding(Feature):
         if community_id is None:
             ctx.answer(tr(_("There is nothing for you to accept.")))
             return
-        outcome = await self._accept(ctx, event.platform, community_id, event.actor)
+        outcome = await self._accept(ctx, _platform_of(event), community_id, event.actor)
         if outcome is None:
             ctx.answer(
                 tr(
@@ -383,7 +383,7 @@ class Onboarding(Feature):
         if event.community is None or event.actor is None:
             ctx.respond(tr(_("Use /accept in the community whose rules you accept.")))
             return
-        outcome = await self._accept(ctx, event.platform, event.community.id, event.actor)
+        outcome = await self._accept(ctx, event.community.platform, event.community.id, event.actor)
         ctx.respond(tr(outcome or _("There is nothing for you to accept.")))
 
     async def _accept(
@@ -957,6 +957,15 @@ async def _settings(ctx: Context, community: CommunityRef) -> OnboardingSettings
 
 async def _store_setting(ctx: Context, community: CommunityRef, key: str, value: Any) -> None:
     await ctx.tx.set_setting(community, key, value, ctx.now)
+
+
+def _platform_of(event: Event) -> str:
+    """The platform communities are stored under: the community's own (``telegram`` for
+    both Telegram backends), or, for a press in a private chat without one, the bot's
+    platform family."""
+    if event.community is not None:
+        return event.community.platform
+    return event.platform.split("-", 1)[0]
 
 
 def _job_key(kind: str, platform: str, community_id: str, since: datetime, *rest: str) -> str:

@@ -1,0 +1,276 @@
+"""Onboarding through the real adapters and their protocol-faithful fakes: one join is
+greeted once, a hostile name arrives escaped, the rules gate mutes and releases.
+
+* Telegram (aiogram and python-telegram-bot): ``restrictChatMember`` on join, an inline
+  button whose press by someone else is refused, by the newcomer lifts the mute.
+* Discord: the greeting in the system channel pings only the newcomer, the gate is a
+  timeout lifted by the newcomer's press.
+* Slack: no mutes exist, so the gate is tracked only (``/settings`` says so); a retried
+  join event is greeted once and the name can never become ``<!channel>``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bots.config import parse_config
+from bots.runtime import Runtime
+from tests.conformance.scenarios import HOSTILE_NAME
+from tests.discord.conftest import World
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import server as f
+from tests.fakes.slack.server import FakeSlack
+from tests.fakes.telegram import payloads as p
+from tests.fakes.telegram.server import FakeBotApi
+from tests.slack.conftest import ALICE as SLACK_ALICE
+from tests.slack.conftest import EVE as SLACK_EVE
+from tests.slack.conftest import OLGA, SECRET
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _json(value: Any) -> Any:
+    """Bot API parameters arrive as JSON strings from one backend, objects from the other."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def greetings(texts: list[str]) -> list[str]:
+    return [text for text in texts if "Welcome to Town Square" in text]
+
+
+async def test_telegram_greets_once_escapes_and_gates(
+    api: FakeBotApi, backend: str, sqlite_url: str
+) -> None:
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    config = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "bots": [
+                {
+                    "name": "tg",
+                    "platform": backend,
+                    "token": api.token,
+                    "api_url": api.url,
+                    "poll_timeout": 1,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    async with Runtime(config) as runtime:
+        await api.push(p.command("/verify on", user=p.ADMIN))
+        (answer,) = await api.wait_for("sendMessage")
+        assert answer["text"].startswith("Verification: on (newcomers are muted")
+
+        await api.push(p.join_service_message(p.EVE))
+        await api.push(p.chat_member(p.EVE, "left", "member"))  # the same join, twice
+        (mute,) = await api.wait_for("restrictChatMember")
+        assert mute["user_id"] in (p.EVE["id"], str(p.EVE["id"]))
+        assert (
+            not any(mute["permissions"].values()) if isinstance(mute["permissions"], dict) else True
+        )
+        await api.wait_for("sendMessage", 2)
+        assert await runtime.worker.drain(timeout=10)
+        sent = api.called("sendMessage")
+        (greeting,) = [m for m in sent if "Welcome to Town Square" in m["text"]]
+        assert greeting["text"].startswith(
+            f'Welcome to Town Square, <a href="tg://user?id={p.EVE["id"]}">@everyone '
+            "&lt;b&gt;*Eve*&lt;/b&gt; &lt;!channel&gt; _x_ &amp;amp; @here</a>!"
+        )
+        assert greeting["parse_mode"] == "HTML"
+        ((button,),) = _json(greeting["reply_markup"])["inline_keyboard"]
+        assert button == {"text": "I accept the rules", "callback_data": f"onb:acc:{p.EVE['id']}"}
+
+        stranger = p.callback(button["callback_data"], user=p.ALICE)
+        stranger["callback_query"]["id"] = "press-by-alice"
+        await api.push(stranger)
+        (refused,) = await api.wait_for("answerCallbackQuery")
+        assert refused["text"] == "This button is not for you."
+        newcomer = p.callback(button["callback_data"], user=p.EVE)
+        newcomer["callback_query"]["id"] = "press-by-eve"
+        await api.push(newcomer)
+        _refused, thanked = await api.wait_for("answerCallbackQuery", 2)
+        assert thanked["text"] == "Thank you! You can write now."
+        _mute, release = await api.wait_for("restrictChatMember", 2)
+        assert all(_json(release["permissions"]).values()), "an ordinary member again"
+
+
+async def test_discord_greets_in_the_system_channel_and_gates_with_a_timeout(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    config = parse_config(
+        {
+            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
+            "bots": [
+                {
+                    "name": "dc",
+                    "platform": "discord",
+                    "token": fake.token,
+                    "api_url": fake.base_url,
+                    "gateway_url": fake.gateway_url,
+                    "guild_ready_timeout": 0.2,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    async with Runtime(config):
+        guild = world.guild
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        answer = await answered(fake, world, "verify on")
+        assert "Verification: on" in answer
+        template = "Welcome to Town Square, {mention} ({name})!"
+        answer = await answered(fake, world, "welcome set", template=template)
+        assert answer.startswith("**Greeting saved. Preview:**")
+        eve = await fake.member_joins(guild, "eve", nick=HOSTILE_NAME)
+        eve_id = eve["user"]["id"]
+        system_channel = str(guild.system_channel_id)
+        found = await fake.wait_for(
+            lambda: [
+                m
+                for m in fake.messages_in(system_channel)
+                if m["content"].startswith("Welcome to Town Square")
+            ],
+            timeout=15,
+        )
+        (greeting,) = found
+        content = greeting["content"]
+        assert content.startswith(f"Welcome to Town Square, <@{eve_id}> (@\u200beveryone")
+        assert "\\*Eve\\*" in content and "@\u200bhere" in content
+        assert greeting["pings"] == {"everyone": False, "users": [eve_id], "roles": []}
+        ((button,),) = [row["components"] for row in greeting["components"]]
+        assert button["custom_id"] == f"onb:acc:{eve_id}"
+        (timeout,) = await fake.wait_request(
+            "PATCH", rf"/guilds/{guild.id}/members/{eve_id}", timeout=15
+        )
+        assert timeout.json.get("communication_disabled_until")
+
+        stranger = await fake.press(guild, greeting, world.alice_id, button["custom_id"])
+        (toast,) = await fake.wait_request(
+            "POST", rf"/webhooks/\d+/{stranger.payload['token']}", timeout=15
+        )
+        assert toast.json["content"] == "This button is not for you."
+        await fake.press(guild, greeting, int(eve_id), button["custom_id"])
+        patches = await fake.wait_for(
+            lambda: [
+                r
+                for r in fake.requests
+                if r.method == "PATCH"
+                and r.path.endswith(f"/members/{eve_id}")
+                and r.json.get("communication_disabled_until", "x") is None
+            ],
+            timeout=15,
+        )
+        assert patches, "the timeout is lifted"
+        assert len(greetings([m["content"] for m in fake.messages_in(system_channel)])) == 1
+
+
+async def answered(fake: FakeDiscord, world: World, command: str, **values: str) -> str:
+    """Run a slash command as the moderator; return the private answer once it is there."""
+    interaction = await fake.slash(world.guild, "general", world.mod_id, command, **values)
+    token = interaction.payload["token"]
+    (answer,) = await fake.wait_request(
+        "PATCH", rf"/webhooks/\d+/{token}/messages/@original", timeout=15
+    )
+    content: str = answer.json["content"]
+    return content
+
+
+async def slack_post(url: str, body: bytes, content_type: str = FORM, **headers: str) -> int:
+    all_headers = {"Content-Type": content_type, **f.signed(SECRET, body), **headers}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(url, data=body, headers=all_headers) as response,
+    ):
+        return response.status
+
+
+def block_text(message: dict[str, Any]) -> str:
+    return "\n".join(
+        block.get("text", {}).get("text", "") for block in message.get("blocks", [])
+    ) or str(message.get("text", ""))
+
+
+def button_values(message: dict[str, Any]) -> list[str]:
+    return [
+        element["value"]
+        for block in message.get("blocks", [])
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+async def test_slack_greets_once_escapes_and_tracks_acceptance(
+    slack: FakeSlack, port: int, sqlite_url: str
+) -> None:
+    config = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "bots": [
+                {
+                    "name": "sl",
+                    "platform": "slack",
+                    "token": slack.token,
+                    "signing_secret": SECRET,
+                    "listen": f"127.0.0.1:{port}",
+                    "api_url": slack.url,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    url = f"http://127.0.0.1:{port}/slack/events"
+    async with Runtime(config) as runtime:
+        template = "Welcome to our community, {mention} ({name})!"
+        body = f.command_body("/welcome", "set " + template, OLGA, response_url=slack.response_url)
+        assert await slack_post(url, body) == 200
+        await slack.wait_for("response_url")
+        body = f.command_body("/verify", "on", OLGA, response_url=slack.response_url)
+        assert await slack_post(url, body) == 200
+        _saved, answer = await slack.wait_for("response_url", 2)
+        assert answer["text"].startswith("Verification: tracked only")
+
+        join = {
+            "type": "member_joined_channel",
+            "user": SLACK_EVE,
+            "channel": "C0GENERAL",
+            "channel_type": "C",
+            "team": f.TEAM,
+            "event_ts": "1700000001.000200",
+        }
+        event = f.event_body(join, "Ev0ONBOARD")
+        assert await slack_post(url, event, "application/json") == 200
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        assert await slack_post(url, event, "application/json", **retry) == 200
+        (greeting,) = await slack.wait_for(
+            "chat.postMessage", where=lambda m: str(m.get("text")).startswith("Welcome to")
+        )
+        assert await runtime.worker.drain(timeout=10)
+        posts = slack.called("chat.postMessage")
+        assert [str(m.get("text")).startswith("Welcome to") for m in posts].count(True) == 1
+        escaped = "@everyone &lt;b&gt;*Eve*&lt;/b&gt; &lt;!channel&gt; _x_ &amp;amp; @here"
+        assert greeting["text"].startswith(f"Welcome to our community, <@{SLACK_EVE}> ({escaped})!")
+        assert "Please read the rules and accept them." in block_text(greeting)
+        assert all("<!channel>" not in str(m.get("text")) for m in posts)
+        assert button_values(greeting) == [f"onb:acc:{SLACK_EVE}"]
+
+        body = f.command_body("/settings", "", OLGA, response_url=slack.response_url)
+        assert await slack_post(url, body) == 200
+        *_answers, shown = await slack.wait_for("response_url", 3)
+        assert "verify: tracked" in shown["text"].replace("*", "")
+
+        for who in (SLACK_ALICE, SLACK_EVE):
+            press = f.block_actions(f"onb:acc:{SLACK_EVE}", who, response_url=slack.response_url)
+            assert await slack_post(url, f.interaction_body(press)) == 200
+        toasts = await slack.wait_for("response_url", 5)
+        assert [t["text"] for t in toasts[3:]] == [
+            "This button is not for you.",
+            "Thank you for accepting the rules.",
+        ]
