@@ -218,3 +218,11 @@ async def test_managers_joining_are_greeted_but_never_gated(sqlite_url: str) -> 
         assert greeting.buttons == () and "accept" not in greeting.text.plain()
         assert not [a for a in h.adapter.performed if type(a).__name__ == "RestrictMember"]
         assert isinstance(greeting, SendMessage)
+
+
+async def test_the_configured_default_language(sqlite_url: str) -> None:
+    async with harness(sqlite_url, defaults={"locale": "ru"}) as h:
+        await h.join("Bob")
+        assert h.greetings()[-1].text.plain() == "Добро пожаловать в Test Square, @Bob!"
+        await h.typed("/rules")
+        assert h.last() == "Правил пока нет."
