@@ -121,6 +121,9 @@ class LexicalMatcher:
         self._root_prefixes: dict[str, set[str]] = {}
         """Root prefix (the root less up to two letters) -> known terms, to find roots
         that extend a query's root."""
+        self._version = 0
+        self._impacts_version = 0
+        self._impact_cache: dict[str, dict[int, float]] = {}
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -129,6 +132,7 @@ class LexicalMatcher:
 
     def upsert(self, document: Document) -> None:
         self.remove(document.id)
+        self._version += 1
         found = terms(document.text, self.language)
         counts = Counter(found)
         self._docs[document.id] = _Doc(counts, len(found))
@@ -144,6 +148,7 @@ class LexicalMatcher:
         doc = self._docs.pop(document_id, None)
         if doc is None:
             return
+        self._version += 1
         self._total_length -= doc.length
         for term in doc.counts:
             postings = self._postings[term]
@@ -202,14 +207,33 @@ class LexicalMatcher:
                     found[other] = self.ROOT_WEIGHT
         return found
 
+    def _impacts(self, term: str) -> dict[int, float]:
+        """BM25 weight of ``term`` in each document containing it. Cached until the next
+        update: questions are asked far more often than entries change, and the cached
+        weights turn scoring into one addition per posting."""
+        if self._version != self._impacts_version:
+            self._impact_cache.clear()
+            self._impacts_version = self._version
+        cached = self._impact_cache.get(term)
+        if cached is None:
+            k1, b = self.K1, self.B
+            average = self._total_length / len(self._docs) or 1.0
+            postings = self._postings[term]
+            factor = self._idf(len(postings)) * (k1 + 1.0)
+            docs = self._docs
+            cached = {
+                doc_id: factor * tf / (tf + k1 * (1.0 - b + b * docs[doc_id].length / average))
+                for doc_id, tf in postings.items()
+            }
+            self._impact_cache[term] = cached
+        return cached
+
     def search(self, query: str, limit: int = 3) -> list[Match]:
         if not self._docs:
             return []
         wanted = list(dict.fromkeys(terms(query, self.language)))
         if not wanted:
             return []
-        average = self._total_length / len(self._docs) or 1.0
-        k1, b = self.K1, self.B
         expansions = {term: self.expand(term) for term in wanted}
         idf = {
             known: self._idf(len(self._postings[known]))
@@ -217,17 +241,26 @@ class LexicalMatcher:
             for known in found
         }
         bm25: dict[int, float] = {}
+        get = bm25.get
         for found in expansions.values():
-            best: dict[int, float] = {}
+            if len(found) == 1:
+                ((known, weight),) = found.items()
+                impacts = self._impacts(known)
+                if weight == 1.0:
+                    for doc_id, impact in impacts.items():
+                        bm25[doc_id] = get(doc_id, 0.0) + impact
+                else:
+                    for doc_id, impact in impacts.items():
+                        bm25[doc_id] = get(doc_id, 0.0) + weight * impact
+                continue
+            best: dict[int, float] = {}  # a query term counts once, by its best expansion
             for known, weight in found.items():
-                factor = weight * idf[known] * (k1 + 1.0)
-                for doc_id, tf in self._postings[known].items():
-                    norm = k1 * (1.0 - b + b * self._docs[doc_id].length / average)
-                    score = factor * tf / (tf + norm)
+                for doc_id, impact in self._impacts(known).items():
+                    score = weight * impact
                     if score > best.get(doc_id, 0.0):
                         best[doc_id] = score
             for doc_id, score in best.items():
-                bm25[doc_id] = bm25.get(doc_id, 0.0) + score
+                bm25[doc_id] = get(doc_id, 0.0) + score
         if not bm25:
             return []
         unknown = self._idf(0)
@@ -236,7 +269,8 @@ class LexicalMatcher:
             for term, found in expansions.items()
         }
         query_total = sum(query_weight.values())
-        candidates = heapq.nlargest(self.CANDIDATES, bm25.items(), key=lambda item: item[1])
+        top = heapq.nlargest(self.CANDIDATES, bm25, key=bm25.__getitem__)
+        candidates = [(doc_id, bm25[doc_id]) for doc_id in top]
         ranked: list[tuple[float, float, int]] = []
         for doc_id, retrieval in candidates:
             doc = self._docs[doc_id]
