@@ -2,7 +2,8 @@
 
 Jobs are rows with a UTC ``due_at``; the scheduler claims due ones with a lease
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and submits each as a :class:`JobDue` event with
-event id ``job:<id>``. The pipeline marks the job done in the same transaction as the
+event id ``job:<id>:<created_at in µs>`` (ids alone can be reused by SQLite after a
+delete). The pipeline marks the job done in the same transaction as the
 handler's effects, and its de-duplication record makes a job fire once even if two
 processes or a restart raced for it. Jobs that fell due while the bot was down fire at the
 next start.
@@ -32,7 +33,7 @@ def job_event(job: DueJob) -> JobDue:
     return JobDue(
         platform=job.platform,
         bot=job.bot,
-        event_id=f"job:{job.id}",
+        event_id=f"job:{job.id}:{round(job.created_at.timestamp() * 1_000_000)}",
         occurred_at=job.due_at,
         community=CommunityRef(job.platform, job.community_id) if job.community_id else None,
         channel=ChannelRef(job.channel_id) if job.channel_id else None,

@@ -40,6 +40,10 @@ class DueJob:
     channel_id: str | None
     payload: dict[str, Any]
     due_at: datetime
+    created_at: datetime
+    """Part of the job's event id: SQLite may give a deleted row's id to a later job, and
+    the pair (id, created_at) keeps that job from inheriting the fired one's
+    de-duplication record."""
 
 
 class Transaction(Protocol):

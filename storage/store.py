@@ -316,6 +316,7 @@ class SqlStore:
                 "channel_id",
                 "payload",
                 "due_at",
+                "created_at",
             ],
         )
         jobs = [
@@ -328,6 +329,7 @@ class SqlStore:
                 channel_id=row.channel_id,
                 payload=row.payload,
                 due_at=row.due_at,
+                created_at=row.created_at,
             )
             for row in rows
         ]

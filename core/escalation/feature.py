@@ -405,9 +405,7 @@ class Escalation(Feature):
         self, ctx: Context, case: Case, policy: EscalationPolicy
     ) -> None:
         """One job per case, never cancelled: when it fires it does nothing unless the case
-        is still open and unclaimed. (Deleting a job row that already fired can let SQLite
-        give its id, and so its ``job:<id>`` de-duplication record, to a later job of any
-        feature, which would then never fire.)"""
+        is still open and unclaimed, which is simpler than cancelling it on every claim."""
         await ctx.tx.schedule(
             kind=REANNOUNCE_JOB,
             due_at=ctx.now + policy.reannounce_after,

@@ -969,9 +969,8 @@ def _platform_of(event: Event) -> str:
 
 
 def _job_key(kind: str, platform: str, community_id: str, since: datetime, *rest: str) -> str:
-    """A job key unique to one window or one join, never reused: rescheduling under a key
-    deletes the old row, and a reused key could give a new job the id, and so the
-    ``job:<id>`` de-duplication record, of one that already fired (SQLite reuses ids)."""
+    """A job key unique to one window or one join, so a member who leaves and joins again
+    gets a deadline of their own instead of replacing the earlier one."""
     stamp = f"{since.timestamp():.6f}"
     return ":".join((kind, platform, community_id, *rest, stamp))[:128]
 
