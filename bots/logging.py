@@ -55,6 +55,9 @@ class RedactingFormatter(logging.Formatter):
         return self.redact(f"{line} {fields}" if fields else line)
 
 
+NOISY_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "alembic.runtime.migration", "httpx", "httpcore")
+
+
 def configure_logging(
     level: str = "INFO", *, secrets: Iterable[str] = (), as_json: bool = False
 ) -> None:
@@ -63,5 +66,7 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiosqlite", "sqlalchemy.engine", "alembic.runtime.migration"):
+    # Libraries that log every query or request at INFO; httpx's request lines carry the
+    # Telegram token in the URL (redacted anyway, but one line per API call is noise).
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

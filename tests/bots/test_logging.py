@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import logging
 
-from bots.logging import RedactingFormatter
+import pytest
+
+from bots.logging import RedactingFormatter, configure_logging
 
 
 def record(message: str, *args: object, **extra: object) -> logging.LogRecord:
@@ -34,3 +36,20 @@ def test_json_lines() -> None:
     payload = json.loads(line)
     assert payload["message"] == "hello world" and payload["bot"] == "b"
     assert payload["level"] == "info"
+
+
+def test_request_lines_of_http_clients_are_not_logged_at_info(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging("INFO")
+        logging.getLogger("httpx").info('HTTP Request: POST https://api/bot123:abc/getMe "200"')
+        logging.getLogger("townsquare").info("bot started")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert "bot started" in err
+    assert "HTTP Request" not in err
