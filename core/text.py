@@ -1,10 +1,11 @@
 """Neutral rich text: what the bot says, before any platform syntax.
 
 A :class:`Text` is a flat sequence of :class:`Span` s (plain, bold, italic, code, link,
-mention). Adapters render spans into Telegram HTML, Discord markdown or Slack mrkdwn and
-escape every character that came from a user, so a display name can never turn into markup
-or a mass mention. Features build texts with :func:`compose`, which fills a template whose
-fields may themselves be styled spans.
+mention). Adapters render spans into Telegram HTML or Discord markdown, escaping every
+character that came from a user, or into Slack rich text blocks, which Slack never parses
+for markup, so a display name can never turn into markup or a mass mention. Features
+build texts with :func:`compose`, which fills a template whose fields may themselves be
+styled spans.
 """
 
 from __future__ import annotations
@@ -143,6 +144,19 @@ def split_text(text: Text, render_span: SpanRenderer, limit: int) -> list[str]:
     text shorter (true of escaping renderers); raises ``ValueError`` if a single character
     cannot be rendered within ``limit``.
     """
+    return [chunk for chunk, _spans in _pack(text, render_span, limit)]
+
+
+def split_spans(text: Text, render_span: SpanRenderer, limit: int) -> list[Text]:
+    """The chunks of :func:`split_text` as texts, for platforms that take structure rather
+    than markup (Slack's rich text): each chunk's spans rendered by ``render_span`` are at
+    most ``limit`` characters, and ``render(chunk, render_span).strip()`` is the chunk
+    :func:`split_text` gives. Whitespace at the edges of a chunk's plain spans is dropped.
+    """
+    return [spans for _chunk, spans in _pack(text, render_span, limit)]
+
+
+def _pack(text: Text, render_span: SpanRenderer, limit: int) -> list[tuple[str, Text]]:
     if limit < 1:
         raise ValueError("limit must be positive")
     packer = _Packer(render_span, limit)
@@ -206,7 +220,8 @@ class _Packer:
         self.render_span = render_span
         self.limit = limit
         self.estimate = estimate
-        self.chunks: list[str] = []
+        self.chunks: list[tuple[str, Text]] = []
+        """Each chunk rendered, and as the spans it was rendered from."""
         self._reset()
 
     def _reset(self) -> None:
@@ -254,7 +269,7 @@ class _Packer:
                 self._emit([piece])
             atom = pieces[-1]
 
-    def finish(self) -> list[str]:
+    def finish(self) -> list[tuple[str, Text]]:
         self._emit(self.atoms)
         self._reset()
         return self.chunks
@@ -337,6 +352,7 @@ class _Packer:
         while end > start and atoms[end - 1].kind is not _Kind.WORD:
             end -= 1
         parts: list[str] = []
+        spans: list[Span] = []
         index = start
         while index < end:
             atom = atoms[index]
@@ -346,8 +362,10 @@ class _Packer:
                     run += 1
             if run - index > 1:
                 merged = "".join(piece.span.text for piece in atoms[index:run])
-                parts.append(self.render_span(replace(atom.span, text=merged)))
+                spans.append(replace(atom.span, text=merged))
+                parts.append(self.render_span(spans[-1]))
             else:
+                spans.append(atom.span)
                 parts.append(atom.rendered)
             index = run
         chunk = "".join(parts).strip()
@@ -357,4 +375,18 @@ class _Packer:
                 exact.add(atom)
             self.chunks.extend(exact.finish())
         elif chunk:
-            self.chunks.append(chunk)
+            self.chunks.append((chunk, _strip_edges(spans)))
+
+
+def _strip_edges(spans: list[Span]) -> Text:
+    """The spans of a chunk without the whitespace that ``str.strip`` drops from its
+    rendering: at the outer edges of plain spans (styled spans keep theirs inside markup)."""
+    while spans and spans[0].style is Style.PLAIN and not spans[0].text.strip():
+        spans = spans[1:]
+    while spans and spans[-1].style is Style.PLAIN and not spans[-1].text.strip():
+        spans = spans[:-1]
+    if spans and spans[0].style is Style.PLAIN:
+        spans = [replace(spans[0], text=spans[0].text.lstrip()), *spans[1:]]
+    if spans and spans[-1].style is Style.PLAIN:
+        spans = [*spans[:-1], replace(spans[-1], text=spans[-1].text.rstrip())]
+    return Text(tuple(spans))

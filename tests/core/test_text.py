@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from core.text import Span, Style, Text, bold, code, render, split_text
+from core.text import Span, Style, Text, bold, code, render, split_spans, split_text
 
 TAG = re.compile(r"</?(b|code)>")
 
@@ -153,3 +153,13 @@ def test_a_renderer_whose_markup_grows_with_the_words_still_fits() -> None:
     assert non_space("".join(TAG.sub("", chunk).replace("!", "") for chunk in chunks)) == (
         "word" * 40
     )
+
+
+@given(texts, st.integers(min_value=10, max_value=80))
+def test_split_spans_gives_the_chunks_of_split_text_as_texts(text: Text, limit: int) -> None:
+    as_texts = split_spans(text, render_html, limit)
+    assert [render(chunk, render_html) for chunk in as_texts] == split_text(
+        text, render_html, limit
+    )
+    for chunk in as_texts:
+        assert chunk.spans and all(span.text for span in chunk.spans)
