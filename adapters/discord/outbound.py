@@ -3,9 +3,10 @@
 Safety rules, applied to every message the bot sends or edits:
 
 * every character that came from a user (plain, bold, italic and link spans, toasts) is
-  escaped with ``discord.utils.escape_markdown`` and then ``escape_mentions``, so a
-  display name such as ``@everyone **boss**`` shows literally and can neither format the
-  message nor form ``@everyone``, ``@here``, ``<@id>`` or ``<@&role>``;
+  made inert by :func:`escape`, so a display name such as ``@everyone **boss**`` shows
+  literally and can neither format the message nor form ``@everyone``, ``@here``,
+  ``<@id>``, ``<@&role>``, a masked link, a quote, a heading or a list (see
+  :func:`escape` for how, and why links a member wrote stay clickable);
 * neighbouring spans of one style are escaped together, so a template ending in ``@``
   followed by the name ``everyone`` is caught; a same-length safety net then breaks any
   ``@everyone``, ``@here``, role mention or unintended ``<@id>`` formed across styles;
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from discord.utils import escape_markdown, escape_mentions
+from discord.utils import escape_mentions
 
 from core.actions import Button, ButtonRows, ButtonStyle
 from core.refs import MessageRef
@@ -53,9 +54,56 @@ def is_snowflake(value: str | None) -> bool:
     return bool(value and _SNOWFLAKE.match(value))
 
 
+_INLINE_MARKUP = re.compile(r"[\\*_~|`\[\]<]")
+"""Escaped wherever they are: emphasis, underline, strike, spoiler, code, masked links
+(``[``, ``]``) and every ``<…>`` form (mentions, channels, timestamps, custom emoji)."""
+_LINE_MARKUP = re.compile(r"(?:^|(?<=\s))(?:[>#]+(?=\s|$)|[-+](?=\s|$|#)|\d+\.(?=\s|$))")
+"""Quotes (``>``, ``>>>``), headings (``#``-``###``), subtext (``-#``), lists (``-``,
+``+``, ``1.``): markup only at the start of a line, escaped at the start of every word
+(a word may start a line once the text is split into messages or placed in a template)."""
+_MEMBER_URL = re.compile(r"https?://[^\s<]*[^\s<>.,:;\"')\]]")
+"""A bare URL as Discord auto-links it: up to whitespace or ``<``, without trailing
+punctuation."""
+_URL_ENCODED = {char: f"%{ord(char):02X}" for char in "\\*_~|`[]<>"}
+
+
+def _escape_words(text: str) -> str:
+    text = _INLINE_MARKUP.sub(lambda match: "\\" + match.group(0), text)
+    return _LINE_MARKUP.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """``>>>`` -> ``\\>\\>\\>``, ``1.`` -> ``1\\.`` (a backslash before a digit would show)."""
+    return "".join(char if char.isalnum() else "\\" + char for char in match.group(0))
+
+
 def escape(text: str) -> str:
-    """User text made inert: no markdown, no mass or role mentions, no ``<@id>``."""
-    return escape_mentions(escape_markdown(text))
+    """User text made inert: no markdown, no mass or role mentions, no ``<@id>``.
+
+    Every markdown character is backslash-escaped; characters that are markup only at the
+    start of a line are escaped at the start of every word, so the result does not depend
+    on where a line begins (texts are split into messages, rendered a word at a time).
+    ``discord.utils.escape_markdown`` is not enough: it leaves line-start markup split
+    from its space, ``1.`` lists, and everything after a URL up to the next space
+    (``ignore_links``), while escaping inside URLs breaks them.
+
+    A bare URL a member wrote stays a clickable link: Discord auto-links it before reading
+    any markdown in it, and the markdown characters inside it are percent-encoded (``_``
+    becomes ``%5F``, by RFC 3986 the same address; ``*``, ``[``, ``]`` and the like are
+    read alike by practically every server), so nothing in or next to the link can format
+    the message or hide another link behind a label.
+
+    Plain spans are plain for the bot's own words too: a ``1. `` or ``- `` line of a poll
+    tally or a list shows as written rather than as a Discord list.
+    """
+    parts: list[str] = []
+    start = 0
+    for match in _MEMBER_URL.finditer(text):
+        parts.append(_escape_words(text[start : match.start()]))
+        parts.append("".join(_URL_ENCODED.get(char, char) for char in match.group(0)))
+        start = match.end()
+    parts.append(_escape_words(text[start:]))
+    return escape_mentions("".join(parts))
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -87,7 +135,7 @@ def render_span(span: Span) -> str:
         url = _safe_url(span.url)
         if url is None:
             return body
-        return "[" + body.replace("]", "\\]") + "](" + url + ")"
+        return "[" + body + "](" + url + ")"
     return body
 
 

@@ -49,14 +49,14 @@ def test_hostile_name_in_a_greeting() -> None:
     text = compose("Welcome, {name}!", name=bold(HOSTILE_NAME))
     (chunk,) = outbound.render(text)
     assert chunk == (
-        "Welcome, **@\u200beveryone <b>\\*Eve\\*</b> <!channel> \\_x\\_ &amp; @\u200bhere**!"
+        "Welcome, **@\u200beveryone \\<b>\\*Eve\\*\\</b> \\<!channel> \\_x\\_ &amp; @\u200bhere**!"
     )
 
 
 def test_mention_span_is_the_only_ping() -> None:
     text = compose("Hi {who}, see <@{other}>", who=mention(ALICE, HOSTILE_NAME), other="1" * 18)
     body = outbound.message_payloads(text)[0]
-    assert body["content"] == f"Hi <@{ALICE}>, see <@\u200b{'1' * 18}>"
+    assert body["content"] == f"Hi <@{ALICE}>, see \\<@\u200b{'1' * 18}>"
     assert body["allowed_mentions"] == {"parse": [], "replied_user": False, "users": [ALICE]}
     assert FakeDiscord.pings(body["content"], body["allowed_mentions"])["users"] == [ALICE]
 
@@ -129,3 +129,66 @@ def test_neutralize_is_a_same_length_safety_net() -> None:
     # A template ending in "@" followed by a name is one word once rendered.
     (chunk,) = outbound.render(compose("Hi @{name}", name="everyone"))
     assert chunk == "Hi @\u200beveryone"
+
+
+markdown_text = st.lists(
+    st.one_of(
+        st.sampled_from(list("*_~|`[]()<>#-+.\\ \n")),
+        st.sampled_from(["> ", ">>> ", "# ", "## ", "-# ", "- ", "1. ", "12. ", "[x](y)"]),
+        st.text(max_size=3),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(markdown_text.filter(lambda text: "://" not in text and "@" not in text))
+def test_escaped_text_shows_exactly_what_the_member_wrote(text: str) -> None:
+    """No stray backslashes: Discord hides every escape the renderer adds."""
+    assert FakeDiscord.shown(outbound.escape(text)) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(markdown_text, st.sampled_from(["https://x.y/a_b", "<", ">"]))))
+def test_escaping_a_word_at_a_time_is_escaping_the_whole(parts: list[str]) -> None:
+    """Long texts are rendered a word at a time when split into messages: line-start markup
+    must be caught the same way whatever the word was next to."""
+    text = "".join(parts)
+    words = re.findall(r"\s+|\S+", text)
+    assert "".join(outbound.escape(word) for word in words) == outbound.escape(text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "escaped"),
+    [
+        ("> quote", "\\> quote"),
+        (">>> all of it", "\\>\\>\\> all of it"),
+        ("## Big", "\\#\\# Big"),
+        ("-# small", "\\-# small"),
+        ("- item", "\\- item"),
+        ("+ item", "\\+ item"),
+        ("10. item", "10\\. item"),
+        ("[x](https://e.example)", "\\[x\\](https://e.example)"),
+        ("<#123456789012345678> <t:1700000000:R>", "\\<#123456789012345678> \\<t:1700000000:R>"),
+        ("C# 3.14 -5 a-b #1 >:)", "C# 3.14 -5 a-b #1 >:)"),
+    ],
+)
+def test_line_start_markup_masked_links_and_angle_forms_are_escaped(
+    typed: str, escaped: str
+) -> None:
+    assert outbound.escape(typed) == escaped
+
+
+def test_a_members_link_stays_clickable_and_inert() -> None:
+    typed = "see https://en.wikipedia.org/wiki/Foo_(bar)_*x*. or [y](https://e.example)"
+    assert outbound.escape(typed) == (
+        "see https://en.wikipedia.org/wiki/Foo%5F(bar)%5F%2Ax%2A. or \\[y\\](https://e.example)"
+    )
+
+
+def test_bot_links_stay_links() -> None:
+    text = compose(
+        "Read {rules}, {name}", rules=link("the rules", "https://x.example/r"), name="[y](z)"
+    )
+    (chunk,) = outbound.render(text)
+    assert chunk == "Read [the rules](https://x.example/r), \\[y\\](z)"

@@ -40,7 +40,9 @@ async def test_poll_buttons_votes_and_tally(
         assert toast.json["content"] == "Vote recorded" and toast.json["flags"] & 64
         edited = await fake.wait_for(
             lambda: [
-                m for m in fake.messages_in(world.general_id) if "2. Sushi — 1" in m["content"]
+                m
+                for m in fake.messages_in(world.general_id)
+                if "2. Sushi — 1" in fake.shown(m["content"])
             ],
             timeout=15,
         )

@@ -65,6 +65,7 @@ PRIVILEGED = {
 EVERYONE_RE = re.compile(r"@(everyone|here)")
 USER_MENTION_RE = re.compile(r"<@!?(\d{17,20})>")
 ROLE_MENTION_RE = re.compile(r"<@&(\d{17,20})>")
+MARKDOWN_ESCAPE_RE = re.compile(r"\\([^0-9A-Za-z\s])")
 COMMAND_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 
 
@@ -670,6 +671,12 @@ class FakeDiscord:
                     {"allowed_mentions": "parse and list are mutually exclusive"},
                 )
         return None
+
+    @staticmethod
+    def shown(content: str) -> str:
+        """The words of a message as Discord shows them: a backslash before a character
+        that is neither a letter, a digit nor whitespace is an escape and is not shown."""
+        return MARKDOWN_ESCAPE_RE.sub(r"\1", content)
 
     @staticmethod
     def pings(content: str, allowed: dict[str, Any] | None) -> dict[str, Any]:
