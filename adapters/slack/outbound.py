@@ -1,8 +1,28 @@
-"""Core text and buttons -> Slack mrkdwn and Block Kit. Pure functions.
+"""Core text and buttons -> Slack Block Kit. Pure functions.
 
-User text has ``&``, ``<`` and ``>`` escaped, so nothing a member types (or calls
-themselves) can become ``<!channel>``, ``<!here>``, a user mention or a link; only mention
-spans the bot built render as ``<@U…>``.
+Nothing a member wrote ever goes through Slack's mrkdwn parser. mrkdwn has no escape for
+``*``, ``_``, ``~`` or backticks, so a display name such as ``*boss*`` would turn bold
+however carefully the rest was escaped. Every message is therefore a ``rich_text`` block
+(what Slack's own composer produces): the neutral :class:`~core.text.Text` becomes
+``text`` elements whose styling is an explicit ``style`` object (bold, italic, code), bot
+links become ``link`` elements and mention spans ``user`` elements. Slack shows the text
+of a ``text`` element literally, so emphasis, ``<!channel>``, ``<@U…>`` or a link typed by
+a member stays characters on the screen; the only way to mention somebody is a ``user``
+element, which only a mention span with a Slack user id produces.
+
+The top-level ``text`` of each message is the fallback Slack uses for notifications and
+screen readers: the same words without styling, with ``&``, ``<`` and ``>`` escaped so no
+member text can form a control sequence there either (``<!channel>``, ``<@U…>``, links);
+only mention spans become ``<@U…>`` and bot links ``<url|label>``.
+
+Sizes: Slack documents 50 blocks and 40,000 characters of text a message, but refuses
+messages whose blocks carry more than about 12,000 characters in all
+(``msg_blocks_too_long``, undocumented). Texts are split on line or word boundaries
+(:func:`core.text.split_spans`) into messages of at most :data:`TEXT_PER_MESSAGE`
+characters, each one ``rich_text`` block; buttons (``actions`` blocks) go under the last.
+Every kind of message has this shape: posts and direct messages (``chat.postMessage``),
+edits (``chat.update``; one message, so a longer text is cut with ``…``), private answers
+and button toasts (``response_url`` or ``chat.postEphemeral``).
 """
 
 from __future__ import annotations
@@ -12,10 +32,12 @@ from typing import Any
 
 from core.actions import ButtonRows, ButtonStyle
 from core.capabilities import Capability, RateLimits
-from core.text import Span, Style, Text, split_text
+from core.text import Span, Style, Text, split_spans
 
 MESSAGE_LIMIT = 40_000
-SECTION_LIMIT = 3_000
+TEXT_PER_MESSAGE = 9_000
+"""Characters of text in one message's blocks, well below Slack's ~12,000 cumulative
+block limit (mentions and links count as their markup, to stay on the safe side)."""
 CAPABILITIES = frozenset(
     {
         Capability.BUTTONS,
@@ -33,55 +55,109 @@ LIMITS = RateLimits(per_bot=20, per_chat=1, per_chat_window=1, burst=3, max_text
 """About one message per second per channel, with short bursts (Slack's guidance)."""
 
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_STYLES = {Style.BOLD: "bold", Style.ITALIC: "italic", Style.CODE: "code"}
+_URL_SCHEMES = ("http://", "https://", "mailto:")
+
+Message = tuple[str, list[dict[str, Any]]]
+"""(fallback text, blocks) of one Slack message."""
 
 
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render_span(span: Span) -> str:
+def is_user_id(value: str | None) -> bool:
+    return bool(value and _SLACK_USER.match(value))
+
+
+def _safe_url(url: str | None) -> str | None:
+    """A link target Slack can open, or None (then the label shows as text)."""
+    url = (url or "").strip()
+    if not url.lower().startswith(_URL_SCHEMES) or any(char.isspace() for char in url):
+        return None
+    return url
+
+
+def fallback_span(span: Span) -> str:
+    """One span in the fallback text: escaped words, no styling."""
+    if span.style is Style.MENTION:
+        if is_user_id(span.user_id):
+            return f"<@{span.user_id}>"
+        return escape("@" + span.text)
     text = escape(span.text)
-    if span.style is Style.BOLD:
-        return f"*{text}*"
-    if span.style is Style.ITALIC:
-        return f"_{text}_"
-    if span.style is Style.CODE:
-        return f"`{text}`"
-    if span.style is Style.LINK and span.url:
-        # ``|`` ends a link target and ``>`` the link: a URL keeps neither raw, so it can
-        # never reach into the label or spill markup after the link.
-        target = escape(span.url.replace("|", "%7C").replace(" ", "%20"))
+    url = _safe_url(span.url) if span.style is Style.LINK else None
+    if url is not None:
+        # ``|`` ends a link target and ``>`` the link: neither stays raw, so a URL can never
+        # reach into the label or spill markup after the link.
+        target = escape(url.replace("|", "%7C"))
         return f"<{target}|{text.replace('|', '∣')}>"
-    if span.style is Style.MENTION and span.user_id and _SLACK_USER.match(span.user_id):
-        return f"<@{span.user_id}>"
     return text
 
 
-def render_chunks(text: Text, limit: int = MESSAGE_LIMIT) -> list[str]:
-    return split_text(text, render_span, limit) or [" "]
+def fallback(text: Text) -> str:
+    return "".join(fallback_span(span) for span in text.spans)[:MESSAGE_LIMIT] or " "
 
 
-SECTIONS_PER_MESSAGE = 45
-"""Slack allows 50 blocks a message; the rest is room for button rows."""
-
-
-def messages(text: Text, buttons: ButtonRows) -> list[tuple[str, list[dict[str, Any]]]]:
-    """(fallback text, blocks) per message: sections of at most 3,000 characters, at most
-    45 a message, the buttons under the last one."""
-    sections = render_chunks(text, SECTION_LIMIT)
-    groups = [
-        sections[start : start + SECTIONS_PER_MESSAGE]
-        for start in range(0, len(sections), SECTIONS_PER_MESSAGE)
-    ]
-    result = []
-    for index, group in enumerate(groups):
-        body: list[dict[str, Any]] = [
-            {"type": "section", "text": {"type": "mrkdwn", "text": section}} for section in group
-        ]
-        if index == len(groups) - 1:
-            body += action_blocks(buttons)
-        result.append(("\n".join(group)[:MESSAGE_LIMIT], body))
+def element(span: Span) -> dict[str, Any]:
+    """One span as a rich text element; user text only ever lands in ``text`` fields."""
+    if span.style is Style.MENTION:
+        if is_user_id(span.user_id):
+            return {"type": "user", "user_id": span.user_id}
+        return {"type": "text", "text": "@" + span.text}
+    if span.style is Style.LINK:
+        url = _safe_url(span.url)
+        if url is not None:
+            return {"type": "link", "url": url, "text": span.text}
+        return {"type": "text", "text": span.text}
+    result: dict[str, Any] = {"type": "text", "text": span.text}
+    if span.style in _STYLES:
+        result["style"] = {_STYLES[span.style]: True}
     return result
+
+
+def rich_text(text: Text) -> dict[str, Any]:
+    """A ``rich_text`` block of one section; neighbouring spans of one style share an
+    element. An empty text gives a single space (Slack refuses empty elements)."""
+    spans: list[Span] = []
+    for span in text.spans:
+        if not span.text:
+            continue
+        last = spans[-1] if spans else None
+        if (
+            last is not None
+            and span.style is last.style
+            and span.style not in (Style.MENTION, Style.LINK)
+        ):
+            spans[-1] = Span(last.text + span.text, span.style)
+        else:
+            spans.append(span)
+    elements = [element(span) for span in spans] or [{"type": "text", "text": " "}]
+    return {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": elements}]}
+
+
+def chunks(text: Text, limit: int = TEXT_PER_MESSAGE) -> list[Text]:
+    """The text in parts of at most ``limit`` characters (measured as the fallback)."""
+    return split_spans(text, fallback_span, limit)
+
+
+def messages(text: Text, buttons: ButtonRows = ()) -> list[Message]:
+    """One message per part of the text, the buttons under the last one."""
+    parts = chunks(text) or [Text()]
+    result: list[Message] = []
+    for index, part in enumerate(parts):
+        blocks = [rich_text(part)]
+        if index == len(parts) - 1:
+            blocks += action_blocks(buttons)
+        result.append((fallback(part), blocks))
+    return result
+
+
+def edit_message(text: Text, buttons: ButtonRows = ()) -> tuple[str, list[dict[str, Any]], bool]:
+    """An edit replaces one message: the first part of the text (with ``…`` when the rest
+    had to be cut, flagged True) and the buttons."""
+    parts = chunks(text, TEXT_PER_MESSAGE - 1) or [Text()]
+    part = parts[0] + ("…" if len(parts) > 1 else "")
+    return fallback(part), [rich_text(part), *action_blocks(buttons)], len(parts) > 1
 
 
 def action_blocks(buttons: ButtonRows) -> list[dict[str, Any]]:
@@ -90,16 +166,16 @@ def action_blocks(buttons: ButtonRows) -> list[dict[str, Any]]:
     for row_index, row in enumerate(buttons):
         elements = []
         for index, button in enumerate(row):
-            element: dict[str, Any] = {
+            pressable: dict[str, Any] = {
                 "type": "button",
                 "text": {"type": "plain_text", "text": button.label[:75], "emoji": True},
                 "value": button.data,
                 "action_id": f"ts_{row_index}_{index}",
             }
             if button.style is ButtonStyle.PRIMARY:
-                element["style"] = "primary"
+                pressable["style"] = "primary"
             elif button.style is ButtonStyle.DANGER:
-                element["style"] = "danger"
-            elements.append(element)
+                pressable["style"] = "danger"
+            elements.append(pressable)
         result.append({"type": "actions", "elements": elements})
     return result

@@ -35,7 +35,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.common_config import secret_value
 from adapters.slack.config import EVENTS_PATH, SlackBotConfig
 from adapters.slack.inbound import SlackMapper, user_actor
-from adapters.slack.outbound import CAPABILITIES, LIMITS, messages, render_chunks
+from adapters.slack.outbound import CAPABILITIES, LIMITS, Message, edit_message, messages
 from core.actions import (
     Action,
     AnswerButton,
@@ -55,6 +55,7 @@ from core.errors import (
 from core.events import Event
 from core.ports import AdapterDeps, Delivered, EventSink
 from core.refs import Actor, ChannelRef, MessageRef
+from core.text import Span, Text
 
 log = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 600.0
@@ -318,30 +319,26 @@ class SlackAdapter:
             opened = await self.client.conversations_open(users=action.user_id)
             channel = ChannelRef(opened["channel"]["id"], is_direct=True)
             return await self._post(channel, action)
-        if isinstance(action, SendEphemeral | AnswerButton):
-            text = (
-                render_chunks(action.text)[0] if isinstance(action, SendEphemeral) else action.toast
-            )
-            url = self._take_response_url(action.interaction_id) if text else None
-            if url is not None and await self._respond(url, text):
-                return Delivered()
         if isinstance(action, SendEphemeral):
-            await self.client.chat_postEphemeral(
-                channel=action.channel.id,
-                user=action.user_id,
-                text=render_chunks(action.text)[0],
-                thread_ts=action.channel.thread_id,
-            )
+            for message in messages(action.text):
+                await self._ephemeral(
+                    action.interaction_id, action.channel, action.user_id, message
+                )
             return Delivered()
         if isinstance(action, AnswerButton):
-            if action.toast and action.channel is not None and action.user_id:
-                await self.client.chat_postEphemeral(
-                    channel=action.channel.id, user=action.user_id, text=action.toast
+            if action.toast:
+                message = messages(Text((Span(action.toast),)))[0]
+                await self._ephemeral(
+                    action.interaction_id, action.channel, action.user_id, message
                 )
             return Delivered()
         if isinstance(action, EditMessage):
             assert action.message is not None
-            text, body = messages(action.text, action.buttons)[-1]
+            text, body, cut = edit_message(action.text, action.buttons)
+            if cut:
+                log.warning(
+                    "bot %s: edit of %s cut to one message", self.bot, action.message.message_id
+                )
             await self.client.chat_update(
                 channel=action.message.channel.id,
                 ts=action.message.message_id,
@@ -361,13 +358,41 @@ class SlackAdapter:
             return Delivered()
         raise NotSupported(f"Slack cannot {action.kind}")
 
-    async def _respond(self, url: str, text: str) -> bool:
+    async def _ephemeral(
+        self,
+        interaction_id: str | None,
+        channel: ChannelRef | None,
+        user_id: str | None,
+        message: Message,
+    ) -> None:
+        """A private answer: through the interaction's ``response_url`` while it is valid
+        (it works where the bot is not a member), else ``chat.postEphemeral``."""
+        url = self._take_response_url(interaction_id)
+        if url is not None and await self._respond(url, message):
+            return
+        if channel is not None and user_id:
+            text, blocks = message
+            await self.client.chat_postEphemeral(
+                channel=channel.id,
+                user=user_id,
+                text=text,
+                blocks=blocks,
+                thread_ts=channel.thread_id,
+            )
+
+    async def _respond(self, url: str, message: Message) -> bool:
         """An ephemeral answer through the interaction's ``response_url``.
 
         False when Slack refuses the URL (expired, used up): the caller then posts the
         answer with ``chat.postEphemeral`` instead of losing it."""
+        text, blocks = message
         response = await AsyncWebhookClient(url).send_dict(
-            {"response_type": "ephemeral", "replace_original": False, "text": text}
+            {
+                "response_type": "ephemeral",
+                "replace_original": False,
+                "text": text,
+                "blocks": blocks,
+            }
         )
         if response.status_code == 429:
             retry = _retry_after(response.headers)

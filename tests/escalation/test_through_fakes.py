@@ -54,12 +54,6 @@ def plain(markdown: str) -> str:
     return markdown.replace("\\", "").replace("**", "")
 
 
-def block_texts(message: dict[str, Any]) -> str:
-    return "\n".join(
-        block.get("text", {}).get("text", "") for block in message.get("blocks", [])
-    ) or str(message.get("text", ""))
-
-
 def button_values(message: dict[str, Any]) -> list[str]:
     return [
         element["value"]
@@ -104,9 +98,11 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
 
         (card,) = await slack.wait_for("chat.postMessage")
         assert card["channel"] == "C0MGR"
-        shown = block_texts(card)
-        assert "Case #1" in shown and "&lt;b&gt;nobody&lt;/b&gt; likes you" in shown
-        assert "https://t.me/c/1234567890/10" in shown
+        shown = f.message_text(card)
+        assert "Case #1" in shown and "<b>nobody</b> likes you" in shown
+        links = [e["url"] for e in f.elements(card) if e["type"] == "link"]
+        assert links == ["https://t.me/c/1234567890/10"]
+        assert f.pings(card) == {"users": [], "broadcast": []}
         assert button_values(card) == [
             "case:1:claim",
             "case:1:resolve",
@@ -128,7 +124,7 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
         (toast,) = await slack.wait_for("response_url")
         assert toast["text"] == "You claimed case #1."
         (edit,) = await slack.wait_for("chat.update")
-        assert edit["channel"] == "C0MGR" and "Claimed by *Olga*" in block_texts(edit)
+        assert edit["channel"] == "C0MGR" and "Claimed by Olga" in f.message_text(edit)
 
         # she resolves with a note, by slash command in the same channel
         body = f.command_body(
@@ -140,7 +136,8 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
         )
         assert await slack_post(events_url, body) == 200
         edits = await slack.wait_for("chat.update", 2)
-        assert "Resolved by *Olga*: talked to Eve" in block_texts(edits[-1])
+        assert "Resolved by Olga: talked to Eve" in f.message_text(edits[-1])
+        assert {"type": "text", "text": "Olga", "style": {"bold": True}} in f.elements(edits[-1])
         messages = await api.wait_for("sendMessage", 2)
         assert int(messages[-1]["chat_id"]) == p.ALICE["id"]
         assert messages[-1]["text"].startswith("Managers reviewed the message you reported")
@@ -255,7 +252,7 @@ async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
         }
         assert await slack_post(url, f.interaction_body(shortcut)) == 200
         (card,) = await slack.wait_for("chat.postMessage")
-        assert card["channel"] == "C0MGR" and "Case #1" in block_texts(card)
+        assert card["channel"] == "C0MGR" and "Case #1" in f.message_text(card)
         (private,) = await slack.wait_for("response_url")
         assert private["response_type"] == "ephemeral" and "case #1" in private["text"]
         assert not [m for m in slack.called("chat.postMessage") if m["channel"] == "C0GENERAL"]
@@ -265,7 +262,7 @@ async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
         )
         assert await slack_post(url, f.interaction_body(press)) == 200
         posts = await slack.wait_for("chat.postMessage", 3)
-        general = [block_texts(m) for m in posts if m["channel"] == "C0GENERAL"]
+        general = [f.message_text(m) for m in posts if m["channel"] == "C0GENERAL"]
         assert general[0].startswith("Mute requested for")
         assert "does not let me mute members" in general[1]
         assert json.dumps(posts).count("C0GENERAL") >= 2

@@ -191,12 +191,6 @@ async def slack_post(url: str, body: bytes, content_type: str = FORM, **headers:
         return response.status
 
 
-def block_text(message: dict[str, Any]) -> str:
-    return "\n".join(
-        block.get("text", {}).get("text", "") for block in message.get("blocks", [])
-    ) or str(message.get("text", ""))
-
-
 def button_values(message: dict[str, Any]) -> list[str]:
     return [
         element["value"]
@@ -257,7 +251,7 @@ async def test_slack_greets_once_escapes_and_tracks_acceptance(
         assert [str(m.get("text")).startswith("Welcome to") for m in posts].count(True) == 1
         escaped = "@everyone &lt;b&gt;*Eve*&lt;/b&gt; &lt;!channel&gt; _x_ &amp;amp; @here"
         assert greeting["text"].startswith(f"Welcome to our community, <@{SLACK_EVE}> ({escaped})!")
-        assert "Please read the rules and accept them." in block_text(greeting)
+        assert "Please read the rules and accept them." in f.message_text(greeting)
         assert all("<!channel>" not in str(m.get("text")) for m in posts)
         assert button_values(greeting) == [f"onb:acc:{SLACK_EVE}"]
 

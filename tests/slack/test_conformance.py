@@ -183,15 +183,18 @@ async def test_actions_become_web_api_calls(
     posts = slack.called("chat.postMessage")
     greeting = posts[0]
     blocks: list[dict[str, Any]] = greeting["blocks"]
-    section = blocks[0]["text"]["text"]
-    assert f"<@{EVE}>" in section and "*Be kind*" in section
+    assert {"type": "user", "user_id": EVE} in f.elements(greeting)
+    assert {"type": "text", "text": "Be kind", "style": {"bold": True}} in f.elements(greeting)
+    assert f.pings(greeting) == {"users": [EVE], "broadcast": []}
     assert "<!channel>" not in json.dumps(greeting).replace(f"<@{EVE}>", "")
     assert [[e["value"] for e in b["elements"]] for b in blocks if b["type"] == "actions"] == [
         ["poll:7:0", "poll:7:1"],
         ["poll:7:r"],
     ]
-    long_post = posts[1]
-    assert all(len(b["text"]["text"]) <= 3000 for b in long_post["blocks"])
+    long_posts = [post for post in posts if f.message_text(post).startswith("word")]
+    assert len(long_posts) == 12  # 100,000 characters at most 9,000 a message
+    assert all(len(f.message_text(post)) <= 9000 for post in long_posts)
+    assert "".join(f.message_text(post) + " " for post in long_posts) == "word " * 20_000
     assert slack.called("chat.update")[0]["ts"] == "1700000000.000100"
     assert slack.called("chat.delete")[0]["ts"] == "1700000000.000100"
     assert slack.called("chat.postEphemeral")[0]["text"] == "Vote recorded"
@@ -272,9 +275,15 @@ async def test_report_shortcut_team_join_and_direct_messages(
 
 
 def test_hostile_text_can_never_become_a_mass_mention() -> None:
-    from adapters.slack.outbound import render_chunks
+    from adapters.slack.outbound import messages
     from core.text import bold, compose
 
-    rendered = render_chunks(compose("Hi {name}", name=bold(s.HOSTILE_NAME)))[0]
-    assert "<!channel>" not in rendered and "<b>" not in rendered
-    assert "&lt;!channel&gt;" in rendered and "&amp;amp;" in rendered
+    ((fallback, blocks),) = messages(compose("Hi {name}", name=bold(s.HOSTILE_NAME)))
+    assert "<!channel>" not in fallback and "<b>" not in fallback
+    assert "&lt;!channel&gt;" in fallback and "&amp;amp;" in fallback
+    message = {"text": fallback, "blocks": blocks}
+    assert f.elements(message) == [
+        {"type": "text", "text": "Hi "},
+        {"type": "text", "text": s.HOSTILE_NAME, "style": {"bold": True}},
+    ]
+    assert f.pings(message) == {"users": [], "broadcast": []}

@@ -19,6 +19,7 @@ from bots.runtime import Runtime
 from core.events import ButtonPressed, MemberJoined
 from core.features import Context, Feature, on
 from core.text import compose, mention
+from tests.conformance.scenarios import HOSTILE_NAME
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.slack.conftest import ALICE, EVE, OLGA, SECRET
@@ -109,7 +110,9 @@ async def test_join_greeting_escapes_a_hostile_name_and_retries_count_once(
     (greeted,) = await slack.wait_for("chat.postMessage", where=greeting)
     escaped = "@everyone &lt;b&gt;*Eve*&lt;/b&gt; &lt;!channel&gt; _x_ &amp;amp; @here"
     assert greeted["text"] == f"Welcome <@{EVE}>! ({escaped})"
-    assert greeted["blocks"][0]["text"]["text"] == greeted["text"]
+    assert f.message_text(greeted) == f"Welcome <@{EVE}>! ({HOSTILE_NAME})"
+    assert {"type": "text", "text": f"! ({HOSTILE_NAME})"} in f.elements(greeted)
+    assert f.pings(greeted) == {"users": [EVE], "broadcast": []}
     assert all("<!channel>" not in call["text"] for call in slack.called("chat.postMessage"))
     # The retry must not produce a second greeting: a later event is handled after it.
     form = "application/x-www-form-urlencoded"

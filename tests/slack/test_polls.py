@@ -49,7 +49,7 @@ async def test_poll_buttons_votes_and_tally(slack: FakeSlack, port: int, sqlite_
         (poll,) = await slack.wait_for("chat.postMessage")
         actions = [b for b in poll["blocks"] if b["type"] == "actions"]
         assert [e["value"] for e in actions[0]["elements"]] == ["poll:1:0", "poll:1:1"]
-        assert "&lt;!channel&gt;" in poll["blocks"][0]["text"]["text"]
+        assert "<!channel>" in f.message_text(poll) and f.pings(poll)["broadcast"] == []
         assert (
             await post(
                 url,
@@ -62,4 +62,4 @@ async def test_poll_buttons_votes_and_tally(slack: FakeSlack, port: int, sqlite_
         (toast,) = await slack.wait_for("response_url")
         assert (toast["response_type"], toast["text"]) == ("ephemeral", "Vote recorded")
         (edit,) = await slack.wait_for("chat.update")
-        assert "1. Pizza — 1" in edit["blocks"][0]["text"]["text"]
+        assert "1. Pizza — 1" in f.message_text(edit)

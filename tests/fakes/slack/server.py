@@ -1,7 +1,9 @@
 """Fake Slack Web API (``/api/<method>``) on 127.0.0.1, port 0, with real response shapes.
 
 Errors are ``{"ok": false, "error": "..."}`` with HTTP 200, except rate limits: HTTP 429 with
-``Retry-After``. :func:`signed` builds requests exactly as Slack signs them. Tests can queue
+``Retry-After``. Messages (``chat.*`` and ``response_url``) are checked as Slack checks
+them (:mod:`tests.fakes.slack.blocks`); :func:`message_text` reads one back as a member
+would. :func:`signed` builds requests exactly as Slack signs them. Tests can queue
 failures (:meth:`FakeSlack.fail`; status 0 drops the connection), hold a method until they
 release it (:meth:`FakeSlack.hold`), and make ``response_url`` refuse (``response_status``).
 """
@@ -21,7 +23,13 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from tests.fakes.slack import blocks
+from tests.fakes.slack.blocks import elements as elements
+from tests.fakes.slack.blocks import message_text as message_text
+from tests.fakes.slack.blocks import pings as pings
+
 TEAM = "T0TOWN"
+MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
 BOT_USER = "U0BOT"
 
 
@@ -64,6 +72,13 @@ class FakeSlack:
                 self.calls.append(("response_url refused", await request.json()))
                 self._changed.notify_all()
             return web.Response(status=status, text="used_url")
+        try:
+            blocks.check(await request.json())
+        except blocks.Invalid as error:
+            async with self._changed:
+                self.calls.append(("response_url refused", await request.json()))
+                self._changed.notify_all()
+            return web.Response(status=400, text=str(error))
         async with self._changed:
             self.calls.append(("response_url", await request.json()))
             self._changed.notify_all()
@@ -132,6 +147,11 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        if method in MESSAGE_METHODS:
+            try:
+                blocks.check(params)
+            except blocks.Invalid as error:
+                return web.json_response({"ok": False, "error": str(error)})
         return web.json_response({"ok": True, **handler(params)})
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +175,11 @@ class FakeSlack:
         return {
             "channel": params["channel"],
             "ts": self._next_ts(),
-            "message": {"text": params.get("text", ""), "user": BOT_USER},
+            "message": {
+                "text": params.get("text", ""),
+                "blocks": blocks.blocks_of(params),
+                "user": BOT_USER,
+            },
         }
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
