@@ -139,9 +139,7 @@ class SlackMapper:
                         )
                     )
                 ]
-            member = users(user)
-            if member.is_bot:
-                return []
+            member = users(user)  # other bots too: core features decide (``/welcome bots``)
             actor = users(event["inviter"]) if event.get("inviter") else member
             envelope = self._envelope(event_id, team, channel, actor, when)
             if kind == "member_joined_channel":
@@ -149,8 +147,6 @@ class SlackMapper:
             return [MemberLeft(**envelope, member=member)]
         if kind == "team_join":
             member = user_actor(event["user"])
-            if member.is_bot:
-                return []
             return [
                 MemberJoined(**self._envelope(event_id, team, None, member, when), member=member)
             ]

@@ -106,7 +106,10 @@ def test_edits_and_deletions() -> None:
 
 def test_membership_of_bots_and_of_the_bot_itself() -> None:
     join = {"type": "member_joined_channel", "channel": "C0GENERAL", "team": TEAM}
-    assert MAPPER.event(callback({**join, "user": "U0OTHERBOT"}), users) == []
+    (other_bot,) = MAPPER.event(callback({**join, "user": "U0OTHERBOT"}), users)
+    assert isinstance(other_bot, MemberJoined) and other_bot.member.is_bot, (
+        "bot accounts join like members; the core greets them only with /welcome bots on"
+    )
     (invited,) = MAPPER.event(callback({**join, "user": "U0NEW", "inviter": "U0OLGA"}), users)
     assert isinstance(invited, MemberJoined) and invited.member.user_id == "U0NEW"
     assert invited.actor is not None and invited.actor.user_id == "U0OLGA"
