@@ -268,3 +268,58 @@ async def test_slack_greets_once_escapes_and_tracks_acceptance(
             "This button is not for you.",
             "Thank you for accepting the rules.",
         ]
+
+
+async def test_discord_join_raid_gives_a_handful_of_greetings_and_one_alert(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    """40 GUILD_MEMBER_ADDs in a burst through discord.py: at most 10 greeting messages
+    (five at once, then one combined greeting per 5 s window), one raid alert in the
+    managers' inbox, and the combined greeting pings only the newcomers it names."""
+    guild = world.guild
+    inbox = guild.channel("managers")["id"]
+    config = parse_config(
+        {
+            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
+            "defaults": {"escalate_to": f"dc:{inbox}"},
+            "bots": [
+                {
+                    "name": "dc",
+                    "platform": "discord",
+                    "token": fake.token,
+                    "api_url": fake.base_url,
+                    "gateway_url": fake.gateway_url,
+                    "guild_ready_timeout": 0.2,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    system_channel = str(guild.system_channel_id)
+
+    def greeting_messages() -> list[dict[str, Any]]:
+        return [
+            m
+            for m in fake.messages_in(system_channel)
+            if m["content"].startswith("Welcome to Town Square")
+        ]
+
+    async with Runtime(config) as runtime:
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        raiders = [await fake.member_joins(guild, f"raider{index:02d}") for index in range(40)]
+        combined = await fake.wait_for(
+            lambda: [m for m in greeting_messages() if "others" in m["content"]], timeout=20
+        )
+        assert await runtime.worker.drain(timeout=10)
+        sent = greeting_messages()
+        assert len(sent) == 6 <= 10, [m["content"] for m in sent]
+        (message,) = combined
+        first_waiting = raiders[5]["user"]["id"]
+        assert message["content"].startswith(f"Welcome to Town Square, <@{first_waiting}>, <@")
+        assert message["content"].endswith("and 33 others!")
+        assert len(message["pings"]["users"]) == 2 and not message["pings"]["everyone"]
+        alerts = [m for m in fake.messages_in(inbox) if "Join raid" in m["content"]]
+        assert len(alerts) == 1
+        assert alerts[0]["content"].startswith("⚠️ Join raid in **Town Square**: 11 newcomers")
+        assert not [m for m in fake.messages_in(system_channel) if "Join raid" in m["content"]]
