@@ -6,7 +6,8 @@ answered once on its own with "Helpful / Not helpful" buttons (asking again with
 cooldown gets no second answer); a press is recorded and shows in ``/faq list``; a question
 nothing answers shows in ``/faq unanswered``. What differs is only how each platform
 carries it: Telegram text commands and inline keyboards, Discord slash commands and
-components, Slack slash commands and Block Kit, typed commands on the console.
+components, Slack slash commands and Block Kit, typed commands on the console. A Discord
+bot without the MESSAGE_CONTENT intent answers ``/faq`` only, and says so in ``/settings``.
 """
 
 from __future__ import annotations
@@ -102,6 +103,15 @@ def shown(content: str) -> str:
     return FakeDiscord.shown(content.replace("**", ""))
 
 
+def bot_answers(fake: FakeDiscord, world: World) -> list[dict[str, Any]]:
+    """The FAQ answers the bot posted in #general."""
+    return [
+        m
+        for m in fake.messages_in(world.general_id)
+        if m["author"]["id"] == str(fake.bot_id) and shown(m["content"]).startswith("💡")
+    ]
+
+
 async def test_discord(fake: FakeDiscord, world: World, sqlite_url: str) -> None:
     async with Runtime(config(sqlite_url, discord_bot(fake))) as runtime:
         guild = world.guild
@@ -117,14 +127,7 @@ async def test_discord(fake: FakeDiscord, world: World, sqlite_url: str) -> None
 
         asked = await fake.post(guild, "general", world.alice_id, PARAPHRASE)
 
-        def answers() -> list[dict[str, Any]]:
-            return [
-                m
-                for m in fake.messages_in(world.general_id)
-                if m["author"]["id"] == str(fake.bot_id) and shown(m["content"]).startswith("💡")
-            ]
-
-        (answer,) = await fake.wait_for(answers, timeout=15)
+        (answer,) = await fake.wait_for(lambda: bot_answers(fake, world), timeout=15)
         assert shown(answer["content"]) == ANSWER
         assert answer["content"].startswith(f"💡 **{ENTRY[0]}**")
         assert answer["message_reference"]["message_id"] == asked["id"]
@@ -145,7 +148,9 @@ async def test_discord(fake: FakeDiscord, world: World, sqlite_url: str) -> None
         gaps = await fake.slash(guild, "general", world.mod_id, "faq unanswered")
         assert GAP in shown(await discord_private_answer(fake, gaps))
         assert await runtime.worker.drain(timeout=10)
-        assert len(answers()) == 1, "the same entry is not answered twice within the cooldown"
+        assert len(bot_answers(fake, world)) == 1, (
+            "the same entry is not answered twice within the cooldown"
+        )
 
 
 # -- Slack -----------------------------------------------------------------------------
@@ -252,3 +257,30 @@ async def test_console(sqlite_url: str) -> None:
         (gaps,) = await say("Olga", "/faq unanswered")
         assert GAP in gaps
         assert not [a for a in console.performed if isinstance(a, AnswerButton)]
+
+
+async def test_discord_without_message_content(
+    fake: FakeDiscord, world: World, sqlite_url: str
+) -> None:
+    """``message_content = false``: Discord blanks what members write, so nothing is
+    auto-answered (nor noted as unanswered), ``/faq ask`` still answers and ``/settings``
+    says why."""
+    bot = discord_bot(fake, message_content=False)
+    async with Runtime(config(sqlite_url, bot)) as runtime:
+        guild = world.guild
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        added = await fake.slash(
+            guild, "general", world.mod_id, "faq add", question=ENTRY[0], answer=ENTRY[1]
+        )
+        assert shown(await discord_private_answer(fake, added)) == "FAQ entry #1 added."
+        await fake.post(guild, "general", world.alice_id, PARAPHRASE)
+        await fake.post(guild, "general", world.alice_id, UNMATCHED)
+        await fake.slash(guild, "general", world.alice_id, "faq ask", question=PARAPHRASE)
+        (answer,) = await fake.wait_for(lambda: bot_answers(fake, world), timeout=15)
+        assert shown(answer["content"]) == ANSWER
+        settings = await fake.slash(guild, "general", world.mod_id, "settings")
+        assert "FAQ auto-answers off" in shown(await discord_private_answer(fake, settings))
+        gaps = await fake.slash(guild, "general", world.mod_id, "faq unanswered")
+        assert shown(await discord_private_answer(fake, gaps)) == "No unanswered questions."
+        assert await runtime.worker.drain(timeout=10)
+        assert bot_answers(fake, world) == [answer], "only the slash command was answered"
