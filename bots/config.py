@@ -7,6 +7,7 @@ traceback; see :class:`ConfigError`.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import tomllib
@@ -76,6 +77,33 @@ class DefaultsConfig(BaseModel):
         return target
 
 
+class FaqConfig(BaseModel):
+    """``[faq]``: an optional semantic matcher next to the lexical one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    embedding_model: str | None = None
+    """A sentence-transformers model (a Hugging Face name or a local path), e.g.
+    ``paraphrase-multilingual-MiniLM-L12-v2``. Needs ``pip install 'townsquare[semantic]'``.
+    Unset (the default): lexical matching only."""
+    embedding_floor: float = Field(default=0.35, ge=0.0, lt=1.0)
+    """Cosine similarity that counts as no match at all (see
+    :class:`core.faq.semantic.EmbeddingMatcher`)."""
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _installed(cls, model: str | None) -> str | None:
+        if model is not None:
+            if not model.strip():
+                raise ValueError("name a model, or remove the key for lexical matching only")
+            if importlib.util.find_spec("sentence_transformers") is None:
+                raise ValueError(
+                    "needs the optional semantic extra: pip install 'townsquare[semantic]' "
+                    "(or remove the key for lexical matching only)"
+                )
+        return model
+
+
 BotConfig = Annotated[
     TelegramBotConfig | DiscordBotConfig | SlackBotConfig | ConsoleBotConfig,
     Field(discriminator="platform"),
@@ -87,6 +115,7 @@ class Config(BaseModel):
 
     storage: StorageConfig = StorageConfig()
     defaults: DefaultsConfig = DefaultsConfig()
+    faq: FaqConfig = FaqConfig()
     bots: list[BotConfig] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -76,6 +76,13 @@ class Runtime:
     ) -> None:
         self.config = config
         self.features = [*(default_features() if features is None else features), *extra_features]
+        if config.faq.embedding_model is not None:
+            from bots.semantic import embedding_matcher
+
+            matcher = embedding_matcher(config.faq)
+            for feature in self.features:
+                if isinstance(feature, Faq):
+                    feature.use_matcher(matcher)
         self.config_path = config_path
         self.metrics = Metrics()
         self.drain_timeout = drain_timeout

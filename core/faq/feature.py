@@ -127,6 +127,11 @@ class Faq(Feature):
         self.store = store
         self.indexes = Indexes(matcher)
 
+    def use_matcher(self, matcher: MatcherFactory) -> None:
+        """Match with ``matcher`` from now on (the operator's ``[faq] embedding_model``);
+        indexes are built afresh on their next use."""
+        self.indexes = Indexes(matcher)
+
     async def _index(self, ctx: Context, community: CommunityRef) -> CommunityIndex:
         language = (await ctx.translator()).language
         return await self.indexes.get(self.store(ctx.tx), community, language)

@@ -1,12 +1,14 @@
 """An optional semantic matcher: any sentence-embedding model behind :class:`Matcher`.
 
 townsquare ships no model (they are hundreds of megabytes and the lexical matcher meets the
-common paraphrases). To use one, wrap its encode function and hand the factory to the
-feature in ``bots/runtime.py``::
+common paraphrases). Operators switch one on in the config, after
+``pip install 'townsquare[semantic]'`` (sentence-transformers)::
 
-    from sentence_transformers import SentenceTransformer
-    model = SentenceTransformer("paraphrase-multilingual-MiniLM-L12-v2")
-    Faq(store=SqlFaqStore, matcher=hybrid(lambda texts: model.encode(list(texts))))
+    [faq]
+    embedding_model = "paraphrase-multilingual-MiniLM-L12-v2"   # or a local folder
+
+and :mod:`bots.semantic` hands the feature ``hybrid(model.encode)``. In code, any encode
+function works: ``Faq(store=SqlFaqStore, matcher=hybrid(embed))``.
 
 :func:`hybrid` keeps the lexical matcher (typos, exact keywords) and takes the better of
 the two confidences per entry, so adding a model never loses a lexical match.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from bots.config import Config, parse_config
 from bots.runtime import Runtime
@@ -24,9 +25,15 @@ DISCORD_NO_CONTENT = ALL_CAPABILITIES - {Capability.MESSAGE_CONTENT}
 CONSOLE = ALL_CAPABILITIES - {Capability.BUTTONS, Capability.EPHEMERAL}
 
 
-def config(url: str) -> Config:
+def config(url: str, faq: dict[str, Any] | None = None) -> Config:
     return parse_config(
-        {"storage": {"url": url}, "bots": [{"name": "mem", "platform": "console"}]}, {}, "t"
+        {
+            "storage": {"url": url},
+            "faq": faq or {},
+            "bots": [{"name": "mem", "platform": "console"}],
+        },
+        {},
+        "t",
     )
 
 
@@ -57,10 +64,15 @@ def press(data: str, who: Actor = BOB) -> ButtonPressed:
 
 @asynccontextmanager
 async def running(
-    url: str, capabilities: frozenset[Capability] = ALL_CAPABILITIES
+    url: str,
+    capabilities: frozenset[Capability] = ALL_CAPABILITIES,
+    *,
+    faq: dict[str, Any] | None = None,
 ) -> AsyncIterator[tuple[Runtime, MemoryAdapter]]:
     adapter = MemoryAdapter(capabilities=capabilities)
-    runtime = Runtime(config(url), adapters={"mem": adapter}, delivery_options={"edit_interval": 0})
+    runtime = Runtime(
+        config(url, faq), adapters={"mem": adapter}, delivery_options={"edit_interval": 0}
+    )
     await runtime.start()
     try:
         yield runtime, adapter
