@@ -166,3 +166,62 @@ def test_usage_errors(setup: tuple[Path, str], capsys: pytest.CaptureFixture[str
     assert "unknown platform 'irc'" in capsys.readouterr().err
     assert run("import", str(config), "missing.csv", "--community", "local:town") == 2
     assert "cannot read missing.csv" in capsys.readouterr().err
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere() -> None:
+    import io
+
+    from bots.faq_cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = Progress(1000, "importing", screen, enabled=True)
+    for _chunk in range(5):
+        bar.advance(200)
+    frames = screen.getvalue().split("\r")[1:]
+    assert frames[0] == "importing [######------------------------]  20% 200/1000"
+    assert frames[-1] == "importing [##############################] 100% 1000/1000\n"
+    assert len(frames) == 5
+
+    log = io.StringIO()
+    lines = Progress(1000, "importing", log, enabled=True)
+    for _step in range(100):
+        lines.advance(10)
+    shown = log.getvalue().splitlines()
+    assert shown[0] == "importing: 1% (10/1000)", "the start, then a line every 10 %"
+    assert shown[1:] == [f"importing: {n}0% ({n}00/1000)" for n in range(1, 10)] + [
+        "importing: 100% (1000/1000)"
+    ]
+    quiet = io.StringIO()
+    Progress(10, "importing", quiet, enabled=False).advance(10)
+    assert quiet.getvalue() == ""
+
+
+def test_a_failure_while_writing_leaves_nothing_half_imported(
+    setup: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, url = setup
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["question", "answer"])
+        for number in range(500):
+            writer.writerow([f"How do I configure widget {number}?", f"Open panel {number}."])
+    original = SqlFaqStore.add
+    chunks = 0
+
+    async def add_then_fail(self: SqlFaqStore, *args: object, **kwargs: object) -> list[int]:
+        nonlocal chunks
+        chunks += 1
+        if chunks == 2:
+            raise OSError("disk full")
+        return await original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqlFaqStore, "add", add_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        run("import", str(config), str(big), "--community", COMMUNITY)
+    assert chunks == 2, "the first chunk was written before the failure"
+    assert entries(url) == [], "and rolled back with the rest"

@@ -296,3 +296,51 @@ async def test_index_follows_other_processes_and_ignores_rolled_back_writes(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_russian_community_is_answered_in_russian_with_plurals(sqlite_url: str) -> None:
+    async with running(sqlite_url) as (runtime, adapter):
+        async with runtime.store.transaction() as tx:
+            await tx.set_setting(COMMUNITY, "locale", "ru", datetime.now(UTC))
+        chat = Chat(runtime, adapter)
+        assert await chat.texts(typed(SEED[2], ALICE), typed(SEED[3], ALICE)) == [
+            "Запись FAQ #1 добавлена.",
+            "Запись FAQ #2 добавлена.",
+        ]
+        (auto,) = await chat.messages(said("как сменить пароль"))
+        assert [b.label for b in auto.buttons[0]] == ["👍 Полезно", "👎 Бесполезно"]
+        assert await chat.toasts(press("faq:1:y")) == ["Спасибо за отзыв!"]
+        assert await chat.texts(typed("/faq")) == [
+            "Спрашивайте так: /faq <question>.\nВ FAQ 2 записи."
+        ]
+        (listing,) = await chat.texts(typed("/faq list", ALICE))
+        assert listing.splitlines() == [
+            "FAQ: 2 записи",
+            "#1 Как поменять пароль? — 1 обращение · 👍 1 · 👎 0",
+            "#2 Where is the office? — 0 обращений · 👍 0 · 👎 0",
+        ]
+        assert await chat.texts(typed("/faq где парковка для велосипедов")) == [
+            "У меня пока нет ответа; я записал вопрос для модераторов."
+        ]
+
+
+async def test_the_index_is_built_once_then_patched_never_rebuilt_per_message(
+    sqlite_url: str,
+) -> None:
+    from core.faq.feature import Faq
+
+    async with running(sqlite_url) as (runtime, adapter):
+        (feature,) = [f for f in runtime.features if isinstance(f, Faq)]
+        stats = feature.indexes.stats
+        chat = Chat(runtime, adapter)
+        await seed(chat)
+        # built (empty) for the first add; each later add patches in the one before it
+        assert (stats.builds, stats.patches) == (1, 3)
+        for number in range(10):
+            await chat.send(said(f"how can I reset my password? ({number})"))
+        # the first question patches in the last add; the others use the index as it is
+        assert (stats.builds, stats.patches, stats.hits) == (1, 4, 9)
+        await chat.send(typed("/faq edit 4 Via Roma 2.", ALICE), typed("/faq remove 3", ALICE))
+        (answer,) = await chat.messages(typed("/faq where is the office"))
+        assert answer.text.plain().endswith("Via Roma 2.")
+        assert (stats.builds, stats.patches) == (1, 5), "one patch brings in the edit and removal"

@@ -43,10 +43,26 @@ def test_every_sentence_is_translated(language: str) -> None:
 
 def test_russian_plural_forms() -> None:
     tr = translator("ru")
-    assert [tr.plural("{n} hit", "{n} hits", n) for n in (1, 3, 5, 21)] == [
+    counts = (1, 3, 5, 11, 12, 21, 22, 25, 111, 0)
+    assert [tr.plural("{n} hit", "{n} hits", n) for n in counts] == [
         "1 обращение",
         "3 обращения",
         "5 обращений",
+        "11 обращений",
+        "12 обращений",
         "21 обращение",
+        "22 обращения",
+        "25 обращений",
+        "111 обращений",
+        "0 обращений",
     ]
+    assert [tr.plural("FAQ: {n} entry", "FAQ: {n} entries", n) for n in (1, 4, 11, 101)] == [
+        "FAQ: 1 запись",
+        "FAQ: 4 записи",
+        "FAQ: 11 записей",
+        "FAQ: 101 запись",
+    ]
+    assert [
+        tr.plural("The FAQ has {n} entry.", "The FAQ has {n} entries.", n) for n in (2, 7, 31)
+    ] == ["В FAQ 2 записи.", "В FAQ 7 записей.", "В FAQ 31 запись."]
     assert translator("it").plural("FAQ: {n} entry", "FAQ: {n} entries", 2) == "FAQ: 2 voci"
