@@ -12,11 +12,13 @@ worker remembers the platform message id under ``(bot, key)`` and resolves it fo
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import BeforeValidator, Field, PlainSerializer, TypeAdapter
 from pydantic.dataclasses import dataclass
 
 from core.refs import ChannelRef, CommunityRef, MessageRef
@@ -73,6 +75,69 @@ class SendDirect:
     kind: Literal["send_direct"] = "send_direct"
 
 
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""The largest file a feature may send (8 MiB): under every platform's upload limit for
+bots (Discord allows 10 MiB in a server without boosts, Telegram 50 MB, Slack 1 GB) and
+small enough for an outbox row (stored base64, a third larger). A larger file is never
+stored: the capability fallback (:func:`core.degrade.degrade`) replaces it with a visible
+message saying it is too large, with the caption."""
+
+
+def _decode_file_data(value: Any) -> Any:
+    """The outbox stores file bytes as base64 text; a feature passes ``bytes``."""
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error as error:
+            raise ValueError("file data must be bytes (base64 text in the outbox)") from error
+    return value
+
+
+FileData = Annotated[
+    bytes,
+    BeforeValidator(_decode_file_data),
+    PlainSerializer(lambda data: base64.b64encode(data).decode("ascii"), when_used="json"),
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendFile:
+    """A file (a CSV export, a report) sent to a channel or privately to a member.
+
+    Exactly one of ``channel`` and ``user_id`` is set. ``data`` is the file's bytes (a
+    feature with text encodes it, UTF-8 for CSV); the outbox stores the action as JSON, so
+    the bytes travel as base64 there and come back as bytes. ``caption`` is neutral text
+    shown with the file (each adapter escapes it as it does messages).
+
+    Where the platform lacks :attr:`~core.capabilities.Capability.FILES` the core sends the
+    caption and the file's text as ordinary message(s) instead, split at the platform's
+    length limit (a binary file becomes a notice naming it). A file larger than
+    :data:`MAX_FILE_BYTES` is replaced by a visible notice that it is too large. A private
+    file the platform refuses (blocked bot, closed DMs) goes to ``fallback_channel`` with a
+    mention of the member, as :class:`SendDirect` does; without one it fails loudly."""
+
+    bot: str
+    filename: str
+    data: FileData
+    mime_type: str = "application/octet-stream"
+    caption: Text = Field(default_factory=Text)
+    channel: ChannelRef | None = None
+    user_id: str | None = None
+    display_name: str = ""
+    fallback_channel: ChannelRef | None = None
+    kind: Literal["send_file"] = "send_file"
+
+    def __post_init__(self) -> None:
+        if (self.channel is None) == (self.user_id is None):
+            raise ValueError("a file goes either to a channel or to a member (user_id)")
+        if not self.filename or "/" in self.filename or "\\" in self.filename:
+            raise ValueError(f"not a file name: {self.filename!r}")
+
+    @property
+    def private(self) -> bool:
+        return self.user_id is not None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SendEphemeral:
     """Visible only to one member (Slack ephemeral, Discord ephemeral follow-up); platforms
@@ -126,13 +191,19 @@ class AnswerButton:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RestrictMember:
-    """Mute: the member may read but not write until ``until`` (None: until lifted)."""
+    """Mute: the member may read but not write until ``until`` (None: until lifted).
+
+    With ``role_id`` (platforms with :attr:`~core.capabilities.Capability.ROLES`, Discord)
+    the member is given that role instead of a mute; the community's channel permissions
+    decide what the role may do. :class:`UnrestrictMember` with the same ``role_id`` takes
+    it away again."""
 
     bot: str
     community: CommunityRef
     user_id: str
     channel: ChannelRef | None = None
     until: datetime | None = None
+    role_id: str | None = None
     kind: Literal["restrict_member"] = "restrict_member"
 
 
@@ -142,6 +213,8 @@ class UnrestrictMember:
     community: CommunityRef
     user_id: str
     channel: ChannelRef | None = None
+    role_id: str | None = None
+    """Take this role away (see :class:`RestrictMember`) instead of lifting a mute."""
     kind: Literal["unrestrict_member"] = "unrestrict_member"
 
 
@@ -158,6 +231,7 @@ Action = (
     SendMessage
     | SendDirect
     | SendEphemeral
+    | SendFile
     | EditMessage
     | DeleteMessage
     | AnswerButton

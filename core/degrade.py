@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from core.actions import (
+    MAX_FILE_BYTES,
     Action,
     ButtonRows,
     DeleteMessage,
@@ -20,12 +21,13 @@ from core.actions import (
     RestrictMember,
     SendDirect,
     SendEphemeral,
+    SendFile,
     SendMessage,
     UnrestrictMember,
 )
 from core.capabilities import Capability
 from core.i18n import _
-from core.text import Text, code, compose, lines, mention
+from core.text import Text, code, compose, lines, mention, plain
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,26 @@ def _with_fallback_buttons(text: Text, buttons: ButtonRows) -> Text:
 
 
 def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]:
+    if isinstance(action, SendFile):
+        if len(action.data) > MAX_FILE_BYTES:
+            log.warning(
+                "bot %s: file %s has %d bytes, more than %d; a notice is sent instead",
+                action.bot,
+                action.filename,
+                len(action.data),
+                MAX_FILE_BYTES,
+            )
+            notice = compose(
+                _("The file {name} is too large to send ({size} MB; at most {limit} MB)."),
+                name=code(action.filename),
+                size=f"{len(action.data) / 1_048_576:.1f}",
+                limit=str(MAX_FILE_BYTES // 1_048_576),
+            )
+            if action.caption:
+                notice = lines(action.caption, notice)
+            return degrade(_file_as_message(action, notice), capabilities)
+        if Capability.FILES not in capabilities:
+            return degrade(_file_as_message(action, file_as_text(action)), capabilities)
     if (
         isinstance(action, SendMessage | SendDirect | EditMessage)
         and action.buttons
@@ -89,6 +111,39 @@ def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]
         log.warning("bot %s cannot delete messages; delete of %s skipped", action.bot, action.key)
         return []
     return [action]
+
+
+def file_as_text(action: SendFile) -> Text:
+    """A file for a platform that cannot receive files: its caption, then its name and
+    text (the adapter splits long texts at the platform's limit). A file that is not text
+    becomes a notice naming it."""
+    try:
+        content = action.data.decode("utf-8")
+    except UnicodeDecodeError:
+        content = None
+    if content is None or "\x00" in content:
+        body = compose(
+            _("({name}: this platform cannot receive files, and it is not text.)"),
+            name=code(action.filename),
+        )
+    else:
+        # Line ends as messages have them (a CSV file keeps its CRLF; a message shows "\n").
+        text = content.replace("\r\n", "\n").rstrip("\n")
+        body = lines(code(action.filename), plain(text))
+    return lines(action.caption, body) if action.caption else body
+
+
+def _file_as_message(action: SendFile, text: Text) -> SendMessage | SendDirect:
+    if action.user_id is not None:
+        return SendDirect(
+            bot=action.bot,
+            user_id=action.user_id,
+            display_name=action.display_name,
+            text=text,
+            fallback_channel=action.fallback_channel,
+        )
+    assert action.channel is not None
+    return SendMessage(bot=action.bot, channel=action.channel, text=text)
 
 
 def _moderation_notice(action: RestrictMember | UnrestrictMember | RemoveMember) -> list[Action]:

@@ -12,7 +12,8 @@
 * Edits of one key are coalesced: an edit superseded by a newer one is not sent, and edits
   of a key are spaced by ``edit_interval`` so live tallies stay within rate limits while
   the last state is always shown.
-* A direct message the platform refuses falls back to a mention in ``fallback_channel``.
+* A direct message (or private file) the platform refuses falls back to a mention in
+  ``fallback_channel``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from core.actions import (
     RemoveMember,
     RestrictMember,
     SendDirect,
+    SendFile,
     SendMessage,
     UnrestrictMember,
 )
@@ -252,7 +254,10 @@ class DeliveryWorker:
                 await self._pause(item, adapter, wait)
                 continue
             except DirectMessageRefused as error:
-                if isinstance(action, SendDirect) and action.fallback_channel is not None:
+                if (
+                    isinstance(action, SendDirect | SendFile)
+                    and action.fallback_channel is not None
+                ):
                     delivered = await self._direct_fallback(adapter, action)
                     self.metrics.inc("delivery.direct_fallbacks")
                     break
@@ -328,8 +333,19 @@ class DeliveryWorker:
             await self._fail(item, item.attempts, error)
         return target
 
-    async def _direct_fallback(self, adapter: Adapter, action: SendDirect) -> Delivered:
+    async def _direct_fallback(self, adapter: Adapter, action: SendDirect | SendFile) -> Delivered:
         assert action.fallback_channel is not None
+        if isinstance(action, SendFile):
+            who = compose("{who} ", who=mention(action.user_id or "", action.display_name))
+            return await adapter.perform(
+                replace(
+                    action,
+                    channel=action.fallback_channel,
+                    user_id=None,
+                    fallback_channel=None,
+                    caption=who + action.caption,
+                )
+            )
         text = compose("{who} ", who=mention(action.user_id, action.display_name)) + action.text
         return await adapter.perform(
             SendMessage(

@@ -29,6 +29,7 @@ from core.actions import (
     RestrictMember,
     SendDirect,
     SendEphemeral,
+    SendFile,
     SendMessage,
     UnrestrictMember,
     action_from_payload,
@@ -63,6 +64,11 @@ def lane_of(action: Action) -> str:
         return f"{bot}:chat:{action.channel.id}"
     if isinstance(action, SendDirect):
         return f"{bot}:dm:{action.user_id}"
+    if isinstance(action, SendFile):
+        if action.user_id is not None:
+            return f"{bot}:dm:{action.user_id}"
+        assert action.channel is not None
+        return f"{bot}:chat:{action.channel.id}"
     if isinstance(action, EditMessage | DeleteMessage):
         if action.message is not None:
             return f"{bot}:chat:{action.message.channel.id}"

@@ -22,7 +22,7 @@ from core.actions import (
     ButtonRows,
     ButtonStyle,
     EditMessage,
-    SendDirect,
+    SendFile,
     SendMessage,
 )
 from core.commands import CommandSpec, Invocation, Option, Param
@@ -159,14 +159,18 @@ class Polls(Feature):
         event = ctx.event
         assert event.actor is not None
         ctx.emit(
-            SendDirect(
+            SendFile(
                 bot=ctx.bot.name,
+                filename=f"poll-{found.id}.csv",
+                data=export_csv(found, votes).encode("utf-8"),
+                mime_type="text/csv",
+                caption=compose(
+                    "{head} {question}",
+                    head=tr(_("Poll #{id} as CSV:"), id=found.id),
+                    question=bold(found.question),
+                ),
                 user_id=event.actor.user_id,
                 display_name=event.actor.display_name,
-                text=lines(
-                    tr(_("Poll #{id} as CSV:"), id=found.id),
-                    Text() + export_csv(found, votes),
-                ),
                 fallback_channel=event.channel,
             )
         )
@@ -387,6 +391,10 @@ def results(found: Poll, votes: list[Vote], tr: Translator) -> Text:
 
 
 def export_csv(found: Poll, votes: list[Vote]) -> str:
+    """One row per option: its text and vote count, and for a poll that is not anonymous
+    its voters (``; ``-separated display names). An anonymous poll's export has no voter
+    column at all. Managers get it privately as ``poll-<id>.csv`` (UTF-8, RFC 4180 line
+    ends) where the platform takes files, else as text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     counts = tally(found, votes).counts

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.actions import Action, EditMessage, SendDirect, SendMessage
+from core.actions import Action, EditMessage, SendDirect, SendFile, SendMessage
 from core.delivery import DeliveryWorker
 from core.errors import DirectMessageRefused, PermanentDeliveryError, RateLimited
 from core.ratelimit import TokenBucket
@@ -113,6 +113,33 @@ async def test_refused_direct_message_falls_back_to_a_mention(store: SqlStore) -
     (fallback,) = adapter.performed
     assert isinstance(fallback, SendMessage) and fallback.channel == CHANNEL
     assert fallback.text.plain() == "@Bob your case is recorded"
+
+
+async def test_refused_private_file_goes_to_the_fallback_channel_with_a_mention(
+    store: SqlStore,
+) -> None:
+    adapter = MemoryAdapter()
+    adapter.failures = [DirectMessageRefused("closed DMs")]
+    data = bytes(range(256))
+    await enqueue(
+        store,
+        SendFile(
+            bot="mem",
+            filename="poll-1.csv",
+            data=data,
+            mime_type="text/csv",
+            caption=as_text("Poll #1"),
+            user_id="u1",
+            display_name="Bob",
+            fallback_channel=CHANNEL,
+        ),
+    )
+    await deliver(store, adapter)
+    (fallback,) = adapter.performed
+    assert isinstance(fallback, SendFile) and fallback.channel == CHANNEL
+    assert fallback.user_id is None and fallback.data == data, "bytes survive the outbox"
+    assert fallback.caption.plain() == "@Bob Poll #1"
+    assert [row["status"] for row in await store.outbox_status()] == ["sent"]
 
 
 async def test_edits_of_one_message_are_coalesced(store: SqlStore) -> None:

@@ -9,12 +9,20 @@ import pytest
 
 from bots.config import Config, parse_config
 from bots.runtime import Runtime
-from core.actions import AnswerButton, EditMessage, SendDirect, SendEphemeral, SendMessage
+from core.actions import (
+    AnswerButton,
+    EditMessage,
+    SendDirect,
+    SendEphemeral,
+    SendFile,
+    SendMessage,
+)
 from core.capabilities import Capability
 from core.events import ButtonPressed
 from tests.conftest import migrate
 from tests.support import (
     ALL_CAPABILITIES,
+    CHANNEL,
     MemoryAdapter,
     command,
     envelope,
@@ -124,6 +132,7 @@ async def test_results_and_export(polls: tuple[Runtime, MemoryAdapter]) -> None:
     await runtime.pipeline.submit(command("poll", "results", "1", who=ALICE))
     await runtime.pipeline.submit(command("poll", "results", "#2", who=ALICE))
     await runtime.pipeline.submit(command("poll", "export", "1", who=ALICE))
+    await runtime.pipeline.submit(command("poll", "export", "2", who=ALICE))
     await runtime.pipeline.submit(command("poll", "results", "1", who=member("Bob")))
     await settle(runtime)
     private = [
@@ -132,10 +141,29 @@ async def test_results_and_export(polls: tuple[Runtime, MemoryAdapter]) -> None:
     assert any("Mon: 1 — Bob" in text and "Tue: 1 — Bob" in text for text in private)
     anonymous = next(text for text in private if "Secret?" in text and "Yes: 1" in text)
     assert "Zoe" not in anonymous and "voters are not shown" in anonymous
-    (export,) = [a for a in adapter.performed if isinstance(a, SendDirect)]
-    assert export.user_id == "alice"
-    assert "option,votes,voters\r\nMon,1,Bob\r\nTue,1,Bob" in export.text.plain()
+    export, anonymous_export = [a for a in adapter.performed if isinstance(a, SendFile)]
+    assert (export.user_id, export.channel, export.fallback_channel) == ("alice", None, CHANNEL)
+    assert (export.filename, export.mime_type) == ("poll-1.csv", "text/csv")
+    assert export.caption.plain() == "Poll #1 as CSV: Day?"
+    assert export.data == b"option,votes,voters\r\nMon,1,Bob\r\nTue,1,Bob\r\n"
+    assert anonymous_export.data == b"option,votes\r\nYes,1\r\nNo,0\r\n", "no voters at all"
     assert "Sorry, only managers can use /poll results." in private
+
+
+async def test_export_without_files_is_the_csv_as_a_private_message(sqlite_url: str) -> None:
+    adapter = MemoryAdapter(capabilities=ALL_CAPABILITIES - {Capability.FILES})
+    runtime = await start(sqlite_url, adapter)
+    await runtime.pipeline.submit(command("poll", "Day?", "Mon", "Tue", who=ALICE))
+    await runtime.pipeline.submit(press("Bob", "poll:1:1"))
+    await runtime.pipeline.submit(command("poll", "export", "1", who=ALICE))
+    await settle(runtime)
+    await runtime.stop()
+    assert not [a for a in adapter.performed if isinstance(a, SendFile)]
+    (export,) = [a for a in adapter.performed if isinstance(a, SendDirect)]
+    assert export.user_id == "alice" and export.fallback_channel == CHANNEL
+    assert export.text.plain() == (
+        "Poll #1 as CSV: Day?\npoll-1.csv\noption,votes,voters\nMon,0,\nTue,1,Bob"
+    )
 
 
 async def test_mistakes_get_clear_answers(polls: tuple[Runtime, MemoryAdapter]) -> None:
