@@ -18,6 +18,9 @@ from core.faq.text import (
 )
 from tests.faq.labelled import CHATTER, ENTRIES, PARAPHRASES, UNANSWERABLE
 
+MATCHING_REPORT: list[str] = []
+"""What the labelled set measured, shown in pytest's terminal summary (conftest.py)."""
+
 
 def build(language: str = "en") -> LexicalMatcher:
     matcher = LexicalMatcher(language)
@@ -69,12 +72,14 @@ def test_precision_and_recall_on_the_labelled_set() -> None:
     search_recall = searched_right / total
     auto_precision = auto_right / max(1, auto_right + auto_wrong + false_auto)
     auto_recall = auto_right / total
-    print(
-        f"\n/faq search: precision {search_precision:.2f}, recall {search_recall:.2f}"
-        f"\nauto-answer: precision {auto_precision:.2f}, recall {auto_recall:.2f}"
-        f" ({len(PARAPHRASES)} paraphrases, {len(UNANSWERABLE)} unanswerable,"
-        f" {len(CHATTER)} chatter)"
+    report = (
+        f"/faq search: precision {search_precision:.2f}, recall {search_recall:.2f}; "
+        f"auto-answer: precision {auto_precision:.2f}, recall {auto_recall:.2f} "
+        f"({len(PARAPHRASES)} paraphrases, {len(UNANSWERABLE)} unanswerable questions, "
+        f"{len(CHATTER)} chatter)"
     )
+    print("\n" + report)
+    MATCHING_REPORT.append(report)
     assert search_precision == 1.0 and search_recall >= 0.95
     assert auto_precision == 1.0 and auto_recall >= 0.85
 
