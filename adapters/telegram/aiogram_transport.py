@@ -37,7 +37,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import TelegramObject
+from aiogram.types import BufferedInputFile, TelegramObject
 from aiohttp import web
 
 from adapters.common_config import secret_value
@@ -49,13 +49,14 @@ from adapters.telegram.outbound import (
     HARMLESS,
     LIMITS,
     ApiCall,
+    is_direct,
     menu_calls,
     migrated,
     no_private_chat,
     plan,
     sent_ref,
 )
-from core.actions import Action, EditMessage, SendDirect
+from core.actions import Action, EditMessage
 from core.errors import (
     DirectMessageRefused,
     PermanentDeliveryError,
@@ -201,11 +202,15 @@ class AiogramAdapter:
 
     async def _call(self, call: ApiCall) -> Any:
         method = getattr(methods, call.method[0].upper() + call.method[1:])
-        return await self.client(method(**call.params))
+        params = dict(call.params)
+        if call.upload is not None:
+            upload = call.upload
+            params[upload.field] = BufferedInputFile(upload.data, filename=upload.filename)
+        return await self.client(method(**params))
 
     async def perform(self, action: Action) -> Delivered:
         """Execute the shared Bot API plan with aiogram's typed method objects."""
-        direct = isinstance(action, SendDirect)
+        direct = is_direct(action)
         sent: list[MessageRef] = []
         for planned in plan(action):
             call = planned

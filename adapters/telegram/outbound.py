@@ -22,6 +22,7 @@ from core.actions import (
     RemoveMember,
     RestrictMember,
     SendDirect,
+    SendFile,
     SendMessage,
     UnrestrictMember,
 )
@@ -33,6 +34,9 @@ from core.roles import Role
 from core.text import Span, Style, Text, split_text
 
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+"""Characters of a document's caption (after entity parsing); a longer caption is sent as
+message(s) before the file."""
 CAPABILITIES = frozenset(
     {
         Capability.BUTTONS,
@@ -151,12 +155,29 @@ def command_menu(specs: Iterable[CommandSpec], role: Role) -> list[dict[str, str
 
 
 @dataclass(frozen=True, slots=True)
+class Upload:
+    """A file a request uploads (multipart/form-data); each backend wraps it in its own
+    input-file type (aiogram ``BufferedInputFile``, PTB ``InputFile``)."""
+
+    field: str
+    filename: str
+    data: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class ApiCall:
     """One Bot API request, as data: both backends execute the same plan."""
 
     method: str
     params: dict[str, Any]
     sends_message: bool = False
+    upload: Upload | None = None
+
+
+def is_direct(action: Action) -> bool:
+    """A private message or file: a refusal means the member cannot be reached privately."""
+    return isinstance(action, SendDirect) or (isinstance(action, SendFile) and action.private)
 
 
 def plan(action: Action) -> list[ApiCall]:
@@ -168,6 +189,8 @@ def plan(action: Action) -> list[ApiCall]:
     if isinstance(action, SendDirect):
         channel = ChannelRef(action.user_id, is_direct=True)
         return _send_calls(channel, action.text, action.buttons, None, False)
+    if isinstance(action, SendFile):
+        return _file_calls(action)
     if isinstance(action, EditMessage):
         assert action.message is not None, "the delivery worker resolves keys first"
         params = {
@@ -246,6 +269,29 @@ def _send_calls(
         if markup:
             params["reply_markup"] = markup
         calls.append(ApiCall("sendMessage", params, sends_message=True))
+    return calls
+
+
+def _file_calls(action: SendFile) -> list[ApiCall]:
+    """``sendDocument`` (multipart upload); a caption longer than Telegram's 1024
+    characters goes before it as message(s)."""
+    if action.user_id is not None:
+        channel = ChannelRef(action.user_id, is_direct=True)
+    else:
+        assert action.channel is not None
+        channel = action.channel
+    calls: list[ApiCall] = []
+    params: dict[str, Any] = {"chat_id": channel.id}
+    if channel.thread_id:
+        params["message_thread_id"] = int(channel.thread_id)
+    if action.caption:
+        captions = split_text(action.caption, render_span, CAPTION_LIMIT)
+        if len(captions) == 1:
+            params |= {"caption": captions[0], "parse_mode": "HTML"}
+        else:
+            calls = _send_calls(channel, action.caption, (), None, False)
+    upload = Upload("document", action.filename, action.data, action.mime_type)
+    calls.append(ApiCall("sendDocument", params, sends_message=True, upload=upload))
     return calls
 
 

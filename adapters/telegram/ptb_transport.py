@@ -34,6 +34,7 @@ from telegram import (
     BotCommandScope,
     ChatPermissions,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     ReplyParameters,
     Update,
@@ -58,13 +59,14 @@ from adapters.telegram.outbound import (
     HARMLESS,
     LIMITS,
     ApiCall,
+    is_direct,
     menu_calls,
     migrated,
     no_private_chat,
     plan,
     sent_ref,
 )
-from core.actions import Action, EditMessage, SendDirect
+from core.actions import Action, EditMessage
 from core.errors import (
     DirectMessageRefused,
     PermanentDeliveryError,
@@ -235,11 +237,14 @@ class PtbAdapter:
             key: _OBJECTS[key](value) if key in _OBJECTS else value
             for key, value in call.params.items()
         }
+        if call.upload is not None:
+            upload = call.upload
+            params[upload.field] = InputFile(upload.data, filename=upload.filename)
         return await getattr(self.client, _snake(call.method))(**params)
 
     async def perform(self, action: Action) -> Delivered:
         """Execute the shared Bot API plan through PTB's typed methods."""
-        direct = isinstance(action, SendDirect)
+        direct = is_direct(action)
         sent: list[MessageRef] = []
         for planned in plan(action):
             call = planned

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from adapters.telegram.outbound import (
     ApiCall,
+    Upload,
     command_menu,
     keyboard,
     migrated,
@@ -17,7 +18,14 @@ from adapters.telegram.outbound import (
     render_chunks,
     render_span,
 )
-from core.actions import AnswerButton, Button, RestrictMember, SendEphemeral, SendMessage
+from core.actions import (
+    AnswerButton,
+    Button,
+    RestrictMember,
+    SendEphemeral,
+    SendFile,
+    SendMessage,
+)
 from core.commands import CommandSpec
 from core.errors import NotSupported, PermanentDeliveryError
 from core.refs import ChannelRef, CommunityRef, MessageRef
@@ -143,3 +151,27 @@ def test_migrated_call_keeps_everything_but_the_chat() -> None:
     call = ApiCall("sendMessage", {"chat_id": "-5", "text": "x"}, sends_message=True)
     moved = migrated(call, -1005)
     assert moved == ApiCall("sendMessage", {"chat_id": -1005, "text": "x"}, sends_message=True)
+
+
+def test_a_file_is_one_document_upload_and_a_long_caption_goes_before_it() -> None:
+    topic = ChannelRef("-100123", thread_id="7")
+    short = SendFile(
+        bot="b", filename="a.csv", data=b"x,y\r\n", mime_type="text/csv",
+        caption=as_text("<a>"), channel=topic,
+    )  # fmt: skip
+    (call,) = plan(short)
+    assert call == ApiCall(
+        "sendDocument",
+        {
+            "chat_id": "-100123",
+            "message_thread_id": 7,
+            "caption": "&lt;a&gt;",
+            "parse_mode": "HTML",
+        },
+        sends_message=True,
+        upload=Upload("document", "a.csv", b"x,y\r\n", "text/csv"),
+    )
+    long = SendFile(bot="b", filename="a.csv", data=b"x", caption=as_text("w " * 600), user_id="42")
+    message, document = plan(long)
+    assert (message.method, message.params["chat_id"]) == ("sendMessage", "42")
+    assert document.method == "sendDocument" and "caption" not in document.params

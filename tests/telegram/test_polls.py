@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from bots.config import parse_config
+from bots.config import Config, parse_config
 from bots.runtime import Runtime
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 
 
-async def test_poll_buttons_votes_and_tally(api: FakeBotApi, backend: str, sqlite_url: str) -> None:
-    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
-    config = parse_config(
+def config(api: FakeBotApi, backend: str, sqlite_url: str) -> Config:
+    return parse_config(
         {
             "storage": {"url": sqlite_url},
             "bots": [
@@ -26,7 +25,11 @@ async def test_poll_buttons_votes_and_tally(api: FakeBotApi, backend: str, sqlit
         {},
         "test",
     )
-    async with Runtime(config):
+
+
+async def test_poll_buttons_votes_and_tally(api: FakeBotApi, backend: str, sqlite_url: str) -> None:
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    async with Runtime(config(api, backend, sqlite_url)):
         await api.push(p.command('/poll "Lunch?" Pizza "<b>Sushi</b>"', user=p.ADMIN))
         (poll,) = await api.wait_for("sendMessage")
         keyboard = poll["reply_markup"]["inline_keyboard"]
@@ -43,3 +46,43 @@ async def test_poll_buttons_votes_and_tally(api: FakeBotApi, backend: str, sqlit
         await api.push(p.callback("poll:1:1", user=p.ALICE))
         toasts = await api.wait_for("answerCallbackQuery", 2)
         assert toasts[1]["text"] == "That is already your vote"
+
+
+async def test_export_is_a_private_csv_document(
+    api: FakeBotApi, backend: str, sqlite_url: str
+) -> None:
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    async with Runtime(config(api, backend, sqlite_url)):
+        await api.push(p.command('/poll "Lunch <b>now</b>?" "Pizza, thin" Sushi', user=p.ADMIN))
+        await api.wait_for("sendMessage")
+        await api.push(p.callback("poll:1:0", user=p.ALICE))
+        await api.wait_for("answerCallbackQuery")
+        await api.push(p.command("/poll export 1", user=p.ADMIN))
+        (sent,) = await api.wait_for("sendDocument")
+        assert sent["chat_id"] == p.ADMIN["id"], "privately, to the manager"
+        assert sent["caption"] == "Poll #1 as CSV: <b>Lunch &lt;b&gt;now&lt;/b&gt;?</b>"
+        ((chat, document),) = api.documents
+        assert chat == p.ADMIN["id"] and document.filename == "poll-1.csv"
+        assert (
+            document.data
+            == (
+                f'option,votes,voters\r\n"Pizza, thin",1,{p.ALICE["first_name"]}\r\nSushi,0,\r\n'
+            ).encode()
+        )
+
+
+async def test_export_to_a_manager_who_never_started_the_bot_lands_in_the_group(
+    api: FakeBotApi, backend: str, sqlite_url: str
+) -> None:
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    api.unreachable_users.add(p.ADMIN["id"])
+    async with Runtime(config(api, backend, sqlite_url)):
+        await api.push(p.command('/poll "Lunch?" Pizza Sushi --anonymous', user=p.ADMIN))
+        await api.wait_for("sendMessage")
+        await api.push(p.command("/poll export 1", user=p.ADMIN))
+        refused, fallback = await api.wait_for("sendDocument", 2)
+        assert refused["chat_id"] == p.ADMIN["id"] and fallback["chat_id"] == p.GROUP["id"]
+        assert fallback["caption"].startswith(f'<a href="tg://user?id={p.ADMIN["id"]}">Olga</a> ')
+        ((chat, document),) = api.documents
+        assert chat == p.GROUP["id"]
+        assert document.data == b"option,votes\r\nPizza,0\r\nSushi,0\r\n", "anonymous"

@@ -44,6 +44,15 @@ class Call:
     params: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Uploaded:
+    """A file part of a multipart/form-data request, with the bytes as received."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 @dataclass
 class FakeBotApi:
     token: str = "123456:TEST-token-for-the-fake-api-000000"
@@ -62,6 +71,8 @@ class FakeBotApi:
     """``setMyCommands`` by scope type."""
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     """What the bot sent, by (chat id, message id), as it now reads."""
+    documents: list[tuple[int, Uploaded]] = field(default_factory=list)
+    """Files the bot sent with ``sendDocument``: (chat id, the uploaded file)."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -234,6 +245,51 @@ class FakeBotApi:
         }
         return message
 
+    async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        """A file uploaded as multipart/form-data (``attach://`` names a part, as the Bot
+        API allows); a file id or URL string is refused here: the bot only uploads."""
+        chat = self._chat(int(params["chat_id"]))
+        if isinstance(chat, web.Response):
+            return chat
+        document = params.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):
+            document = params.get(document.removeprefix("attach://"))
+        if not isinstance(document, Uploaded):
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if not document.data:
+            return _error(400, "Bad Request: file must be non-empty")
+        if len(document.data) > 50 * 1024 * 1024:
+            return _error(413, "Request Entity Too Large")
+        caption = params.get("caption")
+        if caption is not None:
+            caption = str(caption)
+            if params.get("parse_mode") == "HTML":
+                parsed = _parse_html(caption)
+                if parsed.problem:
+                    return _error(400, f"Bad Request: can't parse entities: {parsed.problem}")
+                caption = "".join(parsed.text)
+            if len(caption.encode("utf-16-le")) // 2 > 1024:
+                return _error(400, "Bad Request: message caption is too long")
+        self.documents.append((chat["id"], document))
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": _bot_user(),
+            "document": {
+                "file_id": f"doc-{len(self.documents)}",
+                "file_unique_id": f"u-doc-{len(self.documents)}",
+                "file_name": document.filename,
+                "mime_type": document.content_type,
+                "file_size": len(document.data),
+            },
+        }
+        if caption:
+            message["caption"] = caption
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
+        return message
+
     def _edit(self, params: dict[str, Any], **change: Any) -> Any:
         """Apply an edit; an edit that changes nothing is refused, as Telegram does.
 
@@ -324,6 +380,10 @@ async def _params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     params: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):  # a file part of multipart/form-data
+            data = value.file.read()
+            params[key] = Uploaded(value.filename, value.content_type, data)
+            continue
         text = value if isinstance(value, str) else ""
         # Like the real server, form values are typed by their JSON reading ("42" is 42).
         try:
