@@ -19,6 +19,8 @@ class Capability(StrEnum):
     EPHEMERAL = "ephemeral"
     MESSAGE_CONTENT = "message_content"
     """The bot can read ordinary message text (Discord needs a privileged intent)."""
+    ROLES = "roles"
+    """The bot can give members a role and take it away (Discord): a gate by role."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,7 @@ CAPABILITIES = frozenset(
         Capability.THREADS,
         Capability.EPHEMERAL,
         Capability.FILES,
+        Capability.ROLES,
     }
 )
 LIMITS = RateLimits(per_bot=50, per_chat=5, per_chat_window=5, burst=5, max_text=outbound.MAX_TEXT)
@@ -880,9 +881,30 @@ class DiscordAdapter:
             reason=f"townsquare: {why}",
         )
 
+    async def _role(self, community: str, user: str, role: str, give: bool) -> None:
+        """Give or take a member's role (the bot needs Manage Roles and a higher role)."""
+        guild_id = _int_id(community, "guild")
+        user_id = _int_id(user, "user")
+        role_id = _int_id(role, "role")
+        route = Route(
+            "PUT" if give else "DELETE",
+            "/guilds/{guild_id}/members/{user_id}/roles/{role_id}",
+            guild_id=guild_id,
+            user_id=user_id,
+            role_id=role_id,
+        )
+        why = "verification role" if give else "verification accepted"
+        await self._request(
+            route, f"{'give' if give else 'take'} role {role_id}", reason=f"townsquare: {why}"
+        )
+
     async def _restrict(self, action: RestrictMember) -> Delivered:
-        """Mute as a Discord timeout. Timeouts last at most 28 days: a mute without end
-        (``until=None``) or a longer one becomes the longest timeout Discord allows."""
+        """Mute as a Discord timeout, or give the member ``role_id`` (a role the guild's
+        channel permissions keep from writing). Timeouts last at most 28 days: a mute
+        without end (``until=None``) or a longer one becomes the longest Discord allows."""
+        if action.role_id is not None:
+            await self._role(action.community.id, action.user_id, action.role_id, give=True)
+            return Delivered()
         until, shortened = outbound.timeout_until(action.until, datetime.now(UTC))
         if shortened:
             log.warning(
@@ -895,6 +917,9 @@ class DiscordAdapter:
         return Delivered()
 
     async def _unrestrict(self, action: UnrestrictMember) -> Delivered:
+        if action.role_id is not None:
+            await self._role(action.community.id, action.user_id, action.role_id, give=False)
+            return Delivered()
         await self._timeout(action.community.id, action.user_id, None, "unmute")
         return Delivered()
 

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,6 +56,7 @@ from core.onboarding.settings import (
     RULES,
     TEMPLATE,
     VERIFY,
+    VERIFY_ROLE,
     VERIFY_THEN,
     VERIFY_TIMEOUT,
     WELCOME,
@@ -84,6 +86,7 @@ ACCEPT_LABEL = _("I accept the rules")
 NOT_FOR_YOU = _("This button is not for you.")
 
 ON_OFF = ("on", "off")
+_ROLE = re.compile(r"<@&(\d{1,20})>|(\d{1,20})")
 
 
 def _switch(name: str, summary: str) -> CommandSpec:
@@ -157,6 +160,12 @@ VERIFY_SPEC = CommandSpec(
             Role.MANAGER,
             params=(Param("what", "remove|stay"),),
         ),
+        CommandSpec(
+            "role",
+            _("Discord: give newcomers this role instead of a timeout until they accept (or off)"),
+            Role.MANAGER,
+            params=(Param("role", "@role|off"),),
+        ),
     ),
 )
 ACCEPT_SPEC = CommandSpec("accept", _("Accept the community rules"))
@@ -204,7 +213,8 @@ class Onboarding(Feature):
             and not member.is_bot
             and resolve_role(community.platform, member, ctx.managers) < Role.MANAGER
         )
-        restricting = gated and ctx.can(Capability.RESTRICT)
+        role = settings.role if ctx.can(Capability.ROLES) else None
+        restricting = gated and (role is not None or ctx.can(Capability.RESTRICT))
         greet = settings.welcome or gated
         combine = greet and (
             seen.combine or bool(await store.waiting(community.platform, community.id))
@@ -229,7 +239,11 @@ class Onboarding(Feature):
         if restricting:
             ctx.emit(
                 RestrictMember(
-                    bot=ctx.bot.name, community=community, user_id=member.user_id, channel=channel
+                    bot=ctx.bot.name,
+                    community=community,
+                    user_id=member.user_id,
+                    channel=channel,
+                    role_id=role,
                 )
             )
             if due is not None:
@@ -400,25 +414,38 @@ class Onboarding(Feature):
                 return _("The time to accept the rules has passed; please ask a manager.")
             return None
         released = False
+        settings = await _settings(ctx, CommunityRef(platform, community_id))
         for newcomer in pending:
             await store.decide(platform, community_id, actor.user_id, GateStatus.ACCEPTED, ctx.now)
             await ctx.tx.cancel_job(_gate_key(newcomer))
-            released |= self._release(ctx, newcomer)
+            released |= self._release(ctx, newcomer, settings.role)
         if released:
             return _("Thank you! You can write now.")
         return _("Thank you for accepting the rules.")
 
-    def _release(self, ctx: Context, newcomer: Newcomer) -> bool:
-        """Lift the mute of a gated newcomer (if one was applied); cancel their deadline."""
+    def _release(self, ctx: Context, newcomer: Newcomer, role: str | None) -> bool:
+        """Lift the mute of a gated newcomer, or take the gate's ``role`` away (if the
+        platform applied one)."""
+        return self._gate_action(ctx, newcomer, role, restrict=False)
+
+    def _gate_action(
+        self, ctx: Context, newcomer: Newcomer, role: str | None, *, restrict: bool
+    ) -> bool:
         info = ctx.bots.get(newcomer.bot)
-        if info is None or Capability.RESTRICT not in info.capabilities:
+        if info is None:
             return False
+        if role is not None and Capability.ROLES not in info.capabilities:
+            role = None
+        if role is None and Capability.RESTRICT not in info.capabilities:
+            return False
+        kind = RestrictMember if restrict else UnrestrictMember
         ctx.emit(
-            UnrestrictMember(
+            kind(
                 bot=newcomer.bot,
                 community=CommunityRef(newcomer.platform, newcomer.community_id),
                 user_id=newcomer.user_id,
                 channel=ChannelRef(newcomer.channel_id, newcomer.thread_id),
+                role_id=role,
             )
         )
         return True
@@ -812,7 +839,17 @@ class Onboarding(Feature):
                 )
             )
             return result
-        result.append(tr(_("Verification: on (newcomers are muted until they accept the rules)")))
+        if settings.role is not None and ctx.can(Capability.ROLES):
+            result.append(
+                compose(
+                    tr(_("Verification: on (newcomers get the role {role} until they accept)")),
+                    role=code(settings.role),
+                )
+            )
+        else:
+            result.append(
+                tr(_("Verification: on (newcomers are muted until they accept the rules)"))
+            )
         if settings.timeout:
             then = _("removed") if settings.then is Then.REMOVE else _("left muted")
             result.append(
@@ -859,6 +896,9 @@ class Onboarding(Feature):
                     ctx.respond(tr(_("Give a time between 1m and 7d, like 10m, 2h or 1d, or off.")))
                     return
                 await _store_setting(ctx, community, VERIFY_TIMEOUT, int(duration.total_seconds()))
+        elif action == "role":
+            if not await self._set_role(ctx, community, str(invocation.args["role"]), tr):
+                return
         elif action == "then":
             what = str(invocation.args["what"]).strip().lower()
             if what not in (Then.REMOVE.value, Then.STAY.value):
@@ -878,6 +918,7 @@ class Onboarding(Feature):
 
     async def _release_all(self, ctx: Context, community: CommunityRef) -> int:
         store = self.store(ctx.tx)
+        role = (await _settings(ctx, community)).role
         pending = await store.pending_gates(community.platform, community.id)
         for newcomer in pending:
             await store.decide(
@@ -888,8 +929,34 @@ class Onboarding(Feature):
                 ctx.now,
             )
             await ctx.tx.cancel_job(_gate_key(newcomer))
-            self._release(ctx, newcomer)
+            self._release(ctx, newcomer, role)
         return len(pending)
+
+    async def _set_role(
+        self, ctx: Context, community: CommunityRef, text: str, tr: Translator
+    ) -> bool:
+        """``/verify role <@role|id|off>``; newcomers already waiting switch over at once
+        (the old role or mute lifted, the new one applied), so nobody keeps a stale one."""
+        if not ctx.can(Capability.ROLES):
+            ctx.respond(tr(_("This platform has no roles to give: newcomers are muted instead.")))
+            return False
+        text = text.strip()
+        if text.lower() in ("off", "none", "timeout"):
+            role = None
+        else:
+            match = _ROLE.fullmatch(text)
+            if match is None:
+                ctx.respond(tr(_("Name the role as a mention (@Role) or by its id, or off.")))
+                return False
+            role = match.group(1) or match.group(2)
+        old = (await _settings(ctx, community)).role
+        await _store_setting(ctx, community, VERIFY_ROLE, role)
+        if role != old:
+            store = self.store(ctx.tx)
+            for newcomer in await store.pending_gates(community.platform, community.id):
+                self._gate_action(ctx, newcomer, old, restrict=False)
+                self._gate_action(ctx, newcomer, role, restrict=True)
+        return True
 
     @command(RULES_SPEC)
     async def rules(self, invocation: Invocation, ctx: Context) -> None:

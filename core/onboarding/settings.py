@@ -4,6 +4,7 @@ Each setting is its own key, written only when a manager changes it, so ``/setti
 lists exactly what differs from the defaults (``welcome_dm: only``, ``verify: tracked``).
 ``verify`` is ``on`` where the platform can restrict members and ``tracked`` where it
 cannot (Slack): there the gate only records who accepted, and ``/settings`` says so.
+``verify_role`` (Discord, ``/verify role``) gates with a role instead of a timeout.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ RULES = "rules"
 VERIFY = "verify"
 VERIFY_TIMEOUT = "verify_timeout"
 VERIFY_THEN = "verify_then"
+VERIFY_ROLE = "verify_role"
 LOCALE = "locale"
 
 DEFAULT_TIMEOUT = 600
@@ -65,6 +67,8 @@ class OnboardingSettings:
     timeout: int = DEFAULT_TIMEOUT
     """Seconds; 0 means newcomers wait for acceptance without a deadline."""
     then: Then = Then.REMOVE
+    role: str | None = None
+    """Gate by giving this role (Discord) instead of a mute; taken away on acceptance."""
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> OnboardingSettings:
@@ -87,6 +91,7 @@ class OnboardingSettings:
         template = stored.get(TEMPLATE)
         rules = stored.get(RULES)
         timeout = stored.get(VERIFY_TIMEOUT, DEFAULT_TIMEOUT)
+        role = stored.get(VERIFY_ROLE)
         return cls(
             welcome=flag(WELCOME, True),
             template=template if isinstance(template, str) and template else None,
@@ -99,6 +104,7 @@ class OnboardingSettings:
             gate=choice(VERIFY, Gate, Gate.OFF),
             timeout=timeout if isinstance(timeout, int) and timeout >= 0 else DEFAULT_TIMEOUT,
             then=choice(VERIFY_THEN, Then, Then.REMOVE),
+            role=role if isinstance(role, str) and role else None,
         )
 
 

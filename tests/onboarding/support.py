@@ -28,9 +28,12 @@ from core.refs import Actor, ChannelRef, MessageRef
 from tests.conftest import migrate
 from tests.support import ALL_CAPABILITIES, MemoryAdapter, envelope, manager, member
 
-TELEGRAM_LIKE = frozenset(ALL_CAPABILITIES - {Capability.EPHEMERAL})
-SLACK_LIKE = frozenset(ALL_CAPABILITIES - {Capability.RESTRICT, Capability.REMOVE})
-CONSOLE_LIKE = frozenset(ALL_CAPABILITIES - {Capability.BUTTONS})
+TELEGRAM_LIKE = frozenset(ALL_CAPABILITIES - {Capability.EPHEMERAL, Capability.ROLES})
+DISCORD_LIKE = frozenset(ALL_CAPABILITIES)
+SLACK_LIKE = frozenset(
+    ALL_CAPABILITIES - {Capability.RESTRICT, Capability.REMOVE, Capability.ROLES}
+)
+CONSOLE_LIKE = frozenset(ALL_CAPABILITIES - {Capability.BUTTONS, Capability.ROLES})
 ALICE = manager("Alice")
 
 
@@ -170,6 +173,7 @@ async def harness(
 __all__ = [
     "ALICE",
     "CONSOLE_LIKE",
+    "DISCORD_LIKE",
     "SLACK_LIKE",
     "TELEGRAM_LIKE",
     "Harness",

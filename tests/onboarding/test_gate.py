@@ -12,6 +12,7 @@ from core.onboarding import gate
 from core.refs import ChannelRef
 from tests.onboarding.support import (
     CONSOLE_LIKE,
+    DISCORD_LIKE,
     SLACK_LIKE,
     Harness,
     harness,
@@ -71,6 +72,51 @@ async def test_muted_until_the_member_presses_their_own_button(database_url: str
         ]
         assert await h.fire(3600) == 0, "the deadline was cancelled"
         assert removed(h) == []
+
+
+async def test_a_configured_role_gates_instead_of_a_mute(sqlite_url: str) -> None:
+    """Discord: ``/verify role`` gives newcomers a role until they accept; changing it
+    moves the newcomers already waiting over, so none keeps a stale role or timeout."""
+    async with harness(sqlite_url, DISCORD_LIKE) as h:
+        await h.typed("/verify on")
+        await h.typed("/verify role <@&555>")
+        assert h.last().startswith(
+            "Verification: on (newcomers get the role 555 until they accept)\n"
+            "Without acceptance after 10m they are removed."
+        )
+        await h.typed("/settings")
+        assert "verify_role: 555" in h.last()
+        await h.join("Bob")
+        (restrict,) = h.performed(RestrictMember)
+        assert (restrict.user_id, restrict.role_id) == ("bob", "555")
+        await h.press("onb:acc:bob", BOB)
+        (release,) = h.performed(UnrestrictMember)
+        assert (release.user_id, release.role_id) == ("bob", "555")
+        assert h.toasts() == ["Thank you! You can write now."]
+
+        await h.join("Carol")
+        h.clear()
+        await h.typed("/verify role 777")
+        assert [(a.user_id, a.role_id) for a in h.performed(UnrestrictMember)] == [("carol", "555")]
+        assert [(a.user_id, a.role_id) for a in h.performed(RestrictMember)] == [("carol", "777")]
+        h.clear()
+        await h.typed("/verify role off")
+        assert h.last().startswith("Verification: on (newcomers are muted until they accept")
+        assert [(a.user_id, a.role_id) for a in h.performed(UnrestrictMember)] == [("carol", "777")]
+        assert [(a.user_id, a.role_id) for a in h.performed(RestrictMember)] == [("carol", None)]
+        await h.typed("/verify role Moderators")
+        assert h.last() == "Name the role as a mention (@Role) or by its id, or off."
+        await h.fire(600)
+        assert removed(h) == ["carol"]
+
+
+async def test_platforms_without_roles_refuse_a_gate_role(sqlite_url: str) -> None:
+    async with harness(sqlite_url) as h:
+        await h.typed("/verify on")
+        await h.typed("/verify role 555")
+        assert h.last() == "This platform has no roles to give: newcomers are muted instead."
+        await h.join("Bob")
+        assert [a.role_id for a in h.performed(RestrictMember)] == [None]
 
 
 async def test_the_deadline_removes_or_leaves_muted(database_url: str) -> None:

@@ -323,3 +323,54 @@ async def test_discord_join_raid_gives_a_handful_of_greetings_and_one_alert(
         assert len(alerts) == 1
         assert alerts[0]["content"].startswith("⚠️ Join raid in **Town Square**: 11 newcomers")
         assert not [m for m in fake.messages_in(system_channel) if "Join raid" in m["content"]]
+
+
+async def test_discord_gate_by_a_configured_role(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    """``/verify role @Unverified``: the newcomer gets the role instead of a timeout, and
+    their own press takes it away (Add/Remove Guild Member Role)."""
+    guild = world.guild
+    unverified = fake.add_role(guild, "Unverified")["id"]
+    config = parse_config(
+        {
+            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
+            "bots": [
+                {
+                    "name": "dc",
+                    "platform": "discord",
+                    "token": fake.token,
+                    "api_url": fake.base_url,
+                    "gateway_url": fake.gateway_url,
+                    "guild_ready_timeout": 0.2,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    async with Runtime(config):
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        assert "Verification: on" in await answered(fake, world, "verify on")
+        answer = await answered(fake, world, "verify role", role=f"<@&{unverified}>")
+        assert answer.startswith(f"Verification: on (newcomers get the role `{unverified}`")
+        eve = await fake.member_joins(guild, "eve")
+        eve_id = eve["user"]["id"]
+        roles = rf"/guilds/{guild.id}/members/{eve_id}/roles/{unverified}"
+        await fake.wait_request("PUT", roles, timeout=15)
+        assert guild.members[int(eve_id)]["roles"] == [unverified]
+        (greeting,) = await fake.wait_for(
+            lambda: [
+                m
+                for m in fake.messages_in(str(guild.system_channel_id))
+                if m["content"].startswith("Welcome to Town Square")
+            ],
+            timeout=15,
+        )
+        ((button,),) = [row["components"] for row in greeting["components"]]
+        await fake.press(guild, greeting, int(eve_id), button["custom_id"])
+        await fake.wait_request("DELETE", roles, timeout=15)
+        assert guild.members[int(eve_id)]["roles"] == []
+        assert not fake.find_requests("PATCH", rf"/guilds/{guild.id}/members/{eve_id}"), (
+            "no timeout when a role gates"
+        )

@@ -356,6 +356,13 @@ class FakeDiscord:
         guild.members[int(user["id"])] = payload
         return payload
 
+    def add_role(self, guild: Guild, name: str) -> dict[str, Any]:
+        """A role without extra permissions (the guild's channel overwrites would keep it
+        from writing, as a "verification" role does)."""
+        role = p.role(p.snowflake(), name, p.EVERYONE_PERMISSIONS, position=len(guild.roles))
+        guild.roles.append(role)
+        return role
+
     def member_permissions(self, guild: Guild, user_id: int) -> int:
         """Guild-level permissions, computed like Discord (owner and admins get all)."""
         if user_id == guild.owner_id:
@@ -540,6 +547,8 @@ class FakeDiscord:
             ("DELETE", r"/channels/(\d+)/messages/(\d+)", self._delete_message),
             ("PATCH", r"/guilds/(\d+)/members/(\d+)", self._modify_member),
             ("DELETE", r"/guilds/(\d+)/members/(\d+)", self._kick_member),
+            ("PUT", r"/guilds/(\d+)/members/(\d+)/roles/(\d+)", self._give_role),
+            ("DELETE", r"/guilds/(\d+)/members/(\d+)/roles/(\d+)", self._take_role),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._interaction_callback),
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
             ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._edit_original),
@@ -818,6 +827,35 @@ class FakeDiscord:
                     )
             member["communication_disabled_until"] = until
         return _json(member)
+
+    async def _member_role(
+        self, guild_id: str, user_id: str, role_id: str, give: bool
+    ) -> web.Response:
+        """Add Guild Member Role / Remove Guild Member Role: 204, idempotent."""
+        guild = self.guilds.get(int(guild_id))
+        if guild is None:
+            return _error(404, 10004, "Unknown Guild")
+        if not any(role["id"] == role_id for role in guild.roles) or role_id == str(guild.id):
+            return _error(404, 10011, "Unknown Role")
+        member = guild.members.get(int(user_id))
+        if member is None:
+            return _error(404, 10007, "Unknown Member")
+        roles = [role for role in member["roles"] if role != role_id]
+        member["roles"] = [*roles, role_id] if give else roles
+        await self.dispatch(
+            "GUILD_MEMBER_UPDATE", {**member, "guild_id": guild_id}, guild_id=guild.id
+        )
+        return _no_content()
+
+    async def _give_role(
+        self, request: web.Request, body: Any, guild_id: str, user_id: str, role_id: str
+    ) -> web.Response:
+        return await self._member_role(guild_id, user_id, role_id, give=True)
+
+    async def _take_role(
+        self, request: web.Request, body: Any, guild_id: str, user_id: str, role_id: str
+    ) -> web.Response:
+        return await self._member_role(guild_id, user_id, role_id, give=False)
 
     async def _kick_member(
         self, request: web.Request, body: Any, guild_id: str, user_id: str
