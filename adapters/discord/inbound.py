@@ -114,8 +114,20 @@ def channel_id(value: int, *, guild_id: int | None, guild: discord.Guild | None)
 
 
 def system_channel(guild: discord.Guild) -> ChannelRef | None:
-    """Where Discord itself posts join notices: the natural place for a greeting."""
-    target = guild.system_channel
+    """Where Discord itself posts join notices: the natural place for a greeting. A guild
+    whose system channel is switched off gets its first text channel (in the order the
+    client shows them) where the bot may write; ``/welcome channel here`` overrides both."""
+    target: discord.TextChannel | None = guild.system_channel
+    me = guild.me
+    if target is None and me is not None:
+        target = next(
+            (
+                candidate
+                for candidate in guild.text_channels
+                if candidate.permissions_for(me).send_messages
+            ),
+            None,
+        )
     return channel(target) if target is not None else None
 
 

@@ -267,6 +267,21 @@ def message_payloads(
     return bodies
 
 
+def file_payloads(caption: Text, filename: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A file as a message attachment: the bodies of messages sent first (when the caption
+    is longer than one message), and the ``payload_json`` of the message carrying the last
+    caption chunk and the file as ``files[0]`` (attachment id 0)."""
+    chunks = render(caption)
+    mentions = allowed_mentions(caption)
+    before = [{"content": chunk, "allowed_mentions": mentions} for chunk in chunks[:-1]]
+    body: dict[str, Any] = {
+        "content": chunks[-1] if chunks else "",
+        "allowed_mentions": mentions,
+        "attachments": [{"id": 0, "filename": filename}],
+    }
+    return before, body
+
+
 def edit_payload(text: Text, buttons: ButtonRows = ()) -> tuple[dict[str, Any], bool]:
     """``PATCH`` body replacing text and buttons; the flag is True when the text had to be
     cut to one message (an edit cannot add messages)."""

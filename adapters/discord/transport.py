@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import json
 import logging
 import re
 import time
@@ -58,6 +60,7 @@ from core.actions import (
     RestrictMember,
     SendDirect,
     SendEphemeral,
+    SendFile,
     SendMessage,
     UnrestrictMember,
 )
@@ -677,6 +680,8 @@ class DiscordAdapter:
             return await self._send_direct(action)
         if isinstance(action, SendEphemeral):
             return await self._send_ephemeral(action)
+        if isinstance(action, SendFile):
+            return await self._send_file(action)
         if isinstance(action, EditMessage):
             return await self._edit(action)
         if isinstance(action, DeleteMessage):
@@ -735,14 +740,52 @@ class DiscordAdapter:
         except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
             log.debug("bot %s: interaction clean-up failed: %s", self.bot, error)
 
-    async def _send_direct(self, action: SendDirect) -> Delivered:
-        user_id = _int_id(action.user_id, "user")
+    async def _direct_channel(self, user: str) -> ChannelRef:
+        user_id = _int_id(user, "user")
         route = Route("POST", "/users/@me/channels")
         channel = await self._request(
             route, f"open DM with {user_id}", json={"recipient_id": str(user_id)}
         )
-        dm = ChannelRef(str(channel["id"]), is_direct=True)
+        return ChannelRef(str(channel["id"]), is_direct=True)
+
+    async def _send_direct(self, action: SendDirect) -> Delivered:
+        dm = await self._direct_channel(action.user_id)
         return await self._post(dm, action.text, action.buttons)
+
+    async def _send_file(self, action: SendFile) -> Delivered:
+        """A message with the file attached (multipart: ``payload_json`` and
+        ``files[0]``, built by discord.py from a :class:`discord.File`)."""
+        if action.user_id is not None:
+            channel = await self._direct_channel(action.user_id)
+        else:
+            assert action.channel is not None
+            channel = action.channel
+        target = _target(channel)
+        before, body = outbound.file_payloads(action.caption, action.filename)
+        refs: list[MessageRef] = []
+        for part in before:
+            route = Route("POST", "/channels/{channel_id}/messages", channel_id=target)
+            data = await self._request(route, f"send to channel {target}", json=part)
+            refs.append(MessageRef(channel, str(data["id"])))
+        file = discord.File(io.BytesIO(action.data), filename=action.filename)
+        form = [
+            {"name": "payload_json", "value": json.dumps(body)},
+            {
+                "name": "files[0]",
+                "value": file.fp,
+                "filename": file.filename,
+                "content_type": action.mime_type,
+            },
+        ]
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=target)
+        try:
+            data = await self._request(
+                route, f"send {action.filename} to channel {target}", files=[file], form=form
+            )
+        finally:
+            file.close()
+        refs.append(MessageRef(channel, str(data["id"])))
+        return Delivered(tuple(refs))
 
     async def _send_ephemeral(self, action: SendEphemeral) -> Delivered:
         pending = self.pending.get(action.interaction_id)

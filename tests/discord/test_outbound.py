@@ -192,3 +192,19 @@ def test_bot_links_stay_links() -> None:
     )
     (chunk,) = outbound.render(text)
     assert chunk == "Read [the rules](https://x.example/r), \\[y\\](z)"
+
+
+def test_a_file_carries_the_escaped_caption_and_a_long_caption_goes_first() -> None:
+    caption = compose("{who} exported {q}", who=mention("123456789012345678", "Mo"), q="@everyone")
+    before, body = outbound.file_payloads(caption, "poll-1.csv")
+    assert before == []
+    assert body["attachments"] == [{"id": 0, "filename": "poll-1.csv"}]
+    assert body["allowed_mentions"] == {
+        "parse": [],
+        "replied_user": False,
+        "users": ["123456789012345678"],
+    }
+    assert FakeDiscord.pings(body["content"], body["allowed_mentions"])["everyone"] is False
+    before, body = outbound.file_payloads(Text((Span("word " * 500),)), "a.csv")
+    assert len(before) == 1 and len(before[0]["content"]) <= 2000 and body["content"]
+    assert outbound.file_payloads(Text(), "a.csv")[1]["content"] == ""

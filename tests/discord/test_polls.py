@@ -1,8 +1,9 @@
-"""A poll through Discord: a slash command, buttons, presses, live tally edits."""
+"""A poll through Discord: a slash command, buttons, presses, live tally edits, export."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from bots.runtime import Runtime
 from tests.discord.conftest import World
@@ -47,5 +48,74 @@ async def test_poll_buttons_votes_and_tally(
             timeout=15,
         )
         assert edited[0]["id"] == poll["id"], "the poll message itself is edited"
+    finally:
+        await runtime.stop()
+
+
+def _files(fake: FakeDiscord, channel_id: int | str) -> list[dict[str, Any]]:
+    return [m for m in fake.messages_in(channel_id) if m["attachments"]]
+
+
+def _dm_channel(fake: FakeDiscord, user_id: int) -> str:
+    return next(
+        c["id"]
+        for c in fake.channels.values()
+        if c["type"] == 1 and c["recipients"][0]["id"] == str(user_id)
+    )
+
+
+async def test_export_is_a_csv_attachment_sent_privately(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    runtime = Runtime(_config(fake, tmp_path))
+    await runtime.start()
+    try:
+        guild = world.guild
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        await fake.slash(
+            guild, "general", world.mod_id, "poll create", question="Lunch *now*?",
+            option1="Pizza, thin", option2="Sushi",
+        )  # fmt: skip
+        (poll,) = await fake.wait_for(
+            lambda: [m for m in fake.messages_in(world.general_id) if m["components"]], timeout=15
+        )
+        await fake.press(guild, poll, world.alice_id, "poll:1:0")
+        await fake.wait_request("POST", r"/webhooks/\d+/.+")
+        await fake.slash(guild, "general", world.mod_id, "poll export", id="1")
+        (message,) = await fake.wait_for(
+            lambda: [m for m in fake.bot_messages() if m["attachments"]], timeout=15
+        )
+        assert message["channel_id"] == _dm_channel(fake, world.mod_id), "privately"
+        assert fake.shown(message["content"]) == "Poll #1 as CSV: **Lunch *now*?**"
+        assert fake.attachments(message) == [
+            ("poll-1.csv", b'option,votes,voters\r\n"Pizza, thin",1,Alice\r\nSushi,0,\r\n')
+        ]
+        assert message["attachments"][0]["content_type"] == "text/csv"
+        assert not _files(fake, world.general_id)
+    finally:
+        await runtime.stop()
+
+
+async def test_export_to_a_manager_with_closed_dms_lands_in_the_channel(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    fake.dms_closed.add(world.mod_id)
+    runtime = Runtime(_config(fake, tmp_path))
+    await runtime.start()
+    try:
+        guild = world.guild
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        await fake.slash(
+            guild, "general", world.mod_id, "poll create", question="Secret?", option1="Yes",
+            option2="No", anonymous=True,
+        )  # fmt: skip
+        await fake.wait_for(
+            lambda: [m for m in fake.messages_in(world.general_id) if m["components"]], timeout=15
+        )
+        await fake.slash(guild, "general", world.mod_id, "poll export", id="1")
+        (message,) = await fake.wait_for(lambda: _files(fake, world.general_id), timeout=15)
+        assert message["content"].startswith(f"<@{world.mod_id}> Poll #1 as CSV:")
+        assert message["pings"]["users"] == [str(world.mod_id)]
+        assert fake.attachments(message) == [("poll-1.csv", b"option,votes\r\nYes,0\r\nNo,0\r\n")]
     finally:
         await runtime.stop()

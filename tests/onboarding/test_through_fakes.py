@@ -374,3 +374,36 @@ async def test_discord_gate_by_a_configured_role(
         assert not fake.find_requests("PATCH", rf"/guilds/{guild.id}/members/{eve_id}"), (
             "no timeout when a role gates"
         )
+
+
+async def test_discord_without_a_system_channel_greets_in_the_first_text_channel(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    guild = fake.add_guild("Quiet Hall", channels=("lobby", "general"))
+    guild.system_channel_id = None  # "Send a random welcome message" switched off
+    config = parse_config(
+        {
+            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
+            "bots": [
+                {
+                    "name": "dc",
+                    "platform": "discord",
+                    "token": fake.token,
+                    "api_url": fake.base_url,
+                    "gateway_url": fake.gateway_url,
+                    "guild_ready_timeout": 0.2,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    async with Runtime(config):
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        eve = await fake.member_joins(guild, "eve")
+        lobby = guild.channel("lobby")["id"]
+        (greeting,) = await fake.wait_for(
+            lambda: [m for m in fake.messages_in(lobby) if "Welcome to Quiet Hall" in m["content"]],
+            timeout=15,
+        )
+        assert greeting["content"] == f"Welcome to Quiet Hall, <@{eve['user']['id']}>!"

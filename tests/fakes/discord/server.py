@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import mimetypes
 import re
 import time
 import zlib
@@ -40,11 +41,14 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import multipart
 from tests.fakes.discord import payloads as p
 
 API_PREFIX = "/api/v10"
 MAX_TIMEOUT = timedelta(days=28)
 MAX_CONTENT = 2000
+MAX_UPLOAD = 10 * 1024 * 1024
+"""Bytes of attachments a bot may upload to a server without boosts."""
 
 # Gateway intents (https://discord.com/developers/docs/events/gateway#gateway-intents).
 GUILDS = 1 << 0
@@ -88,6 +92,38 @@ def _error(status: int, code: int, message: str, errors: Any = None) -> web.Resp
 
 def _no_content() -> web.Response:
     return web.Response(status=204)
+
+
+def _multipart_body(content_type: str, raw: bytes) -> Any:
+    """A message sent with files: ``payload_json`` is the JSON body, ``files[n]`` the
+    uploads (kept under ``_files``). Anything else is refused by validation."""
+    try:
+        parts = multipart.parse(content_type, raw)
+    except (multipart.MalformedMultipart, UnicodeDecodeError) as error:
+        return {"_invalid": str(error)}
+    fields = {part.name: part for part in parts}
+    if "payload_json" not in fields:
+        return {"_invalid": "no payload_json part"}
+    body = json.loads(fields["payload_json"].data)
+    body["_files"] = {name: part for name, part in fields.items() if name.startswith("files[")}
+    return body
+
+
+def _check_attachments(body: dict[str, Any]) -> web.Response | None:
+    """Discord's checks of uploads: valid multipart, each ``attachments`` entry naming a
+    ``files[n]`` part, at most 10 files, at most 10 MiB in all."""
+    if "_invalid" in body:
+        return _error(400, 50035, "Invalid Form Body", {"multipart": body["_invalid"]})
+    files: dict[str, multipart.Part] = body.get("_files") or {}
+    attachments = body.get("attachments") or []
+    if len(attachments) > 10:
+        return _error(400, 50035, "Invalid Form Body", {"attachments": "BASE_TYPE_MAX_LENGTH"})
+    for attachment in attachments:
+        if f"files[{attachment.get('id')}]" not in files:
+            return _error(400, 50035, "Invalid Form Body", {"attachments": "unknown file id"})
+    if sum(len(part.data) for part in files.values()) > MAX_UPLOAD:
+        return _error(413, 40005, "Request entity too large")
+    return None
 
 
 @dataclass
@@ -237,6 +273,8 @@ class FakeDiscord:
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}
+        self.uploads: dict[str, bytes] = {}
+        """Bytes of every uploaded attachment, by attachment id."""
         self.interactions: dict[int, FakeInteraction] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.requests: list[Request] = []
@@ -495,6 +533,8 @@ class FakeDiscord:
             raw = await request.read()
             if raw and request.content_type == "application/json":
                 body = json.loads(raw)
+            elif raw and request.content_type == "multipart/form-data":
+                body = _multipart_body(request.headers["Content-Type"], raw)
             elif raw:
                 body = {"_raw": raw.decode(errors="replace"), "_type": request.content_type}
         record = Request(
@@ -648,7 +688,16 @@ class FakeDiscord:
                 },
             )
         components = body.get("components") or []
-        if not editing and not content and not components and not body.get("embeds"):
+        problem = _check_attachments(body)
+        if problem is not None:
+            return problem
+        if (
+            not editing
+            and not content
+            and not components
+            and not body.get("embeds")
+            and not body.get("attachments")
+        ):
             return _error(400, 50006, "Cannot send an empty message")
         if len(components) > 5:
             return _error(400, 50035, "Invalid Form Body", {"components": "BASE_TYPE_MAX_LENGTH"})
@@ -728,12 +777,43 @@ class FakeDiscord:
             webhook_id=self.application_id if webhook else None,
             application_id=self.application_id if webhook else None,
         )
+        message["attachments"] = [
+            self._attach(int(message["id"]), channel_id, attachment, body["_files"])
+            for attachment in body.get("attachments") or []
+        ]
         message["allowed_mentions"] = body.get("allowed_mentions")
         message["pings"] = self.pings(message["content"], body.get("allowed_mentions"))
         if interaction is not None:
             message["interaction_id"] = interaction.payload["id"]
         self.messages[int(message["id"])] = message
         return message
+
+    def _attach(
+        self,
+        message_id: int,
+        channel_id: int,
+        attachment: dict[str, Any],
+        files: dict[str, multipart.Part],
+    ) -> dict[str, Any]:
+        """An uploaded file as the message's attachment object; the bytes are kept in
+        :attr:`uploads` under the attachment id."""
+        part = files[f"files[{attachment['id']}]"]
+        filename = attachment.get("filename") or part.filename or "unknown"
+        attachment_id = str(p.snowflake())
+        self.uploads[attachment_id] = part.data
+        url = f"{self.base_url}/attachments/{channel_id}/{attachment_id}/{filename}"
+        return {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(part.data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": mimetypes.guess_type(filename)[0] or "application/octet-stream",
+        }
+
+    def attachments(self, message: dict[str, Any]) -> list[tuple[str, bytes]]:
+        """(file name, bytes) of each file a message carries, as the bot uploaded them."""
+        return [(a["filename"], self.uploads[a["id"]]) for a in message.get("attachments", [])]
 
     def _public(self, message: dict[str, Any]) -> dict[str, Any]:
         return {
