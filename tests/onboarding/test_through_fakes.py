@@ -100,6 +100,55 @@ async def test_telegram_greets_once_escapes_and_gates(
         assert all(_json(release["permissions"]).values()), "an ordinary member again"
 
 
+async def test_telegram_private_greeting_falls_back_to_the_group_when_refused(
+    api: FakeBotApi, backend: str, sqlite_url: str
+) -> None:
+    """``/welcome dm only``: a newcomer who started the bot is greeted privately; one who
+    never did (Telegram answers 403) is greeted in the group with a mention instead."""
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    stranger = {"id": 1003, "is_bot": False, "first_name": "Zoe"}
+    api.unreachable_users.add(stranger["id"])
+    config = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "bots": [
+                {
+                    "name": "tg",
+                    "platform": backend,
+                    "token": api.token,
+                    "api_url": api.url,
+                    "poll_timeout": 1,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    async with Runtime(config) as runtime:
+        await api.push(p.command("/welcome dm only", user=p.ADMIN))
+        (answer,) = await api.wait_for("sendMessage")
+        assert answer["text"].startswith("Newcomers are greeted privately")
+        await api.push(p.chat_member(p.ALICE, "left", "member"))
+        await api.wait_for("sendMessage", 2)
+        await api.push(p.chat_member(stranger, "left", "member"))
+        await api.wait_for("sendMessage", 4)  # the refused attempt, then the group
+        assert await runtime.worker.drain(timeout=10)
+        sent = [(m["chat_id"], m["text"]) for m in api.called("sendMessage")][1:]
+        alice, group = str(p.ALICE["id"]), str(p.GROUP["id"])
+        assert [(str(chat), text) for chat, text in sent] == [
+            (alice, f"Welcome to Town Square, {_tg_mention(p.ALICE)}!"),
+            (str(stranger["id"]), f"Welcome to Town Square, {_tg_mention(stranger)}!"),
+            (
+                group,
+                f"{_tg_mention(stranger)} Welcome to Town Square, {_tg_mention(stranger)}!",
+            ),
+        ]
+
+
+def _tg_mention(user: dict[str, Any]) -> str:
+    return f'<a href="tg://user?id={user["id"]}">{user["first_name"]}</a>'
+
+
 async def test_discord_greets_in_the_system_channel_and_gates_with_a_timeout(
     fake: FakeDiscord, world: World, tmp_path: Path
 ) -> None:
