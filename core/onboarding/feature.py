@@ -1,14 +1,16 @@
 """Greeting and onboarding: welcome templates, the rules gate, raid-safe batching, ``/lang``.
 
-* A newcomer (``MemberJoined``; bot accounts only with ``/welcome bots on``) is greeted
-  once, in the welcome channel: the one set with ``/welcome channel here``, else where the
-  join happened (Discord: the system channel; Slack: the channel joined — a Slack
-  ``team_join`` has no channel, so the greeting comes with the first channel joined).
+* A newcomer (``MemberJoined``; bot accounts only with ``/welcome bots on``, the
+  community setting ``welcome_bots``) is greeted once, in the welcome channel: the one set
+  with ``/welcome channel here``, else where the join happened (Discord: the system
+  channel, or the first writable text channel without one; Slack: the channel joined — a
+  Slack ``team_join`` has no channel, so the greeting comes with the first channel joined).
 * The text is the community's template (``/welcome set``) or the default sentence in the
   community's language; names and every other user-supplied value stay spans the
   adapters escape. A template that still fails at render time falls back to the default
   and the managers are told once per template.
-* Rules gate (``/verify on``): the newcomer is muted (:class:`RestrictMember`) until they
+* Rules gate (``/verify on``): the newcomer is muted (:class:`RestrictMember`; on Discord
+  with ``/verify role`` given that role instead of a timeout) until they
   press "I accept the rules" (or type ``/accept`` where there are no buttons); a durable
   job removes them, or leaves them muted, after the timeout. Where the platform cannot
   mute (Slack) the gate is stored as ``verify: tracked``: acceptance is recorded only.
