@@ -18,6 +18,7 @@ BOT_SCOPES = [  # least privilege: each one is used by an event below or a Web A
     "channels:read",
     "chat:write",
     "commands",
+    "files:write",  # upload files (/poll export as CSV)
     "groups:history",
     "groups:read",
     "im:history",

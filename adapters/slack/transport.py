@@ -16,6 +16,7 @@ OAuth installation flow, drop the token and refuse every request of a single-wor
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -43,6 +44,7 @@ from core.actions import (
     EditMessage,
     SendDirect,
     SendEphemeral,
+    SendFile,
     SendMessage,
 )
 from core.errors import (
@@ -310,7 +312,10 @@ class SlackAdapter:
             OSError,
             TimeoutError,
         ) as error:
-            raise translate_error(error, direct=isinstance(action, SendDirect)) from error
+            direct = isinstance(action, SendDirect) or (
+                isinstance(action, SendFile) and action.private
+            )
+            raise translate_error(error, direct=direct) from error
 
     async def _perform(self, action: Action) -> Delivered:
         if isinstance(action, SendMessage):
@@ -319,6 +324,8 @@ class SlackAdapter:
             opened = await self.client.conversations_open(users=action.user_id)
             channel = ChannelRef(opened["channel"]["id"], is_direct=True)
             return await self._post(channel, action)
+        if isinstance(action, SendFile):
+            return await self._upload(action)
         if isinstance(action, SendEphemeral):
             for message in messages(action.text):
                 await self._ephemeral(
@@ -408,6 +415,39 @@ class SlackAdapter:
             )
             return False
         return True
+
+    async def _upload(self, action: SendFile) -> Delivered:
+        """Slack's upload flow through ``files_upload_v2``: ``files.getUploadURLExternal``,
+        the bytes POSTed to the returned URL, ``files.completeUploadExternal`` sharing the
+        file in the channel (a DM is the member's IM channel from ``conversations.open``).
+
+        The caption is Block Kit rich text (``blocks``), never ``initial_comment``, which
+        Slack parses as mrkdwn; a caption longer than one message is posted before."""
+        if action.user_id is not None:
+            opened = await self.client.conversations_open(users=action.user_id)
+            channel = ChannelRef(opened["channel"]["id"], is_direct=True)
+        else:
+            assert action.channel is not None
+            channel = action.channel
+        sent: list[MessageRef] = []
+        extra: dict[str, Any] = {}
+        if action.caption:
+            *before, (_, caption_blocks) = messages(action.caption)
+            for text, body in before:
+                response = await self.client.chat_postMessage(
+                    channel=channel.id, text=text, blocks=body, thread_ts=channel.thread_id
+                )
+                sent.append(MessageRef(ChannelRef(response["channel"]), response["ts"]))
+            extra["blocks"] = json.dumps(caption_blocks)
+        await self.client.files_upload_v2(
+            channel=channel.id,
+            filename=action.filename,
+            content=action.data,
+            title=action.filename,
+            thread_ts=channel.thread_id,
+            **extra,
+        )
+        return Delivered(tuple(sent))
 
     async def _post(self, channel: ChannelRef, action: SendMessage | SendDirect) -> Delivered:
         sent: list[MessageRef] = []

@@ -1,10 +1,11 @@
-"""A poll through Slack: Block Kit buttons, presses, private toasts, live tally edits."""
+"""A poll through Slack: Block Kit buttons, presses, private toasts, live tally edits, and
+the export uploaded as a file."""
 
 from __future__ import annotations
 
 import aiohttp
 
-from bots.config import parse_config
+from bots.config import Config, parse_config
 from bots.runtime import Runtime
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
@@ -17,8 +18,8 @@ async def post(url: str, body: bytes) -> int:
         return r.status
 
 
-async def test_poll_buttons_votes_and_tally(slack: FakeSlack, port: int, sqlite_url: str) -> None:
-    config = parse_config(
+def config(slack: FakeSlack, port: int, sqlite_url: str) -> Config:
+    return parse_config(
         {
             "storage": {"url": sqlite_url},
             "bots": [
@@ -35,8 +36,11 @@ async def test_poll_buttons_votes_and_tally(slack: FakeSlack, port: int, sqlite_
         {},
         "test",
     )
+
+
+async def test_poll_buttons_votes_and_tally(slack: FakeSlack, port: int, sqlite_url: str) -> None:
     url = f"http://127.0.0.1:{port}/slack/events"
-    async with Runtime(config):
+    async with Runtime(config(slack, port, sqlite_url)):
         assert (
             await post(
                 url,
@@ -63,3 +67,49 @@ async def test_poll_buttons_votes_and_tally(slack: FakeSlack, port: int, sqlite_
         assert (toast["response_type"], toast["text"]) == ("ephemeral", "Vote recorded")
         (edit,) = await slack.wait_for("chat.update")
         assert "1. Pizza — 1" in f.message_text(edit)
+
+
+async def test_export_is_a_csv_file_uploaded_to_the_managers_dm(
+    slack: FakeSlack, port: int, sqlite_url: str
+) -> None:
+    url = f"http://127.0.0.1:{port}/slack/events"
+    async with Runtime(config(slack, port, sqlite_url)):
+        poll = f.command_body("/poll", '"Lunch *now*?" "Pizza, thin" Sushi', OLGA,
+                              response_url=slack.response_url)  # fmt: skip
+        assert await post(url, poll) == 200
+        await slack.wait_for("chat.postMessage")
+        press = f.block_actions("poll:1:0", ALICE, response_url=slack.response_url)
+        assert await post(url, f.interaction_body(press)) == 200
+        await slack.wait_for("chat.update")
+        export = f.command_body("/poll", "export 1", OLGA, response_url=slack.response_url)
+        assert await post(url, export) == 200
+        (completed,) = await slack.wait_for("files.completeUploadExternal")
+        (opened,) = slack.called("conversations.open")
+        assert opened["users"] == OLGA
+        (shared,) = slack.shared_files()
+        assert shared["channel"] == "D0" + OLGA, "the manager's IM channel"
+        assert (shared["filename"], shared["title"]) == ("poll-1.csv", "poll-1.csv")
+        assert shared["data"] == b'option,votes,voters\r\n"Pizza, thin",1,Alice\r\nSushi,0,\r\n'
+        assert shared["initial_comment"] is None, "the caption is never parsed as mrkdwn"
+        assert f.message_text({"blocks": shared["blocks"]}) == "Poll #1 as CSV: Lunch *now*?"
+        assert completed["channel_id"] == "D0" + OLGA
+
+
+async def test_export_to_a_manager_slack_will_not_dm_lands_in_the_channel(
+    slack: FakeSlack, port: int, sqlite_url: str
+) -> None:
+    url = f"http://127.0.0.1:{port}/slack/events"
+    slack.fail("conversations.open", 200, "user_not_found")
+    async with Runtime(config(slack, port, sqlite_url)):
+        poll = f.command_body("/poll", '"Secret?" Yes No --anonymous', OLGA,
+                              response_url=slack.response_url)  # fmt: skip
+        assert await post(url, poll) == 200
+        await slack.wait_for("chat.postMessage")
+        export = f.command_body("/poll", "export 1", OLGA, response_url=slack.response_url)
+        assert await post(url, export) == 200
+        await slack.wait_for("files.completeUploadExternal")
+        (shared,) = slack.shared_files()
+        assert shared["channel"] == "C0GENERAL"
+        assert shared["data"] == b"option,votes\r\nYes,0\r\nNo,0\r\n"
+        mention = [e for e in f.elements({"blocks": shared["blocks"]}) if e["type"] == "user"]
+        assert [e["user_id"] for e in mention] == [OLGA]

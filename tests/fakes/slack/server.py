@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from tests.fakes import multipart
 from tests.fakes.slack import blocks
 from tests.fakes.slack.blocks import elements as elements
 from tests.fakes.slack.blocks import message_text as message_text
@@ -45,6 +46,9 @@ class FakeSlack:
     held: dict[str, asyncio.Event] = field(default_factory=dict)
     timed_calls: list[tuple[str, dict[str, Any], float]] = field(default_factory=list)
     """Every Web API call with its ``time.monotonic()``, to check waits such as Retry-After."""
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Files by id: ``filename``, declared ``length``, the ``data`` POSTed to the upload
+    URL, and once completed ``channel``, ``title`` and ``blocks``/``initial_comment``."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -56,11 +60,13 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/response/{hook}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", 0).start()
         host, port = self.runner.addresses[0][:2]
         self.url = f"http://{host}:{port}/api"
+        self.base = f"http://{host}:{port}"
         self.response_url = f"http://{host}:{port}/response/hook"
         return self
 
@@ -83,6 +89,30 @@ class FakeSlack:
             self.calls.append(("response_url", await request.json()))
             self._changed.notify_all()
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The URL ``files.getUploadURLExternal`` hands out: the file's bytes, raw or as
+        multipart/form-data; Slack answers ``OK - <size>``."""
+        found = self.uploads.get(request.match_info["file_id"])
+        if found is None or "data" in found:
+            return web.Response(status=404, text="file_not_found")
+        raw = await request.read()
+        if request.content_type == "multipart/form-data":
+            files = [
+                part
+                for part in multipart.parse(request.headers["Content-Type"], raw)
+                if part.filename is not None
+            ]
+            if len(files) != 1:
+                return web.Response(status=400, text="expected one file")
+            raw = files[0].data
+        if len(raw) != found["length"]:
+            return web.Response(status=400, text="length does not match")
+        async with self._changed:
+            found["data"] = raw
+            self.calls.append(("upload", {"file_id": request.match_info["file_id"]}))
+            self._changed.notify_all()
+        return web.Response(text=f"OK - {len(raw)}")
 
     def hold(self, method: str) -> asyncio.Event:
         """Calls of ``method`` are recorded, then wait until the returned event is set."""
@@ -147,12 +177,17 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        if method in MESSAGE_METHODS:
+        if method in MESSAGE_METHODS or (
+            method == "files.completeUploadExternal" and params.get("blocks")
+        ):
             try:
                 blocks.check(params)
             except blocks.Invalid as error:
                 return web.json_response({"ok": False, "error": str(error)})
-        return web.json_response({"ok": True, **handler(params)})
+        result = handler(params)
+        if isinstance(result, str):
+            return web.json_response({"ok": False, "error": result})
+        return web.json_response({"ok": True, **result})
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -190,6 +225,46 @@ class FakeSlack:
 
     def _chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}
+
+    def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any] | str:
+        try:
+            length = int(params.get("length", ""))
+        except ValueError:
+            return "invalid_arguments"
+        if not params.get("filename") or length < 1:
+            return "invalid_arguments"
+        file_id = f"F{len(self.uploads) + 1:08d}"
+        self.uploads[file_id] = {"filename": params["filename"], "length": length}
+        return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any] | str:
+        files = json.loads(params.get("files") or "[]")
+        if not files:
+            return "invalid_arguments"
+        completed = []
+        for item in files:
+            found = self.uploads.get(item.get("id"))
+            if found is None or "data" not in found:
+                return "file_not_found"
+            if "channel" in found:
+                return "file_uploads_already_completed"
+            found.update(
+                channel=params.get("channel_id"),
+                title=item.get("title") or found["filename"],
+                thread_ts=params.get("thread_ts"),
+                initial_comment=params.get("initial_comment"),
+                blocks=blocks.blocks_of(params),
+            )
+            completed.append({"id": item["id"], "title": found["title"]})
+        return {"files": completed}
+
+    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Completed uploads (optionally in one channel), oldest first."""
+        return [
+            {"id": file_id, **found}
+            for file_id, found in self.uploads.items()
+            if "channel" in found and (channel is None or found["channel"] == channel)
+        ]
 
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"channel": {"id": "D0" + str(params["users"]).upper()}}
