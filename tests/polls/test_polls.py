@@ -239,3 +239,39 @@ async def test_console_members_vote_by_command(sqlite_url: str) -> None:
     assert "Vote recorded" in texts
     assert "Choose an option from 1 to 2, or retract." in texts
     assert "2. Sushi — 1" in last_tally(adapter)
+
+
+async def test_console_shows_the_export_as_text_privately(sqlite_url: str) -> None:
+    """The console takes no files: the CSV is printed as a private message, visibly."""
+    from adapters.console.config import ConsoleBotConfig
+    from adapters.console.transport import ConsoleAdapter
+
+    settings = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "bots": [{"name": "local", "platform": "console", "managers": ["olga"]}],
+        },
+        {},
+        "t",
+    )
+    bot = settings.bot("local")
+    assert isinstance(bot, ConsoleBotConfig)
+    console = ConsoleAdapter(bot, output=lambda _line: None)
+    assert Capability.FILES not in console.capabilities
+    async with Runtime(settings, adapters={"local": console}) as runtime:
+        for who, text in (
+            ("Olga", '/poll "Lunch?" "Pizza, thin" Sushi'),
+            ("Ann", "/vote 1 1"),
+            ("Olga", "/poll export 1"),
+        ):
+            await console.feed(console.mapper.say(who, text))
+        assert await runtime.worker.drain(timeout=10)
+    assert not [a for a in console.performed if isinstance(a, SendFile)]
+    transcript = "\n".join(console.transcript)
+    assert (
+        "local › (private to Olga) Poll #1 as CSV: Lunch?\n"
+        "                          `poll-1.csv`\n"
+        "                          option,votes,voters\n"
+        '                          "Pizza, thin",1,Ann\n'
+        "                          Sushi,0,"
+    ) in transcript
