@@ -1,6 +1,13 @@
-"""Core actions -> transcript lines for a terminal."""
+"""Core actions -> transcript lines for a terminal.
+
+A terminal has no markup, but it has control sequences: an escape character in a display
+name could clear the screen, move the cursor or retitle the window. Every control
+character except line breaks and tabs is shown as U+FFFD instead.
+"""
 
 from __future__ import annotations
+
+import re
 
 from core.actions import (
     Action,
@@ -17,6 +24,13 @@ from core.actions import (
 )
 from core.text import Span, Style, Text, render
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without terminal control characters (``\\n`` and ``\\t`` kept)."""
+    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
+
 
 def render_span(span: Span) -> str:
     """Plain terminal text; user text is printed as-is (a terminal has no markup)."""
@@ -30,7 +44,7 @@ def render_span(span: Span) -> str:
 
 
 def render_text(text: Text) -> str:
-    return render(text, render_span)
+    return printable(render(text, render_span))
 
 
 def render_buttons(buttons: ButtonRows) -> str:
@@ -38,7 +52,11 @@ def render_buttons(buttons: ButtonRows) -> str:
 
 
 def describe(action: Action, bot: str) -> list[str]:
-    """Transcript lines for one action, prefixed with who sees it."""
+    """Transcript lines for one action, prefixed with who sees it; always printable."""
+    return [printable(line) for line in _describe(action, bot)]
+
+
+def _describe(action: Action, bot: str) -> list[str]:
     if isinstance(action, SendMessage):
         head = f"{bot} ›"
         body = render_text(action.text)
