@@ -74,7 +74,7 @@ class Roster(Feature):
 
     @on(MemberLeft)
     async def left(self, event: MemberLeft, ctx: Context) -> None:
-        if event.community is not None:
+        if event.community is not None and not event.channel_only:
             await ctx.tx.member_left(event.community, event.member, event.occurred_at)
 
 

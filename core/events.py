@@ -54,17 +54,25 @@ class MessageDeleted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberJoined(Event):
-    """``member`` joined; ``actor`` is who added them (the member themself for a plain join)."""
+    """``member`` joined; ``actor`` is who added them (the member themself for a plain join).
+
+    ``channel_only``: they joined one channel of a community they may already belong to
+    (Slack ``member_joined_channel``), not the community itself."""
 
     member: Actor
+    channel_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberLeft(Event):
-    """``member`` left or was removed; ``actor`` is who removed them, if known."""
+    """``member`` left or was removed; ``actor`` is who removed them, if known.
+
+    ``channel_only``: they left one channel (Slack ``member_left_channel``) and are still
+    in the community."""
 
     member: Actor
     removed: bool = False
+    channel_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

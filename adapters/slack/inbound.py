@@ -143,8 +143,8 @@ class SlackMapper:
             actor = users(event["inviter"]) if event.get("inviter") else member
             envelope = self._envelope(event_id, team, channel, actor, when)
             if kind == "member_joined_channel":
-                return [MemberJoined(**envelope, member=member)]
-            return [MemberLeft(**envelope, member=member)]
+                return [MemberJoined(**envelope, member=member, channel_only=True)]
+            return [MemberLeft(**envelope, member=member, channel_only=True)]
         if kind == "team_join":
             member = user_actor(event["user"])
             return [

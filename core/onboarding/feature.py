@@ -275,8 +275,8 @@ class Onboarding(Feature):
     @on(MemberLeft)
     async def left(self, event: MemberLeft, ctx: Context) -> None:
         community, member = event.community, event.member
-        if community is None:
-            return
+        if community is None or event.channel_only:
+            return  # left one Slack channel: still a member, no goodbye, never greeted again
         known = await self.store(ctx.tx).remove(community.platform, community.id, member.user_id)
         if known is not None and known.gate is GateStatus.PENDING:
             await ctx.tx.cancel_job(_gate_key(known))

@@ -203,10 +203,17 @@ async def test_slack_team_join_waits_for_the_first_channel(sqlite_url: str) -> N
         team_join = replace(joined("Bob"), channel=None)
         await h.submit(team_join)
         assert h.greetings() == []
-        await h.submit(joined("Bob", channel=ChannelRef("C042")))
-        await h.submit(joined("Bob", channel=ChannelRef("C077")))  # another channel: not again
+        await h.submit(replace(joined("Bob", channel=ChannelRef("C042")), channel_only=True))
+        await h.submit(replace(joined("Bob", channel=ChannelRef("C077")), channel_only=True))
         (greeting,) = h.greetings()
-        assert greeting.channel.id == "C042"
+        assert greeting.channel.id == "C042", "another channel: not again"
+        await h.typed("/welcome goodbye on")
+        await h.submit(replace(left("Bob"), channel=ChannelRef("C042"), channel_only=True))
+        await h.submit(replace(joined("Bob", channel=ChannelRef("C099")), channel_only=True))
+        assert len(h.greetings()) == 1, "leaving a channel is not leaving the workspace"
+        assert not [text for text in h.messages() if text.startswith("Goodbye")]
+        await h.typed("/settings")
+        assert "1 member known" in h.last()
 
 
 async def test_managers_joining_are_greeted_but_never_gated(sqlite_url: str) -> None:

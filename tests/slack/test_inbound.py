@@ -14,6 +14,7 @@ from core.events import (
     ButtonPressed,
     CommandIssued,
     MemberJoined,
+    MemberLeft,
     MessageDeleted,
     MessageEdited,
     MessagePosted,
@@ -112,6 +113,13 @@ def test_membership_of_bots_and_of_the_bot_itself() -> None:
     )
     (invited,) = MAPPER.event(callback({**join, "user": "U0NEW", "inviter": "U0OLGA"}), users)
     assert isinstance(invited, MemberJoined) and invited.member.user_id == "U0NEW"
+    assert invited.channel_only, "a channel of the workspace, not the workspace itself"
+    gone = {**join, "type": "member_left_channel", "user": "U0NEW"}
+    (left_channel,) = MAPPER.event(callback(gone), users)
+    assert isinstance(left_channel, MemberLeft) and left_channel.channel_only
+    team = {"type": "team_join", "user": {"id": "U0NEW", "name": "new", "profile": {}}}
+    (joined_team,) = MAPPER.event(callback(team), users)
+    assert isinstance(joined_team, MemberJoined) and not joined_team.channel_only
     assert invited.actor is not None and invited.actor.user_id == "U0OLGA"
     left = {"type": "member_left_channel", "channel": "C0GENERAL", "user": BOT_USER}
     (removed,) = MAPPER.event(callback(left), users)
