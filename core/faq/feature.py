@@ -27,7 +27,8 @@ those words; they start with "how", "what", "come", "как"..., which is why th
 needs no quoting.
 
 Discord bots without the MESSAGE_CONTENT intent cannot read ordinary messages: automatic
-answers are off there (``/settings`` says so) while ``/faq`` works.
+answers are off there (``/settings`` says so) except for messages that mention the bot,
+whose text Discord still delivers, while ``/faq`` works.
 """
 
 from __future__ import annotations
@@ -243,14 +244,14 @@ class Faq(Feature):
 
     @on(MessagePosted)
     async def posted(self, event: MessagePosted, ctx: Context) -> None:
-        """Answer a question asked in the chat when one entry clearly matches."""
+        """Answer a question asked in the chat when one entry clearly matches.
+
+        Only the text the platform delivered counts. A Discord bot without the
+        MESSAGE_CONTENT intent gets ordinary messages blank, but still gets the text of a
+        message that mentions it: "@townsquare how do I reset my password?" is answered
+        there too."""
         community = event.community
-        if (
-            community is None
-            or event.actor is None
-            or event.actor.is_bot
-            or not ctx.can(Capability.MESSAGE_CONTENT)
-        ):
+        if community is None or event.actor is None or event.actor.is_bot or not event.text.strip():
             return
         tr = await ctx.translator()
         if not looks_like_question(event.text, tr.language):
@@ -462,7 +463,8 @@ class Faq(Feature):
                 tr(
                     _(
                         "Automatic FAQ answers are on, but this bot cannot read ordinary "
-                        "messages on this platform, so only /faq answers."
+                        "messages on this platform: it answers /faq and messages that "
+                        "mention it."
                     )
                 )
             )

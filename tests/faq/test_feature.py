@@ -176,16 +176,20 @@ async def test_console_has_no_buttons_so_answers_show_commands_that_work(
         assert "#1 How do I reset my password? — 1 hit · 👍 1 · 👎 0" in listing
 
 
-async def test_without_message_content_only_slash_commands_answer(sqlite_url: str) -> None:
+async def test_without_message_content_only_slash_commands_and_mentions_answer(
+    sqlite_url: str,
+) -> None:
     async with running(sqlite_url, DISCORD_NO_CONTENT) as (runtime, adapter):
         chat = Chat(runtime, adapter)
         await seed(chat)
-        assert await chat.send(said("How can I reset my password?")) == []
+        assert await chat.send(said("")) == [], "Discord blanks what the bot may not read"
         assert await chat.texts(typed("/faq unanswered", ALICE)) == ["No unanswered questions."]
         assert len(await chat.messages(typed("/faq reset password"))) == 1
+        (answer,) = await chat.messages(said("<@777> How can I reset my password?"))
+        assert answer.buttons[0][0].data == "faq:1:y", "a mention's text is delivered"
         assert await chat.texts(typed("/faq auto on", ALICE)) == [
             "Automatic FAQ answers are on, but this bot cannot read ordinary messages on "
-            "this platform, so only /faq answers."
+            "this platform: it answers /faq and messages that mention it."
         ]
         (settings,) = await chat.texts(typed("/settings", ALICE))
         assert "FAQ auto-answers off" in settings

@@ -7,7 +7,8 @@ cooldown gets no second answer); a press is recorded and shows in ``/faq list``;
 nothing answers shows in ``/faq unanswered``. What differs is only how each platform
 carries it: Telegram text commands and inline keyboards, Discord slash commands and
 components, Slack slash commands and Block Kit, typed commands on the console. A Discord
-bot without the MESSAGE_CONTENT intent answers ``/faq`` only, and says so in ``/settings``.
+bot without the MESSAGE_CONTENT intent answers ``/faq`` and mentions only, and says so in
+``/settings``.
 """
 
 from __future__ import annotations
@@ -262,9 +263,9 @@ async def test_console(sqlite_url: str) -> None:
 async def test_discord_without_message_content(
     fake: FakeDiscord, world: World, sqlite_url: str
 ) -> None:
-    """``message_content = false``: Discord blanks what members write, so nothing is
-    auto-answered (nor noted as unanswered), ``/faq ask`` still answers and ``/settings``
-    says why."""
+    """``message_content = false``: Discord blanks what members write, so ordinary
+    messages are not auto-answered (nor noted as unanswered); ``/faq ask`` and a message
+    that mentions the bot are answered, and ``/settings`` says auto-answers are off."""
     bot = discord_bot(fake, message_content=False)
     async with Runtime(config(sqlite_url, bot)) as runtime:
         guild = world.guild
@@ -282,5 +283,12 @@ async def test_discord_without_message_content(
         assert "FAQ auto-answers off" in shown(await discord_private_answer(fake, settings))
         gaps = await fake.slash(guild, "general", world.mod_id, "faq unanswered")
         assert shown(await discord_private_answer(fake, gaps)) == "No unanswered questions."
+        # a message that mentions the bot still arrives with its text, and is answered
+        mention = await fake.post(guild, "general", world.alice_id, f"<@{fake.bot_id}> {AGAIN}")
+        _answer, replied = await fake.wait_for(
+            lambda: (found := bot_answers(fake, world))[1:] and found, timeout=15
+        )
+        assert replied["message_reference"]["message_id"] == mention["id"]
+        assert shown(replied["content"]) == ANSWER
         assert await runtime.worker.drain(timeout=10)
-        assert bot_answers(fake, world) == [answer], "only the slash command was answered"
+        assert bot_answers(fake, world) == [answer, replied], "ordinary messages stay unread"
