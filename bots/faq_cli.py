@@ -4,11 +4,12 @@ Files are CSV (a header with ``question`` and ``answer`` columns; other columns 
 ignored, so an export imports back) or YAML (a list of ``{question, answer}`` mappings, or
 ``{entries: [...]}``), chosen by extension. ``-`` exports to standard output.
 
-Import checks every row first and reports each bad one with its line (CSV) or position
-(YAML); if any row is bad nothing is written. A good file is written in one transaction
-with one FAQ revision, so a running bot sees all of it or none of it, and other processes
-pick it up on their next question (see :mod:`core.faq.index`). A question that is already
-an entry (same words, ignoring case, accents and punctuation) updates that entry's answer.
+Import checks every row first and reports each bad one with its line (CSV) or its
+position and line (YAML); if any row is bad nothing is written. A good file is written in
+one transaction with one FAQ revision, so a running bot sees all of it or none of it, and
+other processes pick it up on their next question (see :mod:`core.faq.index`). A question
+that is already an entry (same words, ignoring case, accents and punctuation) updates that
+entry's answer.
 Files of :data:`PROGRESS_MIN` rows or more show a progress bar on standard error.
 
 ``--community`` is ``PLATFORM:ID`` (``telegram:-1001234``, ``discord:<guild id>``,
@@ -181,10 +182,13 @@ def _parse_yaml(text: str) -> tuple[list[Row], list[str]]:
         return [], []
     if not isinstance(data, list):
         return [], ["expected a list of entries (question and answer), or 'entries:' with one"]
+    lines = _yaml_item_lines(text)
     rows: list[Row] = []
     problems: list[str] = []
     for number, item in enumerate(data, 1):
         where = f"entry {number}"
+        if number - 1 < len(lines):
+            where += f" (line {lines[number - 1]})"
         if not isinstance(item, dict):
             problems.append(f"{where}: expected a mapping with 'question' and 'answer'")
             continue
@@ -198,6 +202,24 @@ def _parse_yaml(text: str) -> tuple[list[Row], list[str]]:
             continue
         rows.append(Row(where, str(question).strip(), str(answer).strip()))
     return rows, problems
+
+
+def _yaml_item_lines(text: str) -> list[int]:
+    """The line each entry of the list starts on, so an operator finds a bad one."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if isinstance(node, yaml.MappingNode):
+        node = next(
+            (value for key, value in node.value if getattr(key, "value", None) == "entries"),
+            None,
+        )
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [item.start_mark.line + 1 for item in node.value]
 
 
 # -- progress -----------------------------------------------------------------------------

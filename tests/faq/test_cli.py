@@ -87,8 +87,12 @@ def test_bad_rows_are_each_reported_and_nothing_is_imported(
         encoding="utf-8",
     )
     assert run("import", str(config), str(yaml_file), "--community", COMMUNITY) == 1
-    err = capsys.readouterr().err
-    assert "entry 2: missing 'answer'" in err and "entry 3: expected a mapping" in err
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"{yaml_file}: entry 2 (line 4): missing 'answer'",
+        f"{yaml_file}: entry 3 (line 5): expected a mapping with 'question' and 'answer'",
+        "nothing imported: 2 problem(s)",
+    ]
     assert entries(url) == []
 
 
