@@ -145,6 +145,45 @@ async def test_telegram_private_greeting_falls_back_to_the_group_when_refused(
         ]
 
 
+async def test_telegram_clean_deletes_the_previous_greeting(
+    api: FakeBotApi, backend: str, sqlite_url: str
+) -> None:
+    """``/welcome clean on``: the second greeting goes out and the first is deleted by the
+    message id Telegram gave it (the worker resolved the greeting's key)."""
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    config = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "bots": [
+                {
+                    "name": "tg",
+                    "platform": backend,
+                    "token": api.token,
+                    "api_url": api.url,
+                    "poll_timeout": 1,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    bob = {"id": 1004, "is_bot": False, "first_name": "Bob"}
+    async with Runtime(config) as runtime:
+        await api.push(p.command("/welcome clean on", user=p.ADMIN))
+        await api.wait_for("sendMessage")
+        await api.push(p.chat_member(p.ALICE, "left", "member"))
+        await api.wait_for("sendMessage", 2)
+        await api.push(p.chat_member(bob, "left", "member"))
+        (deleted,) = await api.wait_for("deleteMessage")
+        assert await runtime.worker.drain(timeout=10)
+        kept = [m["html"] for (chat, _id), m in api.messages.items() if chat == p.GROUP["id"]]
+        assert kept == [
+            "The previous greeting is deleted when a new one is posted.",
+            f'Welcome to Town Square, <a href="tg://user?id={bob["id"]}">Bob</a>!',
+        ], "Alice's greeting is gone, the rest stays"
+        assert str(deleted["chat_id"]) == str(p.GROUP["id"])
+
+
 def _tg_mention(user: dict[str, Any]) -> str:
     return f'<a href="tg://user?id={user["id"]}">{user["first_name"]}</a>'
 
