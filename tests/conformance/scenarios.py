@@ -26,6 +26,7 @@ from core.actions import (
     RemoveMember,
     RestrictMember,
     SendDirect,
+    SendFile,
     SendMessage,
     UnrestrictMember,
 )
@@ -50,6 +51,9 @@ COMMAND_NAME = "poll"
 COMMAND_ARGV = ("Lunch today?", "Pizza place", "Sushi", "--multi", "--closes", "2h")
 BUTTON_DATA = "poll:7:1"
 REACTION_EMOJI = "👎"
+FILE_NAME = "poll-7.csv"
+FILE_BYTES = 'option,votes,voters\r\n"Pizza, thin",1,Zoë\r\n'.encode() + b"\xff\x00\r\n"
+"""Not valid UTF-8 at the end, so an adapter that re-encodes the bytes is caught."""
 
 
 @dataclass(frozen=True)
@@ -140,4 +144,12 @@ def conformance_actions(
             bot=bot, community=community, channel=channel, user_id=user_id
         ),
         "remove": RemoveMember(bot=bot, community=community, channel=channel, user_id=user_id),
+        "file": SendFile(
+            bot=bot,
+            channel=channel,
+            filename=FILE_NAME,
+            data=FILE_BYTES,
+            mime_type="text/csv",
+            caption=greeting,
+        ),
     }

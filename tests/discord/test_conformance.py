@@ -21,6 +21,8 @@ from tests.conformance.scenarios import (
     BUTTON_DATA,
     COMMAND_ARGV,
     COMMAND_NAME,
+    FILE_BYTES,
+    FILE_NAME,
     HOSTILE_NAME,
     MESSAGE_TEXT,
     REACTION_EMOJI,
@@ -227,6 +229,14 @@ async def test_conformance_actions_become_rest_calls(
         f"/guilds/{world.guild.id}/members/{world.alice_id}",
         204,
     )
+
+    (file,) = calls["file"]
+    assert (file.method, file.path, file.status) == ("POST", channel_messages, 200)
+    assert file.headers["Content-Type"].startswith("multipart/form-data")
+    assert file.json["content"] == f"Welcome, {mention}! **Be kind**"
+    assert file.json["allowed_mentions"] == send.json["allowed_mentions"]
+    sent = fake.messages[int(file.response["id"])]
+    assert fake.attachments(sent) == [(FILE_NAME, FILE_BYTES)]
 
 
 async def test_hostile_name_is_inert_everywhere(running: Running, world: World) -> None:

@@ -200,6 +200,13 @@ async def test_actions_become_web_api_calls(
     assert slack.called("chat.postEphemeral")[0]["text"] == "Vote recorded"
     assert slack.called("conversations.open")[0]["users"] == EVE
     assert posts[-1]["channel"] == "D0" + EVE
+    (shared,) = slack.shared_files()
+    assert (shared["channel"], shared["filename"], shared["data"]) == (
+        "C0GENERAL",
+        s.FILE_NAME,
+        s.FILE_BYTES,
+    )
+    assert shared["initial_comment"] is None and shared["blocks"] == greeting["blocks"][:1]
 
 
 async def test_errors_become_core_errors(

@@ -124,6 +124,12 @@ async def test_actions_become_bot_api_calls(
     assert api.called("banChatMember")[0] == {"chat_id": p.GROUP["id"], "user_id": p.EVE["id"]}
     assert api.called("unbanChatMember")[0]["only_if_banned"] is True
 
+    (document,) = api.called("sendDocument")
+    assert document["chat_id"] == p.GROUP["id"] and document["caption"] == greeting["text"]
+    ((chat, uploaded),) = api.documents
+    assert (chat, uploaded.filename, uploaded.data) == (p.GROUP["id"], s.FILE_NAME, s.FILE_BYTES)
+    assert delivered["file"].messages[0].channel.id == str(p.GROUP["id"])
+
 
 async def test_an_edit_of_buttons_only_keeps_the_text(
     api: FakeBotApi, running: tuple[Adapter, Collector]
