@@ -4,6 +4,7 @@ runtime, SQLite, the durable job firing by itself)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bots.demo import SCRIPT, run_demo
@@ -27,3 +28,16 @@ async def test_onboarding_scene_in_the_demo(tmp_path: Path) -> None:
     assert combined.startswith(
         "\ntownbot › Hi @raider05, @raider06 and 6 others, welcome to Town Square!"
     )
+
+
+async def test_the_full_demo_shows_a_welcome_and_a_raid_batch(tmp_path: Path) -> None:
+    """What ``townsquare demo`` prints: earlier scenes' joins count towards the raid
+    window too, so how many raiders are greeted one by one depends on the pace; a welcome,
+    one alert and one combined greeting are always there."""
+    transcript = "\n".join(await run_demo(SCRIPT, lambda _line: None, tmp_path))
+    assert "→ Bob joined\ntownbot › Welcome to Town Square, @Bob!" in transcript
+    raid = transcript.split("A join raid", 1)[1]
+    assert raid.count("Join raid in Town Square") == 1
+    greetings = [line for line in raid.splitlines() if "welcome to Town Square" in line]
+    assert 2 <= len(greetings) <= 10
+    assert re.search(r"townbot › Hi @raider\d\d, @raider\d\d and \d+ others, welcome", raid)
