@@ -66,6 +66,28 @@ async def test_forty_joins_give_a_handful_of_greetings_and_one_alert(database_ur
         assert len(alerts(h)) == 2
 
 
+async def test_forty_joins_spread_over_twenty_seconds_stay_within_ten_messages(
+    sqlite_url: str,
+) -> None:
+    """A burst need not be instantaneous: one join every half second for 20 s gives five
+    individual greetings and one combined greeting per 5 s window, nine in all."""
+    async with harness(sqlite_url) as h:
+        for index in range(40):
+            await h.join(f"guest{index:02d}")
+            await h.fire(0.5)
+        await h.fire(5)
+        greetings = h.greetings()
+        assert len(greetings) == 9 <= 10
+        named = sum(text.count("@guest") for text in (g.text.plain() for g in greetings))
+        others = sum(
+            int(g.text.plain().rsplit(" and ", 1)[1].split()[0])
+            for g in greetings
+            if "others" in g.text.plain()
+        )
+        assert named + others == 40, "everyone is welcomed exactly once"
+        assert len(alerts(h)) == 1
+
+
 async def test_joins_during_the_window_join_the_same_combined_greeting(sqlite_url: str) -> None:
     async with harness(sqlite_url) as h:
         await burst(h, 6)
