@@ -4,6 +4,7 @@ with ``/`` (parsed by the same grammar as Telegram text commands)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from core.commands import CommandSyntaxError, parse_command_text, split_arguments
 from core.events import (
@@ -25,6 +26,18 @@ def actor(name: str, managers: frozenset[str]) -> Actor:
     return Actor(user_id=name.lower(), display_name=name, platform_role=role)
 
 
+class Envelope(TypedDict):
+    """The fields every console event shares."""
+
+    platform: str
+    bot: str
+    event_id: str
+    occurred_at: datetime
+    community: CommunityRef
+    channel: ChannelRef
+    actor: Actor
+
+
 class ConsoleMapper:
     """Builds events for one simulated community with one channel, ``#general``."""
 
@@ -37,7 +50,7 @@ class ConsoleMapper:
         self._counter = 0
         self.last_message: MessageRef | None = None
 
-    def _envelope(self, who: str) -> dict[str, object]:
+    def _envelope(self, who: str) -> Envelope:
         self._counter += 1
         return {
             "platform": PLATFORM,
@@ -51,11 +64,11 @@ class ConsoleMapper:
 
     def join(self, who: str) -> Event:
         envelope = self._envelope(who)
-        return MemberJoined(**envelope, member=actor(who, self.managers))  # type: ignore[arg-type]
+        return MemberJoined(**envelope, member=actor(who, self.managers))
 
     def leave(self, who: str) -> Event:
         envelope = self._envelope(who)
-        return MemberLeft(**envelope, member=actor(who, self.managers))  # type: ignore[arg-type]
+        return MemberLeft(**envelope, member=actor(who, self.managers))
 
     def say(self, who: str, text: str, *, reply: bool = False) -> Event:
         envelope = self._envelope(who)
@@ -64,13 +77,13 @@ class ConsoleMapper:
         parsed = parse_command_text(text)
         self.last_message = message
         if parsed is None:
-            return MessagePosted(**envelope, message=message, text=text, reply_to=reply_to)  # type: ignore[arg-type]
+            return MessagePosted(**envelope, message=message, text=text, reply_to=reply_to)
         name, arg_text = parsed
         try:
             argv, error = split_arguments(arg_text), None
         except CommandSyntaxError as syntax_error:
             argv, error = (), str(syntax_error)
-        return CommandIssued(  # type: ignore[arg-type]
+        return CommandIssued(
             **envelope,
             name=name,
             argv=argv,
@@ -82,9 +95,9 @@ class ConsoleMapper:
 
     def press(self, who: str, data: str) -> Event:
         envelope = self._envelope(who)
-        return ButtonPressed(**envelope, data=data, interaction_id=str(envelope["event_id"]))  # type: ignore[arg-type]
+        return ButtonPressed(**envelope, data=data, interaction_id=envelope["event_id"])
 
     def react(self, who: str, emoji: str) -> Event:
         envelope = self._envelope(who)
         target = self.last_message or MessageRef(self.channel, "0")
-        return ReactionAdded(**envelope, message=target, emoji=emoji)  # type: ignore[arg-type]
+        return ReactionAdded(**envelope, message=target, emoji=emoji)

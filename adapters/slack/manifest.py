@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # no stubs in the slack extra
+import yaml
 
 from adapters.slack.config import EVENTS_PATH, SlackBotConfig
 from adapters.slack.inbound import REPORT_SHORTCUT
