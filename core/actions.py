@@ -63,7 +63,11 @@ class SendMessage:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SendDirect:
     """A private message. If the platform refuses it, ``fallback_channel`` gets the text
-    with a mention of the member instead, so nothing is lost silently."""
+    with a mention of the member instead, so nothing is lost silently.
+
+    With ``fallback_text`` the channel gets that text instead, without the buttons and
+    without naming or mentioning the member: for answers whose recipient must stay
+    anonymous there (a reporter, whom the offender must not learn about)."""
 
     bot: str
     user_id: str
@@ -71,6 +75,7 @@ class SendDirect:
     text: Text
     buttons: ButtonRows = ()
     fallback_channel: ChannelRef | None = None
+    fallback_text: Text | None = None
     key: str | None = None
     kind: Literal["send_direct"] = "send_direct"
 

@@ -91,6 +91,12 @@ def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]
         if action.fallback_channel is None:
             log.warning("bot %s cannot send direct messages; message dropped", action.bot)
             return []
+        if action.fallback_text is not None:  # the member stays anonymous in the channel
+            return [
+                SendMessage(
+                    bot=action.bot, channel=action.fallback_channel, text=action.fallback_text
+                )
+            ]
         return [
             SendMessage(
                 bot=action.bot,

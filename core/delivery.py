@@ -346,6 +346,12 @@ class DeliveryWorker:
                     caption=who + action.caption,
                 )
             )
+        if action.fallback_text is not None:  # the member stays anonymous in the channel
+            return await adapter.perform(
+                SendMessage(
+                    bot=action.bot, channel=action.fallback_channel, text=action.fallback_text
+                )
+            )
         text = compose("{who} ", who=mention(action.user_id, action.display_name)) + action.text
         return await adapter.perform(
             SendMessage(

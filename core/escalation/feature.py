@@ -220,10 +220,16 @@ class Escalation(Feature):
         stored = (await ctx.tx.settings(community)).get(SETTING)
         return self.policy.with_overrides(stored if isinstance(stored, dict) else None)
 
-    def _privately(self, ctx: Context, text: TextLike) -> None:
+    def _privately(
+        self, ctx: Context, tr: Translator, text: TextLike, *, note_refusal: bool = True
+    ) -> None:
         """Tell the caller something nobody else may see: an ephemeral answer where the
-        platform has one for this interaction, else a direct message. Never a public
-        fallback (a refused direct message is logged by the delivery worker)."""
+        platform has one for this interaction, else a direct message.
+
+        Where the platform refuses the direct message (a Telegram member who never started
+        the bot, closed Discord DMs), the chat gets a neutral note that names nobody and
+        says nothing about reports or the message: the caller learns to open a private
+        chat with the bot, the offender learns nothing."""
         event = ctx.event
         actor = event.actor
         if actor is None:
@@ -240,12 +246,26 @@ class Escalation(Feature):
                 )
             )
         else:
+            channel = event.channel
+            public = note_refusal and channel is not None and not channel.is_direct
             ctx.emit(
                 SendDirect(
                     bot=ctx.bot.name,
                     user_id=actor.user_id,
                     display_name=actor.display_name,
                     text=as_text(text),
+                    fallback_channel=channel if public else None,
+                    fallback_text=as_text(
+                        tr(
+                            _(
+                                "I could not answer someone here privately. To get my "
+                                "answers, open a private chat with me (press Start there), "
+                                "then try again."
+                            )
+                        )
+                    )
+                    if public
+                    else None,
                 )
             )
 
@@ -561,7 +581,7 @@ class Escalation(Feature):
         tr = await ctx.translator()
         reporter, community, target = event.actor, event.community, event.reply_to
         if reporter is None or community is None or target is None:
-            self._privately(ctx, tr(_("Reports work as a reply to a message in a community.")))
+            self._privately(ctx, tr, tr(_("Reports work as a reply to a message in a community.")))
             return
         self._hide_command(ctx)
         remembered = self.memory.get(event.bot, target)
@@ -570,7 +590,7 @@ class Escalation(Feature):
         if snapshot is None:
             snapshot = remembered.text if remembered else ""
         if offender is not None and offender.user_id == reporter.user_id:
-            self._privately(ctx, tr(_("You cannot report your own message.")))
+            self._privately(ctx, tr, tr(_("You cannot report your own message.")))
             return
         store = self.store(ctx.tx)
         policy = await self._policy(ctx, community)
@@ -581,6 +601,7 @@ class Escalation(Feature):
         if recent >= policy.report_limit:
             self._privately(
                 ctx,
+                tr,
                 tr.plural(
                     _("You sent {n} report in the last {window}; please wait a little."),
                     _("You sent {n} reports in the last {window}; please wait a little."),
@@ -611,6 +632,7 @@ class Escalation(Feature):
         if not added:
             self._privately(
                 ctx,
+                tr,
                 tr(_("You already reported this message (case #{id}). Thank you!"), id=case.id),
             )
             return
@@ -645,7 +667,7 @@ class Escalation(Feature):
                 ),
                 id=case.id,
             )
-        self._privately(ctx, answer)
+        self._privately(ctx, tr, answer)
 
     # -- the managers' inbox ------------------------------------------------------------------
 
@@ -733,6 +755,7 @@ class Escalation(Feature):
         minutes = max(1, int(policy.link_code_ttl.total_seconds() // 60))
         self._privately(
             ctx,
+            tr,
             compose(
                 tr(
                     _(
@@ -744,6 +767,7 @@ class Escalation(Feature):
                 community=community.title or community.id,
                 minutes=str(minutes),
             ),
+            note_refusal=False,  # the reply below already says what to do
         )
         if not (ctx.interaction_id is not None and ctx.can(Capability.EPHEMERAL)):
             ctx.reply(

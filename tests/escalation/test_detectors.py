@@ -34,15 +34,19 @@ def _scores(rows: list[tuple[str, str, bool, bool]]) -> tuple[float, float, list
     return precision, recall, mistakes
 
 
+LEXICON_REPORT: list[str] = []
+"""The table below, shown in pytest's terminal summary (tests/escalation/conftest.py)."""
+
+
 def test_lexicon_precision_and_recall_on_the_labelled_set() -> None:
-    print()
-    print(f"{'language':<9}{'messages':>9}{'precision':>11}{'recall':>8}")
+    LEXICON_REPORT.clear()
+    LEXICON_REPORT.append(f"{'language':<9}{'messages':>9}{'precision':>11}{'recall':>8}")
     for language in ("en", "it", "ru", "all"):
         rows = [row for row in LABELLED if language in ("all", row[0])]
         precision, recall, mistakes = _scores(rows)
-        print(f"{language:<9}{len(rows):>9}{precision:>11.2f}{recall:>8.2f}")
-        for mistake in mistakes:
-            print(f"    {mistake}")
+        LEXICON_REPORT.append(f"{language:<9}{len(rows):>9}{precision:>11.2f}{recall:>8.2f}")
+        LEXICON_REPORT.extend(f"    {mistake}" for mistake in mistakes)
+    print("", *LEXICON_REPORT, sep="\n")
     precision, recall, _mistakes = _scores(LABELLED)
     assert precision >= 0.9 and recall >= 0.9
 

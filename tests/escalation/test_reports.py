@@ -54,7 +54,12 @@ async def test_telegram_report_lands_in_slack_inbox_and_is_handled_there(
         )
         assert not [a for a in on_telegram if isinstance(a, SendMessage)]
         (private,) = [a for a in on_telegram if isinstance(a, SendDirect)]
-        assert private.user_id == "bob" and private.fallback_channel is None
+        assert private.user_id == "bob"
+        # if Telegram refuses it, the group gets a note that names nobody and no report
+        assert private.fallback_text is not None and private.fallback_channel is not None
+        assert "Bob" not in private.fallback_text.plain()
+        assert "report" not in private.fallback_text.plain().lower()
+        assert all(span.user_id is None for span in private.fallback_text.spans)
         assert "case #1" in private.text.plain()
 
         (card,) = take(sl)

@@ -181,6 +181,8 @@ async def test_discord_context_menu_report_and_moderator_buttons(
             "PATCH", rf"/webhooks/\d+/{menu.payload['token']}/messages/@original", timeout=15
         )
         assert "the managers have your report (case #1)" in plain(answer.json["content"])
+        assert menu.original is not None and menu.original["flags"] & 64, "ephemeral"
+        assert not [m for m in fake.messages_in(world.general_id) if "case #1" in m["content"]]
         cards = await fake.wait_for(
             lambda: [m for m in fake.messages_in(managers["id"]) if m["components"]], timeout=15
         )
@@ -195,6 +197,7 @@ async def test_discord_context_menu_report_and_moderator_buttons(
         press = await fake.press(guild, card, world.mod_id, "case:1:claim")
         (toast,) = await fake.wait_request("POST", rf"/webhooks/\d+/{press.payload['token']}")
         assert plain(toast.json["content"]) == "You claimed case #1."
+        assert toast.json.get("flags", 0) & 64, "the toast is ephemeral"
         await fake.wait_for(
             lambda: [
                 m
@@ -266,3 +269,51 @@ async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
         assert general[0].startswith("Mute requested for")
         assert "does not let me mute members" in general[1]
         assert json.dumps(posts).count("C0GENERAL") >= 2
+
+
+async def test_telegram_reporter_who_never_started_the_bot_stays_anonymous(
+    api: FakeBotApi, backend: str, sqlite_url: str
+) -> None:
+    """Telegram refuses the private confirmation (403): the group gets a neutral note that
+    names nobody and says nothing about a report, and the case reaches the inbox."""
+    api.unreachable_users.add(p.ALICE["id"])
+    config = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "defaults": {"escalate_to": "tg:-1005550001"},
+            "bots": [
+                {
+                    "name": "tg",
+                    "platform": backend,
+                    "token": api.token,
+                    "api_url": api.url,
+                    "poll_timeout": 1,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    async with Runtime(config):
+        offending = p.message("nobody likes you", user=p.EVE, message_id=10)["message"]
+        report = p.message(
+            "/report spamming",
+            user=p.ALICE,
+            message_id=11,
+            entities=[{"type": "bot_command", "offset": 0, "length": 7}],
+            reply_to_message=offending,
+        )
+        await api.push(report)
+        (deleted,) = await api.wait_for("deleteMessage")
+        assert int(deleted["message_id"]) == 11
+        sent = await api.wait_for("sendMessage", 3)
+        by_chat = {int(m["chat_id"]): m for m in sent}
+        assert "Case #1" in by_chat[-1005550001]["text"]
+        assert "case #1" in by_chat[p.ALICE["id"]]["text"]  # tried privately first: refused
+        note = by_chat[p.GROUP["id"]]
+        assert note["text"].startswith("I could not answer someone here privately.")
+        for revealing in (p.ALICE["first_name"], str(p.ALICE["id"]), "report", "spamming"):
+            assert revealing.lower() not in note["text"].lower()
+        assert not note.get("entities") and "reply_parameters" not in note
+        assert "reply_markup" not in note
+        assert len(api.called("sendMessage")) == 3
