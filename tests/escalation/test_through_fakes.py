@@ -126,6 +126,17 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
         (edit,) = await slack.wait_for("chat.update")
         assert edit["channel"] == "C0MGR" and "Claimed by Olga" in f.message_text(edit)
 
+        # the Resolve button does not close the case without a note: it says how to add one
+        press = f.block_actions(
+            "case:1:resolve", OLGA, response_url=slack.response_url, channel="C0MGR"
+        )
+        assert await slack_post(events_url, f.interaction_body(press)) == 200
+        toasts = await slack.wait_for("response_url", 2)
+        assert toasts[-1]["response_type"] == "ephemeral"
+        needs_note = "Resolving needs a note: send /case 1 resolve <note>"
+        assert f.message_text(toasts[-1]) in (needs_note, f.slack_escape(needs_note))
+        assert len(slack.called("chat.update")) == 1, "the case is still claimed, not resolved"
+
         # she resolves with a note, by slash command in the same channel
         body = f.command_body(
             "/case",
@@ -277,6 +288,7 @@ async def test_telegram_reporter_who_never_started_the_bot_stays_anonymous(
     """Telegram refuses the private confirmation (403): the group gets a neutral note that
     names nobody and says nothing about a report, and the case reaches the inbox."""
     api.unreachable_users.add(p.ALICE["id"])
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
     config = parse_config(
         {
             "storage": {"url": sqlite_url},
@@ -317,3 +329,10 @@ async def test_telegram_reporter_who_never_started_the_bot_stays_anonymous(
         assert not note.get("entities") and "reply_parameters" not in note
         assert "reply_markup" not in note
         assert len(api.called("sendMessage")) == 3
+
+        # a manager presses Resolve: Telegram shows an alert saying how to add the note
+        await api.push(p.callback("case:1:resolve", user=p.ADMIN))
+        (alert,) = await api.wait_for("answerCallbackQuery")
+        assert alert["text"] == "Resolving needs a note: send /case 1 resolve <note>"
+        assert alert["show_alert"] in (True, "true")
+        assert not api.called("editMessageText"), "nothing resolved without a note"
