@@ -205,6 +205,25 @@ async def test_discord_context_menu_report_and_moderator_buttons(
             m for m in fake.messages_in(world.general_id) if "Case #1" in plain(m["content"])
         ]
 
+        # a second report of the same message joins case #1: its message is edited, no new one
+        second = fake.add_member(guild, "sam", global_name="Sam")
+        again = await fake.message_command(
+            guild, "general", int(second["user"]["id"]), "Report to managers", target
+        )
+        (answer,) = await fake.wait_request(
+            "PATCH", rf"/webhooks/\d+/{again.payload['token']}/messages/@original", timeout=15
+        )
+        assert "case #1" in plain(answer.json["content"])
+        await fake.wait_for(
+            lambda: [
+                m
+                for m in fake.messages_in(managers["id"])
+                if "Reported by 2 members: Rita, Sam" in plain(m["content"])
+            ],
+            timeout=15,
+        )
+        assert len([m for m in fake.messages_in(managers["id"]) if m["components"]]) == 1
+
         press = await fake.press(guild, card, world.mod_id, "case:1:claim")
         (toast,) = await fake.wait_request("POST", rf"/webhooks/\d+/{press.payload['token']}")
         assert plain(toast.json["content"]) == "You claimed case #1."
