@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -355,3 +356,76 @@ async def test_telegram_reporter_who_never_started_the_bot_stays_anonymous(
         assert alert["text"] == "Resolving needs a note: send /case 1 resolve <note>"
         assert alert["show_alert"] in (True, "true")
         assert not api.called("editMessageText"), "nothing resolved without a note"
+
+
+async def test_managers_link_code_moves_a_telegram_groups_inbox_to_slack(
+    api: FakeBotApi, backend: str, slack: FakeSlack, port: int, sqlite_url: str
+) -> None:
+    """/managers link in the Telegram group sends a one-time code privately; /managers here
+    CODE in a Slack channel makes it the inbox, once; the group's next report lands there."""
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    config = parse_config(
+        {
+            "storage": {"url": sqlite_url},
+            "bots": [
+                {
+                    "name": "tg",
+                    "platform": backend,
+                    "token": api.token,
+                    "api_url": api.url,
+                    "poll_timeout": 1,
+                },
+                slack_bot(slack, port),
+            ],
+        },
+        {},
+        "test",
+    )
+    events_url = f"http://127.0.0.1:{port}/slack/events"
+    async with Runtime(config):
+        link = p.message(
+            "/managers link",
+            user=p.ADMIN,
+            message_id=20,
+            entities=[{"type": "bot_command", "offset": 0, "length": 9}],
+        )
+        await api.push(link)
+        sent = await api.wait_for("sendMessage", 2)
+        (private,) = [m for m in sent if int(m["chat_id"]) == p.ADMIN["id"]]
+        (public,) = [m for m in sent if int(m["chat_id"]) == p.GROUP["id"]]
+        found = re.search(r"/managers here ([A-Z0-9]{8})", private["text"])
+        assert found is not None
+        value = found.group(1)
+        assert value not in public["text"] and "one-time code privately" in public["text"]
+
+        here = f"here {value}"
+        body = f.command_body(
+            "/managers", here, OLGA, response_url=slack.response_url, channel="C0MGR"
+        )
+        assert await slack_post(events_url, body) == 200
+        (answer,) = await slack.wait_for("response_url")
+        assert answer["response_type"] == "ephemeral"
+        assert f.message_text(answer) == "This chat is now the managers' inbox of Town Square."
+        notices = await api.wait_for("sendMessage", 3)
+        assert int(notices[-1]["chat_id"]) == p.GROUP["id"]
+        assert notices[-1]["text"].startswith("<b>Olga</b> linked a managers' inbox for this")
+
+        # the code works once (a new command, not Slack retrying the first)
+        body = f.command_body(
+            "/managers", here, OLGA, response_url=slack.response_url, channel="C0MGR"
+        )
+        assert await slack_post(events_url, body) == 200
+        answers = await slack.wait_for("response_url", 2)
+        assert f.message_text(answers[-1]).startswith("This code is unknown, used or expired.")
+
+        offending = p.message("nobody likes you", user=p.EVE, message_id=30)["message"]
+        report = p.message(
+            "/report",
+            user=p.ALICE,
+            message_id=31,
+            entities=[{"type": "bot_command", "offset": 0, "length": 7}],
+            reply_to_message=offending,
+        )
+        await api.push(report)
+        (card,) = await slack.wait_for("chat.postMessage")
+        assert card["channel"] == "C0MGR" and "Case #1" in f.message_text(card)
