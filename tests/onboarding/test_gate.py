@@ -109,6 +109,13 @@ async def test_a_configured_role_gates_instead_of_a_mute(sqlite_url: str) -> Non
         await h.fire(600)
         assert removed(h) == ["carol"]
 
+        await h.typed("/verify role 888")
+        await h.join("Dan")
+        h.clear()
+        await h.typed("/verify off")
+        assert h.last() == "Verification is off; 1 newcomer waiting was let in."
+        assert [(a.user_id, a.role_id) for a in h.performed(UnrestrictMember)] == [("dan", "888")]
+
 
 async def test_platforms_without_roles_refuse_a_gate_role(sqlite_url: str) -> None:
     async with harness(sqlite_url) as h:
