@@ -913,6 +913,9 @@ class Escalation(Feature):
 
         Allowed: managers of the case's community, managers acting in the case's inbox
         (which may be on another platform), and the managers it was sent to privately.
+        Owner rights (acting on other managers) count only inside the case's own
+        community: owning the Slack workspace that holds the inbox, or being named in a
+        private copy, is not owning the Telegram group the case is about.
         """
         event = ctx.event
         actor = event.actor
@@ -924,7 +927,10 @@ class Escalation(Feature):
             role = max(role, Role.MANAGER)
         if role < Role.MANAGER:
             raise Refused(tr(_("Only managers can handle cases.")))
-        if notified or same_community(event.community, case.platform, case.community_id):
+        if same_community(event.community, case.platform, case.community_id):
+            return role
+        role = min(role, Role.MANAGER)
+        if notified:
             return role
         channel = event.channel
         if channel is not None:

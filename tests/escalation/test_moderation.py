@@ -207,3 +207,15 @@ async def test_case_buttons_warn_and_mute_on_the_origin_platform(database_url: s
         (refused,) = take(sl)
         assert refused.toast == "Only the owner can warn or mute another manager."  # type: ignore[union-attr]
         assert take(tg) == []
+        # owning the Slack workspace is not owning the Telegram group: no owner rights there
+        slack_owner = person("Olga", PlatformRole.OWNER)
+        await play(rt, inbox.press("case:2:warn", who=slack_owner))
+        (refused,) = take(sl)
+        assert refused.toast == "Only the owner can warn or mute another manager."  # type: ignore[union-attr]
+        assert take(tg) == []
+        await play(rt, inbox.command("case", "2 mute 2h", who=slack_owner))
+        assert texts(take(sl)) == ["Only the owner can warn or mute another manager."]
+        assert take(tg) == []
+        # the group's own owner can, from the group
+        await play(rt, group.command("case", "2 warn calm down", who=OWEN))
+        assert texts(take(tg), SendMessage)[0] == "@Mike has been warned (1/3). Reason: calm down"
