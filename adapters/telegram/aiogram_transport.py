@@ -110,7 +110,8 @@ class AiogramAdapter:
     async def start(self, sink: EventSink) -> None:
         try:
             me = await self.client.get_me()
-            self.intake.open(BotIdentity(me.id, me.username or ""), sink)
+            identity = BotIdentity(me.id, me.username or "", bool(me.can_read_all_group_messages))
+            self.intake.open(identity, sink)
             await self._publish_menu()
             if self.config.mode == "webhook":
                 await self._start_webhook()

@@ -62,6 +62,8 @@ JSON = Mapping[str, Any]
 class BotIdentity:
     id: int
     username: str
+    reads_all_group_messages: bool = True
+    """``getMe.can_read_all_group_messages``: False while privacy mode is on."""
 
 
 @dataclass

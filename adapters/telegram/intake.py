@@ -105,6 +105,14 @@ class Intake:
         self._idle = asyncio.Condition()
 
     def open(self, me: BotIdentity, sink: EventSink) -> None:
+        if not me.reads_all_group_messages:
+            log.warning(
+                "bot %s has privacy mode on: in groups where it is not an administrator "
+                "Telegram sends it only commands and replies to it, so FAQ auto-answers work "
+                "only where it is an administrator (or turn privacy mode off: @BotFather, "
+                "/setprivacy)",
+                self.bot,
+            )
         self.mapper = TelegramMapper(self.platform, self.bot, me)
         self._sink = sink
 

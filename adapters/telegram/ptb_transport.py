@@ -148,7 +148,8 @@ class PtbAdapter:
         except NetworkError as error:
             raise RuntimeError(f"bot {self.bot!r} cannot reach the Bot API: {error}") from None
         me = self.client.bot
-        self.intake.open(BotIdentity(me.id, me.username or ""), sink)
+        identity = BotIdentity(me.id, me.username or "", bool(me.can_read_all_group_messages))
+        self.intake.open(identity, sink)
         await self._publish_menu()
         await self.application.start()
         try:

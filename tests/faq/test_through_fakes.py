@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from adapters.console.config import ConsoleBotConfig
 from adapters.console.transport import ConsoleAdapter
 from bots.runtime import Runtime
@@ -61,9 +63,14 @@ def _json(value: Any) -> Any:
 # -- Telegram (both backends) ----------------------------------------------------------
 
 
-async def test_telegram(api: FakeBotApi, backend: str, sqlite_url: str) -> None:
+async def test_telegram(
+    api: FakeBotApi, backend: str, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
     async with Runtime(config(sqlite_url, telegram_bot(api, backend))) as runtime:
+        # the fake's getMe says privacy mode is on (Telegram's default); the operator is told
+        (warning,) = [r for r in caplog.records if "privacy mode" in r.getMessage()]
+        assert "FAQ auto-answers work only where it is an administrator" in warning.getMessage()
         await api.push(p.command(f"/faq {ADD}", user=p.ADMIN))
         (added,) = await api.wait_for("sendMessage")
         assert added["text"] == "FAQ entry #1 added."
