@@ -26,8 +26,8 @@ from core.actions import (
     UnrestrictMember,
 )
 from core.capabilities import Capability
-from core.i18n import _
-from core.text import Text, code, compose, lines, mention, plain
+from core.i18n import DEFAULT_LANGUAGE, Translator, _, translator
+from core.text import Text, as_text, code, compose, lines, mention, plain
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,12 @@ def _with_fallback_buttons(text: Text, buttons: ButtonRows) -> Text:
     return lines(text, "", choices) if choices else text
 
 
-def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]:
+def degrade(
+    action: Action, capabilities: frozenset[Capability], tr: Translator | None = None
+) -> list[Action]:
+    """What to send instead of ``action`` on a platform with ``capabilities``; sentences
+    the fallback adds are in ``tr``'s language (the community's; English by default)."""
+    tr = tr or translator(DEFAULT_LANGUAGE)
     if isinstance(action, SendFile):
         if len(action.data) > MAX_FILE_BYTES:
             log.warning(
@@ -59,23 +64,23 @@ def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]
                 MAX_FILE_BYTES,
             )
             notice = compose(
-                _("The file {name} is too large to send ({size} MB; at most {limit} MB)."),
+                tr(_("The file {name} is too large to send ({size} MB; at most {limit} MB).")),
                 name=code(action.filename),
                 size=f"{len(action.data) / 1_048_576:.1f}",
                 limit=str(MAX_FILE_BYTES // 1_048_576),
             )
             if action.caption:
                 notice = lines(action.caption, notice)
-            return degrade(_file_as_message(action, notice), capabilities)
+            return degrade(_file_as_message(action, notice), capabilities, tr)
         if Capability.FILES not in capabilities:
-            return degrade(_file_as_message(action, file_as_text(action)), capabilities)
+            return degrade(_file_as_message(action, file_as_text(action, tr)), capabilities, tr)
     if (
         isinstance(action, SendMessage | SendDirect | EditMessage)
         and action.buttons
         and Capability.BUTTONS not in capabilities
     ):
         text = _with_fallback_buttons(action.text, action.buttons)
-        return degrade(_replace_text(action, text), capabilities)
+        return degrade(_replace_text(action, text), capabilities, tr)
     if isinstance(action, SendEphemeral) and Capability.EPHEMERAL not in capabilities:
         return degrade(
             SendDirect(
@@ -86,6 +91,7 @@ def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]
                 fallback_channel=action.channel,
             ),
             capabilities,
+            tr,
         )
     if isinstance(action, SendDirect) and Capability.DIRECT_MESSAGES not in capabilities:
         if action.fallback_channel is None:
@@ -109,7 +115,7 @@ def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]
     if isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
         needed = Capability.REMOVE if isinstance(action, RemoveMember) else Capability.RESTRICT
         if needed not in capabilities:
-            return _moderation_notice(action)
+            return _moderation_notice(action, tr)
     if isinstance(action, EditMessage) and Capability.EDIT not in capabilities:
         log.warning("bot %s cannot edit messages; edit of %s skipped", action.bot, action.key)
         return []
@@ -119,17 +125,18 @@ def degrade(action: Action, capabilities: frozenset[Capability]) -> list[Action]
     return [action]
 
 
-def file_as_text(action: SendFile) -> Text:
+def file_as_text(action: SendFile, tr: Translator | None = None) -> Text:
     """A file for a platform that cannot receive files: its caption, then its name and
     text (the adapter splits long texts at the platform's limit). A file that is not text
     becomes a notice naming it."""
+    tr = tr or translator(DEFAULT_LANGUAGE)
     try:
         content = action.data.decode("utf-8")
     except UnicodeDecodeError:
         content = None
     if content is None or "\x00" in content:
         body = compose(
-            _("({name}: this platform cannot receive files, and it is not text.)"),
+            tr(_("({name}: this platform cannot receive files, and it is not text.)")),
             name=code(action.filename),
         )
     else:
@@ -152,20 +159,28 @@ def _file_as_message(action: SendFile, text: Text) -> SendMessage | SendDirect:
     return SendMessage(bot=action.bot, channel=action.channel, text=text)
 
 
-def _moderation_notice(action: RestrictMember | UnrestrictMember | RemoveMember) -> list[Action]:
-    what = {
-        RestrictMember: _("mute"),
-        UnrestrictMember: _("unmute"),
-        RemoveMember: _("remove"),
-    }[type(action)]
-    log.warning("bot %s cannot %s members; managers are told instead", action.bot, what)
+_MODERATION_NOTICES = {
+    RestrictMember: _(
+        "This platform does not let me mute members, so managers need to do it by hand."
+    ),
+    UnrestrictMember: _(
+        "This platform does not let me unmute members, so managers need to do it by hand."
+    ),
+    RemoveMember: _(
+        "This platform does not let me remove members, so managers need to do it by hand."
+    ),
+}
+"""Whole sentences, not one with the verb filled in: word order differs by language."""
+
+
+def _moderation_notice(
+    action: RestrictMember | UnrestrictMember | RemoveMember, tr: Translator
+) -> list[Action]:
+    log.warning("bot %s cannot %s; managers are told instead", action.bot, action.kind)
     if action.channel is None:
         return []
-    notice = compose(
-        _("This platform does not let me {what} members, so managers need to do it by hand."),
-        what=what,
-    )
-    return [SendMessage(bot=action.bot, channel=action.channel, text=notice)]
+    notice = tr(_MODERATION_NOTICES[type(action)])
+    return [SendMessage(bot=action.bot, channel=action.channel, text=as_text(notice))]
 
 
 def _replace_text(action: SendMessage | SendDirect | EditMessage, text: Text) -> Action:
@@ -173,7 +188,9 @@ def _replace_text(action: SendMessage | SendDirect | EditMessage, text: Text) ->
 
 
 def degrade_all(
-    actions: Iterable[Action], capabilities_of: dict[str, frozenset[Capability]]
+    actions: Iterable[Action],
+    capabilities_of: dict[str, frozenset[Capability]],
+    tr: Translator | None = None,
 ) -> list[Action]:
     result: list[Action] = []
     for action in actions:
@@ -181,5 +198,5 @@ def degrade_all(
         if capabilities is None:
             log.error("action for unknown bot %r dropped: %s", action.bot, action.kind)
             continue
-        result.extend(degrade(action, capabilities))
+        result.extend(degrade(action, capabilities, tr))
     return result

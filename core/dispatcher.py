@@ -16,7 +16,7 @@ from core.actions import Action
 from core.commands import CommandSpec, CommandUsageError, Invocation, bind, usage
 from core.degrade import degrade_all
 from core.events import CommandIssued, Event, JobDue
-from core.features import BotInfo, Context, Feature, Handler
+from core.features import BotInfo, Context, Feature, Handler, community_translator
 from core.i18n import DEFAULT_LANGUAGE, Translator, _
 from core.metrics import Metrics
 from core.roles import Role, resolve_role
@@ -95,7 +95,11 @@ class Dispatcher:
                 feature, handler = registered
                 actions += await self._run(feature, handler, event, event, tx, role, bot, now)
             await tx.complete_job(event.job_id, now)
-        return degrade_all(actions, self._capabilities)
+        if not actions:
+            return actions
+        # Sentences a fallback adds ("this platform cannot mute...") in the community's language.
+        tr = await community_translator(tx, event.community, self.default_locale)
+        return degrade_all(actions, self._capabilities, tr)
 
     async def _command(
         self, event: CommandIssued, tx: Transaction, role: Role, bot: BotInfo, now: datetime

@@ -38,6 +38,7 @@ from core.capabilities import Capability
 from core.commands import CommandSpec
 from core.events import ButtonPressed, CommandIssued, Event, MessagePosted
 from core.i18n import DEFAULT_LANGUAGE, Translator, translator
+from core.refs import CommunityRef
 from core.roles import Role
 from core.store import Transaction
 from core.text import Text, TextLike, as_text
@@ -117,6 +118,18 @@ class BotInfo:
     capabilities: frozenset[Capability]
 
 
+async def community_translator(
+    tx: Transaction, community: CommunityRef | None, default_locale: str
+) -> Translator:
+    """Translations in the community's language (``/lang``), else the configured default."""
+    language = default_locale
+    if community is not None:
+        stored = (await tx.settings(community)).get("locale")
+        if isinstance(stored, str):
+            language = stored
+    return translator(language)
+
+
 @dataclass
 class Context:
     """Everything a handler needs for one event; collects the actions it emits."""
@@ -144,13 +157,9 @@ class Context:
     async def translator(self) -> Translator:
         """Translations for this community (read once per handler)."""
         if self._translator is None:
-            language = self.default_locale
-            community = self.event.community
-            if community is not None:
-                stored = (await self.tx.settings(community)).get("locale")
-                if isinstance(stored, str):
-                    language = stored
-            self._translator = translator(language)
+            self._translator = await community_translator(
+                self.tx, self.event.community, self.default_locale
+            )
         return self._translator
 
     def emit(self, action: Action) -> None:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from core.actions import Button, RestrictMember, SendEphemeral, SendMessage
 from core.capabilities import Capability
 from core.degrade import degrade
+from core.dispatcher import Dispatcher
+from core.events import MessagePosted
+from core.features import BotInfo, Context, Feature, on
+from core.i18n import Translator
+from core.pipeline import Pipeline
 from core.text import as_text
-from tests.support import CHANNEL, COMMUNITY
+from storage.database import create_engine
+from storage.store import SqlStore
+from tests.conftest import migrate
+from tests.support import CHANNEL, COMMUNITY, said
 
 EVERYTHING = frozenset(Capability)
 
@@ -38,3 +48,45 @@ def test_ephemeral_without_support_goes_private_with_a_fallback() -> None:
     )
     (direct,) = degrade(action, EVERYTHING - {Capability.EPHEMERAL})
     assert direct.kind == "send_direct" and direct.fallback_channel == CHANNEL  # type: ignore[union-attr]
+
+
+def test_fallback_sentences_are_in_the_community_language() -> None:
+    mute = RestrictMember(bot="b", community=COMMUNITY, channel=CHANNEL, user_id="u1")
+    (notice,) = degrade(mute, EVERYTHING - {Capability.RESTRICT}, Translator("ru"))
+    assert isinstance(notice, SendMessage)
+    assert notice.text.plain().startswith("Эта платформа не позволяет мне ограничивать")
+
+
+async def test_the_dispatcher_degrades_in_the_language_set_with_lang(sqlite_url: str) -> None:
+    """A feature muting on a platform that cannot: the notice managers read is Italian
+    once the community chose Italian."""
+
+    class Muter(Feature):
+        name = "muter"
+
+        @on(MessagePosted)
+        async def mute(self, event: MessagePosted, ctx: Context) -> None:
+            assert event.community is not None and event.actor is not None
+            ctx.emit(
+                RestrictMember(
+                    bot=ctx.bot.name,
+                    community=event.community,
+                    channel=event.channel,
+                    user_id=event.actor.user_id,
+                )
+            )
+
+    await migrate(sqlite_url)
+    engine = create_engine(sqlite_url)
+    store = SqlStore(engine)
+    bot = BotInfo("mem", "memory", EVERYTHING - {Capability.RESTRICT})
+    dispatcher = Dispatcher([Muter()], bots={"mem": bot})
+    pipeline = Pipeline(store, dispatcher)
+    try:
+        async with store.transaction() as tx:
+            await tx.set_setting(COMMUNITY, "locale", "it", datetime.now(UTC))
+        (notice,) = await pipeline.process([said("hello")])
+    finally:
+        await engine.dispose()
+    assert isinstance(notice, SendMessage)
+    assert notice.text.plain().startswith("Questa piattaforma non mi permette di silenziare")
