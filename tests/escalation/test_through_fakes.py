@@ -123,7 +123,7 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
         )
         assert await slack_post(events_url, f.interaction_body(press)) == 200
         (toast,) = await slack.wait_for("response_url")
-        assert toast["text"] == "You claimed case #1."
+        assert f.message_text(toast) == "You claimed case #1."
         (edit,) = await slack.wait_for("chat.update")
         assert edit["channel"] == "C0MGR" and "Claimed by Olga" in f.message_text(edit)
 
@@ -288,7 +288,7 @@ async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
         (card,) = await slack.wait_for("chat.postMessage")
         assert card["channel"] == "C0MGR" and "Case #1" in f.message_text(card)
         (private,) = await slack.wait_for("response_url")
-        assert private["response_type"] == "ephemeral" and "case #1" in private["text"]
+        assert private["response_type"] == "ephemeral" and "case #1" in f.message_text(private)
         assert not [m for m in slack.called("chat.postMessage") if m["channel"] == "C0GENERAL"]
 
         press = f.block_actions(
