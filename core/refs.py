@@ -7,7 +7,7 @@ interprets them, it only compares and stores them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -22,11 +22,16 @@ class PlatformRole(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CommunityRef:
-    """A Telegram chat, a Discord guild or a Slack workspace."""
+    """A Telegram chat, a Discord guild or a Slack workspace.
+
+    ``url`` is the community's web address where only the platform knows it (a Slack
+    workspace's ``https://<name>.slack.com/``, from ``auth.test``), for links to its
+    messages; it is not part of the community's identity."""
 
     platform: str
     id: str
     title: str = ""
+    url: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

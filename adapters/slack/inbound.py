@@ -100,9 +100,13 @@ def _when(value: Any) -> datetime:
 
 
 class SlackMapper:
-    def __init__(self, bot: str, bot_user_id: str) -> None:
+    def __init__(
+        self, bot: str, bot_user_id: str, *, team_id: str = "", workspace_url: str = ""
+    ) -> None:
         self.bot = bot
         self.bot_user_id = bot_user_id
+        self.team_id = team_id
+        self.workspace_url = workspace_url if workspace_url.startswith("https://") else ""
 
     def _envelope(
         self, event_id: str, team: str, channel: ChannelRef | None, who: Actor | None, when: Any
@@ -112,7 +116,9 @@ class SlackMapper:
             "bot": self.bot,
             "event_id": event_id,
             "occurred_at": _when(when),
-            "community": CommunityRef("slack", team),
+            "community": CommunityRef(
+                "slack", team, url=self.workspace_url if team == self.team_id else ""
+            ),
             "channel": channel,
             "actor": who,
         }

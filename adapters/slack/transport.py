@@ -158,7 +158,12 @@ class SlackAdapter:
         self._auth = AuthorizeResult.from_auth_test_response(
             auth_test_response=auth, bot_token=secret_value(self.config.token)
         )
-        self.mapper = SlackMapper(self.bot, str(auth["user_id"]))
+        self.mapper = SlackMapper(
+            self.bot,
+            str(auth["user_id"]),
+            team_id=str(auth.get("team_id") or ""),
+            workspace_url=str(auth.get("url") or ""),
+        )
         self._sink = sink
         if self.config.app_token is not None:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler

@@ -358,7 +358,7 @@ class Escalation(Feature):
             thread_id=channel.thread_id,
             message_id=message.message_id,
             snapshot=snapshot[: policy.snapshot_chars],
-            link=message_link(community.platform, community.id, message),
+            link=message_link(community.platform, community.id, message, community.url),
             offender_id=offender.user_id if offender else None,
             offender_name=offender.display_name if offender else None,
             offender_role=role,

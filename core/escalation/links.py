@@ -1,17 +1,25 @@
 """Links to a reported message, where the platform's id scheme allows building one.
 
 Telegram supergroups (``-100…`` chat ids) link as ``https://t.me/c/<id>/<message>``;
-Discord as ``https://discord.com/channels/<guild>/<channel>/<message>``. Slack permalinks
-need the workspace's domain (``chat.getPermalink``), which the core does not know, and
-Telegram basic groups have no message links: those cases carry the snapshot only.
+Discord as ``https://discord.com/channels/<guild>/<channel>/<message>``; Slack as
+``<workspace url>archives/<channel>/p<ts without the dot>`` (the form ``chat.getPermalink``
+returns, with ``thread_ts`` for a reply in a thread), when the adapter knows the workspace's
+address. Telegram basic groups have no message links: those cases carry the snapshot only.
 """
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlencode
+
 from core.refs import MessageRef
 
+SLACK_TS = re.compile(r"\d+\.\d+")
 
-def message_link(platform: str, community_id: str, message: MessageRef) -> str | None:
+
+def message_link(
+    platform: str, community_id: str, message: MessageRef, community_url: str = ""
+) -> str | None:
     family = platform.split("-", 1)[0]
     if family == "telegram":
         chat = message.channel.id
@@ -23,4 +31,14 @@ def message_link(platform: str, community_id: str, message: MessageRef) -> str |
         if all(part.isdigit() for part in ids):
             return "https://discord.com/channels/{}/{}/{}".format(*ids)
         return None
+    if family == "slack":
+        channel, ts, thread = message.channel.id, message.message_id, message.channel.thread_id
+        if not community_url.startswith("https://") or not SLACK_TS.fullmatch(ts):
+            return None
+        if not channel.isalnum():
+            return None
+        link = f"{community_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+        if thread and thread != ts and SLACK_TS.fullmatch(thread):
+            link += "?" + urlencode({"thread_ts": thread, "cid": channel})
+        return link
     return None

@@ -107,3 +107,24 @@ async def test_random_reports_aggregate_one_case_and_one_message_per_reported_me
                 expected = "member" if len(reporters) == 1 else "members"
                 assert f"Reported by {len(reporters)} {expected}:" in last.text.plain()
             cases_so_far += len(reported)
+
+
+def test_message_links_per_platform() -> None:
+    from core.escalation.links import message_link
+    from core.refs import ChannelRef, MessageRef
+
+    slack = "https://town.slack.com/"
+    in_channel = MessageRef(ChannelRef("C0GEN"), "1700000009.000100")
+    in_thread = MessageRef(ChannelRef("C0GEN", thread_id="1700000001.000200"), "1700000009.000100")
+    assert message_link("slack", "T1", in_channel, slack) == (
+        "https://town.slack.com/archives/C0GEN/p1700000009000100"
+    )
+    assert message_link("slack", "T1", in_thread, slack) == (
+        "https://town.slack.com/archives/C0GEN/p1700000009000100"
+        "?thread_ts=1700000001.000200&cid=C0GEN"
+    )
+    assert message_link("slack", "T1", in_channel) is None, "no workspace address, no link"
+    assert message_link("slack", "T1", in_channel, "javascript:alert(1)//") is None
+    group = MessageRef(ChannelRef("-1001234567890"), "10")
+    assert message_link("telegram", "-1001234567890", group) == "https://t.me/c/1234567890/10"
+    assert message_link("telegram", "-42", MessageRef(ChannelRef("-42"), "10")) is None

@@ -287,6 +287,9 @@ async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
         assert await slack_post(url, f.interaction_body(shortcut)) == 200
         (card,) = await slack.wait_for("chat.postMessage")
         assert card["channel"] == "C0MGR" and "Case #1" in f.message_text(card)
+        # the link to the reported message, built from the workspace address auth.test gave
+        links = [e["url"] for e in f.elements(card) if e["type"] == "link"]
+        assert links == ["https://town.example/archives/C0GENERAL/p1700000009000100"]
         (private,) = await slack.wait_for("response_url")
         assert private["response_type"] == "ephemeral" and "case #1" in f.message_text(private)
         assert not [m for m in slack.called("chat.postMessage") if m["channel"] == "C0GENERAL"]
