@@ -209,6 +209,8 @@ class RestrictMember:
     channel: ChannelRef | None = None
     until: datetime | None = None
     role_id: str | None = None
+    on_failure: SendMessage | None = None
+    """The notice to send if the platform refuses this action (built by :mod:`core.refusals`)."""
     kind: Literal["restrict_member"] = "restrict_member"
 
 
@@ -220,6 +222,8 @@ class UnrestrictMember:
     channel: ChannelRef | None = None
     role_id: str | None = None
     """Take this role away (see :class:`RestrictMember`) instead of lifting a mute."""
+    on_failure: SendMessage | None = None
+    """The notice to send if the platform refuses this action (built by :mod:`core.refusals`)."""
     kind: Literal["unrestrict_member"] = "unrestrict_member"
 
 
@@ -229,6 +233,8 @@ class RemoveMember:
     community: CommunityRef
     user_id: str
     channel: ChannelRef | None = None
+    on_failure: SendMessage | None = None
+    """The notice to send if the platform refuses this action (built by :mod:`core.refusals`)."""
     kind: Literal["remove_member"] = "remove_member"
 
 

@@ -14,6 +14,9 @@
   the last state is always shown.
 * A direct message (or private file) the platform refuses falls back to a mention in
   ``fallback_channel``.
+* A mute, unmute or removal the platform refuses (no permission, a role above the bot's)
+  fails at once and its ``on_failure`` notice is enqueued with the failure, in one
+  transaction, so managers are told (:mod:`core.refusals`).
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
 from core.actions import (
+    Action,
     AnswerButton,
     DeleteMessage,
     EditMessage,
@@ -264,7 +268,7 @@ class DeliveryWorker:
                 await self._fail(item, attempts, error)
                 return
             except PermanentDeliveryError as error:
-                await self._fail(item, attempts, error)
+                await self._fail(item, attempts, error, follow_up=_refusal_notice(action))
                 return
             except Exception as error:
                 if attempts >= self.max_attempts:
@@ -363,7 +367,14 @@ class DeliveryWorker:
             )
         )
 
-    async def _fail(self, item: OutboxItem, attempts: int, error: BaseException) -> None:
+    async def _fail(
+        self,
+        item: OutboxItem,
+        attempts: int,
+        error: BaseException,
+        *,
+        follow_up: Sequence[Action] = (),
+    ) -> None:
         log.error(
             "gave up delivering outbox row %s (%s via %s, lane %s) after %d attempt(s): %s",
             item.id,
@@ -375,8 +386,21 @@ class DeliveryWorker:
         )
         self.metrics.inc("delivery.failed")
         await self.store.outbox_done(
-            replace(item, attempts=attempts), "failed", self.clock(), error=_describe(error)
+            replace(item, attempts=attempts),
+            "failed",
+            self.clock(),
+            error=_describe(error),
+            follow_up=follow_up,
         )
+        if follow_up:
+            log.warning(
+                "outbox row %s (%s via %s) was refused; managers are told",
+                item.id,
+                item.action.kind,
+                item.bot,
+            )
+            self.metrics.inc("delivery.refusal_notices")
+            self.wake()
 
     def _backoff(self, attempts: int, error: BaseException) -> float:
         hinted = getattr(error, "retry_after", None)
@@ -422,6 +446,13 @@ class DeliveryWorker:
             bucket.pause(seconds)
         if not buckets:
             await asyncio.sleep(seconds)
+
+
+def _refusal_notice(action: Action) -> tuple[Action, ...]:
+    """The notice a refused mute, unmute or removal carries (see :mod:`core.refusals`)."""
+    if not isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
+        return ()
+    return () if action.on_failure is None else (action.on_failure,)
 
 
 def _describe(error: BaseException) -> str:

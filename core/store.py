@@ -116,10 +116,12 @@ class Store(Protocol):
         *,
         remember: tuple[str, MessageRef] | None = None,
         error: str | None = None,
+        follow_up: Sequence[Action] = (),
     ) -> None:
         """Finish a row (``sent``, ``failed`` or ``superseded``) with ``item.attempts`` as
         the attempts made; ``remember`` stores the
-        platform message under a key for later edits, in the same transaction."""
+        platform message under a key for later edits, and ``follow_up`` actions (a notice
+        that the row was refused) are enqueued, in the same transaction."""
         ...
 
     async def outbox_retry(self, item: OutboxItem, next_attempt_at: datetime, error: str) -> None:

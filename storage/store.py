@@ -57,6 +57,23 @@ _jobs: Table = ScheduledJob.__table__  # type: ignore[assignment]
 _sent: Table = SentMessage.__table__  # type: ignore[assignment]
 
 
+def _outbox_rows(actions: Sequence[Action], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "bot": action.bot,
+            "kind": action.kind,
+            "lane": lane_of(action),
+            "message_key": getattr(action, "key", None),
+            "payload": action_to_payload(action),
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for action in actions
+    ]
+
+
 def lane_of(action: Action) -> str:
     """Outbound actions in one lane are delivered in order and share one rate budget."""
     bot = action.bot
@@ -214,8 +231,11 @@ class SqlStore:
         *,
         remember: tuple[str, MessageRef] | None = None,
         error: str | None = None,
+        follow_up: Sequence[Action] = (),
     ) -> None:
         async with self._writing(), self.engine.begin() as connection:
+            if follow_up:
+                await connection.execute(_outbox.insert(), _outbox_rows(follow_up, now))
             await connection.execute(
                 update(_outbox)
                 .where(_outbox.c.id == item.id)
@@ -416,22 +436,8 @@ class SqlTransaction:
     async def enqueue(self, actions: Sequence[Action], now: datetime) -> None:
         if not actions:
             return
-        rows = [
-            {
-                "bot": action.bot,
-                "kind": action.kind,
-                "lane": lane_of(action),
-                "message_key": getattr(action, "key", None),
-                "payload": action_to_payload(action),
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now,
-                "next_attempt_at": now,
-            }
-            for action in actions
-        ]
         connection = await self._write()
-        await connection.execute(_outbox.insert(), rows)
+        await connection.execute(_outbox.insert(), _outbox_rows(actions, now))
 
     async def complete_job(self, job_id: int, now: datetime) -> None:
         connection = await self._write()

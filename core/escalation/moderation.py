@@ -21,6 +21,7 @@ from core.escalation.store import AuditEntry, Case, EscalationStore
 from core.features import Context
 from core.i18n import Translator, _, translator
 from core.refs import Actor, ChannelRef, CommunityRef
+from core.refusals import refusable
 from core.roles import Role
 from core.text import Text, TextLike, as_text, compose, mention
 
@@ -115,14 +116,13 @@ async def moderate(
     shown_reason = reason or otr(_("no reason given"))
     case_id = case.id if case else None
     if kind == "unmute":
-        ctx.emit(
-            UnrestrictMember(
-                bot=origin.bot,
-                community=origin.community,
-                user_id=target.user_id,
-                channel=origin.channel,
-            )
+        unmute = UnrestrictMember(
+            bot=origin.bot,
+            community=origin.community,
+            user_id=target.user_id,
+            channel=origin.channel,
         )
+        ctx.emit(await refusable(ctx, unmute, target.display_name))
         _notice(ctx, origin, compose(otr(_("{member} can write again.")), member=who))
         await audit(
             store,
@@ -146,7 +146,7 @@ async def moderate(
                 reason=shown_reason,
             ),
         )
-        _restrict(ctx, origin, target, length)  # after: a fallback notice follows it
+        await _restrict(ctx, origin, target, length)  # after: a fallback notice follows it
         await audit(
             store,
             ctx,
@@ -223,14 +223,13 @@ async def moderate(
             origin,
             compose(otr(_("{member} is removed from the community: {why}.")), member=who, why=why),
         )
-        ctx.emit(
-            RemoveMember(
-                bot=origin.bot,
-                community=origin.community,
-                user_id=target.user_id,
-                channel=origin.channel,
-            )
+        removal = RemoveMember(
+            bot=origin.bot,
+            community=origin.community,
+            user_id=target.user_id,
+            channel=origin.channel,
         )
+        ctx.emit(await refusable(ctx, removal, target.display_name))
         await audit(
             store,
             ctx,
@@ -255,7 +254,7 @@ async def moderate(
             why=why,
         )
     _notice(ctx, origin, text)
-    _restrict(ctx, origin, target, automatic)
+    await _restrict(ctx, origin, target, automatic)
     await audit(
         store,
         ctx,
@@ -276,16 +275,15 @@ def _mute_template(ctx: Context, origin: Origin) -> str:
     return _("Mute requested for {member} ({duration}). Reason: {reason}")
 
 
-def _restrict(ctx: Context, origin: Origin, target: Actor, length: timedelta | None) -> None:
-    ctx.emit(
-        RestrictMember(
-            bot=origin.bot,
-            community=origin.community,
-            user_id=target.user_id,
-            channel=origin.channel,
-            until=ctx.now + length if length is not None else None,
-        )
+async def _restrict(ctx: Context, origin: Origin, target: Actor, length: timedelta | None) -> None:
+    mute = RestrictMember(
+        bot=origin.bot,
+        community=origin.community,
+        user_id=target.user_id,
+        channel=origin.channel,
+        until=ctx.now + length if length is not None else None,
     )
+    ctx.emit(await refusable(ctx, mute, target.display_name))
 
 
 def _notice(ctx: Context, origin: Origin, text: TextLike) -> None:

@@ -71,6 +71,7 @@ from core.onboarding.settings import (
 from core.onboarding.store import CommunityState, GateStatus, Newcomer, OnboardingStore
 from core.onboarding.templates import TemplateError, render, validate, variables
 from core.refs import Actor, ChannelRef, CommunityRef
+from core.refusals import refusable
 from core.roles import Role, resolve_role
 from core.text import Text, TextLike, bold, code, compose, lines
 
@@ -239,15 +240,14 @@ class Onboarding(Feature):
         )
         await store.add(newcomer)
         if restricting:
-            ctx.emit(
-                RestrictMember(
-                    bot=ctx.bot.name,
-                    community=community,
-                    user_id=member.user_id,
-                    channel=channel,
-                    role_id=role,
-                )
+            mute = RestrictMember(
+                bot=ctx.bot.name,
+                community=community,
+                user_id=member.user_id,
+                channel=channel,
+                role_id=role,
             )
+            ctx.emit(await refusable(ctx, mute, member.display_name))
             if due is not None:
                 await ctx.tx.schedule(
                     kind=GATE_JOB,
@@ -356,14 +356,13 @@ class Onboarding(Feature):
             return
         await store.decide(community.platform, community.id, user_id, GateStatus.REMOVED, ctx.now)
         if known.bot in ctx.bots:
-            ctx.emit(
-                RemoveMember(
-                    bot=known.bot,
-                    community=community,
-                    user_id=user_id,
-                    channel=ChannelRef(known.channel_id, known.thread_id),
-                )
+            removal = RemoveMember(
+                bot=known.bot,
+                community=community,
+                user_id=user_id,
+                channel=ChannelRef(known.channel_id, known.thread_id),
             )
+            ctx.emit(await refusable(ctx, removal, known.display_name))
 
     # -- accepting the rules ----------------------------------------------------------------
 
@@ -420,17 +419,17 @@ class Onboarding(Feature):
         for newcomer in pending:
             await store.decide(platform, community_id, actor.user_id, GateStatus.ACCEPTED, ctx.now)
             await ctx.tx.cancel_job(_gate_key(newcomer))
-            released |= self._release(ctx, newcomer, settings.role)
+            released |= await self._release(ctx, newcomer, settings.role)
         if released:
             return _("Thank you! You can write now.")
         return _("Thank you for accepting the rules.")
 
-    def _release(self, ctx: Context, newcomer: Newcomer, role: str | None) -> bool:
+    async def _release(self, ctx: Context, newcomer: Newcomer, role: str | None) -> bool:
         """Lift the mute of a gated newcomer, or take the gate's ``role`` away (if the
         platform applied one)."""
-        return self._gate_action(ctx, newcomer, role, restrict=False)
+        return await self._gate_action(ctx, newcomer, role, restrict=False)
 
-    def _gate_action(
+    async def _gate_action(
         self, ctx: Context, newcomer: Newcomer, role: str | None, *, restrict: bool
     ) -> bool:
         info = ctx.bots.get(newcomer.bot)
@@ -441,15 +440,14 @@ class Onboarding(Feature):
         if role is None and Capability.RESTRICT not in info.capabilities:
             return False
         kind = RestrictMember if restrict else UnrestrictMember
-        ctx.emit(
-            kind(
-                bot=newcomer.bot,
-                community=CommunityRef(newcomer.platform, newcomer.community_id),
-                user_id=newcomer.user_id,
-                channel=ChannelRef(newcomer.channel_id, newcomer.thread_id),
-                role_id=role,
-            )
+        action = kind(
+            bot=newcomer.bot,
+            community=CommunityRef(newcomer.platform, newcomer.community_id),
+            user_id=newcomer.user_id,
+            channel=ChannelRef(newcomer.channel_id, newcomer.thread_id),
+            role_id=role,
         )
+        ctx.emit(await refusable(ctx, action, newcomer.display_name))
         return True
 
     # -- greeting ---------------------------------------------------------------------------
@@ -931,7 +929,7 @@ class Onboarding(Feature):
                 ctx.now,
             )
             await ctx.tx.cancel_job(_gate_key(newcomer))
-            self._release(ctx, newcomer, role)
+            await self._release(ctx, newcomer, role)
         return len(pending)
 
     async def _set_role(
@@ -956,8 +954,8 @@ class Onboarding(Feature):
         if role != old:
             store = self.store(ctx.tx)
             for newcomer in await store.pending_gates(community.platform, community.id):
-                self._gate_action(ctx, newcomer, old, restrict=False)
-                self._gate_action(ctx, newcomer, role, restrict=True)
+                await self._gate_action(ctx, newcomer, old, restrict=False)
+                await self._gate_action(ctx, newcomer, role, restrict=True)
         return True
 
     @command(RULES_SPEC)

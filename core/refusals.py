@@ -1,0 +1,96 @@
+"""Moderation the platform refuses is never silent.
+
+A platform may have the capability to mute or remove (so :mod:`core.degrade` lets the
+action through) and still refuse one request at delivery: the bot is not an administrator
+or lacks "Ban users" (Telegram) / "Timeout Members" or "Manage Roles" (Discord), the
+member's role is above the bot's, the member owns the chat. Adapters report that as a
+:class:`~core.errors.PermanentDeliveryError`, and retrying cannot help.
+
+So a feature that emits :class:`~core.actions.RestrictMember`,
+:class:`~core.actions.UnrestrictMember` or :class:`~core.actions.RemoveMember` attaches
+``on_failure``: a complete :class:`~core.actions.SendMessage` that says what could not be
+done to whom and what to fix. Why a whole message built at emit time, and not only a text
+the worker would address:
+
+* the sentence is translated when the action is emitted, where the community's language
+  is known (the delivery worker has no transaction and no settings);
+* the managers' inbox (:func:`core.inbox.managers_inbox`) is known only to features, and
+  may be a channel of another bot on another platform (a Telegram group's cases in Slack),
+  so the notice needs its own bot as well as its own channel.
+
+The delivery worker stores that message in the outbox in the same transaction that marks
+the refused action failed, so the notice goes out once, through the ordinary rate limits
+and retries, even if the process dies in between (the action is then tried again and
+refused again). Transient errors keep their backoff and send no notice while they are
+retried. The member is named with a plain span (their display name), never a mention or
+markup: the notice is for managers, and the name is user-supplied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TypeVar
+
+from core.actions import RemoveMember, RestrictMember, SendMessage, UnrestrictMember
+from core.features import Context, community_translator
+from core.i18n import Translator, _
+from core.inbox import Inbox, managers_inbox
+from core.text import compose, plain
+
+Moderation = TypeVar("Moderation", bound=RestrictMember | UnrestrictMember | RemoveMember)
+
+REFUSED_MUTE = _(
+    "I could not mute {member}: the platform refused. Give me the permission to restrict "
+    "members, with a role above theirs (owners and administrators cannot be muted), or "
+    "mute them by hand."
+)
+REFUSED_UNMUTE = _(
+    "I could not unmute {member}: the platform refused. Give me the permission to restrict "
+    "members, with a role above theirs, or lift the mute by hand."
+)
+REFUSED_REMOVE = _(
+    "I could not remove {member}: the platform refused. Give me the permission to ban "
+    "members, with a role above theirs (owners and administrators cannot be removed), or "
+    "remove them by hand."
+)
+"""Whole sentences, not one with the verb filled in: word order differs by language."""
+
+_SENTENCES: dict[type, str] = {
+    RestrictMember: REFUSED_MUTE,
+    UnrestrictMember: REFUSED_UNMUTE,
+    RemoveMember: REFUSED_REMOVE,
+}
+
+
+def refusal_notice(
+    action: RestrictMember | UnrestrictMember | RemoveMember,
+    member: str,
+    tr: Translator,
+    inbox: Inbox | None = None,
+) -> SendMessage | None:
+    """The notice for managers if the platform refuses ``action`` on ``member`` (a display
+    name): to ``inbox`` when there is one, else to the action's channel; None when there is
+    neither (the refusal is then only logged)."""
+    if inbox is not None:
+        bot, channel = inbox.bot, inbox.channel
+    elif action.channel is not None:
+        bot, channel = action.bot, action.channel
+    else:
+        return None
+    text = compose(tr(_SENTENCES[type(action)]), member=plain(member or action.user_id))
+    return SendMessage(bot=bot, channel=channel, text=text)
+
+
+def with_refusal_notice(
+    action: Moderation, member: str, tr: Translator, inbox: Inbox | None = None
+) -> Moderation:
+    """``action`` with its :func:`refusal_notice` attached as ``on_failure``."""
+    return replace(action, on_failure=refusal_notice(action, member, tr, inbox))
+
+
+async def refusable(ctx: Context, action: Moderation, member: str) -> Moderation:
+    """``action`` with a notice in its community's language for that community's managers'
+    inbox (else the action's channel), sent if the platform refuses it."""
+    tr = await community_translator(ctx.tx, action.community, ctx.default_locale)
+    inbox = await managers_inbox(ctx, action.community)
+    return with_refusal_notice(action, member, tr, inbox)
