@@ -5,8 +5,9 @@ then keeps the lexical matcher (typos, exact keywords) and adds the model's cosi
 similarity, taking the better confidence per entry (:func:`core.faq.semantic.hybrid`).
 Loading a model by name downloads it from Hugging Face the first time; point the key at a
 local folder to run offline. Encoding runs on the event loop: a small multilingual model
-costs a few milliseconds per question on a CPU, and every entry is encoded once when a
-community's index is built.
+costs a few milliseconds per question on a CPU. When a community's index is built its
+questions are encoded in batches (``core.faq.semantic.ENCODE_BATCH`` per call), not one
+call per entry.
 """
 
 from __future__ import annotations

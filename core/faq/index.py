@@ -50,6 +50,12 @@ class CommunityIndex:
         if known is None or known.question != entry.question:
             self.matcher.upsert(Document(entry.id, entry.question))
 
+    def load(self, entries: list[Entry]) -> None:
+        """Fill an empty index at once (the matcher indexes the questions in batches)."""
+        live = [entry for entry in entries if not entry.removed]
+        self.entries.update((entry.id, entry) for entry in live)
+        self.matcher.upsert_many([Document(entry.id, entry.question) for entry in live])
+
     def search(self, query: str, limit: int = 3) -> list[tuple[Entry, float]]:
         found: list[Match] = self.matcher.search(query, limit)
         return [(self.entries[m.id], m.score) for m in found if m.id in self.entries]
@@ -91,8 +97,7 @@ class Indexes:
                 return index
         started = time.perf_counter()
         index = CommunityIndex(current, self.factory(language))
-        for entry in await store.entries(community):
-            index.apply(entry)
+        index.load(await store.entries(community))
         self._items[key] = index
         self.stats.builds += 1
         self.stats.build_seconds += time.perf_counter() - started

@@ -22,6 +22,10 @@ from typing import Protocol
 
 from core.faq.matcher import Document, LexicalMatcher, Match, Matcher, MatcherFactory
 
+ENCODE_BATCH = 256
+"""Questions per encode call when a community's index is built: large enough that the
+model's own batching does the work, small enough to bound the memory of one call."""
+
 
 class Embedder(Protocol):
     """Texts in, one vector per text out (``SentenceTransformer.encode`` fits)."""
@@ -51,8 +55,14 @@ class EmbeddingMatcher:
         return len(self._vectors)
 
     def upsert(self, document: Document) -> None:
-        (vector,) = self.embed([document.text])
-        self._vectors[document.id] = _unit(vector)
+        self.upsert_many([document])
+
+    def upsert_many(self, documents: Sequence[Document]) -> None:
+        for start in range(0, len(documents), ENCODE_BATCH):
+            batch = documents[start : start + ENCODE_BATCH]
+            vectors = self.embed([document.text for document in batch])
+            for document, vector in zip(batch, vectors, strict=True):
+                self._vectors[document.id] = _unit(vector)
 
     def remove(self, document_id: int) -> None:
         self._vectors.pop(document_id, None)
@@ -85,6 +95,10 @@ class HybridMatcher:
     def upsert(self, document: Document) -> None:
         for matcher in self.matchers:
             matcher.upsert(document)
+
+    def upsert_many(self, documents: Sequence[Document]) -> None:
+        for matcher in self.matchers:
+            matcher.upsert_many(documents)
 
     def remove(self, document_id: int) -> None:
         for matcher in self.matchers:

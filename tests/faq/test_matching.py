@@ -3,12 +3,14 @@ invariant (incremental updates give exactly what a fresh build gives)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.faq import rules
 from core.faq.matcher import Document, LexicalMatcher
-from core.faq.semantic import EmbeddingMatcher, HybridMatcher, hybrid
+from core.faq.semantic import ENCODE_BATCH, EmbeddingMatcher, HybridMatcher, hybrid
 from core.faq.text import (
     fold,
     is_small_talk,
@@ -206,3 +208,29 @@ def test_an_embedding_matcher_plugs_in_behind_the_same_interface() -> None:
     assert len(combined) == len(ENTRIES)
     # the lexical half still catches what the toy embedding cannot
     assert combined.search("как сменить пароль", 1)[0].id == 15
+
+
+def test_building_an_index_encodes_the_questions_in_batches_with_the_same_results() -> None:
+    calls: list[int] = []
+
+    def counting_embed(texts: Sequence[str]) -> list[list[float]]:
+        calls.append(len(texts))
+        return trigram_embed(texts)
+
+    documents = [
+        Document(number, f"{question} ({copy})")
+        for copy in range(25)
+        for number, (question, _answer) in enumerate(ENTRIES, 1 + copy * len(ENTRIES))
+    ]
+    batched = hybrid(counting_embed, floor=0.2)("en")
+    batched.upsert_many(documents)
+    assert len(batched) == len(documents) > ENCODE_BATCH
+    assert calls == [ENCODE_BATCH] * (len(documents) // ENCODE_BATCH) + [
+        len(documents) % ENCODE_BATCH
+    ]
+
+    one_by_one = hybrid(trigram_embed, floor=0.2)("en")
+    for document in documents:
+        one_by_one.upsert(document)
+    for query in ("How can I reset my password", "come posso reimpostare la password"):
+        assert batched.search(query, 3) == one_by_one.search(query, 3)
