@@ -13,13 +13,18 @@ back to English, never to an error.
 from __future__ import annotations
 
 import gettext as stdlib_gettext
+from datetime import UTC, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel import Locale
+from babel.dates import format_date, format_time
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from core.text import Span, moment
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = ("en", "it", "ru")
@@ -74,6 +79,19 @@ class Translator:
     def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
         text = self._catalog.ngettext(singular, plural, n)
         return text.format(n=n, **values)
+
+    def moment(self, at: datetime, *, with_time: bool = True) -> Span:
+        """``at`` as a moment span: platforms that can show it in each reader's own time
+        zone do; elsewhere it reads as this language writes dates, in UTC
+        ("23 nov 2026, 12:15 UTC"; with ``with_time=False``, "23 nov 2026")."""
+        at = at.astimezone(UTC)
+        day = format_date(at, "medium", locale=self.language)
+        if not with_time:
+            return moment(at, day, with_time=False)
+        clock = format_time(at, "short", tzinfo=UTC, locale=self.language)
+        both = Locale.parse(self.language).datetime_formats["medium"]
+        text = str(both).replace("'", "").replace("{0}", clock).replace("{1}", day)
+        return moment(at, f"{text} UTC")
 
 
 def translator(language: str) -> Translator:

@@ -1,11 +1,16 @@
 """Neutral rich text: what the bot says, before any platform syntax.
 
 A :class:`Text` is a flat sequence of :class:`Span` s (plain, bold, italic, code, link,
-mention). Adapters render spans into Telegram HTML or Discord markdown, escaping every
-character that came from a user, or into Slack rich text blocks, which Slack never parses
-for markup, so a display name can never turn into markup or a mass mention. Features
+mention, moment). Adapters render spans into Telegram HTML or Discord markdown, escaping
+every character that came from a user, or into Slack rich text blocks, which Slack never
+parses for markup, so a display name can never turn into markup or a mass mention. Features
 build texts with :func:`compose`, which fills a template whose fields may themselves be
 styled spans.
+
+A moment (``TIME``: a date and time, ``DATE``: a day) carries its UTC instant: Telegram
+(``<tg-time>``), Discord (``<t:…>``) and Slack (a rich-text ``date``) show it in each
+reader's own time zone and language; elsewhere, and in notifications, its ``text`` is shown,
+written in the community's language in UTC (:meth:`core.i18n.Translator.moment`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import Enum, StrEnum
 
 
@@ -24,6 +30,10 @@ class Style(StrEnum):
     CODE = "code"
     LINK = "link"
     MENTION = "mention"
+    TIME = "time"
+    """A moment with its time of day (a poll's deadline, when a case was opened)."""
+    DATE = "date"
+    """A day (when a warning expires)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +44,8 @@ class Span:
     """Target of a ``LINK`` span."""
     user_id: str | None = None
     """Platform user id of a ``MENTION`` span; ``text`` is the display name shown."""
+    at: datetime | None = None
+    """The UTC instant of a ``TIME`` or ``DATE`` span; ``text`` is how it reads in UTC."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +104,32 @@ def link(label: str, url: str) -> Span:
 
 def mention(user_id: str, display_name: str) -> Span:
     return Span(display_name, Style.MENTION, user_id=user_id)
+
+
+def moment(at: datetime, text: str, *, with_time: bool = True) -> Span:
+    """A moment shown in each reader's time zone where the platform can; ``text`` (the
+    same moment written in UTC) everywhere else. Features use
+    :meth:`core.i18n.Translator.moment`, which writes ``text`` in the community's language."""
+    if at.utcoffset() is None:
+        raise ValueError("a moment needs an aware datetime")
+    return Span(text, Style.TIME if with_time else Style.DATE, at=at)
+
+
+def unix_time(span: Span) -> int:
+    """Seconds since the epoch of a moment span (what every platform's markup takes)."""
+    assert span.at is not None
+    return int(span.at.timestamp())
+
+
+def italicise(value: TextLike) -> Text:
+    """Plain spans in italics; styled ones (a moment, a mention) stay as they are, since
+    spans do not nest."""
+    return Text(
+        tuple(
+            replace(span, style=Style.ITALIC) if span.style is Style.PLAIN else span
+            for span in as_text(value).spans
+        )
+    )
 
 
 def join(parts: Iterable[TextLike], separator: TextLike = "") -> Text:

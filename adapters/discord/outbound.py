@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -30,7 +31,7 @@ from discord.utils import escape_mentions
 
 from core.actions import Button, ButtonRows, ButtonStyle
 from core.refs import MessageRef
-from core.text import Span, Style, Text, mention, split_text
+from core.text import Span, Style, Text, mention, split_text, unix_time
 
 MAX_TEXT = 2000
 MAX_ROWS = 5
@@ -45,6 +46,8 @@ SUPPRESS_NOTIFICATIONS = 1 << 12
 
 BUTTON_STYLES = {ButtonStyle.PRIMARY: 1, ButtonStyle.DEFAULT: 2, ButtonStyle.DANGER: 4}
 
+MOMENT_FORMATS = {Style.TIME: "F", Style.DATE: "D"}
+"""Discord timestamp styles: weekday, date and time; or the long date."""
 _SNOWFLAKE = re.compile(r"^[0-9]{15,21}$")
 _URL_UNSAFE = "()<> \t\r\n\"'"
 
@@ -126,6 +129,9 @@ def render_span(span: Span) -> str:
     if span.style is Style.CODE:
         # Markdown inside code is not interpreted; a backtick would end the code early.
         return "`" + span.text.replace("`", "ˋ") + "`"
+    if span.style in MOMENT_FORMATS and span.at is not None:
+        # Discord writes it in each reader's time zone and language.
+        return f"<t:{unix_time(span)}:{MOMENT_FORMATS[span.style]}>"
     body = escape(span.text)
     if span.style is Style.BOLD:
         return f"**{body}**"
@@ -150,10 +156,10 @@ def merge_spans(text: Text) -> Text:
         if (
             last is not None
             and span.style is last.style
-            and span.style is not Style.MENTION
+            and span.style not in (Style.MENTION, *MOMENT_FORMATS)
             and (span.url, span.user_id) == (last.url, last.user_id)
         ):
-            merged[-1] = Span(last.text + span.text, span.style, span.url, span.user_id)
+            merged[-1] = replace(last, text=last.text + span.text)
         else:
             merged.append(span)
     return Text(tuple(merged))

@@ -32,7 +32,7 @@ from typing import Any
 
 from core.actions import ButtonRows, ButtonStyle
 from core.capabilities import Capability, RateLimits
-from core.text import Span, Style, Text, split_spans
+from core.text import Span, Style, Text, split_spans, unix_time
 
 MESSAGE_LIMIT = 40_000
 TEXT_PER_MESSAGE = 9_000
@@ -56,6 +56,8 @@ LIMITS = RateLimits(per_bot=20, per_chat=1, per_chat_window=1, burst=3, max_text
 
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _STYLES = {Style.BOLD: "bold", Style.ITALIC: "italic", Style.CODE: "code"}
+MOMENT_FORMATS = {Style.TIME: "{date_long_pretty} {time}", Style.DATE: "{date_long_pretty}"}
+"""Rich-text date formats: "tomorrow 14:00", "Monday, November 23rd" in the reader's zone."""
 _URL_SCHEMES = ("http://", "https://", "mailto:")
 
 Message = tuple[str, list[dict[str, Any]]]
@@ -109,6 +111,14 @@ def element(span: Span) -> dict[str, Any]:
         if url is not None:
             return {"type": "link", "url": url, "text": span.text}
         return {"type": "text", "text": span.text}
+    if span.style in MOMENT_FORMATS and span.at is not None:
+        # Slack writes it in each reader's time zone; the UTC text where it cannot.
+        return {
+            "type": "date",
+            "timestamp": unix_time(span),
+            "format": MOMENT_FORMATS[span.style],
+            "fallback": span.text,
+        }
     result: dict[str, Any] = {"type": "text", "text": span.text}
     if span.style in _STYLES:
         result["style"] = {_STYLES[span.style]: True}
@@ -126,7 +136,7 @@ def rich_text(text: Text) -> dict[str, Any]:
         if (
             last is not None
             and span.style is last.style
-            and span.style not in (Style.MENTION, Style.LINK)
+            and span.style not in (Style.MENTION, Style.LINK, *MOMENT_FORMATS)
         ):
             spans[-1] = Span(last.text + span.text, span.style)
         else:

@@ -31,7 +31,7 @@ from core.commands import CommandSpec
 from core.errors import NotSupported, PermanentDeliveryError
 from core.refs import ChannelRef, MessageRef
 from core.roles import Role
-from core.text import Span, Style, Text, split_text
+from core.text import Span, Style, Text, split_text, unix_time
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -68,6 +68,9 @@ def no_private_chat(description: str) -> bool:
 
 CALLBACK_DATA_LIMIT = 64
 
+MOMENT_FORMATS = {Style.TIME: "wDt", Style.DATE: "wD"}
+"""Telegram's date-time entity formats: weekday, long date (and short time)."""
+
 
 def render_span(span: Span) -> str:
     text = html.escape(span.text, quote=False)
@@ -81,6 +84,10 @@ def render_span(span: Span) -> str:
         return f'<a href="{html.escape(span.url, quote=True)}">{text}</a>'
     if span.style is Style.MENTION and span.user_id and span.user_id.lstrip("-").isdigit():
         return f'<a href="tg://user?id={span.user_id}">{text}</a>'
+    if span.style in MOMENT_FORMATS and span.at is not None:
+        # Shown in the reader's time zone and language; the UTC text where apps cannot.
+        shown = MOMENT_FORMATS[span.style]
+        return f'<tg-time unix="{unix_time(span)}" format="{shown}">{text}</tg-time>'
     return text
 
 

@@ -56,7 +56,7 @@ from core.features import Context, Feature, command, on
 from core.i18n import Translator, _
 from core.refs import CommunityRef
 from core.roles import Role
-from core.text import Text, TextLike, bold, code, compose, italic, lines
+from core.text import Text, TextLike, bold, code, compose, italicise, lines
 
 AUTO_SETTING = "faq_auto"
 
@@ -412,11 +412,11 @@ class Faq(Feature):
                     "{count}× {text} {meta}",
                     count=str(item.count),
                     text=bold(item.text),
-                    meta=italic(
-                        tr(
-                            _("(#{id}, last asked {when})"),
-                            id=item.id,
-                            when=item.last_at.strftime("%Y-%m-%d"),
+                    meta=italicise(
+                        compose(
+                            tr(_("(#{id}, last asked {when})")),
+                            id=str(item.id),
+                            when=tr.moment(item.last_at, with_time=False),
                         )
                     ),
                 )

@@ -33,7 +33,7 @@ from core.polls import rules
 from core.polls.store import Poll, PollStore, Tally, Vote
 from core.refs import ChannelRef
 from core.roles import Role
-from core.text import Text, TextLike, bold, compose, italic, lines
+from core.text import Text, TextLike, bold, compose, italic, italicise, join, lines
 
 CLOSE_JOB = "polls.close"
 
@@ -322,7 +322,7 @@ def render(found: Poll, counted: Tally, tr: Translator) -> Text:
             )
         )
     rows.append("")
-    status = [tr.plural(_("{n} voter"), _("{n} voters"), voters)]
+    status: list[TextLike] = [tr.plural(_("{n} voter"), _("{n} voters"), voters)]
     if found.multi:
         status.append(tr(_("several choices allowed")))
     if found.anonymous:
@@ -330,8 +330,8 @@ def render(found: Poll, counted: Tally, tr: Translator) -> Text:
     if found.closed_at is not None:
         status.append(tr(_("closed")))
     elif found.closes_at is not None:
-        status.append(tr(_("closes {when} UTC"), when=found.closes_at.strftime("%Y-%m-%d %H:%M")))
-    rows.append(italic(" · ".join(status)))
+        status.append(compose(tr(_("closes {when}")), when=tr.moment(found.closes_at)))
+    rows.append(italicise(join(status, " · ")))
     return lines(*rows)
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 
+from core.actions import SendMessage, action_from_payload, action_to_payload
 from core.i18n import LANGUAGES, LOCALES_DIR, Translator
+from core.refs import ChannelRef
+from core.text import Style, compose, italicise, moment
 
 
 def test_italian_and_russian_translate() -> None:
@@ -67,3 +73,24 @@ def _fields(text: str) -> set[str]:
     import string
 
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_a_moment_reads_as_each_language_writes_dates_in_utc() -> None:
+    at = datetime(2026, 11, 23, 15, 5, tzinfo=timezone(timedelta(hours=3)))  # 12:05 UTC
+    shown = {language: Translator(language).moment(at).text for language in LANGUAGES}
+    assert shown["en"].replace("\u202f", " ") == "Nov 23, 2026, 12:05 PM UTC"
+    assert shown["it"] == "23 nov 2026, 12:05 UTC"
+    assert shown["ru"].replace("\u202f", " ") == "23 нояб. 2026 г., 12:05 UTC"
+    day = Translator("it").moment(at, with_time=False)
+    assert (day.text, day.style, day.at) == ("23 nov 2026", Style.DATE, at)
+    with pytest.raises(ValueError):
+        moment(datetime(2026, 11, 23), "naive")
+
+
+def test_a_moment_survives_the_outbox() -> None:
+    at = datetime(2026, 11, 23, 12, 5, tzinfo=UTC)
+    status = italicise(compose("closes {when}", when=Translator("en").moment(at)))
+    assert [span.style for span in status.spans] == [Style.ITALIC, Style.TIME]
+    action = SendMessage(bot="b", channel=ChannelRef("c"), text=status)
+    payload = json.loads(json.dumps(action_to_payload(action)))
+    assert action_from_payload(payload) == action

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from adapters.discord import outbound
 from core.actions import Button, ButtonStyle
+from core.i18n import translator
 from core.refs import ChannelRef, MessageRef
 from core.text import Span, Style, Text, bold, code, compose, italic, link, mention
 from tests.conformance.scenarios import HOSTILE_NAME
@@ -32,6 +33,16 @@ styled = st.builds(
     style=st.sampled_from([Style.PLAIN, Style.BOLD, Style.ITALIC, Style.LINK]),
     url=st.sampled_from([None, "https://example.org/a_b", "javascript:alert(1)"]),
 )
+
+
+def test_a_moment_is_a_discord_timestamp_each_reader_sees_in_their_own_time_zone() -> None:
+    at = datetime(2026, 11, 23, 12, 15, tzinfo=UTC)
+    unix = int(at.timestamp())
+    deadline, day = translator("it").moment(at), translator("it").moment(at, with_time=False)
+    (rendered,) = outbound.render(compose("chiude {a} · {b}{c}", a=deadline, b=day, c=day))
+    assert rendered == f"chiude <t:{unix}:F> · <t:{unix}:D><t:{unix}:D>"
+    hostile = Span("@everyone", Style.TIME, at=at)  # the UTC text is never sent to Discord
+    assert outbound.render(Text((hostile,))) == [f"<t:{unix}:F>"]
 
 
 @settings(max_examples=300, deadline=None)

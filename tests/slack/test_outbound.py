@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.slack import outbound
 from core.actions import Button, ButtonStyle
+from core.i18n import translator
 from core.text import Span, Style, Text, bold, code, compose, italic, link, mention
 from tests.fakes.slack import blocks as kit
 
@@ -64,6 +67,35 @@ def test_neighbouring_spans_of_one_style_share_an_element() -> None:
     ]
 
 
+AT = datetime(2026, 11, 23, 12, 15, tzinfo=UTC)
+
+
+def test_a_moment_is_a_date_element_slack_shows_in_each_readers_time_zone() -> None:
+    deadline = translator("ru").moment(AT)
+    text = compose("closes {when}", when=deadline) + compose(
+        " {day}", day=translator("en").moment(AT, with_time=False)
+    )
+    ((fallback, blocks),) = outbound.messages(text)
+    kit.check({"text": fallback, "blocks": blocks})
+    assert section(text)[1:] == [
+        {
+            "type": "date",
+            "timestamp": int(AT.timestamp()),
+            "format": "{date_long_pretty} {time}",
+            "fallback": deadline.text,
+        },
+        {"type": "text", "text": " "},
+        {
+            "type": "date",
+            "timestamp": int(AT.timestamp()),
+            "format": "{date_long_pretty}",
+            "fallback": "Nov 23, 2026",
+        },
+    ]
+    assert "23 нояб. 2026" in fallback and fallback.endswith("UTC Nov 23, 2026")
+    assert kit.message_text({"text": fallback, "blocks": blocks}) == fallback
+
+
 user_text = st.text(alphabet=st.sampled_from(list("*_~`<>&!@|:/ \nUab")), max_size=40)
 
 
@@ -77,7 +109,7 @@ def test_every_message_is_one_slack_accepts_and_pings_nobody_unasked(
         if style is Style.MENTION
         else link(typed, "https://x.example/")
         if style is Style.LINK
-        else Span(typed, style)
+        else Span(typed, style, at=AT if style in (Style.TIME, Style.DATE) else None)
         for typed, style in parts
     ]
     text = Text(tuple(spans))

@@ -28,6 +28,7 @@ from core.actions import (
 )
 from core.commands import CommandSpec
 from core.errors import NotSupported, PermanentDeliveryError
+from core.i18n import translator
 from core.refs import ChannelRef, CommunityRef, MessageRef
 from core.roles import Role
 from core.text import Span, Style, Text, as_text, bold, code, italic, link, mention
@@ -56,13 +57,47 @@ def test_a_mention_without_a_numeric_id_stays_text() -> None:
 
 @given(st.lists(st.tuples(st.sampled_from(list(Style)), st.text(max_size=40)), max_size=8))
 def test_any_text_renders_to_html_telegram_accepts(parts: list[tuple[Style, str]]) -> None:
+    at = datetime(2026, 11, 23, 12, 15, tzinfo=UTC)
     spans = tuple(
-        Span(value, style, url="https://x.test" if style is Style.LINK else None, user_id="7")
+        Span(
+            value,
+            style,
+            url="https://x.test" if style is Style.LINK else None,
+            user_id="7",
+            at=at if style in (Style.TIME, Style.DATE) else None,
+        )
         for style, value in parts
     )
     for chunk in render_chunks(Text(spans)):
         if chunk.strip():
             assert _check_text({"text": chunk, "parse_mode": "HTML"}) is None, chunk
+
+
+def test_a_moment_is_shown_in_each_readers_time_zone_with_the_utc_text_as_fallback() -> None:
+    at = datetime(2026, 11, 23, 12, 15, tzinfo=UTC)
+    deadline = translator("it").moment(at)
+    rendered = render_span(deadline)
+    assert rendered == (
+        f'<tg-time unix="{int(at.timestamp())}" format="wDt">23 nov 2026, 12:15 UTC</tg-time>'
+    )
+    assert _check_text({"text": f"chiude {rendered}", "parse_mode": "HTML"}) is None
+    assert _visible(rendered) == "23 nov 2026, 12:15 UTC"
+    day = render_span(translator("en").moment(at, with_time=False))
+    assert day == f'<tg-time unix="{int(at.timestamp())}" format="wD">Nov 23, 2026</tg-time>'
+    hostile = Span("<b>", Style.TIME, at=at)
+    assert render_span(hostile).endswith(">&lt;b&gt;</tg-time>")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<tg-time unix="soon" format="wDt">x</tg-time>',
+        '<tg-time unix="1" format="tD">x</tg-time>',
+        '<tg-time format="d">x</tg-time>',
+    ],
+)
+def test_the_fake_refuses_a_date_time_entity_telegram_would_refuse(markup: str) -> None:
+    assert "can't parse entities" in (_check_text({"text": markup, "parse_mode": "HTML"}) or "")
 
 
 def test_long_text_is_split_into_accepted_chunks_on_line_boundaries() -> None:

@@ -20,6 +20,12 @@ SECTION_TEXT_LIMIT = 3_000
 TEXT_STYLES = {"bold", "italic", "strike", "code", "underline", "highlight", "unlink"}
 RICH_CONTAINERS = {"rich_text_section", "rich_text_quote", "rich_text_preformatted"}
 BROADCAST_RANGES = {"here", "channel", "everyone"}
+DATE_FIELDS = {"type", "timestamp", "format", "timezone", "url", "fallback", "style"}
+_DATE_TOKEN = re.compile(
+    r"\{(day_divider_pretty|date_num|date_slash|date_long|date_long_full|date_long_pretty"
+    r"|date|date_pretty|date_short|date_short_pretty|time|time_secs|ago)\}"
+)
+"""A date element's format must use at least one of Slack's date tokens."""
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _BROADCAST = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
 
@@ -126,6 +132,12 @@ def _check_element(part: Any) -> int:
         return len(part["range"])
     if kind == "emoji":
         return _text(part.get("name"), 100)
+    if kind == "date":
+        _require(set(part) <= DATE_FIELDS)
+        _require(isinstance(part.get("timestamp"), int))  # Slack refuses a string here
+        _text(part.get("format"), 3_000)
+        _require(_DATE_TOKEN.search(part["format"]) is not None)
+        return len(str(part.get("fallback") or ""))
     raise Invalid("invalid_blocks")
 
 
@@ -158,6 +170,8 @@ def _element_text(part: dict[str, Any]) -> str:
         return f"<!{part['range']}>"
     if kind == "emoji":
         return f":{part['name']}:"
+    if kind == "date":
+        return str(part.get("fallback") or "")
     return ""
 
 

@@ -19,6 +19,7 @@ import asyncio
 import html
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -401,8 +402,11 @@ def _bot_user() -> dict[str, Any]:
 # Telegram's HTML subset (https://core.telegram.org/bots/api#html-style).
 _TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-    "code", "pre", "blockquote", "tg-emoji",
+    "code", "pre", "blockquote", "tg-emoji", "tg-time",
 }  # fmt: skip
+
+# A date-time entity's format: relative, or weekday / date / time parts in this order.
+_TIME_FORMAT = re.compile(r"r|w?[dD]?[tT]?")
 
 
 class _TelegramHtml(HTMLParser):
@@ -413,6 +417,8 @@ class _TelegramHtml(HTMLParser):
         self.open: list[str] = []
         self.problem: str | None = None
         self.text: list[str] = []
+        self.moments: list[tuple[int, str]] = []
+        """(unix time, format) of each ``<tg-time>``, in order."""
 
     def _fail(self, problem: str) -> None:
         self.problem = self.problem or problem
@@ -420,6 +426,15 @@ class _TelegramHtml(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _TAGS:
             self._fail(f'Unsupported start tag "{tag}"')
+        if tag == "tg-time":
+            given = dict(attrs)
+            unix, shown = given.get("unix") or "", given.get("format") or ""
+            if not unix.isdigit():
+                self._fail('Expected a Unix time in attribute "unix" of tag "tg-time"')
+            elif not _TIME_FORMAT.fullmatch(shown):
+                self._fail('Invalid date-time format in tag "tg-time"')
+            else:
+                self.moments.append((int(unix), shown))
         self.open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
