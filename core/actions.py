@@ -34,12 +34,18 @@ class ButtonStyle(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Button:
     """A button; ``data`` is a compact, bot-authored payload (at most 64 bytes, never user
-    text). ``fallback`` is what a member types instead where the platform has no buttons."""
+    text). ``fallback`` is what a member types instead where the platform has no buttons.
+
+    ``asks_text``: a press may be answered with a form (:class:`AskText`). A form has to be
+    the first answer to the press on Discord, so adapters that acknowledge presses at once
+    (Discord defers every interaction) must not acknowledge this one before the core has
+    answered it (or a short wait ran out); see :mod:`adapters.discord.transport`."""
 
     label: str
     data: str
     style: ButtonStyle = ButtonStyle.DEFAULT
     fallback: str | None = None
+    asks_text: bool = False
 
 
 ButtonRows = tuple[tuple[Button, ...], ...]
@@ -194,6 +200,64 @@ class AnswerButton:
     kind: Literal["answer_button"] = "answer_button"
 
 
+MAX_FORM_TITLE = 45
+"""Characters of a form's title and of its field's label: Discord's modal limits (Slack
+allows 24 for a modal title; its adapter shortens a longer one with an ellipsis)."""
+MAX_FORM_TEXT = 3000
+"""The most a form may ask for: Slack's ``plain_text_input`` allows 3,000 characters,
+Discord's text input 4,000."""
+MAX_PLACEHOLDER = 100
+"""Characters of a field's placeholder (Discord 100, Slack 150)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AskText:
+    """Answer a button press with a form that asks the member for one text (Discord
+    modal, Slack modal through ``views.open``).
+
+    The submitted form comes back as :class:`core.events.ButtonPressed` with this
+    ``data`` and the entered ``text``, so the feature that owns the button handles the
+    submission like a press (and must authorize it again: a form is not a permission).
+    ``data`` follows :attr:`Button.data`'s rules (compact, bot-authored, at most 64
+    bytes). The button should set :attr:`Button.asks_text`, so that Discord can still
+    open the form as the press's first answer.
+
+    ``fallback_text`` is the private hint shown instead where the platform has no forms
+    (:mod:`core.degrade` turns the action into :class:`AnswerButton` with it as an
+    alert, on Telegram and the console) or where the form can no longer be opened (the
+    press was already acknowledged, Slack's ``trigger_id`` expired). ``submit`` is the
+    submit button's text where the platform lets the bot name it (Slack); empty means
+    the adapter's default. Addressed like :class:`AnswerButton`."""
+
+    bot: str
+    interaction_id: str
+    title: str
+    label: str
+    data: str
+    fallback_text: str
+    min_length: int = 1
+    max_length: int = MAX_FORM_TEXT
+    placeholder: str = ""
+    submit: str = ""
+    channel: ChannelRef | None = None
+    user_id: str | None = None
+    kind: Literal["ask_text"] = "ask_text"
+
+    def __post_init__(self) -> None:
+        for name in ("title", "label"):
+            value = getattr(self, name)
+            if not value.strip() or len(value) > MAX_FORM_TITLE:
+                raise ValueError(f"a form's {name} has 1 to {MAX_FORM_TITLE} characters")
+        if not self.data or len(self.data.encode()) > 64:
+            raise ValueError("a form's data has 1 to 64 bytes, like a button's")
+        if not 0 <= self.min_length <= self.max_length or self.max_length < 1:
+            raise ValueError("a form needs 0 <= min_length <= max_length, max_length >= 1")
+        if self.max_length > MAX_FORM_TEXT:
+            raise ValueError(f"a form asks for at most {MAX_FORM_TEXT} characters")
+        if len(self.placeholder) > MAX_PLACEHOLDER:
+            raise ValueError(f"a form's placeholder has at most {MAX_PLACEHOLDER} characters")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RestrictMember:
     """Mute: the member may read but not write until ``until`` (None: until lifted).
@@ -246,6 +310,7 @@ Action = (
     | EditMessage
     | DeleteMessage
     | AnswerButton
+    | AskText
     | RestrictMember
     | UnrestrictMember
     | RemoveMember

@@ -21,6 +21,10 @@ class Capability(StrEnum):
     """The bot can read ordinary message text (Discord needs a privileged intent)."""
     ROLES = "roles"
     """The bot can give members a role and take it away (Discord): a gate by role."""
+    FORMS = "forms"
+    """The platform can ask a member for text in a form answering a button press: Discord
+    modals, Slack modals (``views.open``). Without it :class:`core.actions.AskText`
+    becomes a private hint saying which command to type (:mod:`core.degrade`)."""
 
 
 @dataclass(frozen=True, slots=True)

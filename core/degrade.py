@@ -14,6 +14,8 @@ from dataclasses import replace
 from core.actions import (
     MAX_FILE_BYTES,
     Action,
+    AnswerButton,
+    AskText,
     ButtonRows,
     DeleteMessage,
     EditMessage,
@@ -54,6 +56,19 @@ def degrade(
     """What to send instead of ``action`` on a platform with ``capabilities``; sentences
     the fallback adds are in ``tr``'s language (the community's; English by default)."""
     tr = tr or translator(DEFAULT_LANGUAGE)
+    if isinstance(action, AskText) and Capability.FORMS not in capabilities:
+        # No forms (Telegram, the console): the press is answered with the private hint
+        # the feature wrote, as an alert the member has to dismiss.
+        return [
+            AnswerButton(
+                bot=action.bot,
+                interaction_id=action.interaction_id,
+                toast=action.fallback_text,
+                alert=True,
+                channel=action.channel,
+                user_id=action.user_id,
+            )
+        ]
     if isinstance(action, SendFile):
         if len(action.data) > MAX_FILE_BYTES:
             log.warning(

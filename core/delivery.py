@@ -33,6 +33,7 @@ from datetime import timedelta
 from core.actions import (
     Action,
     AnswerButton,
+    AskText,
     DeleteMessage,
     EditMessage,
     RemoveMember,
@@ -418,7 +419,9 @@ class DeliveryWorker:
 
     def _buckets(self, item: OutboxItem, adapter: Adapter) -> list[TokenBucket]:
         action = item.action
-        if isinstance(action, AnswerButton | RestrictMember | UnrestrictMember | RemoveMember):
+        if isinstance(
+            action, AnswerButton | AskText | RestrictMember | UnrestrictMember | RemoveMember
+        ):
             return []
         limits = adapter.limits
         bot_bucket = self._bot_buckets.get(item.bot)

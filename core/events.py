@@ -100,11 +100,17 @@ class CommandIssued(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonPressed(Event):
-    """A press on a button the bot sent; ``data`` is the button's compact payload."""
+    """A press on a button the bot sent; ``data`` is the button's compact payload.
+
+    A submitted form (:class:`core.actions.AskText`: a Discord modal, a Slack modal's
+    ``view_submission``) arrives as a press too, with the form's ``data`` and the
+    entered ``text``; an ordinary press has ``text`` None. Features route both by their
+    ``data`` prefix, and must authorize a submission as they would a press."""
 
     data: str
     interaction_id: str
     message: MessageRef | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,8 +28,10 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from core.actions import (
+    MAX_FORM_TEXT,
     Action,
     AnswerButton,
+    AskText,
     ButtonRows,
     SendEphemeral,
     SendMessage,
@@ -229,6 +231,43 @@ class Context:
                 interaction_id=event.interaction_id,
                 toast=toast,
                 alert=alert,
+                channel=event.channel,
+                user_id=event.actor.user_id if event.actor else None,
+            )
+        )
+
+    def ask_text(
+        self,
+        *,
+        title: str,
+        label: str,
+        fallback_text: str,
+        min_length: int = 1,
+        max_length: int = MAX_FORM_TEXT,
+        placeholder: str = "",
+        submit: str = "",
+        data: str | None = None,
+    ) -> None:
+        """Answer the button press being handled with a form asking for one text
+        (:class:`~core.actions.AskText`); the submission comes back as a
+        :class:`~core.events.ButtonPressed` with ``data`` (default: the pressed button's)
+        and the text. Where the platform has no forms the member gets ``fallback_text``
+        privately instead."""
+        event = self.event
+        if not isinstance(event, ButtonPressed):
+            raise TypeError("ask_text() is only for ButtonPressed events")
+        self.emit(
+            AskText(
+                bot=self.bot.name,
+                interaction_id=event.interaction_id,
+                title=title,
+                label=label,
+                data=event.data if data is None else data,
+                fallback_text=fallback_text,
+                min_length=min_length,
+                max_length=max_length,
+                placeholder=placeholder,
+                submit=submit,
                 channel=event.channel,
                 user_id=event.actor.user_id if event.actor else None,
             )

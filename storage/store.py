@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from core.actions import (
     Action,
     AnswerButton,
+    AskText,
     DeleteMessage,
     EditMessage,
     RemoveMember,
@@ -90,7 +91,7 @@ def lane_of(action: Action) -> str:
         if action.message is not None:
             return f"{bot}:chat:{action.message.channel.id}"
         return f"{bot}:key:{action.key}"
-    if isinstance(action, AnswerButton):
+    if isinstance(action, AnswerButton | AskText):
         return f"{bot}:answers"
     if isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
         return f"{bot}:moderation:{action.community.id}"
