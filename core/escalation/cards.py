@@ -163,7 +163,11 @@ def case_buttons(case: Case, tr: Translator) -> ButtonRows:
 
     def button(label: str, action: str, style: ButtonStyle = ButtonStyle.DEFAULT) -> Button:
         fallback = f"/case {case.id} {action}" + (" <note>" if action == "resolve" else "")
-        return Button(tr(label), f"case:{case.id}:{action}", style, fallback=fallback)
+        # Resolve answers with a form asking for the note where the platform has forms.
+        asks_text = action == "resolve"
+        return Button(
+            tr(label), f"case:{case.id}:{action}", style, fallback=fallback, asks_text=asks_text
+        )
 
     if case.status.closed:
         return ((button(_("Reopen"), "reopen"),),)

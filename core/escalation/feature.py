@@ -31,6 +31,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from core.actions import (
+    MAX_FORM_TITLE,
+    MAX_PLACEHOLDER,
     DeleteMessage,
     EditMessage,
     SendDirect,
@@ -98,6 +100,8 @@ REANNOUNCE_JOB = "escalation.reannounce"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CASE_ACTIONS = ("claim", "resolve", "reopen", "dismiss", "warn", "mute")
 MAX_REASON = 500
+NOTE_MIN_LENGTH = 3
+"""The shortest resolution note the Resolve form accepts ("ok" says nothing)."""
 
 REPORT_SPEC = CommandSpec(
     "report",
@@ -886,21 +890,45 @@ class Escalation(Feature):
             return
         try:
             if action == "resolve":
-                case = await self._case_for_actor(ctx, int(parts[1]), tr)
-                await self._authorize(ctx, case, tr)
-                ctx.answer(
-                    tr(
-                        _("Resolving needs a note: send /case {id} resolve <note>"),
-                        id=case.id,
-                    ),
-                    alert=True,
-                )
-                return
-            result = await self._act(ctx, int(parts[1]), action, None)
+                result = await self._resolve_pressed(event, ctx, int(parts[1]), tr)
+                if result is None:
+                    return
+            else:
+                result = await self._act(ctx, int(parts[1]), action, None)
         except Refused as refusal:
             ctx.answer(refusal.text.plain()[:190], alert=True)
             return
         ctx.answer(as_text(result).plain()[:190])
+
+    async def _resolve_pressed(
+        self, event: ButtonPressed, ctx: Context, case_id: int, tr: Translator
+    ) -> TextLike | None:
+        """The Resolve button: resolving needs a note, so a press asks for it in a form
+        (Discord and Slack modals; elsewhere the hint says which command to type). The
+        submitted form comes back as a press with ``text`` and resolves the case exactly
+        as ``/case <id> resolve <note>`` does. The submitter is authorized again: a form is
+        no permission (rights may change while it is open, and a submission is only as
+        trustworthy as a press). None: answered already."""
+        case = await self._case_for_actor(ctx, case_id, tr)
+        await self._authorize(ctx, case, tr)
+        hint = tr(_("Resolving needs a note: send /case {id} resolve <note>"), id=case.id)
+        if event.text is None:
+            if case.status.closed:
+                raise Refused(tr(_("Case #{id} is already closed."), id=case.id))
+            ctx.ask_text(
+                title=tr(_("Resolve case #{id}"), id=case.id)[:MAX_FORM_TITLE],
+                label=tr(_("Resolution note"))[:MAX_FORM_TITLE],
+                placeholder=tr(_("What was done, for the case's history"))[:MAX_PLACEHOLDER],
+                submit=tr(_("Resolve")),
+                min_length=NOTE_MIN_LENGTH,
+                max_length=MAX_REASON,
+                fallback_text=hint,
+            )
+            return None
+        note = _clean(event.text)
+        if note is None:
+            raise Refused(hint)
+        return await self._act(ctx, case.id, "resolve", note)
 
     async def _case_for_actor(self, ctx: Context, case_id: int, tr: Translator) -> Case:
         case = await self.store(ctx.tx).case(case_id)
