@@ -28,6 +28,11 @@ including ``commit``/``rollback``/``close``, still goes through aiosqlite's one 
 so a rollback or close issued after a cancellation runs after the interrupted statement
 (a ``BEGIN IMMEDIATE`` that was still waiting for the lock is rolled back, not left open).
 
+One more hop is saved: SQLAlchemy's pool rolls back every connection returned to it,
+usually right after a COMMIT, and sqlite3 does nothing then; :meth:`Connection.rollback`
+skips that hop when no transaction is open and no call is queued or running on the worker
+thread (a cancelled call may still be about to open one).
+
 aiosqlite has no public "run this function on the connection's thread" call, so this
 module uses its private ``Connection._execute`` (the entry point of every aiosqlite
 method) and ``Connection._conn``; SQLAlchemy's own adapter already relies on ``_tx``,
@@ -65,14 +70,49 @@ def _outcome(cursor: sqlite3.Cursor) -> _Outcome:
 class Connection(aiosqlite.Connection):
     """An aiosqlite connection whose cursors cost one worker-thread hop per statement."""
 
+    _queued = 0
+    """Calls put on the worker's queue through :meth:`_execute` (event loop side)."""
+    _finished = 0
+    """Of those, calls the worker thread has finished (written on that thread only)."""
+
     def cursor(self) -> Cursor:  # type: ignore[override]
         """A cursor, made without a hop (awaitable too, like aiosqlite's)."""
         return Cursor(self)
 
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """aiosqlite's one entry to the worker thread, counting calls in and out."""
+
+        def counted() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._finished += 1
+
+        self._queued += 1
+        return await super()._execute(counted)  # type: ignore[no-untyped-call]
+
+    def _idle_outside_transaction(self) -> bool:
+        """Nothing queued or running on the worker thread and no transaction open.
+
+        Only then is the answer final: a call still queued or running (one whose awaiting
+        task was cancelled, say a ``BEGIN IMMEDIATE`` waiting for the lock) may yet open a
+        transaction. ``in_transaction`` is aiosqlite's own property, read on the loop."""
+        return self._queued == self._finished and not self.in_transaction
+
+    async def rollback(self) -> None:
+        """Roll back; without a hop when there is nothing to roll back.
+
+        SQLAlchemy's pool rolls back every connection it gets back, usually just after a
+        COMMIT; sqlite3's ``rollback()`` does nothing outside a transaction, so that hop
+        is skipped when the worker is idle and no transaction is open."""
+        if self._connection is not None and self._idle_outside_transaction():
+            return
+        await super().rollback()
+
     async def _hop(self, function: Callable[..., _Outcome], *args: Any) -> _Outcome:
         """The one hop: ``function(*args)`` on the worker thread, through aiosqlite's
         private ``_execute`` (the FIFO queue every aiosqlite call goes through)."""
-        outcome: _Outcome = await self._execute(function, *args)  # type: ignore[no-untyped-call]
+        outcome: _Outcome = await self._execute(function, *args)
         return outcome
 
     # Worker-thread bodies (the sqlite3 connection is only touched on that thread).

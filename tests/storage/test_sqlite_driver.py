@@ -437,3 +437,54 @@ async def test_cancelled_begin_waiting_for_the_lock_is_rolled_back(
     finally:
         holder.close()
         await engine.dispose()
+
+
+async def test_no_hop_to_roll_back_nothing(engine: AsyncEngine) -> None:
+    """The pool rolls back every connection it gets back; after a COMMIT that is a no-op
+    in sqlite3 and costs no hop."""
+    async with engine.connect() as connection:
+        hops = await count_hops(connection)
+        await connection.commit()
+        async with connection.begin():
+            await connection.execute(text("INSERT INTO item (name, n) VALUES ('a', 1)"))
+        assert hops.hops == 3, "BEGIN IMMEDIATE, INSERT, COMMIT"
+        await connection.rollback()
+        assert hops.hops == 3
+        await connection.execute(text("UPDATE item SET n = 2"))
+        await connection.rollback()  # a real one
+        assert hops.hops == 6
+        assert await connection.scalar(text("SELECT n FROM item")) == 1
+        await connection.rollback()
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT n FROM item")) == 1
+
+
+async def test_rollback_waits_for_a_call_still_on_the_worker(tmp_path: Path) -> None:
+    """A rollback issued while a cancelled call is still running (here a script that will
+    open a transaction) must not be skipped: it runs after that call."""
+    entered, release = threading.Event(), threading.Event()
+
+    def gate(value: int) -> int:
+        entered.set()
+        release.wait(5)
+        return value
+
+    connection = await sqlite_driver.connect(tmp_path / "inflight.db", isolation_level=None)
+    try:
+        await connection.create_function("gate", 1, gate)
+        cursor = connection.cursor()
+        task = asyncio.create_task(cursor.executescript("SELECT gate(1); BEGIN IMMEDIATE;"))
+        assert await asyncio.get_running_loop().run_in_executor(None, entered.wait, 5)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert not connection.in_transaction  # not yet: BEGIN has not run
+        rollback = asyncio.create_task(connection.rollback())
+        await asyncio.sleep(0.05)
+        assert not rollback.done(), "queued behind the running script, not skipped"
+        release.set()
+        await rollback
+        assert not connection.in_transaction
+    finally:
+        release.set()
+        await connection.close()
