@@ -10,15 +10,16 @@ and ``await cursor.close()``.
 
 :class:`Connection` keeps aiosqlite's connection (its thread, queue, ``commit``,
 ``rollback``, ``close``, ``stop`` and everything SQLAlchemy's adapter reaches into) and
-changes only :meth:`Connection.cursor`: it returns a :class:`Cursor` made on the event
-loop, whose ``execute``/``executemany``/``executescript`` run as ONE call on the worker
-thread that creates a sqlite3 cursor, executes, fetches every row when there is a
-description, reads ``rowcount`` and ``lastrowid`` after that, and closes the sqlite3
-cursor. ``fetchone``/``fetchmany``/``fetchall`` then serve the cached rows and ``close``
-forgets them, without a hop. SQLAlchemy buffers every row of an aiosqlite result anyway
-(its ``_execute_async`` calls ``fetchall`` right after ``execute``), so this changes when
-rows are read, never what is read; a ``stream()`` (server-side cursor) result works too,
-served from the same buffer.
+changes :meth:`Connection.cursor` (and skips no-op rollbacks, see below): it returns a
+:class:`Cursor` made on the event loop, whose ``execute``/``executemany``/
+``executescript`` run as ONE call on the worker thread that creates a sqlite3 cursor,
+executes, fetches every row when there is a description, reads ``rowcount`` and
+``lastrowid`` after that, and closes the sqlite3 cursor.
+``fetchone``/``fetchmany``/``fetchall`` then serve the cached rows and ``close`` forgets
+them, without a hop. SQLAlchemy buffers every row of an aiosqlite result anyway (its
+``_execute_async`` calls ``fetchall`` right after ``execute``), so this changes when rows
+are read, never what is read; a ``stream()`` (server-side cursor) result works too, served
+from the same buffer.
 
 Cancellation: the worker call is indivisible. If the awaiting task is cancelled, the
 statement still runs to its end on the worker thread (as with aiosqlite) and its sqlite3
