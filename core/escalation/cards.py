@@ -9,7 +9,6 @@ offender's user id means nothing (or someone else).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from core.actions import Button, ButtonRows, ButtonStyle
@@ -54,10 +53,6 @@ AUDIT_LABELS = {
 }
 _ICONS = {Severity.LOW: "🟡", Severity.MEDIUM: "🟠", Severity.HIGH: "🔴"}
 _SNAPSHOT_SHOWN = 300
-
-
-def when(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def header(case: Case, tr: Translator) -> TextLike:
@@ -147,7 +142,7 @@ def render_case(case: Case, reporters: Sequence[Reporter], tr: Translator) -> Te
                 manager=bold(case.claimed_by_name or "?"),
             )
         )
-    parts.append(tr(_("Opened {time}"), time=when(case.created_at)))
+    parts.append(compose(tr(_("Opened {time}")), time=tr.moment(case.created_at)))
     return lines(*parts)
 
 
@@ -211,7 +206,7 @@ def audit_line(entry: AuditEntry, tr: Translator) -> TextLike:
     action = tr(AUDIT_LABELS.get(entry.action, entry.action))
     text = compose(
         "{time} {who} {action}",
-        time=entry.at.strftime("%m-%d %H:%M"),
+        time=tr.moment(entry.at),
         who=bold(entry.actor_name),
         action=action,
     )

@@ -1276,7 +1276,7 @@ class Escalation(Feature):
                 tr(_("{reason} (by {manager}, until {time})")),
                 reason=record.reason or tr(_("no reason given")),
                 manager=record.issued_by_name,
-                time=record.expires_at.strftime("%Y-%m-%d"),
+                time=tr.moment(record.expires_at, with_time=False),
             )
             for record in active
         ]
