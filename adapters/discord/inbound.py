@@ -28,6 +28,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.outbound import FORM_INPUT_ID, pressed_data
 from core.events import (
     BotAdded,
     BotRemoved,
@@ -433,7 +434,56 @@ def button_pressed(
         channel=where,
         actor=interaction_actor(interaction, guild.owner_id if guild else None),
         raw={"t": "INTERACTION_CREATE", "d": data},
-        data=str(data.get("custom_id", "")),
+        data=pressed_data(str(data.get("custom_id", "")))[0],
         interaction_id=str(interaction.id),
         message=message,
+    )
+
+
+def _form_text(components: Any) -> str | None:
+    """The value of the form's text input, in a Label (type 18, today's modals) or an
+    action row (type 1, older modals)."""
+    for component in components or ():
+        if not isinstance(component, Mapping):
+            continue
+        if component.get("type") == discord.ComponentType.text_input.value:
+            if component.get("custom_id") == FORM_INPUT_ID:
+                return str(component.get("value") or "")
+            continue
+        nested = component.get("components") or (
+            [component["component"]] if isinstance(component.get("component"), Mapping) else []
+        )
+        found = _form_text(nested)
+        if found is not None:
+            return found
+    return None
+
+
+def form_submitted(
+    interaction: discord.Interaction, *, bot: str, guild: discord.Guild | None
+) -> ButtonPressed | None:
+    """A submitted form (INTERACTION_CREATE type 5, MODAL_SUBMIT) -> the press it
+    answers: ``data`` is the modal's ``custom_id`` (the form's data), ``text`` what the
+    member entered. None for a modal the bot does not know."""
+    data: Mapping[str, Any] = interaction.data or {}
+    text = _form_text(data.get("components"))
+    if text is None or not data.get("custom_id"):
+        return None
+    where = _interaction_channel(interaction)
+    message = None
+    if interaction.message is not None and where is not None:
+        message = MessageRef(where, str(interaction.message.id))
+    return ButtonPressed(
+        platform=PLATFORM,
+        bot=bot,
+        event_id=str(interaction.id),
+        occurred_at=interaction.created_at,
+        community=_interaction_community(interaction, guild),
+        channel=where,
+        actor=interaction_actor(interaction, guild.owner_id if guild else None),
+        raw={"t": "INTERACTION_CREATE", "d": data},
+        data=str(data["custom_id"]),
+        interaction_id=str(interaction.id),
+        message=message,
+        text=text,
     )

@@ -27,9 +27,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import discord
 from discord.utils import escape_mentions
 
-from core.actions import Button, ButtonRows, ButtonStyle
+from core.actions import AskText, Button, ButtonRows, ButtonStyle
 from core.refs import MessageRef
 from core.text import Span, Style, Text, mention, split_text, unix_time
 
@@ -43,6 +44,18 @@ TIMEOUT_MARGIN = timedelta(minutes=5)
 margin keeps a slightly fast local clock from turning a maximal mute into an error."""
 
 SUPPRESS_NOTIFICATIONS = 1 << 12
+
+ASKS_TEXT_MARK = "~"
+"""Starts the ``custom_id`` of a button whose press may be answered with a form
+(:attr:`core.actions.Button.asks_text`): the transport must not defer such a press before
+the core answered, since a modal has to be an interaction's first response. Inbound
+strips it, so the core sees its ``Button.data`` (at most 64 bytes: with the mark the
+``custom_id`` stays within Discord's 100 characters)."""
+MAX_CUSTOM_ID = 100
+MAX_MODAL_TITLE = 45
+FORM_INPUT_ID = "text"
+"""``custom_id`` of the one text input of a form's modal; the modal's own ``custom_id``
+is the form's ``data``, which the submission carries back."""
 
 BUTTON_STYLES = {ButtonStyle.PRIMARY: 1, ButtonStyle.DEFAULT: 2, ButtonStyle.DANGER: 4}
 
@@ -209,9 +222,50 @@ def allowed_mentions(text: Text | None = None) -> dict[str, Any]:
     return payload
 
 
+def custom_id(button: Button) -> str:
+    """The core's ``Button.data``, marked with :data:`ASKS_TEXT_MARK` when the press may
+    be answered with a form."""
+    return ASKS_TEXT_MARK + button.data if button.asks_text else button.data
+
+
+def pressed_data(custom_id: str) -> tuple[str, bool]:
+    """``(Button.data, asks_text)`` of a pressed button's ``custom_id``."""
+    if custom_id.startswith(ASKS_TEXT_MARK):
+        return custom_id[len(ASKS_TEXT_MARK) :], True
+    return custom_id, False
+
+
+def form_modal(action: AskText) -> discord.ui.Modal:
+    """The modal asking for :class:`~core.actions.AskText`'s text: the title, one
+    paragraph text input under a label (Discord's ``Label`` component), its length
+    limits and placeholder. The modal's ``custom_id`` is the form's ``data``.
+
+    The modal is stopped before it is sent, so discord.py does not keep it in its view
+    store waiting for a submission: submissions are handled by the adapter like button
+    presses, which also keeps them working after a restart."""
+    modal = discord.ui.Modal(title=_clip(action.title, MAX_MODAL_TITLE), custom_id=action.data)
+    field: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
+        style=discord.TextStyle.paragraph,
+        custom_id=FORM_INPUT_ID,
+        placeholder=action.placeholder or None,
+        required=action.min_length > 0,
+        min_length=action.min_length,
+        max_length=action.max_length,
+    )
+    modal.add_item(discord.ui.Label(text=_clip(action.label, MAX_MODAL_TITLE), component=field))
+    modal.stop()
+    return modal
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def components(buttons: ButtonRows) -> list[dict[str, Any]]:
-    """Action rows of buttons. ``custom_id`` is the core's ``Button.data`` verbatim: it is
-    all a press needs, so buttons keep working after a restart (no in-memory views)."""
+    """Action rows of buttons. ``custom_id`` is the core's ``Button.data`` (marked for
+    presses that may open a form, see :func:`custom_id`): it is all a press needs, so
+    buttons keep working after a restart (no in-memory views)."""
     rows: list[list[Button]] = []
     for row in buttons:
         for start in range(0, len(row), MAX_ROW_BUTTONS):
@@ -226,7 +280,7 @@ def components(buttons: ButtonRows) -> list[dict[str, Any]]:
                     "type": 2,
                     "style": BUTTON_STYLES.get(button.style, 2),
                     "label": _label(button.label),
-                    "custom_id": button.data,
+                    "custom_id": custom_id(button),
                 }
                 for button in row
             ],

@@ -12,6 +12,17 @@ in a bounded in-memory map for the answers the core sends later:
 * ``SendMessage`` with it is posted in the channel, where everyone sees it and it can be
   edited later (a poll), and the placeholder is removed.
 
+Forms are the exception. A modal must be an interaction's *first* response, which a
+deferral rules out, so a press on a button marked ``asks_text`` (its ``custom_id`` starts
+with :data:`~adapters.discord.outbound.ASKS_TEXT_MARK`) is not deferred: it is parked
+and handed to the core, and its first answer is awaited for at most
+:data:`ANSWER_WINDOW` seconds. ``AskText`` then opens the modal
+(``interaction.response.send_modal``), an ``AnswerButton`` toast or ``SendEphemeral``
+becomes the ephemeral initial response; if nothing came in time the press is deferred as
+usual, and a late ``AskText`` becomes an ephemeral follow-up with its ``fallback_text``
+(the typed command). A submitted modal (``MODAL_SUBMIT``) is deferred like a press and
+reaches the core as a ``ButtonPressed`` with the form's ``data`` and ``text``.
+
 Deferring commands as ephemeral is what keeps ``/help`` private: Discord makes the first
 answer to a deferred command as visible as the deferral was. Interaction tokens live 15
 minutes; an unknown or expired one (after a restart) falls back to a channel message
@@ -54,6 +65,7 @@ from adapters.discord.config import DiscordBotConfig
 from core.actions import (
     Action,
     AnswerButton,
+    AskText,
     DeleteMessage,
     EditMessage,
     RemoveMember,
@@ -76,6 +88,7 @@ from core.events import Event
 from core.ports import Adapter, AdapterDeps, Delivered, EventSink
 from core.refs import ChannelRef, MessageRef
 from core.text import Text
+from core.waiting import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +104,12 @@ PENDING_INTERACTIONS = 4096
 INTERACTION_LIFETIME = 15 * 60.0
 PLACEHOLDER_TIMEOUT = 30.0
 """Seconds a command's "thinking" placeholder waits for an answer before it is removed."""
+ANSWER_WINDOW = 2.0
+"""Seconds a press that may open a form waits for the core's first answer before it is
+deferred (Discord allows 3 from the interaction's creation; the window shrinks by the
+time the interaction took to arrive)."""
+ACK_DEADLINE = 2.8
+"""Seconds after an interaction's creation by which the adapter wants it acknowledged."""
 RESTARTING_NOTICE = "The bot is restarting; please try again in a minute."
 STALE_COMMAND_NOTICE = "This menu entry is no longer available."
 
@@ -114,6 +133,7 @@ CAPABILITIES = frozenset(
         Capability.EPHEMERAL,
         Capability.FILES,
         Capability.ROLES,
+        Capability.FORMS,
     }
 )
 LIMITS = RateLimits(per_bot=50, per_chat=5, per_chat_window=5, burst=5, max_text=outbound.MAX_TEXT)
@@ -245,6 +265,13 @@ class PendingInteraction:
     """A deferred command still shows the ephemeral "thinking" message."""
     created: float = field(default_factory=time.monotonic)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    responded: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once a parked press (one that may open a form) got its first response."""
+
+    @property
+    def acknowledged(self) -> bool:
+        """The interaction has had its first response (deferral, modal or message)."""
+        return self.interaction.response.is_done()
 
     def expired(self, now: float) -> bool:
         return now - self.created > INTERACTION_LIFETIME - 30
@@ -326,6 +353,7 @@ class DiscordAdapter:
 
     platform = "discord"
     placeholder_timeout = PLACEHOLDER_TIMEOUT
+    answer_window = ANSWER_WINDOW
 
     def __init__(self, config: DiscordBotConfig, deps: AdapterDeps) -> None:
         self.config = config
@@ -590,6 +618,7 @@ class DiscordAdapter:
         if kind not in (
             discord.InteractionType.application_command,
             discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
         ):
             return
         if not self._accepting:
@@ -601,6 +630,17 @@ class DiscordAdapter:
         if kind is discord.InteractionType.component:
             event = inbound.button_pressed(interaction, bot=self.bot, guild=guild)
             if event is None:  # a select menu or another component we never send
+                return
+            pressed: Mapping[str, Any] = interaction.data or {}
+            if outbound.pressed_data(str(pressed.get("custom_id", "")))[1]:
+                self._park(interaction)
+            else:
+                await self._acknowledge(interaction, "component")
+        elif kind is discord.InteractionType.modal_submit:
+            event = inbound.form_submitted(interaction, bot=self.bot, guild=guild)
+            if event is None:  # a modal of an older version of the bot
+                with contextlib.suppress(discord.HTTPException, aiohttp.ClientError, OSError):
+                    await interaction.response.send_message(STALE_COMMAND_NOTICE, ephemeral=True)
                 return
             await self._acknowledge(interaction, "component")
         else:
@@ -645,6 +685,38 @@ class DiscordAdapter:
         if pending.placeholder:
             self._spawn(self._expire_placeholder(pending))
 
+    def _park(self, interaction: discord.Interaction) -> None:
+        """Keep a press that may be answered with a form unacknowledged: the core's first
+        answer for it becomes its first response (see the module docstring)."""
+        pending = PendingInteraction(interaction, "component", placeholder=False)
+        self.pending.add(str(interaction.id), pending)
+        age = (datetime.now(UTC) - interaction.created_at).total_seconds()
+        window = min(self.answer_window, max(0.0, ACK_DEADLINE - age))
+        self._spawn(self._answer_window(pending, window))
+
+    async def _answer_window(self, pending: PendingInteraction, window: float) -> None:
+        """Defer a parked press the core did not answer within ``window`` seconds."""
+        if await wait_event(pending.responded, window):
+            return
+        await self._acknowledge_parked(pending)
+
+    async def _acknowledge_parked(self, pending: PendingInteraction) -> None:
+        """Defer a parked press that has no response yet (nothing otherwise)."""
+        async with pending.lock:
+            if pending.acknowledged:
+                return
+            try:
+                await pending.interaction.response.defer()
+            except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+                log.warning(
+                    "bot %s: could not acknowledge interaction %s in time (%s)",
+                    self.bot,
+                    pending.interaction.id,
+                    error,
+                )
+            finally:
+                pending.responded.set()
+
     async def _expire_placeholder(self, pending: PendingInteraction) -> None:
         """Remove a "thinking" placeholder nobody answered.
 
@@ -688,6 +760,8 @@ class DiscordAdapter:
             return await self._delete(action)
         if isinstance(action, AnswerButton):
             return await self._answer(action)
+        if isinstance(action, AskText):
+            return await self._ask_text(action)
         if isinstance(action, RestrictMember):
             return await self._restrict(action)
         if isinstance(action, UnrestrictMember):
@@ -830,13 +904,19 @@ class DiscordAdapter:
                         content=chunk, allowed_mentions=mentions
                     )
                     pending.placeholder = False
+                elif not pending.acknowledged:  # a parked press: this is its first answer
+                    await interaction.response.send_message(
+                        chunk, ephemeral=True, allowed_mentions=mentions
+                    )
+                    pending.responded.set()
                 else:
                     await interaction.followup.send(
                         chunk, ephemeral=True, allowed_mentions=mentions, wait=True
                     )
 
     async def _answer(self, action: AnswerButton) -> Delivered:
-        """A toast: an ephemeral follow-up to the (already acknowledged) press."""
+        """A toast: an ephemeral follow-up to the (already acknowledged) press, or the
+        ephemeral first response of a parked one."""
         pending = self.pending.get(action.interaction_id)
         if pending is None:
             log.info(
@@ -847,22 +927,69 @@ class DiscordAdapter:
             )
             return Delivered()
         if not action.toast.strip():
+            await self._acknowledge_parked(pending)
             return Delivered()
+        await self._toast(pending, action.toast, f"button answer {action.interaction_id}")
+        return Delivered()
+
+    async def _toast(self, pending: PendingInteraction, text: str, what: str) -> None:
+        """``text`` privately to whoever pressed: the first response of a parked press,
+        else an ephemeral follow-up. An expired interaction is logged, not retried."""
+        interaction = pending.interaction
+        content = outbound.toast(text)
+        nobody = discord.AllowedMentions.none()
         try:
-            await pending.interaction.followup.send(
-                outbound.toast(action.toast),
-                ephemeral=True,
-                allowed_mentions=discord.AllowedMentions.none(),
-                wait=True,
-            )
+            async with pending.lock:
+                if not pending.acknowledged:
+                    await interaction.response.send_message(
+                        content, ephemeral=True, allowed_mentions=nobody
+                    )
+                    pending.responded.set()
+                else:
+                    await interaction.followup.send(
+                        content, ephemeral=True, allowed_mentions=nobody, wait=True
+                    )
         except discord.HTTPException as error:
             if error.code not in EXPIRED_INTERACTION_CODES:
-                raise delivery_error(error, f"button answer {action.interaction_id}") from error
-            log.info(
-                "bot %s: interaction %s expired before its toast", self.bot, action.interaction_id
-            )
+                raise delivery_error(error, what) from error
+            log.info("bot %s: interaction %s expired before %s", self.bot, interaction.id, what)
         except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
-            raise delivery_error(error, f"button answer {action.interaction_id}") from error
+            raise delivery_error(error, what) from error
+
+    async def _ask_text(self, action: AskText) -> Delivered:
+        """Open the form as the parked press's first response; once the press was
+        acknowledged (the core answered after :data:`ANSWER_WINDOW`, or the button was
+        not marked ``asks_text``) a modal is impossible, so the member gets the
+        form's ``fallback_text`` as an ephemeral follow-up."""
+        pending = self.pending.get(action.interaction_id)
+        if pending is None:
+            log.info(
+                "bot %s: form for unknown or expired interaction %s not opened",
+                self.bot,
+                action.interaction_id,
+            )
+            return Delivered()
+        async with pending.lock:
+            if not pending.acknowledged:
+                try:
+                    await pending.interaction.response.send_modal(outbound.form_modal(action))
+                except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+                    log.warning(
+                        "bot %s: the form for interaction %s did not open (%s); the member "
+                        "gets the typed command instead",
+                        self.bot,
+                        action.interaction_id,
+                        error,
+                    )
+                else:
+                    pending.responded.set()
+                    return Delivered()
+        log.info(
+            "bot %s: interaction %s was acknowledged before its form; hint sent instead",
+            self.bot,
+            action.interaction_id,
+        )
+        await self._toast(pending, action.fallback_text, f"form hint {action.interaction_id}")
         return Delivered()
 
     async def _edit(self, action: EditMessage) -> Delivered:

@@ -5,6 +5,8 @@
   the /report message deleted and private messages only.
 * Discord's "Report to managers" context menu: an ephemeral answer, a case message with
   components in the managers' channel, a moderator's press edits it, Mute times out.
+  Resolve opens a modal asking for the note (the press's first response, never deferred);
+  submitting it resolves the case, a member's press or submission is refused.
 * Slack's message shortcut: the reporter's answer is ephemeral; a mute, which Slack cannot
   do, becomes a visible notice.
 """
@@ -18,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from adapters.discord.transport import DiscordAdapter
 from bots.config import parse_config
 from bots.runtime import Runtime
 from tests.discord.conftest import World
@@ -432,3 +435,154 @@ async def test_managers_link_code_moves_a_telegram_groups_inbox_to_slack(
         await api.push(report)
         (card,) = await slack.wait_for("chat.postMessage")
         assert card["channel"] == "C0MGR" and "Case #1" in f.message_text(card)
+
+
+async def test_discord_resolve_button_asks_for_the_note_in_a_modal(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    managers = world.guild.channel("managers")
+    config = parse_config(
+        {
+            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
+            "defaults": {"escalate_to": f"dc:{managers['id']}"},
+            "bots": [
+                {
+                    "name": "dc",
+                    "platform": "discord",
+                    "token": fake.token,
+                    "api_url": fake.base_url,
+                    "gateway_url": fake.gateway_url,
+                    "guild_ready_timeout": 0.2,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    runtime = Runtime(config)
+    await runtime.start()
+    try:
+        guild = world.guild
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        target = await fake.post(guild, "general", world.alice_id, "spam http://bad.example")
+        reporter = fake.add_member(guild, "rita", global_name="Rita")
+        rita = int(reporter["user"]["id"])
+        await fake.message_command(guild, "general", rita, "Report to managers", target)
+        (card,) = await fake.wait_for(
+            lambda: [m for m in fake.messages_in(managers["id"]) if m["components"]], timeout=15
+        )
+        custom_ids = [b["custom_id"] for row in card["components"] for b in row["components"]]
+        (resolve,) = [c for c in custom_ids if c.endswith("case:1:resolve")]
+        assert resolve != "case:1:resolve", "the press that opens a form is marked"
+        assert "case:1:claim" in custom_ids, "other buttons keep their data as custom_id"
+
+        def callbacks(interaction: Any) -> list[Any]:
+            return fake.find_requests(
+                "POST", rf"/interactions/{interaction.payload['id']}/[^/]+/callback"
+            )
+
+        # a member pressing Resolve is refused privately, and no modal opens
+        refused = await fake.press(guild, card, rita, resolve)
+        await fake.wait_for(lambda: refused.acked_type, timeout=15)
+        assert refused.acked_type == 4 and refused.modal is None
+        assert refused.original is not None and refused.original["flags"] & 64
+        assert plain(refused.original["content"]) == "Only managers can handle cases."
+
+        # a manager's press is answered with the modal, as its first and only response
+        opened = await fake.press(guild, card, world.mod_id, resolve)
+        await fake.wait_for(lambda: opened.acked_type, timeout=15)
+        assert opened.acked_type == 9, "a modal, not a deferral"
+        assert len(callbacks(opened)) == 1
+        modal = opened.modal
+        assert modal is not None
+        assert modal["title"] == "Resolve case #1" and modal["custom_id"] == "case:1:resolve"
+        (label,) = modal["components"]
+        assert label["type"] == 18 and label["label"] == "Resolution note"
+        field = label["component"]
+        assert field["style"] == 2 and (field["min_length"], field["max_length"]) == (3, 500)
+        assert not [m for m in fake.messages_in(managers["id"]) if "Resolved" in m["content"]]
+
+        # a submission by a member (crafted: only Mo saw the modal) is refused
+        crafted = await fake.submit_modal(guild, opened, "nothing happened", user_id=rita)
+        (toast,) = await fake.wait_request(
+            "POST", rf"/webhooks/\d+/{crafted.payload['token']}", timeout=15
+        )
+        assert plain(toast.json["content"]) == "Only managers can handle cases."
+        assert toast.json.get("flags", 0) & 64
+        assert crafted.acked_type == 6, "acknowledged without a visible message"
+
+        # Mo's note resolves the case: ephemeral confirmation, card edited, audit entry
+        submitted = await fake.submit_modal(guild, opened, "spam link removed")
+        (toast,) = await fake.wait_request(
+            "POST", rf"/webhooks/\d+/{submitted.payload['token']}", timeout=15
+        )
+        assert plain(toast.json["content"]) == "Case #1 resolved."
+        assert toast.json.get("flags", 0) & 64, "the confirmation is ephemeral"
+        await fake.wait_for(
+            lambda: [
+                m
+                for m in fake.messages_in(managers["id"])
+                if "Resolved by Mo: spam link removed" in plain(m["content"])
+            ],
+            timeout=15,
+        )
+        history = await fake.slash(guild, "managers", world.mod_id, "case", id="1")
+        (answer,) = await fake.wait_request(
+            "PATCH", rf"/webhooks/\d+/{history.payload['token']}/messages/@original", timeout=15
+        )
+        assert "Mo resolved: spam link removed" in plain(answer.json["content"])
+    finally:
+        await runtime.stop()
+
+
+async def test_discord_form_that_comes_too_late_becomes_the_typed_hint(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    """When the core answers after the adapter's wait, the press has been deferred and a
+    modal is no longer possible: the manager reads the command to type, privately."""
+    managers = world.guild.channel("managers")
+    config = parse_config(
+        {
+            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
+            "defaults": {"escalate_to": f"dc:{managers['id']}"},
+            "bots": [
+                {
+                    "name": "dc",
+                    "platform": "discord",
+                    "token": fake.token,
+                    "api_url": fake.base_url,
+                    "gateway_url": fake.gateway_url,
+                    "guild_ready_timeout": 0.2,
+                }
+            ],
+        },
+        {},
+        "test",
+    )
+    runtime = Runtime(config)
+    await runtime.start()
+    try:
+        guild = world.guild
+        adapter = runtime.adapters["dc"]
+        assert isinstance(adapter, DiscordAdapter)
+        adapter.answer_window = 0.0  # the core is always too slow now
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+        target = await fake.post(guild, "general", world.alice_id, "spam")
+        reporter = fake.add_member(guild, "rita", global_name="Rita")
+        await fake.message_command(
+            guild, "general", int(reporter["user"]["id"]), "Report to managers", target
+        )
+        (card,) = await fake.wait_for(
+            lambda: [m for m in fake.messages_in(managers["id"]) if m["components"]], timeout=15
+        )
+        custom_ids = [b["custom_id"] for row in card["components"] for b in row["components"]]
+        (resolve,) = [c for c in custom_ids if c.endswith("case:1:resolve")]
+        press = await fake.press(guild, card, world.mod_id, resolve)
+        (hint,) = await fake.wait_request(
+            "POST", rf"/webhooks/\d+/{press.payload['token']}", timeout=15
+        )
+        assert press.acked_type == 6 and press.modal is None
+        assert plain(hint.json["content"]) == "Resolving needs a note: send /case 1 resolve <note>"
+        assert hint.json.get("flags", 0) & 64
+    finally:
+        await runtime.stop()

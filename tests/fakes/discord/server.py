@@ -16,6 +16,11 @@ protocol. Faithfulness where it matters (each point has bitten a real bot):
 * Interactions: the callback must come within the acknowledgement deadline (3 s), only
   once; follow-ups need an acknowledged interaction; the first follow-up after a deferred
   command replaces the "thinking" placeholder and inherits its ephemeral flag.
+* Modals (callback type 9) only as the first response to a command or component, never to
+  a modal submission, checked against Discord's limits (title and labels 45 characters,
+  ``custom_id`` 100, text input lengths up to 4000) and recorded on the interaction;
+  :meth:`FakeDiscord.submit_modal` then dispatches the MODAL_SUBMIT a member's client
+  sends, refusing values the modal's length limits would not let through.
 * Messages: 2000-character limit, component limits, and the mentions a message would
   really ping, computed from content and ``allowed_mentions`` the way Discord does, so a
   test can prove nobody was pinged who should not be.
@@ -172,6 +177,8 @@ class FakeInteraction:
     defer_flags: int = 0
     original: dict[str, Any] | None = None
     original_pending: bool = False
+    modal: dict[str, Any] | None = None
+    """The modal this interaction was answered with (callback type 9), as sent."""
 
 
 @dataclass
@@ -970,8 +977,18 @@ class FakeDiscord:
         data = body.get("data") or {}
         if kind not in (4, 5, 6, 7, 9):
             return _error(400, 50035, "Invalid Form Body", {"type": "invalid callback type"})
-        if kind in (6, 7) and interaction.payload["type"] != 3:
+        if kind in (6, 7) and not (
+            interaction.payload["type"] == 3
+            or (interaction.payload["type"] == 5 and interaction.payload.get("message"))
+        ):
             return _error(400, 50035, "Invalid Form Body", {"type": "only for components"})
+        if kind == 9:
+            if interaction.payload["type"] not in (2, 3):
+                return _error(400, 50035, "Invalid Form Body", {"type": "no modal here"})
+            problem = self._validate_modal(data)
+            if problem is not None:
+                return _error(400, 50035, "Invalid Form Body", {"data": problem})
+            interaction.modal = data
         interaction.acked_type = kind
         interaction.acked_at = time.monotonic()
         interaction.defer_flags = int(data.get("flags") or 0)
@@ -1009,6 +1026,46 @@ class FakeDiscord:
                 }
             )
         return _no_content()
+
+    @staticmethod
+    def _validate_modal(data: dict[str, Any]) -> str | None:
+        """Discord's checks of a modal: title, custom_id, 1-5 top-level components that
+        are Labels (type 18) holding a text input, or action rows (type 1) of one."""
+        if not 1 <= len(str(data.get("title") or "")) <= 45:
+            return "title: 1 to 45 characters"
+        if not 1 <= len(str(data.get("custom_id") or "")) <= 100:
+            return "custom_id: 1 to 100 characters"
+        components = data.get("components") or []
+        if not 1 <= len(components) <= 5:
+            return "components: 1 to 5"
+        for component in components:
+            if component.get("type") == 18:
+                if not 1 <= len(str(component.get("label") or "")) <= 45:
+                    return "label: 1 to 45 characters"
+                inputs = [component.get("component") or {}]
+                if inputs[0].get("label") is not None:
+                    return "a text input in a label has no label of its own"
+            elif component.get("type") == 1:
+                inputs = component.get("components") or []
+                if len(inputs) != 1 or not 1 <= len(str(inputs[0].get("label") or "")) <= 45:
+                    return "an action row holds one text input with a 1-45 character label"
+            else:
+                return f"component type {component.get('type')} is not allowed in a modal"
+            field = inputs[0]
+            if field.get("type") != 4 or field.get("style") not in (1, 2):
+                return "expected a text input (type 4, style 1 or 2)"
+            if not 1 <= len(str(field.get("custom_id") or "")) <= 100:
+                return "text input custom_id: 1 to 100 characters"
+            low, high = field.get("min_length"), field.get("max_length")
+            if low is not None and not 0 <= low <= 4000:
+                return "min_length: 0 to 4000"
+            if high is not None and not 1 <= high <= 4000:
+                return "max_length: 1 to 4000"
+            if low is not None and high is not None and low > high:
+                return "min_length above max_length"
+            if len(str(field.get("placeholder") or "")) > 100:
+                return "placeholder: at most 100 characters"
+        return None
 
     async def _followup(
         self, request: web.Request, body: Any, application_id: str, token: str
@@ -1645,6 +1702,54 @@ class FakeDiscord:
         channel = self.channels[int(message["channel_id"])]
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(guild, channel["name"], user_id, 3, data, message=message)
+
+    async def submit_modal(
+        self, guild: Guild, opened: FakeInteraction, text: str, *, user_id: int | None = None
+    ) -> FakeInteraction:
+        """The member submits the modal ``opened`` was answered with, typing ``text`` in
+        its (first) text input: INTERACTION_CREATE type 5 (MODAL_SUBMIT), from the
+        message the modal was opened on, as the Discord client sends it.
+
+        ``user_id`` defaults to whoever opened it (only they see the modal); another id
+        stands for a crafted submission. A value outside the input's length limits fails
+        the test here: the client would not let the member submit it."""
+        modal = opened.modal
+        assert modal is not None, "this interaction was not answered with a modal"
+        components: list[dict[str, Any]] = []
+        for index, component in enumerate(modal["components"]):
+            field = (
+                component["component"] if component["type"] == 18 else component["components"][0]
+            )
+            value = text if index == 0 else ""
+            low, high = field.get("min_length") or 0, field.get("max_length") or 4000
+            if field.get("required", True) or value:
+                assert low <= len(value) <= high, f"the client refuses {len(value)} characters"
+            submitted = {
+                "type": 4,
+                "id": index + 2,
+                "custom_id": field["custom_id"],
+                "value": value,
+            }
+            if component["type"] == 18:
+                components.append({"type": 18, "id": index + 1, "component": submitted})
+            else:
+                components.append({"type": 1, "id": index + 1, "components": [submitted]})
+        who = user_id if user_id is not None else int(opened.payload["member"]["user"]["id"])
+        member = dict(self._member_of(guild, who))
+        member["permissions"] = str(self.member_permissions(guild, who))
+        payload = p.interaction(
+            application_id=self.application_id,
+            interaction_type=5,
+            data={"custom_id": modal["custom_id"], "components": components},
+            guild_id=guild.id,
+            channel=opened.payload["channel"],
+            member_payload=member,
+            message_payload=opened.payload.get("message"),
+        )
+        interaction = FakeInteraction(payload=payload, dispatched_at=time.monotonic())
+        self.interactions[int(payload["id"])] = interaction
+        await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id)
+        return interaction
 
     def messages_in(self, channel_id: int | str) -> list[dict[str, Any]]:
         return [
