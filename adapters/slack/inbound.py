@@ -7,6 +7,7 @@ button presses.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -33,6 +34,11 @@ Users = Callable[[str], Actor]
 """Resolves a user id to an actor (display name, role), from a ``users.info`` cache."""
 
 REPORT_SHORTCUT = "report_to_managers"
+FORM_CALLBACK = "townsquare_form"
+"""``callback_id`` of the modals the bot opens for :class:`core.actions.AskText`."""
+FORM_BLOCK = "form"
+FORM_INPUT = "text"
+"""``block_id`` and ``action_id`` of the form's one text input."""
 MAX_TEXT = 40_000
 POSTED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 """Message subtypes a member wrote; the others are joins, topic changes, bots..."""
@@ -258,6 +264,31 @@ class SlackMapper:
             for n, action in enumerate(payload.get("actions", []))
             if action.get("type") == "button"
         ]
+
+    def form_submitted(self, payload: JSON, users: Users) -> ButtonPressed | None:
+        """A ``view_submission`` of a form modal -> the press it answers: ``data`` and the
+        channel (thread, message) from the view's ``private_metadata``, which the adapter
+        wrote when it opened the modal, ``text`` from its input. None for other views."""
+        view = payload.get("view") or {}
+        if view.get("callback_id") != FORM_CALLBACK:
+            return None
+        try:
+            meta = json.loads(str(view.get("private_metadata") or ""))
+        except ValueError:
+            return None
+        if not isinstance(meta, dict) or not meta.get("d"):
+            return None
+        values = (view.get("state") or {}).get("values") or {}
+        entered = (values.get(FORM_BLOCK) or {}).get(FORM_INPUT) or {}
+        channel = ChannelRef(str(meta["c"]), meta.get("t")) if meta.get("c") else None
+        team = (payload.get("team") or {}).get("id") or payload["user"].get("team_id", "")
+        trigger = str(payload.get("trigger_id") or f"{view.get('id')}:{view.get('hash')}")
+        return ButtonPressed(
+            **self._envelope(trigger, team, channel, users(payload["user"]["id"]), None),
+            data=str(meta["d"]),
+            interaction_id=trigger,
+            text=str(entered.get("value") or ""),
+        )
 
     def shortcut(self, payload: JSON, users: Users) -> CommandIssued | None:
         """The "Report to managers" message shortcut -> ``/report`` replying to that message."""

@@ -1,6 +1,8 @@
 """``townsquare slack manifest CONFIG``: the Slack app manifest (YAML) an operator pastes
 into "Create app from manifest": every slash command of the enabled features, the "Report
-to managers" shortcut, bot scopes, event subscriptions and the interactivity URL."""
+to managers" shortcut, bot scopes, event subscriptions and the interactivity URL (button
+presses, shortcuts, and the forms the bot opens with ``views.open``, which needs no scope
+of its own)."""
 
 from __future__ import annotations
 

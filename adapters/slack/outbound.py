@@ -27,10 +27,12 @@ and button toasts (``response_url`` or ``chat.postEphemeral``).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-from core.actions import ButtonRows, ButtonStyle
+from adapters.slack.inbound import FORM_BLOCK, FORM_CALLBACK, FORM_INPUT
+from core.actions import AskText, ButtonRows, ButtonStyle
 from core.capabilities import Capability, RateLimits
 from core.text import Span, Style, Text, split_spans, unix_time
 
@@ -49,6 +51,7 @@ CAPABILITIES = frozenset(
         Capability.THREADS,
         Capability.FILES,
         Capability.MESSAGE_CONTENT,
+        Capability.FORMS,
     }
 )
 LIMITS = RateLimits(per_bot=20, per_chat=1, per_chat_window=1, burst=3, max_text=MESSAGE_LIMIT)
@@ -168,6 +171,55 @@ def edit_message(text: Text, buttons: ButtonRows = ()) -> tuple[str, list[dict[s
     parts = chunks(text, TEXT_PER_MESSAGE - 1) or [Text()]
     part = parts[0] + ("…" if len(parts) > 1 else "")
     return fallback(part), [rich_text(part), *action_blocks(buttons)], len(parts) > 1
+
+
+MODAL_TITLE = 24
+"""Characters of a modal's title and of its submit button (Slack's limits)."""
+DEFAULT_SUBMIT = "Submit"
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    text = " ".join(text.split())
+    clipped = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": clipped, "emoji": True}
+
+
+def form_view(action: AskText) -> dict[str, Any]:
+    """The modal ``views.open`` shows for :class:`~core.actions.AskText`: the title (cut
+    to Slack's 24 characters), one multiline ``plain_text_input`` with the form's length
+    limits, and ``private_metadata`` carrying what the submission needs, since a
+    ``view_submission`` names neither the button nor its channel: the form's ``data``
+    (``d``), the channel (``c``) and thread (``t``) where the button was pressed."""
+    meta: dict[str, str] = {"d": action.data}
+    if action.channel is not None:
+        meta["c"] = action.channel.id
+        if action.channel.thread_id:
+            meta["t"] = action.channel.thread_id
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": FORM_INPUT,
+        "multiline": True,
+        "min_length": action.min_length,
+        "max_length": action.max_length,
+    }
+    if action.placeholder:
+        element["placeholder"] = _plain(action.placeholder, 150)
+    return {
+        "type": "modal",
+        "callback_id": FORM_CALLBACK,
+        "private_metadata": json.dumps(meta, separators=(",", ":")),
+        "title": _plain(action.title, MODAL_TITLE),
+        "submit": _plain(action.submit or DEFAULT_SUBMIT, MODAL_TITLE),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": FORM_BLOCK,
+                "optional": action.min_length == 0,
+                "label": _plain(action.label, 2000),
+                "element": element,
+            }
+        ],
+    }
 
 
 def action_blocks(buttons: ButtonRows) -> list[dict[str, Any]]:

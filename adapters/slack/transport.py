@@ -11,6 +11,18 @@ fails, answers 200 with a warning and never runs a listener. Handing Bolt an ``a
 function also keeps the configured token in force when ``SLACK_CLIENT_ID`` and
 ``SLACK_CLIENT_SECRET`` are in the environment, where Bolt would otherwise switch to its
 OAuth installation flow, drop the token and refuse every request of a single-workspace bot.
+
+Forms (:class:`core.actions.AskText`) are modals opened with ``views.open`` and the
+press's ``trigger_id`` (the ``interaction_id`` of Slack presses), which Slack honours for
+about 3 seconds and once; ``views.open`` needs no scope beyond interactivity. When Slack
+refuses (``expired_trigger_id``, ``exchanged_trigger_id``, any failure) the member gets
+the form's ``fallback_text`` privately, through the press's ``response_url`` as other
+answers. A submission (``view_submission``) is acknowledged with an empty body, which
+closes the modal, and reaches the core as a ``ButtonPressed`` with the form's data and
+text. It has no ``response_url``, so its answer (a toast) is a ``chat.postEphemeral`` to
+the submitter in the channel where the button was pressed, which the modal's
+``private_metadata`` carries: the same place and visibility as the answer to a press, and
+unlike a direct message it needs no conversation the member might have closed.
 """
 
 from __future__ import annotations
@@ -35,11 +47,19 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common_config import secret_value
 from adapters.slack.config import EVENTS_PATH, SlackBotConfig
-from adapters.slack.inbound import SlackMapper, user_actor
-from adapters.slack.outbound import CAPABILITIES, LIMITS, Message, edit_message, messages
+from adapters.slack.inbound import FORM_CALLBACK, SlackMapper, user_actor
+from adapters.slack.outbound import (
+    CAPABILITIES,
+    LIMITS,
+    Message,
+    edit_message,
+    form_view,
+    messages,
+)
 from core.actions import (
     Action,
     AnswerButton,
+    AskText,
     DeleteMessage,
     EditMessage,
     SendDirect,
@@ -117,6 +137,7 @@ class SlackAdapter:
         self.app.command(re.compile(".*"))(self._on_command)
         self.app.action(re.compile(".*"))(self._on_action)
         self.app.shortcut(re.compile(".*"))(self._on_shortcut)
+        self.app.view(FORM_CALLBACK)(self._on_form)
         self.mapper: SlackMapper | None = None
         self._sink: EventSink | None = None
         self._runner: web.AppRunner | None = None
@@ -305,6 +326,16 @@ class SlackAdapter:
             command = self.mapper.shortcut(body, users)
             await self._deliver([command] if command else [])
 
+    async def _on_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """A submitted form: the empty acknowledgement closes the modal; the core decides
+        (and answers privately) afterwards."""
+        with self._acknowledged():
+            await ack()
+            assert self.mapper is not None
+            users = await self._users_of((body.get("user") or {}).get("id"))
+            submitted = self.mapper.form_submitted(body, users)
+            await self._deliver([submitted] if submitted else [])
+
     # -- outbound -------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered:
@@ -344,6 +375,8 @@ class SlackAdapter:
                     action.interaction_id, action.channel, action.user_id, message
                 )
             return Delivered()
+        if isinstance(action, AskText):
+            return await self._ask_text(action)
         if isinstance(action, EditMessage):
             assert action.message is not None
             text, body, cut = edit_message(action.text, action.buttons)
@@ -369,6 +402,31 @@ class SlackAdapter:
                     raise
             return Delivered()
         raise NotSupported(f"Slack cannot {action.kind}")
+
+    async def _ask_text(self, action: AskText) -> Delivered:
+        """Open the form's modal with the press's ``trigger_id``; when Slack will not
+        (the trigger expired, was used, anything else), the hint goes to the member
+        privately instead, so a late or failed form is never silent."""
+        try:
+            await self.client.views_open(trigger_id=action.interaction_id, view=form_view(action))
+        except SlackApiError as error:
+            log.info(
+                "bot %s: views.open refused (%s); the member gets the typed command",
+                self.bot,
+                error.response.get("error"),
+            )
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as error:
+            log.warning(
+                "bot %s: views.open failed (%s: %s); the member gets the typed command",
+                self.bot,
+                type(error).__name__,
+                error,
+            )
+        else:
+            return Delivered()
+        message = messages(Text((Span(action.fallback_text),)))[0]
+        await self._ephemeral(action.interaction_id, action.channel, action.user_id, message)
+        return Delivered()
 
     async def _ephemeral(
         self,

@@ -1,8 +1,9 @@
 """Escalation through the real adapters and their protocol-faithful fakes.
 
 * A Telegram report (aiogram and python-telegram-bot) lands in a Slack channel, is claimed
-  with a Block Kit button and resolved with a slash command there; the Telegram side sees
-  the /report message deleted and private messages only.
+  with a Block Kit button and resolved there with the note typed in the Resolve button's
+  modal (an expired trigger gives the typed command instead); the Telegram side sees the
+  /report message deleted and private messages only.
 * Discord's "Report to managers" context menu: an ephemeral answer, a case message with
   components in the managers' channel, a moderator's press edits it, Mute times out.
   Resolve opens a modal asking for the note (the press's first response, never deferred);
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,29 +132,45 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
         (edit,) = await slack.wait_for("chat.update")
         assert edit["channel"] == "C0MGR" and "Claimed by Olga" in f.message_text(edit)
 
-        # the Resolve button does not close the case without a note: it says how to add one
+        # Resolve asks for the note in a modal; if Slack no longer honours the press's
+        # trigger_id (3 s passed), the manager reads the command to type, privately
         press = f.block_actions(
             "case:1:resolve", OLGA, response_url=slack.response_url, channel="C0MGR"
         )
+        press["trigger_id"] = f"trigger.{time.time_ns() - 4_000_000_000}"
         assert await slack_post(events_url, f.interaction_body(press)) == 200
         toasts = await slack.wait_for("response_url", 2)
         assert toasts[-1]["response_type"] == "ephemeral"
         needs_note = "Resolving needs a note: send /case 1 resolve <note>"
         assert f.message_text(toasts[-1]) in (needs_note, f.slack_escape(needs_note))
+        assert not slack.views, "Slack refused the expired trigger"
         assert len(slack.called("chat.update")) == 1, "the case is still claimed, not resolved"
 
-        # she resolves with a note, by slash command in the same channel
-        body = f.command_body(
-            "/case",
-            "1 resolve talked to Eve",
-            OLGA,
-            response_url=slack.response_url,
-            channel="C0MGR",
+        press = f.block_actions(
+            "case:1:resolve", OLGA, response_url=slack.response_url, channel="C0MGR"
         )
-        assert await slack_post(events_url, body) == 200
+        assert await slack_post(events_url, f.interaction_body(press)) == 200
+        expired, opened = await slack.wait_for("views.open", 2)
+        assert opened["trigger_id"] == press["trigger_id"] != expired["trigger_id"]
+        (view,) = slack.views
+        assert view["type"] == "modal" and view["title"]["text"] == "Resolve case #1"
+        assert view["submit"]["text"] == "Resolve"
+        (block,) = view["blocks"]
+        assert block["type"] == "input" and block["label"]["text"] == "Resolution note"
+        element = block["element"]
+        assert element["type"] == "plain_text_input" and element["multiline"] is True
+        assert (element["min_length"], element["max_length"]) == (3, 500)
+        assert len(slack.called("response_url")) == 2, "no hint when the form opened"
+
+        # she submits her note in the modal: the case is resolved, she alone is told
+        submission = f.view_submission(view, OLGA, "talked to Eve")
+        assert await slack_post(events_url, f.interaction_body(submission)) == 200
         edits = await slack.wait_for("chat.update", 2)
         assert "Resolved by Olga: talked to Eve" in f.message_text(edits[-1])
         assert {"type": "text", "text": "Olga", "style": {"bold": True}} in f.elements(edits[-1])
+        (confirmation,) = await slack.wait_for("chat.postEphemeral")
+        assert confirmation["channel"] == "C0MGR" and confirmation["user"] == OLGA
+        assert f.message_text(confirmation) == "Case #1 resolved."
         messages = await api.wait_for("sendMessage", 2)
         assert int(messages[-1]["chat_id"]) == p.ALICE["id"]
         assert messages[-1]["text"].startswith("Managers reviewed the message you reported")

@@ -6,6 +6,13 @@ them (:mod:`tests.fakes.slack.blocks`); :func:`message_text` reads one back as a
 would. :func:`signed` builds requests exactly as Slack signs them. Tests can queue
 failures (:meth:`FakeSlack.fail`; status 0 drops the connection), hold a method until they
 release it (:meth:`FakeSlack.hold`), and make ``response_url`` refuse (``response_status``).
+
+``views.open`` checks the modal as Slack does (title and submit 24 characters, a submit
+button when there is an input, ``private_metadata`` 3,000, input lengths 0-3,000) and the
+``trigger_id``: the fake's triggers (``trigger.<time_ns>``, as :func:`block_actions`
+makes them) expire after 3 seconds and can be exchanged once (``expired_trigger_id``,
+``exchanged_trigger_id``). Opened views are in :attr:`FakeSlack.views`;
+:func:`view_submission` builds what Slack posts when a member submits one.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +40,8 @@ from tests.fakes.slack.blocks import pings as pings
 TEAM = "T0TOWN"
 MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
 BOT_USER = "U0BOT"
+TRIGGER_LIFETIME = 3.0
+_TRIGGER = re.compile(r"^trigger\.(\d+)$")
 
 
 @dataclass
@@ -49,6 +59,9 @@ class FakeSlack:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Files by id: ``filename``, declared ``length``, the ``data`` POSTed to the upload
     URL, and once completed ``channel``, ``title`` and ``blocks``/``initial_comment``."""
+    views: list[dict[str, Any]] = field(default_factory=list)
+    """Modals opened with ``views.open``, as Slack returns them (``id``, ``state``...)."""
+    exchanged: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -266,11 +279,83 @@ class FakeSlack:
             if "channel" in found and (channel is None or found["channel"] == channel)
         ]
 
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any] | str:
+        trigger = str(params.get("trigger_id") or "")
+        issued = _TRIGGER.match(trigger)
+        if issued is None:
+            return "invalid_trigger_id"
+        if trigger in self.exchanged:
+            return "exchanged_trigger_id"
+        if time.time_ns() - int(issued.group(1)) > TRIGGER_LIFETIME * 1e9:
+            return "expired_trigger_id"
+        view = params.get("view")
+        if isinstance(view, str):  # form-encoded calls send the view as a JSON string
+            view = json.loads(view)
+        problem = _modal_problem(view)
+        if problem is not None:
+            return problem
+        self.exchanged.add(trigger)
+        opened = {
+            **view,
+            "id": f"V{len(self.views) + 1:08d}",
+            "team_id": TEAM,
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{len(self.views) + 1}",
+            "trigger_id": trigger,
+        }
+        self.views.append(opened)
+        return {"view": {k: v for k, v in opened.items() if k != "trigger_id"}}
+
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"channel": {"id": "D0" + str(params["users"]).upper()}}
 
     def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"url": self.socket_url}
+
+
+def _plain_text(value: Any, limit: int) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("type") == "plain_text"
+        and 1 <= len(str(value.get("text") or "")) <= limit
+    )
+
+
+def _modal_problem(view: Any) -> str | None:
+    """Slack's answer to a modal it refuses (``invalid_arguments`` with the reason), or
+    None. Covers the modal fields and ``input`` blocks holding a ``plain_text_input``."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return "invalid_arguments: view.type must be modal"
+    if not _plain_text(view.get("title"), 24):
+        return "invalid_arguments: title: plain_text, 1 to 24 characters"
+    blocks = view.get("blocks") or []
+    if not 1 <= len(blocks) <= 100:
+        return "invalid_arguments: 1 to 100 blocks"
+    has_input = any(block.get("type") == "input" for block in blocks)
+    if (has_input or "submit" in view) and not _plain_text(view.get("submit"), 24):
+        return "invalid_arguments: submit: plain_text, 1 to 24 characters"
+    if "close" in view and not _plain_text(view.get("close"), 24):
+        return "invalid_arguments: close: plain_text, 1 to 24 characters"
+    if len(str(view.get("private_metadata") or "")) > 3000:
+        return "invalid_arguments: private_metadata: at most 3000 characters"
+    if len(str(view.get("callback_id") or "")) > 255:
+        return "invalid_arguments: callback_id: at most 255 characters"
+    for block in blocks:
+        if block.get("type") != "input":
+            continue
+        if not _plain_text(block.get("label"), 2000):
+            return "invalid_arguments: input label: plain_text, 1 to 2000 characters"
+        element = block.get("element") or {}
+        if element.get("type") != "plain_text_input":
+            return "invalid_arguments: the fake knows plain_text_input elements only"
+        if not 1 <= len(str(element.get("action_id") or "")) <= 255:
+            return "invalid_arguments: action_id: 1 to 255 characters"
+        low, high = element.get("min_length", 0), element.get("max_length", 3000)
+        if not (0 <= low <= 3000 and 1 <= high <= 3000 and low <= high):
+            return "invalid_arguments: min_length 0-3000, max_length 1-3000, min <= max"
+        if "placeholder" in element and not _plain_text(element["placeholder"], 150):
+            return "invalid_arguments: placeholder: plain_text, 1 to 150 characters"
+    return None
 
 
 def user(user_id: str, name: str, *, admin: bool = False, owner: bool = False) -> dict[str, Any]:
@@ -366,4 +451,35 @@ def block_actions(
                 "action_ts": f"{time.time():.6f}",
             }
         ],
+    }
+
+
+def view_submission(view: dict[str, Any], user_id: str, text: str) -> dict[str, Any]:
+    """What Slack posts when ``user_id`` submits the modal ``view`` (one of
+    :attr:`FakeSlack.views`) with ``text`` typed in its (first) text input. Slack's client
+    refuses to submit a value outside the input's length limits, so this fails the test."""
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        value = text if not values else ""
+        low, high = element.get("min_length", 0), element.get("max_length", 3000)
+        if not block.get("optional") or value:
+            assert low <= len(value) <= high, f"Slack refuses {len(value)} characters"
+        values[block["block_id"]] = {
+            element["action_id"]: {"type": "plain_text_input", "value": value or None}
+        }
+    submitted = {k: v for k, v in view.items() if k != "trigger_id"}
+    submitted["state"] = {"values": values}
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "town"},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM},
+        "api_app_id": "A0TOWN",
+        "token": "unused",
+        "trigger_id": f"trigger.{time.time_ns()}",
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
     }
