@@ -19,6 +19,7 @@ CAPABILITY_EFFECTS = {
     Capability.DIRECT_MESSAGES: _("private replies are posted in the channel"),
     Capability.MESSAGE_CONTENT: _("the bot cannot read ordinary messages (FAQ auto-answers off)"),
     Capability.EDIT: _("live updates of bot messages are off"),
+    Capability.FORMS: _("buttons that ask for text (a case's note) say which command to type"),
 }
 
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from core.actions import AnswerButton, AskText, EditMessage, SendDirect, SendEphemeral
+from core.actions import (
+    AnswerButton,
+    AskText,
+    EditMessage,
+    SendDirect,
+    SendEphemeral,
+    SendMessage,
+)
 from core.capabilities import Capability
 from core.events import ButtonPressed
 from core.refs import PlatformRole
@@ -115,3 +122,10 @@ async def test_without_forms_the_resolve_button_keeps_the_typed_hint(database_ur
         await play(rt, group.press("case:1:resolve", who=MO))
         (hint,) = take(tg)
         assert isinstance(hint, AnswerButton) and hint.alert and hint.toast == HINT
+        # and /settings says so, as it does for every capability the platform lacks
+        await play(rt, group.command("settings", who=MO))
+        (settings,) = take(tg)
+        assert isinstance(settings, SendMessage)
+        assert "buttons that ask for text (a case's note) say which command to type" in (
+            settings.text.plain()
+        )
