@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from bots.runtime import Runtime
 from tests.discord.conftest import World
-from tests.discord.test_e2e import _config
+from tests.fakes.bots import discord_runtime
 from tests.fakes.discord import FakeDiscord
 
 
 async def test_poll_buttons_votes_and_tally(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, sqlite_url: str
 ) -> None:
-    runtime = Runtime(_config(fake, tmp_path))
-    await runtime.start()
-    try:
-        guild = world.guild
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url):
         await fake.slash(
             guild,
             "general",
@@ -28,9 +23,7 @@ async def test_poll_buttons_votes_and_tally(
             option1="Pizza",
             option2="Sushi",
         )
-        polls = await fake.wait_for(
-            lambda: [m for m in fake.messages_in(world.general_id) if m["components"]], timeout=15
-        )
+        polls = await fake.wait_for(lambda: _with_buttons(fake, world.general_id), timeout=15)
         poll = polls[0]
         assert "#1" in poll["content"] and poll["pings"]["everyone"] is False
         custom_ids = [c["custom_id"] for row in poll["components"] for c in row["components"]]
@@ -48,8 +41,10 @@ async def test_poll_buttons_votes_and_tally(
             timeout=15,
         )
         assert edited[0]["id"] == poll["id"], "the poll message itself is edited"
-    finally:
-        await runtime.stop()
+
+
+def _with_buttons(fake: FakeDiscord, channel_id: int | str) -> list[dict[str, Any]]:
+    return [m for m in fake.messages_in(channel_id) if m["components"]]
 
 
 def _files(fake: FakeDiscord, channel_id: int | str) -> list[dict[str, Any]]:
@@ -65,20 +60,15 @@ def _dm_channel(fake: FakeDiscord, user_id: int) -> str:
 
 
 async def test_export_is_a_csv_attachment_sent_privately(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, sqlite_url: str
 ) -> None:
-    runtime = Runtime(_config(fake, tmp_path))
-    await runtime.start()
-    try:
-        guild = world.guild
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url):
         await fake.slash(
             guild, "general", world.mod_id, "poll create", question="Lunch *now*?",
             option1="Pizza, thin", option2="Sushi",
         )  # fmt: skip
-        (poll,) = await fake.wait_for(
-            lambda: [m for m in fake.messages_in(world.general_id) if m["components"]], timeout=15
-        )
+        (poll,) = await fake.wait_for(lambda: _with_buttons(fake, world.general_id), timeout=15)
         await fake.press(guild, poll, world.alice_id, "poll:1:0")
         await fake.wait_request("POST", r"/webhooks/\d+/.+")
         await fake.slash(guild, "general", world.mod_id, "poll export", id="1")
@@ -92,30 +82,21 @@ async def test_export_is_a_csv_attachment_sent_privately(
         ]
         assert message["attachments"][0]["content_type"] == "text/csv"
         assert not _files(fake, world.general_id)
-    finally:
-        await runtime.stop()
 
 
 async def test_export_to_a_manager_with_closed_dms_lands_in_the_channel(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, sqlite_url: str
 ) -> None:
     fake.dms_closed.add(world.mod_id)
-    runtime = Runtime(_config(fake, tmp_path))
-    await runtime.start()
-    try:
-        guild = world.guild
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url):
         await fake.slash(
             guild, "general", world.mod_id, "poll create", question="Secret?", option1="Yes",
             option2="No", anonymous=True,
         )  # fmt: skip
-        await fake.wait_for(
-            lambda: [m for m in fake.messages_in(world.general_id) if m["components"]], timeout=15
-        )
+        await fake.wait_for(lambda: _with_buttons(fake, world.general_id), timeout=15)
         await fake.slash(guild, "general", world.mod_id, "poll export", id="1")
         (message,) = await fake.wait_for(lambda: _files(fake, world.general_id), timeout=15)
         assert message["content"].startswith(f"<@{world.mod_id}> Poll #1 as CSV:")
         assert message["pings"]["users"] == [str(world.mod_id)]
         assert fake.attachments(message) == [("poll-1.csv", b"option,votes\r\nYes,0\r\nNo,0\r\n")]
-    finally:
-        await runtime.stop()

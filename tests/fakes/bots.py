@@ -1,19 +1,33 @@
 """Running whole bots against the fakes: config entries pointing each platform's real SDK
-at its fake, and the few steps every end-to-end test repeats (posting a signed request to a
-Slack bot, reading a Slack message's button values, waiting for a Discord slash command's
-private answer).
+at its fake, a started runtime with those bots (:func:`running`; :func:`discord_runtime`
+also waits until the Discord bot is ready in a guild), and the few steps every end-to-end
+test repeats (posting a signed request to a Slack bot, reading a Slack message's button
+values, waiting for a Discord slash command's private answer, finding a Discord bot's
+posts).
 
-Feature tests that go through every adapter share these instead of copying them.
+Feature tests that go through every adapter share these instead of copying them::
+
+    async with running(sqlite_url, telegram_bot(api, backend)) as runtime:
+        await api.push(p.command("/help"))
+        ...
+    async with running(sqlite_url, slack_bot(slack, port)) as runtime:
+        ...
+    async with discord_runtime(fake, world.guild, sqlite_url) as runtime:
+        ...
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 
 from bots.config import Config, parse_config
-from tests.fakes.discord import FakeDiscord
+from bots.runtime import Runtime
+from core.features import Feature
+from tests.fakes.discord import FakeDiscord, Guild
 from tests.fakes.discord.server import FakeInteraction
 from tests.fakes.slack import server as slack_fake
 from tests.fakes.slack.server import FakeSlack
@@ -60,10 +74,53 @@ def slack_bot(slack: FakeSlack, port: int, name: str = "sl") -> dict[str, Any]:
     }
 
 
-def config(url: str, *bots: dict[str, Any], defaults: dict[str, Any] | None = None) -> Config:
+def config(
+    url: str,
+    *bots: dict[str, Any],
+    defaults: dict[str, Any] | None = None,
+    **sections: dict[str, Any],
+) -> Config:
+    """The config of ``bots`` on the store at ``url``, with community ``defaults`` and any
+    other top-level ``sections`` (``faq={...}``), as a TOML file would give it."""
     return parse_config(
-        {"storage": {"url": url}, "defaults": defaults or {}, "bots": list(bots)}, {}, "test"
+        {"storage": {"url": url}, "defaults": defaults or {}, **sections, "bots": list(bots)},
+        {},
+        "test",
     )
+
+
+@asynccontextmanager
+async def running(
+    url: str,
+    *bots: dict[str, Any],
+    defaults: dict[str, Any] | None = None,
+    features: Sequence[Feature] = (),
+) -> AsyncIterator[Runtime]:
+    """A started runtime with ``bots`` (:func:`telegram_bot`, :func:`discord_bot`,
+    :func:`slack_bot`), the built-in features and ``features``, on the store at ``url``;
+    stopped when the block ends."""
+    async with Runtime(config(url, *bots, defaults=defaults), extra_features=features) as runtime:
+        yield runtime
+
+
+@asynccontextmanager
+async def discord_runtime(
+    fake: FakeDiscord,
+    guild: Guild,
+    url: str,
+    *,
+    defaults: dict[str, Any] | None = None,
+    features: Sequence[Feature] = (),
+    **bot: Any,
+) -> AsyncIterator[Runtime]:
+    """A started runtime with one Discord bot on the fake (``bot``: more of its config),
+    once it has registered its slash commands in ``guild``: it has seen the guild and
+    answers what happens there."""
+    async with running(
+        url, discord_bot(fake, **bot), defaults=defaults, features=features
+    ) as runtime:
+        await discord_ready(fake, guild)
+        yield runtime
 
 
 def slack_events_url(port: int) -> str:
@@ -102,3 +159,21 @@ async def discord_private_answer(fake: FakeDiscord, interaction: FakeInteraction
     )
     content: str = answer.json["content"]
     return content
+
+
+async def discord_ready(fake: FakeDiscord, guild: Guild) -> None:
+    """Wait until the bot has registered its slash commands in ``guild``."""
+    await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+
+
+async def discord_slash_answer(
+    fake: FakeDiscord, guild: Guild, user_id: int, command: str, **values: str
+) -> str:
+    """Run a slash command in #general as ``user_id``; the private answer's content."""
+    interaction = await fake.slash(guild, "general", user_id, command, **values)
+    return await discord_private_answer(fake, interaction)
+
+
+def discord_posts(fake: FakeDiscord, channel: int | str, starting: str) -> list[dict[str, Any]]:
+    """The messages shown in a Discord channel whose content starts with ``starting``."""
+    return [m for m in fake.messages_in(channel) if m["content"].startswith(starting)]

@@ -25,8 +25,9 @@ from core.actions import AnswerButton, SendEphemeral, SendMessage
 from tests.discord.conftest import World
 from tests.fakes.bots import (
     config,
-    discord_bot,
     discord_private_answer,
+    discord_runtime,
+    running,
     slack_bot,
     slack_button_values,
     slack_events_url,
@@ -67,7 +68,7 @@ async def test_telegram(
     api: FakeBotApi, backend: str, sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
-    async with Runtime(config(sqlite_url, telegram_bot(api, backend))) as runtime:
+    async with running(sqlite_url, telegram_bot(api, backend)) as runtime:
         # the fake's getMe says privacy mode is on (Telegram's default); the operator is told
         (warning,) = [r for r in caplog.records if "privacy mode" in r.getMessage()]
         assert "FAQ auto-answers work only where it is an administrator" in warning.getMessage()
@@ -121,9 +122,8 @@ def bot_answers(fake: FakeDiscord, world: World) -> list[dict[str, Any]]:
 
 
 async def test_discord(fake: FakeDiscord, world: World, sqlite_url: str) -> None:
-    async with Runtime(config(sqlite_url, discord_bot(fake))) as runtime:
-        guild = world.guild
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url) as runtime:
         added = await fake.slash(
             guild, "general", world.mod_id, "faq add", question=ENTRY[0], answer=ENTRY[1]
         )
@@ -191,7 +191,7 @@ async def test_slack(slack: FakeSlack, port: int, sqlite_url: str) -> None:
         body = f.event_body(slack_message(text, ts), f"Ev{ts.replace('.', '')}")
         assert await slack_post(url, body, "application/json") == 200
 
-    async with Runtime(config(sqlite_url, slack_bot(slack, port))) as runtime:
+    async with running(sqlite_url, slack_bot(slack, port)) as runtime:
         added = await command(ADD, OLGA)
         assert f.message_text(added) == "FAQ entry #1 added."
         assert added["response_type"] == "ephemeral"
@@ -273,10 +273,8 @@ async def test_discord_without_message_content(
     """``message_content = false``: Discord blanks what members write, so ordinary
     messages are not auto-answered (nor noted as unanswered); ``/faq ask`` and a message
     that mentions the bot are answered, and ``/settings`` says auto-answers are off."""
-    bot = discord_bot(fake, message_content=False)
-    async with Runtime(config(sqlite_url, bot)) as runtime:
-        guild = world.guild
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url, message_content=False) as runtime:
         added = await fake.slash(
             guild, "general", world.mod_id, "faq add", question=ENTRY[0], answer=ENTRY[1]
         )

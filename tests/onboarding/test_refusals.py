@@ -9,15 +9,18 @@ timeout answered 403 Missing Permissions)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from bots.config import parse_config
-from bots.runtime import Runtime
 from core.actions import Action, RemoveMember, RestrictMember, SendMessage, UnrestrictMember
 from core.errors import PermanentDeliveryError
 from core.ports import Delivered
 from core.refs import ChannelRef
 from tests.discord.conftest import World
+from tests.fakes.bots import (
+    discord_posts,
+    discord_runtime,
+    discord_slash_answer,
+    running,
+    telegram_bot,
+)
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
@@ -93,23 +96,7 @@ async def test_telegram_refusing_to_restrict_tells_the_group(
         400,
         "Bad Request: not enough rights to restrict/unrestrict chat member",
     )
-    config = parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "bots": [
-                {
-                    "name": "tg",
-                    "platform": backend,
-                    "token": api.token,
-                    "api_url": api.url,
-                    "poll_timeout": 1,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    async with Runtime(config) as runtime:
+    async with running(sqlite_url, telegram_bot(api, backend)) as runtime:
         await api.push(p.command("/verify on", user=p.ADMIN))
         await api.wait_for("sendMessage")
         await api.push(p.chat_member(p.ALICE, "left", "member"))
@@ -124,34 +111,12 @@ async def test_telegram_refusing_to_restrict_tells_the_group(
 
 
 async def test_discord_refusing_a_timeout_tells_the_system_channel(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, sqlite_url: str
 ) -> None:
-    config = parse_config(
-        {
-            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
-            "bots": [
-                {
-                    "name": "dc",
-                    "platform": "discord",
-                    "token": fake.token,
-                    "api_url": fake.base_url,
-                    "gateway_url": fake.gateway_url,
-                    "guild_ready_timeout": 0.2,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    async with Runtime(config) as runtime:
-        guild = world.guild
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
-        interaction = await fake.slash(guild, "general", world.mod_id, "verify on")
-        token = interaction.payload["token"]
-        (answer,) = await fake.wait_request(
-            "PATCH", rf"/webhooks/\d+/{token}/messages/@original", timeout=15
-        )
-        assert "Verification: on" in answer.json["content"]
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url) as runtime:
+        answer = await discord_slash_answer(fake, guild, world.mod_id, "verify on")
+        assert "Verification: on" in answer
         fake.inject(
             "PATCH",
             rf"/guilds/{guild.id}/members/\d+",
@@ -161,12 +126,7 @@ async def test_discord_refusing_a_timeout_tells_the_system_channel(
         eve = await fake.member_joins(guild, "eve", nick="<b>Eve</b> @everyone")
         system_channel = str(guild.system_channel_id)
         (notice,) = await fake.wait_for(
-            lambda: [
-                m
-                for m in fake.messages_in(system_channel)
-                if m["content"].startswith("I could not mute")
-            ],
-            timeout=15,
+            lambda: discord_posts(fake, system_channel, "I could not mute"), timeout=15
         )
         assert await runtime.worker.drain(timeout=10)
         assert notice["content"].startswith(

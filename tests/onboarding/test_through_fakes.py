@@ -12,15 +12,21 @@ greeted once, a hostile name arrives escaped, the rules gate mutes and releases.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from bots.config import parse_config
-from bots.runtime import Runtime
 from tests.conformance.scenarios import HOSTILE_NAME
 from tests.discord.conftest import World
+from tests.fakes.bots import (
+    discord_posts,
+    discord_runtime,
+    discord_slash_answer,
+    running,
+    slack_bot,
+    slack_button_values,
+    slack_events_url,
+    slack_post,
+    telegram_bot,
+)
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
@@ -28,9 +34,9 @@ from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 from tests.slack.conftest import ALICE as SLACK_ALICE
 from tests.slack.conftest import EVE as SLACK_EVE
-from tests.slack.conftest import OLGA, SECRET
+from tests.slack.conftest import OLGA
 
-FORM = "application/x-www-form-urlencoded"
+WELCOME = "Welcome to Town Square"
 
 
 def _json(value: Any) -> Any:
@@ -39,30 +45,14 @@ def _json(value: Any) -> Any:
 
 
 def greetings(texts: list[str]) -> list[str]:
-    return [text for text in texts if "Welcome to Town Square" in text]
+    return [text for text in texts if WELCOME in text]
 
 
 async def test_telegram_greets_once_escapes_and_gates(
     api: FakeBotApi, backend: str, sqlite_url: str
 ) -> None:
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
-    config = parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "bots": [
-                {
-                    "name": "tg",
-                    "platform": backend,
-                    "token": api.token,
-                    "api_url": api.url,
-                    "poll_timeout": 1,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    async with Runtime(config) as runtime:
+    async with running(sqlite_url, telegram_bot(api, backend)) as runtime:
         await api.push(p.command("/verify on", user=p.ADMIN))
         (answer,) = await api.wait_for("sendMessage")
         assert answer["text"].startswith("Verification: on (newcomers are muted")
@@ -108,23 +98,7 @@ async def test_telegram_private_greeting_falls_back_to_the_group_when_refused(
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
     stranger = {"id": 1003, "is_bot": False, "first_name": "Zoe"}
     api.unreachable_users.add(stranger["id"])
-    config = parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "bots": [
-                {
-                    "name": "tg",
-                    "platform": backend,
-                    "token": api.token,
-                    "api_url": api.url,
-                    "poll_timeout": 1,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    async with Runtime(config) as runtime:
+    async with running(sqlite_url, telegram_bot(api, backend)) as runtime:
         await api.push(p.command("/welcome dm only", user=p.ADMIN))
         (answer,) = await api.wait_for("sendMessage")
         assert answer["text"].startswith("Newcomers are greeted privately")
@@ -151,24 +125,8 @@ async def test_telegram_clean_deletes_the_previous_greeting(
     """``/welcome clean on``: the second greeting goes out and the first is deleted by the
     message id Telegram gave it (the worker resolved the greeting's key)."""
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
-    config = parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "bots": [
-                {
-                    "name": "tg",
-                    "platform": backend,
-                    "token": api.token,
-                    "api_url": api.url,
-                    "poll_timeout": 1,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
     bob = {"id": 1004, "is_bot": False, "first_name": "Bob"}
-    async with Runtime(config) as runtime:
+    async with running(sqlite_url, telegram_bot(api, backend)) as runtime:
         await api.push(p.command("/welcome clean on", user=p.ADMIN))
         await api.wait_for("sendMessage")
         await api.push(p.chat_member(p.ALICE, "left", "member"))
@@ -189,28 +147,10 @@ def _tg_mention(user: dict[str, Any]) -> str:
 
 
 async def test_discord_greets_in_the_system_channel_and_gates_with_a_timeout(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, sqlite_url: str
 ) -> None:
-    config = parse_config(
-        {
-            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
-            "bots": [
-                {
-                    "name": "dc",
-                    "platform": "discord",
-                    "token": fake.token,
-                    "api_url": fake.base_url,
-                    "gateway_url": fake.gateway_url,
-                    "guild_ready_timeout": 0.2,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    async with Runtime(config):
-        guild = world.guild
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url):
         answer = await answered(fake, world, "verify on")
         assert "Verification: on" in answer
         template = "Welcome to Town Square, {mention} ({name})!"
@@ -220,12 +160,7 @@ async def test_discord_greets_in_the_system_channel_and_gates_with_a_timeout(
         eve_id = eve["user"]["id"]
         system_channel = str(guild.system_channel_id)
         found = await fake.wait_for(
-            lambda: [
-                m
-                for m in fake.messages_in(system_channel)
-                if m["content"].startswith("Welcome to Town Square")
-            ],
-            timeout=15,
+            lambda: discord_posts(fake, system_channel, WELCOME), timeout=15
         )
         (greeting,) = found
         content = greeting["content"]
@@ -261,55 +196,14 @@ async def test_discord_greets_in_the_system_channel_and_gates_with_a_timeout(
 
 async def answered(fake: FakeDiscord, world: World, command: str, **values: str) -> str:
     """Run a slash command as the moderator; return the private answer once it is there."""
-    interaction = await fake.slash(world.guild, "general", world.mod_id, command, **values)
-    token = interaction.payload["token"]
-    (answer,) = await fake.wait_request(
-        "PATCH", rf"/webhooks/\d+/{token}/messages/@original", timeout=15
-    )
-    content: str = answer.json["content"]
-    return content
-
-
-async def slack_post(url: str, body: bytes, content_type: str = FORM, **headers: str) -> int:
-    all_headers = {"Content-Type": content_type, **f.signed(SECRET, body), **headers}
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(url, data=body, headers=all_headers) as response,
-    ):
-        return response.status
-
-
-def button_values(message: dict[str, Any]) -> list[str]:
-    return [
-        element["value"]
-        for block in message.get("blocks", [])
-        if block["type"] == "actions"
-        for element in block["elements"]
-    ]
+    return await discord_slash_answer(fake, world.guild, world.mod_id, command, **values)
 
 
 async def test_slack_greets_once_escapes_and_tracks_acceptance(
     slack: FakeSlack, port: int, sqlite_url: str
 ) -> None:
-    config = parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "bots": [
-                {
-                    "name": "sl",
-                    "platform": "slack",
-                    "token": slack.token,
-                    "signing_secret": SECRET,
-                    "listen": f"127.0.0.1:{port}",
-                    "api_url": slack.url,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    url = f"http://127.0.0.1:{port}/slack/events"
-    async with Runtime(config) as runtime:
+    url = slack_events_url(port)
+    async with running(sqlite_url, slack_bot(slack, port)) as runtime:
         template = "Welcome to our community, {mention} ({name})!"
         body = f.command_body("/welcome", "set " + template, OLGA, response_url=slack.response_url)
         assert await slack_post(url, body) == 200
@@ -341,7 +235,7 @@ async def test_slack_greets_once_escapes_and_tracks_acceptance(
         assert greeting["text"].startswith(f"Welcome to our community, <@{SLACK_EVE}> ({escaped})!")
         assert "Please read the rules and accept them." in f.message_text(greeting)
         assert all("<!channel>" not in str(m.get("text")) for m in posts)
-        assert button_values(greeting) == [f"onb:acc:{SLACK_EVE}"]
+        assert slack_button_values(greeting) == [f"onb:acc:{SLACK_EVE}"]
 
         body = f.command_body("/settings", "", OLGA, response_url=slack.response_url)
         assert await slack_post(url, body) == 200
@@ -359,42 +253,20 @@ async def test_slack_greets_once_escapes_and_tracks_acceptance(
 
 
 async def test_discord_join_raid_gives_a_handful_of_greetings_and_one_alert(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, sqlite_url: str
 ) -> None:
     """40 GUILD_MEMBER_ADDs in a burst through discord.py: at most 10 greeting messages
     (five at once, then one combined greeting per 5 s window), one raid alert in the
     managers' inbox, and the combined greeting pings only the newcomers it names."""
     guild = world.guild
     inbox = guild.channel("managers")["id"]
-    config = parse_config(
-        {
-            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
-            "defaults": {"escalate_to": f"dc:{inbox}"},
-            "bots": [
-                {
-                    "name": "dc",
-                    "platform": "discord",
-                    "token": fake.token,
-                    "api_url": fake.base_url,
-                    "gateway_url": fake.gateway_url,
-                    "guild_ready_timeout": 0.2,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
     system_channel = str(guild.system_channel_id)
 
     def greeting_messages() -> list[dict[str, Any]]:
-        return [
-            m
-            for m in fake.messages_in(system_channel)
-            if m["content"].startswith("Welcome to Town Square")
-        ]
+        return discord_posts(fake, system_channel, WELCOME)
 
-    async with Runtime(config) as runtime:
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    defaults = {"escalate_to": f"dc:{inbox}"}
+    async with discord_runtime(fake, guild, sqlite_url, defaults=defaults) as runtime:
         raiders = [await fake.member_joins(guild, f"raider{index:02d}") for index in range(40)]
         combined = await fake.wait_for(
             lambda: [m for m in greeting_messages() if "others" in m["content"]], timeout=20
@@ -414,31 +286,13 @@ async def test_discord_join_raid_gives_a_handful_of_greetings_and_one_alert(
 
 
 async def test_discord_gate_by_a_configured_role(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, sqlite_url: str
 ) -> None:
     """``/verify role @Unverified``: the newcomer gets the role instead of a timeout, and
     their own press takes it away (Add/Remove Guild Member Role)."""
     guild = world.guild
     unverified = fake.add_role(guild, "Unverified")["id"]
-    config = parse_config(
-        {
-            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
-            "bots": [
-                {
-                    "name": "dc",
-                    "platform": "discord",
-                    "token": fake.token,
-                    "api_url": fake.base_url,
-                    "gateway_url": fake.gateway_url,
-                    "guild_ready_timeout": 0.2,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    async with Runtime(config):
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    async with discord_runtime(fake, guild, sqlite_url):
         assert "Verification: on" in await answered(fake, world, "verify on")
         answer = await answered(fake, world, "verify role", role=f"<@&{unverified}>")
         assert answer.startswith(f"Verification: on (newcomers get the role `{unverified}`")
@@ -448,12 +302,7 @@ async def test_discord_gate_by_a_configured_role(
         await fake.wait_request("PUT", roles, timeout=15)
         assert guild.members[int(eve_id)]["roles"] == [unverified]
         (greeting,) = await fake.wait_for(
-            lambda: [
-                m
-                for m in fake.messages_in(str(guild.system_channel_id))
-                if m["content"].startswith("Welcome to Town Square")
-            ],
-            timeout=15,
+            lambda: discord_posts(fake, str(guild.system_channel_id), WELCOME), timeout=15
         )
         ((button,),) = [row["components"] for row in greeting["components"]]
         await fake.press(guild, greeting, int(eve_id), button["custom_id"])
@@ -465,33 +314,14 @@ async def test_discord_gate_by_a_configured_role(
 
 
 async def test_discord_without_a_system_channel_greets_in_the_first_text_channel(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, sqlite_url: str
 ) -> None:
     guild = fake.add_guild("Quiet Hall", channels=("lobby", "general"))
     guild.system_channel_id = None  # "Send a random welcome message" switched off
-    config = parse_config(
-        {
-            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
-            "bots": [
-                {
-                    "name": "dc",
-                    "platform": "discord",
-                    "token": fake.token,
-                    "api_url": fake.base_url,
-                    "gateway_url": fake.gateway_url,
-                    "guild_ready_timeout": 0.2,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    async with Runtime(config):
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    async with discord_runtime(fake, guild, sqlite_url):
         eve = await fake.member_joins(guild, "eve")
         lobby = guild.channel("lobby")["id"]
         (greeting,) = await fake.wait_for(
-            lambda: [m for m in fake.messages_in(lobby) if "Welcome to Quiet Hall" in m["content"]],
-            timeout=15,
+            lambda: discord_posts(fake, lobby, "Welcome to Quiet Hall"), timeout=15
         )
         assert greeting["content"] == f"Welcome to Quiet Hall, <@{eve['user']['id']}>!"

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from bots.config import Config, parse_config
-from bots.runtime import Runtime
+from tests.fakes.bots import running, telegram_bot
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 
 
-def config(api: FakeBotApi, backend: str, sqlite_url: str) -> Config:
-    return parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "bots": [
-                {
-                    "name": "tg",
-                    "platform": backend,
-                    "token": api.token,
-                    "api_url": api.url,
-                    "poll_timeout": 1,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-
-
 async def test_poll_buttons_votes_and_tally(api: FakeBotApi, backend: str, sqlite_url: str) -> None:
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
-    async with Runtime(config(api, backend, sqlite_url)):
+    async with running(sqlite_url, telegram_bot(api, backend)):
         await api.push(p.command('/poll "Lunch?" Pizza "<b>Sushi</b>"', user=p.ADMIN))
         (poll,) = await api.wait_for("sendMessage")
         keyboard = poll["reply_markup"]["inline_keyboard"]
@@ -52,7 +32,7 @@ async def test_export_is_a_private_csv_document(
     api: FakeBotApi, backend: str, sqlite_url: str
 ) -> None:
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
-    async with Runtime(config(api, backend, sqlite_url)):
+    async with running(sqlite_url, telegram_bot(api, backend)):
         await api.push(p.command('/poll "Lunch <b>now</b>?" "Pizza, thin" Sushi', user=p.ADMIN))
         await api.wait_for("sendMessage")
         await api.push(p.callback("poll:1:0", user=p.ALICE))
@@ -76,7 +56,7 @@ async def test_export_to_a_manager_who_never_started_the_bot_lands_in_the_group(
 ) -> None:
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
     api.unreachable_users.add(p.ADMIN["id"])
-    async with Runtime(config(api, backend, sqlite_url)):
+    async with running(sqlite_url, telegram_bot(api, backend)):
         await api.push(p.command('/poll "Lunch?" Pizza Sushi --anonymous', user=p.ADMIN))
         await api.wait_for("sendMessage")
         await api.push(p.command("/poll export 1", user=p.ADMIN))
