@@ -17,6 +17,21 @@
 * A mute, unmute or removal the platform refuses (no permission, a role above the bot's)
   fails at once and its ``on_failure`` notice is enqueued with the failure, in one
   transaction, so managers are told (:mod:`core.refusals`).
+* Group commit of completions. A row that was sent (or superseded) and needs nothing else
+  stored with it (no platform message id to remember, no follow-up, no error) is not
+  marked done by a transaction of its own: the first such completion starts a flush, which
+  waits ``flush_window`` and then for the database's writer; completions arriving
+  meanwhile join it, and one ``UPDATE ... WHERE id IN (...)`` per chunk marks them all in
+  one transaction (under a burst of button presses, one transaction for dozens of toasts
+  instead of one each, leaving SQLite's single writer to the pipeline). Rows that store a
+  message id (a poll message later edits need at once), carry a follow-up or failed keep
+  their own transaction. Guarantees: until its flush commits a row stays in this worker's
+  in-flight set, so its claim lease keeps being renewed and no other process re-claims a
+  delivered row; a crash before the flush leaves the row pending, and it is sent again
+  once its lease ends (at-least-once, as before); a flush that fails keeps its marks and is
+  retried with backoff bounded by a tenth of the lease; :meth:`DeliveryWorker.drain` and
+  :meth:`DeliveryWorker.stop` wait for pending flushes. Stores without
+  ``outbox_done_many`` (:class:`GroupCommitStore`) get one transaction per row.
 """
 
 from __future__ import annotations
@@ -26,9 +41,11 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Protocol, runtime_checkable
 
 from core.actions import (
     Action,
@@ -60,6 +77,22 @@ from core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
 
+Completion = tuple[int, str, int]
+"""``(outbox row id, status, attempts)`` of a row finished with nothing else to store."""
+
+
+@runtime_checkable
+class GroupCommitStore(Protocol):
+    """A store that can finish many outbox rows in one transaction (``storage.store``)."""
+
+    async def outbox_done_many(
+        self, take: Callable[[], Sequence[Completion]], now: datetime
+    ) -> int:
+        """Wait for the writer, then call ``take()`` once and mark what it returns, in one
+        transaction; return how many rows were marked. Calling ``take`` only once the
+        writer is ours lets completions that arrive while waiting join this flush."""
+        ...
+
 
 class DeliveryWorker:
     def __init__(
@@ -76,6 +109,7 @@ class DeliveryWorker:
         poll_interval: float = 1.0,
         edit_interval: float = 2.0,
         batch: int = 200,
+        flush_window: float = 0.002,
     ) -> None:
         self.store = store
         self.adapters = dict(adapters)
@@ -88,6 +122,10 @@ class DeliveryWorker:
         self.poll_interval = poll_interval
         self.edit_interval = edit_interval
         self.batch = batch
+        if not 0 <= flush_window <= lease_seconds / 10:
+            raise ValueError("flush_window must be between 0 and a tenth of lease_seconds")
+        self.flush_window = flush_window
+        """Seconds a completion waits for others to join its flush (then the writer)."""
         self.owner = f"delivery-{random.getrandbits(32):08x}"
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -104,6 +142,15 @@ class DeliveryWorker:
         self._chat_buckets: dict[str, TokenBucket] = {}
         self._bot_buckets: dict[str, TokenBucket] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._marks: dict[int, tuple[str, int]] = {}
+        """Completions waiting for the next flush: row id -> (status, attempts)."""
+        self._unflushed: set[int] = set()
+        """Rows finished here whose mark is not committed yet (in ``_marks`` or being
+        flushed); they stay in ``_in_flight`` so their lease keeps being renewed."""
+        self._group_commit = isinstance(store, GroupCommitStore)
+        self._flush_task: asyncio.Task[None] | None = None
+        self._flushed = asyncio.Event()
+        self._flushed.set()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -124,19 +171,27 @@ class DeliveryWorker:
         while loop.time() < deadline:
             self.wake()
             await wait_event(self._idle, deadline - loop.time())
+            await wait_event(self._flushed, deadline - loop.time())
             if not self._in_flight and await self.store.pending_outbox(self.adapters) == 0:
                 return True
             await wait_event(self._wake, 0.05)
         return False
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Stop claiming, let the lanes finish what they hold for ``grace`` seconds, then
-        cancel; rows not finished stay pending and are sent at the next start."""
+        """Stop claiming, let the lanes finish what they hold and the pending completions
+        be flushed for ``grace`` seconds each, then cancel; rows not finished (or whose
+        mark was not flushed) stay pending and are sent again at the next start."""
         self._stopping.set()
         self._wake.set()
         await finish(self._tasks, grace)
         await finish(list(self._lane_tasks.values()), grace)
+        if self._flush_task is not None:
+            await finish([self._flush_task], grace)
         self._tasks, self._lane_tasks, self._lanes = [], {}, {}
+        self._flush_task = None
+        self._marks.clear()
+        self._unflushed.clear()
+        self._flushed.set()
         self._in_flight.clear()
         self._idle.set()
 
@@ -202,7 +257,8 @@ class DeliveryWorker:
                     log.exception("delivery of outbox row %s crashed", item.id)
                     self.metrics.inc("delivery.crashes")
                 finally:
-                    self._in_flight.discard(item.id)
+                    if item.id not in self._unflushed:
+                        self._in_flight.discard(item.id)
         finally:
             if self._lanes.get(lane) is queue:
                 del self._lanes[lane]
@@ -231,12 +287,12 @@ class DeliveryWorker:
         if isinstance(action, EditMessage | DeleteMessage) and action.key is not None:
             if isinstance(action, EditMessage):
                 if self._superseded(item, action.key):
-                    await self.store.outbox_done(item, "superseded", self.clock())
+                    await self._done(item, "superseded")
                     self.metrics.inc("delivery.edits_coalesced")
                     return
                 await self._space_edits(item.bot, action.key)
                 if self._superseded(item, action.key):
-                    await self.store.outbox_done(item, "superseded", self.clock())
+                    await self._done(item, "superseded")
                     self.metrics.inc("delivery.edits_coalesced")
                     return
             if action.message is None:
@@ -299,10 +355,77 @@ class DeliveryWorker:
         if isinstance(action, EditMessage) and action.key is not None:
             self._last_edit_at[(item.bot, action.key)] = time.monotonic()
             self._edited(item, action.key)
-        await self.store.outbox_done(
-            replace(item, attempts=attempts), "sent", self.clock(), remember=remember
-        )
+        if remember is None:
+            await self._done(replace(item, attempts=attempts), "sent")
+        else:
+            await self.store.outbox_done(
+                replace(item, attempts=attempts), "sent", self.clock(), remember=remember
+            )
         self.metrics.inc("delivery.sent")
+
+    # -- group commit of completions ------------------------------------------------------
+
+    async def _done(self, item: OutboxItem, status: str) -> None:
+        """Finish a row that needs nothing else stored: joins the next flush where the
+        store can group them (a keyed send whose platform gave no message id keeps its own
+        transaction, so an edit waiting for that key learns at once that there is none)."""
+        action = item.action
+        keyed_send = isinstance(action, SendMessage | SendDirect) and action.key is not None
+        if keyed_send or not self._group_commit:
+            await self.store.outbox_done(item, status, self.clock())
+            return
+        self._marks[item.id] = (status, item.attempts)
+        self._unflushed.add(item.id)
+        self._flushed.clear()
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.create_task(
+                self._flush_loop(), name="townsquare-delivery-flush"
+            )
+
+    def _take_marks(self, taken: dict[int, tuple[str, int]]) -> list[Completion]:
+        taken.update(self._marks)
+        self._marks.clear()
+        return [(row_id, status, attempts) for row_id, (status, attempts) in taken.items()]
+
+    async def _flush_loop(self) -> None:
+        """Commit pending completions until none are left; a failed flush keeps its marks
+        and is retried (backoff at most a tenth of the lease, which is renewed meanwhile)."""
+        store = self.store
+        assert isinstance(store, GroupCommitStore)
+        failures = 0
+        try:
+            while self._marks:
+                if self.flush_window > 0 and failures == 0:
+                    await asyncio.sleep(self.flush_window)
+                taken: dict[int, tuple[str, int]] = {}
+                try:
+                    await store.outbox_done_many(partial(self._take_marks, taken), self.clock())
+                except Exception as error:
+                    for row_id, mark in taken.items():
+                        self._marks.setdefault(row_id, mark)
+                    failures += 1
+                    delay = min(
+                        self.lease_seconds / 10, self.backoff_base * 2 ** min(failures - 1, 8)
+                    )
+                    log.warning(
+                        "cannot mark %d delivered outbox row(s) done (%s); retrying in %.1fs",
+                        len(self._marks),
+                        _describe(error),
+                        delay,
+                    )
+                    self.metrics.inc("delivery.flush_errors")
+                    await asyncio.sleep(delay)
+                    continue
+                failures = 0
+                for row_id in taken:
+                    self._unflushed.discard(row_id)
+                    self._in_flight.discard(row_id)
+                if taken:
+                    self.metrics.inc("delivery.flushes")
+                    self.metrics.inc("delivery.flushed_rows", len(taken))
+        finally:
+            if not self._marks:
+                self._flushed.set()
 
     def _superseded(self, item: OutboxItem, key: str) -> bool:
         """A newer edit of the same message is queued or was already delivered."""

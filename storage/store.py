@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -264,6 +264,40 @@ class SqlStore:
                     set_={k: v for k, v in values.items() if k not in ("bot", "key")},
                 )
                 await connection.execute(upsert)
+
+    DONE_CHUNK = 500
+    """Row ids per ``UPDATE ... WHERE id IN (...)`` of :meth:`outbox_done_many` (well under
+    SQLite's and asyncpg's limits on bound parameters)."""
+
+    async def outbox_done_many(
+        self, take: Callable[[], Sequence[tuple[int, str, int]]], now: datetime
+    ) -> int:
+        """Finish many rows that need nothing else stored (group commit of the delivery
+        worker, :class:`core.delivery.GroupCommitStore`): ``take()`` is called once this
+        process's writer turn has come, so completions that arrived while waiting for it
+        join; one UPDATE per (status, attempts) and chunk of ids, in one transaction."""
+        async with self._writing():
+            completions = take()
+            if not completions:
+                return 0
+            groups: dict[tuple[str, int], list[int]] = {}
+            for row_id, status, attempts in completions:
+                groups.setdefault((status, attempts), []).append(row_id)
+            async with self.engine.begin() as connection:
+                for (status, attempts), ids in groups.items():
+                    for start in range(0, len(ids), self.DONE_CHUNK):
+                        await connection.execute(
+                            update(_outbox)
+                            .where(_outbox.c.id.in_(ids[start : start + self.DONE_CHUNK]))
+                            .values(
+                                status=status,
+                                finished_at=now,
+                                locked_until=None,
+                                attempts=attempts,
+                                last_error=None,
+                            )
+                        )
+        return len(completions)
 
     async def outbox_retry(self, item: OutboxItem, next_attempt_at: datetime, error: str) -> None:
         async with self._writing(), self.engine.begin() as connection:

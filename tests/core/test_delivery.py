@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
-from core.actions import Action, EditMessage, SendDirect, SendFile, SendMessage
+from core.actions import Action, AnswerButton, EditMessage, SendDirect, SendFile, SendMessage
 from core.delivery import DeliveryWorker
 from core.errors import DirectMessageRefused, PermanentDeliveryError, RateLimited
 from core.ratelimit import TokenBucket
@@ -189,3 +192,168 @@ def test_a_batch_stores_only_the_newest_edit_of_a_message() -> None:
     message = send("a reply")
     kept = coalesce_edits([edits[0], message, edits[1], other, edits[2]])
     assert kept == [message, other, edits[2]]
+
+
+# -- group commit of completions ------------------------------------------------------------
+
+
+class GatedFlushes(SqlStore):
+    """A store whose grouped completions can be held (``gate``) or fail (``fail`` times,
+    after taking the marks, like a database that went away mid-flush)."""
+
+    def __init__(self, store: SqlStore, fail: int = 0) -> None:
+        super().__init__(store.engine)
+        self.fail = fail
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.flushes: list[int] = []
+
+    async def outbox_done_many(
+        self, take: Callable[[], Sequence[tuple[int, str, int]]], now: datetime
+    ) -> int:
+        await self.gate.wait()
+        if self.fail:
+            self.fail -= 1
+            take()
+            raise OperationalError("UPDATE outbox", {}, Exception("disk I/O error"))
+        marked = await super().outbox_done_many(take, now)
+        self.flushes.append(marked)
+        return marked
+
+
+def toast(n: int) -> AnswerButton:
+    return AnswerButton(bot="mem", interaction_id=f"i{n}", toast=f"Vote recorded {n}")
+
+
+def count_statements(store: SqlStore, prefix: str) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(store.engine.sync_engine, "before_cursor_execute")
+    def _seen(*args: object) -> None:
+        statement = str(args[2])
+        if statement.startswith(prefix):
+            seen.append(statement)
+
+    return seen
+
+
+async def test_completions_are_marked_done_together(store: SqlStore) -> None:
+    adapter = MemoryAdapter()
+    await enqueue(store, *(toast(n) for n in range(40)))
+    updates = count_statements(store, "UPDATE outbox SET status")
+    worker = await deliver(store, adapter)
+    assert len(adapter.performed) == 40
+    rows = await store.outbox_status()
+    assert {(row["status"], row["attempts"], row["last_error"]) for row in rows} == {
+        ("sent", 1, None)
+    }
+    assert all(row["finished_at"] is not None and row["locked_until"] is None for row in rows)
+    assert worker.metrics["delivery.flushed_rows"] == 40
+    assert len(updates) == worker.metrics["delivery.flushes"] < 40, "grouped, not one per row"
+
+
+async def test_a_completion_that_stores_a_message_id_is_not_delayed(store: SqlStore) -> None:
+    gated = GatedFlushes(store)
+    gated.gate.clear()  # grouped marks never land in this test
+    adapter = MemoryAdapter()
+    await enqueue(store, send("poll", key="poll:9"))
+    worker = DeliveryWorker(gated, {"mem": adapter}, poll_interval=0.05)
+    worker.start()
+    assert await worker.drain(timeout=10), "a keyed send commits on its own"
+    assert (await store.sent_message("mem", "poll:9")) is not None
+    assert [row["status"] for row in await store.outbox_status()] == ["sent"]
+    await worker.stop(grace=0.1)
+
+
+async def test_drain_waits_for_pending_flushes(store: SqlStore) -> None:
+    gated = GatedFlushes(store)
+    gated.gate.clear()
+    adapter = MemoryAdapter()
+    await enqueue(store, toast(1), toast(2))
+    worker = DeliveryWorker(gated, {"mem": adapter}, poll_interval=0.05)
+    worker.start()
+    await adapter.wait_for(lambda performed: len(performed) == 2)
+    assert not await worker.drain(timeout=0.3), "sent, but not marked yet"
+    assert {row["status"] for row in await store.outbox_status()} == {"pending"}
+    gated.gate.set()
+    assert await worker.drain(timeout=10)
+    assert {row["status"] for row in await store.outbox_status()} == {"sent"}
+    assert gated.flushes == [2]
+    await worker.stop()
+
+
+async def test_a_crash_before_the_flush_sends_the_row_again_after_its_lease(
+    store: SqlStore,
+) -> None:
+    gated = GatedFlushes(store)
+    gated.gate.clear()
+    adapter = MemoryAdapter()
+    await enqueue(store, toast(1))
+    worker = DeliveryWorker(gated, {"mem": adapter}, poll_interval=0.05, lease_seconds=60)
+    worker.start()
+    await adapter.wait_for(lambda performed: len(performed) == 1)
+    await worker.stop(grace=0.05)  # the flush never got the writer: as good as a crash
+    (row,) = await store.outbox_status()
+    assert row["status"] == "pending" and row["locked_until"] is not None
+    assert not await store.claim_outbox(
+        ["mem"], datetime.now(UTC), limit=10, lease_seconds=60, owner="other"
+    ), "still leased"
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    restarted = DeliveryWorker(store, {"mem": adapter}, poll_interval=0.05, clock=lambda: later)
+    restarted.start()
+    assert await restarted.drain(timeout=10)
+    await restarted.stop()
+    assert [a.toast for a in adapter.performed if isinstance(a, AnswerButton)] == [
+        "Vote recorded 1",
+        "Vote recorded 1",
+    ], "at least once: sent again after the restart"
+    assert [row["status"] for row in await store.outbox_status()] == ["sent"]
+
+
+async def test_a_delivered_row_waiting_for_its_flush_keeps_its_lease(store: SqlStore) -> None:
+    gated = GatedFlushes(store)
+    gated.gate.clear()
+    adapter = MemoryAdapter()
+    await enqueue(store, toast(1))
+    worker = DeliveryWorker(
+        gated, {"mem": adapter}, poll_interval=0.05, lease_seconds=0.3, flush_window=0.01
+    )
+    worker.start()
+    await adapter.wait_for(lambda performed: len(performed) == 1)
+    other = DeliveryWorker(store, {"mem": adapter}, poll_interval=0.02, lease_seconds=0.3)
+    other.start()  # another process on the same database, claiming all the time
+    await asyncio.sleep(1.2)  # four leases long
+    assert len(adapter.performed) == 1, "never re-claimed while the mark waits"
+    gated.gate.set()
+    assert await worker.drain(timeout=10)
+    await other.stop()
+    await worker.stop()
+    assert len(adapter.performed) == 1
+    assert [row["status"] for row in await store.outbox_status()] == ["sent"]
+
+
+def test_the_flush_window_is_bounded_by_the_lease(store: SqlStore) -> None:
+    with pytest.raises(ValueError, match="flush_window"):
+        DeliveryWorker(store, {"mem": MemoryAdapter()}, lease_seconds=10, flush_window=2)
+    worker = DeliveryWorker(store, {"mem": MemoryAdapter()}, lease_seconds=10, flush_window=1)
+    assert worker.flush_window == 1
+
+
+async def test_a_failed_flush_is_retried_and_loses_no_mark(
+    store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    gated = GatedFlushes(store, fail=1)
+    adapter = MemoryAdapter()
+    await enqueue(store, toast(1), toast(2), toast(3))
+    worker = DeliveryWorker(gated, {"mem": adapter}, poll_interval=0.05, backoff_base=0.01)
+    worker.start()
+    with caplog.at_level(logging.WARNING):
+        assert await worker.drain(timeout=10)
+    await worker.stop()
+    assert "cannot mark" in caplog.text
+    assert worker.metrics["delivery.flush_errors"] == 1
+    assert sum(gated.flushes) == 3
+    assert len(adapter.performed) == 3, "nothing sent twice"
+    assert {(row["status"], row["attempts"]) for row in await store.outbox_status()} == {
+        ("sent", 1)
+    }
