@@ -8,7 +8,7 @@ import sys
 import bots.runtime
 from bots.cli import main
 from core.features import Feature
-from tests.discord.features import e2e_features
+from tests.features import e2e_features
 
 _builtin = bots.runtime.default_features
 

@@ -1,7 +1,7 @@
 """End to end: the runtime (pipeline, SQLite outbox, delivery worker) with the real
 discord.py client against the fake Discord, and ``townsquare run`` as a subprocess.
 
-Both add the features of :mod:`tests.discord.features` (a greeter, a button vote, a
+Both add the features of :mod:`tests.features` (a greeter, a button vote, a
 private hello) to the built-in ``/help`` and ``/settings``."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from bots.config import Config, parse_config
 from bots.runtime import Runtime
 from tests.conformance.scenarios import HOSTILE_NAME
 from tests.discord.conftest import World
-from tests.discord.features import e2e_features
 from tests.fakes.discord import FakeDiscord
+from tests.features import e2e_features
 
 BOT = "discord-main"
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -16,45 +16,13 @@ import pytest
 
 from bots.config import parse_config
 from bots.runtime import Runtime
-from core.actions import SendDirect
-from core.commands import CommandSpec, Invocation
-from core.events import MemberJoined
-from core.features import Context, Feature, command, on
-from core.text import as_text
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
+from tests.features import e2e_features
 
 # PTB 22 warns from inside its own RetryAfter constructor that retry_after becomes a
 # timedelta in its next major version; the adapter already reads either type.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
-
-
-class GreetOnce(Feature):
-    name = "test-greeter"
-
-    @on(MemberJoined)
-    async def greet(self, event: MemberJoined, ctx: Context) -> None:
-        ctx.reply(f"Welcome {event.member.display_name}")
-
-
-class Whisper(Feature):
-    """``/whisper``: a private message to the caller, falling back to the chat."""
-
-    name = "test-whisper"
-
-    @command(CommandSpec("whisper", "Tell me privately"))
-    async def whisper(self, invocation: Invocation, ctx: Context) -> None:
-        actor = ctx.event.actor
-        assert actor is not None
-        ctx.emit(
-            SendDirect(
-                bot=ctx.bot.name,
-                user_id=actor.user_id,
-                display_name=actor.display_name,
-                text=as_text("a secret for you"),
-                fallback_channel=ctx.event.channel,
-            )
-        )
 
 
 MODERATOR = {"id": 1003, "is_bot": False, "first_name": "Mo", "username": "mo_mod"}
@@ -79,7 +47,7 @@ async def runtime(api: FakeBotApi, backend: str, sqlite_url: str) -> AsyncIterat
         {"TELEGRAM_BOT_TOKEN": api.token},
         "test",
     )
-    runtime = Runtime(config, extra_features=[GreetOnce(), Whisper()])
+    runtime = Runtime(config, extra_features=e2e_features())
     await runtime.start()
     yield runtime
     await runtime.stop()
@@ -110,10 +78,10 @@ async def test_a_private_message_falls_back_to_a_mention_in_the_chat(
     calls = await api.wait_for("sendMessage", 3)
     assert await runtime.worker.drain(timeout=10)
     by_chat = {call["chat_id"]: call["text"] for call in api.called("sendMessage")}
-    assert by_chat[p.ALICE["id"]] == "a secret for you"
+    assert by_chat[p.ALICE["id"]] == "Psst, hello"
     fallback = by_chat[p.GROUP["id"]]
     assert fallback.startswith(f'<a href="tg://user?id={p.EVE["id"]}">@everyone &lt;b&gt;')
-    assert fallback.endswith("</a> a secret for you")
+    assert fallback.endswith("</a> Psst, hello")
     assert [call["chat_id"] for call in calls].count(p.EVE["id"]) == 1, "refused, not retried"
     assert len(calls) == 3
 

@@ -1,4 +1,6 @@
-"""Features the end-to-end tests add to the built-in ones."""
+"""Features the end-to-end tests add to the built-in ones (Telegram, Discord, and
+``python -m tests.discord.run_with_test_features``): a greeter, a button vote and a
+private hello."""
 
 from __future__ import annotations
 
