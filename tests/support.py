@@ -10,7 +10,8 @@ from typing import Any
 
 from core.actions import Action, SendDirect, SendMessage
 from core.capabilities import Capability, RateLimits
-from core.events import CommandIssued, MemberJoined, MessagePosted
+from core.commands import parse_command_text, split_arguments
+from core.events import ButtonPressed, CommandIssued, MemberJoined, MessagePosted
 from core.ports import Delivered, EventSink
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 
@@ -55,6 +56,27 @@ def command(
     name: str, *argv: str, who: Actor | None = None, event_id: str | None = None
 ) -> CommandIssued:
     return CommandIssued(**envelope(who or member(), event_id), name=name, argv=argv)
+
+
+def typed(text: str, who: Actor | None = None) -> CommandIssued:
+    """A command exactly as a text platform delivers it: ``argv`` and the raw argument
+    text (``/faq add "Q" "A"``)."""
+    parsed = parse_command_text(text)
+    assert parsed is not None, text
+    name, arg_text = parsed
+    env = envelope(who or member())
+    return CommandIssued(
+        **env,
+        name=name,
+        argv=split_arguments(arg_text),
+        arg_text=arg_text,
+        message=MessageRef(env["channel"], env["event_id"]),
+    )
+
+
+def pressed(data: str, who: Actor | None = None) -> ButtonPressed:
+    env = envelope(who or member())
+    return ButtonPressed(**env, data=data, interaction_id=f"i-{env['event_id']}")
 
 
 class MemoryAdapter:

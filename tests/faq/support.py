@@ -1,4 +1,6 @@
-"""Helpers for the FAQ tests: text commands as a text platform sends them, a runtime."""
+"""Helpers for the FAQ tests: a runtime around a memory adapter and a chat through it;
+the events come from :mod:`tests.support` (``typed`` commands as a text platform sends
+them, ``said`` messages, ``pressed`` buttons)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,8 @@ from bots.config import Config, parse_config
 from bots.runtime import Runtime
 from core.actions import AnswerButton, SendMessage
 from core.capabilities import Capability
-from core.commands import parse_command_text, split_arguments
 from core.events import ButtonPressed, CommandIssued, MessagePosted
-from core.refs import Actor, MessageRef
-from tests.support import ALL_CAPABILITIES, CHANNEL, MemoryAdapter, envelope, manager, member
+from tests.support import ALL_CAPABILITIES, MemoryAdapter, manager, member, pressed, said, typed
 
 ALICE = manager("Alice")
 BOB = member("Bob")
@@ -35,31 +35,6 @@ def config(url: str, faq: dict[str, Any] | None = None) -> Config:
         {},
         "t",
     )
-
-
-def typed(text: str, who: Actor = BOB) -> CommandIssued:
-    """``/faq add "Q" "A"`` as a text platform delivers it (argv and the raw arg text)."""
-    parsed = parse_command_text(text)
-    assert parsed is not None, text
-    name, arg_text = parsed
-    env = envelope(who)
-    return CommandIssued(
-        **env,
-        name=name,
-        argv=split_arguments(arg_text),
-        arg_text=arg_text,
-        message=MessageRef(CHANNEL, env["event_id"]),
-    )
-
-
-def said(text: str, who: Actor = BOB) -> MessagePosted:
-    env = envelope(who)
-    return MessagePosted(**env, message=MessageRef(CHANNEL, env["event_id"]), text=text)
-
-
-def press(data: str, who: Actor = BOB) -> ButtonPressed:
-    env = envelope(who)
-    return ButtonPressed(**env, data=data, interaction_id=f"i-{env['event_id']}")
 
 
 @asynccontextmanager
@@ -104,3 +79,19 @@ class Chat:
 
     async def toasts(self, *events: ButtonPressed) -> list[str]:
         return [a.toast for a in await self.send(*events) if isinstance(a, AnswerButton)]
+
+
+__all__ = [
+    "ALICE",
+    "BOB",
+    "CONSOLE",
+    "DISCORD_NO_CONTENT",
+    "SLACK",
+    "TELEGRAM",
+    "Chat",
+    "config",
+    "pressed",
+    "running",
+    "said",
+    "typed",
+]

@@ -50,6 +50,26 @@ def run(*argv: str) -> int:
     return main(["faq", *argv])
 
 
+def import_file(config: Path, path: Path) -> int:
+    """``townsquare faq import CONFIG PATH --community memory:c1``: the exit status."""
+    return run("import", str(config), str(path), "--community", COMMUNITY)
+
+
+def problems(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The lines written to stderr since the last look."""
+    return capsys.readouterr().err.splitlines()
+
+
+def write_widget_questions(path: Path, count: int) -> Path:
+    """A CSV of ``count`` distinct questions about widgets, each with its answer."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["question", "answer"])
+        for number in range(count):
+            writer.writerow([f"How do I configure widget {number}?", f"Open panel {number}."])
+    return path
+
+
 def test_bad_rows_are_each_reported_and_nothing_is_imported(
     setup: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -66,9 +86,8 @@ def test_bad_rows_are_each_reported_and_nothing_is_imported(
         "When is the meetup?,Thursdays.,ok\n",
         encoding="utf-8",
     )
-    assert run("import", str(config), str(bad), "--community", COMMUNITY) == 1
-    err = capsys.readouterr().err.splitlines()
-    assert err == [
+    assert import_file(config, bad) == 1
+    assert problems(capsys) == [
         f"{bad}: line 3: The question is empty.",
         f"{bad}: line 4: The answer is empty.",
         f"{bad}: line 5: the same question as line 2",
@@ -86,9 +105,8 @@ def test_bad_rows_are_each_reported_and_nothing_is_imported(
         "  - just text\n",
         encoding="utf-8",
     )
-    assert run("import", str(config), str(yaml_file), "--community", COMMUNITY) == 1
-    err = capsys.readouterr().err.splitlines()
-    assert err == [
+    assert import_file(config, yaml_file) == 1
+    assert problems(capsys) == [
         f"{yaml_file}: entry 2 (line 4): missing 'answer'",
         f"{yaml_file}: entry 3 (line 5): expected a mapping with 'question' and 'answer'",
         "nothing imported: 2 problem(s)",
@@ -107,14 +125,14 @@ def test_yaml_import_updates_round_trips_and_a_bot_answers(
         "- question: Как поменять пароль?\n  answer: Настройки.\n",
         encoding="utf-8",
     )
-    assert run("import", str(config), str(good), "--community", COMMUNITY) == 0
+    assert import_file(config, good) == 0
     assert capsys.readouterr().out == "3 added, 0 updated, 0 unchanged (memory:c1)\n"
     good.write_text(
         "- question: how do I reset my password\n  answer: Use the app.\n"
         "- question: Where is the office?\n  answer: Via Roma 1.\n",
         encoding="utf-8",
     )
-    assert run("import", str(config), str(good), "--community", COMMUNITY) == 0
+    assert import_file(config, good) == 0
     assert capsys.readouterr().out == "1 added, 1 updated, 0 unchanged (memory:c1)\n"
     assert entries(url)[0] == ("How do I reset my password?", "Use the app.")
     assert entries(url, "console:town") == []  # other communities untouched
@@ -129,7 +147,7 @@ def test_yaml_import_updates_round_trips_and_a_bot_answers(
         "Как поменять пароль?",
         "Where is the office?",
     ]
-    assert run("import", str(config), str(exported), "--community", COMMUNITY) == 0
+    assert import_file(config, exported) == 0
     assert "0 added, 0 updated, 4 unchanged" in capsys.readouterr().out
     assert run("export", str(config), "-", "--community", COMMUNITY, "--format", "yaml") == 0
     assert "question: Как поменять пароль?" in capsys.readouterr().out
@@ -146,13 +164,8 @@ def test_large_files_show_progress(
     setup: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config, url = setup
-    big = tmp_path / "big.csv"
-    with big.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["question", "answer"])
-        for number in range(1000):
-            writer.writerow([f"How do I configure widget {number}?", f"Open panel {number}."])
-    assert run("import", str(config), str(big), "--community", COMMUNITY) == 0
+    big = write_widget_questions(tmp_path / "big.csv", 1000)
+    assert import_file(config, big) == 0
     captured = capsys.readouterr()
     assert captured.out == "1000 added, 0 updated, 0 unchanged (memory:c1)\n"
     progress = captured.err.splitlines()
@@ -208,12 +221,7 @@ def test_a_failure_while_writing_leaves_nothing_half_imported(
     setup: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config, url = setup
-    big = tmp_path / "big.csv"
-    with big.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["question", "answer"])
-        for number in range(500):
-            writer.writerow([f"How do I configure widget {number}?", f"Open panel {number}."])
+    big = write_widget_questions(tmp_path / "big.csv", 500)
     original = SqlFaqStore.add
     chunks = 0
 
@@ -226,6 +234,6 @@ def test_a_failure_while_writing_leaves_nothing_half_imported(
 
     monkeypatch.setattr(SqlFaqStore, "add", add_then_fail)
     with pytest.raises(OSError, match="disk full"):
-        run("import", str(config), str(big), "--community", COMMUNITY)
+        import_file(config, big)
     assert chunks == 2, "the first chunk was written before the failure"
     assert entries(url) == [], "and rolled back with the rest"

@@ -23,7 +23,7 @@ from tests.faq.support import (
     CONSOLE,
     DISCORD_NO_CONTENT,
     Chat,
-    press,
+    pressed,
     running,
     said,
     typed,
@@ -68,10 +68,12 @@ async def test_members_get_answers_managers_see_hits_votes_and_gaps(database_url
         assert await chat.messages(said("how are you?"), said("good morning!")) == []
 
         # votes: a press, a repeat, a change of mind, another member
-        assert await chat.toasts(press("faq:4:y")) == ["Thanks for the feedback!"]
-        assert await chat.toasts(press("faq:4:y")) == ["You already said that; thanks."]
-        assert await chat.toasts(press("faq:4:n")) == ["Thanks for the feedback!"]
-        assert await chat.toasts(press("faq:4:y", member("Carol"))) == ["Thanks for the feedback!"]
+        assert await chat.toasts(pressed("faq:4:y")) == ["Thanks for the feedback!"]
+        assert await chat.toasts(pressed("faq:4:y")) == ["You already said that; thanks."]
+        assert await chat.toasts(pressed("faq:4:n")) == ["Thanks for the feedback!"]
+        assert await chat.toasts(pressed("faq:4:y", member("Carol"))) == [
+            "Thanks for the feedback!"
+        ]
 
         # two phrasings of one unknown question count as one, asked twice
         assert await chat.texts(said("where do we park the bikes?")) == []
@@ -104,7 +106,7 @@ async def test_did_you_mean_edit_remove_and_duplicates(sqlite_url: str) -> None:
         assert choices.text.plain().startswith("Did you mean:\n#1 How do I reset my password?")
         assert [row[0].data for row in choices.buttons][:2] == ["faq:1:s", "faq:2:s"]
         assert [row[0].fallback for row in choices.buttons][:2] == ["/faq 1", "/faq 2"]
-        shown = [a for a in await chat.send(press("faq:2:s")) if isinstance(a, SendMessage)]
+        shown = [a for a in await chat.send(pressed("faq:2:s")) if isinstance(a, SendMessage)]
         assert "Impostazioni → Account → Reimposta." in shown[0].text.plain()
 
         assert await chat.texts(typed('/faq add "how do i reset my password" "again"', ALICE)) == [
@@ -120,7 +122,7 @@ async def test_did_you_mean_edit_remove_and_duplicates(sqlite_url: str) -> None:
             "FAQ entry #4 removed: Where is the office?"
         ]
         assert await chat.texts(typed("/faq 4")) == ["There is no FAQ entry #4."]
-        assert await chat.toasts(press("faq:4:y")) == ["This FAQ entry no longer exists."]
+        assert await chat.toasts(pressed("faq:4:y")) == ["This FAQ entry no longer exists."]
         assert await chat.messages(said("where is the office?")) == []
         assert await chat.texts(typed("/faq edit 99 x", ALICE)) == ["There is no FAQ entry #99."]
         assert await chat.texts(typed('/faq add "" "x"', ALICE)) == ["The question is empty."]
@@ -313,7 +315,7 @@ async def test_russian_community_is_answered_in_russian_with_plurals(sqlite_url:
         ]
         (auto,) = await chat.messages(said("как сменить пароль"))
         assert [b.label for b in auto.buttons[0]] == ["👍 Полезно", "👎 Бесполезно"]
-        assert await chat.toasts(press("faq:1:y")) == ["Спасибо за отзыв!"]
+        assert await chat.toasts(pressed("faq:1:y")) == ["Спасибо за отзыв!"]
         assert await chat.texts(typed("/faq")) == [
             "Спрашивайте так: /faq <question>.\nВ FAQ 2 записи."
         ]

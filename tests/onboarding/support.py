@@ -22,11 +22,18 @@ from core.actions import (
     UnrestrictMember,
 )
 from core.capabilities import Capability
-from core.commands import parse_command_text, split_arguments
-from core.events import ButtonPressed, CommandIssued, MemberJoined, MemberLeft
-from core.refs import Actor, ChannelRef, MessageRef
+from core.events import MemberJoined, MemberLeft
+from core.refs import Actor, ChannelRef
 from tests.conftest import migrate
-from tests.support import ALL_CAPABILITIES, MemoryAdapter, envelope, manager, member
+from tests.support import (
+    ALL_CAPABILITIES,
+    MemoryAdapter,
+    envelope,
+    manager,
+    member,
+    pressed,
+    typed,
+)
 
 TELEGRAM_LIKE = frozenset(ALL_CAPABILITIES - {Capability.EPHEMERAL, Capability.ROLES})
 DISCORD_LIKE = frozenset(ALL_CAPABILITIES)
@@ -115,26 +122,6 @@ def joined(name: str, *, bot: bool = False, channel: ChannelRef | None = None) -
 def left(name: str, *, removed: bool = False) -> MemberLeft:
     who = member(name)
     return MemberLeft(**envelope(who), member=who, removed=removed)
-
-
-def typed(text: str, who: Actor = ALICE) -> CommandIssued:
-    """A command exactly as a text platform delivers it (raw argument text included)."""
-    parsed = parse_command_text(text)
-    assert parsed is not None, text
-    name, arg_text = parsed
-    env = envelope(who)
-    return CommandIssued(
-        **env,
-        name=name,
-        argv=split_arguments(arg_text),
-        arg_text=arg_text,
-        message=MessageRef(env["channel"], env["event_id"]),
-    )
-
-
-def pressed(data: str, who: Actor) -> ButtonPressed:
-    env = envelope(who)
-    return ButtonPressed(**env, data=data, interaction_id=f"i-{env['event_id']}")
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ from core.errors import DirectMessageRefused
 from core.refs import Actor, ChannelRef, PlatformRole
 from core.text import Style
 from storage.store import SqlStore
-from tests.onboarding.support import SLACK_LIKE, harness, joined, left, typed
+from tests.onboarding.support import ALICE, SLACK_LIKE, harness, joined, left, typed
 from tests.support import COMMUNITY, member
 
 BOB = member("Bob")
@@ -129,7 +129,7 @@ async def test_welcome_off_channel_here_clean_and_goodbye(sqlite_url: str) -> No
         await h.join("Bob")
         assert h.greetings() == []
         await h.typed("/welcome on")
-        lobby = replace(typed("/welcome channel here"), channel=ChannelRef("lobby"))
+        lobby = replace(typed("/welcome channel here", ALICE), channel=ChannelRef("lobby"))
         await h.submit(lobby)
         assert h.last() == "Newcomers are greeted in this channel."
         await h.typed("/welcome clean on")
