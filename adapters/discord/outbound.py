@@ -145,17 +145,28 @@ def render_span(span: Span) -> str:
     if span.style in MOMENT_FORMATS and span.at is not None:
         # Discord writes it in each reader's time zone and language.
         return f"<t:{unix_time(span)}:{MOMENT_FORMATS[span.style]}>"
+    if span.style in _EMPHASIS:
+        return _emphasis(span.text, _EMPHASIS[span.style])
     body = escape(span.text)
-    if span.style is Style.BOLD:
-        return f"**{body}**"
-    if span.style is Style.ITALIC:
-        return f"*{body}*"
     if span.style is Style.LINK:
         url = _safe_url(span.url)
         if url is None:
             return body
         return "[" + body + "](" + url + ")"
     return body
+
+
+_EMPHASIS = {Style.BOLD: "**", Style.ITALIC: "*"}
+
+
+def _emphasis(text: str, marker: str) -> str:
+    """``**bold**``: whitespace at either end stays outside the markers, since Discord (like
+    CommonMark) does not close ``*closes *`` and would show the asterisks."""
+    inner = text.strip()
+    if not inner:
+        return escape(text)
+    start = text.index(inner)
+    return f"{text[:start]}{marker}{escape(inner)}{marker}{text[start + len(inner) :]}"
 
 
 def merge_spans(text: Text) -> Text:

@@ -72,6 +72,13 @@ def test_mention_span_is_the_only_ping() -> None:
     assert FakeDiscord.pings(body["content"], body["allowed_mentions"])["users"] == [ALICE]
 
 
+def test_emphasis_keeps_edge_whitespace_outside_its_markers() -> None:
+    """Discord leaves ``*closes *`` unclosed and shows the asterisks."""
+    assert outbound.render_span(italic("0 voters · closes ")) == "*0 voters · closes* "
+    assert outbound.render_span(bold("\n  Rules:")) == "\n  **Rules:**"
+    assert outbound.render_span(italic("   ")) == "   "
+
+
 def test_styles_links_and_code() -> None:
     assert outbound.render_span(italic("a*b")) == "*a\\*b*"
     assert outbound.render_span(code("x`y")) == "`xˋy`"

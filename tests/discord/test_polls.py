@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 from tests.discord.conftest import World
@@ -100,3 +102,24 @@ async def test_export_to_a_manager_with_closed_dms_lands_in_the_channel(
         assert message["content"].startswith(f"<@{world.mod_id}> Poll #1 as CSV:")
         assert message["pings"]["users"] == [str(world.mod_id)]
         assert fake.attachments(message) == [("poll-1.csv", b"option,votes\r\nYes,0\r\nNo,0\r\n")]
+
+
+async def test_a_deadline_is_a_timestamp_each_member_reads_in_their_time_zone(
+    fake: FakeDiscord, world: World, sqlite_url: str
+) -> None:
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url):
+        asked = time.time()
+        await fake.slash(
+            guild,
+            "general",
+            world.mod_id,
+            "poll create",
+            question="Lunch?",
+            option1="Pizza",
+            option2="Sushi",
+            closes="2h",
+        )
+        (poll,) = await fake.wait_for(lambda: _with_buttons(fake, world.general_id), timeout=15)
+        (unix,) = [int(found) for found in re.findall(r"closes\* <t:(\d+):F>", poll["content"])]
+        assert asked + 7200 - 5 <= unix <= time.time() + 7200

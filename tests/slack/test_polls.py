@@ -3,10 +3,13 @@ the export uploaded as a file."""
 
 from __future__ import annotations
 
+import time
+
 import aiohttp
 
 from bots.config import Config, parse_config
 from bots.runtime import Runtime
+from tests.fakes.slack import blocks as kit
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.slack.conftest import ALICE, OLGA, SECRET
@@ -113,3 +116,20 @@ async def test_export_to_a_manager_slack_will_not_dm_lands_in_the_channel(
         assert shared["data"] == b"option,votes\r\nYes,0\r\nNo,0\r\n"
         mention = [e for e in f.elements({"blocks": shared["blocks"]}) if e["type"] == "user"]
         assert [e["user_id"] for e in mention] == [OLGA]
+
+
+async def test_a_deadline_is_a_date_each_member_reads_in_their_time_zone(
+    slack: FakeSlack, port: int, sqlite_url: str
+) -> None:
+    url = f"http://127.0.0.1:{port}/slack/events"
+    async with Runtime(config(slack, port, sqlite_url)):
+        asked = time.time()
+        body = f.command_body(
+            "/poll", "Lunch? Pizza Sushi --closes 2h", OLGA, response_url=slack.response_url
+        )
+        assert await post(url, body) == 200
+        (poll,) = await slack.wait_for("chat.postMessage")
+        (deadline,) = [e for e in kit.elements(poll) if e["type"] == "date"]
+        assert deadline["format"] == "{date_long_pretty} {time}"
+        assert asked + 7200 - 5 <= deadline["timestamp"] <= time.time() + 7200
+        assert deadline["fallback"].endswith(" UTC") and deadline["fallback"] in poll["text"]

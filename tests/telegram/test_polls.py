@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
+from core.i18n import Translator
 from tests.fakes.bots import running, telegram_bot
 from tests.fakes.telegram import payloads as p
-from tests.fakes.telegram.server import FakeBotApi
+from tests.fakes.telegram.server import FakeBotApi, _visible, moments
 
 
 async def test_poll_buttons_votes_and_tally(api: FakeBotApi, backend: str, sqlite_url: str) -> None:
@@ -66,3 +70,21 @@ async def test_export_to_a_manager_who_never_started_the_bot_lands_in_the_group(
         ((chat, document),) = api.documents
         assert chat == p.GROUP["id"]
         assert document.data == b"option,votes\r\nPizza,0\r\nSushi,0\r\n", "anonymous"
+
+
+async def test_a_deadline_is_a_date_time_entity_each_member_reads_in_their_time_zone(
+    api: FakeBotApi, backend: str, sqlite_url: str
+) -> None:
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    async with running(sqlite_url, telegram_bot(api, backend)):
+        asked = time.time()
+        await api.push(p.command("/poll Lunch? Pizza Sushi --closes 2h", user=p.ADMIN))
+        (poll,) = await api.wait_for("sendMessage")
+        ((unix, shown),) = moments(poll["text"])
+        assert shown == "wDt" and asked + 7200 - 5 <= unix <= time.time() + 7200
+        # Apps that cannot show the entity read the UTC text inside it.
+        assert f"closes {_utc(unix)} UTC" in _visible(poll["text"])
+
+
+def _utc(unix: int) -> str:
+    return Translator("en").moment(datetime.fromtimestamp(unix, UTC)).text.removesuffix(" UTC")

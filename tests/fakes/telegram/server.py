@@ -492,6 +492,11 @@ def _entity_at(markup: str, index: int) -> bool:
     )
 
 
+def moments(markup: str) -> list[tuple[int, str]]:
+    """The (Unix time, format) of each date-time entity (``<tg-time>``) in ``markup``."""
+    return _parse_html(markup).moments
+
+
 def _visible(markup: str) -> str:
     return "".join(_parse_html(markup).text)
 
