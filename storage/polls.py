@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Integer, Table, delete, func, literal, select, union_all, update
 
 from core.polls.store import Poll, Tally, Vote
 from storage.polls_models import PollRow, PollVoteRow
@@ -82,6 +82,23 @@ class SqlPollStore:
         ).first()
         return _poll(row) if row is not None else None
 
+    async def get_for_voter(
+        self, poll_id: int, platform: str, user_id: str
+    ) -> tuple[Poll, frozenset[int]] | None:
+        rows = (
+            await self.tx.connection.execute(
+                select(_polls, _votes.c.option.label("voter_option"))
+                .outerjoin(
+                    _votes, (_votes.c.poll_id == _polls.c.id) & (_votes.c.user_id == user_id)
+                )
+                .where(_polls.c.id == poll_id, _polls.c.platform == platform)
+            )
+        ).all()
+        if not rows:
+            return None
+        current = frozenset(row.voter_option for row in rows if row.voter_option is not None)
+        return _poll(rows[0]), current
+
     async def votes(self, poll_id: int) -> list[Vote]:
         rows = await self.tx.connection.execute(
             select(_votes.c.user_id, _votes.c.display_name, _votes.c.option)
@@ -91,19 +108,27 @@ class SqlPollStore:
         return [Vote(row.user_id, row.display_name, row.option) for row in rows]
 
     async def tally(self, poll_id: int, options: int) -> Tally:
+        """Votes per option and distinct voters in one statement: the per-option counts,
+        then one row with option ``-1`` (never a stored option) holding the voters."""
         counts = [0] * options
-        rows = await self.tx.connection.execute(
-            select(_votes.c.option, func.count())
+        voters = 0
+        per_option = (
+            select(_votes.c.option, func.count().label("n"))
             .where(_votes.c.poll_id == poll_id)
             .group_by(_votes.c.option)
         )
-        for option, count in rows:
-            if 0 <= option < options:
-                counts[option] = count
-        voters = await self.tx.connection.scalar(
-            select(func.count(func.distinct(_votes.c.user_id))).where(_votes.c.poll_id == poll_id)
-        )
-        return Tally(tuple(counts), int(voters or 0))
+        distinct_voters = select(
+            literal(-1, Integer).label("option"),
+            func.count(func.distinct(_votes.c.user_id)).label("n"),
+        ).where(_votes.c.poll_id == poll_id)
+        for option, count in await self.tx.connection.execute(
+            union_all(per_option, distinct_voters)
+        ):
+            if option == -1:
+                voters = int(count)
+            elif 0 <= option < options:
+                counts[option] = int(count)
+        return Tally(tuple(counts), voters)
 
     async def member_votes(self, poll_id: int, user_id: str) -> frozenset[int]:
         rows = await self.tx.connection.execute(
@@ -112,31 +137,43 @@ class SqlPollStore:
         return frozenset(row.option for row in rows)
 
     async def set_votes(
-        self, poll_id: int, user_id: str, display_name: str, options: frozenset[int], now: datetime
+        self,
+        poll_id: int,
+        user_id: str,
+        display_name: str,
+        options: frozenset[int],
+        now: datetime,
+        *,
+        current: frozenset[int] | None = None,
     ) -> None:
-        await self.tx.execute(
-            delete(_votes).where(
-                _votes.c.poll_id == poll_id,
-                _votes.c.user_id == user_id,
-                _votes.c.option.not_in(list(options)),
-            )
-        )
-        if options:
-            insert = self.tx.store._insert(_votes).on_conflict_do_nothing()
+        """The DELETE (of every option not in ``options``, whatever is stored) is skipped
+        only when ``current`` shows the member holds nothing outside ``options``, and the
+        INSERT (``ON CONFLICT DO NOTHING``) carries only options ``current`` lacks."""
+        if current is None or current - options:
             await self.tx.execute(
-                insert.values(
-                    [
-                        {
-                            "poll_id": poll_id,
-                            "user_id": user_id,
-                            "option": option,
-                            "display_name": display_name[:256],
-                            "voted_at": now,
-                        }
-                        for option in sorted(options)
-                    ]
+                delete(_votes).where(
+                    _votes.c.poll_id == poll_id,
+                    _votes.c.user_id == user_id,
+                    _votes.c.option.not_in(list(options)),
                 )
             )
+        if current is not None:
+            options = options - current
+        if options:
+            insert = self.tx.store._insert(_votes).on_conflict_do_nothing()
+            rows = [
+                {
+                    "poll_id": poll_id,
+                    "user_id": user_id,
+                    "option": option,
+                    "display_name": display_name[:256],
+                    "voted_at": now,
+                }
+                for option in sorted(options)
+            ]
+            # Bound parameters, not insert().values(rows): that form is compiled anew for
+            # every vote (SQLAlchemy does not cache multi-row VALUES).
+            await self.tx.execute(insert, rows)
 
     async def close(self, poll_id: int, now: datetime) -> bool:
         result = await self.tx.execute(

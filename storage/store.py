@@ -446,10 +446,12 @@ class SqlTransaction:
             self._savepoint = await self.connection.begin_nested()
         return self.connection
 
-    async def execute(self, statement: Any) -> Any:
-        """Run a write statement inside the current feature scope (for feature repositories)."""
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        """Run a write statement inside the current feature scope (for feature repositories);
+        ``parameters`` (a dict, or a list of dicts for executemany) keep the statement's
+        compiled form cached, where ``insert().values([...])`` is compiled every time."""
         connection = await self._write()
-        return await connection.execute(statement)
+        return await connection.execute(statement, parameters)
 
     async def claim_events(self, keys: Sequence[EventKey], now: datetime) -> set[EventKey]:
         if not keys:

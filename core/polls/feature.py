@@ -199,11 +199,17 @@ class Polls(Feature):
         if data is None:
             return
         tr = await ctx.translator()
-        found = await self.store(ctx.tx).get(data.poll_id, event.platform)
+        store = self.store(ctx.tx)
+        current: frozenset[int] | None = None
+        if event.actor is None:
+            found = await store.get(data.poll_id, event.platform)
+        else:  # the poll and the member's votes in one read
+            read = await store.get_for_voter(data.poll_id, event.platform, event.actor.user_id)
+            found, current = read if read is not None else (None, None)
         if found is None or not (data.option == rules.RETRACT or data.option < len(found.options)):
             ctx.answer(tr(_("This poll no longer exists.")))
             return
-        ctx.answer(await self._press(found, data.option, ctx, tr))
+        ctx.answer(await self._press(found, data.option, ctx, tr, current))
 
     @job(CLOSE_JOB)
     async def deadline(self, event: JobDue, ctx: Context) -> None:
@@ -224,17 +230,32 @@ class Polls(Feature):
             ctx.respond(tr(_("There is no poll #{id}."), id=poll_id))
         return found
 
-    async def _press(self, found: Poll, option: int, ctx: Context, tr: Translator) -> str:
+    async def _press(
+        self,
+        found: Poll,
+        option: int,
+        ctx: Context,
+        tr: Translator,
+        current: frozenset[int] | None = None,
+    ) -> str:
+        """Apply a press; ``current`` is the member's votes if already read in this
+        transaction (with the poll), else they are read here."""
         if found.closed_at is not None:
             return tr(_("This poll is closed."))
         actor = ctx.event.actor
         assert actor is not None
         store = self.store(ctx.tx)
-        current = await store.member_votes(found.id, actor.user_id)
+        if current is None:
+            current = await store.member_votes(found.id, actor.user_id)
         result = rules.press(current, option, multi=found.multi)
         if result.votes != current:
             await store.set_votes(
-                found.id, actor.user_id, actor.display_name, result.votes, ctx.now
+                found.id,
+                actor.user_id,
+                actor.display_name,
+                result.votes,
+                ctx.now,
+                current=current,
             )
             ctx.emit(
                 EditMessage(

@@ -62,6 +62,13 @@ class PollStore(Protocol):
 
     async def get(self, poll_id: int, platform: str) -> Poll | None: ...
 
+    async def get_for_voter(
+        self, poll_id: int, platform: str, user_id: str
+    ) -> tuple[Poll, frozenset[int]] | None:
+        """The poll and the member's current options, read together (one statement: a
+        button press needs both)."""
+        ...
+
     async def votes(self, poll_id: int) -> list[Vote]: ...
 
     async def tally(self, poll_id: int, options: int) -> Tally:
@@ -71,9 +78,19 @@ class PollStore(Protocol):
     async def member_votes(self, poll_id: int, user_id: str) -> frozenset[int]: ...
 
     async def set_votes(
-        self, poll_id: int, user_id: str, display_name: str, options: frozenset[int], now: datetime
+        self,
+        poll_id: int,
+        user_id: str,
+        display_name: str,
+        options: frozenset[int],
+        now: datetime,
+        *,
+        current: frozenset[int] | None = None,
     ) -> None:
-        """Make the member's votes exactly ``options`` (insert new, delete dropped)."""
+        """Make the member's votes exactly ``options`` (insert new, delete dropped).
+
+        ``current``: the member's options as read earlier in this transaction; a delete or
+        insert it shows would change nothing is not sent (a first vote is one INSERT)."""
         ...
 
     async def close(self, poll_id: int, now: datetime) -> bool:
