@@ -424,6 +424,17 @@ class SqlTransaction:
         self.changed_settings: set[tuple[str, str]] = set()
         self._in_scope = False
         self._savepoint: AsyncTransaction | None = None
+        self.memo: dict[str, Any] = {}
+        """What repositories derived from this transaction's reads and their own writes
+        and may reuse until it ends (a poll's tally, see :mod:`storage.polls`). Emptied
+        whenever a feature scope fails: what it held may count writes rolled back."""
+
+    @property
+    def exclusive(self) -> bool:
+        """Whether no other connection can write until this transaction ends: SQLite
+        transactions here begin with ``BEGIN IMMEDIATE`` and hold the one write lock, so
+        what this transaction read changes only by its own writes. Not on PostgreSQL."""
+        return self.store.dialect == "sqlite"
 
     @asynccontextmanager
     async def feature_scope(self) -> AsyncIterator[None]:
@@ -431,6 +442,7 @@ class SqlTransaction:
         try:
             yield
         except BaseException:
+            self.memo.clear()
             if self._savepoint is not None:
                 await self._savepoint.rollback()
             raise

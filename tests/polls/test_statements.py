@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from bots.runtime import Runtime
-from core.actions import AnswerButton
+from core.actions import AnswerButton, EditMessage
 from storage.polls_models import PollVoteRow
 from tests.conftest import migrate
 from tests.polls.test_polls import ALICE, press, start
@@ -94,3 +94,71 @@ async def test_every_press_keeps_its_toast_and_rows(poll: tuple[Runtime, MemoryA
     answered = [a.toast for a in adapter.performed if isinstance(a, AnswerButton)]
     assert answered == [toast for _name, _data, toast in steps]
     assert await stored_votes(runtime) == [("carol", 2, 1)]
+
+
+def tally_lines(action: EditMessage) -> tuple[str, str, str]:
+    lines = action.text.plain().splitlines()
+    return lines[2], lines[3], lines[5]
+
+
+async def test_a_batch_of_presses_counts_the_tally_once_and_every_edit_is_exact(
+    poll: tuple[Runtime, MemoryAdapter],
+) -> None:
+    runtime, _adapter = poll
+    presses = [
+        press("Bob", "poll:1:0"),
+        press("Carol", "poll:1:0"),
+        press("Dan", "poll:1:1"),
+        press("Carol", "poll:1:1"),  # moves
+        press("Bob", "poll:1:0"),  # unchanged: no edit
+        press("Dan", "poll:1:r"),  # retracts
+        press("Eve", "poll:1:1"),
+    ]
+    with statements(runtime) as seen:
+        actions = await runtime.pipeline.process(presses)  # one batch, one transaction
+    edits = [tally_lines(a) for a in actions if isinstance(a, EditMessage)]
+    assert [
+        (first.split(" — ")[1][0], second.split(" — ")[1][0], voters)
+        for first, second, voters in edits
+    ] == [
+        ("1", "0", "1 voter"),
+        ("2", "0", "2 voters"),
+        ("2", "1", "3 voters"),
+        ("1", "2", "3 voters"),
+        ("1", "1", "2 voters"),
+        ("1", "2", "3 voters"),
+    ], "each edit shows the state after its own vote"
+    tallies = [text for text in seen if "count(" in text]
+    if runtime.store.dialect == "sqlite":
+        assert len(tallies) == 1, "counted once, then kept up to date"
+    else:
+        assert len(tallies) == 6, "PostgreSQL counts every time (other processes write too)"
+    assert await stored_votes(runtime) == [("bob", 1, 0), ("carol", 1, 1), ("eve", 1, 1)]
+
+
+async def test_a_failing_vote_drops_the_kept_tally(
+    poll: tuple[Runtime, MemoryAdapter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.polls import feature
+
+    runtime, _adapter = poll
+    calls = []
+    real_render = feature.render
+
+    def flaky_render(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("rendering failed after the vote was written")
+        return real_render(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feature, "render", flaky_render)
+    actions = await runtime.pipeline.process(
+        [press("Bob", "poll:1:0"), press("Carol", "poll:1:0"), press("Dan", "poll:1:1")]
+    )
+    last = [a for a in actions if isinstance(a, EditMessage)][-1]
+    assert tally_lines(last) == (
+        "1. Pizza — 1 ▓▓▓▓▓░░░░░ 50%",
+        "2. Sushi — 1 ▓▓▓▓▓░░░░░ 50%",
+        "2 voters",
+    ), "Carol's vote was rolled back with her feature scope, and the tally knows it"
+    assert await stored_votes(runtime) == [("bob", 1, 0), ("dan", 1, 1)]
