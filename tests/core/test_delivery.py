@@ -316,13 +316,13 @@ async def test_a_delivered_row_waiting_for_its_flush_keeps_its_lease(store: SqlS
     adapter = MemoryAdapter()
     await enqueue(store, toast(1))
     worker = DeliveryWorker(
-        gated, {"mem": adapter}, poll_interval=0.05, lease_seconds=0.3, flush_window=0.01
+        gated, {"mem": adapter}, poll_interval=0.05, lease_seconds=1.0, flush_window=0.01
     )
     worker.start()
     await adapter.wait_for(lambda performed: len(performed) == 1)
-    other = DeliveryWorker(store, {"mem": adapter}, poll_interval=0.02, lease_seconds=0.3)
+    other = DeliveryWorker(store, {"mem": adapter}, poll_interval=0.02, lease_seconds=1.0)
     other.start()  # another process on the same database, claiming all the time
-    await asyncio.sleep(1.2)  # four leases long
+    await asyncio.sleep(2.5)  # two and a half leases (renewed every third of one)
     assert len(adapter.performed) == 1, "never re-claimed while the mark waits"
     gated.gate.set()
     assert await worker.drain(timeout=10)
