@@ -41,11 +41,10 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
-from typing import Protocol, runtime_checkable
 
 from core.actions import (
     Action,
@@ -71,27 +70,11 @@ from core.pipeline import Clock, utcnow
 from core.ports import Adapter, Delivered
 from core.ratelimit import TokenBucket
 from core.refs import MessageRef
-from core.store import OutboxItem, Store
+from core.store import Completion, GroupCommitStore, OutboxItem, Store
 from core.text import compose, mention
 from core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
-
-Completion = tuple[int, str, int]
-"""``(outbox row id, status, attempts)`` of a row finished with nothing else to store."""
-
-
-@runtime_checkable
-class GroupCommitStore(Protocol):
-    """A store that can finish many outbox rows in one transaction (``storage.store``)."""
-
-    async def outbox_done_many(
-        self, take: Callable[[], Sequence[Completion]], now: datetime
-    ) -> int:
-        """Wait for the writer, then call ``take()`` once and mark what it returns, in one
-        transaction; return how many rows were marked. Calling ``take`` only once the
-        writer is ours lets completions that arrive while waiting join this flush."""
-        ...
 
 
 class DeliveryWorker:

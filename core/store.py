@@ -8,11 +8,11 @@ commit. Reads cost no savepoint at all, which keeps the common no-op path cheap.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from core.actions import Action
 from core.refs import Actor, CommunityRef, MessageRef
@@ -143,3 +143,21 @@ class Store(Protocol):
     async def next_job_due(self, bots: Collection[str]) -> datetime | None: ...
 
     async def prune_processed(self, before: datetime) -> int: ...
+
+
+Completion = tuple[int, str, int]
+"""``(outbox row id, status, attempts)`` of a row finished with nothing else to store."""
+
+
+@runtime_checkable
+class GroupCommitStore(Protocol):
+    """A store that can finish many outbox rows in one transaction (``storage.store``); the
+    delivery worker then marks sent rows in groups instead of one transaction each."""
+
+    async def outbox_done_many(
+        self, take: Callable[[], Sequence[Completion]], now: datetime
+    ) -> int:
+        """Wait for the writer, then call ``take()`` once and mark what it returns, in one
+        transaction; return how many rows were marked. Calling ``take`` only once the
+        writer is ours lets completions that arrive while waiting join this flush."""
+        ...

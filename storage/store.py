@@ -273,7 +273,7 @@ class SqlStore:
         self, take: Callable[[], Sequence[tuple[int, str, int]]], now: datetime
     ) -> int:
         """Finish many rows that need nothing else stored (group commit of the delivery
-        worker, :class:`core.delivery.GroupCommitStore`): ``take()`` is called once this
+        worker, :class:`core.store.GroupCommitStore`): ``take()`` is called once this
         process's writer turn has come, so completions that arrived while waiting for it
         join; one UPDATE per (status, attempts) and chunk of ids, in one transaction."""
         async with self._writing():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -322,7 +323,17 @@ async def test_a_delivered_row_waiting_for_its_flush_keeps_its_lease(store: SqlS
     await adapter.wait_for(lambda performed: len(performed) == 1)
     other = DeliveryWorker(store, {"mem": adapter}, poll_interval=0.02, lease_seconds=1.0)
     other.start()  # another process on the same database, claiming all the time
-    await asyncio.sleep(2.5)  # two and a half leases (renewed every third of one)
+    (row,) = await store.outbox_status()
+    first_lease_ends = row["locked_until"]
+    # Wait until the lease has been renewed past two more lease lengths (the worker renews
+    # it every third of one), giving the other worker every chance to take the row; a
+    # second send ends the wait early and fails below.
+    while (await store.outbox_status())[0]["locked_until"] < first_lease_ends + timedelta(
+        seconds=2
+    ):
+        with contextlib.suppress(TimeoutError):
+            await adapter.wait_for(lambda performed: len(performed) > 1, timeout=0.1)
+            break
     assert len(adapter.performed) == 1, "never re-claimed while the mark waits"
     gated.gate.set()
     assert await worker.drain(timeout=10)
