@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bots.config import parse_config
 from bots.runtime import Runtime
 from core.actions import Action
 from core.builtin import builtin_features
@@ -23,6 +22,7 @@ from core.events import ButtonPressed, CommandIssued, MessagePosted, ReactionAdd
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 from storage.escalation import SqlEscalationStore
 from tests.conftest import migrate
+from tests.fakes.bots import config
 from tests.support import MemoryAdapter
 
 C = Capability
@@ -184,18 +184,10 @@ async def running(
     defaults: dict[str, Any] = {"managers": list(managers)}
     if escalate_to:
         defaults["escalate_to"] = escalate_to
-    config = parse_config(
-        {
-            "storage": {"url": url},
-            "defaults": defaults,
-            "bots": [{"name": name, "platform": "console"} for name in adapters],
-        },
-        {},
-        "test",
-    )
+    consoles = [{"name": name, "platform": "console"} for name in adapters]
     feature = Escalation(store=SqlEscalationStore, policy=policy, detectors=detectors)
     runtime = Runtime(
-        config,
+        config(url, *consoles, defaults=defaults),
         features=[*builtin_features(), feature],
         adapters=dict(adapters),
         delivery_options={"backoff_base": 0.01, "poll_interval": 0.05, "edit_interval": 0.0},

@@ -17,15 +17,24 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
 from typing import Any
 
-import aiohttp
+import pytest
 
 from adapters.discord.transport import DiscordAdapter
-from bots.config import parse_config
-from bots.runtime import Runtime
 from tests.discord.conftest import World
+from tests.fakes.bots import (
+    discord_followup,
+    discord_private_answer,
+    discord_runtime,
+    running,
+    slack_bot,
+    slack_button_values,
+    slack_events_url,
+    slack_interaction,
+    slack_post,
+    telegram_bot,
+)
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
@@ -33,26 +42,41 @@ from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 from tests.slack.conftest import ALICE as SLACK_ALICE
 from tests.slack.conftest import EVE as SLACK_EVE
-from tests.slack.conftest import OLGA, SECRET
-
-FORM = "application/x-www-form-urlencoded"
+from tests.slack.conftest import OLGA
 
 
-async def slack_post(url: str, body: bytes, content_type: str = FORM) -> int:
-    headers = {"Content-Type": content_type, **f.signed(SECRET, body)}
-    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
-        return r.status
+def inbox(chat: str) -> dict[str, Any]:
+    """Community defaults sending cases to ``chat`` (``bot:channel``)."""
+    return {"escalate_to": chat}
 
 
-def slack_bot(slack: FakeSlack, port: int) -> dict[str, Any]:
-    return {
-        "name": "sl",
-        "platform": "slack",
-        "token": slack.token,
-        "signing_secret": SECRET,
-        "listen": f"127.0.0.1:{port}",
-        "api_url": slack.url,
-    }
+@pytest.fixture
+def managers(world: World) -> str:
+    """The id of the Discord guild's #managers channel, the inbox of the Discord tests."""
+    channel_id: str = world.guild.channel("managers")["id"]
+    return channel_id
+
+
+def tg_command(text: str, user: dict[str, Any], message_id: int, **extra: Any) -> dict[str, Any]:
+    """A Telegram update with the command ``text`` (its first word marked as the command)."""
+    head = text.split(maxsplit=1)[0]
+    entities = [{"type": "bot_command", "offset": 0, "length": len(head)}]
+    return p.message(text, user=user, message_id=message_id, entities=entities, **extra)
+
+
+def tg_report(text: str, message_id: int, offending: dict[str, Any]) -> dict[str, Any]:
+    """Alice's ``/report`` in reply to the ``offending`` message."""
+    return tg_command(text, p.ALICE, message_id, reply_to_message=offending)
+
+
+def olga_presses(slack: FakeSlack, value: str) -> dict[str, Any]:
+    """Olga's press of the case button ``value`` in the managers' Slack channel."""
+    return f.block_actions(value, OLGA, response_url=slack.response_url, channel="C0MGR")
+
+
+def olga_types(slack: FakeSlack, command: str, text: str) -> bytes:
+    """The body of Olga's slash ``command`` with ``text`` in the managers' Slack channel."""
+    return f.command_body(command, text, OLGA, response_url=slack.response_url, channel="C0MGR")
 
 
 def plain(markdown: str) -> str:
@@ -60,47 +84,46 @@ def plain(markdown: str) -> str:
     return markdown.replace("\\", "").replace("**", "")
 
 
-def button_values(message: dict[str, Any]) -> list[str]:
-    return [
-        element["value"]
-        for block in message.get("blocks", [])
-        if block["type"] == "actions"
-        for element in block["elements"]
-    ]
+def cards(fake: FakeDiscord, channel: int | str) -> list[dict[str, Any]]:
+    """The Discord messages in ``channel`` that have buttons: the case cards."""
+    return [m for m in fake.messages_in(channel) if m["components"]]
+
+
+def showing(fake: FakeDiscord, channel: int | str, text: str) -> list[dict[str, Any]]:
+    """The Discord messages in ``channel`` whose plain content contains ``text``."""
+    return [m for m in fake.messages_in(channel) if text in plain(m["content"])]
+
+
+async def shown(fake: FakeDiscord, channel: int | str, text: str) -> None:
+    """Wait until a Discord message in ``channel`` shows ``text``."""
+    await fake.wait_for(lambda: showing(fake, channel, text), timeout=15)
+
+
+def resolve_button(card: dict[str, Any]) -> tuple[str, list[str]]:
+    """The custom_id of a Discord case card's Resolve button, and all of the card's."""
+    custom_ids = [b["custom_id"] for row in card["components"] for b in row["components"]]
+    (resolve,) = [c for c in custom_ids if c.endswith("case:1:resolve")]
+    return resolve, custom_ids
+
+
+def member(fake: FakeDiscord, world: World, name: str) -> int:
+    """A new member of the Discord guild called ``name``; their user id."""
+    added = fake.add_member(world.guild, name.lower(), global_name=name)
+    return int(added["user"]["id"])
+
+
+async def discord_report(fake: FakeDiscord, world: World, user_id: int, target: Any) -> Any:
+    """``user_id`` reports ``target`` in #general with the "Report to managers" menu."""
+    return await fake.message_command(world.guild, "general", user_id, "Report to managers", target)
 
 
 async def test_telegram_report_lands_in_slack_through_both_fakes(
     api: FakeBotApi, backend: str, slack: FakeSlack, port: int, sqlite_url: str
 ) -> None:
-    config = parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "defaults": {"escalate_to": "sl:C0MGR"},
-            "bots": [
-                {
-                    "name": "tg",
-                    "platform": backend,
-                    "token": api.token,
-                    "api_url": api.url,
-                    "poll_timeout": 1,
-                },
-                slack_bot(slack, port),
-            ],
-        },
-        {},
-        "test",
-    )
-    events_url = f"http://127.0.0.1:{port}/slack/events"
-    async with Runtime(config):
+    bots = telegram_bot(api, backend), slack_bot(slack, port)
+    async with running(sqlite_url, *bots, defaults=inbox("sl:C0MGR")):
         offending = p.message("<b>nobody</b> likes you", user=p.EVE, message_id=10)["message"]
-        report = p.message(
-            "/report spamming",
-            user=p.ALICE,
-            message_id=11,
-            entities=[{"type": "bot_command", "offset": 0, "length": 7}],
-            reply_to_message=offending,
-        )
-        await api.push(report)
+        await api.push(tg_report("/report spamming", 11, offending))
 
         (card,) = await slack.wait_for("chat.postMessage")
         assert card["channel"] == "C0MGR"
@@ -109,7 +132,7 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
         links = [e["url"] for e in f.elements(card) if e["type"] == "link"]
         assert links == ["https://t.me/c/1234567890/10"]
         assert f.pings(card) == {"users": [], "broadcast": []}
-        assert button_values(card) == [
+        assert slack_button_values(card) == [
             "case:1:claim",
             "case:1:resolve",
             "case:1:warn",
@@ -123,10 +146,7 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
         assert "case #1" in private["text"]
 
         # Olga (workspace owner) claims in the Slack channel with the button
-        press = f.block_actions(
-            "case:1:claim", OLGA, response_url=slack.response_url, channel="C0MGR"
-        )
-        assert await slack_post(events_url, f.interaction_body(press)) == 200
+        assert await slack_interaction(port, olga_presses(slack, "case:1:claim")) == 200
         (toast,) = await slack.wait_for("response_url")
         assert f.message_text(toast) == "You claimed case #1."
         (edit,) = await slack.wait_for("chat.update")
@@ -134,11 +154,9 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
 
         # Resolve asks for the note in a modal; if Slack no longer honours the press's
         # trigger_id (3 s passed), the manager reads the command to type, privately
-        press = f.block_actions(
-            "case:1:resolve", OLGA, response_url=slack.response_url, channel="C0MGR"
-        )
+        press = olga_presses(slack, "case:1:resolve")
         press["trigger_id"] = f"trigger.{time.time_ns() - 4_000_000_000}"
-        assert await slack_post(events_url, f.interaction_body(press)) == 200
+        assert await slack_interaction(port, press) == 200
         toasts = await slack.wait_for("response_url", 2)
         assert toasts[-1]["response_type"] == "ephemeral"
         needs_note = "Resolving needs a note: send /case 1 resolve <note>"
@@ -146,10 +164,8 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
         assert not slack.views, "Slack refused the expired trigger"
         assert len(slack.called("chat.update")) == 1, "the case is still claimed, not resolved"
 
-        press = f.block_actions(
-            "case:1:resolve", OLGA, response_url=slack.response_url, channel="C0MGR"
-        )
-        assert await slack_post(events_url, f.interaction_body(press)) == 200
+        press = olga_presses(slack, "case:1:resolve")
+        assert await slack_interaction(port, press) == 200
         expired, opened = await slack.wait_for("views.open", 2)
         assert opened["trigger_id"] == press["trigger_id"] != expired["trigger_id"]
         (view,) = slack.views
@@ -164,7 +180,7 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
 
         # she submits her note in the modal: the case is resolved, she alone is told
         submission = f.view_submission(view, OLGA, "talked to Eve")
-        assert await slack_post(events_url, f.interaction_body(submission)) == 200
+        assert await slack_interaction(port, submission) == 200
         edits = await slack.wait_for("chat.update", 2)
         assert "Resolved by Olga: talked to Eve" in f.message_text(edits[-1])
         assert {"type": "text", "text": "Olga", "style": {"bold": True}} in f.elements(edits[-1])
@@ -179,117 +195,45 @@ async def test_telegram_report_lands_in_slack_through_both_fakes(
 
 
 async def test_discord_context_menu_report_and_moderator_buttons(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, managers: str, sqlite_url: str
 ) -> None:
-    managers = world.guild.channel("managers")
-    config = parse_config(
-        {
-            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
-            "defaults": {"escalate_to": f"dc:{managers['id']}"},
-            "bots": [
-                {
-                    "name": "dc",
-                    "platform": "discord",
-                    "token": fake.token,
-                    "api_url": fake.base_url,
-                    "gateway_url": fake.gateway_url,
-                    "guild_ready_timeout": 0.2,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    runtime = Runtime(config)
-    await runtime.start()
-    try:
-        guild = world.guild
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url, defaults=inbox(f"dc:{managers}")):
         target = await fake.post(guild, "general", world.alice_id, "rude words @everyone")
-        reporter = fake.add_member(guild, "rita", global_name="Rita")
-        menu = await fake.message_command(
-            guild, "general", int(reporter["user"]["id"]), "Report to managers", target
-        )
-        (answer,) = await fake.wait_request(
-            "PATCH", rf"/webhooks/\d+/{menu.payload['token']}/messages/@original", timeout=15
-        )
-        assert "the managers have your report (case #1)" in plain(answer.json["content"])
+        menu = await discord_report(fake, world, member(fake, world, "Rita"), target)
+        answer = await discord_private_answer(fake, menu)
+        assert "the managers have your report (case #1)" in plain(answer)
         assert menu.original is not None and menu.original["flags"] & 64, "ephemeral"
-        assert not [m for m in fake.messages_in(world.general_id) if "case #1" in m["content"]]
-        cards = await fake.wait_for(
-            lambda: [m for m in fake.messages_in(managers["id"]) if m["components"]], timeout=15
-        )
-        card = cards[0]
+        assert not showing(fake, world.general_id, "case #1")
+        card = (await fake.wait_for(lambda: cards(fake, managers), timeout=15))[0]
         assert "Case #1" in plain(card["content"]) and card["pings"]["everyone"] is False
         link = f"discord.com/channels/{guild.id}/{world.general_id}/{target['id']}"
         assert link in card["content"]
-        assert not [
-            m for m in fake.messages_in(world.general_id) if "Case #1" in plain(m["content"])
-        ]
+        assert not showing(fake, world.general_id, "Case #1")
 
         # a second report of the same message joins case #1: its message is edited, no new one
-        second = fake.add_member(guild, "sam", global_name="Sam")
-        again = await fake.message_command(
-            guild, "general", int(second["user"]["id"]), "Report to managers", target
-        )
-        (answer,) = await fake.wait_request(
-            "PATCH", rf"/webhooks/\d+/{again.payload['token']}/messages/@original", timeout=15
-        )
-        assert "case #1" in plain(answer.json["content"])
-        await fake.wait_for(
-            lambda: [
-                m
-                for m in fake.messages_in(managers["id"])
-                if "Reported by 2 members: Rita, Sam" in plain(m["content"])
-            ],
-            timeout=15,
-        )
-        assert len([m for m in fake.messages_in(managers["id"]) if m["components"]]) == 1
+        again = await discord_report(fake, world, member(fake, world, "Sam"), target)
+        assert "case #1" in plain(await discord_private_answer(fake, again))
+        await shown(fake, managers, "Reported by 2 members: Rita, Sam")
+        assert len(cards(fake, managers)) == 1
 
         press = await fake.press(guild, card, world.mod_id, "case:1:claim")
-        (toast,) = await fake.wait_request("POST", rf"/webhooks/\d+/{press.payload['token']}")
-        assert plain(toast.json["content"]) == "You claimed case #1."
-        assert toast.json.get("flags", 0) & 64, "the toast is ephemeral"
-        await fake.wait_for(
-            lambda: [
-                m
-                for m in fake.messages_in(managers["id"])
-                if "Claimed by Mo" in plain(m["content"])
-            ],
-            timeout=15,
-        )
-        mute = await fake.press(guild, card, world.mod_id, "case:1:mute")
+        toast = await discord_followup(fake, press)
+        assert plain(toast["content"]) == "You claimed case #1."
+        assert toast.get("flags", 0) & 64, "the toast is ephemeral"
+        await shown(fake, managers, "Claimed by Mo")
+        await fake.press(guild, card, world.mod_id, "case:1:mute")
         timeouts = await fake.wait_request(
             "PATCH", rf"/guilds/{guild.id}/members/{world.alice_id}", timeout=15
         )
         assert timeouts[0].json.get("communication_disabled_until")
-        del mute
-        await fake.wait_for(
-            lambda: [
-                m
-                for m in fake.messages_in(world.general_id)
-                if "is muted for 1h. Reason: case #1" in plain(m["content"])
-            ],
-            timeout=15,
-        )
-    finally:
-        await runtime.stop()
+        await shown(fake, world.general_id, "is muted for 1h. Reason: case #1")
 
 
 async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
     slack: FakeSlack, port: int, sqlite_url: str
 ) -> None:
-    config = parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "defaults": {"escalate_to": "sl:C0MGR"},
-            "bots": [slack_bot(slack, port)],
-        },
-        {},
-        "test",
-    )
-    url = f"http://127.0.0.1:{port}/slack/events"
-    async with Runtime(config):
+    async with running(sqlite_url, slack_bot(slack, port), defaults=inbox("sl:C0MGR")):
         shortcut = {
             "type": "message_action",
             "callback_id": "report_to_managers",
@@ -305,7 +249,7 @@ async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
             },
             "response_url": slack.response_url,
         }
-        assert await slack_post(url, f.interaction_body(shortcut)) == 200
+        assert await slack_interaction(port, shortcut) == 200
         (card,) = await slack.wait_for("chat.postMessage")
         assert card["channel"] == "C0MGR" and "Case #1" in f.message_text(card)
         # the link to the reported message, built from the workspace address auth.test gave
@@ -315,10 +259,7 @@ async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
         assert private["response_type"] == "ephemeral" and "case #1" in f.message_text(private)
         assert not [m for m in slack.called("chat.postMessage") if m["channel"] == "C0GENERAL"]
 
-        press = f.block_actions(
-            "case:1:mute", OLGA, response_url=slack.response_url, channel="C0MGR"
-        )
-        assert await slack_post(url, f.interaction_body(press)) == 200
+        assert await slack_interaction(port, olga_presses(slack, "case:1:mute")) == 200
         posts = await slack.wait_for("chat.postMessage", 3)
         general = [f.message_text(m) for m in posts if m["channel"] == "C0GENERAL"]
         assert general[0].startswith("Mute requested for")
@@ -333,33 +274,10 @@ async def test_telegram_reporter_who_never_started_the_bot_stays_anonymous(
     names nobody and says nothing about a report, and the case reaches the inbox."""
     api.unreachable_users.add(p.ALICE["id"])
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
-    config = parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "defaults": {"escalate_to": "tg:-1005550001"},
-            "bots": [
-                {
-                    "name": "tg",
-                    "platform": backend,
-                    "token": api.token,
-                    "api_url": api.url,
-                    "poll_timeout": 1,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    async with Runtime(config):
+    bot = telegram_bot(api, backend)
+    async with running(sqlite_url, bot, defaults=inbox("tg:-1005550001")):
         offending = p.message("nobody likes you", user=p.EVE, message_id=10)["message"]
-        report = p.message(
-            "/report spamming",
-            user=p.ALICE,
-            message_id=11,
-            entities=[{"type": "bot_command", "offset": 0, "length": 7}],
-            reply_to_message=offending,
-        )
-        await api.push(report)
+        await api.push(tg_report("/report spamming", 11, offending))
         (deleted,) = await api.wait_for("deleteMessage")
         assert int(deleted["message_id"]) == 11
         sent = await api.wait_for("sendMessage", 3)
@@ -388,32 +306,8 @@ async def test_managers_link_code_moves_a_telegram_groups_inbox_to_slack(
     """/managers link in the Telegram group sends a one-time code privately; /managers here
     CODE in a Slack channel makes it the inbox, once; the group's next report lands there."""
     api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
-    config = parse_config(
-        {
-            "storage": {"url": sqlite_url},
-            "bots": [
-                {
-                    "name": "tg",
-                    "platform": backend,
-                    "token": api.token,
-                    "api_url": api.url,
-                    "poll_timeout": 1,
-                },
-                slack_bot(slack, port),
-            ],
-        },
-        {},
-        "test",
-    )
-    events_url = f"http://127.0.0.1:{port}/slack/events"
-    async with Runtime(config):
-        link = p.message(
-            "/managers link",
-            user=p.ADMIN,
-            message_id=20,
-            entities=[{"type": "bot_command", "offset": 0, "length": 9}],
-        )
-        await api.push(link)
+    async with running(sqlite_url, telegram_bot(api, backend), slack_bot(slack, port)):
+        await api.push(tg_command("/managers link", p.ADMIN, 20))
         sent = await api.wait_for("sendMessage", 2)
         (private,) = [m for m in sent if int(m["chat_id"]) == p.ADMIN["id"]]
         (public,) = [m for m in sent if int(m["chat_id"]) == p.GROUP["id"]]
@@ -423,10 +317,7 @@ async def test_managers_link_code_moves_a_telegram_groups_inbox_to_slack(
         assert value not in public["text"] and "one-time code privately" in public["text"]
 
         here = f"here {value}"
-        body = f.command_body(
-            "/managers", here, OLGA, response_url=slack.response_url, channel="C0MGR"
-        )
-        assert await slack_post(events_url, body) == 200
+        assert await slack_post(slack_events_url(port), olga_types(slack, "/managers", here)) == 200
         (answer,) = await slack.wait_for("response_url")
         assert answer["response_type"] == "ephemeral"
         assert f.message_text(answer) == "This chat is now the managers' inbox of Town Square."
@@ -435,62 +326,26 @@ async def test_managers_link_code_moves_a_telegram_groups_inbox_to_slack(
         assert notices[-1]["text"].startswith("<b>Olga</b> linked a managers' inbox for this")
 
         # the code works once (a new command, not Slack retrying the first)
-        body = f.command_body(
-            "/managers", here, OLGA, response_url=slack.response_url, channel="C0MGR"
-        )
-        assert await slack_post(events_url, body) == 200
+        assert await slack_post(slack_events_url(port), olga_types(slack, "/managers", here)) == 200
         answers = await slack.wait_for("response_url", 2)
         assert f.message_text(answers[-1]).startswith("This code is unknown, used or expired.")
 
         offending = p.message("nobody likes you", user=p.EVE, message_id=30)["message"]
-        report = p.message(
-            "/report",
-            user=p.ALICE,
-            message_id=31,
-            entities=[{"type": "bot_command", "offset": 0, "length": 7}],
-            reply_to_message=offending,
-        )
-        await api.push(report)
+        await api.push(tg_report("/report", 31, offending))
         (card,) = await slack.wait_for("chat.postMessage")
         assert card["channel"] == "C0MGR" and "Case #1" in f.message_text(card)
 
 
 async def test_discord_resolve_button_asks_for_the_note_in_a_modal(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, managers: str, sqlite_url: str
 ) -> None:
-    managers = world.guild.channel("managers")
-    config = parse_config(
-        {
-            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
-            "defaults": {"escalate_to": f"dc:{managers['id']}"},
-            "bots": [
-                {
-                    "name": "dc",
-                    "platform": "discord",
-                    "token": fake.token,
-                    "api_url": fake.base_url,
-                    "gateway_url": fake.gateway_url,
-                    "guild_ready_timeout": 0.2,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    runtime = Runtime(config)
-    await runtime.start()
-    try:
-        guild = world.guild
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url, defaults=inbox(f"dc:{managers}")):
         target = await fake.post(guild, "general", world.alice_id, "spam http://bad.example")
-        reporter = fake.add_member(guild, "rita", global_name="Rita")
-        rita = int(reporter["user"]["id"])
-        await fake.message_command(guild, "general", rita, "Report to managers", target)
-        (card,) = await fake.wait_for(
-            lambda: [m for m in fake.messages_in(managers["id"]) if m["components"]], timeout=15
-        )
-        custom_ids = [b["custom_id"] for row in card["components"] for b in row["components"]]
-        (resolve,) = [c for c in custom_ids if c.endswith("case:1:resolve")]
+        rita = member(fake, world, "Rita")
+        await discord_report(fake, world, rita, target)
+        (card,) = await fake.wait_for(lambda: cards(fake, managers), timeout=15)
+        resolve, custom_ids = resolve_button(card)
         assert resolve != "case:1:resolve", "the press that opens a form is marked"
         assert "case:1:claim" in custom_ids, "other buttons keep their data as custom_id"
 
@@ -518,89 +373,45 @@ async def test_discord_resolve_button_asks_for_the_note_in_a_modal(
         assert label["type"] == 18 and label["label"] == "Resolution note"
         field = label["component"]
         assert field["style"] == 2 and (field["min_length"], field["max_length"]) == (3, 500)
-        assert not [m for m in fake.messages_in(managers["id"]) if "Resolved" in m["content"]]
+        assert not showing(fake, managers, "Resolved")
 
         # a submission by a member (crafted: only Mo saw the modal) is refused
         crafted = await fake.submit_modal(guild, opened, "nothing happened", user_id=rita)
-        (toast,) = await fake.wait_request(
-            "POST", rf"/webhooks/\d+/{crafted.payload['token']}", timeout=15
-        )
-        assert plain(toast.json["content"]) == "Only managers can handle cases."
-        assert toast.json.get("flags", 0) & 64
+        toast = await discord_followup(fake, crafted)
+        assert plain(toast["content"]) == "Only managers can handle cases."
+        assert toast.get("flags", 0) & 64
         assert crafted.acked_type == 6, "acknowledged without a visible message"
 
         # Mo's note resolves the case: ephemeral confirmation, card edited, audit entry
         submitted = await fake.submit_modal(guild, opened, "spam link removed")
-        (toast,) = await fake.wait_request(
-            "POST", rf"/webhooks/\d+/{submitted.payload['token']}", timeout=15
-        )
-        assert plain(toast.json["content"]) == "Case #1 resolved."
-        assert toast.json.get("flags", 0) & 64, "the confirmation is ephemeral"
-        await fake.wait_for(
-            lambda: [
-                m
-                for m in fake.messages_in(managers["id"])
-                if "Resolved by Mo: spam link removed" in plain(m["content"])
-            ],
-            timeout=15,
-        )
+        toast = await discord_followup(fake, submitted)
+        assert plain(toast["content"]) == "Case #1 resolved."
+        assert toast.get("flags", 0) & 64, "the confirmation is ephemeral"
+        await shown(fake, managers, "Resolved by Mo: spam link removed")
         history = await fake.slash(guild, "managers", world.mod_id, "case", id="1")
-        (answer,) = await fake.wait_request(
-            "PATCH", rf"/webhooks/\d+/{history.payload['token']}/messages/@original", timeout=15
+        assert "Mo resolved: spam link removed" in plain(
+            await discord_private_answer(fake, history)
         )
-        assert "Mo resolved: spam link removed" in plain(answer.json["content"])
-    finally:
-        await runtime.stop()
 
 
 async def test_discord_form_that_comes_too_late_becomes_the_typed_hint(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, managers: str, sqlite_url: str
 ) -> None:
     """When the core answers after the adapter's wait, the press has been deferred and a
     modal is no longer possible: the manager reads the command to type, privately."""
-    managers = world.guild.channel("managers")
-    config = parse_config(
-        {
-            "storage": {"url": f"sqlite+aiosqlite:///{tmp_path / 'town.db'}"},
-            "defaults": {"escalate_to": f"dc:{managers['id']}"},
-            "bots": [
-                {
-                    "name": "dc",
-                    "platform": "discord",
-                    "token": fake.token,
-                    "api_url": fake.base_url,
-                    "gateway_url": fake.gateway_url,
-                    "guild_ready_timeout": 0.2,
-                }
-            ],
-        },
-        {},
-        "test",
-    )
-    runtime = Runtime(config)
-    await runtime.start()
-    try:
-        guild = world.guild
+    guild = world.guild
+    async with discord_runtime(
+        fake, guild, sqlite_url, defaults=inbox(f"dc:{managers}")
+    ) as runtime:
         adapter = runtime.adapters["dc"]
         assert isinstance(adapter, DiscordAdapter)
         adapter.answer_window = 0.0  # the core is always too slow now
-        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
         target = await fake.post(guild, "general", world.alice_id, "spam")
-        reporter = fake.add_member(guild, "rita", global_name="Rita")
-        await fake.message_command(
-            guild, "general", int(reporter["user"]["id"]), "Report to managers", target
-        )
-        (card,) = await fake.wait_for(
-            lambda: [m for m in fake.messages_in(managers["id"]) if m["components"]], timeout=15
-        )
-        custom_ids = [b["custom_id"] for row in card["components"] for b in row["components"]]
-        (resolve,) = [c for c in custom_ids if c.endswith("case:1:resolve")]
+        await discord_report(fake, world, member(fake, world, "Rita"), target)
+        (card,) = await fake.wait_for(lambda: cards(fake, managers), timeout=15)
+        resolve, _ = resolve_button(card)
         press = await fake.press(guild, card, world.mod_id, resolve)
-        (hint,) = await fake.wait_request(
-            "POST", rf"/webhooks/\d+/{press.payload['token']}", timeout=15
-        )
+        hint = await discord_followup(fake, press)
         assert press.acked_type == 6 and press.modal is None
-        assert plain(hint.json["content"]) == "Resolving needs a note: send /case 1 resolve <note>"
-        assert hint.json.get("flags", 0) & 64
-    finally:
-        await runtime.stop()
+        assert plain(hint["content"]) == "Resolving needs a note: send /case 1 resolve <note>"
+        assert hint.get("flags", 0) & 64

@@ -1,9 +1,9 @@
 """Running whole bots against the fakes: config entries pointing each platform's real SDK
 at its fake, a started runtime with those bots (:func:`running`; :func:`discord_runtime`
 also waits until the Discord bot is ready in a guild), and the few steps every end-to-end
-test repeats (posting a signed request to a Slack bot, reading a Slack message's button
-values, waiting for a Discord slash command's private answer, finding a Discord bot's
-posts).
+test repeats (posting a signed request or an interaction to a Slack bot, reading a Slack
+message's button values, waiting for a Discord slash command's private answer or an
+interaction's follow-up, finding a Discord bot's posts).
 
 Feature tests that go through every adapter share these instead of copying them::
 
@@ -141,6 +141,12 @@ async def slack_post(url: str, body: bytes, content_type: str = FORM, **headers:
         return response.status
 
 
+async def slack_interaction(port: int, payload: dict[str, Any]) -> int:
+    """Send an interaction payload (a button press, a modal submission, a shortcut) to the
+    Slack bot listening on ``port``, as Slack sends it; the HTTP status."""
+    return await slack_post(slack_events_url(port), slack_fake.interaction_body(payload))
+
+
 def slack_button_values(message: dict[str, Any]) -> list[str]:
     """The ``value`` of every button in a Slack message's actions blocks, in order."""
     return [
@@ -159,6 +165,15 @@ async def discord_private_answer(fake: FakeDiscord, interaction: FakeInteraction
     )
     content: str = answer.json["content"]
     return content
+
+
+async def discord_followup(fake: FakeDiscord, interaction: FakeInteraction) -> dict[str, Any]:
+    """The one follow-up message sent for an interaction (a button press's toast, a modal
+    submission's answer), once it is there."""
+    token = interaction.payload["token"]
+    (followup,) = await fake.wait_request("POST", rf"/webhooks/\d+/{token}", timeout=15)
+    message: dict[str, Any] = followup.json
+    return message
 
 
 async def discord_ready(fake: FakeDiscord, guild: Guild) -> None:
