@@ -275,6 +275,8 @@ class RestrictMember:
     role_id: str | None = None
     on_failure: SendMessage | None = None
     """The notice to send if the platform refuses this action (built by :mod:`core.refusals`)."""
+    on_give_up: SendMessage | None = None
+    """The notice to send if delivery gives up after its retries (the platform kept failing)."""
     kind: Literal["restrict_member"] = "restrict_member"
 
 
@@ -288,6 +290,8 @@ class UnrestrictMember:
     """Take this role away (see :class:`RestrictMember`) instead of lifting a mute."""
     on_failure: SendMessage | None = None
     """The notice to send if the platform refuses this action (built by :mod:`core.refusals`)."""
+    on_give_up: SendMessage | None = None
+    """The notice to send if delivery gives up after its retries (the platform kept failing)."""
     kind: Literal["unrestrict_member"] = "unrestrict_member"
 
 
@@ -299,6 +303,8 @@ class RemoveMember:
     channel: ChannelRef | None = None
     on_failure: SendMessage | None = None
     """The notice to send if the platform refuses this action (built by :mod:`core.refusals`)."""
+    on_give_up: SendMessage | None = None
+    """The notice to send if delivery gives up after its retries (the platform kept failing)."""
     kind: Literal["remove_member"] = "remove_member"
 
 

@@ -16,7 +16,8 @@
   ``fallback_channel``.
 * A mute, unmute or removal the platform refuses (no permission, a role above the bot's)
   fails at once and its ``on_failure`` notice is enqueued with the failure, in one
-  transaction, so managers are told (:mod:`core.refusals`).
+  transaction, so managers are told (:mod:`core.refusals`); one that still fails after
+  ``max_attempts`` enqueues its ``on_give_up`` notice the same way.
 * Group commit of completions. A row that was sent (or superseded) and needs nothing else
   stored with it (no platform message id to remember, no follow-up, no error) is not
   marked done by a transaction of its own: the first such completion starts a flush, which
@@ -312,7 +313,7 @@ class DeliveryWorker:
                 return
             except Exception as error:
                 if attempts >= self.max_attempts:
-                    await self._fail(item, attempts, error)
+                    await self._fail(item, attempts, error, follow_up=_give_up_notice(action))
                     return
                 delay = self._backoff(attempts, error)
                 log.warning(
@@ -500,13 +501,15 @@ class DeliveryWorker:
             follow_up=follow_up,
         )
         if follow_up:
+            refused = isinstance(error, PermanentDeliveryError)
             log.warning(
-                "outbox row %s (%s via %s) was refused; managers are told",
+                "outbox row %s (%s via %s) %s; managers are told",
                 item.id,
                 item.action.kind,
                 item.bot,
+                "was refused" if refused else "kept failing",
             )
-            self.metrics.inc("delivery.refusal_notices")
+            self.metrics.inc("delivery.refusal_notices" if refused else "delivery.give_up_notices")
             self.wake()
 
     def _backoff(self, attempts: int, error: BaseException) -> float:
@@ -562,6 +565,13 @@ def _refusal_notice(action: Action) -> tuple[Action, ...]:
     if not isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
         return ()
     return () if action.on_failure is None else (action.on_failure,)
+
+
+def _give_up_notice(action: Action) -> tuple[Action, ...]:
+    """The notice a mute, unmute or removal carries for when its retries run out."""
+    if not isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
+        return ()
+    return () if action.on_give_up is None else (action.on_give_up,)
 
 
 def _describe(error: BaseException) -> str:

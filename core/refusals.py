@@ -1,4 +1,4 @@
-"""Moderation the platform refuses is never silent.
+"""Moderation the platform refuses, or keeps failing, is never silent.
 
 A platform may have the capability to mute or remove (so :mod:`core.degrade` lets the
 action through) and still refuse one request at delivery: the bot is not an administrator
@@ -22,8 +22,10 @@ The delivery worker stores that message in the outbox in the same transaction th
 the refused action failed, so the notice goes out once, through the ordinary rate limits
 and retries, even if the process dies in between (the action is then tried again and
 refused again). Transient errors keep their backoff and send no notice while they are
-retried. The member is named with a plain span (their display name), never a mention or
-markup: the notice is for managers, and the name is user-supplied.
+retried; when the worker gives up on them (``max_attempts``), ``on_give_up`` goes out the
+same way, with a different sentence, since no permission is missing. The member is named
+with a plain span (their display name), never a mention or markup: the notice is for
+managers, and the name is user-supplied.
 """
 
 from __future__ import annotations
@@ -53,13 +55,47 @@ REFUSED_REMOVE = _(
     "members, with a role above theirs (owners and administrators cannot be removed), or "
     "remove them by hand."
 )
+GAVE_UP_MUTE = _(
+    "I could not mute {member}: the platform kept failing, so I stopped trying. Mute them "
+    "by hand, or try again later."
+)
+GAVE_UP_UNMUTE = _(
+    "I could not unmute {member}: the platform kept failing, so I stopped trying. Lift the "
+    "mute by hand, or try again later."
+)
+GAVE_UP_REMOVE = _(
+    "I could not remove {member}: the platform kept failing, so I stopped trying. Remove "
+    "them by hand, or try again later."
+)
 """Whole sentences, not one with the verb filled in: word order differs by language."""
 
-_SENTENCES: dict[type, str] = {
+_REFUSED: dict[type, str] = {
     RestrictMember: REFUSED_MUTE,
     UnrestrictMember: REFUSED_UNMUTE,
     RemoveMember: REFUSED_REMOVE,
 }
+_GAVE_UP: dict[type, str] = {
+    RestrictMember: GAVE_UP_MUTE,
+    UnrestrictMember: GAVE_UP_UNMUTE,
+    RemoveMember: GAVE_UP_REMOVE,
+}
+
+
+def _notice(
+    sentence: str,
+    action: RestrictMember | UnrestrictMember | RemoveMember,
+    member: str,
+    tr: Translator,
+    inbox: Inbox | None,
+) -> SendMessage | None:
+    if inbox is not None:
+        bot, channel = inbox.bot, inbox.channel
+    elif action.channel is not None:
+        bot, channel = action.bot, action.channel
+    else:
+        return None
+    text = compose(tr(sentence), member=plain(member or action.user_id))
+    return SendMessage(bot=bot, channel=channel, text=text)
 
 
 def refusal_notice(
@@ -71,26 +107,35 @@ def refusal_notice(
     """The notice for managers if the platform refuses ``action`` on ``member`` (a display
     name): to ``inbox`` when there is one, else to the action's channel; None when there is
     neither (the refusal is then only logged)."""
-    if inbox is not None:
-        bot, channel = inbox.bot, inbox.channel
-    elif action.channel is not None:
-        bot, channel = action.bot, action.channel
-    else:
-        return None
-    text = compose(tr(_SENTENCES[type(action)]), member=plain(member or action.user_id))
-    return SendMessage(bot=bot, channel=channel, text=text)
+    return _notice(_REFUSED[type(action)], action, member, tr, inbox)
+
+
+def give_up_notice(
+    action: RestrictMember | UnrestrictMember | RemoveMember,
+    member: str,
+    tr: Translator,
+    inbox: Inbox | None = None,
+) -> SendMessage | None:
+    """The notice for managers if delivery of ``action`` gives up after its retries (the
+    platform kept failing): addressed like :func:`refusal_notice`."""
+    return _notice(_GAVE_UP[type(action)], action, member, tr, inbox)
 
 
 def with_refusal_notice(
     action: Moderation, member: str, tr: Translator, inbox: Inbox | None = None
 ) -> Moderation:
-    """``action`` with its :func:`refusal_notice` attached as ``on_failure``."""
-    return replace(action, on_failure=refusal_notice(action, member, tr, inbox))
+    """``action`` with its :func:`refusal_notice` attached as ``on_failure`` and its
+    :func:`give_up_notice` as ``on_give_up``."""
+    return replace(
+        action,
+        on_failure=refusal_notice(action, member, tr, inbox),
+        on_give_up=give_up_notice(action, member, tr, inbox),
+    )
 
 
 async def refusable(ctx: Context, action: Moderation, member: str) -> Moderation:
-    """``action`` with a notice in its community's language for that community's managers'
-    inbox (else the action's channel), sent if the platform refuses it."""
+    """``action`` with notices in its community's language for that community's managers'
+    inbox (else the action's channel), sent if the platform refuses it or keeps failing."""
     tr = await community_translator(ctx.tx, action.community, ctx.default_locale)
     inbox = await managers_inbox(ctx, action.community)
     return with_refusal_notice(action, member, tr, inbox)

@@ -158,3 +158,47 @@ def test_without_an_inbox_or_a_channel_there_is_nowhere_to_tell() -> None:
     assert refusal_notice(nowhere, "Bob", EN) is None
     inbox = refusal_notice(nowhere, "Bob", EN, Inbox("mem", MODS))
     assert inbox is not None and inbox.channel == MODS
+
+
+async def test_a_mute_that_keeps_failing_tells_the_managers_when_retries_run_out(
+    store: SqlStore,
+) -> None:
+    adapter = MemoryAdapter()
+    adapter.failures = [TransientDeliveryError("Telegram 502")] * 3
+    await enqueue(store, mute(inbox=Inbox("mem", MODS)))
+    worker = DeliveryWorker(
+        store, {"mem": adapter}, backoff_base=0.001, poll_interval=0.05, max_attempts=3
+    )
+    worker.start()
+    assert await worker.drain(timeout=10)
+    await worker.stop()
+
+    (notice,) = adapter.performed
+    assert isinstance(notice, SendMessage) and notice.channel == MODS
+    assert notice.text.plain() == (
+        "I could not mute Bob: the platform kept failing, so I stopped trying. Mute them by "
+        "hand, or try again later."
+    )
+    failed, sent = await store.outbox_status()
+    assert (failed["kind"], failed["status"], failed["attempts"]) == (
+        "restrict_member",
+        "failed",
+        3,
+    )
+    assert (sent["kind"], sent["status"]) == ("send_message", "sent")
+    assert worker.metrics["delivery.give_up_notices"] == 1
+    assert worker.metrics["delivery.refusal_notices"] == 0
+
+
+def test_the_give_up_notice_is_in_the_community_language_for_every_moderation() -> None:
+    it = translator("it")
+    member = {"bot": "mem", "community": COMMUNITY, "user_id": "u1"}
+    for action, start in (
+        (RestrictMember(**member), "Non sono riuscito a silenziare"),
+        (UnrestrictMember(**member), "Non sono riuscito a togliere"),
+        (RemoveMember(**member), "Non sono riuscito a rimuovere"),
+    ):
+        notice = with_refusal_notice(action, HOSTILE_NAME, it, Inbox("inbox", MODS)).on_give_up
+        assert notice is not None and notice.text.plain().startswith(start)
+        assert HOSTILE_NAME in notice.text.plain()
+        assert {span.style for span in notice.text.spans} == {Style.PLAIN}
