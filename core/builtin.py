@@ -17,7 +17,9 @@ CAPABILITY_EFFECTS = {
     Capability.RESTRICT: _("mutes become a notice to managers"),
     Capability.REMOVE: _("removals become a notice to managers"),
     Capability.DIRECT_MESSAGES: _("private replies are posted in the channel"),
-    Capability.MESSAGE_CONTENT: _("the bot cannot read ordinary messages (FAQ auto-answers off)"),
+    Capability.MESSAGE_CONTENT: _(
+        "the bot cannot read ordinary messages (FAQ auto-answers only when it is mentioned)"
+    ),
     Capability.EDIT: _("live updates of bot messages are off"),
     Capability.FORMS: _("buttons that ask for text (a case's note) say which command to type"),
 }

@@ -194,7 +194,7 @@ async def test_without_message_content_only_slash_commands_and_mentions_answer(
             "this platform: it answers /faq and messages that mention it."
         ]
         (settings,) = await chat.texts(typed("/settings", ALICE))
-        assert "FAQ auto-answers off" in settings
+        assert "FAQ auto-answers only when it is mentioned" in settings
 
 
 async def test_auto_answers_can_be_switched_off(sqlite_url: str) -> None:

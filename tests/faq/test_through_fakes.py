@@ -285,7 +285,8 @@ async def test_discord_without_message_content(
         (answer,) = await fake.wait_for(lambda: bot_answers(fake, world), timeout=15)
         assert shown(answer["content"]) == ANSWER
         settings = await fake.slash(guild, "general", world.mod_id, "settings")
-        assert "FAQ auto-answers off" in shown(await discord_private_answer(fake, settings))
+        limits = shown(await discord_private_answer(fake, settings))
+        assert "FAQ auto-answers only when it is mentioned" in limits
         gaps = await fake.slash(guild, "general", world.mod_id, "faq unanswered")
         assert shown(await discord_private_answer(fake, gaps)) == "No unanswered questions."
         # a message that mentions the bot still arrives with its text, and is answered
