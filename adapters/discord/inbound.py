@@ -421,6 +421,19 @@ def button_pressed(
     data: Mapping[str, Any] = interaction.data or {}
     if data.get("component_type") != discord.ComponentType.button.value:
         return None
+    pressed = pressed_data(str(data.get("custom_id", "")))[0]
+    return _press(interaction, data, bot=bot, guild=guild, pressed=pressed)
+
+
+def _press(
+    interaction: discord.Interaction,
+    data: Mapping[str, Any],
+    *,
+    bot: str,
+    guild: discord.Guild | None,
+    pressed: str,
+    text: str | None = None,
+) -> ButtonPressed:
     where = _interaction_channel(interaction)
     message = None
     if interaction.message is not None and where is not None:
@@ -434,9 +447,10 @@ def button_pressed(
         channel=where,
         actor=interaction_actor(interaction, guild.owner_id if guild else None),
         raw={"t": "INTERACTION_CREATE", "d": data},
-        data=pressed_data(str(data.get("custom_id", "")))[0],
+        data=pressed,
         interaction_id=str(interaction.id),
         message=message,
+        text=text,
     )
 
 
@@ -469,21 +483,6 @@ def form_submitted(
     text = _form_text(data.get("components"))
     if text is None or not data.get("custom_id"):
         return None
-    where = _interaction_channel(interaction)
-    message = None
-    if interaction.message is not None and where is not None:
-        message = MessageRef(where, str(interaction.message.id))
-    return ButtonPressed(
-        platform=PLATFORM,
-        bot=bot,
-        event_id=str(interaction.id),
-        occurred_at=interaction.created_at,
-        community=_interaction_community(interaction, guild),
-        channel=where,
-        actor=interaction_actor(interaction, guild.owner_id if guild else None),
-        raw={"t": "INTERACTION_CREATE", "d": data},
-        data=str(data["custom_id"]),
-        interaction_id=str(interaction.id),
-        message=message,
-        text=text,
+    return _press(
+        interaction, data, bot=bot, guild=guild, pressed=str(data["custom_id"]), text=text
     )
