@@ -7,6 +7,9 @@ delete). The pipeline marks the job done in the same transaction as the
 handler's effects, and its de-duplication record makes a job fire once even if two
 processes or a restart raced for it. Jobs that fell due while the bot was down fire at the
 next start.
+
+Once an hour it also prunes what is no longer needed: old de-duplication records, finished
+outbox rows and fired jobs (the periods below).
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ log = logging.getLogger(__name__)
 
 PROCESSED_EVENTS_KEPT = timedelta(days=7)
 """Long past every platform's redelivery window (Slack: 5 min, Telegram: 24 h)."""
+DELIVERED_KEPT = timedelta(days=7)
+"""Delivered outbox rows: a week of history for operators, then the table stays small."""
+FAILED_KEPT = timedelta(days=30)
+"""Outbox rows that could not be delivered stay longer: an operator may look into them."""
+FIRED_JOBS_KEPT = timedelta(days=30)
 
 
 def job_event(job: DueJob) -> JobDue:
@@ -124,6 +132,15 @@ class Scheduler:
         now = self.clock()
         if now - self._last_prune >= timedelta(hours=1):
             self._last_prune = now
-            removed = await self.store.prune_processed(now - PROCESSED_EVENTS_KEPT)
-            if removed:
-                log.info("pruned %d old de-duplication records", removed)
+            processed = await self.store.prune_processed(now - PROCESSED_EVENTS_KEPT)
+            outbox = await self.store.prune_outbox(
+                sent_before=now - DELIVERED_KEPT, failed_before=now - FAILED_KEPT
+            )
+            jobs = await self.store.prune_jobs(now - FIRED_JOBS_KEPT)
+            if processed or outbox or jobs:
+                log.info(
+                    "pruned %d de-duplication records, %d finished outbox rows and %d fired jobs",
+                    processed,
+                    outbox,
+                    jobs,
+                )

@@ -144,6 +144,16 @@ class Store(Protocol):
 
     async def prune_processed(self, before: datetime) -> int: ...
 
+    async def prune_outbox(self, *, sent_before: datetime, failed_before: datetime) -> int:
+        """Delete finished outbox rows: delivered or superseded ones finished before
+        ``sent_before``, failed ones (kept longer, for operators) before ``failed_before``.
+        Pending rows and the sent messages' ids (later edits need them) stay."""
+        ...
+
+    async def prune_jobs(self, before: datetime) -> int:
+        """Delete jobs that fired before ``before``."""
+        ...
+
 
 Completion = tuple[int, str, int]
 """``(outbox row id, status, attempts)`` of a row finished with nothing else to store."""

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -105,6 +105,9 @@ class SqlStore:
     """Seconds a community's settings are served from memory. Changes made by this process
     are seen at once; on a PostgreSQL database shared by several processes, another
     process's change (``/lang``, ``/welcome set``) is seen within this time."""
+
+    prune_chunk = 5_000
+    """Rows deleted per transaction when old records are pruned."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -407,11 +410,52 @@ class SqlStore:
         return result
 
     async def prune_processed(self, before: datetime) -> int:
-        async with self._writing(), self.engine.begin() as connection:
-            result = await connection.execute(
-                delete(_processed).where(_processed.c.processed_at < before)
-            )
-        return int(result.rowcount or 0)
+        return await self._delete_in_chunks(_processed, _processed.c.processed_at < before)
+
+    async def prune_outbox(self, *, sent_before: datetime, failed_before: datetime) -> int:
+        finished = _outbox.c.finished_at
+        return await self._delete_in_chunks(
+            _outbox,
+            and_(
+                or_(
+                    and_(_outbox.c.status.in_(("sent", "superseded")), finished < sent_before),
+                    and_(_outbox.c.status == "failed", finished < failed_before),
+                ),
+                _below_newest(_outbox),
+            ),
+        )
+
+    async def prune_jobs(self, before: datetime) -> int:
+        return await self._delete_in_chunks(
+            _jobs,
+            and_(_jobs.c.status == "done", _jobs.c.fired_at < before, _below_newest(_jobs)),
+        )
+
+    async def _delete_in_chunks(self, table: Table, condition: ColumnElement[bool]) -> int:
+        """Delete the rows matching ``condition``, :attr:`prune_chunk` rows per transaction,
+        so the pipeline never waits long for SQLite's single writer behind a clean-up."""
+        chunk = self.prune_chunk
+        key = list(table.primary_key.columns)
+        removed = 0
+        while True:
+            doomed = select(*key).where(condition).limit(chunk)
+            if len(key) == 1:
+                matching = key[0].in_(doomed.scalar_subquery())
+            else:
+                matching = tuple_(*key).in_(doomed)
+            async with self._writing(), self.engine.begin() as connection:
+                result = await connection.execute(delete(table).where(matching))
+            count = int(result.rowcount or 0)
+            removed += count
+            if count < chunk:
+                return removed
+
+
+def _below_newest(table: Table) -> ColumnElement[bool]:
+    """Not the row with the highest id: SQLite gives a new row the highest id plus one, so
+    deleting that row would hand its id out again, and the delivery worker orders edits of
+    one message by outbox id."""
+    return table.c.id < select(func.max(table.c.id)).scalar_subquery()
 
 
 class SqlTransaction:
