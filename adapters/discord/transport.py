@@ -904,15 +904,8 @@ class DiscordAdapter:
                         content=chunk, allowed_mentions=mentions
                     )
                     pending.placeholder = False
-                elif not pending.acknowledged:  # a parked press: this is its first answer
-                    await interaction.response.send_message(
-                        chunk, ephemeral=True, allowed_mentions=mentions
-                    )
-                    pending.responded.set()
                 else:
-                    await interaction.followup.send(
-                        chunk, ephemeral=True, allowed_mentions=mentions, wait=True
-                    )
+                    await self._private(pending, chunk, mentions)
 
     async def _answer(self, action: AnswerButton) -> Delivered:
         """A toast: an ephemeral follow-up to the (already acknowledged) press, or the
@@ -932,27 +925,35 @@ class DiscordAdapter:
         await self._toast(pending, action.toast, f"button answer {action.interaction_id}")
         return Delivered()
 
+    @staticmethod
+    async def _private(
+        pending: PendingInteraction, content: str, mentions: discord.AllowedMentions
+    ) -> None:
+        """``content`` to whoever pressed, privately: the first response of a parked press,
+        else an ephemeral follow-up. The caller holds ``pending.lock``."""
+        interaction = pending.interaction
+        if not pending.acknowledged:
+            await interaction.response.send_message(
+                content, ephemeral=True, allowed_mentions=mentions
+            )
+            pending.responded.set()
+        else:
+            await interaction.followup.send(
+                content, ephemeral=True, allowed_mentions=mentions, wait=True
+            )
+
     async def _toast(self, pending: PendingInteraction, text: str, what: str) -> None:
         """``text`` privately to whoever pressed: the first response of a parked press,
         else an ephemeral follow-up. An expired interaction is logged, not retried."""
-        interaction = pending.interaction
-        content = outbound.toast(text)
-        nobody = discord.AllowedMentions.none()
         try:
             async with pending.lock:
-                if not pending.acknowledged:
-                    await interaction.response.send_message(
-                        content, ephemeral=True, allowed_mentions=nobody
-                    )
-                    pending.responded.set()
-                else:
-                    await interaction.followup.send(
-                        content, ephemeral=True, allowed_mentions=nobody, wait=True
-                    )
+                await self._private(pending, outbound.toast(text), discord.AllowedMentions.none())
         except discord.HTTPException as error:
             if error.code not in EXPIRED_INTERACTION_CODES:
                 raise delivery_error(error, what) from error
-            log.info("bot %s: interaction %s expired before %s", self.bot, interaction.id, what)
+            log.info(
+                "bot %s: interaction %s expired before %s", self.bot, pending.interaction.id, what
+            )
         except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise delivery_error(error, what) from error
 
