@@ -222,19 +222,19 @@ class Context:
 
     def answer(self, toast: str = "", *, alert: bool = False) -> None:
         """Acknowledge the button press being handled, with an optional short toast."""
+        self.emit(AnswerButton(**self._press_answer("answer"), toast=toast, alert=alert))
+
+    def _press_answer(self, method: str) -> dict[str, Any]:
+        """Who and where an answer to the button press being handled goes."""
         event = self.event
         if not isinstance(event, ButtonPressed):
-            raise TypeError("answer() is only for ButtonPressed events")
-        self.emit(
-            AnswerButton(
-                bot=self.bot.name,
-                interaction_id=event.interaction_id,
-                toast=toast,
-                alert=alert,
-                channel=event.channel,
-                user_id=event.actor.user_id if event.actor else None,
-            )
-        )
+            raise TypeError(f"{method}() is only for ButtonPressed events")
+        return {
+            "bot": self.bot.name,
+            "interaction_id": event.interaction_id,
+            "channel": event.channel,
+            "user_id": event.actor.user_id if event.actor else None,
+        }
 
     def ask_text(
         self,
@@ -253,23 +253,20 @@ class Context:
         :class:`~core.events.ButtonPressed` with ``data`` (default: the pressed button's)
         and the text. Where the platform has no forms the member gets ``fallback_text``
         privately instead."""
-        event = self.event
-        if not isinstance(event, ButtonPressed):
-            raise TypeError("ask_text() is only for ButtonPressed events")
+        address = self._press_answer("ask_text")
+        pressed = self.event
+        assert isinstance(pressed, ButtonPressed)
         self.emit(
             AskText(
-                bot=self.bot.name,
-                interaction_id=event.interaction_id,
+                **address,
                 title=title,
                 label=label,
-                data=event.data if data is None else data,
+                data=pressed.data if data is None else data,
                 fallback_text=fallback_text,
                 min_length=min_length,
                 max_length=max_length,
                 placeholder=placeholder,
                 submit=submit,
-                channel=event.channel,
-                user_id=event.actor.user_id if event.actor else None,
             )
         )
 
