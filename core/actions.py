@@ -71,9 +71,11 @@ class SendDirect:
     """A private message. If the platform refuses it, ``fallback_channel`` gets the text
     with a mention of the member instead, so nothing is lost silently.
 
-    With ``fallback_text`` the channel gets that text instead, without the buttons and
-    without naming or mentioning the member: for answers whose recipient must stay
-    anonymous there (a reporter, whom the offender must not learn about)."""
+    With ``fallback_text`` the channel gets that text instead, without the buttons, naming
+    the member only if that text does: a reporter stays anonymous there (the offender must
+    not learn who reported), a manager a case cannot reach is called without the case.
+    Such a fallback is never remembered under ``key``, so edits of the private message
+    never reach the chat."""
 
     bot: str
     user_id: str

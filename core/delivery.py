@@ -304,6 +304,10 @@ class DeliveryWorker:
                     and action.fallback_channel is not None
                 ):
                     delivered = await self._direct_fallback(adapter, action)
+                    if isinstance(action, SendDirect) and action.fallback_text is not None:
+                        # The chat got other words than the private message: later edits
+                        # of its key (a case card) must never turn them into that message.
+                        delivered = replace(delivered, messages=())
                     self.metrics.inc("delivery.direct_fallbacks")
                     break
                 await self._fail(item, attempts, error)

@@ -91,13 +91,20 @@ from core.i18n import Translator, _
 from core.inbox import managers_inbox, set_managers_inbox
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
 from core.roles import Role, resolve_role
-from core.text import TextLike, as_text, bold, code, compose, lines
+from core.text import TextLike, as_text, bold, code, compose, lines, mention
 
 log = logging.getLogger(__name__)
 
 StoreFactory = Callable[[Any], EscalationStore]
 REANNOUNCE_JOB = "escalation.reannounce"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+UNREACHABLE_MANAGER = _(
+    "{manager}, there is a new case for the managers, and I cannot write to you privately. "
+    "Open a private chat with me to get cases there, or choose a managers' chat with "
+    "/managers here."
+)
+"""Said in the chat, naming no one but the manager, when a case cannot reach them."""
+
 CASE_ACTIONS = ("claim", "resolve", "reopen", "dismiss", "warn", "mute")
 MAX_REASON = 500
 NOTE_MIN_LENGTH = 3
@@ -419,6 +426,14 @@ class Escalation(Feature):
                         text=text,
                         buttons=buttons,
                         key=key,
+                        # A manager the platform will not message privately (a Telegram
+                        # admin who never started the bot) is called in the chat instead,
+                        # with nothing about the case, rather than the case reaching nobody.
+                        fallback_channel=case.channel,
+                        fallback_text=compose(
+                            tr(UNREACHABLE_MANAGER),
+                            manager=mention(user_id, manager.display_name),
+                        ),
                     )
                 )
             else:

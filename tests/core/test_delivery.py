@@ -119,6 +119,28 @@ async def test_refused_direct_message_falls_back_to_a_mention(store: SqlStore) -
     assert fallback.text.plain() == "@Bob your case is recorded"
 
 
+async def test_a_fallback_text_is_never_edited_into_the_private_message(store: SqlStore) -> None:
+    adapter = MemoryAdapter()
+    adapter.failures = [DirectMessageRefused("bot was never started")]
+    private = SendDirect(
+        bot="mem",
+        user_id="u1",
+        display_name="Alice",
+        text=as_text("Case #1: the whole story"),
+        fallback_channel=CHANNEL,
+        fallback_text=as_text("Alice, there is a new case"),
+        key="case:1:dm:u1",
+    )
+    await enqueue(store, private)
+    await deliver(store, adapter)
+    await enqueue(store, EditMessage(bot="mem", key="case:1:dm:u1", text=as_text("claimed")))
+    await deliver(store, adapter)
+    (note,) = adapter.performed
+    assert isinstance(note, SendMessage) and note.text.plain() == "Alice, there is a new case"
+    assert await store.sent_message("mem", "case:1:dm:u1") is None
+    assert [row["status"] for row in await store.outbox_status()] == ["sent", "failed"]
+
+
 async def test_refused_private_file_goes_to_the_fallback_channel_with_a_mention(
     store: SqlStore,
 ) -> None:

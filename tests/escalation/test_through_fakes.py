@@ -415,3 +415,33 @@ async def test_discord_form_that_comes_too_late_becomes_the_typed_hint(
         assert press.acked_type == 6 and press.modal is None
         assert plain(hint["content"]) == "Resolving needs a note: send /case 1 resolve <note>"
         assert hint.get("flags", 0) & 64
+
+
+async def test_without_an_inbox_a_manager_telegram_will_not_message_is_called_in_the_group(
+    api: FakeBotApi, backend: str, sqlite_url: str
+) -> None:
+    """No managers' inbox, and the one manager seen never started the bot: instead of the
+    case reaching nobody, the group gets a note calling that manager, with nothing of the
+    case in it, and later changes to the case never edit that note."""
+    api.unreachable_users.add(p.ADMIN["id"])
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    async with running(sqlite_url, telegram_bot(api, backend)):
+        await api.push(p.message("good morning", user=p.ADMIN, message_id=5))  # seen acting
+        offending = p.message("nobody likes you", user=p.EVE, message_id=10)["message"]
+        await api.push(tg_report("/report spamming", 11, offending))
+        sent = await api.wait_for("sendMessage", 3)
+        by_chat: dict[int, list[str]] = {}
+        for message in sent:
+            by_chat.setdefault(int(message["chat_id"]), []).append(message["text"])
+        assert "Case #1" in by_chat[p.ADMIN["id"]][0]  # tried privately first: refused
+        assert "case #1" in by_chat[p.ALICE["id"]][0]  # the reporter hears back privately
+        (note,) = by_chat[p.GROUP["id"]]
+        assert note.startswith(f'<a href="tg://user?id={p.ADMIN["id"]}">')
+        assert "there is a new case for the managers" in note and "/managers here" in note
+        for revealing in (p.ALICE["first_name"], p.EVE["first_name"], "spamming", "nobody"):
+            assert revealing.lower() not in note.lower()
+
+        await api.push(tg_command("/case 1 claim", p.ADMIN, 12))
+        answers = await api.wait_for("sendMessage", 4)
+        assert answers[3]["text"] == "You claimed case #1."
+        assert not api.called("editMessageText"), "the note never becomes the case card"
