@@ -152,14 +152,19 @@ def _inbox_is_public(case: Case) -> bool:
     return case.inbox_bot == case.bot and case.inbox_channel == case.channel_id
 
 
-def case_buttons(case: Case, tr: Translator) -> ButtonRows:
+def case_buttons(case: Case, tr: Translator, *, forms: bool = False) -> ButtonRows:
     """Compact ``case:<id>:<action>`` payloads (well under Telegram's 64 bytes), each
-    with the command a manager types where there are no buttons."""
+    with the command a manager types where there are no buttons.
+
+    ``forms``: the card is shown by a bot whose platform has forms
+    (:attr:`~core.capabilities.Capability.FORMS`), where Warn and Mute ask for the reason
+    and the duration first; elsewhere they act at once and are not marked."""
 
     def button(label: str, action: str, style: ButtonStyle = ButtonStyle.DEFAULT) -> Button:
         fallback = f"/case {case.id} {action}" + (" <note>" if action == "resolve" else "")
-        # Resolve answers with a form asking for the note where the platform has forms.
-        asks_text = action == "resolve"
+        # Resolve answers with a form asking for the note where the platform has forms;
+        # Warn and Mute do where the card's bot has forms.
+        asks_text = action == "resolve" or (forms and action in ("warn", "mute"))
         return Button(
             tr(label), f"case:{case.id}:{action}", style, fallback=fallback, asks_text=asks_text
         )

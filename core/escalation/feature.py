@@ -10,7 +10,9 @@
   bot on another platform; without an inbox the managers seen in the community get it
   privately. Claim / Resolve / Warn / Mute (/ Dismiss for detector signals) buttons and
   ``/case <id> ...`` commands change it; every change edits the message and is written to
-  the audit log. An unclaimed case is announced once more after a while (a durable job).
+  the audit log. Where the platform has forms, Resolve asks for the note, Warn for the
+  reason and Mute for ``<duration> [reason]`` first. An unclaimed case is announced once
+  more after a while (a durable job).
 * ``/warn``, ``/mute``, ``/unmute`` (replies) run on the origin platform; warnings expire,
   and thresholds trigger automatic mutes or removals, announced with the reason.
 * Detectors (:mod:`core.escalation.signals`) watch messages and reactions; a signal opens a
@@ -51,6 +53,7 @@ from core.escalation.moderation import (
     Origin,
     Refused,
     audit,
+    check_target,
     community_translator,
     moderate,
     same_community,
@@ -109,6 +112,8 @@ CASE_ACTIONS = ("claim", "resolve", "reopen", "dismiss", "warn", "mute")
 MAX_REASON = 500
 NOTE_MIN_LENGTH = 3
 """The shortest resolution note the Resolve form accepts ("ok" says nothing)."""
+MUTE_MIN_LENGTH = 2
+"""The shortest answer the Mute form accepts: a duration, ``5m``."""
 
 REPORT_SPEC = CommandSpec(
     "report",
@@ -204,6 +209,29 @@ def _clean(reason: object) -> str | None:
     if not isinstance(reason, str) or not reason.strip():
         return None
     return reason.strip()[:MAX_REASON]
+
+
+def _not_a_duration(tr: Translator, raw: str) -> str:
+    """What ``/mute`` (and the Mute form) answers to a duration it cannot read."""
+    return (
+        tr(_("{value} is not a duration; try 30m, 2h or 1d."), value=raw)
+        + f"\n{tr(_('Usage'))}: /mute <duration> [reason]"
+    )
+
+
+def _form_title(template: str, name: str) -> str:
+    """``template`` (translated, with ``{member}``) naming ``name``, the name shortened
+    with "…" so the title fits a form's title (Discord's 45 characters)."""
+    room = MAX_FORM_TITLE - len(template.replace("{member}", ""))
+    if len(name) > room:
+        name = name[: max(room - 1, 1)].rstrip() + "…"
+    return template.replace("{member}", name)[:MAX_FORM_TITLE]
+
+
+def _has_forms(ctx: Context, bot: str) -> bool:
+    """The bot ``bot`` runs here on a platform with forms (its cards' Warn and Mute ask)."""
+    info = ctx.bots.get(bot)
+    return info is not None and Capability.FORMS in info.capabilities
 
 
 class Escalation(Feature):
@@ -399,9 +427,9 @@ class Escalation(Feature):
             await store.save_case(case)
         tr = await community_translator(ctx, case.community)
         text = as_text(render_case(case, await store.reporters(case.id), tr))
-        buttons = case_buttons(case, tr)
         inbox_channel = case.inbox_channel_ref
         if case.inbox_bot is not None and case.inbox_bot in ctx.bots and inbox_channel:
+            buttons = case_buttons(case, tr, forms=_has_forms(ctx, case.inbox_bot))
             if new:
                 ctx.emit(
                     SendMessage(
@@ -414,6 +442,7 @@ class Escalation(Feature):
                 )
             else:
                 ctx.emit(EditMessage(bot=case.inbox_bot, key=case.key, text=text, buttons=buttons))
+        buttons = case_buttons(case, tr, forms=_has_forms(ctx, case.bot))
         for user_id in case.notified:
             key = f"{case.key}:dm:{user_id}"
             if new:
@@ -908,6 +937,10 @@ class Escalation(Feature):
                 result = await self._resolve_pressed(event, ctx, int(parts[1]), tr)
                 if result is None:
                     return
+            elif action in ("warn", "mute"):
+                result = await self._moderation_pressed(event, ctx, int(parts[1]), action, tr)
+                if result is None:
+                    return
             else:
                 result = await self._act(ctx, int(parts[1]), action, None)
         except Refused as refusal:
@@ -944,6 +977,58 @@ class Escalation(Feature):
         if note is None:
             raise Refused(hint)
         return await self._act(ctx, case.id, "resolve", note)
+
+    async def _moderation_pressed(
+        self, event: ButtonPressed, ctx: Context, case_id: int, action: str, tr: Translator
+    ) -> TextLike | None:
+        """The Warn and Mute buttons. Where the bot handling the press has forms
+        (Discord and Slack modals) a press asks first, as Carl-bot and Modmail do: Warn
+        for an optional reason the member is told (empty: the case's reasons, as the
+        button gives without forms), Mute for ``<duration> [reason]`` read like ``/mute``
+        (a bad duration is refused and nothing happens). The submission comes back as a
+        press with ``text`` and is authorized again (a form is no permission). Without
+        forms (Telegram, the console) a press acts at once with the defaults. None:
+        answered already."""
+        if event.text is None and not ctx.can(Capability.FORMS):
+            return await self._act(ctx, case_id, action, None)
+        case = await self._case_for_actor(ctx, case_id, tr)
+        role = await self._authorize(ctx, case, tr)
+        offender = case.offender
+        if offender is None:  # refused by _act, which says why
+            return await self._act(ctx, case.id, action, None)
+        check_target(tr, offender, case.offender_role, role)
+        if event.text is None:
+            name = case.offender_name or offender.display_name
+            if action == "warn":
+                ctx.ask_text(
+                    title=_form_title(tr(_("Warn {member}"), member="{member}"), name),
+                    label=tr(_("Reason (the member is told)"))[:MAX_FORM_TITLE],
+                    placeholder=tr(_("Leave empty to give the case's reasons"))[:MAX_PLACEHOLDER],
+                    submit=tr(_("Warn")),
+                    min_length=0,
+                    max_length=MAX_REASON,
+                    fallback_text=tr(_("Warn with /case {id} warn [reason]"), id=case.id),
+                )
+            else:
+                ctx.ask_text(
+                    title=_form_title(tr(_("Mute {member}"), member="{member}"), name),
+                    label=tr(_("Duration and reason, e.g. 2h spam"))[:MAX_FORM_TITLE],
+                    submit=tr(_("Mute")),
+                    min_length=MUTE_MIN_LENGTH,
+                    max_length=MAX_REASON,
+                    fallback_text=tr(
+                        _("Mute with /case {id} mute <duration> [reason]"), id=case.id
+                    ),
+                )
+            return None
+        note = _clean(event.text)
+        if action == "mute":
+            words = (note or "").split(maxsplit=1)
+            raw = words[0] if words else ""
+            if parse_duration(raw) is None:
+                raise Refused(_not_a_duration(tr, raw))
+            note = " ".join(words)
+        return await self._act(ctx, case.id, action, note)
 
     async def _case_for_actor(self, ctx: Context, case_id: int, tr: Translator) -> Case:
         case = await self.store(ctx.tx).case(case_id)
@@ -1082,10 +1167,10 @@ class Escalation(Feature):
         duration: timedelta | None = None
         reason = note
         if action == "mute" and note:
-            first, _space, rest = note.partition(" ")
+            first, *rest = note.split(maxsplit=1)
             duration = parse_duration(first)
             if duration is not None:
-                reason = rest.strip() or None
+                reason = rest[0].strip() if rest else None
         policy = await self._policy(ctx, case.community)
         origin = Origin(case.bot, case.community, case.channel)
         if case.bot not in ctx.bots:
@@ -1165,13 +1250,14 @@ class Escalation(Feature):
             bold(tr(_("Still unclaimed after {duration}:"), duration=format_duration(after))),
             render_case(case, await store.reporters(case.id), tr),
         )
-        buttons = case_buttons(case, tr)
         inbox_channel = case.inbox_channel_ref
         if case.inbox_bot in ctx.bots and case.inbox_bot is not None and inbox_channel:
+            buttons = case_buttons(case, tr, forms=_has_forms(ctx, case.inbox_bot))
             ctx.emit(
                 SendMessage(bot=case.inbox_bot, channel=inbox_channel, text=text, buttons=buttons)
             )
         elif case.notified:
+            buttons = case_buttons(case, tr, forms=_has_forms(ctx, case.bot))
             for manager in await store.known_managers(case.platform, case.community_id):
                 if manager.user_id in case.notified:
                     ctx.emit(
@@ -1253,10 +1339,7 @@ class Escalation(Feature):
         raw = str(invocation.args.get("duration") or "")
         duration = parse_duration(raw)
         if duration is None:
-            ctx.respond(
-                tr(_("{value} is not a duration; try 30m, 2h or 1d."), value=raw)
-                + f"\n{tr(_('Usage'))}: /mute <duration> [reason]"
-            )
+            ctx.respond(_not_a_duration(tr, raw))
             return
         await self._reply_moderation(
             ctx, "mute", _clean(invocation.args.get("reason")), duration=duration

@@ -87,6 +87,17 @@ async def audit(
     )
 
 
+def check_target(tr: Translator, target: Actor, target_role: Role, actor_role: Role) -> None:
+    """Refused unless someone with ``actor_role`` may warn or mute ``target``: never a
+    bot nor the owner, another manager only by the owner."""
+    if target.is_bot:
+        raise Refused(tr(_("Bots cannot be warned or muted.")))
+    if target_role >= actor_role:
+        if target_role is Role.OWNER:
+            raise Refused(tr(_("Nobody can warn or mute the community owner.")))
+        raise Refused(tr(_("Only the owner can warn or mute another manager.")))
+
+
 async def moderate(
     ctx: Context,
     store: EscalationStore,
@@ -105,12 +116,7 @@ async def moderate(
     """Warn, mute or unmute ``target`` on the origin platform; returns the answer for
     the acting manager, or raises Refused."""
     tr = await ctx.translator()
-    if target.is_bot:
-        raise Refused(tr(_("Bots cannot be warned or muted.")))
-    if target_role >= actor_role:
-        if target_role is Role.OWNER:
-            raise Refused(tr(_("Nobody can warn or mute the community owner.")))
-        raise Refused(tr(_("Only the owner can warn or mute another manager.")))
+    check_target(tr, target, target_role, actor_role)
     otr = await community_translator(ctx, origin.community)
     who = mention(target.user_id, target.display_name)
     shown_reason = reason or otr(_("no reason given"))

@@ -5,11 +5,12 @@
   modal (an expired trigger gives the typed command instead); the Telegram side sees the
   /report message deleted and private messages only.
 * Discord's "Report to managers" context menu: an ephemeral answer, a case message with
-  components in the managers' channel, a moderator's press edits it, Mute times out.
+  components in the managers' channel, a moderator's press edits it, Mute asks for the
+  duration and reason in a modal and times the member out for that long.
   Resolve opens a modal asking for the note (the press's first response, never deferred);
   submitting it resolves the case, a member's press or submission is refused.
-* Slack's message shortcut: the reporter's answer is ephemeral; a mute, which Slack cannot
-  do, becomes a visible notice.
+* Slack's message shortcut: the reporter's answer is ephemeral; a mute (asked for in a
+  modal), which Slack cannot do, becomes a visible notice.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -97,6 +99,14 @@ def showing(fake: FakeDiscord, channel: int | str, text: str) -> list[dict[str, 
 async def shown(fake: FakeDiscord, channel: int | str, text: str) -> None:
     """Wait until a Discord message in ``channel`` shows ``text``."""
     await fake.wait_for(lambda: showing(fake, channel, text), timeout=15)
+
+
+def marked_button(card: dict[str, Any], data: str) -> str:
+    """The custom_id of the Discord case card's button for ``data``, marked as asking."""
+    custom_ids = [b["custom_id"] for row in card["components"] for b in row["components"]]
+    (found,) = [c for c in custom_ids if c.endswith(data)]
+    assert found != data, "a press that opens a form is marked"
+    return found
 
 
 def resolve_button(card: dict[str, Any]) -> tuple[str, list[str]]:
@@ -222,7 +232,9 @@ async def test_discord_context_menu_report_and_moderator_buttons(
         assert plain(toast["content"]) == "You claimed case #1."
         assert toast.get("flags", 0) & 64, "the toast is ephemeral"
         await shown(fake, managers, "Claimed by Mo")
-        await fake.press(guild, card, world.mod_id, "case:1:mute")
+        mute = await fake.press(guild, card, world.mod_id, marked_button(card, "case:1:mute"))
+        await fake.wait_for(lambda: mute.acked_type, timeout=15)
+        await fake.submit_modal(guild, mute, "1h")
         timeouts = await fake.wait_request(
             "PATCH", rf"/guilds/{guild.id}/members/{world.alice_id}", timeout=15
         )
@@ -260,6 +272,9 @@ async def test_slack_shortcut_report_is_private_and_mute_degrades_visibly(
         assert not [m for m in slack.called("chat.postMessage") if m["channel"] == "C0GENERAL"]
 
         assert await slack_interaction(port, olga_presses(slack, "case:1:mute")) == 200
+        await slack.wait_for("views.open")
+        (view,) = slack.views
+        assert await slack_interaction(port, f.view_submission(view, OLGA, "1h")) == 200
         posts = await slack.wait_for("chat.postMessage", 3)
         general = [f.message_text(m) for m in posts if m["channel"] == "C0GENERAL"]
         assert general[0].startswith("Mute requested for")
@@ -392,6 +407,42 @@ async def test_discord_resolve_button_asks_for_the_note_in_a_modal(
         assert "Mo resolved: spam link removed" in plain(
             await discord_private_answer(fake, history)
         )
+
+
+async def test_discord_mute_button_asks_for_the_duration_in_a_modal(
+    fake: FakeDiscord, world: World, managers: str, sqlite_url: str
+) -> None:
+    """Mute opens a modal for ``<duration> [reason]``; "30m flooding" times the member
+    out for 30 minutes, announced with the reason."""
+    guild = world.guild
+    async with discord_runtime(fake, guild, sqlite_url, defaults=inbox(f"dc:{managers}")):
+        target = await fake.post(guild, "general", world.alice_id, "flood flood flood")
+        await discord_report(fake, world, member(fake, world, "Rita"), target)
+        (card,) = await fake.wait_for(lambda: cards(fake, managers), timeout=15)
+        opened = await fake.press(guild, card, world.mod_id, marked_button(card, "case:1:mute"))
+        await fake.wait_for(lambda: opened.acked_type, timeout=15)
+        assert opened.acked_type == 9, "a modal, not a deferral"
+        modal = opened.modal
+        assert modal is not None
+        assert modal["title"] == "Mute Alice" and modal["custom_id"] == "case:1:mute"
+        (label,) = modal["components"]
+        assert label["label"] == "Duration and reason, e.g. 2h spam"
+        assert label["component"]["min_length"] == 2
+        assert not fake.find_requests("PATCH", rf"/guilds/{guild.id}/members/{world.alice_id}")
+
+        before = datetime.now(UTC)
+        submitted = await fake.submit_modal(guild, opened, "30m flooding")
+        (timeout,) = await fake.wait_request(
+            "PATCH", rf"/guilds/{guild.id}/members/{world.alice_id}", timeout=15
+        )
+        until = datetime.fromisoformat(timeout.json["communication_disabled_until"])
+        after = datetime.now(UTC)
+        assert before + timedelta(minutes=30) - timedelta(seconds=5) <= until
+        assert until <= after + timedelta(minutes=30) + timedelta(seconds=5)
+        await shown(fake, world.general_id, "is muted for 30m. Reason: flooding")
+        toast = await discord_followup(fake, submitted)
+        assert toast.get("flags", 0) & 64, "the manager alone is told"
+        await shown(fake, managers, "Claimed by Mo")
 
 
 async def test_discord_form_that_comes_too_late_becomes_the_typed_hint(
