@@ -152,9 +152,12 @@ class Place:
             interaction_id=f"i-{envelope['event_id']}" if interaction else None,
         )
 
-    def press(self, data: str, *, who: Actor) -> ButtonPressed:
+    def press(self, data: str, *, who: Actor, text: str | None = None) -> ButtonPressed:
+        """A press of the button ``data``; with ``text``, the submission of its form."""
         envelope = self._envelope(who, None)
-        return ButtonPressed(**envelope, data=data, interaction_id=f"i-{envelope['event_id']}")
+        return ButtonPressed(
+            **envelope, data=data, interaction_id=f"i-{envelope['event_id']}", text=text
+        )
 
     def react(self, emoji: str, *, who: Actor, on: MessagePosted) -> ReactionAdded:
         return ReactionAdded(

@@ -3,7 +3,6 @@ member is told; ``<duration> [reason]`` read like ``/mute``) and act at once els
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +16,6 @@ from core.actions import (
 )
 from core.capabilities import Capability
 from core.escalation.feature import _form_title
-from core.events import ButtonPressed
 from core.refs import PlatformRole
 from tests.escalation.support import (
     DISCORD,
@@ -37,11 +35,6 @@ BOB = person("Bob")
 MO = person("Mo", PlatformRole.ADMIN)
 MIKE = person("Mike", PlatformRole.ADMIN)
 NOT_A_DURATION = "soon is not a duration; try 30m, 2h or 1d.\nUsage: /mute <duration> [reason]"
-
-
-def submitted(place: Place, data: str, text: str, *, who: object) -> Any:
-    press: ButtonPressed = place.press(data, who=who)  # type: ignore[arg-type]
-    return replace(press, text=text)
 
 
 def acted(actions: list[Any]) -> list[Any]:
@@ -77,14 +70,14 @@ async def test_warn_and_mute_ask_in_a_form_and_the_submission_acts(database_url:
 
         # a member's press and a member's submission are refused; nothing happens
         await play(rt, inbox.press("case:1:warn", who=BOB))
-        await play(rt, submitted(inbox, "case:1:warn", "bye", who=BOB))
+        await play(rt, inbox.press("case:1:warn", who=BOB, text="bye"))
         refusals = take(dc)
         assert [(type(a), a.toast, a.alert) for a in refusals] == [  # type: ignore[attr-defined]
             (AnswerButton, "Only managers can handle cases.", True)
         ] * 2
 
         # a typed reason is the one the member is told
-        await play(rt, submitted(inbox, "case:1:warn", "  stop the insults ", who=MO))
+        await play(rt, inbox.press("case:1:warn", who=MO, text="  stop the insults "))
         done = take(dc)
         (notice,) = [a for a in done if isinstance(a, SendMessage)]
         assert notice.channel == general.channel
@@ -96,7 +89,7 @@ async def test_warn_and_mute_ask_in_a_form_and_the_submission_acts(database_url:
         assert "Claimed by Mo" in edit.text.plain()
 
         # an empty submission warns with the case's reasons, as the button does without forms
-        await play(rt, submitted(inbox, "case:1:warn", "", who=MO))
+        await play(rt, inbox.press("case:1:warn", who=MO, text=""))
         assert texts(take(dc), SendMessage) == ["@Mallory has been warned (2/3). Reason: insults"]
 
         # Mute asks for "<duration> [reason]"
@@ -108,7 +101,7 @@ async def test_warn_and_mute_ask_in_a_form_and_the_submission_acts(database_url:
         assert form.fallback_text == "Mute with /case 1 mute <duration> [reason]"
 
         # a bad duration is refused with /mute's words, and nothing happens
-        await play(rt, submitted(inbox, "case:1:mute", "soon", who=MO))
+        await play(rt, inbox.press("case:1:mute", who=MO, text="soon"))
         (refused,) = take(dc)
         assert isinstance(refused, AnswerButton) and refused.alert
         assert refused.toast == NOT_A_DURATION
@@ -117,13 +110,13 @@ async def test_warn_and_mute_ask_in_a_form_and_the_submission_acts(database_url:
         assert isinstance(typed, SendEphemeral) and typed.text.plain() == NOT_A_DURATION
 
         # a member's submission is refused
-        await play(rt, submitted(inbox, "case:1:mute", "2h spam", who=BOB))
+        await play(rt, inbox.press("case:1:mute", who=BOB, text="2h spam"))
         (refused,) = take(dc)
         assert isinstance(refused, AnswerButton) and refused.alert
         assert refused.toast == "Only managers can handle cases."
 
         # "2h spam" mutes for two hours, with that reason
-        await play(rt, submitted(inbox, "case:1:mute", "2h spam", who=MO))
+        await play(rt, inbox.press("case:1:mute", who=MO, text="2h spam"))
         done = take(dc)
         (mute,) = [a for a in done if isinstance(a, RestrictMember)]
         assert mute.user_id == "mallory" and mute.until == START + timedelta(hours=2)
@@ -153,7 +146,7 @@ async def test_a_managers_case_opens_no_form_for_another_manager(database_url: s
             (refused,) = take(dc)
             assert isinstance(refused, AnswerButton) and refused.alert
             assert refused.toast == "Only the owner can warn or mute another manager."
-        await play(rt, submitted(inbox, "case:1:mute", "2h", who=MO))
+        await play(rt, inbox.press("case:1:mute", who=MO, text="2h"))
         (refused,) = take(dc)
         assert refused.toast == "Only the owner can warn or mute another manager."  # type: ignore[attr-defined]
 

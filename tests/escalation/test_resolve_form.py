@@ -3,9 +3,6 @@ forms; the submitted form resolves the case as ``/case <id> resolve <note>`` doe
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 from core.actions import (
     AnswerButton,
     AskText,
@@ -15,7 +12,6 @@ from core.actions import (
     SendMessage,
 )
 from core.capabilities import Capability
-from core.events import ButtonPressed
 from core.refs import PlatformRole
 from tests.escalation.support import (
     DISCORD,
@@ -32,11 +28,6 @@ MALLORY = person("Mallory")
 BOB = person("Bob")
 MO = person("Mo", PlatformRole.ADMIN)
 HINT = "Resolving needs a note: send /case 1 resolve <note>"
-
-
-def submitted(place: Place, text: str, *, who: object, data: str = "case:1:resolve") -> Any:
-    press: ButtonPressed = place.press(data, who=who)  # type: ignore[arg-type]
-    return replace(press, text=text)
 
 
 async def test_resolve_asks_for_the_note_in_a_form_and_the_form_resolves(
@@ -76,19 +67,19 @@ async def test_resolve_asks_for_the_note_in_a_form_and_the_form_resolves(
         assert form.user_id == "mo" and form.channel == inbox.channel
 
         # an empty submission closes nothing
-        await play(rt, submitted(inbox, "   ", who=MO))
+        await play(rt, inbox.press("case:1:resolve", who=MO, text="   "))
         (empty,) = take(dc)
         assert isinstance(empty, AnswerButton) and empty.alert and empty.toast == HINT
 
         # a member who submits (a form is no permission) is refused too
-        await play(rt, submitted(inbox, "nothing to see", who=BOB))
+        await play(rt, inbox.press("case:1:resolve", who=BOB, text="nothing to see"))
         (refused,) = take(dc)
         assert (
             isinstance(refused, AnswerButton) and refused.toast == "Only managers can handle cases."
         )
 
         # the manager's note resolves the case: card, reporter, toast, audit log
-        await play(rt, submitted(inbox, "  spam link removed  ", who=MO))
+        await play(rt, inbox.press("case:1:resolve", who=MO, text="  spam link removed  "))
         done = take(dc)
         (toast,) = [a for a in done if isinstance(a, AnswerButton)]
         assert toast.toast == "Case #1 resolved." and not toast.alert
@@ -105,7 +96,7 @@ async def test_resolve_asks_for_the_note_in_a_form_and_the_form_resolves(
         await play(rt, inbox.press("case:1:resolve", who=MO))
         (closed,) = take(dc)
         assert isinstance(closed, AnswerButton) and closed.toast == "Case #1 is already closed."
-        await play(rt, submitted(inbox, "again", who=MO))
+        await play(rt, inbox.press("case:1:resolve", who=MO, text="again"))
         (again,) = take(dc)
         assert isinstance(again, AnswerButton) and again.toast == "Case #1 is already closed."
 
