@@ -14,6 +14,7 @@ from core.commands import parse_command_text, split_arguments
 from core.events import ButtonPressed, CommandIssued, MemberJoined, MessagePosted
 from core.ports import Delivered, EventSink
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from core.store import Store
 
 ALL_CAPABILITIES = frozenset(Capability)
 COMMUNITY = CommunityRef("memory", "c1", title="Test Square")
@@ -135,3 +136,9 @@ class MemoryAdapter:
 
     def texts(self) -> list[str]:
         return [a.text.plain() for a in self.performed if hasattr(a, "text")]
+
+
+async def enqueue(store: Store, *actions: Action) -> None:
+    """Put ``actions`` in ``store``'s outbox, as a feature's transaction would."""
+    async with store.transaction() as tx:
+        await tx.enqueue(list(actions), datetime.now(UTC))

@@ -5,35 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from core.actions import Action, AnswerButton, EditMessage, SendDirect, SendFile, SendMessage
+from core.actions import AnswerButton, EditMessage, SendDirect, SendFile, SendMessage
 from core.delivery import DeliveryWorker
 from core.errors import DirectMessageRefused, PermanentDeliveryError, RateLimited
 from core.ratelimit import TokenBucket
 from core.text import as_text
-from storage.database import create_engine
-from storage.migrate import upgrade
 from storage.store import SqlStore
-from tests.support import CHANNEL, MemoryAdapter
-
-
-@pytest.fixture
-async def store(sqlite_url: str) -> AsyncIterator[SqlStore]:
-    engine = create_engine(sqlite_url)
-    await upgrade(engine)
-    yield SqlStore(engine)
-    await engine.dispose()
-
-
-async def enqueue(store: SqlStore, *actions: Action) -> None:
-    async with store.transaction() as tx:
-        await tx.enqueue(list(actions), datetime.now(UTC))
+from tests.support import CHANNEL, MemoryAdapter, enqueue
 
 
 def send(text: str, key: str | None = None) -> SendMessage:

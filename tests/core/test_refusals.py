@@ -4,13 +4,7 @@ outbox; transient errors are retried with no notice."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-
-import pytest
-
 from core.actions import (
-    Action,
     RemoveMember,
     RestrictMember,
     SendMessage,
@@ -25,28 +19,13 @@ from core.inbox import Inbox
 from core.refs import ChannelRef
 from core.refusals import refusal_notice, with_refusal_notice
 from core.text import Style, as_text
-from storage.database import create_engine
-from storage.migrate import upgrade
 from storage.store import SqlStore
 from tests.conformance.scenarios import HOSTILE_NAME
-from tests.support import CHANNEL, COMMUNITY, MemoryAdapter
+from tests.support import CHANNEL, COMMUNITY, MemoryAdapter, enqueue
 
 EN = translator("en")
 MODS = ChannelRef("mods")
 REFUSED = "Bad Request: not enough rights to restrict/unrestrict chat member"
-
-
-@pytest.fixture
-async def store(sqlite_url: str) -> AsyncIterator[SqlStore]:
-    engine = create_engine(sqlite_url)
-    await upgrade(engine)
-    yield SqlStore(engine)
-    await engine.dispose()
-
-
-async def enqueue(store: SqlStore, *actions: Action) -> None:
-    async with store.transaction() as tx:
-        await tx.enqueue(list(actions), datetime.now(UTC))
 
 
 async def deliver(store: SqlStore, adapters: dict[str, MemoryAdapter]) -> DeliveryWorker:
