@@ -143,6 +143,20 @@ class JobDue(Event):
     payload: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateRejected(Event):
+    """An update the adapter could not map (a kind it does not know how to read, a field
+    missing or malformed). It travels the pipeline like any event, so it is acknowledged
+    only once stored, and the store keeps it with its ``raw`` payload for an operator to
+    look at; no feature ever sees it, and its neighbours in the same batch are unaffected.
+
+    ``update_kind`` names what the platform sent (``"message"``, ``"event_callback/message"``,
+    ``"MESSAGE_CREATE"``); ``reason`` is the one-line cause that was logged."""
+
+    update_kind: str
+    reason: str
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     MessagePosted,
     MessageEdited,
