@@ -94,7 +94,7 @@ class Dispatcher:
             else:
                 feature, handler = registered
                 actions += await self._run(feature, handler, event, event, tx, role, bot, now)
-            await tx.complete_job(event.job_id, now)
+            await tx.complete_job(event.job_id, now, created_at=event.job_created_at)
         if not actions:
             return actions
         # Sentences a fallback adds ("this platform cannot mute...") in the community's language.

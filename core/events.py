@@ -141,6 +141,8 @@ class JobDue(Event):
     job_id: int
     job_kind: str
     payload: Mapping[str, Any]
+    job_created_at: datetime | None = None
+    """Which version of the job fired: one replaced meanwhile (same key) stays pending."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -49,6 +49,7 @@ def job_event(job: DueJob) -> JobDue:
         job_id=job.id,
         job_kind=job.kind,
         payload=job.payload,
+        job_created_at=job.created_at,
     )
 
 

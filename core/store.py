@@ -57,7 +57,11 @@ class Transaction(Protocol):
 
     async def enqueue(self, actions: Sequence[Action], now: datetime) -> None: ...
 
-    async def complete_job(self, job_id: int, now: datetime) -> None: ...
+    async def complete_job(
+        self, job_id: int, now: datetime, *, created_at: datetime | None = None
+    ) -> None:
+        """Mark a fired job done; with ``created_at``, only if it was not replaced since."""
+        ...
 
     async def community_id(self, community: CommunityRef, now: datetime) -> int: ...
 
@@ -86,7 +90,8 @@ class Transaction(Protocol):
         key: str | None = None,
         now: datetime,
     ) -> int:
-        """Store a job; a job with the same ``key`` is replaced (one deadline per poll)."""
+        """Store a job; a job with the same ``key`` is replaced (one deadline per poll),
+        atomically, so concurrent schedules of one key from several processes never fail."""
         ...
 
     async def cancel_job(self, key: str) -> bool: ...

@@ -532,12 +532,15 @@ class SqlTransaction:
         connection = await self._write()
         await connection.execute(_outbox.insert(), _outbox_rows(actions, now))
 
-    async def complete_job(self, job_id: int, now: datetime) -> None:
+    async def complete_job(
+        self, job_id: int, now: datetime, *, created_at: datetime | None = None
+    ) -> None:
+        conditions = [_jobs.c.id == job_id]
+        if created_at is not None:  # a job replaced since it was claimed stays pending
+            conditions.append(_jobs.c.created_at == created_at)
         connection = await self._write()
         await connection.execute(
-            update(_jobs)
-            .where(_jobs.c.id == job_id)
-            .values(status="done", fired_at=now, locked_until=None)
+            update(_jobs).where(*conditions).values(status="done", fired_at=now, locked_until=None)
         )
 
     async def community_id(self, community: CommunityRef, now: datetime) -> int:
@@ -658,24 +661,31 @@ class SqlTransaction:
         key: str | None = None,
         now: datetime,
     ) -> int:
+        values = {
+            "key": key,
+            "kind": kind,
+            "platform": platform,
+            "bot": bot,
+            "community_id": community_id,
+            "channel_id": channel_id,
+            "payload": payload,
+            "due_at": due_at,
+            "status": "pending",
+            "locked_until": None,
+            "created_at": now,
+            "fired_at": None,
+        }
+        statement = self.store._insert(_jobs).values(**values)
         if key is not None:
-            await self.cancel_job(key)
-        result = await self.execute(
-            _jobs.insert()
-            .values(
-                key=key,
-                kind=kind,
-                platform=platform,
-                bot=bot,
-                community_id=community_id,
-                channel_id=channel_id,
-                payload=payload,
-                due_at=due_at,
-                status="pending",
-                created_at=now,
+            # One statement, so two processes scheduling the same key (two joins racing for
+            # one batch deadline) never hit the unique key: the later one replaces the job.
+            # A new created_at makes the replaced job a new event, and a firing of the old
+            # version still in flight completes only that version (complete_job).
+            statement = statement.on_conflict_do_update(
+                index_elements=[_jobs.c.key],
+                set_={name: value for name, value in values.items() if name != "key"},
             )
-            .returning(_jobs.c.id)
-        )
+        result = await self.execute(statement.returning(_jobs.c.id))
         return int(result.scalar_one())
 
     async def cancel_job(self, key: str) -> bool:
