@@ -5,6 +5,8 @@ per-event commit through an async driver costs about a millisecond of thread hop
 of hundreds costs about the same. Isolation stays per event and per feature through
 savepoints (see :meth:`core.store.Transaction.feature_scope`). The de-duplication records
 of the whole batch are written with one statement; a redelivered event is dropped there.
+An update its adapter could not map (:class:`~core.events.UpdateRejected`) is stored with
+its payload instead of being dispatched, so it is acknowledged like the others and kept.
 
 If the database is briefly gone the whole batch is retried with backoff; callers of
 :meth:`Pipeline.submit` wait until their event is committed, so nothing is acknowledged
@@ -22,7 +24,7 @@ from datetime import UTC, datetime
 
 from core.actions import Action, EditMessage
 from core.dispatcher import Dispatcher
-from core.events import Event
+from core.events import Event, UpdateRejected
 from core.metrics import Metrics
 from core.store import EventKey, Store
 
@@ -171,11 +173,17 @@ class Pipeline:
                     chunk = items[index : index + self.claim_chunk]
                     index += len(chunk)
                     fresh = await tx.claim_events([key for key, _event in chunk], now)
+                    rejected: list[UpdateRejected] = []
                     for key, event in chunk:
                         if key not in fresh:
                             self.metrics.inc("events.duplicate")
-                            continue
-                        actions.extend(await self.dispatcher.dispatch(event, tx, now))
+                        elif isinstance(event, UpdateRejected):
+                            rejected.append(event)
+                        else:
+                            actions.extend(await self.dispatcher.dispatch(event, tx, now))
+                    if rejected:
+                        await tx.keep_rejected(rejected, now)
+                        self.metrics.inc("events.rejected", len(rejected))
                     processed += len(fresh)
                     if time.monotonic() - started > self.max_transaction_seconds:
                         break

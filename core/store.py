@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from core.actions import Action
+from core.events import UpdateRejected
 from core.refs import Actor, CommunityRef, MessageRef
 
 EventKey = tuple[str, str, str]
@@ -56,6 +57,10 @@ class Transaction(Protocol):
         ...
 
     async def enqueue(self, actions: Sequence[Action], now: datetime) -> None: ...
+
+    async def keep_rejected(self, events: Sequence[UpdateRejected], now: datetime) -> None:
+        """Store updates no adapter could map, with their native payloads."""
+        ...
 
     async def complete_job(
         self, job_id: int, now: datetime, *, created_at: datetime | None = None

@@ -8,6 +8,7 @@ from :mod:`storage.models` serve as table definitions.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
@@ -36,9 +37,11 @@ from core.actions import (
     action_from_payload,
     action_to_payload,
 )
+from core.events import UpdateRejected
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
 from core.store import DueJob, EventKey, OutboxItem
 from storage.database import reader
+from storage.intake_models import RejectedUpdateRow
 from storage.models import (
     Community,
     CommunitySetting,
@@ -56,6 +59,7 @@ _outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _processed: Table = ProcessedEvent.__table__  # type: ignore[assignment]
 _jobs: Table = ScheduledJob.__table__  # type: ignore[assignment]
 _sent: Table = SentMessage.__table__  # type: ignore[assignment]
+_rejected: Table = RejectedUpdateRow.__table__  # type: ignore[assignment]
 
 
 def _outbox_rows(actions: Sequence[Action], now: datetime) -> list[dict[str, Any]]:
@@ -73,6 +77,14 @@ def _outbox_rows(actions: Sequence[Action], now: datetime) -> list[dict[str, Any
         }
         for action in actions
     ]
+
+
+def _payload_text(raw: object) -> str | None:
+    """A native payload as JSON text, whatever it holds (ASCII escapes keep a lone
+    surrogate, ``str`` stands in for what JSON cannot hold)."""
+    if raw is None:
+        return None
+    return json.dumps(raw, ensure_ascii=True, default=str)
 
 
 def lane_of(action: Action) -> str:
@@ -531,6 +543,26 @@ class SqlTransaction:
             return
         connection = await self._write()
         await connection.execute(_outbox.insert(), _outbox_rows(actions, now))
+
+    async def keep_rejected(self, events: Sequence[UpdateRejected], now: datetime) -> None:
+        if not events:
+            return
+        connection = await self._write()
+        await connection.execute(
+            _rejected.insert(),
+            [
+                {
+                    "platform": event.platform,
+                    "bot": event.bot,
+                    "event_id": event.event_id[:255],
+                    "update_kind": event.update_kind[:128],
+                    "reason": event.reason,
+                    "payload": _payload_text(event.raw),
+                    "received_at": now,
+                }
+                for event in events
+            ],
+        )
 
     async def complete_job(
         self, job_id: int, now: datetime, *, created_at: datetime | None = None
