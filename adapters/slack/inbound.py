@@ -1,18 +1,32 @@
 """Slack payloads -> core events. Pure functions: the transport looks up users first.
 
 Event ids: Events API ``event_id`` (retries carry the same id, so ``X-Slack-Retry-Num``
-redeliveries are dropped by the core), ``trigger_id`` for slash commands, shortcuts and
-button presses.
+redeliveries are dropped by the core's de-duplication record), ``trigger_id`` for slash
+commands, shortcuts and button presses; a payload without one gets a stable hash of its
+body, so a redelivery of it is still recognised.
+
+Real payloads lack fields the documentation shows: an edit's ``message`` may carry no
+``ts`` (it is in ``previous_message``), a classic bot message may have no ``channel`` and
+a payload relayed by another tool no ``event_id``. Only what an event cannot exist
+without is required; everything else is read with a default, unknown fields and kinds are
+ignored. A payload that still cannot be mapped raises, and the transport hands
+:meth:`SlackMapper.rejected` to the sink instead, so the update is stored, never lost.
+An edit or deletion in a thread takes its thread from the message itself
+(``message.thread_ts``, ``previous_message.thread_ts``), not from the envelope, which
+has none.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.slack.interaction import encode
 from core.commands import CommandSyntaxError, split_arguments
 from core.events import (
     BotAdded,
@@ -26,6 +40,7 @@ from core.events import (
     MessageEdited,
     MessagePosted,
     ReactionAdded,
+    UpdateRejected,
 )
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 
@@ -101,8 +116,28 @@ def user_actor(user: JSON) -> Actor:
 def _when(value: Any) -> datetime:
     try:
         return datetime.fromtimestamp(float(value), UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return datetime.now(UTC)
+
+
+def body_hash(body: Any) -> str:
+    """A stable id for a payload without one: the same body always gives the same id."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+def update_kind(body: JSON) -> str:
+    """What Slack sent, for logs and :class:`UpdateRejected`: ``event_callback/message``,
+    ``slash_command``, ``block_actions``..."""
+    kind = str(body.get("type") or ("slash_command" if "command" in body else "unknown"))
+    event = body.get("event")
+    if kind == "event_callback" and isinstance(event, Mapping):
+        return f"{kind}/{event.get('type') or 'unknown'}"
+    return kind
+
+
+def _id(payload: JSON) -> str:
+    return str(payload.get("trigger_id") or "") or body_hash(payload)
 
 
 class SlackMapper:
@@ -114,6 +149,9 @@ class SlackMapper:
         self.team_id = team_id
         self.workspace_url = workspace_url if workspace_url.startswith("https://") else ""
 
+    def _community(self, team: str) -> CommunityRef:
+        return CommunityRef("slack", team, url=self.workspace_url if team == self.team_id else "")
+
     def _envelope(
         self, event_id: str, team: str, channel: ChannelRef | None, who: Actor | None, when: Any
     ) -> dict[str, Any]:
@@ -122,25 +160,43 @@ class SlackMapper:
             "bot": self.bot,
             "event_id": event_id,
             "occurred_at": _when(when),
-            "community": CommunityRef(
-                "slack", team, url=self.workspace_url if team == self.team_id else ""
-            ),
+            "community": self._community(team),
             "channel": channel,
             "actor": who,
         }
+
+    def rejected(self, body: JSON, reason: str) -> UpdateRejected:
+        """The update that could not be mapped, to be stored with its payload."""
+        event = body.get("event") if isinstance(body.get("event"), Mapping) else {}
+        assert isinstance(event, Mapping)
+        team = body.get("team_id") or event.get("team") or (body.get("team") or {})
+        team_id = team.get("id") if isinstance(team, Mapping) else team
+        event_id = str(body.get("event_id") or body.get("trigger_id") or "")
+        return UpdateRejected(
+            platform="slack",
+            bot=self.bot,
+            event_id=event_id or body_hash(body),
+            occurred_at=_when(event.get("event_ts") or body.get("event_time")),
+            community=self._community(str(team_id)) if team_id else None,
+            channel=None,
+            actor=None,
+            raw=body,
+            update_kind=update_kind(body),
+            reason=reason,
+        )
 
     def event(self, body: JSON, users: Users) -> list[Event]:
         """An Events API callback -> events; bots' own messages and unknown kinds -> []."""
         event = body["event"]
         kind = event.get("type")
-        team = body.get("team_id") or event.get("team") or ""
-        event_id = str(body["event_id"])
+        team = str(body.get("team_id") or event.get("team") or "")
+        event_id = str(body.get("event_id") or "") or body_hash(body)
         when = event.get("event_ts") or body.get("event_time")
         if kind == "message":
             return self._message(event, event_id, team, users, when)
         if kind in ("member_joined_channel", "member_left_channel"):
-            channel = ChannelRef(event["channel"])
-            user = event["user"]
+            channel = ChannelRef(str(event["channel"]))
+            user = str(event["user"])
             if user == self.bot_user_id:
                 cls = BotAdded if kind == "member_joined_channel" else BotRemoved
                 inviter = event.get("inviter")
@@ -166,54 +222,80 @@ class SlackMapper:
             item = event.get("item") or {}
             if item.get("type") != "message":
                 return []
-            channel = ChannelRef(item["channel"])
+            channel = ChannelRef(str(item["channel"]))
             author = users(event["item_user"]) if event.get("item_user") else None
             return [
                 ReactionAdded(
                     **self._envelope(event_id, team, channel, users(event["user"]), when),
-                    message=MessageRef(channel, item["ts"]),
-                    emoji=event["reaction"],
+                    message=MessageRef(channel, str(item["ts"])),
+                    emoji=str(event["reaction"]),
                     message_author=author,
                 )
             ]
         return []
 
+    def _channel(self, event: JSON, thread: Any = None) -> ChannelRef:
+        return ChannelRef(
+            str(event["channel"]),
+            thread_id=str(thread) if thread else None,
+            is_direct=event.get("channel_type") == "im",
+        )
+
     def _message(
         self, event: JSON, event_id: str, team: str, users: Users, when: Any
     ) -> list[Event]:
         subtype = event.get("subtype")
-        channel = ChannelRef(
-            event["channel"],
-            thread_id=event.get("thread_ts"),
-            is_direct=event.get("channel_type") == "im",
-        )
         if subtype == "message_changed":
-            message = event.get("message") or {}
-            if message.get("bot_id") or not message.get("user"):
-                return []
-            return [
-                MessageEdited(
-                    **self._envelope(event_id, team, channel, users(message["user"]), when),
-                    message=MessageRef(channel, message["ts"]),
-                    text=plain_text(str(message.get("text", "")))[:MAX_TEXT],
-                )
-            ]
+            return self._edited(event, event_id, team, users, when)
         if subtype == "message_deleted":
+            previous = event.get("previous_message") or {}
+            ts = event.get("deleted_ts") or previous.get("ts")
+            if not ts:
+                raise ValueError("message_deleted names no message (no deleted_ts)")
+            thread = previous.get("thread_ts")
+            channel = self._channel(event, thread if thread != ts else None)
             return [
                 MessageDeleted(
                     **self._envelope(event_id, team, channel, None, when),
-                    message=MessageRef(channel, event["deleted_ts"]),
+                    message=MessageRef(channel, str(ts)),
                 )
             ]
         if subtype not in POSTED_SUBTYPES or event.get("bot_id"):
             return []  # joins, topic changes, bots (ourselves included)
         if not event.get("user") or event["user"] == self.bot_user_id:
             return []
+        ts = event.get("ts") or event.get("event_ts")
+        if not ts:
+            raise ValueError("a message without ts")
+        channel = self._channel(event, event.get("thread_ts"))
         return [
             MessagePosted(
-                **self._envelope(event_id, team, channel, users(event["user"]), when),
-                message=MessageRef(channel, event["ts"]),
-                text=plain_text(str(event.get("text", "")))[:MAX_TEXT],
+                **self._envelope(event_id, team, channel, users(str(event["user"])), when),
+                message=MessageRef(channel, str(ts)),
+                text=plain_text(str(event.get("text") or ""))[:MAX_TEXT],
+            )
+        ]
+
+    def _edited(
+        self, event: JSON, event_id: str, team: str, users: Users, when: Any
+    ) -> list[Event]:
+        """``message_changed``: the edited message is ``message``, which may lack ``ts``
+        (then ``previous_message`` has it); its thread is the message's own
+        ``thread_ts``, unless that is the message itself (a thread's first message)."""
+        message = event.get("message") or {}
+        previous = event.get("previous_message") or {}
+        if message.get("bot_id") or not message.get("user"):
+            return []
+        ts = message.get("ts") or previous.get("ts")
+        if not ts:
+            raise ValueError("message_changed names no message (no ts in message or previous)")
+        thread = message.get("thread_ts") or previous.get("thread_ts")
+        channel = self._channel(event, thread if thread != ts else None)
+        return [
+            MessageEdited(
+                **self._envelope(event_id, team, channel, users(str(message["user"])), when),
+                message=MessageRef(channel, str(ts)),
+                text=plain_text(str(message.get("text") or ""))[:MAX_TEXT],
             )
         ]
 
@@ -222,46 +304,62 @@ class SlackMapper:
 
         The text is decoded like message text first, so quotes, ``&`` and ``<`` reach the
         grammar exactly as the member typed them."""
-        text = plain_text(str(payload.get("text", "")))
+        text = plain_text(str(payload.get("text") or ""))
         try:
             argv, error = split_arguments(text), None
         except CommandSyntaxError as syntax_error:
             argv, error = (), str(syntax_error)
         channel = ChannelRef(
-            payload["channel_id"], is_direct=str(payload.get("channel_name")) == "directmessage"
+            str(payload["channel_id"]),
+            is_direct=str(payload.get("channel_name")) == "directmessage",
         )
+        trigger = _id(payload)
         return CommandIssued(
             **self._envelope(
-                str(payload["trigger_id"]),
-                payload["team_id"],
+                trigger,
+                str(payload.get("team_id") or ""),
                 channel,
-                users(payload["user_id"]),
+                users(str(payload["user_id"])),
                 None,
             ),
             name=str(payload["command"]).lstrip("/").lower(),
             argv=argv,
             arg_text=text,
             syntax_error=error,
-            interaction_id=str(payload["trigger_id"]),
+            interaction_id=self._interaction(payload, trigger),
         )
+
+    @staticmethod
+    def _interaction(payload: JSON, trigger: str) -> str:
+        """The ``interaction_id``: trigger and ``response_url`` (see
+        :mod:`adapters.slack.interaction`), so any process can answer privately."""
+        url = payload.get("response_url")
+        return encode(trigger, str(url) if url else None, time.time())
+
+    @staticmethod
+    def _team(payload: JSON) -> str:
+        team = payload.get("team") or {}
+        user = payload.get("user") or {}
+        return str((team.get("id") if isinstance(team, Mapping) else "") or user.get("team_id", ""))
 
     def action(self, payload: JSON, users: Users) -> list[Event]:
         """``block_actions`` -> one ButtonPressed per pressed button."""
-        channel = ChannelRef((payload.get("channel") or {}).get("id", ""))
+        channel = ChannelRef(str((payload.get("channel") or {}).get("id", "")))
         container = payload.get("container") or {}
         message_ts = container.get("message_ts") or (payload.get("message") or {}).get("ts")
-        who = users(payload["user"]["id"])
-        team = (payload.get("team") or {}).get("id") or payload["user"].get("team_id", "")
+        who = users(str(payload["user"]["id"]))
+        trigger = _id(payload)
+        interaction = self._interaction(payload, trigger)
         return [
             ButtonPressed(
                 **self._envelope(
-                    f"{payload['trigger_id']}:{n}", team, channel, who, action.get("action_ts")
+                    f"{trigger}:{n}", self._team(payload), channel, who, action.get("action_ts")
                 ),
                 data=str(action.get("value", "")),
-                interaction_id=str(payload["trigger_id"]),
-                message=MessageRef(channel, message_ts) if message_ts else None,
+                interaction_id=interaction,
+                message=MessageRef(channel, str(message_ts)) if message_ts else None,
             )
-            for n, action in enumerate(payload.get("actions", []))
+            for n, action in enumerate(payload.get("actions") or [])
             if action.get("type") == "button"
         ]
 
@@ -281,10 +379,11 @@ class SlackMapper:
         values = (view.get("state") or {}).get("values") or {}
         entered = (values.get(FORM_BLOCK) or {}).get(FORM_INPUT) or {}
         channel = ChannelRef(str(meta["c"]), meta.get("t")) if meta.get("c") else None
-        team = (payload.get("team") or {}).get("id") or payload["user"].get("team_id", "")
         trigger = str(payload.get("trigger_id") or f"{view.get('id')}:{view.get('hash')}")
         return ButtonPressed(
-            **self._envelope(trigger, team, channel, users(payload["user"]["id"]), None),
+            **self._envelope(
+                trigger, self._team(payload), channel, users(str(payload["user"]["id"])), None
+            ),
             data=str(meta["d"]),
             interaction_id=trigger,
             text=str(entered.get("value") or ""),
@@ -294,17 +393,20 @@ class SlackMapper:
         """The "Report to managers" message shortcut -> ``/report`` replying to that message."""
         if payload.get("callback_id") != REPORT_SHORTCUT:
             return None
-        channel = ChannelRef(payload["channel"]["id"])
+        channel = ChannelRef(str(payload["channel"]["id"]))
         message = payload["message"]
-        author = users(message["user"]) if message.get("user") else None
-        team = (payload.get("team") or {}).get("id", "")
+        author = users(str(message["user"])) if message.get("user") else None
+        trigger = _id(payload)
+        ts = message.get("ts") or payload.get("message_ts")
+        if not ts:
+            raise ValueError("a message shortcut without the message's ts")
         return CommandIssued(
             **self._envelope(
-                str(payload["trigger_id"]), team, channel, users(payload["user"]["id"]), None
+                trigger, self._team(payload), channel, users(str(payload["user"]["id"])), None
             ),
             name="report",
-            reply_to=MessageRef(channel, message["ts"]),
+            reply_to=MessageRef(channel, str(ts)),
             reply_to_author=author,
             reply_to_text=plain_text(str(message["text"])) if message.get("text") else None,
-            interaction_id=str(payload["trigger_id"]),
+            interaction_id=self._interaction(payload, trigger),
         )

@@ -1,9 +1,10 @@
 """``platform = "slack"``: the adapter on slack-bolt's ``AsyncApp``.
 
-HTTP Events API on ``listen`` (Bolt verifies every request's signature and rejects stale
-timestamps with 401) or Socket Mode when ``app_token`` is set. Listeners acknowledge first
-and hand events to the core afterwards. Bolt does not de-duplicate Slack's retries; the
-core does, by ``event_id``.
+HTTP Events API on ``listen`` (every request's signature is checked, stale timestamps and
+bad signatures get 401) or Socket Mode when ``app_token`` is set. Requests are answered
+only once their events are committed (:mod:`adapters.slack.intake`): Bolt runs with
+``process_before_response=True`` and no listener acknowledges early. Bolt does not
+de-duplicate Slack's retries; the core does, by ``event_id``.
 
 The token is checked once at start-up (``auth.test``) and that answer authorizes every
 request: left to itself Bolt calls ``auth.test`` lazily on the first request and, when it
@@ -12,34 +13,39 @@ function also keeps the configured token in force when ``SLACK_CLIENT_ID`` and
 ``SLACK_CLIENT_SECRET`` are in the environment, where Bolt would otherwise switch to its
 OAuth installation flow, drop the token and refuse every request of a single-workspace bot.
 
+Private answers (:class:`~core.actions.SendEphemeral`, button toasts, a form's fallback)
+go through the interaction's ``response_url`` while it is valid (30 minutes, five posts;
+it works where the bot is not a member), else ``chat.postEphemeral`` to the member in the
+channel. The ``response_url`` and the ``trigger_id`` travel inside the action's
+``interaction_id`` (:mod:`adapters.slack.interaction`), so whichever process claims the
+outbox row can answer, after a restart too. A private answer that has neither a valid
+``response_url`` nor a member and channel to post ephemerally to fails with
+:class:`~core.errors.PermanentDeliveryError`; it is never posted publicly instead.
+
 Forms (:class:`core.actions.AskText`) are modals opened with ``views.open`` and the
-press's ``trigger_id`` (the ``interaction_id`` of Slack presses), which Slack honours for
-about 3 seconds and once; ``views.open`` needs no scope beyond interactivity. When Slack
-refuses (``expired_trigger_id``, ``exchanged_trigger_id``, any failure) the member gets
-the form's ``fallback_text`` privately, through the press's ``response_url`` as other
-answers. A submission (``view_submission``) is acknowledged with an empty body, which
-closes the modal, and reaches the core as a ``ButtonPressed`` with the form's data and
-text. It has no ``response_url``, so its answer (a toast) is a ``chat.postEphemeral`` to
-the submitter in the channel where the button was pressed, which the modal's
-``private_metadata`` carries: the same place and visibility as the answer to a press, and
-unlike a direct message it needs no conversation the member might have closed.
+press's ``trigger_id``, which Slack honours for about 3 seconds and once; ``views.open``
+needs no scope beyond interactivity. When Slack refuses (``expired_trigger_id``,
+``exchanged_trigger_id``, any failure) the member gets the form's ``fallback_text``
+privately, as other answers. A submission (``view_submission``) is acknowledged with an
+empty body once stored, which closes the modal, and reaches the core as a
+``ButtonPressed`` with the form's data and text. It has no ``response_url``, so its answer
+(a toast) is a ``chat.postEphemeral`` to the submitter in the channel where the button was
+pressed, which the modal's ``private_metadata`` carries: the same place and visibility as
+the answer to a press, and unlike a direct message it needs no conversation the member
+might have closed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -48,6 +54,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.common_config import secret_value
 from adapters.slack.config import EVENTS_PATH, SlackBotConfig
 from adapters.slack.inbound import FORM_CALLBACK, SlackMapper, user_actor
+from adapters.slack.intake import Intake
+from adapters.slack.interaction import decode
 from adapters.slack.outbound import (
     CAPABILITIES,
     LIMITS,
@@ -74,18 +82,18 @@ from core.errors import (
     RateLimited,
     TransientDeliveryError,
 )
-from core.events import Event
 from core.ports import AdapterDeps, Delivered, EventSink
 from core.refs import Actor, ChannelRef, MessageRef
 from core.text import Span, Text
 
 log = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 600.0
-RESPONSE_URL_SECONDS = 30 * 60
 RESPONSE_URL_USES = 5
-"""Slack accepts at most five posts to one ``response_url`` within 30 minutes."""
+"""Slack accepts at most five posts to one ``response_url`` within 30 minutes. Counted per
+process to spare a refused try; another process learns it from Slack's refusal."""
 STOP_GRACE_SECONDS = 10.0
-"""How long ``stop`` waits for events Slack already got an acknowledgement for."""
+"""How long ``stop`` waits for handovers to the core still running (their requests were
+answered 503 and will be redelivered, but an unfinished statement is not cut off)."""
 DM_REFUSALS = {"cannot_dm_bot", "user_not_found", "user_disabled", "not_allowed_token_type"}
 
 
@@ -125,29 +133,27 @@ class SlackAdapter:
             f"{str(config.api_url).rstrip('/')}/" if config.api_url else AsyncWebClient.BASE_URL
         )
         self.client = AsyncWebClient(token=secret_value(config.token), base_url=base_url)
+        signing_secret = secret_value(config.signing_secret) or None
         self.app = AsyncApp(
             # Bolt's own client carries no token: ``_authorizer`` supplies it per request.
             client=AsyncWebClient(base_url=base_url),
             authorize=self._authorizer(),
-            signing_secret=secret_value(config.signing_secret) or None,
+            signing_secret=signing_secret,
             request_verification_enabled=config.app_token is None,
-            process_before_response=False,
+            # Listeners acknowledge only after the core stored the update.
+            process_before_response=True,
+            raise_error_for_unhandled_request=True,
         )
-        self.app.event(re.compile(".*"))(self._on_event)
-        self.app.command(re.compile(".*"))(self._on_command)
-        self.app.action(re.compile(".*"))(self._on_action)
-        self.app.shortcut(re.compile(".*"))(self._on_shortcut)
-        self.app.view(FORM_CALLBACK)(self._on_form)
-        self.mapper: SlackMapper | None = None
-        self._sink: EventSink | None = None
+        self.intake = Intake(
+            self.bot, self.app, self.user, signing_secret if config.app_token is None else None
+        )
+        self.intake.register(FORM_CALLBACK)
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._auth: AuthorizeResult | None = None
         self._users: dict[str, tuple[float, Actor]] = {}
-        self._responses: dict[str, tuple[float, str, int]] = {}
-        """trigger_id -> (expiry, response_url, uses left): private answers to a slash
-        command or press go there, which works even where the bot is not a member."""
-        self._inflight: set[asyncio.Task[Any]] = set()
+        self._response_uses: dict[str, int] = {}
+        """response_url -> posts this process made to it (Slack allows five)."""
         self.listening: list[Any] = []
 
     def _authorizer(self) -> Callable[[], Awaitable[AuthorizeResult]]:
@@ -179,13 +185,13 @@ class SlackAdapter:
         self._auth = AuthorizeResult.from_auth_test_response(
             auth_test_response=auth, bot_token=secret_value(self.config.token)
         )
-        self.mapper = SlackMapper(
+        self.intake.mapper = SlackMapper(
             self.bot,
             str(auth["user_id"]),
             team_id=str(auth.get("team_id") or ""),
             workspace_url=str(auth.get("url") or ""),
         )
-        self._sink = sink
+        self.intake.sink = sink
         if self.config.app_token is not None:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
@@ -198,31 +204,34 @@ class SlackAdapter:
         # Only the events endpoint: ``AsyncApp.web_app`` would also mount OAuth install
         # pages when SLACK_CLIENT_ID/SECRET happen to be set.
         server = web.Application()
-        server.router.add_post(EVENTS_PATH, self._http)
-        self._runner = web.AppRunner(server)
+        server.router.add_post(EVENTS_PATH, self.intake.http)
+        # Requests in flight at stop() are answered (each within the ack budget).
+        self._runner = web.AppRunner(server, shutdown_timeout=self.intake.ack_seconds + 2)
         await self._runner.setup()
         await web.TCPSite(self._runner, host or "127.0.0.1", int(port)).start()
         self.listening = self._runner.addresses
 
-    async def _http(self, request: web.Request) -> web.Response:
-        response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+    @property
+    def mapper(self) -> SlackMapper | None:
+        return self.intake.mapper
 
     async def stop(self) -> None:
-        """Stop intake, then let events Slack already got an acknowledgement for reach the
-        core: Slack never redelivers an acknowledged event, so dropping them loses them."""
+        """Stop intake: requests in flight are answered once stored (or 503), then the
+        handovers still running get a grace period before the sink is let go."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        pending = {task for task in self._inflight if not task.done()}
-        if pending:
-            _done, late = await asyncio.wait(pending, timeout=STOP_GRACE_SECONDS)
-            if late:
-                log.warning("bot %s: %d acknowledged events not handed over", self.bot, len(late))
-        self._sink = None
+        late = await self.intake.drain(STOP_GRACE_SECONDS)
+        if late:
+            log.warning(
+                "bot %s: %d updates still being stored at stop; Slack sends them again",
+                self.bot,
+                late,
+            )
+        self.intake.sink = None
 
     async def close(self) -> None:
         session = getattr(self.client, "session", None)
@@ -241,100 +250,12 @@ class SlackAdapter:
         except SlackApiError as error:
             log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
             actor = Actor(user_id=user_id, display_name=user_id)
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as error:
+            # Not cached: the next update of this member asks again.
+            log.warning("users.info %s failed: %s: %s", user_id, type(error).__name__, error)
+            return Actor(user_id=user_id, display_name=user_id)
         self._users[user_id] = (time.monotonic() + USER_CACHE_SECONDS, actor)
         return actor
-
-    async def _users_of(self, *ids: str | None) -> Any:
-        """Look up every user a payload names, then resolve synchronously in the mapper."""
-        known = {uid: await self.user(uid) for uid in ids if uid}
-        return lambda uid: known.get(uid) or Actor(user_id=uid, display_name=uid)
-
-    @contextmanager
-    def _acknowledged(self) -> Iterator[None]:
-        """Marks a listener that runs after Bolt's acknowledgement, for ``stop`` to await."""
-        task = asyncio.current_task()
-        if task is None:
-            yield
-            return
-        self._inflight.add(task)
-        try:
-            yield
-        finally:
-            self._inflight.discard(task)
-
-    async def _deliver(self, events: list[Event]) -> None:
-        sink = self._sink
-        if sink is None:
-            return
-        for event in events:
-            await sink(event)
-
-    async def _on_event(self, body: dict[str, Any]) -> None:
-        with self._acknowledged():
-            assert self.mapper is not None
-            event = body.get("event") or {}
-            message = event.get("message") or {}
-            users = await self._users_of(
-                event.get("user") if isinstance(event.get("user"), str) else None,
-                event.get("inviter"),
-                message.get("user"),
-                event.get("item_user"),
-            )
-            await self._deliver(self.mapper.event(body, users))
-
-    def _remember_response_url(self, body: dict[str, Any]) -> None:
-        url, trigger = body.get("response_url"), body.get("trigger_id")
-        if not url or not trigger:
-            return
-        now = time.monotonic()
-        if len(self._responses) > 10_000:
-            self._responses = {k: v for k, v in self._responses.items() if v[0] > now}
-        self._responses[str(trigger)] = (now + RESPONSE_URL_SECONDS, str(url), RESPONSE_URL_USES)
-
-    def _take_response_url(self, interaction_id: str | None) -> str | None:
-        """The interaction's ``response_url`` while it is valid and has uses left."""
-        key = interaction_id or ""
-        found = self._responses.get(key)
-        if found is None or found[0] <= time.monotonic() or found[2] <= 0:
-            return None
-        self._responses[key] = (found[0], found[1], found[2] - 1)
-        return found[1]
-
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        with self._acknowledged():
-            await ack()
-            self._remember_response_url(body)
-            assert self.mapper is not None
-            users = await self._users_of(body.get("user_id"))
-            await self._deliver([self.mapper.command(body, users)])
-
-    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        with self._acknowledged():
-            await ack()
-            self._remember_response_url(body)
-            assert self.mapper is not None
-            users = await self._users_of((body.get("user") or {}).get("id"))
-            await self._deliver(self.mapper.action(body, users))
-
-    async def _on_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        with self._acknowledged():
-            await ack()
-            self._remember_response_url(body)
-            assert self.mapper is not None
-            message = body.get("message") or {}
-            users = await self._users_of((body.get("user") or {}).get("id"), message.get("user"))
-            command = self.mapper.shortcut(body, users)
-            await self._deliver([command] if command else [])
-
-    async def _on_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        """A submitted form: the empty acknowledgement closes the modal; the core decides
-        (and answers privately) afterwards."""
-        with self._acknowledged():
-            await ack()
-            assert self.mapper is not None
-            users = await self._users_of((body.get("user") or {}).get("id"))
-            submitted = self.mapper.form_submitted(body, users)
-            await self._deliver([submitted] if submitted else [])
 
     # -- outbound -------------------------------------------------------------------------
 
@@ -408,7 +329,9 @@ class SlackAdapter:
         (the trigger expired, was used, anything else), the hint goes to the member
         privately instead, so a late or failed form is never silent."""
         try:
-            await self.client.views_open(trigger_id=action.interaction_id, view=form_view(action))
+            await self.client.views_open(
+                trigger_id=decode(action.interaction_id).trigger_id, view=form_view(action)
+            )
         except SlackApiError as error:
             log.info(
                 "bot %s: views.open refused (%s); the member gets the typed command",
@@ -436,19 +359,40 @@ class SlackAdapter:
         message: Message,
     ) -> None:
         """A private answer: through the interaction's ``response_url`` while it is valid
-        (it works where the bot is not a member), else ``chat.postEphemeral``."""
+        (it works where the bot is not a member), else ``chat.postEphemeral``; never a
+        public message. Neither possible: :class:`PermanentDeliveryError`."""
         url = self._take_response_url(interaction_id)
         if url is not None and await self._respond(url, message):
             return
-        if channel is not None and user_id:
-            text, blocks = message
-            await self.client.chat_postEphemeral(
-                channel=channel.id,
-                user=user_id,
-                text=text,
-                blocks=blocks,
-                thread_ts=channel.thread_id,
+        if channel is None or not user_id or not channel.id:
+            raise PermanentDeliveryError(
+                "private answer cannot be delivered privately: the interaction's "
+                "response_url is missing, expired or used up, and no member and channel "
+                "are known for chat.postEphemeral"
             )
+        text, blocks = message
+        await self.client.chat_postEphemeral(
+            channel=channel.id,
+            user=user_id,
+            text=text,
+            blocks=blocks,
+            thread_ts=channel.thread_id,
+        )
+
+    def _take_response_url(self, interaction_id: str | None) -> str | None:
+        """The interaction's ``response_url`` (decoded from its id, so any process has it)
+        while it is younger than 30 minutes and this process has not used it five times."""
+        interaction = decode(interaction_id)
+        url = interaction.response_url
+        if url is None or not interaction.response_url_valid():
+            return None
+        used = self._response_uses.get(url, 0)
+        if used >= RESPONSE_URL_USES:
+            return None
+        if len(self._response_uses) > 10_000:
+            self._response_uses.clear()  # a bound, not a correctness matter: Slack refuses
+        self._response_uses[url] = used + 1
+        return url
 
     async def _respond(self, url: str, message: Message) -> bool:
         """An ephemeral answer through the interaction's ``response_url``.

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.slack.inbound import SlackMapper, plain_text
+from adapters.slack.interaction import Interaction, decode
 from adapters.slack.outbound import fallback_span
 from core.events import (
     BotRemoved,
@@ -155,7 +156,10 @@ def test_slash_command_text_goes_through_the_shared_grammar() -> None:
     assert issued.name == "poll" and issued.syntax_error is None
     assert issued.argv == ("Tom & Jerry?", "<b>yes</b>", "no", "--multi")
     assert issued.arg_text == '“Tom & Jerry?” "<b>yes</b>" no --multi'
-    assert issued.event_id == issued.interaction_id == "13345224609.738474920.8088930838d88f008e0"
+    assert issued.event_id == "13345224609.738474920.8088930838d88f008e0"
+    assert decode(issued.interaction_id) == Interaction(
+        issued.event_id, "http://127.0.0.1:1/response", decode(issued.interaction_id).issued_at
+    ), "the response_url travels in the interaction id, for any process to answer"
     assert issued.channel is not None and issued.channel.is_direct
 
 

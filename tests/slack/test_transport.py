@@ -96,16 +96,18 @@ async def test_oauth_variables_in_the_environment_do_not_replace_the_token(
         await adapter.close()
 
 
-async def test_stop_hands_over_events_slack_already_got_an_ack_for(
+async def test_stop_answers_a_request_in_flight_once_its_event_is_stored(
     slack: FakeSlack, running: Running
 ) -> None:
+    """Slack got no answer yet: stop() lets the request finish, stored, then 200."""
     adapter, sink, url = running
     gate = slack.hold("users.info")
     body, content_type = scenario_request("join", slack.response_url)
-    assert await post(url, body, content_type) == 200  # acknowledged: Slack will not resend
+    posting = asyncio.create_task(post(url, body, content_type))
     await slack.wait_for("users.info")  # the listener is now waiting on the Web API
     stopping = asyncio.create_task(adapter.stop())
     gate.set()
+    assert await asyncio.wait_for(posting, 10) == 200
     await asyncio.wait_for(stopping, 10)
     assert [type(e).__name__ for e in sink.events] == ["MemberJoined"]
 
