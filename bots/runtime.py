@@ -1,20 +1,28 @@
 """The runtime: every configured bot, one pipeline, one delivery worker, one scheduler.
 
-Start-up order: database (migrated), features, adapters (a bot that cannot start is
-logged and skipped; the others run), then intake. Shutdown is the reverse: stop intake,
-finish queued events, drain the outbox, close connections.
+Start-up order: database (migrated; SQLite locked for this process), the registry of
+processes (deployments that cannot work are refused: :mod:`storage.processes`), features,
+then every bot at once. Each bot has its own supervisor: a bot whose adapter cannot be
+built (a missing extra) is ``failed`` and stays so; one that cannot connect or log in is
+logged in one line and retried with backoff (1 s doubling to 5 min) while the others run,
+and its outbox rows and jobs wait for it. :meth:`Runtime.bot_states` tells which is which
+(for ``/readyz``). Shutdown is the reverse: stop intake, finish queued events, drain the
+outbox, release leases and registry rows, close connections.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
 from bots.config import Config
-from bots.platforms import adapter_factory
+from bots.platforms import PlatformUnavailable, adapter_factory
 from core.builtin import builtin_features
 from core.delivery import DeliveryWorker
 from core.dispatcher import Dispatcher
@@ -27,12 +35,14 @@ from core.pipeline import Pipeline
 from core.polls.feature import Polls
 from core.ports import Adapter, AdapterDeps
 from core.scheduler import Scheduler
+from core.waiting import wait_event
 from storage.database import create_engine, is_sqlite
 from storage.escalation import SqlEscalationStore
 from storage.faq import SqlFaqStore
 from storage.migrate import ensure_current
 from storage.onboarding import SqlOnboardingStore
 from storage.polls import SqlPollStore
+from storage.processes import HEARTBEAT, BotProcesses, SqliteInUse, SqliteLock, receive_mode
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -62,6 +72,21 @@ class NoBotStarted(RuntimeError):
     pass
 
 
+class StartRefused(RuntimeError):
+    """A deployment that cannot work (a second process on one SQLite file, Telegram polling
+    next to other processes of the same bot): ``problems`` are (config key, what to do)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{key}: {message}" for key, message in problems))
+        self.problems = problems
+
+
+BotState = Literal["starting", "running", "retrying", "failed", "stopped"]
+
+RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+"""Seconds between attempts to start a bot that could not; the last one repeats."""
+
+
 class Runtime:
     def __init__(
         self,
@@ -72,7 +97,8 @@ class Runtime:
         adapters: Mapping[str, Adapter] | None = None,
         config_path: str = "CONFIG.toml",
         delivery_options: Mapping[str, Any] | None = None,
-        drain_timeout: float = 10.0,
+        drain_timeout: float | None = None,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self.config = config
         self.features = [*(default_features() if features is None else features), *extra_features]
@@ -85,17 +111,32 @@ class Runtime:
                     feature.use_matcher(matcher)
         self.config_path = config_path
         self.metrics = Metrics()
-        self.drain_timeout = drain_timeout
+        delivery = getattr(config, "delivery", None)
+        configured_drain = getattr(delivery, "drain_seconds", 30.0)
+        self.drain_timeout = float(configured_drain if drain_timeout is None else drain_timeout)
+        self.retry_delays = tuple(retry_delays)
         self._given_adapters = dict(adapters or {})
         self._delivery_options = dict(delivery_options or {})
         self.adapters: dict[str, Adapter] = {}
         self.started: list[Adapter] = []
+        self._states: dict[str, BotState] = {}
+        self.errors: dict[str, str] = {}
+        """The last start error of each bot that is retrying or failed."""
+        self._supervisors: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
+        self._heartbeat: asyncio.Task[None] | None = None
 
     @property
     def commands(self) -> list[Any]:
         return [spec for feature in self.features for spec, _ in feature.command_handlers()]
 
+    def bot_states(self) -> dict[str, BotState]:
+        """Each enabled bot's state: what ``/readyz`` reports."""
+        return dict(self._states)
+
     def build_adapters(self) -> dict[str, Adapter]:
+        """An adapter per enabled bot; a bot whose adapter cannot be built (a missing
+        extra, a token its SDK refuses) is logged in one line and marked failed."""
         deps = AdapterDeps(
             commands=self.commands, managers=frozenset(self.config.defaults.managers)
         )
@@ -103,21 +144,44 @@ class Runtime:
         for bot in self.config.bots:
             if not bot.enabled:
                 continue
-            adapters[bot.name] = self._given_adapters.get(bot.name) or adapter_factory(
-                bot.platform
-            )(bot, deps)
+            given = self._given_adapters.get(bot.name)
+            if given is not None:
+                adapters[bot.name] = given
+                continue
+            try:
+                adapters[bot.name] = adapter_factory(bot.platform)(bot, deps)
+            except (PlatformUnavailable, ValueError) as error:
+                self._fail(bot.name, bot.platform, error)
         return adapters
+
+    def _fail(self, name: str, platform: str, error: BaseException) -> None:
+        reason = _one_line(error)
+        log.error("bot %s (%s) cannot run: %s", name, platform, reason)
+        self.metrics.inc("bots.failed_to_start")
+        self._states[name] = "failed"
+        self.errors[name] = reason
 
     async def start(self) -> None:
         url = self.config.storage.url
+        self._sqlite_lock = SqliteLock(url) if is_sqlite(url) else None
+        if self._sqlite_lock is not None:
+            try:
+                self._sqlite_lock.acquire()
+            except SqliteInUse as error:
+                raise StartRefused([("storage.url", str(error))]) from None
         self.engine = create_engine(url)
         try:
             await ensure_current(
                 self.engine, auto_upgrade=is_sqlite(url), config_path=self.config_path
             )
+            self.processes = BotProcesses(self.engine)
+            problems = await self.processes.register(self._receive_modes(), _now())
         except BaseException:
-            await self.engine.dispose()
+            await self._release_storage()
             raise
+        if problems:
+            await self._release_storage()
+            raise StartRefused(problems)
         self.store = SqlStore(self.engine)
         self.adapters = self.build_adapters()
         bots = {
@@ -132,39 +196,99 @@ class Runtime:
             default_locale=self.config.defaults.locale,
             escalate_to=self.config.defaults.escalate_to,
         )
-        self.worker = DeliveryWorker(
-            self.store, self.adapters, metrics=self.metrics, **self._delivery_options
-        )
+        # The worker and the scheduler serve a bot only once it runs (see _supervise).
+        self.worker = DeliveryWorker(self.store, {}, metrics=self.metrics, **self._delivery_options)
         self.pipeline = Pipeline(
             self.store, self.dispatcher, on_commit=self._committed, metrics=self.metrics
         )
-        self.scheduler = Scheduler(
-            self.store,
-            self.pipeline.submit,
-            {name: adapter.platform for name, adapter in self.adapters.items()},
-            metrics=self.metrics,
-        )
+        self.scheduler = Scheduler(self.store, self.pipeline.submit, {}, metrics=self.metrics)
         self.pipeline.start()
         self.worker.start()
         self.scheduler.start()
+        self._heartbeat = asyncio.create_task(self._beat(), name="townsquare-heartbeat")
+        first_attempts: list[asyncio.Future[None]] = []
         for name, adapter in self.adapters.items():
-            try:
-                await adapter.start(self.pipeline.submit)
-            except Exception as error:
-                log.error("bot %s (%s) did not start: %s", name, adapter.platform, error)
-                self.metrics.inc("bots.failed_to_start")
-                continue
-            self.started.append(adapter)
-            log.info("bot %s (%s) is running", name, adapter.platform)
-        if not self.started:
+            attempted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            first_attempts.append(attempted)
+            self._states[name] = "starting"
+            self._supervisors.append(
+                asyncio.create_task(
+                    self._supervise(name, adapter, attempted), name=f"townsquare-bot-{name}"
+                )
+            )
+        await asyncio.gather(*first_attempts)
+        if not self.started and not any(state == "retrying" for state in self._states.values()):
             await self.stop()
             raise NoBotStarted("no bot could start; see the errors above")
+
+    def _receive_modes(self) -> dict[str, tuple[str, str]]:
+        return {
+            bot.name: (bot.platform, receive_mode(bot.platform, getattr(bot, "mode", None)))
+            for bot in self.config.bots
+            if bot.enabled
+        }
+
+    async def _supervise(
+        self, name: str, adapter: Adapter, attempted: asyncio.Future[None]
+    ) -> None:
+        """Start one bot, retrying with backoff until it runs or the runtime stops."""
+        attempt = 0
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await adapter.start(self.pipeline.submit)
+                except Exception as error:
+                    delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
+                    attempt += 1
+                    reason = _one_line(error)
+                    log.error(
+                        "bot %s (%s) did not start: %s; retrying in %gs",
+                        name,
+                        adapter.platform,
+                        reason,
+                        delay,
+                    )
+                    self.metrics.inc("bots.failed_to_start")
+                    self._states[name] = "retrying"
+                    self.errors[name] = reason
+                    with contextlib.suppress(Exception):
+                        await adapter.close()
+                    if not attempted.done():
+                        attempted.set_result(None)
+                    await wait_event(self._stopping, delay)
+                    continue
+                self._states[name] = "running"
+                self.errors.pop(name, None)
+                self.started.append(adapter)
+                self.worker.adapters[name] = adapter
+                self.scheduler.bots[name] = adapter.platform
+                self.worker.wake()
+                self.scheduler.wake()
+                log.info("bot %s (%s) is running", name, adapter.platform)
+                return
+        finally:
+            if not attempted.done():
+                attempted.set_result(None)
+
+    async def _beat(self) -> None:
+        while not await wait_event(self._stopping, HEARTBEAT):
+            try:
+                await self.processes.refresh(_now())
+            except Exception as error:
+                log.warning("cannot refresh this process's bot registry: %s", _one_line(error))
 
     def _committed(self, actions: Sequence[Any]) -> None:
         self.worker.wake()
         self.scheduler.wake()
 
     async def stop(self) -> None:
+        self._stopping.set()
+        for task in self._supervisors:
+            task.cancel()
+        for task in self._supervisors:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._supervisors = []
         for adapter in self.started:
             try:
                 await adapter.stop()
@@ -183,7 +307,23 @@ class Runtime:
             except Exception:
                 log.exception("bot %s did not close cleanly", adapter.bot)
         self.started = []
+        for name in self._states:
+            self._states[name] = "stopped"
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+        try:
+            await self.processes.release()
+        except Exception as error:
+            log.warning("cannot clear this process's bot registry: %s", _one_line(error))
+        await self._release_storage()
+
+    async def _release_storage(self) -> None:
         await self.engine.dispose()
+        if self._sqlite_lock is not None:
+            self._sqlite_lock.release()
 
     async def __aenter__(self) -> Runtime:
         await self.start()
@@ -191,3 +331,13 @@ class Runtime:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _one_line(error: BaseException) -> str:
+    """An error as one line for the log: its first line, or its type when it says nothing."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
