@@ -1,12 +1,15 @@
 """``platform = "telegram"``: the adapter on aiogram 3.
 
-Inbound goes through one async outer middleware on ``Dispatcher.update`` (no filters: aiogram
-runs synchronous filters in a thread, about +230 µs each) which hands the update's JSON to
-the shared :class:`~adapters.telegram.intake.Intake`. Long polling is aiogram's own (updates
-handled as concurrent tasks, so the core's group commit batches a burst) and stops with
-``Dispatcher.stop_polling()``: cancelling the polling task instead makes aiogram log
-spurious disconnect errors. Webhook mode uses aiogram's aiohttp handler, which refuses a
-wrong ``X-Telegram-Bot-Api-Secret-Token`` with 401 and answers before processing.
+Inbound does not go through aiogram at all: long polling is
+:class:`~adapters.telegram.polling.Poller` and webhook mode
+:func:`~adapters.telegram.webhook.serve_webhook`, both shared with the python-telegram-bot
+backend. Both read the Bot API's raw JSON and hand it to the shared
+:class:`~adapters.telegram.intake.Intake`, and both confirm an update to Telegram (the
+polling offset, the webhook's 200) only once the core has committed it. aiogram's own
+poller confirms on fetch and its webhook handler answers before handling, so a process
+killed meanwhile lost those updates; its models also made one undecodable update fail a
+whole ``getUpdates`` answer, and dumping them back to JSON failed on messages carrying
+``link_preview_options``.
 
 Outbound runs the Bot API plan shared with the python-telegram-bot backend
 (:func:`adapters.telegram.outbound.plan`) as aiogram method objects, which validate every
@@ -16,14 +19,10 @@ translated into :mod:`core.errors`.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
-from aiogram import Bot, Dispatcher, methods
+from aiogram import Bot, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -37,7 +36,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BufferedInputFile, TelegramObject
+from aiogram.types import BufferedInputFile
 from aiohttp import web
 
 from adapters.common_config import secret_value
@@ -56,6 +55,8 @@ from adapters.telegram.outbound import (
     plan,
     sent_ref,
 )
+from adapters.telegram.polling import Poller
+from adapters.telegram.webhook import serve_webhook
 from core.actions import Action, EditMessage
 from core.errors import (
     DirectMessageRefused,
@@ -99,10 +100,15 @@ class AiogramAdapter:
         base = str(config.api_url).rstrip("/") if config.api_url else DEFAULT_API
         session = AiohttpSession(api=TelegramAPIServer.from_base(base))
         self.client = Bot(secret_value(config.token), session=session)
-        self.dispatcher = Dispatcher()
-        self.dispatcher.update.outer_middleware(self._on_update)
         self.intake = Intake(self.platform, self.bot, self._administrators)
-        self._polling: asyncio.Task[None] | None = None
+        self.poller = Poller(
+            bot=self.bot,
+            api_base=base,
+            token=secret_value(config.token),
+            handle=self.intake.handle,
+            timeout=config.poll_timeout,
+        )
+        self._polling = False
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -128,31 +134,15 @@ class AiogramAdapter:
             raise RuntimeError(f"bot {self.bot!r} cannot start: {error}") from None
 
     def _start_polling(self) -> None:
-        self._polling = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.client,
-                allowed_updates=ALLOWED_UPDATES,
-                handle_signals=False,  # the runtime owns SIGINT/SIGTERM
-                close_bot_session=False,  # perform() keeps working while the outbox drains
-                polling_timeout=self.config.poll_timeout,
-            ),
-            name=f"telegram-polling-{self.bot}",
-        )
+        self.poller.start()
+        self._polling = True
 
     async def _start_webhook(self) -> None:
-        from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-
         assert self.config.webhook_url is not None
-        path = urlsplit(str(self.config.webhook_url)).path or "/"
         secret = secret_value(self.config.webhook_secret)
-        app = web.Application()
-        SimpleRequestHandler(self.dispatcher, self.client, secret_token=secret).register(
-            app, path=path
+        self._runner = await serve_webhook(
+            self.bot, str(self.config.webhook_url), self.config.listen, secret, self.intake.handle
         )
-        host, _, port = self.config.listen.rpartition(":")
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host or "0.0.0.0", int(port)).start()
         await self.client.set_webhook(
             str(self.config.webhook_url), secret_token=secret, allowed_updates=ALLOWED_UPDATES
         )
@@ -167,13 +157,11 @@ class AiogramAdapter:
                 return
 
     async def stop(self) -> None:
-        """Stop receiving, then let updates already received reach the core."""
-        if self._polling is not None:
-            with contextlib.suppress(RuntimeError):  # polling had already ended
-                await self.dispatcher.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._polling
-            self._polling = None
+        """Stop receiving, letting updates being stored finish; nothing uncommitted is
+        confirmed, so Telegram sends it again at the next start."""
+        if self._polling:
+            await self.poller.stop()
+            self._polling = False
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -183,17 +171,6 @@ class AiogramAdapter:
         await self.client.session.close()
 
     # -- inbound --------------------------------------------------------------------------
-
-    async def _on_update(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        update: TelegramObject,
-        data: dict[str, Any],
-    ) -> None:
-        """The only inbound path: every update, as Bot API JSON, to the shared intake.
-
-        ``handler`` (aiogram's routers) is never called: the core routes."""
-        await self.intake.handle(update.model_dump(mode="json", exclude_none=True, by_alias=True))
 
     async def _administrators(self, chat_id: int) -> list[dict[str, Any]]:
         members = await self.client.get_chat_administrators(chat_id)

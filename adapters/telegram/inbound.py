@@ -1,8 +1,18 @@
 """Bot API update JSON -> core events. Pure functions, shared by both backends.
 
-Both backends feed this module the update as Bot API JSON (aiogram's ``model_dump`` by
-alias, python-telegram-bot's ``to_dict``), so one mapping keeps them honest: a test maps the
-raw JSON and both SDKs' dumps and expects the same events.
+Both backends feed this module the update exactly as the Bot API sent it (the raw JSON of
+``getUpdates`` or of the webhook request; no SDK model in between), so one mapping serves
+them both, and a test also maps both SDKs' dumps of the same update and expects the same
+events.
+
+What cannot be read is never dropped silently: an update of a kind this bot asks for
+(:data:`ALLOWED_UPDATES`) whose shape the mapping cannot read (a field missing or of the
+wrong type) maps to one :class:`~core.events.UpdateRejected`, which the pipeline stores with
+its payload. Updates that are readable but mean nothing to the core (stickers, promotions,
+a command for another bot) map to ``[]``, and so do kinds the bot never asked for
+(``channel_post``, ``inline_query``, ``business_connection``, kinds newer than this code):
+a self-hosted server or an old webhook registration may send them, and storing each as a
+rejection would only fill the table with noise.
 
 Membership de-duplication: for one join Telegram sends a ``new_chat_members`` service
 message *and* (to bots that are administrators) a ``chat_member`` update, with different
@@ -21,6 +31,8 @@ preferred: both map to the same event, and
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +51,7 @@ from core.events import (
     MessageEdited,
     MessagePosted,
     ReactionAdded,
+    UpdateRejected,
 )
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 
@@ -56,6 +69,9 @@ MAX_TEXT = 16_384
 """Longer texts are cut before mapping (Telegram's own limit is 4096; this is a guard)."""
 
 JSON = Mapping[str, Any]
+
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+"""What reading a malformed update raises (a field missing, an object where a string was)."""
 
 
 @dataclass
@@ -76,26 +92,32 @@ class MembershipLog:
 
     window: float = 120.0
     clock: Callable[[], float] = time.monotonic
-    _last: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
-    """(chat, user) -> (kind, when seen)"""
+    _last: dict[tuple[str, str], tuple[str, float, str | None, str]] = field(default_factory=dict)
+    """(chat, user) -> (kind, when seen, the update that reported it, the id given)"""
     _ids: dict[tuple[str, str, str], tuple[str, int]] = field(default_factory=dict)
     """(kind, chat, user) -> (last base id, its sequence number)"""
 
-    def event_id(self, kind: str, chat_id: str, user_id: str, when: datetime) -> str | None:
+    def event_id(
+        self, kind: str, chat_id: str, user_id: str, when: datetime, update: str | None = None
+    ) -> str | None:
+        """``update`` names the reporting update: the same update seen again (delivered
+        again because storing it failed) gets the same id, not ``None``, so a retry is
+        never mistaken for the second report of its own change."""
         now = self.clock()
         if len(self._last) > 10_000:
             self._forget(now)
         last = self._last.get((chat_id, user_id))
         if last is not None and last[0] == kind and now - last[1] < self.window:
-            return None
-        self._last[(chat_id, user_id)] = (kind, now)
+            return last[3] if update is not None and last[2] == update else None
         base = f"{kind}:{chat_id}:{user_id}:{int(when.timestamp()) // 60}"
         previous = self._ids.get((kind, chat_id, user_id))
         sequence = previous[1] + 1 if previous is not None and previous[0] == base else 0
         self._ids[(kind, chat_id, user_id)] = (base, sequence)
         # A rejoin within the minute of the first join gets a suffix; after a restart the
         # count is lost and such a rejoin is taken for the first join (a greeting skipped).
-        return base if sequence == 0 else f"{base}:{sequence}"
+        event_id = base if sequence == 0 else f"{base}:{sequence}"
+        self._last[(chat_id, user_id)] = (kind, now, update, event_id)
+        return event_id
 
     def _forget(self, now: float) -> None:
         self._last = {k: v for k, v in self._last.items() if now - v[1] < self.window}
@@ -190,15 +212,35 @@ class TelegramMapper:
     memberships: MembershipLog = field(default_factory=MembershipLog)
 
     def map(self, update: JSON, roles: Mapping[str, PlatformRole] | None = None) -> list[Event]:
-        """Every event of one update; unknown or incomplete updates map to ``[]``.
-
-        A malformed update must never stop the poller or the rest of its batch, so shape
-        errors are swallowed here (the transport logs nothing for them: Telegram sends many
-        kinds the core has no use for)."""
+        """Every event of one update: ``[]`` for what the core has no use for, one
+        :class:`UpdateRejected` for an update whose shape cannot be read."""
         try:
             return self._map(update, roles or {})
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-            return []
+        except SHAPE_ERRORS as error:
+            return [self.rejected(update, error)]
+
+    def rejected(self, update: Any, error: Exception) -> UpdateRejected:
+        """The stored trace of an update that cannot be mapped; ``update`` may be anything
+        the server sent (even not an object)."""
+        payload: JSON = update if isinstance(update, Mapping) else {"payload": update}
+        update_id = payload.get("update_id")
+        if isinstance(update_id, int) and not isinstance(update_id, bool):
+            event_id = str(update_id)
+        else:  # no id to recognise a redelivery by: the body itself is the identity
+            body = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+            event_id = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+        return UpdateRejected(
+            platform=self.platform,
+            bot=self.bot,
+            event_id=event_id,
+            occurred_at=datetime.now(UTC),
+            community=None,
+            channel=None,
+            actor=None,
+            raw=payload,
+            update_kind=update_kind(payload),
+            reason=f"{type(error).__name__}: {error}"[:500],
+        )
 
     def _envelope(
         self,
@@ -385,7 +427,9 @@ class TelegramMapper:
     ) -> list[Event]:
         """One ``MemberJoined``/``MemberLeft`` per change, however many updates report it."""
         occurred = _utc(when)
-        event_id = self.memberships.event_id(kind, str(chat["id"]), str(member["id"]), occurred)
+        event_id = self.memberships.event_id(
+            kind, str(chat["id"]), str(member["id"]), occurred, str(update["update_id"])
+        )
         if event_id is None:
             return []
         env = self._envelope(update, chat, when, actor(by or member, roles))
@@ -415,6 +459,13 @@ def _emoji(reaction: JSON) -> str:
 def _addressed_elsewhere(text: str, username: str) -> bool:
     head = text.split(maxsplit=1)[0]
     return "@" in head and head.split("@", 1)[1].lower() != username.lower()
+
+
+def update_kind(update: JSON) -> str:
+    """What an update carries (``"message"``, ``"chat_member"``...): its one key besides
+    ``update_id``, or ``"unknown"``."""
+    kinds = [key for key in update if key != "update_id"]
+    return str(kinds[0]) if kinds else "unknown"
 
 
 def roles_from_administrators(administrators: Sequence[JSON]) -> dict[str, PlatformRole]:

@@ -1,15 +1,18 @@
-"""What both Telegram backends do with an update once their SDK has received it.
+"""What both Telegram backends do with an update once it has arrived (polled or posted).
 
-The SDKs differ in how updates arrive (aiogram's dispatcher, PTB's ``Application``); from
-there the work is the same and lives here, so the backends cannot drift apart:
+The transports differ only in how updates arrive (:mod:`adapters.telegram.polling`,
+:mod:`adapters.telegram.webhook`, shared by both backends too); from there the work is the
+same and lives here, so the backends cannot drift apart:
 
 * :class:`AdminCache` knows each group's creator and administrators (``getChatAdministrators``),
   cached per chat, fetched once however many updates of that chat arrive together, and
   forgotten when a ``chat_member`` update shows an administrator change.
 * :class:`Intake` maps the update (:mod:`adapters.telegram.inbound`) with those roles and
-  hands each event to the core's sink. It counts updates in flight so ``stop()`` can let
-  them finish before detaching the sink: an update Telegram already considers delivered
-  must not be dropped on shutdown.
+  hands each event to the core's sink, returning only once the sink committed them all.
+  An update that cannot be mapped becomes an :class:`~core.events.UpdateRejected` (logged
+  once) and is committed like any event. A failure to store is *not* swallowed: it
+  propagates (as does :class:`IntakeClosed` once stopping), so the transport does not
+  confirm the update to Telegram, which delivers it again.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from adapters.telegram.inbound import (
+    SHAPE_ERRORS,
     BotIdentity,
     TelegramMapper,
     admin_change,
     chat_of_update,
     roles_from_administrators,
 )
+from core.events import Event, UpdateRejected
 from core.ports import EventSink
 from core.refs import PlatformRole
 
@@ -92,6 +97,10 @@ class AdminCache:
         return roles
 
 
+class IntakeClosed(Exception):
+    """The bot is stopping: the update was not taken and must not be confirmed."""
+
+
 class Intake:
     """Maps updates and feeds the core, for one bot."""
 
@@ -120,32 +129,49 @@ class Intake:
     def is_open(self) -> bool:
         return self._sink is not None
 
-    async def handle(self, raw: Mapping[str, Any]) -> None:
-        """Map one update (Bot API JSON) and wait until the core committed its events.
+    async def handle(self, raw: Any) -> None:
+        """Map one update (Bot API JSON) and return once the core committed its events.
 
-        Errors are logged with the update id and swallowed: one update that cannot be
-        processed must not stop the poller or the rest of its batch.
-        """
+        Raises :class:`IntakeClosed` when stopping, and whatever the sink raised when an
+        event could not be stored: the caller must then not confirm the update."""
         sink, mapper = self._sink, self.mapper
         if sink is None or mapper is None:
-            log.debug("bot %s is stopping; update %s left for the next start", self.bot, _id(raw))
-            return
+            raise IntakeClosed(f"bot {self.bot} is stopping; update {_id(raw)} left for later")
         self._busy += 1
         try:
-            changed = admin_change(raw)
-            if changed is not None:
-                self.admins.forget(changed)
-            chat = chat_of_update(raw)
-            roles = await self.admins.roles(str(chat["id"])) if chat is not None else {}
-            for event in mapper.map(raw, roles):
-                await sink(event)
-        except Exception:
-            log.exception("bot %s could not process update %s", self.bot, _id(raw))
+            events = await self._map(mapper, raw)
+            for event in events:
+                if isinstance(event, UpdateRejected):
+                    log.warning(
+                        "bot %s: update %s (%s) cannot be read, stored as rejected: %s",
+                        self.bot,
+                        event.event_id,
+                        event.update_kind,
+                        event.reason,
+                    )
+            if len(events) == 1:
+                await sink(events[0])
+            elif events:  # submitted together, in order: one group commit for them all
+                await asyncio.gather(*(sink(event) for event in events))
         finally:
             self._busy -= 1
             if self._busy == 0:
                 async with self._idle:
                     self._idle.notify_all()
+
+    async def _map(self, mapper: TelegramMapper, raw: Any) -> list[Event]:
+        if not isinstance(raw, Mapping):
+            return [mapper.rejected(raw, TypeError("an update must be a JSON object"))]
+        try:
+            changed = admin_change(raw)
+            chat = chat_of_update(raw)
+            chat_id = str(chat["id"]) if chat is not None else None
+        except SHAPE_ERRORS as error:
+            return [mapper.rejected(raw, error)]
+        if changed is not None:
+            self.admins.forget(changed)
+        roles = await self.admins.roles(chat_id) if chat_id is not None else {}
+        return mapper.map(raw, roles)
 
     async def close(self, timeout: float = 10.0) -> None:
         """Let updates in flight reach the core, then accept no more."""
@@ -157,5 +183,5 @@ class Intake:
         self._sink = None
 
 
-def _id(raw: Mapping[str, Any]) -> object:
-    return raw.get("update_id", "?")
+def _id(raw: Any) -> object:
+    return raw.get("update_id", "?") if isinstance(raw, Mapping) else "?"

@@ -1,31 +1,29 @@
 """``platform = "telegram-ptb"``: the same adapter contract on python-telegram-bot 22.
 
-Inbound: one ``TypeHandler(Update)`` catch-all hands ``update.to_dict()`` (Bot API JSON) to
-the :class:`~adapters.telegram.intake.Intake` shared with the aiogram backend. Polling is
-PTB's ``Updater``, asked explicitly for ``chat_member``/``my_chat_member``/
-``message_reaction`` (PTB does not request them by default, so member events would silently
-never arrive). Updates are processed concurrently (``concurrent_updates``), as aiogram does,
-so the core's group commit batches a burst.
+Inbound does not go through PTB's ``Updater`` or handlers: long polling is
+:class:`~adapters.telegram.polling.Poller` and webhook mode
+:func:`~adapters.telegram.webhook.serve_webhook`, both shared with the aiogram backend.
+They read the Bot API's raw JSON, hand it to the shared
+:class:`~adapters.telegram.intake.Intake`, and confirm an update to Telegram (the polling
+offset, the webhook's 200) only once the core has committed it. PTB's ``Updater`` confirms
+what it fetched (and, at stop, what it had queued) whether or not it was processed, and its
+tornado webhook answers a wrong ``X-Telegram-Bot-Api-Secret-Token`` with 403 where the
+contract says 401. The poller asks for ``chat_member``/``my_chat_member``/
+``message_reaction`` explicitly, as PTB would not by default.
 
-Webhook mode runs a small aiohttp endpoint feeding PTB's ``update_queue`` (PTB's documented
-custom-webhook pattern) rather than PTB's tornado server, because that one answers a wrong
-``X-Telegram-Bot-Api-Secret-Token`` with 403 where the contract (and the aiogram backend)
-says 401. It answers before processing.
-
-Outbound runs the Bot API plan shared with the aiogram backend
+PTB's ``Application`` is kept for its configured ``Bot`` (``initialize``/``shutdown``);
+outbound runs the Bot API plan shared with the aiogram backend
 (:func:`adapters.telegram.outbound.plan`) through PTB's typed ``Bot`` methods, building
 PTB's objects from the plan's JSON.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 import warnings
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import (
@@ -37,7 +35,6 @@ from telegram import (
     InputFile,
     Message,
     ReplyParameters,
-    Update,
 )
 from telegram.error import (
     BadRequest,
@@ -48,7 +45,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 from adapters.common_config import secret_value
 from adapters.telegram.config import TelegramBotConfig
@@ -66,6 +63,8 @@ from adapters.telegram.outbound import (
     plan,
     sent_ref,
 )
+from adapters.telegram.polling import Poller
+from adapters.telegram.webhook import serve_webhook
 from core.actions import Action, EditMessage
 from core.errors import (
     DirectMessageRefused,
@@ -77,6 +76,8 @@ from core.ports import AdapterDeps, Delivered, EventSink
 from core.refs import MessageRef
 
 log = logging.getLogger(__name__)
+
+DEFAULT_API = "https://api.telegram.org"
 
 
 def translate_error(error: TelegramError, *, direct: bool = False) -> Exception:
@@ -121,15 +122,21 @@ class PtbAdapter:
         self.deps = deps
         self.bot = config.name
         self.platform = config.platform
-        builder = Application.builder().token(secret_value(config.token))
+        token = secret_value(config.token)
+        base = str(config.api_url).rstrip("/") if config.api_url else DEFAULT_API
+        builder = Application.builder().token(token).updater(None)  # the Poller receives
         if config.api_url:
-            base = str(config.api_url).rstrip("/")
             builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-        if config.mode == "webhook":
-            builder = builder.updater(None)  # our own endpoint feeds update_queue
-        self.application = builder.concurrent_updates(True).build()
-        self.application.add_handler(TypeHandler(Update, self._on_update), group=-1)
+        self.application = builder.build()
         self.intake = Intake(self.platform, self.bot, self._administrators)
+        self.poller = Poller(
+            bot=self.bot,
+            api_base=base,
+            token=token,
+            handle=self.intake.handle,
+            timeout=config.poll_timeout,
+        )
+        self._polling = False
         self._runner: web.AppRunner | None = None
 
     @property
@@ -151,47 +158,25 @@ class PtbAdapter:
         identity = BotIdentity(me.id, me.username or "", bool(me.can_read_all_group_messages))
         self.intake.open(identity, sink)
         await self._publish_menu()
-        await self.application.start()
         try:
             if self.config.mode == "webhook":
-                await self._start_webhook()
-            else:
-                assert self.application.updater is not None
-                await self.application.updater.start_polling(
-                    timeout=self.config.poll_timeout,
-                    allowed_updates=ALLOWED_UPDATES,
-                    drop_pending_updates=False,
+                assert self.config.webhook_url is not None
+                secret = secret_value(self.config.webhook_secret)
+                url = str(self.config.webhook_url)
+                self._runner = await serve_webhook(
+                    self.bot, url, self.config.listen, secret, self.intake.handle
                 )
+                await self.client.set_webhook(
+                    url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+                )
+            else:
+                await self.client.delete_webhook(drop_pending_updates=False)
+                self.poller.start()
+                self._polling = True
         except (TelegramError, OSError) as error:
             await self.stop()
             await self.close()
             raise RuntimeError(f"bot {self.bot!r} cannot start: {error}") from None
-
-    async def _start_webhook(self) -> None:
-        assert self.config.webhook_url is not None
-        secret = secret_value(self.config.webhook_secret)
-        path = urlsplit(str(self.config.webhook_url)).path or "/"
-
-        async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-            if not hmac.compare_digest(given.encode(), secret.encode()):
-                return web.Response(status=401, text="wrong secret token")
-            try:
-                update = Update.de_json(await request.json(), self.client)
-            except (ValueError, TypeError, KeyError):
-                return web.Response(status=400, text="not an update")
-            await self.application.update_queue.put(update)
-            return web.Response(status=200)
-
-        app = web.Application()
-        app.router.add_post(path, receive)
-        host, _, port = self.config.listen.rpartition(":")
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host or "0.0.0.0", int(port)).start()
-        await self.client.set_webhook(
-            str(self.config.webhook_url), secret_token=secret, allowed_updates=ALLOWED_UPDATES
-        )
 
     async def _publish_menu(self) -> None:
         """The "/" menu by role; a failure costs only the menu, so it is logged."""
@@ -203,30 +188,20 @@ class PtbAdapter:
                 return
 
     async def stop(self) -> None:
-        """Stop receiving, then let updates already received reach the core.
-
-        The order matters: ``Updater.stop()`` confirms to Telegram every update it fetched,
-        and ``Application.stop()`` processes those still queued, so the intake must stay
-        open until after it."""
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
+        """Stop receiving, letting updates being stored finish; nothing uncommitted is
+        confirmed, so Telegram sends it again at the next start."""
+        if self._polling:
+            await self.poller.stop()
+            self._polling = False
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self.application.running:
-            await self.application.stop()
         await self.intake.close()
 
     async def close(self) -> None:
-        if self.application.running:
-            await self.application.stop()
         await self.application.shutdown()
 
     # -- inbound --------------------------------------------------------------------------
-
-    async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update):
-            await self.intake.handle(update.to_dict())
 
     async def _administrators(self, chat_id: int) -> list[dict[str, Any]]:
         return [member.to_dict() for member in await self.client.get_chat_administrators(chat_id)]

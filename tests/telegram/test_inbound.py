@@ -22,6 +22,7 @@ from core.events import (
     MessageEdited,
     MessagePosted,
     ReactionAdded,
+    UpdateRejected,
 )
 from core.refs import PlatformRole
 from tests.fakes.telegram import payloads as p
@@ -214,11 +215,41 @@ def test_commands_addressed_to_this_bot_or_another() -> None:
     assert isinstance(plain, MessagePosted)
 
 
-def test_unknown_and_malformed_updates_map_to_nothing() -> None:
+def test_unknown_kinds_map_to_nothing_and_malformed_updates_are_rejected() -> None:
+    """Kinds the bot never asked for are ignored; a known kind it cannot read is kept as
+    UpdateRejected (stored, so its payload is not lost), never an exception."""
     assert mapped({"business_connection": {"id": "x"}}) == []
-    assert mapped({"message": {"chat": p.GROUP}}) == []  # no message_id
-    assert mapped({"message": "not an object"}) == []
-    assert mapped({"chat_member": {"chat": p.GROUP}}) == []
+    assert mapped({"message": {"chat": p.GROUP}}) == []  # nobody wrote it: nothing to do
+    for update, kind in [
+        ({"message": "not an object"}, "message"),
+        ({"chat_member": {"chat": p.GROUP}}, "chat_member"),
+        ({"message": {"chat": p.GROUP, "from": p.ALICE, "text": "hi"}}, "message"),  # no id
+        ({"callback_query": {"id": "1"}}, "callback_query"),
+    ]:
+        (rejected,) = mapped(update)
+        assert isinstance(rejected, UpdateRejected)
+        assert (rejected.update_kind, rejected.event_id) == (kind, "9")
+        assert rejected.raw == {"update_id": 9, **update} and rejected.reason
+        assert rejected.community is None and rejected.actor is None
+
+
+def test_a_rejection_without_update_id_has_a_stable_id() -> None:
+    first = mapper().rejected({"message": "x"}, KeyError("update_id"))
+    again = mapper().rejected({"message": "x"}, KeyError("update_id"))
+    other = mapper().rejected({"message": "y"}, KeyError("update_id"))
+    assert first.event_id == again.event_id != other.event_id
+    assert first.event_id.startswith("sha256:")
+    assert mapper().rejected([1, 2], TypeError("not an object")).raw == {"payload": [1, 2]}
+
+
+def test_a_membership_update_seen_again_keeps_its_id() -> None:
+    """Delivered again because storing it failed: not the second report of its change."""
+    same_process = mapper()
+    join = {"update_id": 5, **p.join_service_message(p.ALICE)}
+    (first,) = same_process.map(join)
+    (retry,) = same_process.map(join)
+    assert retry.event_id == first.event_id
+    assert same_process.map({"update_id": 6, **p.chat_member(p.ALICE, "left", "member")}) == []
 
 
 def test_admin_changes_are_noticed() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any
 
 import pytest
@@ -281,39 +280,3 @@ async def test_kick_is_a_removal_by_the_admin(
     assert left.removed and left.actor is not None and left.actor.user_id == str(p.ADMIN["id"])
     (joined,) = _events_of(MemberJoined, events)
     assert joined.member.display_name == p.EVE["first_name"]
-
-
-async def test_the_webhook_answers_before_processing(api: FakeBotApi, backend: str) -> None:
-    """Telegram waits for the answer before sending the next update: a slow commit must
-    not hold it (nor make Telegram retry)."""
-    api.administrators[p.GROUP["id"]] = []
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = bot_config(
-        api,
-        backend,
-        mode="webhook",
-        webhook_url=f"http://127.0.0.1:{port}/hook",
-        webhook_secret="s3cret",
-        listen=f"127.0.0.1:{port}",
-    )
-    gate = asyncio.Event()
-    done: list[Event] = []
-
-    async def slow_sink(event: Event) -> None:
-        await gate.wait()
-        done.append(event)
-
-    adapter = adapter_factory(backend)(config, AdapterDeps())
-    await adapter.start(slow_sink)
-    try:
-        assert api.webhook is not None and api.webhook["url"].endswith("/hook")
-        assert set(api.webhook["allowed_updates"]) >= {"chat_member", "message_reaction"}
-        status = await asyncio.wait_for(api.deliver_webhook(p.message("quick")), 5)
-        assert status == 200 and done == []
-        gate.set()
-    finally:
-        await adapter.stop()
-        await adapter.close()
-    assert [getattr(event, "text", None) for event in done] == ["quick"]

@@ -4,6 +4,10 @@ Speaks the real shapes: ``{"ok": true, "result": ...}`` and errors as
 ``{"ok": false, "error_code", "description"[, "parameters": {"retry_after"}]}``. getUpdates
 long-polls with ``offset``/``limit``/``timeout`` and remembers ``allowed_updates`` like the
 real server. Tests push updates with :meth:`FakeBotApi.push` and wait on recorded calls.
+Every ``getUpdates`` call's ``offset`` is recorded (:attr:`FakeBotApi.offsets`): an update
+below an offset is confirmed and dropped for good, as Telegram does, so a test can see
+exactly what a bot confirmed. :meth:`FakeBotApi.deliver_webhook` and
+:meth:`FakeBotApi.post_webhook` play Telegram's side of webhook mode.
 
 It refuses what Telegram refuses, with Telegram's descriptions, so the adapter's escaping
 and splitting are checked by the server and not only by the test's own assertions: HTML
@@ -74,6 +78,11 @@ class FakeBotApi:
     """What the bot sent, by (chat id, message id), as it now reads."""
     documents: list[tuple[int, Uploaded]] = field(default_factory=list)
     """Files the bot sent with ``sendDocument``: (chat id, the uploaded file)."""
+    offsets: list[int] = field(default_factory=list)
+    """The ``offset`` of every ``getUpdates`` call, in order (0 when none was given)."""
+    serve_every_kind: bool = False
+    """Serve updates of kinds not in ``allowed_updates`` too (a self-hosted server or an
+    old registration may), so a test can replay kinds the bot never asked for."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -113,15 +122,31 @@ class FakeBotApi:
             self._changed.notify_all()
         return int(update["update_id"])
 
+    @property
+    def confirmed(self) -> int:
+        """Every update with a lower id has been confirmed by the bot (0: none)."""
+        return max(self.offsets, default=0)
+
     async def deliver_webhook(self, update: dict[str, Any]) -> int:
         """POST an update to the registered webhook with its secret, as Telegram does;
-        returns the HTTP status the bot answered."""
-        assert self.webhook is not None, "no webhook registered"
+        returns the HTTP status the bot answered. An ``update_id`` given is kept (a
+        redelivery), else one is assigned."""
         update = {"update_id": next(self._update_ids), **update}
-        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook.get("secret_token", "")}
+        return await self.post_webhook(json.dumps(update).encode())
+
+    async def post_webhook(
+        self, body: bytes, secret: str | None = None, *, send_secret: bool = True
+    ) -> int:
+        """POST ``body`` as is to the registered webhook with the registered secret (or
+        ``secret``, or none at all); returns the HTTP status the bot answered."""
+        assert self.webhook is not None, "no webhook registered"
+        headers = {"Content-Type": "application/json"}
+        if send_secret:
+            given = secret if secret is not None else self.webhook.get("secret_token", "")
+            headers["X-Telegram-Bot-Api-Secret-Token"] = given
         async with (
             aiohttp.ClientSession() as session,
-            session.post(self.webhook["url"], json=update, headers=headers) as response,
+            session.post(self.webhook["url"], data=body, headers=headers) as response,
         ):
             return response.status
 
@@ -186,6 +211,7 @@ class FakeBotApi:
         if "allowed_updates" in params and params["allowed_updates"] is not None:
             self.allowed_updates = list(params["allowed_updates"])
         offset = int(params.get("offset") or 0)
+        self.offsets.append(offset)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout
@@ -199,6 +225,8 @@ class FakeBotApi:
             return [u for u in self.updates if self._allowed(u)][:limit]
 
     def _allowed(self, update: dict[str, Any]) -> bool:
+        if self.serve_every_kind:
+            return True
         kinds = self.allowed_updates or [
             k for k in ("message", "edited_message", "callback_query", "my_chat_member")
         ]
