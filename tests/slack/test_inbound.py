@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import given
@@ -195,3 +196,104 @@ def test_owner_and_admin_roles_come_from_users_info() -> None:
     assert user_actor(user("U1", "Olga", owner=True)).platform_role is PlatformRole.OWNER
     assert user_actor(user("U2", "Adam", admin=True)).platform_role is PlatformRole.ADMIN
     assert user_actor(user("U3", "Mia")).platform_role is PlatformRole.MEMBER
+
+
+# -- payloads real clients send, which the mapper used to reject with KeyError ----------
+
+
+def test_an_edit_whose_ts_is_only_in_previous_message_is_still_an_edit() -> None:
+    """bolt-python's recorded message_changed: ``message`` has no ``ts``."""
+    edited = message(
+        "",
+        subtype="message_changed",
+        message={"type": "message", "user": "U0ALICE", "text": "updated message"},
+        previous_message={"type": "message", "user": "U0ALICE", "ts": "1665102338.901939"},
+    )
+    (edit,) = MAPPER.event(callback(edited), users)
+    assert isinstance(edit, MessageEdited) and edit.message.message_id == "1665102338.901939"
+    assert edit.text == "updated message"
+
+
+def test_an_edit_in_a_thread_is_in_the_thread_of_the_message() -> None:
+    """The envelope of a message_changed has no thread_ts: the message has it."""
+    edited = message(
+        "",
+        subtype="message_changed",
+        message={
+            "type": "message",
+            "user": "U0ALICE",
+            "text": "fixed typo",
+            "ts": "1700000005.000100",
+            "thread_ts": "1700000001.000100",
+        },
+    )
+    (edit,) = MAPPER.event(callback(edited), users)
+    assert isinstance(edit, MessageEdited)
+    assert edit.channel is not None and edit.channel.thread_id == "1700000001.000100"
+    assert edit.message.channel.thread_id == "1700000001.000100"
+    parent = message(
+        "",
+        subtype="message_changed",
+        message={"user": "U0ALICE", "text": "q", "ts": "1.1", "thread_ts": "1.1"},
+    )
+    (own,) = MAPPER.event(callback(parent), users)
+    assert own.channel is not None and own.channel.thread_id is None, (
+        "a thread's first message is not inside its own thread: the same ref as when posted"
+    )
+    deleted = message(
+        "",
+        subtype="message_deleted",
+        deleted_ts="1700000005.000100",
+        previous_message={"ts": "1700000005.000100", "thread_ts": "1700000001.000100"},
+    )
+    (gone,) = MAPPER.event(callback(deleted), users)
+    assert gone.channel is not None and gone.channel.thread_id == "1700000001.000100"
+
+
+def test_a_bot_message_without_channel_is_ignored_not_an_error() -> None:
+    """slack-go's recorded bot_message carries no channel."""
+    bot = {
+        "type": "message",
+        "subtype": "bot_message",
+        "ts": "1358877455.000010",
+        "text": "Pushing is the answer",
+        "bot_id": "BB12033",
+        "username": "github",
+        "icons": {},
+    }
+    assert MAPPER.event(callback(bot), users) == []
+
+
+def test_a_payload_without_event_id_gets_a_stable_id() -> None:
+    """opsdroid's recorded bot_message has no event_id; a redelivery is recognised."""
+    body = callback(message("hi"))
+    del body["event_id"]
+    (first,) = MAPPER.event(body, users)
+    (again,) = MAPPER.event(json.loads(json.dumps(body)), users)
+    assert first.event_id == again.event_id and first.event_id.startswith("sha256:")
+    (other,) = MAPPER.event({**body, "event": message("hello")}, users)
+    assert other.event_id != first.event_id
+
+
+def test_missing_optional_fields_are_tolerated() -> None:
+    bare = {"type": "message", "channel": "C0GENERAL", "user": "U0ALICE", "ts": "1.5"}
+    (posted,) = MAPPER.event({"type": "event_callback", "event": bare}, users)
+    assert isinstance(posted, MessagePosted) and posted.text == ""
+    assert posted.community is not None and posted.community.id == ""
+    press = {"type": "block_actions", "user": {"id": "U0ALICE"}, "actions": [{"type": "button"}]}
+    (pressed,) = MAPPER.action(press, users)
+    assert isinstance(pressed, ButtonPressed)
+    assert pressed.data == "" and pressed.message is None and pressed.event_id.startswith("sha")
+
+
+def test_what_cannot_be_mapped_raises_and_becomes_update_rejected() -> None:
+    body = callback({"type": "reaction_added", "reaction": "eyes", "item": {"type": "message"}})
+    try:
+        MAPPER.event(body, users)
+    except (KeyError, ValueError) as error:
+        rejected = MAPPER.rejected(body, repr(error))
+    else:
+        raise AssertionError("a reaction without its message cannot be an event")
+    assert rejected.update_kind == "event_callback/reaction_added"
+    assert rejected.event_id == "Ev1" and rejected.raw == body
+    assert rejected.community is not None and rejected.community.id == TEAM
