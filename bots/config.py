@@ -104,6 +104,16 @@ class FaqConfig(BaseModel):
         return model
 
 
+class DeliveryConfig(BaseModel):
+    """``[delivery]``: how the outbox is sent (see :mod:`core.delivery`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    drain_seconds: float = Field(default=30.0, ge=0.0, le=3600.0)
+    """Graceful stop: keep sending what is queued for at most this long; what is left is
+    released at once to the next start or another process."""
+
+
 BotConfig = Annotated[
     TelegramBotConfig | DiscordBotConfig | SlackBotConfig | ConsoleBotConfig,
     Field(discriminator="platform"),
@@ -116,6 +126,7 @@ class Config(BaseModel):
     storage: StorageConfig = StorageConfig()
     defaults: DefaultsConfig = DefaultsConfig()
     faq: FaqConfig = FaqConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     bots: list[BotConfig] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -63,6 +63,10 @@ class SendMessage:
     interaction_id: str | None = None
     """Set when answering a slash command or button press (Discord follow-ups, Slack
     ``response_url``); adapters that need no such thing ignore it."""
+    idempotency_key: str | None = None
+    """Stable across retries and processes (the delivery worker sets the outbox row id):
+    an adapter whose platform drops a repeated create may pass it (Discord's ``nonce`` with
+    ``enforce_nonce``), so a send repeated after a crash is posted once."""
     kind: Literal["send_message"] = "send_message"
 
 
@@ -85,6 +89,8 @@ class SendDirect:
     fallback_channel: ChannelRef | None = None
     fallback_text: Text | None = None
     key: str | None = None
+    idempotency_key: str | None = None
+    """As :attr:`SendMessage.idempotency_key`."""
     kind: Literal["send_direct"] = "send_direct"
 
 
@@ -138,6 +144,8 @@ class SendFile:
     user_id: str | None = None
     display_name: str = ""
     fallback_channel: ChannelRef | None = None
+    idempotency_key: str | None = None
+    """As :attr:`SendMessage.idempotency_key`."""
     kind: Literal["send_file"] = "send_file"
 
     def __post_init__(self) -> None:

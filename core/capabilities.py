@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import assert_never
 
 
 class Capability(StrEnum):
@@ -27,12 +28,43 @@ class Capability(StrEnum):
     becomes a private hint saying which command to type (:mod:`core.degrade`)."""
 
 
+class PrivateChats(StrEnum):
+    """How a chat id tells a private chat (one member and the bot) from a group, for the
+    per-chat limit. Direct-message lanes (``dm:``, :func:`storage.store.lane_of`) are
+    private on every platform; this rule decides for a message sent to a chat by id."""
+
+    NONE = "none"
+    """Only direct-message lanes are private (Discord: a DM channel id looks like any other
+    channel's, and both share the same per-channel route limit anyway)."""
+    POSITIVE_IDS = "positive_ids"
+    """Telegram: a private chat's id is the member's (positive); groups are negative."""
+    D_PREFIX = "d_prefix"
+    """Slack: a direct-message (im) channel id starts with ``D``."""
+
+
+def is_private_chat(rule: PrivateChats, chat_id: str) -> bool:
+    match rule:
+        case PrivateChats.NONE:
+            return False
+        case PrivateChats.POSITIVE_IDS:
+            return chat_id.isdigit() and int(chat_id) > 0
+        case PrivateChats.D_PREFIX:
+            return chat_id.startswith("D")
+        case _:
+            assert_never(rule)
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimits:
-    """Outbound shaping published by the platform.
+    """Outbound shaping, set from the platform's published limits.
 
     ``per_bot`` messages per second over all chats; ``per_chat`` messages per
-    ``per_chat_window`` seconds within one chat, with ``burst`` extra at once.
+    ``per_chat_window`` seconds within one group or channel; ``per_private`` per
+    ``per_private_window`` within one private chat (None: the group limit), which chats are
+    private being told by ``private_chats``. The delivery worker paces each limit evenly a
+    little under it (:data:`core.ratelimit.HEADROOM`). ``burst`` is how many messages may go
+    at once after a quiet spell: 1 (none saved up) for every real platform, since a saved-up
+    burst on top of a steady rate is exactly what a strict window refuses with a 429.
     """
 
     per_bot: float
@@ -40,3 +72,6 @@ class RateLimits:
     per_chat_window: float
     burst: int = 1
     max_text: int = 4096
+    per_private: float | None = None
+    per_private_window: float = 1.0
+    private_chats: PrivateChats = PrivateChats.NONE

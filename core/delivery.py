@@ -1,11 +1,21 @@
 """The delivery worker: sends committed outbox rows through the adapters.
 
-* Rows are claimed from the database with a lease (``FOR UPDATE SKIP LOCKED`` on
-  PostgreSQL), so a crash between commit and send only delays a message: after a restart
-  the row is claimed again and sent once.
+* Rows are claimed from the database with a short lease (``lease_seconds``, 30 s;
+  ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) renewed every third of it while they are in
+  flight, so a crash between commit and send only delays a message by one lease: then
+  another process (or the next start) claims the row again. A graceful :meth:`stop`
+  releases every lease this worker holds, so the next start or another process sends
+  at once.
+* Claims are small and fair: at most ``per_lane`` rows of one lane and ``batch`` rows in
+  flight per worker, and never a row of a lane another worker holds (its order stays
+  whole), so with several processes the lanes spread over them instead of one process
+  taking everything while the others idle.
 * Each lane (one chat, one member's DMs, one edited message) is delivered in order by its
-  own task, shaped by a per-chat and a per-bot token bucket; one slow chat never holds up
-  another.
+  own task, paced by per-chat and per-bot send slots (:mod:`core.ratelimit`, shared
+  through the database by several processes); one slow chat never holds up another.
+* A message that creates a post carries ``idempotency_key`` (the outbox row id, the same
+  in every retry and process), which an adapter may give the platform so a send repeated
+  after a crash is dropped there (Discord's ``nonce`` + ``enforce_nonce``).
 * A 429 is waited out and retried without counting as a failure; other transient errors
   are retried with exponential backoff up to ``max_attempts``, then the row is marked
   ``failed`` and logged as an error. Permanent errors fail at once, loudly.
@@ -69,7 +79,7 @@ from core.errors import (
 from core.metrics import Metrics
 from core.pipeline import Clock, utcnow
 from core.ports import Adapter, Delivered
-from core.ratelimit import TokenBucket
+from core.ratelimit import Limit, MemorySlots, SlotBook, bot_limit, chat_limit
 from core.refs import MessageRef
 from core.store import Completion, GroupCommitStore, OutboxItem, Store
 from core.text import compose, mention
@@ -89,11 +99,13 @@ class DeliveryWorker:
         max_attempts: int = 8,
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
-        lease_seconds: float = 300.0,
+        lease_seconds: float = 30.0,
         poll_interval: float = 1.0,
         edit_interval: float = 2.0,
         batch: int = 200,
+        per_lane: int = 20,
         flush_window: float = 0.002,
+        slots: SlotBook | None = None,
     ) -> None:
         self.store = store
         self.adapters = dict(adapters)
@@ -106,6 +118,10 @@ class DeliveryWorker:
         self.poll_interval = poll_interval
         self.edit_interval = edit_interval
         self.batch = batch
+        """Rows claimed at most at once, and held in flight at most, by this worker."""
+        self.per_lane = per_lane
+        """Rows of one lane claimed at most at once (the lane's first ones by id)."""
+        self.slots: SlotBook = slots or MemorySlots()
         if not 0 <= flush_window <= lease_seconds / 10:
             raise ValueError("flush_window must be between 0 and a tenth of lease_seconds")
         self.flush_window = flush_window
@@ -123,8 +139,6 @@ class DeliveryWorker:
         """Newest edit row delivered per key (bounded): an older edit that was deferred
         (its message not sent yet) must not overwrite it when it is retried later."""
         self._last_edit_at: dict[tuple[str, str], float] = {}
-        self._chat_buckets: dict[str, TokenBucket] = {}
-        self._bot_buckets: dict[str, TokenBucket] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._marks: dict[int, tuple[str, int]] = {}
         """Completions waiting for the next flush: row id -> (status, attempts)."""
@@ -162,15 +176,28 @@ class DeliveryWorker:
         return False
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Stop claiming, let the lanes finish what they hold and the pending completions
-        be flushed for ``grace`` seconds each, then cancel; rows not finished (or whose
-        mark was not flushed) stay pending and are sent again at the next start."""
+        """Stop claiming, let each lane finish the row it is sending and the pending
+        completions be flushed for ``grace`` seconds each, then cancel, and release every
+        lease still held: the rows not sent stay pending and the next start or another
+        process sends them at once. A row sent whose mark was not flushed keeps its lease
+        (it is sent again once the lease ends, at least once as before)."""
         self._stopping.set()
         self._wake.set()
         await finish(self._tasks, grace)
         await finish(list(self._lane_tasks.values()), grace)
         if self._flush_task is not None:
             await finish([self._flush_task], grace)
+        try:
+            released = await self.store.release_outbox(self.owner, keep=set(self._unflushed))
+        except Exception as error:
+            log.warning(
+                "cannot release outbox leases (%s); they end within %.0fs",
+                error,
+                self.lease_seconds,
+            )
+        else:
+            if released:
+                log.info("released %d outbox lease(s) for the next start", released)
         self._tasks, self._lane_tasks, self._lanes = [], {}, {}
         self._flush_task = None
         self._marks.clear()
@@ -185,14 +212,19 @@ class DeliveryWorker:
         failures = 0
         while not self._stopping.is_set():
             self._wake.clear()
+            room = self.batch - len(self._in_flight)
+            if room <= 0:
+                await wait_event(self._wake, self.poll_interval)
+                continue
             try:
                 items = await self.store.claim_outbox(
                     self.adapters,
                     self.clock(),
-                    limit=self.batch,
+                    limit=room,
                     lease_seconds=self.lease_seconds,
                     owner=self.owner,
                     exclude=self._in_flight,
+                    per_lane=self.per_lane,
                 )
                 failures = 0
             except Exception as error:
@@ -204,7 +236,7 @@ class DeliveryWorker:
                 continue
             for item in items:
                 self._route(item)
-            if len(items) == self.batch:
+            if items and len(items) == room:
                 continue
             await wait_event(self._wake, self.poll_interval)
 
@@ -233,7 +265,7 @@ class DeliveryWorker:
 
     async def _lane(self, lane: str, queue: asyncio.Queue[OutboxItem]) -> None:
         try:
-            while not queue.empty():
+            while not queue.empty() and not self._stopping.is_set():
                 item = queue.get_nowait()
                 try:
                     await self._deliver(item)
@@ -247,6 +279,7 @@ class DeliveryWorker:
             if self._lanes.get(lane) is queue:
                 del self._lanes[lane]
                 del self._lane_tasks[lane]
+            self._wake.set()  # the lane may have more rows than one claim gave it
             if not self._lanes:
                 self._forget_settled_state()
                 self._idle.set()
@@ -258,9 +291,6 @@ class DeliveryWorker:
         now = time.monotonic()
         self._last_edit_at = {
             key: at for key, at in self._last_edit_at.items() if now - at < self.edit_interval
-        }
-        self._chat_buckets = {
-            lane: bucket for lane, bucket in self._chat_buckets.items() if not bucket.is_full()
         }
 
     # -- delivering one row ---------------------------------------------------------------
@@ -285,6 +315,11 @@ class DeliveryWorker:
                     return
                 action = replace(action, message=target)
 
+        if (
+            isinstance(action, SendMessage | SendDirect | SendFile)
+            and action.idempotency_key is None
+        ):
+            action = replace(action, idempotency_key=str(item.id))
         attempts = item.attempts
         while True:
             await self._shape(item, adapter)
@@ -303,7 +338,7 @@ class DeliveryWorker:
                     isinstance(action, SendDirect | SendFile)
                     and action.fallback_channel is not None
                 ):
-                    delivered = await self._direct_fallback(adapter, action)
+                    delivered = await self._direct_fallback(adapter, action, item.id)
                     if isinstance(action, SendDirect) and action.fallback_text is not None:
                         # The chat got other words than the private message: later edits
                         # of its key (a case card) must never turn them into that message.
@@ -332,7 +367,12 @@ class DeliveryWorker:
                 )
                 self.metrics.inc("delivery.retries")
                 next_at = self.clock() + timedelta(seconds=delay)
-                await self.store.outbox_retry(replace(item, attempts=attempts), next_at, str(error))
+                await self.store.outbox_retry(
+                    replace(item, attempts=attempts),
+                    next_at,
+                    str(error),
+                    locked_until=next_at + timedelta(seconds=self.lease_seconds),
+                )
                 await asyncio.sleep(delay)
                 continue
             break
@@ -408,6 +448,7 @@ class DeliveryWorker:
                 for row_id in taken:
                     self._unflushed.discard(row_id)
                     self._in_flight.discard(row_id)
+                self._wake.set()  # room for the lanes' next rows
                 if taken:
                     self.metrics.inc("delivery.flushes")
                     self.metrics.inc("delivery.flushed_rows", len(taken))
@@ -449,8 +490,13 @@ class DeliveryWorker:
             await self._fail(item, item.attempts, error)
         return target
 
-    async def _direct_fallback(self, adapter: Adapter, action: SendDirect | SendFile) -> Delivered:
+    async def _direct_fallback(
+        self, adapter: Adapter, action: SendDirect | SendFile, row_id: int
+    ) -> Delivered:
+        """The refused private message as a post in ``fallback_channel`` (its own
+        idempotency key: another message than the private one)."""
         assert action.fallback_channel is not None
+        key = f"{row_id}f"
         if isinstance(action, SendFile):
             who = compose("{who} ", who=mention(action.user_id or "", action.display_name))
             return await adapter.perform(
@@ -460,12 +506,16 @@ class DeliveryWorker:
                     user_id=None,
                     fallback_channel=None,
                     caption=who + action.caption,
+                    idempotency_key=key,
                 )
             )
         if action.fallback_text is not None:  # the member stays anonymous in the channel
             return await adapter.perform(
                 SendMessage(
-                    bot=action.bot, channel=action.fallback_channel, text=action.fallback_text
+                    bot=action.bot,
+                    channel=action.fallback_channel,
+                    text=action.fallback_text,
+                    idempotency_key=key,
                 )
             )
         text = compose("{who} ", who=mention(action.user_id, action.display_name)) + action.text
@@ -476,6 +526,7 @@ class DeliveryWorker:
                 text=text,
                 buttons=action.buttons,
                 key=action.key,
+                idempotency_key=key,
             )
         )
 
@@ -530,38 +581,40 @@ class DeliveryWorker:
             if wait > 0:
                 await asyncio.sleep(wait)
 
-    def _buckets(self, item: OutboxItem, adapter: Adapter) -> list[TokenBucket]:
+    def _limits(self, item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] | None:
+        """The bot's and the chat's limit a row is paced by (None: not paced; answers to a
+        press and moderation are not messages; edits and deletions count for the bot)."""
         action = item.action
         if isinstance(
             action, AnswerButton | AskText | RestrictMember | UnrestrictMember | RemoveMember
         ):
-            return []
-        limits = adapter.limits
-        bot_bucket = self._bot_buckets.get(item.bot)
-        if bot_bucket is None:
-            bot_bucket = self._bot_buckets[item.bot] = TokenBucket(
-                limits.per_bot, max(1.0, limits.per_bot)
-            )
+            return None
+        bot = bot_limit(item.bot, adapter.limits)
         if isinstance(action, EditMessage | DeleteMessage):
-            return [bot_bucket]
-        chat_bucket = self._chat_buckets.get(item.lane)
-        if chat_bucket is None:
-            chat_bucket = self._chat_buckets[item.lane] = TokenBucket(
-                limits.per_chat / limits.per_chat_window, float(max(1, limits.burst))
-            )
-        return [chat_bucket, bot_bucket]
+            return bot, None
+        return bot, chat_limit(item.bot, item.lane, adapter.limits)
 
     async def _shape(self, item: OutboxItem, adapter: Adapter) -> None:
-        for bucket in self._buckets(item, adapter):
-            await bucket.acquire()
+        """Sleep until this row's reserved send slot (asking again while its chat is not
+        free yet: nothing is reserved for the bot meanwhile)."""
+        limits = self._limits(item, adapter)
+        if limits is None:
+            return
+        while True:
+            slot = await self.slots.reserve(*limits)
+            if slot.wait > 0:
+                await asyncio.sleep(slot.wait)
+            if slot.reserved:
+                return
 
     async def _pause(self, item: OutboxItem, adapter: Adapter, seconds: float) -> None:
         """Hold the lane (and the bot's shared budget) for ``seconds`` after a 429."""
-        buckets = self._buckets(item, adapter)
-        for bucket in buckets:
-            bucket.pause(seconds)
-        if not buckets:
+        limits = self._limits(item, adapter)
+        if limits is None:
             await asyncio.sleep(seconds)
+            return
+        bot, chat = limits
+        await self.slots.pause([bot] if chat is None else [bot, chat], seconds)
 
 
 def _refusal_notice(action: Action) -> tuple[Action, ...]:

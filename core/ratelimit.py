@@ -1,46 +1,127 @@
-"""Token buckets shaping outbound traffic to each platform's published limits."""
+"""Send slots: outbound traffic paced evenly a little under each platform's limits.
+
+Every limit (one per bot, one per chat) is a key with an ``interval`` between two messages
+(the published window divided by its count, :data:`HEADROOM` under it). Slots are reserved
+in order with virtual scheduling (GCRA): a key remembers the theoretical time its next
+message may go, each caller is given the next free slot and sleeps until then, so waiters
+are never all woken to race for a token, and nothing is saved up during a quiet spell
+beyond ``burst`` (1 on every real platform: a burst on top of a steady rate is exactly what
+a strict window answers with 429).
+
+A message needs a slot of its chat and of its bot. The chat's slot is checked first and
+the bot's reserved only once the chat is free by then, so a busy chat never leaves holes in
+the bot's schedule that other chats could have used; the chat's next slot then counts from
+the moment the message really goes (the bot's slot). One call, one answer: in memory here
+(one process), or one SQL statement (:mod:`storage.ratelimit`) where several processes of
+one bot share a PostgreSQL database and together must stay within the bot's limits.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.capabilities import RateLimits, is_private_chat
+
+HEADROOM = 0.97
+"""Share of each published limit the pacing uses: a message every ``window / (count *
+0.97)`` seconds leaves, over one window, 3 % of it (30 ms of a 1 s window, 1.8 s of a
+minute) for the network and the event loop to deliver two messages a little early or late
+without the platform counting one too many."""
 
 
-class TokenBucket:
-    """``rate`` tokens per second, at most ``capacity`` saved up for a burst."""
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """One paced key: at most one message per ``interval`` seconds, ``burst`` at once."""
 
-    def __init__(
-        self, rate: float, capacity: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        if rate <= 0 or capacity < 1:
-            raise ValueError("rate must be positive and capacity at least 1")
-        self.rate = rate
-        self.capacity = capacity
+    key: str
+    interval: float
+    burst: int = 1
+
+    @property
+    def tolerance(self) -> float:
+        """How far ahead of its theoretical time a message may go (GCRA's tau)."""
+        return (self.burst - 1) * self.interval
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """The answer to a reservation: wait ``wait`` seconds, then send (``reserved``), or,
+    when the chat is not free yet, wait and ask again (nothing was reserved)."""
+
+    wait: float
+    reserved: bool
+
+
+class SlotBook(Protocol):
+    """Where slots are reserved: :class:`MemorySlots`, or the database for several
+    processes (:class:`storage.ratelimit.SqlSlots`)."""
+
+    async def reserve(self, bot: Limit, chat: Limit | None) -> Slot:
+        """A slot for one message under ``bot`` (and ``chat``): reserved in both when the
+        chat is free by the bot's next slot, else nothing reserved and the chat's wait."""
+        ...
+
+    async def pause(self, limits: Sequence[Limit], seconds: float) -> None:
+        """The platform answered 429: no slot of ``limits`` before ``seconds`` from now."""
+        ...
+
+
+class MemorySlots:
+    """Slots in this process's memory: enough for SQLite (one process per database)."""
+
+    keep = 10_000
+    """Keys kept before the idle ones (nothing reserved ahead) are forgotten."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self.tokens = capacity
-        self.updated = clock()
+        self._next: dict[str, float] = {}
+        """Theoretical time of each key's next message (GCRA's TAT)."""
 
-    def delay(self) -> float:
-        """Seconds until a token is available; 0 means one was taken now."""
+    async def reserve(self, bot: Limit, chat: Limit | None) -> Slot:
+        return self.reserve_now(bot, chat)
+
+    def reserve_now(self, bot: Limit, chat: Limit | None) -> Slot:
         now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
+        bot_next = self._next.get(bot.key, now)
+        send_at = max(now, bot_next - bot.tolerance)
+        if chat is not None:
+            chat_free = self._next.get(chat.key, now) - chat.tolerance
+            if chat_free > send_at:
+                return Slot(chat_free - now, reserved=False)
+            self._next[chat.key] = max(self._next.get(chat.key, now), send_at) + chat.interval
+        self._next[bot.key] = max(bot_next, now) + bot.interval
+        if len(self._next) > self.keep:
+            self._forget_idle(now)
+        return Slot(send_at - now, reserved=True)
 
-    def is_full(self) -> bool:
-        """No recent use: forgetting this bucket changes nothing."""
-        elapsed = self.clock() - self.updated
-        return self.tokens + elapsed * self.rate >= self.capacity
+    async def pause(self, limits: Sequence[Limit], seconds: float) -> None:
+        until = self.clock() + seconds
+        for limit in limits:
+            self._next[limit.key] = max(self._next.get(limit.key, 0.0), until + limit.tolerance)
 
-    def pause(self, seconds: float) -> None:
-        """The platform said 429: spend the budget so the next take waits ``seconds``."""
-        self.tokens = min(self.tokens, 1 - seconds * self.rate)
-        self.updated = self.clock()
+    def _forget_idle(self, now: float) -> None:
+        self._next = {key: at for key, at in self._next.items() if at > now}
 
-    async def acquire(self) -> None:
-        while (wait := self.delay()) > 0:  # noqa: ASYNC110 - waiting for time, not a task
-            await asyncio.sleep(wait)
+
+def interval(count: float, window: float) -> float:
+    """Seconds between two paced messages for ``count`` per ``window`` seconds."""
+    return window / (count * HEADROOM)
+
+
+def bot_limit(bot: str, limits: RateLimits) -> Limit:
+    return Limit(f"bot:{bot}", interval(limits.per_bot, 1.0), max(1, limits.burst))
+
+
+def chat_limit(bot: str, lane: str, limits: RateLimits) -> Limit:
+    """The limit of the chat a lane sends to: a private chat's own (Telegram: 1/s) or a
+    group's (Telegram: 20/min), told apart by the lane kind and the platform's rule."""
+    kind, _, chat_id = lane.removeprefix(f"{bot}:").partition(":")
+    private = kind == "dm" or (kind == "chat" and is_private_chat(limits.private_chats, chat_id))
+    if private and limits.per_private is not None:
+        pace = interval(limits.per_private, limits.per_private_window)
+    else:
+        pace = interval(limits.per_chat, limits.per_chat_window)
+    return Limit(f"lane:{lane}", pace, max(1, limits.burst))

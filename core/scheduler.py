@@ -1,7 +1,10 @@
 """Fires due jobs stored in the database.
 
-Jobs are rows with a UTC ``due_at``; the scheduler claims due ones with a lease
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and submits each as a :class:`JobDue` event with
+Jobs are rows with a UTC ``due_at``; the scheduler claims due ones with a short lease
+(``lease_seconds``, 30 s; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), renewed every third of
+it while their events are being processed and released by a graceful :meth:`stop`, so
+after a crash another process fires them within one lease, and after a stop at once. It
+submits each as a :class:`JobDue` event with
 event id ``job:<id>:<created_at in µs>`` (ids alone can be reused by SQLite after a
 delete). The pipeline marks the job done in the same transaction as the
 handler's effects, and its de-duplication record makes a job fire once even if two
@@ -62,7 +65,7 @@ class Scheduler:
         *,
         clock: Clock = utcnow,
         poll_interval: float = 1.0,
-        lease_seconds: float = 60.0,
+        lease_seconds: float = 30.0,
         metrics: Metrics | None = None,
     ) -> None:
         self.store = store
@@ -76,6 +79,8 @@ class Scheduler:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_prune = self.clock() - timedelta(days=1)
+        self._firing: set[int] = set()
+        """Jobs claimed here whose events are not committed yet (leases to renew)."""
 
     def start(self) -> None:
         if self._task is None:
@@ -86,26 +91,58 @@ class Scheduler:
         self._wake.set()
 
     async def stop(self, grace: float = 5.0) -> None:
+        """Stop firing; the leases of jobs claimed but not fired are released, so the next
+        start (or another process) fires them at once."""
         if self._task is not None:
             self._stopping.set()
             self._wake.set()
             await finish([self._task], grace)
             self._task = None
+        if self._firing:
+            try:
+                await self.store.release_jobs(set(self._firing))
+            except Exception as error:
+                log.warning(
+                    "cannot release job leases (%s); they end within %.0fs",
+                    error,
+                    self.lease_seconds,
+                )
+            self._firing.clear()
 
     async def run_once(self) -> int:
         """Fire every job due now; return how many fired."""
         jobs = await self.store.claim_jobs(
             self.bots, self.clock(), limit=100, lease_seconds=self.lease_seconds
         )
-        results = await asyncio.gather(
-            *(self.submit(job_event(job)) for job in jobs), return_exceptions=True
-        )
+        if not jobs:
+            return 0
+        self._firing.update(job.id for job in jobs)
+        renewing = asyncio.create_task(self._renew(), name="townsquare-scheduler-lease")
+        try:
+            results = await asyncio.gather(
+                *(self.submit(job_event(job)) for job in jobs), return_exceptions=True
+            )
+        finally:
+            renewing.cancel()
         for job, result in zip(jobs, results, strict=True):
             if isinstance(result, BaseException):
+                # Its lease runs out (a retry in one lease), or a stop releases it.
                 log.error("job %s (%s) failed to fire: %s", job.id, job.kind, result)
                 self.metrics.inc("jobs.failed")
+            else:
+                self._firing.discard(job.id)
         self.metrics.inc("jobs.fired", len(jobs))
         return len(jobs)
+
+    async def _renew(self) -> None:
+        """Keep the leases of the jobs being fired while the pipeline processes them."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            until = self.clock() + timedelta(seconds=self.lease_seconds)
+            try:
+                await self.store.renew_jobs(set(self._firing), until)
+            except Exception as error:
+                log.warning("cannot renew job leases: %s", error)
 
     async def _run(self) -> None:
         while not self._stopping.is_set():

@@ -114,9 +114,17 @@ class Store(Protocol):
         lease_seconds: float,
         owner: str,
         exclude: Collection[int] = (),
-    ) -> list[OutboxItem]: ...
+        per_lane: int | None = None,
+    ) -> list[OutboxItem]:
+        """Lease up to ``limit`` due rows (at most ``per_lane`` of one lane, none of a
+        lane another owner holds) until ``lease_seconds`` from ``now``."""
+        ...
 
     async def renew_outbox(self, ids: Collection[int], until: datetime) -> None: ...
+
+    async def release_outbox(self, owner: str, *, keep: Collection[int] = ()) -> int:
+        """End ``owner``'s leases on pending rows (but ``keep``); return how many."""
+        ...
 
     async def outbox_done(
         self,
@@ -134,8 +142,16 @@ class Store(Protocol):
         that the row was refused) are enqueued, in the same transaction."""
         ...
 
-    async def outbox_retry(self, item: OutboxItem, next_attempt_at: datetime, error: str) -> None:
-        """Record a failed attempt (``item.attempts`` so far); the row stays pending."""
+    async def outbox_retry(
+        self,
+        item: OutboxItem,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        locked_until: datetime | None = None,
+    ) -> None:
+        """Record a failed attempt (``item.attempts`` so far); the row stays pending,
+        leased until ``locked_until`` (None: free for any worker once due)."""
         ...
 
     async def sent_message(self, bot: str, key: str) -> MessageRef | None: ...
@@ -149,6 +165,10 @@ class Store(Protocol):
     async def claim_jobs(
         self, bots: Collection[str], now: datetime, *, limit: int, lease_seconds: float
     ) -> list[DueJob]: ...
+
+    async def renew_jobs(self, ids: Collection[int], until: datetime) -> None: ...
+
+    async def release_jobs(self, ids: Collection[int]) -> int: ...
 
     async def next_job_due(self, bots: Collection[str]) -> datetime | None: ...
 

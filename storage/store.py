@@ -199,12 +199,33 @@ class SqlStore:
         lease_seconds: float,
         owner: str,
         exclude: Collection[int] = (),
+        per_lane: int | None = None,
     ) -> list[OutboxItem]:
-        conditions = [
-            _outbox.c.status == "pending",
-            _outbox.c.bot.in_(list(bots)),
-            _outbox.c.next_attempt_at <= now,
-        ]
+        """Lease due rows, oldest first: never a row of a lane another owner holds a lease
+        in (the lane's order stays whole, and its chat's pace is one process's), and with
+        ``per_lane`` only the first rows of each lane among the pending ones, so one claim
+        (one process) never takes all of a long lane at once."""
+        pending = [_outbox.c.status == "pending", _outbox.c.bot.in_(list(bots))]
+        held = select(_outbox.c.lane).where(
+            *pending,
+            _outbox.c.locked_until >= now,
+            or_(_outbox.c.locked_by.is_(None), _outbox.c.locked_by != owner),
+        )
+        conditions = [*pending, _outbox.c.next_attempt_at <= now, _outbox.c.lane.not_in(held)]
+        if per_lane is not None:
+            ranked = (
+                select(
+                    _outbox.c.id,
+                    func.row_number()
+                    .over(partition_by=_outbox.c.lane, order_by=_outbox.c.id)
+                    .label("rank"),
+                )
+                .where(*pending)
+                .subquery()
+            )
+            conditions.append(
+                _outbox.c.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_lane))
+            )
         if exclude:
             conditions.append(_outbox.c.id.not_in(list(exclude)))
         rows = await self._claim(
@@ -238,6 +259,18 @@ class SqlStore:
                 .where(_outbox.c.id.in_(list(ids)), _outbox.c.status == "pending")
                 .values(locked_until=until)
             )
+
+    async def release_outbox(self, owner: str, *, keep: Collection[int] = ()) -> int:
+        """End every lease ``owner`` holds on pending rows but those in ``keep``: a
+        graceful stop, so the next start or another process sends them at once."""
+        conditions = [_outbox.c.locked_by == owner, _outbox.c.status == "pending"]
+        if keep:
+            conditions.append(_outbox.c.id.not_in(list(keep)))
+        async with self._writing(), self.engine.begin() as connection:
+            result = await connection.execute(
+                update(_outbox).where(*conditions).values(locked_until=None, locked_by=None)
+            )
+        return int(result.rowcount or 0)
 
     async def outbox_done(
         self,
@@ -314,7 +347,14 @@ class SqlStore:
                         )
         return len(completions)
 
-    async def outbox_retry(self, item: OutboxItem, next_attempt_at: datetime, error: str) -> None:
+    async def outbox_retry(
+        self,
+        item: OutboxItem,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        locked_until: datetime | None = None,
+    ) -> None:
         async with self._writing(), self.engine.begin() as connection:
             await connection.execute(
                 update(_outbox)
@@ -322,7 +362,7 @@ class SqlStore:
                 .values(
                     attempts=item.attempts,
                     next_attempt_at=next_attempt_at,
-                    locked_until=None,
+                    locked_until=locked_until,
                     last_error=error[:2000],
                 )
             )
@@ -410,6 +450,29 @@ class SqlStore:
             for row in rows
         ]
         return sorted(jobs, key=lambda job: (job.due_at, job.id))
+
+    async def renew_jobs(self, ids: Collection[int], until: datetime) -> None:
+        """Extend the leases of jobs still being fired (their events not committed yet)."""
+        if not ids:
+            return
+        async with self._writing(), self.engine.begin() as connection:
+            await connection.execute(
+                update(_jobs)
+                .where(_jobs.c.id.in_(list(ids)), _jobs.c.status == "pending")
+                .values(locked_until=until)
+            )
+
+    async def release_jobs(self, ids: Collection[int]) -> int:
+        """End the leases of claimed jobs that did not fire (a graceful stop)."""
+        if not ids:
+            return 0
+        async with self._writing(), self.engine.begin() as connection:
+            result = await connection.execute(
+                update(_jobs)
+                .where(_jobs.c.id.in_(list(ids)), _jobs.c.status == "pending")
+                .values(locked_until=None)
+            )
+        return int(result.rowcount or 0)
 
     async def next_job_due(self, bots: Collection[str]) -> datetime | None:
         async with self.reader.connect() as connection:

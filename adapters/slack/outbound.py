@@ -33,7 +33,7 @@ from typing import Any
 
 from adapters.slack.inbound import FORM_BLOCK, FORM_CALLBACK, FORM_INPUT
 from core.actions import AskText, ButtonRows, ButtonStyle
-from core.capabilities import Capability, RateLimits
+from core.capabilities import Capability, PrivateChats, RateLimits
 from core.text import Span, Style, Text, split_spans, unix_time
 
 MESSAGE_LIMIT = 40_000
@@ -54,8 +54,15 @@ CAPABILITIES = frozenset(
         Capability.FORMS,
     }
 )
-LIMITS = RateLimits(per_bot=20, per_chat=1, per_chat_window=1, burst=3, max_text=MESSAGE_LIMIT)
-"""About one message per second per channel, with short bursts (Slack's guidance)."""
+LIMITS = RateLimits(
+    per_bot=20,
+    per_chat=1,
+    per_chat_window=1,
+    private_chats=PrivateChats.D_PREFIX,
+    max_text=MESSAGE_LIMIT,
+)
+"""About one message per second per channel (Slack's guidance for chat.postMessage), DMs
+(``D...`` channels) alike."""
 
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _STYLES = {Style.BOLD: "bold", Style.ITALIC: "italic", Style.CODE: "code"}

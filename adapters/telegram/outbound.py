@@ -26,7 +26,7 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.capabilities import Capability, RateLimits
+from core.capabilities import Capability, PrivateChats, RateLimits
 from core.commands import CommandSpec
 from core.errors import NotSupported, PermanentDeliveryError
 from core.refs import ChannelRef, MessageRef
@@ -51,8 +51,17 @@ CAPABILITIES = frozenset(
         Capability.MESSAGE_CONTENT,
     }
 )
-LIMITS = RateLimits(per_bot=30, per_chat=20, per_chat_window=60, burst=3, max_text=TEXT_LIMIT)
-"""About 30 messages/s per bot and 20 per minute in one group (Telegram's published limits)."""
+LIMITS = RateLimits(
+    per_bot=30,
+    per_chat=20,
+    per_chat_window=60,
+    per_private=1,
+    per_private_window=1,
+    private_chats=PrivateChats.POSITIVE_IDS,
+    max_text=TEXT_LIMIT,
+)
+"""Telegram's published limits: about 30 messages/s per bot, 20 per minute in one group, one
+per second in one private chat (a private chat's id is positive, a group's negative)."""
 HARMLESS = ("message is not modified", "message to delete not found", "query is too old")
 """Bot API errors that mean the work is already done (or can no longer matter: a button
 press older than 15 minutes cannot be answered)."""

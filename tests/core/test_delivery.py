@@ -15,7 +15,6 @@ from sqlalchemy.exc import OperationalError
 from core.actions import AnswerButton, EditMessage, SendDirect, SendFile, SendMessage
 from core.delivery import DeliveryWorker
 from core.errors import DirectMessageRefused, PermanentDeliveryError, RateLimited
-from core.ratelimit import TokenBucket
 from core.text import as_text
 from storage.store import SqlStore
 from tests.support import CHANNEL, MemoryAdapter, enqueue
@@ -179,17 +178,6 @@ async def test_edit_waits_for_its_message_to_be_sent(store: SqlStore) -> None:
     )
     await deliver(store, adapter)
     assert adapter.texts() == ["poll", "poll, one vote"]
-
-
-def test_token_bucket_spaces_a_burst() -> None:
-    now = [0.0]
-    bucket = TokenBucket(rate=20 / 60, capacity=3, clock=lambda: now[0])
-    assert [bucket.delay() for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert bucket.delay() == pytest.approx(3.0)
-    now[0] += 3.0
-    assert bucket.delay() == 0.0
-    bucket.pause(10)
-    assert bucket.delay() == pytest.approx(10.0), "the next message waits out the 429"
 
 
 def test_a_batch_stores_only_the_newest_edit_of_a_message() -> None:

@@ -1,0 +1,190 @@
+"""Send slots: each platform's limits paced evenly, no saved-up burst, slots in order.
+
+The first tests replay the worker's use of :class:`MemorySlots` (each lane sends in order,
+asking again while its chat is not free) on a virtual clock, so windows are counted
+exactly. The last ones run the real worker against the in-memory adapter in real time and
+only check upper bounds with a wide margin (a slow machine spreads sends out, it never
+packs more into a window).
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Sequence
+
+from adapters.discord.transport import LIMITS as DISCORD
+from adapters.slack.outbound import LIMITS as SLACK
+from adapters.telegram.outbound import LIMITS as TELEGRAM
+from core.actions import Action, SendMessage
+from core.capabilities import RateLimits
+from core.delivery import DeliveryWorker
+from core.ports import Delivered
+from core.ratelimit import MemorySlots, bot_limit, chat_limit
+from core.refs import ChannelRef
+from core.text import as_text
+from storage.store import SqlStore
+from tests.support import MemoryAdapter, enqueue
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def simulate(limits: RateLimits, lanes: dict[str, int], *, start: float = 0.0) -> list[float]:
+    """Send ``lanes[lane]`` messages in each lane (``bot:chat:ID`` or ``bot:dm:ID``), all
+    queued at ``start``: each lane asks for a slot, sleeps until it, sends, asks for the
+    next. Returns every send time."""
+    clock = Clock()
+    slots = MemorySlots(clock)
+    bot = bot_limit("bot", limits)
+    ready = [(start, lane) for lane in lanes]
+    heapq.heapify(ready)
+    left = dict(lanes)
+    sent: list[float] = []
+    while ready:
+        clock.now, lane = heapq.heappop(ready)
+        slot = slots.reserve_now(bot, chat_limit("bot", lane, limits))
+        at = clock.now + slot.wait
+        if slot.reserved:
+            sent.append(at)
+            left[lane] -= 1
+            if left[lane] == 0:
+                continue
+        heapq.heappush(ready, (at, lane))
+    return sorted(sent)
+
+
+def most_in_window(times: Sequence[float], window: float) -> int:
+    """The most sends any window of ``window`` seconds (half-open) holds."""
+    ordered = sorted(times)
+    most, first = 0, 0
+    for last, at in enumerate(ordered):
+        while at - ordered[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def rate(times: Sequence[float]) -> float:
+    ordered = sorted(times)
+    return (len(ordered) - 1) / (ordered[-1] - ordered[0])
+
+
+def test_telegram_sends_at_most_30_per_second_from_the_first_second() -> None:
+    sent = simulate(TELEGRAM, {f"bot:chat:{1000 + n}": 1 for n in range(300)})
+    assert most_in_window(sent, 1.0) <= 30
+    assert most_in_window(sent[:60], 1.0) <= 30, "no saved-up burst at the start"
+    assert rate(sent) >= 0.95 * 30
+
+
+def test_telegram_group_gets_20_per_minute_and_a_private_chat_1_per_second() -> None:
+    group = simulate(TELEGRAM, {"bot:chat:-1001234": 45})
+    assert most_in_window(group, 60.0) <= 20
+    assert rate(group) >= 0.95 * 20 / 60
+    private = simulate(TELEGRAM, {"bot:chat:4242": 30})
+    assert most_in_window(private, 1.0) <= 1
+    assert rate(private) >= 0.95, "a private chat has its own 1/s, not the group's 20/min"
+    direct = simulate(TELEGRAM, {"bot:dm:4242": 10})
+    assert most_in_window(direct, 1.0) <= 1 and rate(direct) >= 0.95
+
+
+def test_discord_channel_gets_5_per_5_seconds_and_the_bot_50_per_second() -> None:
+    channel = simulate(DISCORD, {"bot:chat:555": 30})
+    assert most_in_window(channel, 5.0) <= 5
+    assert rate(channel) >= 0.95 * 1.0
+    everywhere = simulate(DISCORD, {f"bot:chat:{n}": 2 for n in range(400)})
+    assert most_in_window(everywhere, 1.0) <= 50
+    assert rate(everywhere) >= 0.95 * 50
+
+
+def test_slack_channel_gets_one_per_second() -> None:
+    channel = simulate(SLACK, {"bot:chat:C0123": 20})
+    assert most_in_window(channel, 1.0) <= 1 and rate(channel) >= 0.95
+
+
+def test_a_busy_chat_leaves_no_hole_in_the_bots_schedule() -> None:
+    """A group waiting for its own slot reserves nothing of the bot's: the other chats
+    still get the whole per-bot rate, and the group its whole per-group rate."""
+    lanes = {"bot:chat:-100777": 30, **{f"bot:chat:{1000 + n}": 1 for n in range(600)}}
+    sent = simulate(TELEGRAM, lanes)
+    assert most_in_window(sent, 1.0) <= 30
+    busy = sent[: int(0.9 * len(sent))]  # while the many chats keep the bot busy
+    assert rate(busy) >= 0.95 * 30
+
+
+def test_private_chats_are_told_by_each_platforms_rule() -> None:
+    def pace(limits: RateLimits, lane: str) -> float:
+        return chat_limit("bot", lane, limits).interval
+
+    assert pace(TELEGRAM, "bot:chat:12345") < 1.1 < 2.9 < pace(TELEGRAM, "bot:chat:-100123")
+    assert pace(TELEGRAM, "bot:dm:12345") < 1.1
+    assert pace(DISCORD, "bot:dm:99") == pace(DISCORD, "bot:chat:99")  # one route limit
+    assert pace(SLACK, "bot:chat:D024BE91L") == pace(SLACK, "bot:chat:C024BE91L")
+
+
+async def test_a_429_holds_the_chat_and_the_bot() -> None:
+    clock = Clock()
+    slots = MemorySlots(clock)
+    bot, chat = bot_limit("bot", TELEGRAM), chat_limit("bot", "bot:chat:-1", TELEGRAM)
+    assert (await slots.reserve(bot, chat)).wait == 0
+    await slots.pause([bot, chat], 7.0)
+    assert (await slots.reserve(bot, None)).wait == 7.0
+    waited = await slots.reserve(bot, chat)
+    assert waited.wait >= 7.0
+
+
+# -- the real worker, real time ---------------------------------------------------------
+
+
+def chat_send(channel: str, n: int) -> SendMessage:
+    return SendMessage(bot="mem", channel=ChannelRef(channel), text=as_text(f"message {n}"))
+
+
+class TimedAdapter(MemoryAdapter):
+    def __init__(self, limits: RateLimits) -> None:
+        super().__init__(limits=limits)
+        self.times: list[float] = []
+
+    async def perform(self, action: Action) -> Delivered:
+        self.times.append(time.monotonic())
+        return await super().perform(action)
+
+
+async def run(store: SqlStore, adapter: TimedAdapter, count: int) -> None:
+    worker = DeliveryWorker(store, {"mem": adapter}, poll_interval=0.05)
+    worker.start()
+    try:
+        await adapter.wait_for(lambda performed: len(performed) >= count, timeout=60)
+    finally:
+        await worker.stop()
+
+
+async def test_the_worker_sends_no_burst_in_telegrams_first_second(store: SqlStore) -> None:
+    adapter = TimedAdapter(TELEGRAM)
+    await enqueue(store, *(chat_send(str(1000 + n), n) for n in range(45)))
+    await run(store, adapter, 45)
+    # 30 a second, evenly: not even 0.9 s holds more than 30 (the old bucket sent 59
+    # in the first second: 30 saved up, then 30 more).
+    assert most_in_window(adapter.times, 0.9) <= 30
+
+
+async def test_the_worker_spaces_one_discord_channel(store: SqlStore) -> None:
+    adapter = TimedAdapter(DISCORD)
+    await enqueue(store, *(chat_send("555", n) for n in range(7)))
+    await run(store, adapter, 7)
+    assert most_in_window(adapter.times, 4.5) <= 5, "5 per 5 s, no burst of 5 at once"
+
+
+async def test_the_worker_spaces_one_telegram_group(store: SqlStore) -> None:
+    adapter = TimedAdapter(TELEGRAM)
+    await enqueue(store, *(chat_send("-1001234", n) for n in range(3)))
+    await run(store, adapter, 3)
+    gaps = [
+        later - earlier for earlier, later in zip(adapter.times, adapter.times[1:], strict=False)
+    ]
+    assert min(gaps) >= 2.5, "20 per minute: about 3 s apart, no burst of 3"
