@@ -1,4 +1,9 @@
-"""The ``townsquare`` command line."""
+"""The ``townsquare`` command line.
+
+Every operator mistake ends in one line per problem on stderr naming the key and the fix,
+and exit code 2; a traceback means a bug. Global options (``--log-level``,
+``--log-format``) work before or after the subcommand.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +13,101 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import NoReturn
 
-from bots.config import Config, ConfigError, load_config
-from bots.faq_cli import add_faq_parser, run_faq
-from bots.logging import configure_logging
-from bots.runtime import NoBotStarted, Runtime, config_secrets
+from bots.checks import Problem, offline_problems, online_problems
+from bots.config import Config, ConfigError, load_config, secrets_of
+from bots.faq_cli import add_faq_parser
+from bots.logging import LOG_LEVELS, configure_logging
 from storage.migrate import SchemaBehind
 
 log = logging.getLogger("townsquare")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("townsquare")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}"
+        )
+    return level
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # Subcommands repeat the options with SUPPRESS defaults, so ``run X --log-format json``
+    # works and never resets a value given before the subcommand.
+    default = (lambda value: value) if top else (lambda _value: argparse.SUPPRESS)
+    parser.add_argument(
+        "--log-level",
+        type=_level,
+        default=default("INFO"),
+        metavar="LEVEL",
+        help=f"{', '.join(LOG_LEVELS)} (default INFO)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=default("text"),
+        help="text lines or one JSON object per line (default text)",
+    )
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found.append(child)
+                found.extend(_subparsers(child))
+    return found
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="townsquare", description="Community-management bots for Telegram, Discord, Slack."
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
-    parser.add_argument("--log-format", choices=("text", "json"), default="text")
+    parser.add_argument("--version", action="version", version=f"townsquare {_version()}")
+    _add_global_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run every bot in CONFIG until SIGINT/SIGTERM")
     run.add_argument("config")
     check = commands.add_parser("check", help="validate CONFIG and exit")
     check.add_argument("config")
+    check.add_argument(
+        "--online", action="store_true", help="also try the database and each bot's token"
+    )
+    init = commands.add_parser("init", help="write a commented starter config")
+    init.add_argument("config", nargs="?", default="townsquare.toml")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
     commands.add_parser("demo", help="play a scripted conversation and print the transcript")
-    console = commands.add_parser("console", help="chat with the bot in a simulated community")
+    console = commands.add_parser(
+        "console", help="chat with the console bots of CONFIG in a simulated community"
+    )
     console.add_argument("config", nargs="?")
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="migrate to the newest schema").add_argument("config")
-    db_commands.add_parser("current", help="show the schema revision").add_argument("config")
+    db_commands.add_parser(
+        "current", help="show the schema revision (exit 1 when behind)"
+    ).add_argument("config")
 
     discord = commands.add_parser("discord", help="Discord tools")
     discord_commands = discord.add_subparsers(dest="discord_command", required=True)
@@ -50,10 +120,21 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("config")
     manifest.add_argument("--bot", help="name of the Slack bot in CONFIG (default: the first)")
     add_faq_parser(commands)
+    for child in _subparsers(parser):
+        _add_global_options(child, top=False)
     return parser
 
 
+class Refused(Exception):
+    """Problems to print, one line each, before exiting 2."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        super().__init__("\n".join(f"{source}: {key}: {message}" for key, message in problems))
+
+
 async def _run(config: Config, path: str) -> int:
+    from bots.runtime import NoBotStarted, Runtime, StartRefused
+
     runtime = Runtime(config, config_path=path)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -64,30 +145,20 @@ async def _run(config: Config, path: str) -> int:
     except NoBotStarted as error:
         log.error("%s", error)
         return 1
+    except StartRefused as error:
+        raise Refused(path, error.problems) from None
+    except Exception as error:
+        from storage.database import describe_connection_error
+
+        reason = describe_connection_error(error, config.storage.url)
+        if reason is None:
+            raise
+        raise Refused(path, [("storage.url", reason)]) from None
     log.info("running %d bot(s); press Ctrl+C to stop", len(runtime.started))
     await stopping.wait()
     log.info("stopping: finishing queued events and sending what is in the outbox")
     await runtime.stop()
     log.info("stopped")
-    return 0
-
-
-async def _db(command: str, config: Config) -> int:
-    from storage.database import create_engine
-    from storage.migrate import current_revisions, head_revisions, upgrade
-
-    engine = create_engine(config.storage.url)
-    try:
-        heads = ", ".join(sorted(head_revisions()))
-        if command == "upgrade":
-            await upgrade(engine)
-            print(f"database at revision {heads}")
-        else:
-            current = await current_revisions(engine)
-            state = "current" if current == head_revisions() else f"behind {heads}"
-            print(f"{', '.join(sorted(current)) or 'empty'} ({state})")
-    finally:
-        await engine.dispose()
     return 0
 
 
@@ -97,23 +168,54 @@ def _commands() -> list[object]:
     return [spec for feature in default_features() for spec, _ in feature.command_handlers()]
 
 
-async def _discord_sync(config: Config) -> int:
+# discord.py warns on every client about voice support and intents, which sync never uses.
+_SYNC_QUIET = ("discord.client", "discord.voice_state", "discord.state", "discord.http")
+
+
+async def _discord_sync(config: Config, path: str) -> int:
     from adapters.discord.config import DiscordBotConfig
-    from adapters.discord.transport import sync_commands
+
+    bots = [
+        (index, bot) for index, bot in enumerate(config.bots) if isinstance(bot, DiscordBotConfig)
+    ]
+    if not bots:
+        raise Refused(path, [("bots", 'no bot with platform = "discord" in this file')])
+    problems = [
+        problem
+        for problem in offline_problems(config)
+        if any(problem[0].startswith(f"bots[{index}] ") for index, _bot in bots)
+    ]
+    if problems:
+        raise Refused(path, problems)
+    from adapters.discord.transport import DiscordStartError, sync_commands
     from core.ports import AdapterDeps
 
+    for name in _SYNC_QUIET:
+        logging.getLogger(name).setLevel(logging.ERROR)
     deps = AdapterDeps(commands=_commands(), managers=frozenset(config.defaults.managers))  # type: ignore[arg-type]
-    bots = [bot for bot in config.bots if isinstance(bot, DiscordBotConfig)]
-    if not bots:
-        print("no Discord bot in the config", file=sys.stderr)
-        return 2
-    for bot in bots:
-        count = await sync_commands(bot, deps)
+    for index, bot in bots:
+        try:
+            count = await sync_commands(bot, deps)
+        except DiscordStartError:
+            raise Refused(
+                path,
+                [
+                    (
+                        f"bots[{index}] ({bot.name}).token",
+                        "Discord refused this token (401); copy it again from the Developer "
+                        "Portal (Applications, your app, Bot, Reset Token)",
+                    )
+                ],
+            ) from None
+        except OSError as error:
+            raise Refused(
+                path, [(f"bots[{index}] ({bot.name})", f"cannot reach Discord: {error}")]
+            ) from None
         print(f"{bot.name}: {count} commands synced")
     return 0
 
 
-def _slack_manifest(config: Config, bot_name: str | None) -> int:
+def _slack_manifest(config: Config, bot_name: str | None, path: str) -> int:
     from adapters.slack.config import SlackBotConfig
     from adapters.slack.manifest import build_manifest
     from core.ports import AdapterDeps
@@ -122,64 +224,108 @@ def _slack_manifest(config: Config, bot_name: str | None) -> int:
     if bot_name is not None:
         bots = [b for b in bots if b.name == bot_name]
     if not bots:
-        print("no matching Slack bot in the config", file=sys.stderr)
-        return 2
+        which = f"named {bot_name!r} " if bot_name else ""
+        raise Refused(path, [("bots", f'no bot {which}with platform = "slack" in this file')])
     deps = AdapterDeps(commands=_commands(), managers=frozenset(config.defaults.managers))  # type: ignore[arg-type]
     print(build_manifest(bots[0], deps), end="")
     return 0
 
 
+def _check(config: Config, path: str, online: bool) -> int:
+    problems = offline_problems(config)
+    if not problems and online:
+        problems = asyncio.run(online_problems(config))
+    if problems:
+        raise Refused(path, problems)
+    names = ", ".join(f"{bot.name} ({bot.platform})" for bot in config.bots)
+    reached = " (database and tokens tried)" if online else ""
+    print(f"{path}: OK{reached} — {len(config.bots)} bot(s): {names}")
+    return 0
+
+
+def _init(path: str, force: bool) -> int:
+    from importlib.resources import files
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise Refused(path, [("(file)", "already exists (add --force to overwrite it)")])
+    if not target.parent.is_dir():
+        raise Refused(path, [("(file)", f"the folder {target.parent} does not exist")])
+    try:
+        target.write_text(files("bots").joinpath("starter.toml").read_text(encoding="utf-8"))
+    except OSError as error:
+        raise Refused(path, [("(file)", f"cannot be written: {error.strerror}")]) from None
+    print(
+        f"wrote {path}: a console bot to try now (`townsquare console {path}`) and commented "
+        f"Telegram, Discord and Slack bots; then `townsquare check {path}`"
+    )
+    return 0
+
+
+def _storage_only(config: Config, path: str) -> None:
+    problems = [p for p in offline_problems(config) if p[0] == "storage.url"]
+    if problems:
+        raise Refused(path, problems)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _main(args)
+    except (ConfigError, Refused) as error:
+        print(error, file=sys.stderr)
+        return 2
+    except SchemaBehind as error:
+        print(f"{args.config}: storage.url: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(args: argparse.Namespace) -> int:
     if args.command == "demo":
         configure_logging("WARNING")
         from bots.demo import main as demo
 
         return demo()
-    config: Config | None = None
-    if getattr(args, "config", None):
-        try:
-            config = load_config(args.config)
-        except ConfigError as error:
-            print(error, file=sys.stderr)
-            return 2
+    if args.command == "init":
+        return _init(args.config, args.force)
+    config: Config | None = load_config(args.config) if args.config else None
     configure_logging(
         args.log_level,
-        secrets=config_secrets(config) if config else (),
+        secrets=secrets_of(config) if config else (),
         as_json=args.log_format == "json",
     )
-    try:
-        if args.command == "check":
-            assert config is not None
-            names = ", ".join(f"{bot.name} ({bot.platform})" for bot in config.bots)
-            print(f"{args.config}: OK — {len(config.bots)} bot(s): {names}")
-            return 0
-        if args.command == "run":
-            assert config is not None
-            return asyncio.run(_run(config, args.config))
-        if args.command == "console":
-            from bots.console import run_console
+    if args.command == "console":
+        from bots.console import run_console
 
-            configure_logging("WARNING")
-            asyncio.run(run_console(config))
-            return 0
-        if args.command == "db":
-            assert config is not None
-            return asyncio.run(_db(args.db_command, config))
-        if args.command == "discord":
-            assert config is not None
-            return asyncio.run(_discord_sync(config))
-        if args.command == "slack":
-            assert config is not None
-            return _slack_manifest(config, args.bot)
-        if args.command == "faq":
-            assert config is not None
+        configure_logging("WARNING")
+        if config is not None:
+            _storage_only(config, args.config)
+        return asyncio.run(run_console(config, args.config))
+    assert config is not None
+    match args.command:
+        case "check":
+            return _check(config, args.config, args.online)
+        case "run":
+            problems = offline_problems(config)
+            if problems:
+                raise Refused(args.config, problems)
+            return asyncio.run(_run(config, args.config))
+        case "db":
+            from bots.db_cli import db_command
+
+            _storage_only(config, args.config)
+            return asyncio.run(db_command(args.db_command, config, args.config))
+        case "discord":
+            return asyncio.run(_discord_sync(config, args.config))
+        case "slack":
+            return _slack_manifest(config, args.bot, args.config)
+        case "faq":
+            from bots.faq_cli import run_faq
+
+            _storage_only(config, args.config)
             return asyncio.run(run_faq(args, config))
-    except SchemaBehind as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
     return 2
 
 

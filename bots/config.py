@@ -1,12 +1,15 @@
 """The operator's TOML file, validated with pydantic.
 
-Secrets come from the environment through ``${VAR}`` (``${VAR:-default}`` too). Every
-problem is reported as ``key: what is wrong (how to fix it)`` so an operator never reads a
-traceback; see :class:`ConfigError`.
+Secrets come from the environment through ``${VAR}`` (``${VAR:-default}`` too; ``$$`` is a
+literal ``$``). Every problem is reported as ``FILE: key: what is wrong (how to fix it)``,
+one line each and all of them at once, so an operator never reads a traceback; see
+:class:`ConfigError`. What needs more than the file (installed extras, folders, token
+shapes) is checked by :mod:`bots.checks`.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import os
 import re
@@ -15,7 +18,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy.engine import make_url
 
 from adapters.console.config import ConsoleBotConfig
 from adapters.discord.config import DiscordBotConfig
@@ -26,6 +39,9 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
 LOCALES = ("en", "it", "ru")
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_DOLLAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{[^}]*\}?|\$\w*")
+"""Everything a ``$`` can start: ``$$``, a good ``${VAR}``, a malformed ``${...}`` and a bare
+``$VAR`` (the last two are mistakes, never literal text)."""
 
 
 class ConfigError(Exception):
@@ -34,8 +50,7 @@ class ConfigError(Exception):
     def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
         self.source = source
         self.problems = problems
-        listing = "\n".join(f"  {key}: {message}" for key, message in problems)
-        super().__init__(f"{source}: invalid configuration\n{listing}")
+        super().__init__("\n".join(f"{source}: {key}: {message}" for key, message in problems))
 
 
 class StorageConfig(BaseModel):
@@ -104,6 +119,38 @@ class FaqConfig(BaseModel):
         return model
 
 
+def parse_listen(listen: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:8080`` for IPv6) -> ``(host, port)``; ValueError saying why."""
+    host, colon, port = listen.rpartition(":")
+    if not colon or not host:
+        raise ValueError(f"{listen!r} must look like host:port, e.g. 127.0.0.1:8080")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{listen!r}: the port must be a number from 1 to 65535")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host or any(c.isspace() for c in host) or "/" in host:
+        raise ValueError(f"{listen!r}: {host!r} is not a host name or address")
+    return host, int(port)
+
+
+class WebConfig(BaseModel):
+    """``[web]``: health, readiness and Prometheus metrics (see :mod:`web.app`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    listen: str | None = None
+    """``host:port`` serving ``/healthz``, ``/readyz`` and ``/metrics`` (unset: off)."""
+    public_url: AnyHttpUrl | None = None
+    """Where people reach ``listen`` from outside (links sent to managers)."""
+
+    @field_validator("listen")
+    @classmethod
+    def _host_and_port(cls, listen: str | None) -> str | None:
+        if listen is not None:
+            parse_listen(listen)
+        return listen
+
+
 class DeliveryConfig(BaseModel):
     """``[delivery]``: how the outbox is sent (see :mod:`core.delivery`)."""
 
@@ -126,6 +173,7 @@ class Config(BaseModel):
     storage: StorageConfig = StorageConfig()
     defaults: DefaultsConfig = DefaultsConfig()
     faq: FaqConfig = FaqConfig()
+    web: WebConfig = WebConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     bots: list[BotConfig] = Field(min_length=1)
 
@@ -150,27 +198,81 @@ class Config(BaseModel):
         raise KeyError(name)
 
 
-def interpolate(value: Any, env: Mapping[str, str], path: str = "") -> Any:
-    """Replace ``${VAR}`` in every string; an unset variable is an error naming the key."""
+def secrets_of(config: Config) -> list[str]:
+    """Every secret value in the config, for log redaction."""
+    return [
+        value.get_secret_value()
+        for bot in config.bots
+        for value in bot.__dict__.values()
+        if isinstance(value, SecretStr)
+    ]
+
+
+def interpolate(
+    value: Any,
+    env: Mapping[str, str],
+    path: str = "",
+    problems: list[tuple[str, str]] | None = None,
+) -> Any:
+    """Replace ``${VAR}`` in every string. Unset or malformed references are collected in
+    ``problems`` (all of them, so one run lists every variable to export); without a list
+    the first one raises :class:`ConfigError`."""
+    found: list[tuple[str, str]] = [] if problems is None else problems
     if isinstance(value, dict):
-        return {k: interpolate(v, env, f"{path}.{k}" if path else k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [interpolate(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, str):
+        result: Any = {
+            k: interpolate(v, env, f"{path}.{k}" if path else k, found) for k, v in value.items()
+        }
+    elif isinstance(value, list):
+        result = [interpolate(v, env, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    elif isinstance(value, str):
 
         def substitute(match: re.Match[str]) -> str:
+            text = match.group(0)
+            if text == "$$":
+                return "$"
             name, default = match.group(1), match.group(2)
-            if name in env:
-                return env[name]
-            if default is not None:
-                return default
-            raise ConfigError(
-                "environment",
-                [(path, f"${{{name}}} is not set (export {name}=... before starting)")],
-            )
+            if name is not None:
+                if name in env:
+                    return env[name]
+                if default is not None:
+                    return default
+                found.append((path, f"${{{name}}} is not set (export {name}=... before starting)"))
+                return ""
+            found.append((path, _malformed(text)))
+            return ""
 
-        return _VAR.sub(substitute, value)
-    return value
+        result = _DOLLAR.sub(substitute, value)
+    else:
+        result = value
+    if problems is None and found:
+        raise ConfigError("environment", found)
+    return result
+
+
+def _malformed(text: str) -> str:
+    """Why ``$VAR``, ``${VAR`` or ``${A B}`` is not a variable, and what to write."""
+    inner = text.removeprefix("$").removeprefix("{").removesuffix("}")
+    suggestion = re.sub(r"[^A-Za-z0-9_]+", "_", inner.split(":-")[0].strip()).strip("_")
+    example = f"${{{suggestion or 'NAME'}}}"
+    if not text.startswith("${"):
+        if text == "$":
+            return "a lone $ (write $$ for a literal $, or ${NAME} for a variable)"
+        return f"{text} is not replaced: write {example} (braces are required; $$ is a literal $)"
+    if not text.endswith("}"):
+        return f"{text} is missing its closing brace: write {example}"
+    return (
+        f"{text} is not a variable name (letters, digits and _, not starting with a digit): "
+        f"write {example}"
+    )
+
+
+_PLATFORM_MODELS: dict[str, type[BaseModel]] = {
+    "telegram": TelegramBotConfig,
+    "telegram-ptb": TelegramBotConfig,
+    "discord": DiscordBotConfig,
+    "slack": SlackBotConfig,
+    "console": ConsoleBotConfig,
+}
 
 
 def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
@@ -181,18 +283,7 @@ def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1]}[{item}]" if parts else f"[{item}]"]
             node = node[item] if isinstance(node, list) and item < len(node) else None
-        elif (
-            isinstance(node, dict)
-            and item not in node
-            and item
-            in (
-                "telegram",
-                "telegram-ptb",
-                "discord",
-                "slack",
-                "console",
-            )
-        ):
+        elif isinstance(node, dict) and item not in node and item in _PLATFORM_MODELS:
             continue  # the discriminator tag pydantic inserts
         else:
             parts.append(str(item))
@@ -200,36 +291,157 @@ def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
     if isinstance(data.get("bots"), list) and len(loc) >= 2 and loc[0] == "bots":
         index = loc[1]
         if isinstance(index, int) and index < len(data["bots"]):
-            name = data["bots"][index].get("name")
+            bot = data["bots"][index]
+            name = bot.get("name") if isinstance(bot, dict) else None
             if name:
                 parts[0] = f"bots[{index}] ({name})"
     return ".".join(parts) or "(file)"
 
 
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model whose keys are valid where an unknown key was found."""
+    parent = loc[:-1]
+    if not parent:
+        return Config
+    if parent[0] == "bots":
+        tags = [item for item in parent if isinstance(item, str) and item in _PLATFORM_MODELS]
+        return _PLATFORM_MODELS[tags[0]] if tags else None
+    if len(parent) == 1 and isinstance(parent[0], str) and parent[0] in Config.model_fields:
+        annotation = Config.model_fields[parent[0]].annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+    return None
+
+
+def _unknown_key(loc: tuple[int | str, ...]) -> str:
+    model = _model_at(loc)
+    key = str(loc[-1])
+    if model is None:
+        return "unknown key (check the spelling; see the README's configuration section)"
+    known = [name for name in model.model_fields if name != "platform" or model is Config]
+    close = difflib.get_close_matches(key.lower().replace("-", "_"), known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean {close[0]}?"
+    return f"unknown key (known here: {', '.join(known)})"
+
+
+_KIND_WORDS = {
+    "string_type": "should be text in quotes",
+    "int_type": "should be a whole number",
+    "int_parsing": "should be a whole number",
+    "int_from_float": "should be a whole number",
+    "float_type": "should be a number",
+    "float_parsing": "should be a number",
+    "bool_type": "should be true or false",
+    "bool_parsing": "should be true or false",
+    "list_type": 'should be a list, e.g. ["a", "b"]',
+    "dict_type": "should be a table (a [section] or { key = value })",
+    "model_type": "should be a table (a [section] or { key = value })",
+    "model_attributes_type": "should be a table (a [section] or { key = value })",
+}
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
+    loc = tuple(error["loc"])
+    context = error.get("ctx") or {}
+    field = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see the README's configuration section)"
+        return _unknown_key(loc)
     if kind == "missing":
+        if loc == ("bots",):
+            return 'add at least one [[bots]] table (name = "...", platform = "...")'
         return "required key is missing"
+    if kind == "too_short" and loc == ("bots",):
+        return 'add at least one [[bots]] table (name = "...", platform = "...")'
     if kind == "union_tag_invalid":
         return "platform must be one of telegram, telegram-ptb, discord, slack, console"
     if kind == "union_tag_not_found":
         return "platform is missing (telegram, telegram-ptb, discord, slack or console)"
+    if kind == "string_pattern_mismatch":
+        if field == "name":
+            return (
+                "use letters, digits, '.', '_' or '-' (at most 63, starting with a letter or "
+                "digit), e.g. tg-main"
+            )
+        return "has characters that are not allowed here"
+    if kind == "literal_error":
+        return f"must be one of {context.get('expected', '')} (got {error.get('input')!r})"
+    if kind.startswith("url_"):
+        return f"not a usable URL ({error['msg'].lower()}): write it like http://127.0.0.1:8081"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(context.values()), "")
+        words = {
+            "greater_than": "more than",
+            "greater_than_equal": "at least",
+            "less_than": "less than",
+            "less_than_equal": "at most",
+        }[kind]
+        return f"must be {words} {bound} (got {error.get('input')!r})"
+    if kind in _KIND_WORDS:
+        return f"{_KIND_WORDS[kind]} (got {error.get('input')!r})"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
 
-def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str) -> Config:
+def parse_config(
+    data: Mapping[str, Any], env: Mapping[str, str], source: str, *, base: Path | None = None
+) -> Config:
+    """Validate ``data``; a relative SQLite path is taken against ``base`` (the config
+    file's folder) so a service started from another directory finds the same database."""
+    found: list[tuple[str, str]] = []
+    resolved = interpolate(dict(data), env, problems=found)
+    unset = [(_named(key, resolved), message) for key, message in found]
     try:
-        resolved = interpolate(dict(data), env)
-    except ConfigError as error:
-        raise ConfigError(source, error.problems) from None
-    try:
-        return Config.model_validate(resolved)
+        config = Config.model_validate(resolved)
     except ValidationError as error:
         problems = [(_location(e["loc"], resolved), _message(e)) for e in error.errors()]
-        raise ConfigError(source, problems) from None
+        keys = {key for key, _message in unset}
+        raise ConfigError(source, unset + [p for p in problems if p[0] not in keys]) from None
+    if unset:
+        raise ConfigError(source, unset)
+    if base is not None:
+        url = sqlite_url_against(config.storage.url, base)
+        if url != config.storage.url:
+            config = config.model_copy(update={"storage": StorageConfig(url=url)})
+    return config
+
+
+def _named(key: str, data: Mapping[str, Any]) -> str:
+    """``bots[0].token`` -> ``bots[0] (tg-main).token``, as validation errors say it."""
+    match = re.match(r"bots\[(\d+)\]", key)
+    bots = data.get("bots")
+    if match and isinstance(bots, list) and int(match.group(1)) < len(bots):
+        bot = bots[int(match.group(1))]
+        name = bot.get("name") if isinstance(bot, dict) else None
+        if isinstance(name, str) and name:
+            return f"{match.group(0)} ({name}){key[match.end() :]}"
+    return key
+
+
+def sqlite_url_against(url: str, base: Path) -> str:
+    """``sqlite+aiosqlite:///town.db`` -> ``sqlite+aiosqlite:////etc/townsquare/town.db``."""
+    if not url.startswith("sqlite"):
+        return url
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    path = Path(database).expanduser()
+    if path.is_absolute() and str(path) == database:
+        return url
+    absolute = path if path.is_absolute() else (base / path).resolve()
+    return parsed.set(database=str(absolute)).render_as_string(hide_password=False)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, or None (PostgreSQL, in-memory)."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
@@ -238,6 +450,16 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(file), [("(file)", "not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError(str(file), [("(file)", "is a folder; name the .toml file")]) from None
+    except PermissionError:
+        raise ConfigError(
+            str(file), [("(file)", "cannot be read (check its owner and permissions)")]
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(file), [("(file)", "is not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(str(file), [("(file)", f"not valid TOML: {error}")]) from None
-    return parse_config(data, os.environ if env is None else env, str(file))
+    return parse_config(
+        data, os.environ if env is None else env, str(file), base=file.resolve().parent
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from adapters.console.config import ConsoleBotConfig
 from adapters.console.transport import ConsoleAdapter
-from bots.config import Config, parse_config
+from bots.config import Config, ConfigError, parse_config
 from bots.runtime import Runtime
 
 HELP = (
@@ -23,7 +23,9 @@ HELP = (
 )
 
 
-def _console_config(config: Config | None, folder: Path) -> tuple[Config, ConsoleBotConfig]:
+def _console_config(
+    config: Config | None, folder: Path, source: str = "console"
+) -> tuple[Config, ConsoleBotConfig]:
     if config is None:
         config = parse_config(
             {
@@ -33,15 +35,17 @@ def _console_config(config: Config | None, folder: Path) -> tuple[Config, Consol
             {},
             "console",
         )
-    for bot in config.bots:
-        if isinstance(bot, ConsoleBotConfig):
-            return config, bot
-    raise SystemExit('the config has no bot with platform = "console"')
+    consoles = [bot for bot in config.bots if isinstance(bot, ConsoleBotConfig)]
+    if not consoles:
+        raise ConfigError(source, [("bots", 'no bot with platform = "console" in this file')])
+    # Only the console bot runs: a real token in the same file is never connected.
+    only = config.model_copy(update={"bots": consoles[:1]})
+    return only, consoles[0]
 
 
-async def run_console(config: Config | None = None) -> None:
+async def run_console(config: Config | None = None, source: str = "console") -> int:
     with tempfile.TemporaryDirectory(prefix="townsquare-console-") as temporary:
-        config, bot = _console_config(config, Path(temporary))
+        config, bot = _console_config(config, Path(temporary), source)
         adapter = ConsoleAdapter(bot)
         runtime = Runtime(
             config, adapters={bot.name: adapter}, delivery_options={"poll_interval": 0.2}
@@ -85,3 +89,4 @@ async def run_console(config: Config | None = None) -> None:
                 await runtime.worker.drain(timeout=10)
         finally:
             await runtime.stop()
+    return 0

@@ -55,6 +55,8 @@ class RedactingFormatter(logging.Formatter):
         return self.redact(f"{line} {fields}" if fields else line)
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 NOISY_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "alembic.runtime.migration", "httpx", "httpcore")
 
 

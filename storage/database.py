@@ -11,6 +11,9 @@ PostgreSQL (asyncpg) is for production and for running several processes.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
 from typing import Any
 
 from sqlalchemy import event
@@ -75,3 +78,67 @@ def create_engine(url: str, *, single_hop: bool = True, **kwargs: Any) -> AsyncE
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+_CONNECT_TIMEOUT = 10.0
+
+
+def describe_connection_error(error: BaseException, url: str) -> str | None:
+    """The operator's words for a database that cannot be used, or None when ``error`` is
+    not about reaching or opening it (then it is a bug and keeps its traceback)."""
+    parsed = make_url(url)
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    seen: list[BaseException] = []
+    node: BaseException | None = error
+    while node is not None and node not in seen:
+        seen.append(node)
+        node = getattr(node, "orig", None) or node.__cause__ or node.__context__
+    for item in seen:
+        name = type(item).__name__
+        text = str(item)
+        if name == "InvalidCatalogNameError":
+            return (
+                f'the database "{parsed.database}" does not exist on {where} '
+                f"(create it: createdb {parsed.database}, or fix the name in url)"
+            )
+        if name in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError"):
+            return f"{where} refused user {parsed.username!r}: {text} (fix the user or password)"
+        if isinstance(item, ConnectionRefusedError):
+            return f"nothing answers on {where} (is PostgreSQL running there? check host and port)"
+        if isinstance(item, socket.gaierror):
+            return f"the host {parsed.host!r} is not known (check the host name in url)"
+        if isinstance(item, TimeoutError):
+            return f"no answer from {where} within {_CONNECT_TIMEOUT:.0f} s (host, port, firewall?)"
+        if name == "OperationalError" and "unable to open database file" in text:
+            return (
+                f"cannot open the SQLite file {parsed.database}: its folder does not exist or "
+                "is not writable"
+            )
+        if isinstance(item, PermissionError):
+            return f"cannot open {parsed.database}: permission denied"
+        if isinstance(item, OSError) and not isinstance(item, FileNotFoundError):
+            return f"cannot connect to {where}: {item.strerror or text}"
+    return None
+
+
+async def database_problem(url: str) -> str | None:
+    """``check --online``: can this process use the database? A SQLite file that does not
+    exist yet is fine (``run`` creates it) and is never created here."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if (
+            not database
+            or database == ":memory:"
+            or not await asyncio.to_thread(os.path.exists, database)
+        ):
+            return None
+    engine = create_engine(url, connect_args={"timeout": _CONNECT_TIMEOUT})
+    try:
+        async with asyncio.timeout(_CONNECT_TIMEOUT + 5):
+            async with engine.connect() as connection:
+                await connection.exec_driver_sql("SELECT 1")
+    except Exception as error:
+        return describe_connection_error(error, url) or f"cannot use the database: {error}"
+    finally:
+        await engine.dispose()
+    return None

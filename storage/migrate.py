@@ -64,3 +64,37 @@ async def ensure_current(engine: AsyncEngine, *, auto_upgrade: bool, config_path
         "the database schema is behind this version of townsquare; "
         f"run `townsquare db upgrade {config_path}` first"
     )
+
+
+def revision_lines(revisions: frozenset[str]) -> list[str]:
+    """``0010 (onboarding: welcome and rules)`` for each revision, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    described = []
+    for revision in sorted(revisions):
+        found = script.get_revision(revision)
+        doc = (found.doc or "").strip().splitlines()[0] if found is not None and found.doc else ""
+        described.append(f"{revision} ({doc})" if doc else revision)
+    return described
+
+
+def missing_revisions(current: frozenset[str]) -> frozenset[str]:
+    """Revisions that ``upgrade heads`` would apply to a database at ``current``."""
+    script = ScriptDirectory.from_config(alembic_config())
+    parents: dict[str, tuple[str, ...]] = {}
+    for found in script.walk_revisions():
+        down = found.down_revision
+        parents[found.revision] = (
+            () if down is None else (down,) if isinstance(down, str) else tuple(down)
+        )
+
+    def ancestry(revisions: frozenset[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(revisions)
+        while todo:
+            revision = todo.pop()
+            if revision not in seen:
+                seen.add(revision)
+                todo.extend(parents.get(revision, ()))
+        return seen
+
+    return frozenset(ancestry(head_revisions()) - ancestry(current))

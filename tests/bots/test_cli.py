@@ -62,9 +62,16 @@ def test_check_reports_ok_and_errors(tmp_path: Path) -> None:
 
 def test_db_upgrade_and_current(tmp_path: Path) -> None:
     config = str(write_config(tmp_path))
-    assert "empty" in townsquare("db", "current", config).stdout
-    assert townsquare("db", "upgrade", config).returncode == 0
-    assert "(current)" in townsquare("db", "current", config).stdout
+    missing = townsquare("db", "current", config)
+    assert missing.returncode == 1 and "no database at" in missing.stdout
+    assert not (tmp_path / "town.db").exists(), "db current never creates the database"
+    upgraded = townsquare("db", "upgrade", config)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "applied" in upgraded.stdout and "0001 (initial schema)" in upgraded.stdout
+    current = townsquare("db", "current", config)
+    assert current.returncode == 0 and "(current)" in current.stdout
+    again = townsquare("db", "upgrade", config)
+    assert "nothing changed" in again.stdout
 
 
 def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

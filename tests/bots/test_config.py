@@ -79,7 +79,7 @@ def test_missing_token_is_named() -> None:
 
 def test_unset_variable_names_key_and_variable() -> None:
     found = problems({"bots": [{"name": "tg", "platform": "telegram", "token": "${NOPE}"}]})
-    assert found == {"bots[0].token": "${NOPE} is not set (export NOPE=... before starting)"}
+    assert found == {"bots[0] (tg).token": "${NOPE} is not set (export NOPE=... before starting)"}
 
 
 def test_default_value_for_unset_variable() -> None:
@@ -151,3 +151,28 @@ def test_file_errors(tmp_path: Path) -> None:
     broken.write_text("[[bots]\nname=")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(broken, {})
+
+
+def test_relative_sqlite_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    path = folder / "bots.toml"
+    path.write_text(
+        '[storage]\nurl = "sqlite+aiosqlite:///data/town.db"\n'
+        '[[bots]]\nname = "c"\nplatform = "console"\n'
+    )
+    config = load_config(path, {})
+    assert config.storage.url == f"sqlite+aiosqlite:///{folder / 'data' / 'town.db'}"
+    absolute = f"sqlite+aiosqlite:///{tmp_path / 'abs.db'}"
+    path.write_text(f'[storage]\nurl = "{absolute}"\n[[bots]]\nname = "c"\nplatform = "console"\n')
+    assert load_config(path, {}).storage.url == absolute
+    memory = "sqlite+aiosqlite:///:memory:"
+    path.write_text(f'[storage]\nurl = "{memory}"\n[[bots]]\nname = "c"\nplatform = "console"\n')
+    assert load_config(path, {}).storage.url == memory
+
+
+def test_dollar_dollar_is_a_literal_dollar() -> None:
+    config = parse_config(
+        {"bots": [{"name": "tg", "platform": "telegram", "token": "a$$b"}]}, {}, "x"
+    )
+    assert config.bots[0].token.get_secret_value() == "a$b"  # type: ignore[union-attr]
