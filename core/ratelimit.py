@@ -53,6 +53,8 @@ class Slot:
 
     wait: float
     reserved: bool
+    at: float | None = None
+    """The reserved slot on the book's own clock (for tests and benchmarks)."""
 
 
 class SlotBook(Protocol):
@@ -95,7 +97,7 @@ class MemorySlots:
         self._next[bot.key] = max(bot_next, now) + bot.interval
         if len(self._next) > self.keep:
             self._forget_idle(now)
-        return Slot(send_at - now, reserved=True)
+        return Slot(send_at - now, reserved=True, at=send_at)
 
     async def pause(self, limits: Sequence[Limit], seconds: float) -> None:
         until = self.clock() + seconds

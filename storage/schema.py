@@ -11,7 +11,8 @@ import storage.escalation_models  # registers the escalation tables
 import storage.faq_models  # registers the FAQ tables
 import storage.intake_models  # registers the rejected updates and bot processes
 import storage.onboarding_models  # registers the onboarding tables
-import storage.polls_models  # noqa: F401  (registers the polls tables)
+import storage.polls_models  # registers the polls tables
+import storage.ratelimit_models  # noqa: F401  (registers the send slots)
 from storage.models import Base
 
 metadata = Base.metadata
