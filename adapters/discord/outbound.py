@@ -31,6 +31,7 @@ import discord
 from discord.utils import escape_mentions
 
 from core.actions import AskText, Button, ButtonRows, ButtonStyle
+from core.layout import ButtonLimits, layout
 from core.refs import MessageRef
 from core.text import Span, Style, Text, mention, split_text, unix_time
 
@@ -56,6 +57,16 @@ MAX_MODAL_TITLE = 45
 FORM_INPUT_ID = "text"
 """``custom_id`` of the one text input of a form's modal; the modal's own ``custom_id``
 is the form's ``data``, which the submission carries back."""
+BUTTONS = ButtonLimits(
+    rows=MAX_ROWS,
+    per_row=MAX_ROW_BUTTONS,
+    buttons=MAX_ROWS * MAX_ROW_BUTTONS,
+    data_bytes=MAX_CUSTOM_ID - len(ASKS_TEXT_MARK),
+    label=MAX_LABEL,
+    row_width=40,
+)
+"""A message holds 5 action rows of 5 buttons; a ``custom_id`` has at most 100 characters
+(the form mark included), a label 80. About 40 characters of labels fit a phone's row."""
 
 BUTTON_STYLES = {ButtonStyle.PRIMARY: 1, ButtonStyle.DEFAULT: 2, ButtonStyle.DANGER: 4}
 
@@ -274,15 +285,11 @@ def _clip(text: str, limit: int) -> str:
 
 
 def components(buttons: ButtonRows) -> list[dict[str, Any]]:
-    """Action rows of buttons. ``custom_id`` is the core's ``Button.data`` (marked for
-    presses that may open a form, see :func:`custom_id`): it is all a press needs, so
-    buttons keep working after a restart (no in-memory views)."""
-    rows: list[list[Button]] = []
-    for row in buttons:
-        for start in range(0, len(row), MAX_ROW_BUTTONS):
-            rows.append(list(row[start : start + MAX_ROW_BUTTONS]))
-    if len(rows) > MAX_ROWS:
-        raise ValueError(f"Discord allows {MAX_ROWS} rows of buttons; got {len(rows)}")
+    """Action rows of buttons, laid out for Discord (:data:`BUTTONS`, see
+    :mod:`core.layout`: ten poll options and Retract fit its five rows of five).
+    ``custom_id`` is the core's ``Button.data`` (marked for presses that may open a form,
+    see :func:`custom_id`): it is all a press needs, so buttons keep working after a
+    restart (no in-memory views)."""
     return [
         {
             "type": 1,
@@ -296,8 +303,7 @@ def components(buttons: ButtonRows) -> list[dict[str, Any]]:
                 for button in row
             ],
         }
-        for row in rows
-        if row
+        for row in layout(buttons, BUTTONS)
     ]
 
 

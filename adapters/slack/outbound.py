@@ -34,6 +34,7 @@ from typing import Any
 from adapters.slack.inbound import FORM_BLOCK, FORM_CALLBACK, FORM_INPUT
 from core.actions import AskText, ButtonRows, ButtonStyle
 from core.capabilities import Capability, PrivateChats, RateLimits
+from core.layout import ButtonLimits, layout
 from core.text import Span, Style, Text, split_spans, unix_time
 
 MESSAGE_LIMIT = 40_000
@@ -63,6 +64,17 @@ LIMITS = RateLimits(
 )
 """About one message per second per channel (Slack's guidance for chat.postMessage), DMs
 (``D...`` channels) alike."""
+MAX_BLOCKS = 50
+BUTTONS = ButtonLimits(
+    rows=MAX_BLOCKS - 1,
+    per_row=25,
+    buttons=(MAX_BLOCKS - 1) * 25,
+    data_bytes=2000,
+    label=75,
+    row_width=60,
+)
+"""A message holds 50 blocks (one is its text), an actions block 25 elements; a button's
+text has at most 75 characters and its ``value`` 2,000. Slack wraps a wide block itself."""
 
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _STYLES = {Style.BOLD: "bold", Style.ITALIC: "italic", Style.CODE: "code"}
@@ -230,14 +242,15 @@ def form_view(action: AskText) -> dict[str, Any]:
 
 
 def action_blocks(buttons: ButtonRows) -> list[dict[str, Any]]:
-    """One actions block per button row; ``value`` is the button's compact payload."""
+    """One actions block per row, laid out for Slack (:data:`BUTTONS`, see
+    :mod:`core.layout`); ``value`` is the button's compact payload."""
     result: list[dict[str, Any]] = []
-    for row_index, row in enumerate(buttons):
+    for row_index, row in enumerate(layout(buttons, BUTTONS)):
         elements = []
         for index, button in enumerate(row):
             pressable: dict[str, Any] = {
                 "type": "button",
-                "text": {"type": "plain_text", "text": button.label[:75], "emoji": True},
+                "text": {"type": "plain_text", "text": button.label, "emoji": True},
                 "value": button.data,
                 "action_id": f"ts_{row_index}_{index}",
             }

@@ -28,7 +28,8 @@ from core.actions import (
 )
 from core.capabilities import Capability, PrivateChats, RateLimits
 from core.commands import CommandSpec
-from core.errors import NotSupported, PermanentDeliveryError
+from core.errors import NotSupported
+from core.layout import ButtonLimits, layout
 from core.refs import ChannelRef, MessageRef
 from core.roles import Role
 from core.text import Span, Style, Text, split_text, unix_time
@@ -76,6 +77,12 @@ def no_private_chat(description: str) -> bool:
 
 
 CALLBACK_DATA_LIMIT = 64
+BUTTONS = ButtonLimits(
+    rows=100, per_row=8, buttons=100, data_bytes=CALLBACK_DATA_LIMIT, label=128, row_width=40
+)
+"""An inline keyboard holds 100 buttons, 8 a row, each with 1-64 bytes of callback data.
+Labels have no published limit (128 keeps a keyboard light); a phone shows about 40
+characters across a row of equally wide buttons."""
 
 MOMENT_FORMATS = {Style.TIME: "wDt", Style.DATE: "wD"}
 """Telegram's date-time entity formats: weekday, long date (and short time)."""
@@ -106,22 +113,16 @@ def render_chunks(text: Text) -> list[str]:
 
 
 def keyboard(buttons: ButtonRows) -> dict[str, Any] | None:
-    """An ``InlineKeyboardMarkup``; callback data is the button's compact, bot-authored
-    payload, which must fit Telegram's 64 bytes."""
+    """An ``InlineKeyboardMarkup``: the rows laid out for Telegram (:data:`BUTTONS`, see
+    :mod:`core.layout`); callback data is the button's compact, bot-authored payload,
+    which must fit Telegram's 64 bytes (else :class:`~core.layout.LayoutError`, a
+    permanent error: a feature bug, not a delivery hiccup)."""
     if not buttons:
         return None
-    rows = []
-    for row in buttons:
-        rendered = []
-        for button in row:
-            size = len(button.data.encode())
-            if not 1 <= size <= CALLBACK_DATA_LIMIT:
-                # A feature bug, not a delivery hiccup: retrying cannot make it fit.
-                raise PermanentDeliveryError(
-                    f"button {button.label!r}: callback data must be 1-64 bytes, got {size}"
-                )
-            rendered.append({"text": button.label, "callback_data": button.data})
-        rows.append(rendered)
+    rows = [
+        [{"text": button.label, "callback_data": button.data} for button in row]
+        for row in layout(buttons, BUTTONS)
+    ]
     return {"inline_keyboard": rows}
 
 

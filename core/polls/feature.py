@@ -357,22 +357,24 @@ def render(found: Poll, counted: Tally, tr: Translator) -> Text:
 
 
 def buttons(found: Poll, tr: Translator) -> ButtonRows:
-    options = [
+    """Two groups in reading order: the numbered options, then Retract. Each adapter lays
+    them out for its platform (:mod:`core.layout`): as many options a row as its screen
+    and limits allow, Retract always last, and labels cut only where the platform must."""
+    options = tuple(
         Button(
-            f"{number}. {option}"[:64],
+            f"{number}. {option}",
             rules.encode(found.id, number - 1),
             fallback=f"/vote {found.id} {number}",
         )
         for number, option in enumerate(found.options, 1)
-    ]
-    rows = tuple(tuple(options[start : start + 2]) for start in range(0, len(options), 2))
+    )
     retract = Button(
         tr(_("Retract vote")),
         rules.encode(found.id, rules.RETRACT),
         ButtonStyle.DANGER,
         fallback=f"/vote {found.id} retract",
     )
-    return (*rows, (retract,))
+    return (options, (retract,))
 
 
 def summary(found: Poll, counted: Tally, tr: Translator) -> Text:

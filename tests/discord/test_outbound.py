@@ -107,12 +107,20 @@ def test_long_text_splits_with_buttons_on_the_last_message() -> None:
 def test_components_limits() -> None:
     row = tuple(Button(f"b{i}", f"d{i}") for i in range(7))
     rows = outbound.components((row,))
-    assert [len(r["components"]) for r in rows] == [5, 2]
+    assert [len(r["components"]) for r in rows] == [4, 3], "balanced rows of at most 5"
     assert outbound.components(((Button("x" * 100, "d"),),))[0]["components"][0]["label"] == (
         "x" * 79 + "…"
     )
-    with pytest.raises(ValueError, match="5 rows"):
-        outbound.components(tuple((Button("b", f"d{i}"),) for i in range(6)))
+    six = outbound.components(tuple((Button("b", f"d{i}"),) for i in range(6)))
+    assert [[b["custom_id"] for b in r["components"]] for r in six] == [
+        ["d0", "d1"],
+        ["d2"],
+        ["d3"],
+        ["d4"],
+        ["d5"],
+    ], "six rows re-flowed into Discord's five, in order, the last row kept last"
+    with pytest.raises(ValueError, match="at most 25"):
+        outbound.components((tuple(Button("b", f"d{i}") for i in range(26)),))
 
 
 def test_edit_payload_cuts_to_one_message() -> None:
