@@ -98,6 +98,19 @@ class SqlOnboardingStore:
         )
         return [_newcomer(row) for row in rows]
 
+    async def first_waiting(self, platform: str, community_id: str) -> datetime | None:
+        joined: datetime | None = await self.tx.connection.scalar(
+            select(_newcomers.c.joined_at)
+            .where(
+                _newcomers.c.platform == platform,
+                _newcomers.c.community_id == community_id,
+                _newcomers.c.waiting.is_(True),
+            )
+            .order_by(_newcomers.c.joined_at)
+            .limit(1)
+        )
+        return joined
+
     async def greeted(
         self, platform: str, community_id: str, user_ids: Sequence[str], at: datetime
     ) -> None:

@@ -16,7 +16,13 @@ class OnboardingNewcomerRow(Base):
 
     __tablename__ = "onboarding_newcomers"
     __table_args__ = (
-        Index("ix_onboarding_newcomers_waiting", "platform", "community_id", "waiting"),
+        Index(
+            "ix_onboarding_newcomers_waiting_since",
+            "platform",
+            "community_id",
+            "waiting",
+            "joined_at",
+        ),
         Index("ix_onboarding_newcomers_gate", "platform", "user_id", "gate"),
     )
 

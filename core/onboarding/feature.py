@@ -220,7 +220,7 @@ class Onboarding(Feature):
         restricting = gated and (role is not None or ctx.can(Capability.RESTRICT))
         greet = settings.welcome or gated
         combine = greet and (
-            seen.combine or bool(await store.waiting(community.platform, community.id))
+            seen.combine or await store.first_waiting(community.platform, community.id) is not None
         )
         due = None
         if restricting and settings.timeout:
@@ -593,8 +593,7 @@ class Onboarding(Feature):
     ) -> None:
         """(Re)schedule the combined greeting: due one batch window after the oldest
         waiting join, so a stream of joins cannot postpone it."""
-        waiting = await store.waiting(community.platform, community.id)
-        oldest = min((member.joined_at for member in waiting), default=ctx.now)
+        oldest = await store.first_waiting(community.platform, community.id) or ctx.now
         await ctx.tx.schedule(
             kind=FLUSH_JOB,
             due_at=oldest + self.batch_window,

@@ -74,6 +74,11 @@ class OnboardingStore(Protocol):
         """Members whose greeting waits for the combined message, oldest first."""
         ...
 
+    async def first_waiting(self, platform: str, community_id: str) -> datetime | None:
+        """When the oldest waiting member joined (None: nobody waits): one indexed row,
+        however many wait, so a join in a burst costs what a single join costs."""
+        ...
+
     async def greeted(
         self, platform: str, community_id: str, user_ids: Sequence[str], at: datetime
     ) -> None: ...

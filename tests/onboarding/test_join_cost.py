@@ -1,0 +1,66 @@
+"""A join costs the same however many newcomers wait for the combined greeting: the
+same statements, and no waiting newcomer read back to learn whether any wait or since
+when (the oldest one is one index row)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+import storage.onboarding
+from tests.onboarding.support import Harness, harness, joined
+
+
+@dataclass
+class Cost:
+    statements: int = 0
+    newcomers_built: int = 0
+
+
+@contextmanager
+def counting(h: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cost]:
+    cost = Cost()
+    build = storage.onboarding._newcomer
+
+    def counted(row: Any) -> Any:
+        cost.newcomers_built += 1
+        return build(row)
+
+    def statement(*_args: Any) -> None:
+        cost.statements += 1
+
+    engine = h.runtime.engine.sync_engine
+    monkeypatch.setattr(storage.onboarding, "_newcomer", counted)
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        yield cost
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        monkeypatch.setattr(storage.onboarding, "_newcomer", build)
+
+
+async def burst(h: Harness, prefix: str, count: int) -> None:
+    events = [joined(f"{prefix}{n:04d}") for n in range(count)]
+    await asyncio.gather(*(h.runtime.pipeline.submit(event) for event in events))
+    await h.settle()  # the delivery worker's statements are not the join's
+
+
+async def test_a_join_costs_the_same_with_20_or_400_waiting(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with harness(database_url) as h:
+        await burst(h, "early", 20)
+        with counting(h, monkeypatch) as few:
+            await h.runtime.pipeline.submit(joined("Probe1"))
+        await burst(h, "late", 400)
+        with counting(h, monkeypatch) as many:
+            await h.runtime.pipeline.submit(joined("Probe2"))
+        await h.settle()
+    assert few.newcomers_built == many.newcomers_built == 0
+    assert few.statements == many.statements
