@@ -59,8 +59,6 @@ from functools import partial
 
 from core.actions import (
     Action,
-    AnswerButton,
-    AskText,
     DeleteMessage,
     EditMessage,
     RemoveMember,
@@ -71,18 +69,18 @@ from core.actions import (
     UnrestrictMember,
 )
 from core.errors import (
-    DeliveryError,
     DirectMessageRefused,
     PermanentDeliveryError,
     RateLimited,
 )
 from core.metrics import Metrics
 from core.pipeline import Clock, utcnow
-from core.ports import Adapter, Delivered
-from core.ratelimit import Limit, MemorySlots, SlotBook, bot_limit, chat_limit
+from core.ports import Adapter
+from core.ratelimit import MemorySlots, SlotBook
 from core.refs import MessageRef
+from core.sending import describe, direct_fallback, hold, wait_for_slot, with_idempotency_key
 from core.store import Completion, GroupCommitStore, OutboxItem, Store
-from core.text import compose, mention
+from core.text import code, lines
 from core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
@@ -315,14 +313,10 @@ class DeliveryWorker:
                     return
                 action = replace(action, message=target)
 
-        if (
-            isinstance(action, SendMessage | SendDirect | SendFile)
-            and action.idempotency_key is None
-        ):
-            action = replace(action, idempotency_key=str(item.id))
+        action = with_idempotency_key(action, item.id)
         attempts = item.attempts
         while True:
-            await self._shape(item, adapter)
+            await wait_for_slot(self.slots, item, adapter)
             attempts += 1
             try:
                 delivered = await adapter.perform(action)
@@ -331,14 +325,14 @@ class DeliveryWorker:
                 wait = error.retry_after if error.retry_after is not None else 1.0
                 log.info("%s rate limited on %s; waiting %.1fs", item.bot, item.lane, wait)
                 self.metrics.inc("delivery.rate_limited")
-                await self._pause(item, adapter, wait)
+                await hold(self.slots, item, adapter, wait)
                 continue
             except DirectMessageRefused as error:
                 if (
                     isinstance(action, SendDirect | SendFile)
                     and action.fallback_channel is not None
                 ):
-                    delivered = await self._direct_fallback(adapter, action, item.id)
+                    delivered = await direct_fallback(adapter, action, item.id)
                     if isinstance(action, SendDirect) and action.fallback_text is not None:
                         # The chat got other words than the private message: later edits
                         # of its key (a case card) must never turn them into that message.
@@ -348,11 +342,11 @@ class DeliveryWorker:
                 await self._fail(item, attempts, error)
                 return
             except PermanentDeliveryError as error:
-                await self._fail(item, attempts, error, follow_up=_refusal_notice(action))
+                await self._fail(item, attempts, error, follow_up=_refusal_notice(action, error))
                 return
             except Exception as error:
                 if attempts >= self.max_attempts:
-                    await self._fail(item, attempts, error, follow_up=_give_up_notice(action))
+                    await self._fail(item, attempts, error, follow_up=_give_up_notice(action, error))
                     return
                 delay = self._backoff(attempts, error)
                 log.warning(
@@ -360,7 +354,7 @@ class DeliveryWorker:
                     item.id,
                     action.kind,
                     item.bot,
-                    _describe(error),
+                    describe(error),
                     attempts,
                     self.max_attempts - 1,
                     delay,
@@ -438,7 +432,7 @@ class DeliveryWorker:
                     log.warning(
                         "cannot mark %d delivered outbox row(s) done (%s); retrying in %.1fs",
                         len(self._marks),
-                        _describe(error),
+                        describe(error),
                         delay,
                     )
                     self.metrics.inc("delivery.flush_errors")
@@ -490,46 +484,6 @@ class DeliveryWorker:
             await self._fail(item, item.attempts, error)
         return target
 
-    async def _direct_fallback(
-        self, adapter: Adapter, action: SendDirect | SendFile, row_id: int
-    ) -> Delivered:
-        """The refused private message as a post in ``fallback_channel`` (its own
-        idempotency key: another message than the private one)."""
-        assert action.fallback_channel is not None
-        key = f"{row_id}f"
-        if isinstance(action, SendFile):
-            who = compose("{who} ", who=mention(action.user_id or "", action.display_name))
-            return await adapter.perform(
-                replace(
-                    action,
-                    channel=action.fallback_channel,
-                    user_id=None,
-                    fallback_channel=None,
-                    caption=who + action.caption,
-                    idempotency_key=key,
-                )
-            )
-        if action.fallback_text is not None:  # the member stays anonymous in the channel
-            return await adapter.perform(
-                SendMessage(
-                    bot=action.bot,
-                    channel=action.fallback_channel,
-                    text=action.fallback_text,
-                    idempotency_key=key,
-                )
-            )
-        text = compose("{who} ", who=mention(action.user_id, action.display_name)) + action.text
-        return await adapter.perform(
-            SendMessage(
-                bot=action.bot,
-                channel=action.fallback_channel,
-                text=text,
-                buttons=action.buttons,
-                key=action.key,
-                idempotency_key=key,
-            )
-        )
-
     async def _fail(
         self,
         item: OutboxItem,
@@ -545,14 +499,14 @@ class DeliveryWorker:
             item.bot,
             item.lane,
             attempts,
-            _describe(error),
+            describe(error),
         )
         self.metrics.inc("delivery.failed")
         await self.store.outbox_done(
             replace(item, attempts=attempts),
             "failed",
             self.clock(),
-            error=_describe(error),
+            error=describe(error),
             follow_up=follow_up,
         )
         if follow_up:
@@ -581,56 +535,39 @@ class DeliveryWorker:
             if wait > 0:
                 await asyncio.sleep(wait)
 
-    def _limits(self, item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] | None:
-        """The bot's and the chat's limit a row is paced by (None: not paced; answers to a
-        press and moderation are not messages; edits and deletions count for the bot)."""
-        action = item.action
-        if isinstance(
-            action, AnswerButton | AskText | RestrictMember | UnrestrictMember | RemoveMember
-        ):
-            return None
-        bot = bot_limit(item.bot, adapter.limits)
-        if isinstance(action, EditMessage | DeleteMessage):
-            return bot, None
-        return bot, chat_limit(item.bot, item.lane, adapter.limits)
 
-    async def _shape(self, item: OutboxItem, adapter: Adapter) -> None:
-        """Sleep until this row's reserved send slot (asking again while its chat is not
-        free yet: nothing is reserved for the bot meanwhile)."""
-        limits = self._limits(item, adapter)
-        if limits is None:
-            return
-        while True:
-            slot = await self.slots.reserve(*limits)
-            if slot.wait > 0:
-                await asyncio.sleep(slot.wait)
-            if slot.reserved:
-                return
-
-    async def _pause(self, item: OutboxItem, adapter: Adapter, seconds: float) -> None:
-        """Hold the lane (and the bot's shared budget) for ``seconds`` after a 429."""
-        limits = self._limits(item, adapter)
-        if limits is None:
-            await asyncio.sleep(seconds)
-            return
-        bot, chat = limits
-        await self.slots.pause([bot] if chat is None else [bot, chat], seconds)
+def _refusal_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
+    """What a refused action carries: a mute's, unmute's or removal's notice for managers
+    (:mod:`core.refusals`), a message's for the manager who caused it."""
+    match action:
+        case RestrictMember() | UnrestrictMember() | RemoveMember() | SendMessage():
+            return _notice(action.on_failure, error)
+        case _:
+            return ()
 
 
-def _refusal_notice(action: Action) -> tuple[Action, ...]:
-    """The notice a refused mute, unmute or removal carries (see :mod:`core.refusals`)."""
-    if not isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
+def _give_up_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
+    """What an action carries for when its retries run out, like :func:`_refusal_notice`."""
+    match action:
+        case RestrictMember() | UnrestrictMember() | RemoveMember() | SendMessage():
+            return _notice(action.on_give_up, error)
+        case _:
+            return ()
+
+
+MAX_REASON = 300
+"""Characters of the platform's reason a manager's notice quotes."""
+
+
+def _notice(notice: SendMessage | SendDirect | None, error: BaseException) -> tuple[Action, ...]:
+    """``notice`` as sent: a manager's private notice ends with the platform's reason (as
+    code, so nothing in it is markup); a notice never brings a notice of its own, so a
+    refused notice is only logged (no loops)."""
+    if notice is None:
         return ()
-    return () if action.on_failure is None else (action.on_failure,)
-
-
-def _give_up_notice(action: Action) -> tuple[Action, ...]:
-    """The notice a mute, unmute or removal carries for when its retries run out."""
-    if not isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
-        return ()
-    return () if action.on_give_up is None else (action.on_give_up,)
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error) or type(error).__name__
-    return text if isinstance(error, DeliveryError) else f"{type(error).__name__}: {text}"
+    if isinstance(notice, SendMessage):
+        return (replace(notice, on_failure=None, on_give_up=None),)
+    reason = describe(error)
+    if len(reason) > MAX_REASON:
+        reason = reason[: MAX_REASON - 1] + "…"
+    return (replace(notice, text=lines(notice.text, code(reason))),)

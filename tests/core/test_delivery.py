@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -24,7 +25,7 @@ def send(text: str, key: str | None = None) -> SendMessage:
     return SendMessage(bot="mem", channel=CHANNEL, text=as_text(text), key=key)
 
 
-async def deliver(store: SqlStore, adapter: MemoryAdapter, **options: float) -> DeliveryWorker:
+async def deliver(store: SqlStore, adapter: MemoryAdapter, **options: Any) -> DeliveryWorker:
     worker = DeliveryWorker(
         store, {"mem": adapter}, backoff_base=0.001, poll_interval=0.05, **options
     )
@@ -363,3 +364,21 @@ async def test_a_failed_flush_is_retried_and_loses_no_mark(
     assert {(row["status"], row["attempts"]) for row in await store.outbox_status()} == {
         ("sent", 1)
     }
+
+
+async def test_each_created_message_carries_its_outbox_row_as_idempotency_key(
+    store: SqlStore,
+) -> None:
+    """Stable across retries and processes: Discord drops a repeated nonce."""
+    from core.actions import action_from_payload, action_to_payload
+
+    adapter = MemoryAdapter()
+    adapter.failures = [ConnectionError("reset")]
+    direct = SendDirect(bot="mem", user_id="u1", display_name="Bob", text=as_text("hi"))
+    await enqueue(store, send("hello"), direct)
+    await deliver(store, adapter)
+    rows = await store.outbox_status()
+    keys = [str(getattr(action, "idempotency_key", None)) for action in adapter.performed]
+    assert sorted(keys) == sorted(str(row["id"]) for row in rows)
+    for action in adapter.performed:
+        assert action_from_payload(action_to_payload(action)) == action
