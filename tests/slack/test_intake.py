@@ -244,12 +244,18 @@ async def test_socket_mode_acks_an_envelope_only_once_stored(slack: FakeSlack) -
     sink = Sink()
     await adapter.start(sink)
     try:
+        sink.gate = asyncio.Event()
         sink.failures.append(RuntimeError("database unreachable"))
         command = dict(
             parse_qsl(f.command_body("/help", "", ALICE, response_url=slack.response_url).decode())
         )
         refused = await socket.send("slash_commands", command)
-        await sink.handed_over(1)
+        await sink.handed_over(1)  # waiting for the database
+        mention = {"type": "app_mention", "user": ALICE, "channel": "C0GENERAL", "ts": "1.1"}
+        probe = await socket.send("events_api", json.loads(f.event_body(mention, "Ev0PROBE")))
+        await socket.acked(probe)  # nothing to store: acknowledged at once
+        assert refused not in {ack.get("envelope_id") for ack in socket.acks}
+        sink.gate.set()  # ... and the database fails
         again = await socket.send("slash_commands", command)  # Slack's redelivery
         await socket.acked(again)
         assert refused not in {ack.get("envelope_id") for ack in socket.acks}
