@@ -67,6 +67,13 @@ class SendMessage:
     """Stable across retries and processes (the delivery worker sets the outbox row id):
     an adapter whose platform drops a repeated create may pass it (Discord's ``nonce`` with
     ``enforce_nonce``), so a send repeated after a crash is posted once."""
+    on_failure: SendDirect | None = None
+    """For a message a manager caused (a poll, an answer, an announcement): what to tell
+    them privately if the platform refuses it (built where the message is, in their
+    language, by :func:`core.refusals.with_manager_notice`). The delivery worker adds the
+    platform's reason as a last line. A notice never carries a notice of its own."""
+    on_give_up: SendDirect | None = None
+    """Like ``on_failure``, for when delivery gives up after its retries."""
     kind: Literal["send_message"] = "send_message"
 
 

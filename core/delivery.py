@@ -346,7 +346,8 @@ class DeliveryWorker:
                 return
             except Exception as error:
                 if attempts >= self.max_attempts:
-                    await self._fail(item, attempts, error, follow_up=_give_up_notice(action, error))
+                    notice = _give_up_notice(action, error)
+                    await self._fail(item, attempts, error, follow_up=notice)
                     return
                 delay = self._backoff(attempts, error)
                 log.warning(

@@ -26,6 +26,13 @@ retried; when the worker gives up on them (``max_attempts``), ``on_give_up`` goe
 same way, with a different sentence, since no permission is missing. The member is named
 with a plain span (their display name), never a mention or markup: the notice is for
 managers, and the name is user-supplied.
+
+A message a manager caused (a poll, an FAQ answer, an announcement) is theirs to fix when
+the platform will not show it: :func:`with_manager_notice` attaches private notices for
+that manager (``SendMessage.on_failure`` / ``on_give_up``, built where the message is, in
+the community's language). The worker sends them only when the message is refused or its
+retries run out, adds the platform's reason, and a notice never carries a notice of its
+own, so a refused notice is only logged.
 """
 
 from __future__ import annotations
@@ -33,11 +40,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TypeVar
 
-from core.actions import RemoveMember, RestrictMember, SendMessage, UnrestrictMember
+from core.actions import (
+    RemoveMember,
+    RestrictMember,
+    SendDirect,
+    SendMessage,
+    UnrestrictMember,
+)
+from core.capabilities import Capability
 from core.features import Context, community_translator
 from core.i18n import Translator, _
 from core.inbox import Inbox, managers_inbox
-from core.text import compose, plain
+from core.text import TextLike, as_text, compose, plain
 
 Moderation = TypeVar("Moderation", bound=RestrictMember | UnrestrictMember | RemoveMember)
 
@@ -139,3 +153,30 @@ async def refusable(ctx: Context, action: Moderation, member: str) -> Moderation
     tr = await community_translator(ctx.tx, action.community, ctx.default_locale)
     inbox = await managers_inbox(ctx, action.community)
     return with_refusal_notice(action, member, tr, inbox)
+
+
+def with_manager_notice(
+    action: SendMessage, ctx: Context, refused: TextLike, gave_up: TextLike
+) -> SendMessage:
+    """``action``, a message the manager behind ``ctx.event`` caused, carrying private
+    notices for them: ``refused`` if the platform refuses it, ``gave_up`` if delivery
+    gives up after its retries (whole sentences in their language, saying what could not
+    be posted; the worker adds the platform's reason). The bot that heard them sends it;
+    where it cannot reach them privately, the channel they wrote in gets it with a
+    mention, as for any direct message. Without an actor, a channel or private messages
+    on that bot, ``action`` is returned as it is."""
+    event = ctx.event
+    if event.actor is None or event.channel is None or not ctx.can(Capability.DIRECT_MESSAGES):
+        return action
+
+    def notice(text: TextLike) -> SendDirect:
+        assert event.actor is not None
+        return SendDirect(
+            bot=ctx.bot.name,
+            user_id=event.actor.user_id,
+            display_name=event.actor.display_name,
+            text=as_text(text),
+            fallback_channel=event.channel,
+        )
+
+    return replace(action, on_failure=notice(refused), on_give_up=notice(gave_up))

@@ -32,6 +32,7 @@ from core.i18n import Translator, _
 from core.polls import rules
 from core.polls.store import Poll, PollStore, Tally, Vote
 from core.refs import ChannelRef
+from core.refusals import with_manager_notice
 from core.roles import Role
 from core.text import Text, TextLike, bold, compose, italic, italicise, join, lines
 
@@ -71,6 +72,17 @@ TOASTS = {
     rules.Outcome.RETRACTED: _("Vote withdrawn"),
     rules.Outcome.NOTHING_TO_RETRACT: _("You have not voted"),
 }
+
+REFUSED_POLL = _(
+    "I could not post your poll #{id} {question}: the platform refused it. Check that I "
+    "may post messages with buttons in that channel, then start the poll again."
+)
+GAVE_UP_POLL = _(
+    "I could not post your poll #{id} {question}: the platform kept failing, so I stopped "
+    "trying. Start the poll again later."
+)
+"""What the manager is told privately when their poll cannot be posted (the platform's
+reason follows on its own line, :mod:`core.refusals`)."""
 
 StoreFactory = Callable[[Any], PollStore]
 
@@ -120,13 +132,19 @@ class Polls(Feature):
             created_by=event.actor.user_id,
             now=ctx.now,
         )
+        post = SendMessage(
+            bot=ctx.bot.name,
+            channel=_channel(created),
+            text=render(created, Tally((0,) * len(created.options), 0), tr),
+            buttons=buttons(created, tr),
+            key=created.key,
+        )
         ctx.emit(
-            SendMessage(
-                bot=ctx.bot.name,
-                channel=_channel(created),
-                text=render(created, Tally((0,) * len(created.options), 0), tr),
-                buttons=buttons(created, tr),
-                key=created.key,
+            with_manager_notice(
+                post,
+                ctx,
+                compose(tr(REFUSED_POLL), id=str(created.id), question=bold(created.question)),
+                compose(tr(GAVE_UP_POLL), id=str(created.id), question=bold(created.question)),
             )
         )
         if closes_at is not None:
