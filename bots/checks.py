@@ -217,7 +217,7 @@ async def online_problems(config: Config) -> list[Problem]:
     if database is not None:
         problems.append(("storage.url", database))
     checks = [
-        _auth_problem(index, bot)
+        auth_problem(index, bot)
         for index, bot in enumerate(config.bots)
         if bot.enabled and not isinstance(bot, ConsoleBotConfig)
     ]
@@ -226,10 +226,12 @@ async def online_problems(config: Config) -> list[Problem]:
     return problems
 
 
-def _request(url: str, headers: dict[str, str], body: bytes | None) -> tuple[int, Any]:
+def _request(
+    url: str, headers: dict[str, str], body: bytes | None, timeout: float
+) -> tuple[int, Any]:
     request = urllib.request.Request(url, data=body, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         try:
@@ -239,7 +241,7 @@ def _request(url: str, headers: dict[str, str], body: bytes | None) -> tuple[int
         return error.code, payload
 
 
-async def _auth_problem(index: int, bot: BotConfig) -> list[Problem]:
+async def auth_problem(index: int, bot: BotConfig, *, timeout: float = 15.0) -> list[Problem]:
     """One authentication call per platform: getMe, GET /users/@me, auth.test."""
     key = bot_key(index, bot, "token")
     match bot:
@@ -268,7 +270,7 @@ async def _auth_problem(index: int, bot: BotConfig) -> list[Problem]:
         case _:
             return []
     try:
-        status, payload = await asyncio.to_thread(_request, url, headers, body)
+        status, payload = await asyncio.to_thread(_request, url, headers, body, timeout)
     except (OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         return [(key, f"cannot reach {where} at {_host(url)} ({reason}); check the network")]

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from bots.checks import Problem, offline_problems, online_problems
 from bots.config import Config, ConfigError, load_config, secrets_of
@@ -140,26 +140,51 @@ async def _run(config: Config, path: str) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
+    web = await _start_web(runtime, config, path)
     try:
-        await runtime.start()
-    except NoBotStarted as error:
-        log.error("%s", error)
-        return 1
-    except StartRefused as error:
-        raise Refused(path, error.problems) from None
-    except Exception as error:
-        from storage.database import describe_connection_error
+        try:
+            await runtime.start()
+        except NoBotStarted as error:
+            log.error("%s", error)
+            return 1
+        except StartRefused as error:
+            raise Refused(path, error.problems) from None
+        except Exception as error:
+            from storage.database import describe_connection_error
 
-        reason = describe_connection_error(error, config.storage.url)
-        if reason is None:
-            raise
-        raise Refused(path, [("storage.url", reason)]) from None
-    log.info("running %d bot(s); press Ctrl+C to stop", len(runtime.started))
-    await stopping.wait()
-    log.info("stopping: finishing queued events and sending what is in the outbox")
-    await runtime.stop()
-    log.info("stopped")
-    return 0
+            reason = describe_connection_error(error, config.storage.url)
+            if reason is None:
+                raise
+            raise Refused(path, [("storage.url", reason)]) from None
+        log.info("running %d bot(s); press Ctrl+C to stop", len(runtime.bot_states()))
+        await stopping.wait()
+        log.info("stopping: finishing queued events and sending what is in the outbox")
+        await runtime.stop()
+        log.info("stopped")
+        return 0
+    finally:
+        if web is not None:
+            from web.app import stop_web
+
+            await stop_web(web)
+
+
+async def _start_web(runtime: Any, config: Config, path: str) -> Any:
+    """Serve /healthz, /readyz and /metrics on ``[web] listen`` from the start, so a probe
+    sees the bots starting; None when the key is unset."""
+    if config.web.listen is None:
+        return None
+    from web.app import start_web
+
+    try:
+        runner = await start_web(runtime, config.web.listen)
+    except OSError as error:
+        raise Refused(
+            path,
+            [("web.listen", f"cannot listen on {config.web.listen}: {error.strerror or error}")],
+        ) from None
+    log.info("health and metrics on http://%s (/healthz, /readyz, /metrics)", config.web.listen)
+    return runner
 
 
 def _commands() -> list[object]:

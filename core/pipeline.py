@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -127,6 +128,7 @@ class Pipeline:
 
     async def _commit_with_retry(self, events: list[Event]) -> None:
         for attempt, delay in enumerate((*self.retry_delays, None)):
+            started = time.monotonic()
             try:
                 actions = await self.process(events)
             except Exception as error:
@@ -135,6 +137,8 @@ class Pipeline:
                         "batch of %d events lost after %d tries", len(events), attempt + 1
                     )
                     self.metrics.inc("pipeline.batches_failed")
+                    for event in events:
+                        self.metrics.inc("events", kind=type(event).__name__, result="failed")
                     raise
                 log.warning(
                     "database unavailable (%s); retrying batch of %d in %.2fs",
@@ -145,6 +149,7 @@ class Pipeline:
                 self.metrics.inc("pipeline.batch_retries")
                 await asyncio.sleep(delay)
             else:
+                self.metrics.observe("pipeline.batch_seconds", time.monotonic() - started)
                 if self.on_commit is not None and actions:
                     self.on_commit(actions)
                 return
@@ -167,6 +172,7 @@ class Pipeline:
         processed = index = 0
         while index < len(items):
             actions: list[Action] = []
+            outcomes: Counter[tuple[str, str]] = Counter()  # counted once committed
             async with self.store.transaction() as tx:
                 started = time.monotonic()
                 while index < len(items):
@@ -175,12 +181,16 @@ class Pipeline:
                     fresh = await tx.claim_events([key for key, _event in chunk], now)
                     rejected: list[UpdateRejected] = []
                     for key, event in chunk:
+                        kind = type(event).__name__
                         if key not in fresh:
                             self.metrics.inc("events.duplicate")
+                            outcomes[(kind, "duplicate")] += 1
                         elif isinstance(event, UpdateRejected):
                             rejected.append(event)
+                            outcomes[(kind, "rejected")] += 1
                         else:
                             actions.extend(await self.dispatcher.dispatch(event, tx, now))
+                            outcomes[(kind, "processed")] += 1
                     if rejected:
                         await tx.keep_rejected(rejected, now)
                         self.metrics.inc("events.rejected", len(rejected))
@@ -189,6 +199,8 @@ class Pipeline:
                         break
                 if actions:
                     await tx.enqueue(coalesce_edits(actions), now)
+            for (kind, result), count in outcomes.items():
+                self.metrics.inc("events", count, kind=kind, result=result)
             all_actions.extend(actions)
         self.metrics.inc("events.processed", processed)
         self.metrics.inc("events.received", len(events))

@@ -92,12 +92,14 @@ class FakeBotApi:
         self.runner: web.AppRunner | None = None
         self.url = ""
 
-    async def start(self) -> FakeBotApi:
+    async def start(self, port: int = 0) -> FakeBotApi:
+        """Listen on 127.0.0.1 (``port``: again where a closed fake was, to bring it back)."""
+        self._closing = False
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        site = web.TCPSite(self.runner, "127.0.0.1", port)
         await site.start()
         host, port = self.runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"

@@ -1,0 +1,1 @@
+"""HTTP endpoints beside the adapters: health, readiness and metrics (:mod:`web.app`)."""
