@@ -97,7 +97,7 @@ class Intake:
             problem = f"{type(error).__name__}: {error}"
         else:
             if not isinstance(bolt_request.body, dict) or not bolt_request.body:
-                problem = "empty body" if not raw.strip() else "not a JSON object or form"
+                problem = "no fields" if raw.strip() else "empty body"
         if problem is not None:
             log.warning(
                 "bot %s: refused a signed request with a malformed body (%s, %d bytes)",

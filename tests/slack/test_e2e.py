@@ -133,6 +133,18 @@ async def test_button_press_gets_a_private_toast(slack: FakeSlack, runtime: str)
     assert (toast["response_type"], toast["text"]) == ("ephemeral", "You chose color:blue")
 
 
+async def test_unreadable_updates_are_stored_and_malformed_bodies_refused(
+    slack: FakeSlack, runtime: str
+) -> None:
+    """Through the runtime: a join without its member is stored (200, not redelivered,
+    not lost); a signed body that is not JSON gets 400 and no retry (issue 24)."""
+    event = {"type": "member_joined_channel", "channel": "C0GENERAL", "event_ts": "1.1"}
+    assert await post(runtime, f.event_body(event, "Ev0NOUSER"), "application/json") == 200
+    assert await post(runtime, b"{broken", "application/json") == 400
+    assert await post(runtime, b"", "application/x-www-form-urlencoded") == 400
+    assert slack.called("chat.postMessage") == []
+
+
 async def test_a_bad_signature_is_refused(slack: FakeSlack, runtime: str) -> None:
     body = f.command_body("/help", "", ALICE, response_url=slack.response_url)
     async with aiohttp.ClientSession() as http:
