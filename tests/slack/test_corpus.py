@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
@@ -20,6 +21,7 @@ from core.events import Event, MessageEdited, MessagePosted
 from core.ports import AdapterDeps
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
+from tests.fakes.slack.socket import FakeSocketMode
 from tests.slack.conftest import SECRET, slack_config
 from tests.slack.test_conformance import Collector
 
@@ -121,3 +123,38 @@ async def test_what_the_recorded_payloads_say_reaches_the_core(
     assert changed.message.message_id == "1613632675.006300"
     broadcast = by_name["slack-go-thread-broadcast"]
     assert isinstance(broadcast, MessagePosted) and broadcast.text == "broadcasting this reply"
+
+
+def envelope(case: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The Socket Mode envelope Slack would send instead of the HTTP request."""
+    if "body" in case:
+        if case["body"].get("type") == "url_verification":
+            return None  # HTTP only
+        return "events_api", case["body"]
+    fields = dict(parse_qsl(case["raw"]))
+    if "payload" in fields:
+        return "interactive", json.loads(fields["payload"])
+    return "slash_commands", fields
+
+
+async def test_the_corpus_over_socket_mode(slack: FakeSlack) -> None:
+    """The same payloads as Socket Mode envelopes: each acknowledged once stored."""
+    socket = await FakeSocketMode().start()
+    slack.socket_url = socket.url
+    config = slack_config(token=slack.token, app_token="xapp-1-A0TOWN-test", api_url=slack.url)
+    adapter = SlackAdapter(config, AdapterDeps())
+    sink = Collector()
+    await adapter.start(sink)
+    try:
+        for path in FILES:
+            case = recorded(path)
+            sent = envelope(case)
+            if sent is None:
+                continue
+            count = len(sink.events)
+            await socket.acked(await socket.send(*sent))
+            assert [e.kind for e in sink.events[count:]] == case["expect"], path.name
+    finally:
+        await adapter.stop()
+        await adapter.close()
+        await socket.close()

@@ -294,6 +294,7 @@ class FakeSlack:
         problem = _modal_problem(view)
         if problem is not None:
             return problem
+        assert isinstance(view, dict)  # _modal_problem refuses anything else
         self.exchanged.add(trigger)
         opened = {
             **view,
