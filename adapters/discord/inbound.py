@@ -4,6 +4,11 @@ The transport resolves what needs the client's caches (the guild, a cached membe
 passes it in; these functions only read attributes, so they are tested against real
 discord.py objects parsed from realistic gateway payloads.
 
+Interactions: ``event_id`` is the interaction's snowflake; ``interaction_id`` is the
+:class:`~adapters.discord.interactions.InteractionRef` the transport built (id, how it is
+acknowledged, token), which features copy into their answers so any process can send
+them.
+
 Ids and times:
 
 * ``event_id`` is the Discord snowflake where the event has one (messages, interactions).
@@ -28,6 +33,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.interactions import InteractionRef
 from adapters.discord.outbound import FORM_INPUT_ID, pressed_data
 from core.events import (
     BotAdded,
@@ -355,6 +361,7 @@ def command_issued(
     *,
     bot: str,
     guild: discord.Guild | None,
+    ref: InteractionRef,
 ) -> CommandIssued:
     """A slash command (INTERACTION_CREATE type 2, CHAT_INPUT)."""
     return CommandIssued(
@@ -368,12 +375,17 @@ def command_issued(
         raw={"t": "INTERACTION_CREATE", "d": interaction.data},
         name=name,
         argv=argv,
-        interaction_id=str(interaction.id),
+        interaction_id=ref.encode(),
     )
 
 
 def report_from_menu(
-    interaction: discord.Interaction, command: str, *, bot: str, guild: discord.Guild | None
+    interaction: discord.Interaction,
+    command: str,
+    *,
+    bot: str,
+    guild: discord.Guild | None,
+    ref: InteractionRef,
 ) -> CommandIssued | None:
     """The "Report to managers" message menu: ``/report`` as a reply to the target."""
     data: Mapping[str, Any] = interaction.data or {}
@@ -410,19 +422,23 @@ def report_from_menu(
         reply_to=MessageRef(where, str(target_id)),
         reply_to_author=author,
         reply_to_text=str(resolved.get("content") or ""),
-        interaction_id=str(interaction.id),
+        interaction_id=ref.encode(),
     )
 
 
 def button_pressed(
-    interaction: discord.Interaction, *, bot: str, guild: discord.Guild | None
+    interaction: discord.Interaction,
+    *,
+    bot: str,
+    guild: discord.Guild | None,
+    ref: InteractionRef,
 ) -> ButtonPressed | None:
     """A button press (INTERACTION_CREATE type 3, component type 2)."""
     data: Mapping[str, Any] = interaction.data or {}
     if data.get("component_type") != discord.ComponentType.button.value:
         return None
     pressed = pressed_data(str(data.get("custom_id", "")))[0]
-    return _press(interaction, data, bot=bot, guild=guild, pressed=pressed)
+    return _press(interaction, data, bot=bot, guild=guild, pressed=pressed, ref=ref)
 
 
 def _press(
@@ -432,6 +448,7 @@ def _press(
     bot: str,
     guild: discord.Guild | None,
     pressed: str,
+    ref: InteractionRef,
     text: str | None = None,
 ) -> ButtonPressed:
     where = _interaction_channel(interaction)
@@ -448,7 +465,7 @@ def _press(
         actor=interaction_actor(interaction, guild.owner_id if guild else None),
         raw={"t": "INTERACTION_CREATE", "d": data},
         data=pressed,
-        interaction_id=str(interaction.id),
+        interaction_id=ref.encode(),
         message=message,
         text=text,
     )
@@ -474,7 +491,11 @@ def _form_text(components: Any) -> str | None:
 
 
 def form_submitted(
-    interaction: discord.Interaction, *, bot: str, guild: discord.Guild | None
+    interaction: discord.Interaction,
+    *,
+    bot: str,
+    guild: discord.Guild | None,
+    ref: InteractionRef,
 ) -> ButtonPressed | None:
     """A submitted form (INTERACTION_CREATE type 5, MODAL_SUBMIT) -> the press it
     answers: ``data`` is the modal's ``custom_id`` (the form's data), ``text`` what the
@@ -484,5 +505,11 @@ def form_submitted(
     if text is None or not data.get("custom_id"):
         return None
     return _press(
-        interaction, data, bot=bot, guild=guild, pressed=str(data["custom_id"]), text=text
+        interaction,
+        data,
+        bot=bot,
+        guild=guild,
+        pressed=str(data["custom_id"]),
+        ref=ref,
+        text=text,
     )

@@ -1,38 +1,49 @@
 """The Discord adapter: a discord.py 2 client feeding the core, and REST for actions.
 
-Inbound, gateway events go through :mod:`adapters.discord.inbound` to the sink. Slash
-commands and button presses are interactions: Discord gives 3 seconds to acknowledge them,
-far less than a busy pipeline may need, so the adapter defers at once (an ephemeral
-"thinking" placeholder for commands, a silent update for buttons) and keeps the interaction
-in a bounded in-memory map for the answers the core sends later:
+Modules by responsibility: :mod:`.gateway` (intake: every dispatch reaches the sink, mapped
+or as :class:`~core.events.UpdateRejected`), :mod:`.interactions` (answers through the
+interaction's token, from any process), :mod:`.rest` (the bot's REST calls, idempotent
+sends, errors); this module holds the client's lifecycle, the gateway handlers and
+``perform``.
 
-* ``SendEphemeral`` with that ``interaction_id`` replaces the placeholder, or becomes an
-  ephemeral follow-up once it is gone;
+Acknowledge only what is stored. Gateway events are handed to the sink as soon as
+discord.py parsed them; :meth:`DiscordAdapter.stop` closes the gateway first and waits
+until everything received was handed over, so nothing arrives that could not be stored.
+discord.py resumes the session after a dropped connection (Discord replays what was
+missed). An interaction is acknowledged (deferred: an ephemeral "thinking" placeholder
+for a command, a silent update for a press) once the sink returned, within Discord's 3
+seconds: if storing takes longer than :data:`ACK_DEADLINE` from the interaction's
+creation the adapter defers anyway, so the answers that follow still have a token to
+use, and if storing then fails the member is told to try again; if storing fails in
+time the member gets that answer instead of a deferral.
+
+Answers travel in the outbox: the event's ``interaction_id`` is an
+:class:`~adapters.discord.interactions.InteractionRef` (``"<id>:<kind>:<token>"``) that
+features copy into their actions, and any process delivers them through the webhook
+endpoints:
+
+* ``SendEphemeral`` replaces the placeholder, or becomes an ephemeral follow-up;
 * ``AnswerButton`` with a toast becomes an ephemeral follow-up;
 * ``SendMessage`` with it is posted in the channel, where everyone sees it and it can be
   edited later (a poll), and the placeholder is removed.
 
+A private answer never becomes public: once the token carries nothing (15 minutes, or the
+interaction was never acknowledged) ``SendEphemeral`` goes to the member by direct
+message, and if they do not accept those it fails with
+:class:`~core.errors.PermanentDeliveryError`; a late toast is dropped with a log line
+(the press was acknowledged when it arrived).
+
 Forms are the exception. A modal must be an interaction's *first* response, which a
 deferral rules out, so a press on a button marked ``asks_text`` (its ``custom_id`` starts
-with :data:`~adapters.discord.outbound.ASKS_TEXT_MARK`) is not deferred: it is parked
-and handed to the core, and its first answer is awaited for at most
-:data:`ANSWER_WINDOW` seconds. ``AskText`` then opens the modal
-(``interaction.response.send_modal``), an ``AnswerButton`` toast or ``SendEphemeral``
-becomes the ephemeral initial response; if nothing came in time the press is deferred as
-usual, and a late ``AskText`` becomes an ephemeral follow-up with its ``fallback_text``
-(the typed command). A submitted modal (``MODAL_SUBMIT``) is deferred like a press and
-reaches the core as a ``ButtonPressed`` with the form's ``data`` and ``text``.
-
-Deferring commands as ephemeral is what keeps ``/help`` private: Discord makes the first
-answer to a deferred command as visible as the deferral was. Interaction tokens live 15
-minutes; an unknown or expired one (after a restart) falls back to a channel message
-addressed with a mention. Buttons carry the core's ``Button.data`` as ``custom_id`` and are
-handled in ``on_interaction`` without discord.py views, so they work after a restart.
-
-Outbound REST goes through discord.py's ``HTTPClient``, which keeps Discord's per-route
-buckets and honours 429s (sleeping ``retry_after`` when Discord's edge marks them with
-``Via``; a wait over 30 s or an unmarked 429 surfaces as :class:`core.errors.RateLimited`
-for the delivery worker to schedule). The core's per-channel shaping runs on top.
+with :data:`~adapters.discord.outbound.ASKS_TEXT_MARK`) is not deferred: it is handed to
+the core and deferred only if no first answer came within :data:`ANSWER_WINDOW`
+seconds. ``AskText`` then opens the modal, from whichever process delivers it, while the
+press is younger than 3 seconds and unanswered; otherwise the member gets the form's
+``fallback_text`` (the typed command) as an ephemeral follow-up. A submitted modal
+(``MODAL_SUBMIT``) is deferred like a press and reaches the core as a ``ButtonPressed``
+with the form's ``data`` and ``text``. Buttons carry the core's ``Button.data`` as
+``custom_id`` and are handled in ``on_interaction`` without discord.py views, so they work
+after a restart.
 
 ``api_url``/``gateway_url`` set ``discord.http.Route.BASE`` and
 ``DiscordWebSocket.DEFAULT_GATEWAY``, which are class attributes: one value per process.
@@ -43,16 +54,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
-import json
 import logging
 import re
-import time
-from collections import OrderedDict
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
 import discord
@@ -62,6 +70,9 @@ from discord.http import Route
 from adapters.common_config import secret_value
 from adapters.discord import inbound, outbound, slash
 from adapters.discord.config import DiscordBotConfig
+from adapters.discord.gateway import Intake
+from adapters.discord.interactions import InteractionRef, Kind, Responder, Webhooks
+from adapters.discord.rest import Rest, delivery_error
 from core.actions import (
     Action,
     AnswerButton,
@@ -81,14 +92,13 @@ from core.errors import (
     DirectMessageRefused,
     NotSupported,
     PermanentDeliveryError,
-    RateLimited,
     TransientDeliveryError,
 )
 from core.events import Event
 from core.ports import Adapter, AdapterDeps, Delivered, EventSink
-from core.refs import ChannelRef, MessageRef
-from core.text import Text
 from core.waiting import wait_event
+
+__all__ = ["DiscordAdapter", "DiscordStartError", "delivery_error", "sync_commands"]
 
 log = logging.getLogger(__name__)
 
@@ -100,25 +110,18 @@ START_TIMEOUT = 60.0
 MAX_RATELIMIT_WAIT = 30.0
 """discord.py sleeps through 429s up to this long (its minimum); longer ones are raised
 as :class:`RateLimited` so the delivery worker reschedules instead of blocking."""
-PENDING_INTERACTIONS = 4096
-INTERACTION_LIFETIME = 15 * 60.0
 PLACEHOLDER_TIMEOUT = 30.0
 """Seconds a command's "thinking" placeholder waits for an answer before it is removed."""
 ANSWER_WINDOW = 2.0
 """Seconds a press that may open a form waits for the core's first answer before it is
 deferred (Discord allows 3 from the interaction's creation; the window shrinks by the
 time the interaction took to arrive)."""
-ACK_DEADLINE = 2.8
-"""Seconds after an interaction's creation by which the adapter wants it acknowledged."""
+ACK_DEADLINE = 2.5
+"""Seconds after an interaction's creation by which the adapter acknowledges it, stored
+or not yet (Discord allows 3; the deferral itself takes a round trip)."""
 RESTARTING_NOTICE = "The bot is restarting; please try again in a minute."
+NOT_STORED_NOTICE = "Sorry, that did not go through; please try again."
 STALE_COMMAND_NOTICE = "This menu entry is no longer available."
-
-# Discord JSON error codes the adapter tells apart.
-UNKNOWN_MESSAGE = 10008
-CANNOT_MESSAGE_USER = 50007
-EXPIRED_INTERACTION_CODES = frozenset({10015, 10062, 50027})
-"""Unknown webhook, unknown interaction, invalid webhook token: the token is no longer
-usable, so the answer takes the fallback path instead of failing."""
 
 CAPABILITIES = frozenset(
     {
@@ -150,28 +153,33 @@ class DiscordStartError(RuntimeError):
 
 @dataclass
 class _Overrides:
-    """Who set ``Route.BASE``/``DEFAULT_GATEWAY`` in this process, and to what."""
+    """Who set ``Route.BASE``/``DEFAULT_GATEWAY`` in this process, and to what (a bot
+    name may hold them more than once: two adapters of one bot, each with some shards)."""
 
     api_base: str = DEFAULT_API_BASE
     gateway: yarl.URL = DEFAULT_GATEWAY
-    holders: set[str] = field(default_factory=set)
+    holders: Counter[str] = field(default_factory=Counter)
 
     def claim(self, holder: str, api_base: str, gateway: yarl.URL) -> None:
-        others = self.holders - {holder}
-        if others and (api_base != self.api_base or gateway != self.gateway):
+        others = {name for name in self.holders if name != holder}
+        if (others or self.holders[holder]) and (
+            api_base != self.api_base or gateway != self.gateway
+        ):
             raise DiscordStartError(
                 f"bot {holder}: discord.py keeps one api_url and gateway_url per process and "
-                f"bot(s) {', '.join(sorted(others))} already use {self.api_base} / "
+                f"bot(s) {', '.join(sorted(others or {holder}))} already use {self.api_base} / "
                 f"{self.gateway}; give every Discord bot in this process the same overrides "
                 "or run this one in a separate process"
             )
         self.api_base, self.gateway = api_base, gateway
         Route.BASE = api_base
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
-        self.holders.add(holder)
+        self.holders[holder] += 1
 
     def release(self, holder: str) -> None:
-        self.holders.discard(holder)
+        self.holders[holder] -= 1
+        if self.holders[holder] <= 0:
+            del self.holders[holder]
         if not self.holders:
             self.api_base, self.gateway = DEFAULT_API_BASE, DEFAULT_GATEWAY
             Route.BASE = DEFAULT_API_BASE
@@ -254,99 +262,6 @@ def _close_code_message(config: DiscordBotConfig, code: int | None) -> str:
     return f"Discord gateway refused bot {config.name} (close code {code}): {reason}"
 
 
-# -- interactions -----------------------------------------------------------------------------
-
-
-@dataclass
-class PendingInteraction:
-    """An acknowledged interaction whose token can still carry answers."""
-
-    interaction: discord.Interaction
-    kind: Literal["command", "component"]
-    placeholder: bool
-    """A deferred command still shows the ephemeral "thinking" message."""
-    created: float = field(default_factory=time.monotonic)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    responded: asyncio.Event = field(default_factory=asyncio.Event)
-    """Set once a parked press (one that may open a form) got its first response."""
-
-    @property
-    def acknowledged(self) -> bool:
-        """The interaction has had its first response (deferral, modal or message)."""
-        return self.interaction.response.is_done()
-
-    def expired(self, now: float) -> bool:
-        return now - self.created > INTERACTION_LIFETIME - 30
-
-
-class PendingInteractions:
-    """Bounded map of interaction id -> :class:`PendingInteraction` (oldest dropped first;
-    tokens expire after 15 minutes anyway)."""
-
-    def __init__(self, capacity: int = PENDING_INTERACTIONS) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[str, PendingInteraction] = OrderedDict()
-
-    def add(self, interaction_id: str, pending: PendingInteraction) -> None:
-        self._items[interaction_id] = pending
-        self._items.move_to_end(interaction_id)
-        while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
-
-    def get(self, interaction_id: str | None) -> PendingInteraction | None:
-        if interaction_id is None:
-            return None
-        pending = self._items.get(interaction_id)
-        if pending is not None and pending.expired(time.monotonic()):
-            del self._items[interaction_id]
-            return None
-        return pending
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-# -- errors -------------------------------------------------------------------------------------
-
-
-def _retry_after(error: discord.HTTPException) -> float:
-    headers = getattr(error.response, "headers", None) or {}
-    for name in ("X-RateLimit-Reset-After", "Retry-After"):
-        value = headers.get(name)
-        if value:
-            with contextlib.suppress(ValueError):
-                return max(float(value), 0.0)
-    return 1.0
-
-
-def delivery_error(error: BaseException, what: str) -> Exception:
-    """Map a discord.py or network failure to the core's delivery errors."""
-    if isinstance(error, discord.RateLimited):
-        return RateLimited(f"{what}: rate limited", retry_after=error.retry_after)
-    if isinstance(error, discord.HTTPException):
-        detail = f"{what}: Discord {error.status} (code {error.code}) {error.text}".strip()
-        if error.status == 429:
-            return RateLimited(detail, retry_after=_retry_after(error))
-        if error.status >= 500:
-            return TransientDeliveryError(detail)
-        if error.code == CANNOT_MESSAGE_USER:
-            return DirectMessageRefused(detail)
-        return PermanentDeliveryError(detail)
-    if isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError):
-        return TransientDeliveryError(f"{what}: {type(error).__name__}: {error}")
-    return PermanentDeliveryError(f"{what}: {type(error).__name__}: {error}")
-
-
-def _int_id(value: str, what: str) -> int:
-    if not outbound.is_snowflake(value):
-        raise PermanentDeliveryError(f"{what} {value!r} is not a Discord id")
-    return int(value)
-
-
-def _target(channel: ChannelRef) -> int:
-    return _int_id(channel.thread_id or channel.id, "channel")
-
-
 # -- the adapter ----------------------------------------------------------------------------------
 
 
@@ -367,10 +282,11 @@ class DiscordAdapter:
         self.capabilities: frozenset[Capability] = frozenset(capabilities)
         self.limits = LIMITS
         self.commands = slash.build(deps.commands)
-        self.pending = PendingInteractions()
         self.client: discord.Client | None = None
-        self._sink: EventSink | None = None
-        self._accepting = False
+        self.intake = Intake(self.bot)
+        self.responder = Responder(self.bot, Webhooks(self._application_id))
+        self.pending = self.responder.pending
+        self.rest = Rest(self.bot, self._http)
         self._ready = asyncio.Event()
         self._connect_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -414,24 +330,27 @@ class DiscordAdapter:
         }
         for name, handler in handlers.items():
             setattr(client, name, handler)
+        # The dict the gateway looks parsers up in (discord.py has no public hook for a
+        # dispatch its parser cannot read; unguarded, one would end the connection).
+        self.intake.guard(client._connection.parsers)
         return client
 
     async def start(self, sink: EventSink) -> None:
         """Log in, connect the gateway, wait for READY; raise :class:`DiscordStartError`
         with an actionable message when Discord refuses."""
-        self._sink = sink
+        self.intake.sink = sink
         _OVERRIDES.claim(self.bot, api_base(self.config), gateway_url(self.config))
         self._claimed = True
         client = self.client = self._make_client()
         try:
             await self._login(client)
-            self._accepting = True
+            self.intake.accepting = True
             self._connect_task = asyncio.create_task(
                 client.connect(reconnect=True), name=f"discord-gateway-{self.bot}"
             )
             await self._wait_ready(self._connect_task)
         except BaseException:
-            self._accepting = False
+            self.intake.accepting = False
             await self.close()
             raise
         self._connect_task.add_done_callback(self._gateway_ended)
@@ -493,7 +412,7 @@ class DiscordAdapter:
         """The gateway loop ended on its own (discord.py reconnects by itself otherwise)."""
         if self._closed or task.cancelled():
             return
-        self._accepting = False
+        self.intake.accepting = False
         log.error("%s; bot %s no longer receives events", self._gateway_failure(task), self.bot)
 
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
@@ -502,13 +421,34 @@ class DiscordAdapter:
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
-        """Stop handing events to the core. REST keeps working so the outbox can drain;
-        interactions that arrive meanwhile are told the bot is restarting."""
-        self._accepting = False
+        """Stop receiving: close the gateway (the session ends; the next start identifies
+        anew), then wait until every event already received was handed to the core. REST
+        keeps working so the outbox can drain."""
+        await self._disconnect()
+        await self.intake.drain()
+        self.intake.accepting = False
+
+    async def _disconnect(self) -> None:
+        connect, self._connect_task = self._connect_task, None
+        if connect is not None and not connect.done():
+            connect.cancel()
+            with contextlib.suppress(BaseException):
+                await connect
+        client = self.client
+        if client is None:
+            return
+        try:
+            if isinstance(client, discord.AutoShardedClient):
+                for shard in client.shards.values():
+                    await shard.disconnect()
+            elif client.ws is not None:
+                await client.ws.close(code=1000)
+        except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            log.debug("bot %s: closing the gateway: %s", self.bot, error)
 
     async def close(self) -> None:
         self._closed = True
-        self._accepting = False
+        self.intake.accepting = False
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -522,6 +462,7 @@ class DiscordAdapter:
                 self._connect_task.cancel()
             with contextlib.suppress(BaseException):
                 await self._connect_task
+        await self.responder.webhooks.close()
         if self._claimed:
             _OVERRIDES.release(self.bot)
             self._claimed = False
@@ -536,15 +477,8 @@ class DiscordAdapter:
 
     # inbound ------------------------------------------------------------------------------
 
-    async def _emit(self, event: Event | None) -> None:
-        if event is None or not self._accepting or self._sink is None:
-            return
-        try:
-            await self._sink(event)
-        except Exception:
-            log.exception(
-                "bot %s: %s %s was not accepted by the core", self.bot, event.kind, event.event_id
-            )
+    async def _emit(self, kind: str, build: Callable[[], Event | None]) -> None:
+        await self.intake.emit(self.intake.map(kind, build))
 
     def _guild(self, guild_id: int | None) -> discord.Guild | None:
         if guild_id is None or self.client is None:
@@ -561,32 +495,39 @@ class DiscordAdapter:
     async def _on_message(self, message: discord.Message) -> None:
         if self._is_me(message.author.id):
             return
-        await self._emit(inbound.message_posted(message, bot=self.bot))
+        await self._emit("MESSAGE_CREATE", lambda: inbound.message_posted(message, bot=self.bot))
 
     async def _on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if self._is_me(payload.message.author.id):
             return
         guild = self._guild(payload.guild_id)
-        await self._emit(inbound.message_edited(payload, bot=self.bot, guild=guild))
+        await self._emit(
+            "MESSAGE_UPDATE", lambda: inbound.message_edited(payload, bot=self.bot, guild=guild)
+        )
 
     async def _on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         cached = payload.cached_message
         if cached is not None and self._is_me(cached.author.id):
             return
         guild = self._guild(payload.guild_id)
-        await self._emit(inbound.message_deleted(payload, bot=self.bot, guild=guild))
+        await self._emit(
+            "MESSAGE_DELETE", lambda: inbound.message_deleted(payload, bot=self.bot, guild=guild)
+        )
 
     async def _on_member_join(self, member: discord.Member) -> None:
         if self._is_me(member.id):
             return
-        await self._emit(inbound.member_joined(member, bot=self.bot))
+        await self._emit("GUILD_MEMBER_ADD", lambda: inbound.member_joined(member, bot=self.bot))
 
     async def _on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         if self._is_me(payload.user.id):
             return
         guild = self._guild(payload.guild_id)
         now = datetime.now(UTC)
-        await self._emit(inbound.member_left(payload, bot=self.bot, guild=guild, now=now))
+        await self._emit(
+            "GUILD_MEMBER_REMOVE",
+            lambda: inbound.member_left(payload, bot=self.bot, guild=guild, now=now),
+        )
 
     async def _on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if self._is_me(payload.user_id):
@@ -602,124 +543,114 @@ class DiscordAdapter:
             if author is None and self.client is not None:
                 author = self.client.get_user(payload.message_author_id)
         await self._emit(
-            inbound.reaction_added(
+            "MESSAGE_REACTION_ADD",
+            lambda: inbound.reaction_added(
                 payload, bot=self.bot, guild=guild, reactor=reactor, author=author
-            )
+            ),
         )
 
     async def _on_guild_join(self, guild: discord.Guild) -> None:
-        if self.config.sync_commands and self._accepting:
+        if self.config.sync_commands and self.intake.accepting:
             self._spawn(self._sync_guilds([guild.id]))
-        await self._emit(inbound.bot_added(guild, bot=self.bot))
+        await self._emit("GUILD_CREATE", lambda: inbound.bot_added(guild, bot=self.bot))
 
     async def _on_guild_remove(self, guild: discord.Guild) -> None:
-        await self._emit(inbound.bot_removed(guild, bot=self.bot, now=datetime.now(UTC)))
+        now = datetime.now(UTC)
+        await self._emit("GUILD_DELETE", lambda: inbound.bot_removed(guild, bot=self.bot, now=now))
+
+    # interactions ---------------------------------------------------------------------------
+
+    def _interaction_event(
+        self, interaction: discord.Interaction
+    ) -> tuple[Event | None, Kind] | None:
+        """The event of an interaction and how to acknowledge it; (None, kind) for one
+        of an older version of the bot (answered with a notice), None for kinds the bot
+        never asks for (select menus, autocomplete)."""
+        guild = self._guild(interaction.guild_id)
+        ref = InteractionRef(interaction.id, Kind.PRESS, interaction.token)
+        match interaction.type:
+            case discord.InteractionType.component:
+                data: Mapping[str, Any] = interaction.data or {}
+                form = outbound.pressed_data(str(data.get("custom_id", "")))[1]
+                kind = Kind.FORM_PRESS if form else Kind.PRESS
+                ref = InteractionRef(interaction.id, kind, interaction.token)
+                event = inbound.button_pressed(interaction, bot=self.bot, guild=guild, ref=ref)
+                return None if event is None else (event, kind)
+            case discord.InteractionType.modal_submit:
+                kind = Kind.PRESS if interaction.message is not None else Kind.COMMAND
+                ref = InteractionRef(interaction.id, kind, interaction.token)
+                event = inbound.form_submitted(interaction, bot=self.bot, guild=guild, ref=ref)
+                return event, kind
+            case discord.InteractionType.application_command:
+                ref = InteractionRef(interaction.id, Kind.COMMAND, interaction.token)
+                data = interaction.data or {}
+                command_type = data.get("type", slash.CHAT_INPUT)
+                if command_type == slash.CHAT_INPUT:
+                    name, argv = self.commands.invocation(data)
+                    return inbound.command_issued(
+                        interaction, name, argv, bot=self.bot, guild=guild, ref=ref
+                    ), Kind.COMMAND
+                if command_type == slash.MESSAGE_MENU and data.get("name") == slash.REPORT_MENU:
+                    return inbound.report_from_menu(
+                        interaction, slash.REPORT_COMMAND, bot=self.bot, guild=guild, ref=ref
+                    ), Kind.COMMAND
+                return None, Kind.COMMAND
+            case _:
+                return None
 
     async def _on_interaction(self, interaction: discord.Interaction) -> None:
-        kind = interaction.type
-        if kind not in (
-            discord.InteractionType.application_command,
-            discord.InteractionType.component,
-            discord.InteractionType.modal_submit,
-        ):
-            return
-        if not self._accepting:
-            with contextlib.suppress(discord.HTTPException, aiohttp.ClientError, OSError):
-                await interaction.response.send_message(RESTARTING_NOTICE, ephemeral=True)
-            return
-        guild = self._guild(interaction.guild_id)
-        event: Event | None
-        if kind is discord.InteractionType.component:
-            event = inbound.button_pressed(interaction, bot=self.bot, guild=guild)
-            if event is None:  # a select menu or another component we never send
-                return
-            pressed: Mapping[str, Any] = interaction.data or {}
-            if outbound.pressed_data(str(pressed.get("custom_id", "")))[1]:
-                self._park(interaction)
-            else:
-                await self._acknowledge(interaction, "component")
-        elif kind is discord.InteractionType.modal_submit:
-            event = inbound.form_submitted(interaction, bot=self.bot, guild=guild)
-            if event is None:  # a modal of an older version of the bot
-                with contextlib.suppress(discord.HTTPException, aiohttp.ClientError, OSError):
-                    await interaction.response.send_message(STALE_COMMAND_NOTICE, ephemeral=True)
-                return
-            await self._acknowledge(interaction, "component")
-        else:
-            data: Mapping[str, Any] = interaction.data or {}
-            command_type = data.get("type", slash.CHAT_INPUT)
-            if command_type == slash.CHAT_INPUT:
-                name, argv = self.commands.invocation(data)
-                event = inbound.command_issued(interaction, name, argv, bot=self.bot, guild=guild)
-            elif command_type == slash.MESSAGE_MENU and data.get("name") == slash.REPORT_MENU:
-                event = inbound.report_from_menu(
-                    interaction, slash.REPORT_COMMAND, bot=self.bot, guild=guild
-                )
-            else:
-                event = None
-            if event is None:  # an entry registered by an older version of the bot
-                with contextlib.suppress(discord.HTTPException, aiohttp.ClientError, OSError):
-                    await interaction.response.send_message(STALE_COMMAND_NOTICE, ephemeral=True)
-                return
-            await self._acknowledge(interaction, "command")
-        await self._emit(event)
-
-    async def _acknowledge(
-        self, interaction: discord.Interaction, kind: Literal["command", "component"]
-    ) -> None:
-        """Defer within Discord's 3 seconds; answers follow through the kept token."""
+        """Store the interaction, then acknowledge it (see the module docstring)."""
+        mapped: tuple[Event | None, Kind | None] | None
         try:
-            if kind == "command":
-                await interaction.response.defer(ephemeral=True, thinking=True)
-            else:
-                await interaction.response.defer()
-        except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
-            log.warning(
-                "bot %s: could not acknowledge interaction %s in time (%s); its answers go "
-                "to the channel",
-                self.bot,
-                interaction.id,
-                error,
+            mapped = self._interaction_event(interaction)
+        except Exception as error:
+            mapped = self.intake.rejected("INTERACTION_CREATE", interaction.data, error), None
+        if mapped is None:
+            return
+        event, kind = mapped
+        ref = InteractionRef(interaction.id, kind or Kind.PRESS, interaction.token)
+        if not self.intake.accepting:
+            await self.responder.refuse(ref, RESTARTING_NOTICE)
+            return
+        if event is None:  # an entry or modal registered by an older version of the bot
+            await self.responder.refuse(ref, STALE_COMMAND_NOTICE)
+            return
+        if kind is None:  # rejected: stored for the operator, the member hears nothing
+            await self.intake.emit(event)
+            return
+        self.pending.add(ref)
+        if kind is Kind.FORM_PRESS:
+            age = (datetime.now(UTC) - interaction.created_at).total_seconds()
+            window = min(self.answer_window, max(0.0, ACK_DEADLINE - age))
+            self._spawn(self._answer_window(ref, window))
+        stored = asyncio.ensure_future(self.intake.submit(event))
+        deadline = ACK_DEADLINE - (datetime.now(UTC) - interaction.created_at).total_seconds()
+        done, _ = await asyncio.wait({stored}, timeout=max(0.0, deadline))
+        acknowledge = kind is not Kind.FORM_PRESS and (not done or stored.exception() is None)
+        if acknowledge and await self.responder.acknowledge(ref) and kind is Kind.COMMAND:
+            self._spawn(self._expire_placeholder(ref))
+        try:
+            await stored
+        except Exception as error:
+            log.error(
+                "bot %s: %s %s was not stored: %s", self.bot, event.kind, event.event_id, error
             )
+            await self._tell_not_stored(ref)
+
+    async def _tell_not_stored(self, ref: InteractionRef) -> None:
+        try:
+            await self.responder.refuse(ref, NOT_STORED_NOTICE)
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+            log.debug("bot %s: could not tell interaction %s: %s", self.bot, ref.id, error)
+
+    async def _answer_window(self, ref: InteractionRef, window: float) -> None:
+        """Defer a press that may open a form if nothing answered it within ``window``."""
+        pending = self.pending.get(ref)
+        if pending is None or await wait_event(pending.responded, window):
             return
-        pending = PendingInteraction(interaction, kind, placeholder=kind == "command")
-        self.pending.add(str(interaction.id), pending)
-        if pending.placeholder:
-            self._spawn(self._expire_placeholder(pending))
+        await self.responder.acknowledge(ref)
 
-    def _park(self, interaction: discord.Interaction) -> None:
-        """Keep a press that may be answered with a form unacknowledged: the core's first
-        answer for it becomes its first response (see the module docstring)."""
-        pending = PendingInteraction(interaction, "component", placeholder=False)
-        self.pending.add(str(interaction.id), pending)
-        age = (datetime.now(UTC) - interaction.created_at).total_seconds()
-        window = min(self.answer_window, max(0.0, ACK_DEADLINE - age))
-        self._spawn(self._answer_window(pending, window))
-
-    async def _answer_window(self, pending: PendingInteraction, window: float) -> None:
-        """Defer a parked press the core did not answer within ``window`` seconds."""
-        if await wait_event(pending.responded, window):
-            return
-        await self._acknowledge_parked(pending)
-
-    async def _acknowledge_parked(self, pending: PendingInteraction) -> None:
-        """Defer a parked press that has no response yet (nothing otherwise)."""
-        async with pending.lock:
-            if pending.acknowledged:
-                return
-            try:
-                await pending.interaction.response.defer()
-            except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
-                log.warning(
-                    "bot %s: could not acknowledge interaction %s in time (%s)",
-                    self.bot,
-                    pending.interaction.id,
-                    error,
-                )
-            finally:
-                pending.responded.set()
-
-    async def _expire_placeholder(self, pending: PendingInteraction) -> None:
+    async def _expire_placeholder(self, ref: InteractionRef) -> None:
         """Remove a "thinking" placeholder nobody answered.
 
         A command whose feature replies only by other means (a direct message, a post in
@@ -727,12 +658,12 @@ class DiscordAdapter:
         it failed. Removing it is safe for late answers: an ephemeral one then arrives as an
         ephemeral follow-up, a public one goes to the channel anyway."""
         await asyncio.sleep(self.placeholder_timeout)
-        async with pending.lock:
-            if pending.placeholder:
-                pending.placeholder = False
-                await self._quietly(pending.interaction.delete_original_response())
+        await self.responder.remove_placeholder(ref)
 
     # outbound -----------------------------------------------------------------------------
+
+    def _application_id(self) -> int | None:
+        return self.client.application_id if self.client is not None else None
 
     def _http(self) -> discord.http.HTTPClient:
         client = self.client
@@ -740,369 +671,120 @@ class DiscordAdapter:
             raise TransientDeliveryError(f"bot {self.bot} is not connected to Discord yet")
         return client.http
 
-    async def _request(self, route: Route, what: str, **kwargs: Any) -> Any:
-        http = self._http()
-        try:
-            return await http.request(route, **kwargs)
-        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
-            raise delivery_error(error, what) from error
-
     async def perform(self, action: Action) -> Delivered:
-        if isinstance(action, SendMessage):
-            return await self._send_message(action)
-        if isinstance(action, SendDirect):
-            return await self._send_direct(action)
-        if isinstance(action, SendEphemeral):
-            return await self._send_ephemeral(action)
-        if isinstance(action, SendFile):
-            return await self._send_file(action)
-        if isinstance(action, EditMessage):
-            return await self._edit(action)
-        if isinstance(action, DeleteMessage):
-            return await self._delete(action)
-        if isinstance(action, AnswerButton):
-            return await self._answer(action)
-        if isinstance(action, AskText):
-            return await self._ask_text(action)
-        if isinstance(action, RestrictMember):
-            return await self._restrict(action)
-        if isinstance(action, UnrestrictMember):
-            return await self._unrestrict(action)
-        if isinstance(action, RemoveMember):
-            return await self._remove(action)
+        key: str | None = getattr(action, "idempotency_key", None)
+        match action:
+            case SendMessage():
+                return await self._send_message(action, key)
+            case SendDirect():
+                dm = await self.rest.direct_channel(action.user_id)
+                return await self.rest.post(dm, action.text, action.buttons, key=key)
+            case SendEphemeral():
+                return await self._send_ephemeral(action)
+            case SendFile():
+                return await self.rest.send_file(action, key)
+            case EditMessage():
+                return await self.rest.edit(action)
+            case DeleteMessage():
+                return await self.rest.delete(action)
+            case AnswerButton():
+                return await self._answer(action)
+            case AskText():
+                return await self._ask_text(action)
+            case RestrictMember():
+                return await self.rest.restrict(action)
+            case UnrestrictMember():
+                return await self.rest.unrestrict(action)
+            case RemoveMember():
+                return await self.rest.remove(action)
         raise NotSupported(f"discord cannot perform {type(action).__name__}")
 
-    async def _post(
-        self,
-        channel: ChannelRef,
-        text: Text,
-        buttons: Any = (),
-        *,
-        reply_to: MessageRef | None = None,
-        silent: bool = False,
-    ) -> Delivered:
-        target = _target(channel)
-        try:
-            bodies = outbound.message_payloads(text, buttons, reply_to=reply_to, silent=silent)
-        except ValueError as error:
-            raise PermanentDeliveryError(str(error)) from error
-        refs: list[MessageRef] = []
-        for body in bodies:
-            route = Route("POST", "/channels/{channel_id}/messages", channel_id=target)
-            data = await self._request(route, f"send to channel {target}", json=body)
-            refs.append(MessageRef(channel, str(data["id"])))
-        return Delivered(tuple(refs))
-
-    async def _send_message(self, action: SendMessage) -> Delivered:
-        delivered = await self._post(
+    async def _send_message(self, action: SendMessage, key: str | None) -> Delivered:
+        delivered = await self.rest.post(
             action.channel,
             action.text,
             action.buttons,
             reply_to=action.reply_to,
             silent=action.silent,
+            key=key,
         )
-        pending = self.pending.get(action.interaction_id)
-        if pending is not None and pending.placeholder:
-            async with pending.lock:
-                if pending.placeholder:
-                    pending.placeholder = False
-                    await self._quietly(pending.interaction.delete_original_response())
+        ref = InteractionRef.decode(action.interaction_id)
+        if ref is not None:
+            await self.responder.remove_placeholder(ref)
         return delivered
 
-    async def _quietly(self, call: Awaitable[Any]) -> None:
-        """Tidying up (a "thinking" placeholder) must not fail the delivered message."""
-        try:
-            await call
-        except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
-            log.debug("bot %s: interaction clean-up failed: %s", self.bot, error)
-
-    async def _direct_channel(self, user: str) -> ChannelRef:
-        user_id = _int_id(user, "user")
-        route = Route("POST", "/users/@me/channels")
-        channel = await self._request(
-            route, f"open DM with {user_id}", json={"recipient_id": str(user_id)}
-        )
-        return ChannelRef(str(channel["id"]), is_direct=True)
-
-    async def _send_direct(self, action: SendDirect) -> Delivered:
-        dm = await self._direct_channel(action.user_id)
-        return await self._post(dm, action.text, action.buttons)
-
-    async def _send_file(self, action: SendFile) -> Delivered:
-        """A message with the file attached (multipart: ``payload_json`` and
-        ``files[0]``, built by discord.py from a :class:`discord.File`)."""
-        if action.user_id is not None:
-            channel = await self._direct_channel(action.user_id)
-        else:
-            assert action.channel is not None
-            channel = action.channel
-        target = _target(channel)
-        before, body = outbound.file_payloads(action.caption, action.filename)
-        refs: list[MessageRef] = []
-        for part in before:
-            route = Route("POST", "/channels/{channel_id}/messages", channel_id=target)
-            data = await self._request(route, f"send to channel {target}", json=part)
-            refs.append(MessageRef(channel, str(data["id"])))
-        file = discord.File(io.BytesIO(action.data), filename=action.filename)
-        form = [
-            {"name": "payload_json", "value": json.dumps(body)},
-            {
-                "name": "files[0]",
-                "value": file.fp,
-                "filename": file.filename,
-                "content_type": action.mime_type,
-            },
-        ]
-        route = Route("POST", "/channels/{channel_id}/messages", channel_id=target)
-        try:
-            data = await self._request(
-                route, f"send {action.filename} to channel {target}", files=[file], form=form
-            )
-        finally:
-            file.close()
-        refs.append(MessageRef(channel, str(data["id"])))
-        return Delivered(tuple(refs))
-
     async def _send_ephemeral(self, action: SendEphemeral) -> Delivered:
-        pending = self.pending.get(action.interaction_id)
-        if pending is not None:
+        """Privately through the interaction; once its token carries nothing, by direct
+        message; never in the channel (see the module docstring)."""
+        what = f"ephemeral answer to {action.user_id}"
+        ref = InteractionRef.decode(action.interaction_id)
+        if ref is not None:
+            mentions = outbound.allowed_mentions(action.text)
             try:
-                await self._answer_privately(pending, action.text)
-            except discord.HTTPException as error:
-                if error.code not in EXPIRED_INTERACTION_CODES:
-                    raise delivery_error(
-                        error, f"ephemeral answer to {action.interaction_id}"
-                    ) from error
-                log.info(
-                    "bot %s: interaction %s expired; answering in the channel",
-                    self.bot,
-                    action.interaction_id,
-                )
+                if await self.responder.private(ref, outbound.render(action.text), mentions):
+                    return Delivered()
             except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
-                raise delivery_error(
-                    error, f"ephemeral answer to {action.interaction_id}"
-                ) from error
-            else:
-                return Delivered()
-        text = action.text
-        if not action.channel.is_direct:
-            text = outbound.with_mention(action.user_id, action.display_name, action.text)
-        return await self._post(action.channel, text)
-
-    async def _answer_privately(self, pending: PendingInteraction, text: Text) -> None:
-        """Replace the "thinking" placeholder with the first chunk, send the rest (or
-        everything, once the placeholder is gone) as ephemeral follow-ups."""
-        mentions = discord.AllowedMentions(
-            everyone=False,
-            roles=False,
-            replied_user=False,
-            users=[discord.Object(int(i)) for i in outbound.mentioned_users(text)],
+                raise delivery_error(error, what) from error
+        log.info(
+            "bot %s: the interaction of a private answer to %s is expired or unknown; sending "
+            "it by direct message",
+            self.bot,
+            action.user_id,
         )
-        interaction = pending.interaction
-        async with pending.lock:
-            for chunk in outbound.render(text):
-                if pending.placeholder:
-                    await interaction.edit_original_response(
-                        content=chunk, allowed_mentions=mentions
-                    )
-                    pending.placeholder = False
-                else:
-                    await self._private(pending, chunk, mentions)
+        try:
+            if action.channel.is_direct:
+                return await self.rest.post(action.channel, action.text)
+            dm = await self.rest.direct_channel(action.user_id)
+            return await self.rest.post(dm, action.text)
+        except DirectMessageRefused as error:
+            raise PermanentDeliveryError(
+                f"bot {self.bot}: a private answer to member {action.user_id} cannot be "
+                "delivered: its interaction expired (15 minutes) and the member does not "
+                f"accept direct messages ({error})"
+            ) from error
 
     async def _answer(self, action: AnswerButton) -> Delivered:
         """A toast: an ephemeral follow-up to the (already acknowledged) press, or the
-        ephemeral first response of a parked one."""
-        pending = self.pending.get(action.interaction_id)
-        if pending is None:
-            log.info(
-                "bot %s: button answer for unknown or expired interaction %s; the press was "
-                "acknowledged when it arrived",
-                self.bot,
-                action.interaction_id,
-            )
+        ephemeral first response of one that may open a form."""
+        ref = InteractionRef.decode(action.interaction_id)
+        if ref is None:
+            log.info("bot %s: button answer for an unknown interaction; dropped", self.bot)
             return Delivered()
         if not action.toast.strip():
-            await self._acknowledge_parked(pending)
+            if ref.kind is Kind.FORM_PRESS:
+                await self.responder.acknowledge(ref)
             return Delivered()
-        await self._toast(pending, action.toast, f"button answer {action.interaction_id}")
+        await self._toast(ref, action.toast, f"button answer {ref.id}")
         return Delivered()
 
-    @staticmethod
-    async def _private(
-        pending: PendingInteraction, content: str, mentions: discord.AllowedMentions
-    ) -> None:
-        """``content`` to whoever pressed, privately: the first response of a parked press,
-        else an ephemeral follow-up. The caller holds ``pending.lock``."""
-        interaction = pending.interaction
-        if not pending.acknowledged:
-            await interaction.response.send_message(
-                content, ephemeral=True, allowed_mentions=mentions
-            )
-            pending.responded.set()
-        else:
-            await interaction.followup.send(
-                content, ephemeral=True, allowed_mentions=mentions, wait=True
-            )
-
-    async def _toast(self, pending: PendingInteraction, text: str, what: str) -> None:
-        """``text`` privately to whoever pressed: the first response of a parked press,
-        else an ephemeral follow-up. An expired interaction is logged, not retried."""
+    async def _toast(self, ref: InteractionRef, text: str, what: str) -> None:
+        """``text`` privately to whoever pressed; an expired interaction is logged (the
+        press was acknowledged when it arrived), not retried."""
         try:
-            async with pending.lock:
-                await self._private(pending, outbound.toast(text), discord.AllowedMentions.none())
-        except discord.HTTPException as error:
-            if error.code not in EXPIRED_INTERACTION_CODES:
-                raise delivery_error(error, what) from error
-            log.info(
-                "bot %s: interaction %s expired before %s", self.bot, pending.interaction.id, what
-            )
+            sent = await self.responder.private(ref, [outbound.toast(text)], {"parse": []})
         except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise delivery_error(error, what) from error
+        if not sent:
+            log.info("bot %s: interaction %s expired before %s", self.bot, ref.id, what)
 
     async def _ask_text(self, action: AskText) -> Delivered:
-        """Open the form as the parked press's first response; once the press was
-        acknowledged (the core answered after :data:`ANSWER_WINDOW`, or the button was
-        not marked ``asks_text``) a modal is impossible, so the member gets the
+        """Open the form as the press's first response; once the press was acknowledged
+        (the core answered after :data:`ANSWER_WINDOW`, the button was not marked
+        ``asks_text``, 3 seconds passed) a modal is impossible, so the member gets the
         form's ``fallback_text`` as an ephemeral follow-up."""
-        pending = self.pending.get(action.interaction_id)
-        if pending is None:
-            log.info(
-                "bot %s: form for unknown or expired interaction %s not opened",
-                self.bot,
-                action.interaction_id,
-            )
+        ref = InteractionRef.decode(action.interaction_id)
+        if ref is None:
+            log.info("bot %s: form for an unknown interaction not opened", self.bot)
             return Delivered()
-        async with pending.lock:
-            if not pending.acknowledged:
-                try:
-                    await pending.interaction.response.send_modal(outbound.form_modal(action))
-                except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
-                    log.warning(
-                        "bot %s: the form for interaction %s did not open (%s); the member "
-                        "gets the typed command instead",
-                        self.bot,
-                        action.interaction_id,
-                        error,
-                    )
-                else:
-                    pending.responded.set()
-                    return Delivered()
+        modal = outbound.form_modal(action).to_dict()
+        if await self.responder.form(ref, modal):
+            return Delivered()
         log.info(
             "bot %s: interaction %s was acknowledged before its form; hint sent instead",
             self.bot,
-            action.interaction_id,
+            ref.id,
         )
-        await self._toast(pending, action.fallback_text, f"form hint {action.interaction_id}")
-        return Delivered()
-
-    async def _edit(self, action: EditMessage) -> Delivered:
-        if action.message is None:
-            raise PermanentDeliveryError("edit without a resolved message")
-        channel_id = _target(action.message.channel)
-        message_id = _int_id(action.message.message_id, "message")
-        try:
-            body, cut = outbound.edit_payload(action.text, action.buttons)
-        except ValueError as error:
-            raise PermanentDeliveryError(str(error)) from error
-        if cut:
-            log.warning(
-                "bot %s: edit of message %s is longer than %d characters; the rest was cut",
-                self.bot,
-                message_id,
-                outbound.MAX_TEXT,
-            )
-        route = Route(
-            "PATCH",
-            "/channels/{channel_id}/messages/{message_id}",
-            channel_id=channel_id,
-            message_id=message_id,
-        )
-        await self._request(route, f"edit message {message_id}", json=body)
-        return Delivered((action.message,))
-
-    async def _delete(self, action: DeleteMessage) -> Delivered:
-        if action.message is None:
-            raise PermanentDeliveryError("delete without a resolved message")
-        channel_id = _target(action.message.channel)
-        message_id = _int_id(action.message.message_id, "message")
-        route = Route(
-            "DELETE",
-            "/channels/{channel_id}/messages/{message_id}",
-            channel_id=channel_id,
-            message_id=message_id,
-        )
-        try:
-            await self._request(route, f"delete message {message_id}")
-        except PermanentDeliveryError as error:
-            cause = error.__cause__
-            if isinstance(cause, discord.HTTPException) and cause.code == UNKNOWN_MESSAGE:
-                return Delivered()  # already gone: the wanted outcome
-            raise
-        return Delivered()
-
-    async def _timeout(self, community: str, user: str, until: datetime | None, why: str) -> None:
-        guild_id = _int_id(community, "guild")
-        user_id = _int_id(user, "user")
-        route = Route(
-            "PATCH", "/guilds/{guild_id}/members/{user_id}", guild_id=guild_id, user_id=user_id
-        )
-        value = until.astimezone(UTC).isoformat() if until is not None else None
-        await self._request(
-            route,
-            f"{why} member {user_id}",
-            json={"communication_disabled_until": value},
-            reason=f"townsquare: {why}",
-        )
-
-    async def _role(self, community: str, user: str, role: str, give: bool) -> None:
-        """Give or take a member's role (the bot needs Manage Roles and a higher role)."""
-        guild_id = _int_id(community, "guild")
-        user_id = _int_id(user, "user")
-        role_id = _int_id(role, "role")
-        route = Route(
-            "PUT" if give else "DELETE",
-            "/guilds/{guild_id}/members/{user_id}/roles/{role_id}",
-            guild_id=guild_id,
-            user_id=user_id,
-            role_id=role_id,
-        )
-        why = "verification role" if give else "verification accepted"
-        await self._request(
-            route, f"{'give' if give else 'take'} role {role_id}", reason=f"townsquare: {why}"
-        )
-
-    async def _restrict(self, action: RestrictMember) -> Delivered:
-        """Mute as a Discord timeout, or give the member ``role_id`` (a role the guild's
-        channel permissions keep from writing). Timeouts last at most 28 days: a mute
-        without end (``until=None``) or a longer one becomes the longest Discord allows."""
-        if action.role_id is not None:
-            await self._role(action.community.id, action.user_id, action.role_id, give=True)
-            return Delivered()
-        until, shortened = outbound.timeout_until(action.until, datetime.now(UTC))
-        if shortened:
-            log.warning(
-                "bot %s: Discord timeouts last at most 28 days; mute of %s ends %s",
-                self.bot,
-                action.user_id,
-                until.isoformat(),
-            )
-        await self._timeout(action.community.id, action.user_id, until, "mute")
-        return Delivered()
-
-    async def _unrestrict(self, action: UnrestrictMember) -> Delivered:
-        if action.role_id is not None:
-            await self._role(action.community.id, action.user_id, action.role_id, give=False)
-            return Delivered()
-        await self._timeout(action.community.id, action.user_id, None, "unmute")
-        return Delivered()
-
-    async def _remove(self, action: RemoveMember) -> Delivered:
-        guild_id = _int_id(action.community.id, "guild")
-        user_id = _int_id(action.user_id, "user")
-        route = Route(
-            "DELETE", "/guilds/{guild_id}/members/{user_id}", guild_id=guild_id, user_id=user_id
-        )
-        await self._request(route, f"remove member {user_id}", reason="townsquare: remove")
+        await self._toast(ref, action.fallback_text, f"form hint {ref.id}")
         return Delivered()
 
 

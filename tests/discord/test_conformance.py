@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from adapters.discord.interactions import InteractionRef, Kind
 from core.actions import AnswerButton, SendMessage
 from core.events import Event
 from core.refs import ChannelRef, CommunityRef
@@ -112,8 +113,12 @@ async def test_command_scenario_details(running: Running, world: World) -> None:
     assert event.name == COMMAND_NAME and event.argv == COMMAND_ARGV  # type: ignore[attr-defined]
     # Acknowledged within Discord's deadline as an ephemeral "thinking" deferral.
     interaction = next(iter(world.fake.interactions.values()))
+    await world.fake.wait_for(lambda: interaction.acked_type is not None)
     assert interaction.acked_type == 5 and interaction.defer_flags == 64
-    assert event.interaction_id == interaction.payload["id"]  # type: ignore[attr-defined]
+    # The event carries what any process needs to answer: the interaction's id and token.
+    ref = InteractionRef.decode(event.interaction_id)  # type: ignore[attr-defined]
+    assert ref is not None and ref.kind is Kind.COMMAND
+    assert (str(ref.id), ref.token) == (interaction.payload["id"], interaction.payload["token"])
 
 
 async def test_member_events_carry_roles_and_system_channel(running: Running, world: World) -> None:
@@ -139,7 +144,8 @@ async def test_conformance_actions_become_rest_calls(
     general = ChannelRef(str(world.general_id))
     existing = await _send_poll_message(running, world)
     press = await fake.press(world.guild, existing, world.alice_id, BUTTON_DATA)
-    await running.events.wait_for(lambda e: e.kind == "ButtonPressed")
+    (pressed,) = await running.events.wait_for(lambda e: e.kind == "ButtonPressed")
+    await fake.wait_for(lambda: press.acked_type is not None)
     actions = conformance_actions(
         bot=BOT,
         community=CommunityRef("discord", str(world.guild.id)),
@@ -150,7 +156,7 @@ async def test_conformance_actions_become_rest_calls(
     # The template's interaction id becomes the real one of a press the adapter saw.
     actions["answer"] = dataclasses.replace(
         actions["answer"],
-        interaction_id=press.payload["id"],
+        interaction_id=pressed.interaction_id,  # type: ignore[attr-defined]
     )
     calls: dict[str, list[Any]] = {}
     for name, action in actions.items():

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from adapters.discord.transport import RESTARTING_NOTICE, DiscordAdapter, DiscordStartError
+from adapters.discord.transport import NOT_STORED_NOTICE, DiscordAdapter, DiscordStartError
 from core.actions import SendDirect, SendEphemeral, SendMessage
 from core.capabilities import Capability
 from core.errors import (
@@ -21,6 +21,7 @@ from core.events import (
     BotRemoved,
     ButtonPressed,
     CommandIssued,
+    Event,
     MemberLeft,
     MessageDeleted,
     MessageEdited,
@@ -228,6 +229,7 @@ async def test_ephemeral_answers_replace_the_placeholder_then_follow_up(
     fake = world.fake
     interaction = await fake.slash(world.guild, "general", world.alice_id, "help")
     (event,) = await running.events.wait_for(lambda e: isinstance(e, CommandIssued))
+    await fake.wait_for(lambda: interaction.acked_type is not None)
     assert interaction.acked_type == 5 and interaction.defer_flags & 64
     assert interaction.acked_at is not None
     assert interaction.acked_at - interaction.dispatched_at < fake.ack_deadline
@@ -277,9 +279,11 @@ async def test_public_reply_to_a_command_goes_to_the_channel(
     assert fake.find_requests("DELETE", rf"/webhooks/\d+/{token}/messages/@original", status=204)
 
 
-async def test_unknown_interaction_falls_back_to_a_channel_mention(
+async def test_unknown_interaction_answers_by_direct_message(
     running: Running, world: World
 ) -> None:
+    """An interaction id the adapter cannot use (a bare id an older version stored) is
+    answered privately by direct message, never in the channel."""
     await running.adapter.perform(
         SendEphemeral(
             bot=BOT,
@@ -290,9 +294,9 @@ async def test_unknown_interaction_falls_back_to_a_channel_mention(
             interaction_id="1234",
         )
     )
-    (message,) = world.fake.messages_in(world.general_id)
-    assert message["content"] == f"<@{world.alice_id}> Only for you"
-    assert message["pings"]["users"] == [str(world.alice_id)]
+    assert not world.fake.messages_in(world.general_id)
+    (dm,) = [m for m in world.fake.bot_messages() if m["content"] == "Only for you"]
+    assert world.fake.channels[int(dm["channel_id"])]["type"] == 1
 
 
 async def test_report_context_menu_files_report_as_a_reply(running: Running, world: World) -> None:
@@ -311,19 +315,38 @@ async def test_report_context_menu_files_report_as_a_reply(running: Running, wor
     assert event.actor is not None and event.actor.platform_role.value == "admin"
 
 
-async def test_stopped_adapter_tells_interactions_it_is_restarting(
-    running: Running, world: World
-) -> None:
+async def test_stop_closes_the_gateway_and_keeps_rest(running: Running, world: World) -> None:
+    """After stop nothing more is received (it could no longer be stored): the gateway
+    session is closed; REST still works while the outbox drains."""
+    fake = world.fake
     await running.adapter.stop()
-    interaction = await world.fake.slash(world.guild, "general", world.alice_id, "help")
-    await world.fake.wait_for(lambda: interaction.acked_type is not None)
-    assert interaction.acked_type == 4
-    assert interaction.original is not None
-    assert interaction.original["content"] == RESTARTING_NOTICE
-    assert interaction.original["flags"] & 64
-    assert not running.events.events
-    # REST still works while the outbox drains.
+    await fake.wait_for(lambda: not fake.sessions, timeout=5)  # closed with 1000: ended
+    assert await fake.dispatch("MESSAGE_CREATE", {}, guild_id=world.guild.id) == 0
     await running.adapter.perform(_send(world))
+    assert [m["content"] for m in fake.messages_in(world.general_id)] == ["hello"]
+
+
+async def test_an_interaction_that_was_not_stored_is_told_to_try_again(
+    fake: FakeDiscord, world: World
+) -> None:
+    """The sink refused the command (the database is gone, the pipeline closing): it is
+    not deferred as if it would be answered; the member is told to try again."""
+
+    async def refusing(event: Event) -> None:
+        raise RuntimeError("the pipeline is shutting down")
+
+    adapter = DiscordAdapter(bot_config(fake), AdapterDeps(commands=COMMANDS))
+    await adapter.start(refusing)
+    try:
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{world.guild.id}/commands")
+        interaction = await fake.slash(world.guild, "general", world.alice_id, "help")
+        await fake.wait_for(lambda: interaction.acked_type is not None)
+        assert interaction.acked_type == 4
+        assert interaction.original is not None
+        assert interaction.original["content"] == NOT_STORED_NOTICE
+        assert interaction.original["flags"] & 64
+    finally:
+        await adapter.close()
 
 
 async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, world: World) -> None:
@@ -347,6 +370,7 @@ async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, world: Wo
         assert isinstance(event, ButtonPressed)
         assert event.data == "poll:9:1"
         assert event.message is not None and event.message.message_id == message["id"]
+        await fake.wait_for(lambda: interaction.acked_type is not None)
         assert interaction.acked_type == 6, "a press is acknowledged without a placeholder"
     finally:
         await second.adapter.close()
@@ -475,6 +499,7 @@ async def test_concurrent_presses_are_all_acknowledged(running: Running, world: 
         *(fake.press(world.guild, message, world.alice_id, "go:1") for _ in range(20))
     )
     await running.events.wait_for(lambda e: isinstance(e, ButtonPressed), count=20)
+    await fake.wait_for(lambda: all(i.acked_type is not None for i in presses))
     assert all(i.acked_type == 6 for i in presses)
     assert len(running.adapter.pending) == 20
 
@@ -532,15 +557,18 @@ async def test_stale_menu_entry_is_answered(running: Running, world: World) -> N
     assert not any(isinstance(e, CommandIssued) for e in running.events.events)
 
 
-async def test_expired_interaction_token_falls_back_to_the_channel(
+async def test_expired_interaction_token_answers_by_direct_message(
     running: Running, world: World
 ) -> None:
+    """A token Discord no longer accepts: the private answer goes to the member by direct
+    message, never into the channel with a mention."""
     fake = world.fake
     interaction = await fake.slash(world.guild, "general", world.alice_id, "help")
     (event,) = await running.events.wait_for(lambda e: isinstance(e, CommandIssued))
+    await fake.wait_for(lambda: interaction.acked_type is not None)
     token = interaction.payload["token"]
     fake.inject(
-        "PATCH",
+        "GET",
         rf"/webhooks/\d+/{token}/messages/@original",
         401,
         {"message": "Invalid Webhook Token", "code": 50027},
@@ -555,5 +583,25 @@ async def test_expired_interaction_token_falls_back_to_the_channel(
             interaction_id=event.interaction_id,  # type: ignore[attr-defined]
         )
     )
-    (message,) = fake.messages_in(world.general_id)
-    assert message["content"] == f"<@{world.alice_id}> your answer"
+    assert not fake.messages_in(world.general_id)
+    (dm,) = [m for m in fake.bot_messages() if m["content"] == "your answer"]
+    assert fake.channels[int(dm["channel_id"])]["type"] == 1
+
+
+async def test_expired_interaction_and_closed_dms_fail_loudly(
+    running: Running, world: World
+) -> None:
+    fake = world.fake
+    fake.dms_closed.add(world.alice_id)
+    with pytest.raises(PermanentDeliveryError, match="cannot be delivered"):
+        await running.adapter.perform(
+            SendEphemeral(
+                bot=BOT,
+                channel=ChannelRef(str(world.general_id)),
+                user_id=str(world.alice_id),
+                display_name="Alice",
+                text=_text("your answer"),
+                interaction_id="1234",
+            )
+        )
+    assert not fake.messages_in(world.general_id), "a private answer never goes public"

@@ -21,6 +21,10 @@ protocol. Faithfulness where it matters (each point has bitten a real bot):
   ``custom_id`` 100, text input lengths up to 4000) and recorded on the interaction;
   :meth:`FakeDiscord.submit_modal` then dispatches the MODAL_SUBMIT a member's client
   sends, refusing values the modal's length limits would not let through.
+* Message creates honour ``nonce`` with ``enforce_nonce``: the same nonce from the same
+  author in the same channel within :data:`NONCE_WINDOW` returns the first message
+  instead of creating one (Discord's idempotent send).
+* ``GET @original`` of a deferred response still "thinking" shows the LOADING flag.
 * Messages: 2000-character limit, component limits, and the mentions a message would
   really ping, computed from content and ``allowed_mentions`` the way Discord does, so a
   test can prove nobody was pinged who should not be.
@@ -52,6 +56,10 @@ from tests.fakes.discord import payloads as p
 API_PREFIX = "/api/v10"
 MAX_TIMEOUT = timedelta(days=28)
 MAX_CONTENT = 2000
+LOADING = 1 << 7
+"""Message flag of a deferred interaction response still "thinking"."""
+NONCE_WINDOW = 300.0
+"""Seconds Discord remembers an ``enforce_nonce`` nonce ("the past few minutes")."""
 MAX_UPLOAD = 10 * 1024 * 1024
 """Bytes of attachments a bot may upload to a server without boosts."""
 
@@ -262,7 +270,7 @@ class FakeDiscord:
     def __init__(
         self,
         *,
-        token: str = "fake-discord-token",
+        token: str = "MTE4NDYwOTI3MDE1NzE2NjU5Mg.GfakeT.fake-discord-bot-token-for-tests",
         bot_name: str = "townsquare",
         application_flags: int = p.GATEWAY_GUILD_MEMBERS | p.GATEWAY_MESSAGE_CONTENT,
         heartbeat_interval_ms: int = 41_250,
@@ -283,6 +291,8 @@ class FakeDiscord:
         self.uploads: dict[str, bytes] = {}
         """Bytes of every uploaded attachment, by attachment id."""
         self.interactions: dict[int, FakeInteraction] = {}
+        self.nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        """(author, channel, nonce) -> (message id, when) of creates with enforce_nonce."""
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.requests: list[Request] = []
         self.gateway_log: list[tuple[str, dict[str, Any]]] = []
@@ -598,6 +608,7 @@ class FakeDiscord:
             ("DELETE", r"/guilds/(\d+)/members/(\d+)/roles/(\d+)", self._take_role),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._interaction_callback),
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
+            ("GET", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._get_original),
             ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._edit_original),
             ("DELETE", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._delete_original),
             ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/(\d+)", self._edit_followup),
@@ -840,7 +851,22 @@ class FakeDiscord:
             return problem
         if channel["type"] == 1 and int(channel["recipients"][0]["id"]) in self.dms_closed:
             return _error(403, 50007, "Cannot send messages to this user")
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > 25:
+            return _error(400, 50035, "Invalid Form Body", {"nonce": "BASE_TYPE_MAX_LENGTH"})
+        key = (self.bot_id, int(channel_id), str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord: the same nonce from the same author within a few minutes returns the
+            # message created the first time instead of creating another.
+            seen = self.nonces.get(key)
+            if seen is not None and time.monotonic() - seen[1] < NONCE_WINDOW:
+                first = self._public(self.messages[seen[0]])
+                return _json(first, headers=self._ratelimit_headers("messages-" + channel_id))
         message = self._store_message(int(channel_id), body)
+        if nonce is not None:
+            message["nonce"] = nonce
+            if body.get("enforce_nonce"):
+                self.nonces[key] = (int(message["id"]), time.monotonic())
         public = self._public(message)
         guild_id = channel.get("guild_id")
         dispatch = dict(public)
@@ -1090,6 +1116,31 @@ class FakeDiscord:
         if request.query.get("wait") in ("true", "True", "1"):
             return _json(self._public(message))
         return _no_content()
+
+    async def _get_original(
+        self, request: web.Request, body: Any, application_id: str, token: str
+    ) -> web.Response:
+        """The original response; a deferred one still "thinking" carries the LOADING
+        flag (128) and the visibility chosen when deferring."""
+        interaction = self._interaction_by_token(application_id, token)
+        if interaction is None or interaction.acked_type is None:
+            return _error(404, 10015, "Unknown Webhook")
+        if interaction.original_pending:
+            return _json(
+                {
+                    "id": str(int(interaction.payload["id"]) + 1),
+                    "channel_id": interaction.payload["channel_id"],
+                    "content": "",
+                    "flags": interaction.defer_flags | LOADING,
+                    "author": self.bot_user,
+                    "webhook_id": str(self.application_id),
+                    "application_id": str(self.application_id),
+                    "interaction_metadata": {"id": interaction.payload["id"]},
+                }
+            )
+        if interaction.original is None or interaction.original.get("deleted"):
+            return _error(404, 10008, "Unknown Message")
+        return _json(self._public(interaction.original))
 
     async def _edit_original(
         self, request: web.Request, body: Any, application_id: str, token: str

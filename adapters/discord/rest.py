@@ -1,0 +1,311 @@
+"""Bot REST calls for the core's actions, and Discord's errors as the core's.
+
+Calls go through discord.py's ``HTTPClient``, which keeps Discord's per-route buckets and
+honours 429s (sleeping ``retry_after`` when Discord's edge marks them with ``Via``; a wait
+over 30 s or an unmarked 429 surfaces as :class:`core.errors.RateLimited` for the
+delivery worker to schedule).
+
+Idempotent sends: a message create carries ``nonce`` and ``enforce_nonce: true`` built from
+the outbox row's ``idempotency_key``, so a send repeated after a crash (the first attempt
+reached Discord, its answer never reached the outbox) returns the message already created
+instead of posting it twice: Discord keeps a nonce of one author for a few minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import discord
+from discord.http import Route
+
+from adapters.discord import outbound
+from core.actions import (
+    DeleteMessage,
+    EditMessage,
+    RemoveMember,
+    RestrictMember,
+    SendFile,
+    UnrestrictMember,
+)
+from core.errors import (
+    DirectMessageRefused,
+    PermanentDeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
+from core.ports import Delivered
+from core.refs import ChannelRef, MessageRef
+from core.text import Text
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_MESSAGE = 10008
+CANNOT_MESSAGE_USER = 50007
+MAX_NONCE = 25
+"""Characters Discord allows in a message ``nonce``."""
+
+
+def _retry_after(error: discord.HTTPException) -> float:
+    headers = getattr(error.response, "headers", None) or {}
+    for name in ("X-RateLimit-Reset-After", "Retry-After"):
+        value = headers.get(name)
+        if value:
+            with contextlib.suppress(ValueError):
+                return max(float(value), 0.0)
+    return 1.0
+
+
+def delivery_error(error: BaseException, what: str) -> Exception:
+    """Map a discord.py or network failure to the core's delivery errors."""
+    if isinstance(error, discord.RateLimited):
+        return RateLimited(f"{what}: rate limited", retry_after=error.retry_after)
+    if isinstance(error, discord.HTTPException):
+        detail = f"{what}: Discord {error.status} (code {error.code}) {error.text}".strip()
+        if error.status == 429:
+            return RateLimited(detail, retry_after=_retry_after(error))
+        if error.status >= 500:
+            return TransientDeliveryError(detail)
+        if error.code == CANNOT_MESSAGE_USER:
+            return DirectMessageRefused(detail)
+        return PermanentDeliveryError(detail)
+    if isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError):
+        return TransientDeliveryError(f"{what}: {type(error).__name__}: {error}")
+    return PermanentDeliveryError(f"{what}: {type(error).__name__}: {error}")
+
+
+def int_id(value: str, what: str) -> int:
+    if not outbound.is_snowflake(value):
+        raise PermanentDeliveryError(f"{what} {value!r} is not a Discord id")
+    return int(value)
+
+
+def target(channel: ChannelRef) -> int:
+    return int_id(channel.thread_id or channel.id, "channel")
+
+
+def nonce(key: str, part: int) -> str:
+    """The ``nonce`` of the ``part``-th message of the send keyed ``key`` (at most 25
+    characters: a long key is hashed)."""
+    value = f"{key}.{part}"
+    if len(value) <= MAX_NONCE:
+        return value
+    digest = hashlib.blake2b(key.encode(), digest_size=9).hexdigest()
+    return f"{digest}.{part}"[-MAX_NONCE:]
+
+
+def _idempotent(body: dict[str, Any], key: str | None, part: int) -> dict[str, Any]:
+    if key is None:
+        return body
+    return {**body, "nonce": nonce(key, part), "enforce_nonce": True}
+
+
+class Rest:
+    """The bot's REST calls for one adapter; ``http`` gives the connected client's
+    ``HTTPClient`` or raises :class:`TransientDeliveryError` before it is connected."""
+
+    def __init__(self, bot: str, http: Callable[[], discord.http.HTTPClient]) -> None:
+        self.bot = bot
+        self._http = http
+
+    async def request(self, route: Route, what: str, **kwargs: Any) -> Any:
+        http = self._http()
+        try:
+            return await http.request(route, **kwargs)
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise delivery_error(error, what) from error
+
+    async def _create(
+        self, channel_id: int, body: dict[str, Any], what: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        data: dict[str, Any] = await self.request(route, what, json=body, **kwargs)
+        return data
+
+    async def post(
+        self,
+        channel: ChannelRef,
+        text: Text,
+        buttons: Any = (),
+        *,
+        reply_to: MessageRef | None = None,
+        silent: bool = False,
+        key: str | None = None,
+    ) -> Delivered:
+        """The text as one or more messages (buttons on the last); ``key`` makes the
+        messages idempotent (see the module docstring)."""
+        channel_id = target(channel)
+        try:
+            bodies = outbound.message_payloads(text, buttons, reply_to=reply_to, silent=silent)
+        except ValueError as error:
+            raise PermanentDeliveryError(str(error)) from error
+        refs: list[MessageRef] = []
+        for part, body in enumerate(bodies):
+            data = await self._create(
+                channel_id, _idempotent(body, key, part), f"send to channel {channel_id}"
+            )
+            refs.append(MessageRef(channel, str(data["id"])))
+        return Delivered(tuple(refs))
+
+    async def direct_channel(self, user: str) -> ChannelRef:
+        user_id = int_id(user, "user")
+        route = Route("POST", "/users/@me/channels")
+        channel = await self.request(
+            route, f"open DM with {user_id}", json={"recipient_id": str(user_id)}
+        )
+        return ChannelRef(str(channel["id"]), is_direct=True)
+
+    async def send_file(self, action: SendFile, key: str | None) -> Delivered:
+        """A message with the file attached (multipart: ``payload_json`` and
+        ``files[0]``, built by discord.py from a :class:`discord.File`)."""
+        if action.user_id is not None:
+            channel = await self.direct_channel(action.user_id)
+        else:
+            assert action.channel is not None
+            channel = action.channel
+        channel_id = target(channel)
+        before, body = outbound.file_payloads(action.caption, action.filename)
+        refs: list[MessageRef] = []
+        for part, chunk in enumerate(before):
+            data = await self._create(
+                channel_id, _idempotent(chunk, key, part), f"send to channel {channel_id}"
+            )
+            refs.append(MessageRef(channel, str(data["id"])))
+        body = _idempotent(body, key, len(before))
+        file = discord.File(io.BytesIO(action.data), filename=action.filename)
+        form = [
+            {"name": "payload_json", "value": json.dumps(body)},
+            {
+                "name": "files[0]",
+                "value": file.fp,
+                "filename": file.filename,
+                "content_type": action.mime_type,
+            },
+        ]
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        try:
+            data = await self.request(
+                route, f"send {action.filename} to channel {channel_id}", files=[file], form=form
+            )
+        finally:
+            file.close()
+        refs.append(MessageRef(channel, str(data["id"])))
+        return Delivered(tuple(refs))
+
+    async def edit(self, action: EditMessage) -> Delivered:
+        if action.message is None:
+            raise PermanentDeliveryError("edit without a resolved message")
+        channel_id = target(action.message.channel)
+        message_id = int_id(action.message.message_id, "message")
+        try:
+            body, cut = outbound.edit_payload(action.text, action.buttons)
+        except ValueError as error:
+            raise PermanentDeliveryError(str(error)) from error
+        if cut:
+            log.warning(
+                "bot %s: edit of message %s is longer than %d characters; the rest was cut",
+                self.bot,
+                message_id,
+                outbound.MAX_TEXT,
+            )
+        route = Route(
+            "PATCH",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=channel_id,
+            message_id=message_id,
+        )
+        await self.request(route, f"edit message {message_id}", json=body)
+        return Delivered((action.message,))
+
+    async def delete(self, action: DeleteMessage) -> Delivered:
+        if action.message is None:
+            raise PermanentDeliveryError("delete without a resolved message")
+        channel_id = target(action.message.channel)
+        message_id = int_id(action.message.message_id, "message")
+        route = Route(
+            "DELETE",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=channel_id,
+            message_id=message_id,
+        )
+        try:
+            await self.request(route, f"delete message {message_id}")
+        except PermanentDeliveryError as error:
+            cause = error.__cause__
+            if isinstance(cause, discord.HTTPException) and cause.code == UNKNOWN_MESSAGE:
+                return Delivered()  # already gone: the wanted outcome
+            raise
+        return Delivered()
+
+    async def _timeout(self, community: str, user: str, until: datetime | None, why: str) -> None:
+        guild_id = int_id(community, "guild")
+        user_id = int_id(user, "user")
+        route = Route(
+            "PATCH", "/guilds/{guild_id}/members/{user_id}", guild_id=guild_id, user_id=user_id
+        )
+        value = until.astimezone(UTC).isoformat() if until is not None else None
+        await self.request(
+            route,
+            f"{why} member {user_id}",
+            json={"communication_disabled_until": value},
+            reason=f"townsquare: {why}",
+        )
+
+    async def _role(self, community: str, user: str, role: str, give: bool) -> None:
+        """Give or take a member's role (the bot needs Manage Roles and a higher role)."""
+        guild_id = int_id(community, "guild")
+        user_id = int_id(user, "user")
+        role_id = int_id(role, "role")
+        route = Route(
+            "PUT" if give else "DELETE",
+            "/guilds/{guild_id}/members/{user_id}/roles/{role_id}",
+            guild_id=guild_id,
+            user_id=user_id,
+            role_id=role_id,
+        )
+        why = "verification role" if give else "verification accepted"
+        await self.request(
+            route, f"{'give' if give else 'take'} role {role_id}", reason=f"townsquare: {why}"
+        )
+
+    async def restrict(self, action: RestrictMember) -> Delivered:
+        """Mute as a Discord timeout, or give the member ``role_id`` (a role the guild's
+        channel permissions keep from writing). Timeouts last at most 28 days: a mute
+        without end (``until=None``) or a longer one becomes the longest Discord allows."""
+        if action.role_id is not None:
+            await self._role(action.community.id, action.user_id, action.role_id, give=True)
+            return Delivered()
+        until, shortened = outbound.timeout_until(action.until, datetime.now(UTC))
+        if shortened:
+            log.warning(
+                "bot %s: Discord timeouts last at most 28 days; mute of %s ends %s",
+                self.bot,
+                action.user_id,
+                until.isoformat(),
+            )
+        await self._timeout(action.community.id, action.user_id, until, "mute")
+        return Delivered()
+
+    async def unrestrict(self, action: UnrestrictMember) -> Delivered:
+        if action.role_id is not None:
+            await self._role(action.community.id, action.user_id, action.role_id, give=False)
+            return Delivered()
+        await self._timeout(action.community.id, action.user_id, None, "unmute")
+        return Delivered()
+
+    async def remove(self, action: RemoveMember) -> Delivered:
+        guild_id = int_id(action.community.id, "guild")
+        user_id = int_id(action.user_id, "user")
+        route = Route(
+            "DELETE", "/guilds/{guild_id}/members/{user_id}", guild_id=guild_id, user_id=user_id
+        )
+        await self.request(route, f"remove member {user_id}", reason="townsquare: remove")
+        return Delivered()
