@@ -32,6 +32,7 @@ OPTIONS = ["Pizza", "Sushi", "Tacos", "Ramen", "Curry", "Pasta", "Salad", "Soup"
 COMMAND = shlex.join(["Where do we eat?", *OPTIONS])
 VALUES = [f"poll:1:{n}" for n in range(10)] + ["poll:1:r"]
 REFUSED_START = "I could not post your poll #1 Where do we eat?: the platform refused it."
+GROUP_ID = int(str(p.GROUP["id"]))
 assert len(OPTIONS) == rules.MAX_OPTIONS and len(LONG) <= rules.MAX_OPTION
 
 
@@ -41,7 +42,7 @@ assert len(OPTIONS) == rules.MAX_OPTIONS and len(LONG) <= rules.MAX_OPTION
 async def test_telegram_shows_ten_options_one_a_row_in_full_and_counts_votes(
     api: FakeBotApi, backend: str, sqlite_url: str
 ) -> None:
-    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    api.administrators[GROUP_ID] = [p.owner(p.ADMIN)]
     async with running(sqlite_url, telegram_bot(api, backend)):
         await api.push(p.command(f"/poll {COMMAND}", user=p.ADMIN))
         (poll,) = await api.wait_for("sendMessage")
@@ -62,13 +63,13 @@ async def test_telegram_shows_ten_options_one_a_row_in_full_and_counts_votes(
 async def test_telegram_tells_the_manager_privately_when_the_group_refuses_the_poll(
     api: FakeBotApi, backend: str, sqlite_url: str
 ) -> None:
-    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    api.administrators[GROUP_ID] = [p.owner(p.ADMIN)]
     refusal = "Bad Request: not enough rights to send text messages to the chat"
     api.fail("sendMessage", 400, refusal)
     async with running(sqlite_url, telegram_bot(api, backend)):
         await api.push(p.command('/poll "Where do we eat?" Pizza Sushi', user=p.ADMIN))
         refused, notice = await api.wait_for("sendMessage", 2)
-        assert refused["chat_id"] == p.GROUP["id"]
+        assert refused["chat_id"] == GROUP_ID
         assert notice["chat_id"] == p.ADMIN["id"], "privately, to the manager"
         assert notice["text"].startswith(
             REFUSED_START.replace("Where", "<b>Where").replace("?:", "?</b>:")
