@@ -672,17 +672,18 @@ class DiscordAdapter:
         return client.http
 
     async def perform(self, action: Action) -> Delivered:
-        key: str | None = getattr(action, "idempotency_key", None)
         match action:
             case SendMessage():
-                return await self._send_message(action, key)
+                return await self._send_message(action, action.idempotency_key)
             case SendDirect():
                 dm = await self.rest.direct_channel(action.user_id)
-                return await self.rest.post(dm, action.text, action.buttons, key=key)
+                return await self.rest.post(
+                    dm, action.text, action.buttons, key=action.idempotency_key
+                )
             case SendEphemeral():
                 return await self._send_ephemeral(action)
             case SendFile():
-                return await self.rest.send_file(action, key)
+                return await self.rest.send_file(action, action.idempotency_key)
             case EditMessage():
                 return await self.rest.edit(action)
             case DeleteMessage():
