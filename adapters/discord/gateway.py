@@ -8,6 +8,9 @@ once, and nothing received is dropped on the way:
   otherwise end the gateway connection with the exception; :meth:`Intake.guard` wraps the
   parsers so it becomes :class:`core.events.UpdateRejected` instead, and the connection
   goes on;
+* fields Discord added later but discord.py requires (:data:`OPTIONAL_DEFAULTS`) get the
+  value an older payload means, so a payload from an older gateway or a lagging proxy
+  is read instead of rejected;
 * a handler whose mapping raises hands an ``UpdateRejected`` too (:meth:`Intake.map`),
   with the raw dispatch it came from (:data:`CURRENT`, set while the parser runs, is
   copied into the handler tasks it schedules);
@@ -34,6 +37,16 @@ from core.ports import EventSink
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+
+OPTIONAL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "MESSAGE_REACTION_ADD": {"type": 0, "burst": False},
+    "MESSAGE_REACTION_REMOVE": {"type": 0, "burst": False},
+    "GUILD_MEMBER_ADD": {"flags": 0},
+    "GUILD_MEMBER_UPDATE": {"flags": 0},
+    "INTERACTION_CREATE": {"version": 1, "attachment_size_limit": 10 * 1024 * 1024},
+}
+"""Fields Discord added later (or documents as optional) that discord.py reads as
+required, with the value an older payload means; filled in only where missing."""
 
 CURRENT: ContextVar[tuple[str, Any] | None] = ContextVar("discord_dispatch", default=None)
 """The dispatch (name, ``d``) being parsed, seen by the handler tasks it schedules."""
@@ -70,7 +83,11 @@ class Intake:
             parsers[name] = self._guarded(name, parse)
 
     def _guarded(self, name: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+        defaults = OPTIONAL_DEFAULTS.get(name)
+
         def run(data: Any) -> None:
+            if defaults and isinstance(data, dict):
+                data = {**defaults, **data}
             token = CURRENT.set((name, data))
             try:
                 parse(data)

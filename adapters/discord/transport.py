@@ -493,61 +493,70 @@ class DiscordAdapter:
         self._ready.set()
 
     async def _on_message(self, message: discord.Message) -> None:
-        if self._is_me(message.author.id):
-            return
-        await self._emit("MESSAGE_CREATE", lambda: inbound.message_posted(message, bot=self.bot))
+        def build() -> Event | None:
+            if self._is_me(message.author.id):
+                return None
+            return inbound.message_posted(message, bot=self.bot)
+
+        await self._emit("MESSAGE_CREATE", build)
 
     async def _on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        if self._is_me(payload.message.author.id):
-            return
-        guild = self._guild(payload.guild_id)
-        await self._emit(
-            "MESSAGE_UPDATE", lambda: inbound.message_edited(payload, bot=self.bot, guild=guild)
-        )
+        def build() -> Event | None:
+            if self._is_me(payload.message.author.id):
+                return None
+            guild = self._guild(payload.guild_id)
+            return inbound.message_edited(payload, bot=self.bot, guild=guild)
+
+        await self._emit("MESSAGE_UPDATE", build)
 
     async def _on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        cached = payload.cached_message
-        if cached is not None and self._is_me(cached.author.id):
-            return
-        guild = self._guild(payload.guild_id)
-        await self._emit(
-            "MESSAGE_DELETE", lambda: inbound.message_deleted(payload, bot=self.bot, guild=guild)
-        )
+        def build() -> Event | None:
+            cached = payload.cached_message
+            if cached is not None and self._is_me(cached.author.id):
+                return None
+            guild = self._guild(payload.guild_id)
+            return inbound.message_deleted(payload, bot=self.bot, guild=guild)
+
+        await self._emit("MESSAGE_DELETE", build)
 
     async def _on_member_join(self, member: discord.Member) -> None:
-        if self._is_me(member.id):
-            return
-        await self._emit("GUILD_MEMBER_ADD", lambda: inbound.member_joined(member, bot=self.bot))
+        def build() -> Event | None:
+            if self._is_me(member.id):
+                return None
+            return inbound.member_joined(member, bot=self.bot)
+
+        await self._emit("GUILD_MEMBER_ADD", build)
 
     async def _on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
-        if self._is_me(payload.user.id):
-            return
-        guild = self._guild(payload.guild_id)
         now = datetime.now(UTC)
-        await self._emit(
-            "GUILD_MEMBER_REMOVE",
-            lambda: inbound.member_left(payload, bot=self.bot, guild=guild, now=now),
-        )
+
+        def build() -> Event | None:
+            if self._is_me(payload.user.id):
+                return None
+            guild = self._guild(payload.guild_id)
+            return inbound.member_left(payload, bot=self.bot, guild=guild, now=now)
+
+        await self._emit("GUILD_MEMBER_REMOVE", build)
 
     async def _on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        if self._is_me(payload.user_id):
-            return
-        guild = self._guild(payload.guild_id)
-        reactor: discord.abc.User | None = payload.member
-        if reactor is None and self.client is not None:
-            reactor = self.client.get_user(payload.user_id)
-        author: discord.abc.User | None = None
-        if payload.message_author_id is not None:
-            if guild is not None:
-                author = guild.get_member(payload.message_author_id)
-            if author is None and self.client is not None:
-                author = self.client.get_user(payload.message_author_id)
-        await self._emit(
-            "MESSAGE_REACTION_ADD",
-            lambda: inbound.reaction_added(
+        def build() -> Event | None:
+            if self._is_me(payload.user_id):
+                return None
+            guild = self._guild(payload.guild_id)
+            reactor: discord.abc.User | None = payload.member
+            if reactor is None and self.client is not None:
+                reactor = self.client.get_user(payload.user_id)
+            author: discord.abc.User | None = None
+            if payload.message_author_id is not None:
+                if guild is not None:
+                    author = guild.get_member(payload.message_author_id)
+                if author is None and self.client is not None:
+                    author = self.client.get_user(payload.message_author_id)
+            return inbound.reaction_added(
                 payload, bot=self.bot, guild=guild, reactor=reactor, author=author
-            ),
-        )
+            )
+
+        await self._emit("MESSAGE_REACTION_ADD", build)
 
     async def _on_guild_join(self, guild: discord.Guild) -> None:
         if self.config.sync_commands and self.intake.accepting:
