@@ -104,6 +104,7 @@ class Poller:
         self._session: aiohttp.ClientSession | None = None
 
     def start(self) -> None:
+        self._stopping = asyncio.Event()  # a stopped poller may be started again
         self._session = aiohttp.ClientSession()
         self._task = asyncio.create_task(self._run(), name=f"telegram-polling-{self.bot}")
 
@@ -196,7 +197,8 @@ class Poller:
                 self._url, json=body, timeout=aiohttp.ClientTimeout(total=timeout + 15)
             ) as response:
                 text = await response.text()
-        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as error:
+            # ValueError: a body that is not text in its declared charset
             raise PollError(self._redact(f"{type(error).__name__}: {error}")) from None
         try:
             answer = json.loads(text)

@@ -14,6 +14,7 @@ import pytest
 from aiogram.types import Update
 from pydantic import ValidationError
 
+from adapters.telegram.polling import confirmable
 from bots.platforms import adapter_factory
 from core.events import Event, MessageEdited, MessagePosted
 from core.ports import Adapter, AdapterDeps
@@ -183,3 +184,12 @@ async def test_bot_api_errors_while_polling_are_retried(
     await api.push(p.message("two", message_id=351))
     events = await sink.wait(2)
     assert [text_of(event) for event in events] == ["one", "two"]
+
+
+def test_only_the_committed_start_of_a_batch_is_confirmable() -> None:
+    batch: list[Any] = [{"update_id": 5}, {"update_id": 6}, "garbage", {"update_id": 8}]
+    failed = ConnectionError("gone")
+    assert confirmable(batch, [None, None, None, None]) == 9
+    assert confirmable(batch, [None, failed, None, None]) == 6, "not past the failure"
+    assert confirmable(batch, [failed, None, None, None]) is None
+    assert confirmable(batch[2:3], [None]) is None, "no id: nothing to confirm by"
