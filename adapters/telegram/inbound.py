@@ -238,7 +238,7 @@ class TelegramMapper:
             channel=None,
             actor=None,
             raw=payload,
-            update_kind=update_kind(payload),
+            update_kind=update_kind(update) if isinstance(update, Mapping) else "unknown",
             reason=f"{type(error).__name__}: {error}"[:500],
         )
 

@@ -239,7 +239,8 @@ def test_a_rejection_without_update_id_has_a_stable_id() -> None:
     other = mapper().rejected({"message": "y"}, KeyError("update_id"))
     assert first.event_id == again.event_id != other.event_id
     assert first.event_id.startswith("sha256:")
-    assert mapper().rejected([1, 2], TypeError("not an object")).raw == {"payload": [1, 2]}
+    not_an_object = mapper().rejected([1, 2], TypeError("not an object"))
+    assert not_an_object.raw == {"payload": [1, 2]} and not_an_object.update_kind == "unknown"
 
 
 def test_a_membership_update_seen_again_keeps_its_id() -> None:
