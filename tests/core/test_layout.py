@@ -160,3 +160,46 @@ def test_every_poll_the_grammar_accepts_renders_on_every_platform(
     assert [[b[field] for b in row] for row in native] == [
         [discord.custom_id(b) if platform == "discord" else b.data for b in row] for row in rows
     ]
+
+
+any_limits = st.builds(
+    ButtonLimits,
+    rows=st.integers(1, 6),
+    per_row=st.integers(1, 6),
+    buttons=st.integers(1, 40),
+    data_bytes=st.just(64),
+    label=st.integers(1, 20),
+    row_width=st.integers(1, 60),
+)
+any_rows = st.lists(
+    st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=8), max_size=6
+).map(
+    lambda groups: tuple(
+        tuple(Button(label, f"d{g}.{i}") for i, label in enumerate(group))
+        for g, group in enumerate(groups)
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=any_rows, limits=any_limits)
+def test_any_rows_either_fit_in_order_or_are_refused(
+    rows: ButtonRows, limits: ButtonLimits
+) -> None:
+    wanted = [button.data for row in rows for button in row]
+    try:
+        laid = layout(rows, limits)
+    except LayoutError:
+        assert len(wanted) > limits.capacity
+        return
+    assert len(laid) <= limits.rows and all(1 <= len(row) <= limits.per_row for row in laid)
+    assert [button.data for row in laid for button in row] == wanted
+    assert all(len(button.label) <= limits.label for row in laid for button in row)
+    fits = len(rows) <= limits.rows and all(
+        len(row) <= limits.per_row
+        and len(row) * max(len(b.label) for b in row) <= limits.row_width
+        and all(len(b.label) <= limits.label for b in row)
+        for row in rows
+    )
+    if fits:
+        assert laid == rows, "rows that fit are kept as written"
