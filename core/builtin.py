@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from core.capabilities import Capability
-from core.commands import CommandSpec, Invocation, help_lines
+from core.commands import (
+    CommandSpec,
+    Invocation,
+    Option,
+    Param,
+    bind,
+    help_lines,
+    parse_command_text,
+    split_arguments,
+)
 from core.events import MemberJoined, MemberLeft
 from core.features import Context, Feature, command, on
-from core.i18n import _
+from core.i18n import Translator, _
 from core.roles import Role
-from core.text import TextLike, bold, compose, lines
+from core.text import TextLike, bold, code, compose, lines
 
 # What members lose when a platform lacks a capability; shown in /settings so nothing is
 # switched off silently.
@@ -25,14 +36,161 @@ CAPABILITY_EFFECTS = {
 }
 
 
+HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (_("General"), ("help", "settings", "lang")),
+    (_("Welcome and rules"), ("welcome", "rules", "verify", "accept")),
+    (_("Polls"), ("poll", "vote")),
+    (_("FAQ"), ("faq",)),
+    (
+        _("Moderation"),
+        ("report", "warn", "mute", "unmute", "warnings", "cases", "case", "managers", "escalation"),
+    ),
+)
+"""``/help`` lists commands under these titles; any other command (a plugin's) under
+"More", so every command a caller may use is reachable from ``/help``."""
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "help": ("/help poll",),
+    "settings": ("/settings",),
+    "lang": ("/lang it",),
+    "welcome": ("/welcome set Welcome {mention} to {community}!",),
+    "rules": ("/rules show", "/rules set Be kind. No spam."),
+    "verify": ("/verify timeout 10m",),
+    "accept": ("/accept",),
+    "poll": ('/poll "Where do we meet?" "Library" "Park" --closes 2h',),
+    "vote": ("/vote 1 2",),
+    "faq": (
+        "/faq how do I reset my password?",
+        '/faq add "How do I reset my password?" "Settings, Security, Reset password."',
+    ),
+    "report": ("/report spam",),
+    "warn": ("/warn off-topic",),
+    "mute": ("/mute 2h spam",),
+    "unmute": ("/unmute",),
+    "warnings": ("/warnings",),
+    "cases": ("/cases all",),
+    "case": ("/case 12 resolve talked to them",),
+    "managers": ("/managers here",),
+    "escalation": ("/escalation set report_limit 3",),
+}
+"""Typical uses of each command; ``/help <command>`` shows those the caller may run."""
+
+
+def visible(specs: Sequence[CommandSpec], role: Role) -> list[CommandSpec]:
+    """The commands ``role`` may use at least one form of."""
+    return [spec for spec in specs if help_lines([spec], role)]
+
+
 class Help(Feature):
+    """``/help``: the caller's commands grouped by feature in a few lines; ``/help poll``:
+    one command's usage forms, options and an example."""
+
     name = "help"
 
-    @command(CommandSpec("help", _("List the commands you can use")))
+    @command(
+        CommandSpec(
+            "help",
+            _("List the commands you can use"),
+            params=(Param("command", _("a command, e.g. poll"), required=False, variadic=True),),
+        )
+    )
     async def help(self, invocation: Invocation, ctx: Context) -> None:
         tr = await ctx.translator()
-        entries = help_lines(ctx.commands, ctx.role)
-        ctx.respond(lines(bold(tr(_("Commands you can use:"))), *entries))
+        wanted = invocation.args.get("command")
+        commands = visible(ctx.commands, ctx.role)
+        if wanted:
+            words = [wanted] if isinstance(wanted, str) else list(wanted)
+            ctx.respond(self._one(words[0].lstrip("/").lower(), ctx, tr))
+            return
+        names = {spec.name for spec in commands}
+        grouped: list[TextLike] = []
+        known: set[str] = set()
+        for title, members in HELP_GROUPS:
+            known.update(members)
+            present = [f"/{name}" for name in members if name in names]
+            if present:
+                grouped.append(
+                    compose("{title}: {names}", title=bold(tr(title)), names=" ".join(present))
+                )
+        others = [f"/{spec.name}" for spec in commands if spec.name not in known]
+        if others:
+            grouped.append(
+                compose("{title}: {names}", title=bold(tr(_("More"))), names=" ".join(others))
+            )
+        example = "poll" if "poll" in names else "faq" if "faq" in names else "help"
+        ctx.respond(
+            lines(
+                bold(tr(_("Commands you can use:"))),
+                *grouped,
+                tr(
+                    _("/help and a command gives its usage and an example, e.g. /help {command}"),
+                    command=example,
+                ),
+            )
+        )
+
+    def _one(self, name: str, ctx: Context, tr: Translator) -> TextLike:
+        spec = next((spec for spec in ctx.commands if spec.name == name), None)
+        if spec is None:
+            return tr(_("There is no command /{name}; /help lists them."), name=name)
+        forms = help_lines([spec], ctx.role)
+        if not forms:
+            return tr(_("/{name} is for managers."), name=name)
+        parts: list[TextLike] = [
+            compose("{name} — {summary}", name=bold(f"/{name}"), summary=tr(spec.summary))
+        ]
+        parts.append(bold(tr(_("Usage:"))))
+        parts.extend(_translated_form(form, tr) for form in forms)
+        options = _options(spec, ctx.role)
+        if options:
+            parts.append(bold(tr(_("Options:"))))
+            for option in options:
+                flag = (
+                    f"--{option.name} {option.metavar}"
+                    if option.takes_value
+                    else f"--{option.name}"
+                )
+                parts.append(f"{flag} — {tr(option.help)}" if option.help else flag)
+        for example in _examples(spec, ctx.role):
+            parts.append(
+                compose("{label} {example}", label=bold(tr(_("Example:"))), example=code(example))
+            )
+        return lines(*parts)
+
+
+def _examples(spec: CommandSpec, role: Role) -> list[str]:
+    """The examples of ``spec`` whose command form ``role`` may use."""
+    allowed = []
+    for example in EXAMPLES.get(spec.name, ()):
+        parsed = parse_command_text(example)
+        if parsed is None:
+            continue
+        try:
+            invocation = bind(spec, split_arguments(parsed[1]), parsed[1])
+        except ValueError:  # CommandUsageError, CommandSyntaxError
+            continue
+        if role >= invocation.spec.role and role >= spec.role:
+            allowed.append(example)
+    return allowed
+
+
+def _translated_form(form: str, tr: Translator) -> str:
+    usage, separator, summary = form.partition(" — ")
+    return f"{usage} — {tr(summary)}" if separator else usage
+
+
+def _options(spec: CommandSpec, role: Role) -> list[Option]:
+    """The options of ``spec`` and of the subcommands ``role`` may use, each once."""
+    found: dict[str, Option] = {}
+    todo = [spec]
+    while todo:
+        node = todo.pop(0)
+        if role < node.role:
+            continue
+        for option in node.options:
+            found.setdefault(option.name, option)
+        todo.extend(node.subcommands)
+    return list(found.values())
 
 
 class Settings(Feature):
