@@ -81,8 +81,17 @@ GAVE_UP_POLL = _(
     "I could not post your poll #{id} {question}: the platform kept failing, so I stopped "
     "trying. Start the poll again later."
 )
-"""What the manager is told privately when their poll cannot be posted (the platform's
-reason follows on its own line, :mod:`core.refusals`)."""
+REFUSED_RESULT = _(
+    "I could not post the result of poll #{id} {question}: the platform refused it. Check "
+    "that I may post in that channel; /poll results {id} shows it to you."
+)
+GAVE_UP_RESULT = _(
+    "I could not post the result of poll #{id} {question}: the platform kept failing, so I "
+    "stopped trying; /poll results {id} shows it to you."
+)
+"""What the manager is told privately when their poll, or the result of the poll they
+closed, cannot be posted (the platform's reason follows on its own line,
+:mod:`core.refusals`). A deadline closes a poll with nobody to tell: only logged."""
 
 StoreFactory = Callable[[Any], PollStore]
 
@@ -294,8 +303,17 @@ class Polls(Feature):
         counts = await store.tally(found.id, len(found.options))
         final = render(closed, counts, tr)  # recomputed from the stored votes
         ctx.emit(EditMessage(bot=found.bot, key=found.key, text=final, buttons=()))
+        result = SendMessage(
+            bot=found.bot, channel=_channel(found), text=summary(closed, counts, tr)
+        )
+        question = bold(found.question)  # the manager who closed it hears of a refusal
         ctx.emit(
-            SendMessage(bot=found.bot, channel=_channel(found), text=summary(closed, counts, tr))
+            with_manager_notice(
+                result,
+                ctx,
+                compose(tr(REFUSED_RESULT), id=str(found.id), question=question),
+                compose(tr(GAVE_UP_RESULT), id=str(found.id), question=question),
+            )
         )
         return True
 
