@@ -10,7 +10,10 @@ interface.
 :class:`LexicalMatcher` works in two stages:
 
 1. **Retrieval** with Okapi BM25 over the normalised terms (:func:`core.faq.text.terms`)
-   of each entry's question, from an inverted index updated per entry (no rebuilds). Each
+   of each entry's question, from an inverted index updated per entry (no rebuilds).
+   Each term's postings are kept as numpy arrays (rows, BM25 weights) until the index
+   next changes, so scoring is one vector addition per query term, not one Python step
+   per posting (p99 at 10,000 entries: 1.96 ms summed per posting, see ``benchmarks``). Each
    query term is *expanded* before lookup: to itself; to known terms within a typo
    (rapidfuzz ``ratio`` ≥ 80, for words the index does not know); and, for Russian, to
    terms that share the root once a verbal prefix is removed (``смен`` ~ ``поменя``).
@@ -24,13 +27,14 @@ interface.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from core.faq.text import russian_root, terms
@@ -126,9 +130,16 @@ class LexicalMatcher:
         self._root_prefixes: dict[str, set[str]] = {}
         """Root prefix (the root less up to two letters) -> known terms, to find roots
         that extend a query's root."""
+        self._row: dict[int, int] = {}
+        """Document id -> its row in the score arrays."""
+        self._ids: list[int] = []
+        """Row -> document id (``-1``: a free row, reused by the next new document)."""
+        self._free: list[int] = []
         self._version = 0
         self._impacts_version = 0
-        self._impact_cache: dict[str, dict[int, float]] = {}
+        self._impact_cache: dict[str, tuple[NDArray[np.intp], NDArray[np.float64]]] = {}
+        self._idf_cache: dict[str, float] = {}
+        self._doc_totals: dict[int, float] = {}
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -142,6 +153,13 @@ class LexicalMatcher:
         counts = Counter(found)
         self._docs[document.id] = _Doc(counts, len(found))
         self._total_length += len(found)
+        if self._free:
+            row = self._free.pop()
+            self._ids[row] = document.id
+        else:
+            row = len(self._ids)
+            self._ids.append(document.id)
+        self._row[document.id] = row
         for term, count in counts.items():
             postings = self._postings.get(term)
             if postings is None:
@@ -159,6 +177,9 @@ class LexicalMatcher:
             return
         self._version += 1
         self._total_length -= doc.length
+        row = self._row.pop(document_id)
+        self._ids[row] = -1
+        self._free.append(row)
         for term in doc.counts:
             postings = self._postings[term]
             postings.pop(document_id, None)
@@ -216,26 +237,77 @@ class LexicalMatcher:
                     found[other] = self.ROOT_WEIGHT
         return found
 
-    def _impacts(self, term: str) -> dict[int, float]:
-        """BM25 weight of ``term`` in each document containing it. Cached until the next
-        update: questions are asked far more often than entries change, and the cached
-        weights turn scoring into one addition per posting."""
+    def _fresh(self) -> None:
+        """Drop the weights derived from the index once it changed."""
         if self._version != self._impacts_version:
             self._impact_cache.clear()
+            self._idf_cache.clear()
+            self._doc_totals.clear()
             self._impacts_version = self._version
+
+    def _term_idf(self, term: str) -> float:
+        """IDF of a known term (call :meth:`_fresh` first)."""
+        cached = self._idf_cache.get(term)
+        if cached is None:
+            cached = self._idf_cache[term] = self._idf(len(self._postings[term]))
+        return cached
+
+    def _doc_total(self, doc_id: int, doc: _Doc) -> float:
+        """IDF summed over a document's terms (call :meth:`_fresh` first)."""
+        cached = self._doc_totals.get(doc_id)
+        if cached is None:
+            idf = self._term_idf
+            cached = self._doc_totals[doc_id] = sum(idf(term) for term in doc.counts)
+        return cached
+
+    def _impacts(self, term: str) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """Rows of the documents containing ``term`` and its BM25 weight in each, as
+        arrays. Cached until the next update: questions are asked far more often than
+        entries change, and the cached arrays turn scoring into one vector addition per
+        query term."""
+        self._fresh()
         cached = self._impact_cache.get(term)
         if cached is None:
             k1, b = self.K1, self.B
             average = self._total_length / len(self._docs) or 1.0
             postings = self._postings[term]
-            factor = self._idf(len(postings)) * (k1 + 1.0)
+            count = len(postings)
+            rows = np.fromiter((self._row[doc_id] for doc_id in postings), np.intp, count)
+            tf = np.fromiter(postings.values(), np.float64, count)
             docs = self._docs
-            cached = {
-                doc_id: factor * tf / (tf + k1 * (1.0 - b + b * docs[doc_id].length / average))
-                for doc_id, tf in postings.items()
-            }
+            lengths = np.fromiter((docs[doc_id].length for doc_id in postings), np.float64, count)
+            factor = self._idf(count) * (k1 + 1.0)
+            cached = (rows, factor * tf / (tf + k1 * (1.0 - b + b * lengths / average)))
             self._impact_cache[term] = cached
         return cached
+
+    def _retrieve(self, expansions: dict[str, dict[str, float]]) -> NDArray[np.float64]:
+        """BM25 of every row (0 for documents sharing no term with the query); a query
+        term counts once per document, by its best expansion."""
+        scores = np.zeros(len(self._ids))
+        for found in expansions.values():
+            if len(found) == 1:
+                ((known, weight),) = found.items()
+                rows, impacts = self._impacts(known)
+                scores[rows] += impacts if weight == 1.0 else weight * impacts
+                continue
+            best = np.zeros(len(self._ids))
+            for known, weight in found.items():
+                rows, impacts = self._impacts(known)
+                best[rows] = np.maximum(best[rows], weight * impacts)
+            scores += best
+        return scores
+
+    def _candidates(self, scores: NDArray[np.float64]) -> list[tuple[int, float]]:
+        """The documents with the best BM25 (at most :attr:`CANDIDATES`), best first."""
+        touched = np.flatnonzero(scores)
+        if len(touched) > self.CANDIDATES:
+            best = np.argpartition(-scores[touched], self.CANDIDATES - 1)[: self.CANDIDATES]
+            touched = touched[best]
+        ids = self._ids
+        found = [(ids[row], float(scores[row])) for row in touched.tolist()]
+        found.sort(key=lambda item: (-item[1], item[0]))
+        return found
 
     def search(self, query: str, limit: int = 3) -> list[Match]:
         if not self._docs:
@@ -244,57 +316,36 @@ class LexicalMatcher:
         if not wanted:
             return []
         expansions = {term: self.expand(term) for term in wanted}
-        idf = {
-            known: self._idf(len(self._postings[known]))
-            for found in expansions.values()
-            for known in found
-        }
-        bm25: dict[int, float] = {}
-        get = bm25.get
-        for found in expansions.values():
-            if len(found) == 1:
-                ((known, weight),) = found.items()
-                impacts = self._impacts(known)
-                if weight == 1.0:
-                    for doc_id, impact in impacts.items():
-                        bm25[doc_id] = get(doc_id, 0.0) + impact
-                else:
-                    for doc_id, impact in impacts.items():
-                        bm25[doc_id] = get(doc_id, 0.0) + weight * impact
-                continue
-            best: dict[int, float] = {}  # a query term counts once, by its best expansion
-            for known, weight in found.items():
-                for doc_id, impact in self._impacts(known).items():
-                    score = weight * impact
-                    if score > best.get(doc_id, 0.0):
-                        best[doc_id] = score
-            for doc_id, score in best.items():
-                bm25[doc_id] = get(doc_id, 0.0) + score
-        if not bm25:
+        candidates = self._candidates(self._retrieve(expansions))
+        if not candidates:
             return []
+        self._fresh()
+        idf = self._term_idf
         unknown = self._idf(0)
         query_weight = {
-            term: max((idf[known] for known in found), default=unknown)
+            term: max((idf(known) for known in found), default=unknown)
             for term, found in expansions.items()
         }
         query_total = sum(query_weight.values())
-        top = heapq.nlargest(self.CANDIDATES, bm25, key=bm25.__getitem__)
-        candidates = [(doc_id, bm25[doc_id]) for doc_id in top]
+        plan = [(query_weight[term], tuple(found.items())) for term, found in expansions.items()]
         ranked: list[tuple[float, float, int]] = []
+        docs = self._docs
         for doc_id, retrieval in candidates:
-            doc = self._docs[doc_id]
+            doc = docs[doc_id]
+            counts = doc.counts
             covered: dict[str, float] = {}
             query_part = 0.0
-            for term, found in expansions.items():
+            for term_weight, found in plan:
                 best_weight = 0.0
-                for known, weight in found.items():
-                    if known in doc.counts:
-                        best_weight = max(best_weight, weight)
-                        covered[known] = max(covered.get(known, 0.0), weight)
-                query_part += query_weight[term] * best_weight
-            doc_weights = {term: self._idf(len(self._postings[term])) for term in doc.counts}
-            doc_total = sum(doc_weights.values())
-            doc_part = sum(doc_weights[term] * weight for term, weight in covered.items())
+                for known, weight in found:
+                    if known in counts:
+                        if weight > best_weight:
+                            best_weight = weight
+                        if weight > covered.get(known, 0.0):
+                            covered[known] = weight
+                query_part += term_weight * best_weight
+            doc_total = self._doc_total(doc_id, doc)
+            doc_part = sum(idf(term) * weight for term, weight in covered.items())
             q = query_part / query_total if query_total else 0.0
             d = doc_part / doc_total if doc_total else 0.0
             confidence = 2 * q * d / (q + d) if q + d else 0.0
