@@ -15,9 +15,14 @@ Operator checklist (what the bot needs from Discord):
 * Managers are the guild owner, members with Administrator, Manage Server or Manage
   Messages, and the ``[defaults] managers`` identities (``discord:USER_ID``).
 * Large bots: ``shards = N`` and ``shard_ids = [...]`` split the bot over processes; each
-  registers the commands in the guilds it serves.
+  registers the commands in the guilds it serves. Any process of the bot may deliver any
+  outbox row, interaction answers included: the interaction's token travels in the row.
 
-Modules: :mod:`.config` (TOML keys), :mod:`.inbound` (gateway -> core events),
-:mod:`.outbound` (core text and actions -> REST payloads), :mod:`.slash` (command specs ->
-application commands and back to argv), :mod:`.transport` (the client and the adapter).
+Modules: :mod:`.config` (TOML keys), :mod:`.client` (discord.py set-up, start errors,
+command registration), :mod:`.gateway` (every dispatch to the sink, or stored as
+rejected), :mod:`.inbound` (gateway -> core events), :mod:`.receipt` (interactions stored,
+then acknowledged), :mod:`.interactions` and :mod:`.answers` (answers through the token,
+from any process), :mod:`.outbound` (core text and actions -> REST payloads), :mod:`.rest`
+(REST calls, idempotent sends, errors), :mod:`.slash` (command specs -> application
+commands and back to argv), :mod:`.transport` (the adapter).
 """

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from adapters.discord.transport import NOT_STORED_NOTICE, DiscordAdapter, DiscordStartError
+from adapters.discord.receipt import NOT_STORED_NOTICE
+from adapters.discord.transport import DiscordAdapter, DiscordStartError
 from core.actions import SendDirect, SendEphemeral, SendMessage
 from core.capabilities import Capability
 from core.errors import (
@@ -542,7 +543,7 @@ async def test_unanswered_placeholder_is_removed(running: Running, world: World)
 async def test_stale_menu_entry_is_answered(running: Running, world: World) -> None:
     """A context-menu entry left registered by an older version gets a polite answer
     instead of Discord's "interaction failed"."""
-    from adapters.discord.transport import STALE_COMMAND_NOTICE
+    from adapters.discord.receipt import STALE_COMMAND_NOTICE
 
     fake = world.fake
     fake.commands[world.guild.id].append({"id": "1", "type": 3, "name": "Old menu"})
