@@ -6,6 +6,9 @@ Built on :class:`tests.fakes.telegram.server.FakeBotApi` without changing it:
 * :attr:`ChaosBotApi.log` keeps every request with its arrival time, its status and its
   result, so effects are counted from what the server accepted (a 429 sends nothing) and
   delays are measured from the server's side.
+* A second ``answerCallbackQuery`` for one query is refused with Telegram's 400, as the
+  real server does: a toast repeated after a crash never reaches the member twice (the
+  repeats are counted in :attr:`ChaosBotApi.repeated_toasts`).
 * :meth:`ChaosBotApi.storm` answers every outbound method with ``429`` and ``retry_after``
   until the storm ends, as Telegram does to a bot it throttles.
 * :meth:`ChaosBotApi.push_webhooks` switches :meth:`push` to webhook delivery: updates are
@@ -59,6 +62,8 @@ class ChaosBotApi(FakeBotApi):
     log: list[Record] = field(default_factory=list)
     throttled: int = 0
     """Requests answered 429 by :meth:`storm`."""
+    repeated_toasts: int = 0
+    """Second answers to one callback query, refused as Telegram refuses them."""
     webhook_attempts: int = 0
     webhook_failures: int = 0
     """Webhook deliveries answered other than 200, or not answered at all."""
@@ -70,6 +75,7 @@ class ChaosBotApi(FakeBotApi):
         self._lanes: list[asyncio.Queue[dict[str, Any]]] = []
         self._pushers: list[asyncio.Task[None]] = []
         self._http: aiohttp.ClientSession | None = None
+        self._answered: set[str] = set()
 
     # -- controls -------------------------------------------------------------------------
 
@@ -132,9 +138,18 @@ class ChaosBotApi(FakeBotApi):
                 f"Too Many Requests: retry after {self._retry_after}",
                 {"retry_after": self._retry_after},
             )
+        elif method == "answerCallbackQuery" and await self._answered_before(request):
+            # Telegram takes one answer per callback query; a repeat changes nothing.
+            self.repeated_toasts += 1
+            response = _error(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         else:
             response = await super()._handle(request)
         params = await _params(request)  # aiohttp keeps the body: this reads no socket
+        if method == "answerCallbackQuery" and response.status == 200:
+            self._answered.add(str(params.get("callback_query_id")))
         result = None
         if response.status == 200 and isinstance(response.body, bytes):
             result = json.loads(response.body).get("result")
@@ -142,6 +157,10 @@ class ChaosBotApi(FakeBotApi):
             self.log.append(Record(time.monotonic(), method, params, response.status, result))
             self._changed.notify_all()
         return response
+
+    async def _answered_before(self, request: web.Request) -> bool:
+        params = await _params(request)
+        return str(params.get("callback_query_id")) in self._answered
 
     async def _deliver(self, lane: asyncio.Queue[dict[str, Any]]) -> None:
         assert self._http is not None

@@ -75,6 +75,8 @@ class Fleet:
     drain_seconds: float | None = None
     members: list[Member] = field(default_factory=list)
     kills: int = 0
+    crashes: list[str] = field(default_factory=list)
+    """Processes found exited on their own (not killed, not stopped), with their code."""
 
     def __post_init__(self) -> None:
         for index in range(self.size):
@@ -114,7 +116,7 @@ class Fleet:
             'managers = ["telegram:1000"]',
             "",
         ]
-        if self.drain_seconds is not None and "delivery" in Config.model_fields:
+        if self.drain_seconds is not None and _knows_delivery():
             sections += ["[delivery]", f"drain_seconds = {self.drain_seconds:g}", ""]
         return "\n".join([*sections, *bot, ""])
 
@@ -173,6 +175,8 @@ class Fleet:
         at = time.monotonic()
         if member.process.returncode is None:
             member.process.send_signal(signal.SIGKILL)
+        else:
+            self.crashes.append(f"process {index} exited with {member.process.returncode}")
         await member.process.wait()
         self.kills += 1
         return at
@@ -181,8 +185,12 @@ class Fleet:
         """SIGTERM and wait for the exit (SIGKILL after ``timeout``); the exit code."""
         member = self.members[index]
         process = member.process
-        if process is None or process.returncode is not None:
-            return None if process is None else process.returncode
+        if process is None:
+            return None
+        if process.returncode is not None:
+            self.crashes.append(f"process {index} exited with {process.returncode}")
+            member.process = None
+            return process.returncode
         process.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(process.wait(), timeout)
@@ -201,9 +209,21 @@ class Fleet:
         parts = []
         for member in self.members:
             if member.log.exists():
-                lines = member.log.read_text(errors="replace").splitlines()[-tail:]
+                lines = [
+                    line
+                    for line in member.log.read_text(errors="replace").splitlines()
+                    if "aiohttp.access" not in line  # one line per webhook request
+                ][-tail:]
                 parts.append(f"--- process {member.index} ---\n" + "\n".join(lines))
         return "\n".join(parts)
+
+
+def _knows_delivery() -> bool:
+    """Whether the code run has the ``[delivery]`` table (older checkouts refuse it)."""
+    code = os.environ.get(CODE_VARIABLE)
+    if code:
+        return "class DeliveryConfig" in (Path(code) / "bots" / "config.py").read_text()
+    return "delivery" in Config.model_fields
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import contextlib
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,8 @@ class Outcome:
     startup: float | None = None
     """Seconds from spawning that process to its first Bot API call (imports, migrations)."""
     throttled: int = 0
+    repeated_toasts: int = 0
+    crashes: list[str] = field(default_factory=list)
     webhook_failures: int = 0
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
@@ -86,7 +89,7 @@ class Outcome:
         return self.kills
 
     def problems(self) -> list[str]:
-        found = []
+        found = list(self.crashes)
         if self.figures.lost:
             found.append(f"{self.figures.lost} effects lost")
         if self.figures.doubled > self.allowed_doubles:
@@ -182,8 +185,23 @@ class Run:
             return effects.seeded(self.api, script)
 
         deadline = time.monotonic() + 60 + script.groups * 0.2
-        assert await until(self.api, seeded, deadline), "seeding did not finish\n" + self.logs()
+        if not await until(self.api, seeded, deadline):
+            raise AssertionError(f"seeding did not finish\n{await self.diagnose()}")
         return effects.polls(self.api)
+
+    async def diagnose(self) -> str:
+        """What the fake saw, what is left in the outbox, and the processes' logs."""
+        calls = Counter(f"{r.method} {r.status}" for r in self.api.log if r.method != "getUpdates")
+        try:
+            pending = await self.outbox.pending() if self.outbox else {}
+            owners = Counter(str(lease.owner) for lease in pending.values())
+            left = f"{len(pending)} pending outbox rows, by lease owner: {dict(owners)}"
+        except Exception as error:  # the database may be cut right now
+            left = f"outbox unreadable: {error}"
+        return (
+            f"fake Bot API calls: {dict(calls)}\nwebhook backlog {self.api.webhook_backlog()}, "
+            f"failed deliveries {self.api.webhook_failures}\n{left}\n{self.logs()}"
+        )
 
     async def settle(self, script: Script, polls: dict[int, tuple[int, int]], wait: float) -> bool:
         """Wait until every effect happened and nothing is left to send."""
@@ -198,8 +216,8 @@ class Run:
 
         return await until(self.api, complete, time.monotonic() + wait, every=0.5)
 
-    def logs(self) -> str:
-        return self.fleet.logs() if self.fleet else ""
+    def logs(self, tail: int = 60) -> str:
+        return self.fleet.logs(tail) if self.fleet else ""
 
 
 async def replay(
@@ -255,7 +273,7 @@ async def replay(
             await asyncio.sleep(faults.cut_seconds)
             proxy.restore()
 
-        moments = sorted(rng.uniform(0.1, 0.9) * duration for _ in range(faults.kills))
+        moments = sorted(rng.uniform(0.1, 0.6) * duration for _ in range(faults.kills))
         chaos = [kill_at(moment) for moment in _spaced(moments, gap=min(3.0, duration / 10))]
         if faults.storm_seconds:
             chaos.append(storm_at(rng.uniform(0.2, 0.5) * duration))
@@ -269,9 +287,12 @@ async def replay(
         outcome.kills = run.fleet.kills
         outcome.figures = effects.count(run.api, script, polls)
         outcome.throttled = run.api.throttled
+        outcome.repeated_toasts = run.api.repeated_toasts
         outcome.webhook_failures = run.api.webhook_failures
+        logs = await run.diagnose()
         outcome.exit_codes = await run.fleet.stop_all()
-        logs = run.logs()
+        outcome.crashes = list(run.fleet.crashes)
+        logs += "\n" + run.logs(tail=15)
     outcome.seconds = time.monotonic() - began
     SUMMARY.append(outcome)
     return outcome, logs
@@ -319,8 +340,9 @@ async def _takeover(outbox: Outbox, held: dict[int, Lease], killed_at: float) ->
 def table(outcomes: list[Outcome]) -> str:
     """The summary: one line per run."""
     head = (
-        f"{'run':<34} {'seed':>6} {'upd':>6} {'kills':>5} {'effects':>7} {'lost':>5} "
-        f"{'doubled':>7} {'allowed':>7} {'takeover max s':>14} {'graceful s':>10} {'429s':>5} "
+        f"{'run':<40} {'seed':>6} {'upd':>6} {'kills':>5} {'effects':>7} {'lost':>5} "
+        f"{'doubled':>7} {'allowed':>7} {'takeover s':>10} {'startup s':>9} {'graceful s':>10} "
+        f"{'429s':>5} {'toast rep':>9} "
         f"{'secs':>5}  lost by kind"
     )
     lines = [head, "-" * len(head)]
@@ -335,9 +357,10 @@ def table(outcomes: list[Outcome]) -> str:
             f"{name} +{kind.doubled}" for name, kind in o.figures.kinds.items() if kind.doubled
         )
         lines.append(
-            f"{o.mode:<34} {o.seed:>6} {o.updates:>6} {o.kills:>5} {o.figures.expected:>7} "
+            f"{o.mode:<40} {o.seed:>6} {o.updates:>6} {o.kills:>5} {o.figures.expected:>7} "
             f"{o.figures.lost:>5} {o.figures.doubled:>7} {o.allowed_doubles:>7} "
-            f"{_seconds(takeover):>14} {_seconds(o.graceful):>10} {o.throttled:>5} "
+            f"{_seconds(takeover):>10} {_seconds(o.startup):>9} {_seconds(o.graceful):>10} "
+            f"{o.throttled:>5} {o.repeated_toasts:>9} "
             f"{o.seconds:>5.0f}  {lost_by_kind or '-'}{'; doubled: ' + doubles if doubles else ''}"
         )
     return "\n".join(lines)

@@ -14,10 +14,11 @@ effect the fake records is attributed to the one update that asked for it:
 * a ``/report`` (a reply to a message of its own offender) must thank its reporter once in
   private, and its group's case card must be sent once and count every reporter.
 
-Each group gets, before the replay, one FAQ entry (``/faq add``), itself as the managers'
-inbox (``/managers here``) and one poll (``/poll``), sent by a manager named in the config.
-The many groups keep each chat's outbound traffic far under Telegram's 20 messages per
-minute per group, so the replay measures losses and doubles, not rate limits.
+Before the replay a manager named in the config gives each question group one FAQ entry
+(``/faq add``), each poll group one poll (``/poll``) and makes each report group its own
+managers' inbox (``/managers here``). The many groups keep each chat's outbound traffic
+far under Telegram's 20 messages per minute per group, so the replay measures losses and
+doubles, not rate limits.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ QUESTION = "How do I pay the membership fee?"
 ANSWER = "At the front desk, in cash or by card."
 OPTIONS = ("Pizza", "Sushi", "Salad")
 WEIGHTS = {"join": 25, "question": 25, "press": 40, "report": 10}
-PER_GROUP = 4
-"""Replay updates per group: a handful of messages per chat over the whole replay."""
 REPORTERS_PER_TARGET = 2
 NOW = int(time.time())
 
@@ -90,6 +89,7 @@ class Step:
 @dataclass
 class Script:
     groups: int
+    polls: int
     seed_updates: list[dict[str, Any]]
     steps: list[Step]
     votes: dict[int, Counter[int]] = field(default_factory=dict)
@@ -100,29 +100,43 @@ class Script:
 
 
 def build(updates: int, seed: int) -> Script:
-    """``updates`` replay updates (after the seed updates), the same for the same ``seed``."""
+    """``updates`` replay updates (after the seed updates), the same for the same ``seed``.
+
+    Each kind has its own groups (questions 2 per group, presses 8 per poll, reports one
+    message reported twice per group) and joins go round-robin over all of them, so no chat
+    gets more than a handful of messages and seeding costs one message per group."""
     rng = random.Random(seed)
-    groups = max(4, updates // PER_GROUP)
-    seed_updates: list[dict[str, Any]] = []
-    next_id = 1
-    for number in range(groups):
-        chat = group(number)
-        for message_id, text in (
-            (1, f'/faq add "{QUESTION}" "{ANSWER}"'),
-            (2, "/managers here"),
-            (3, f'/poll "Lunch in {chat["title"]}?" {" ".join(OPTIONS)}'),
-        ):
-            update = _command(chat, MANAGER, message_id, text)
-            seed_updates.append({"update_id": next_id, **update})
-            next_id += 1
-    script = Script(groups, seed_updates, [])
-    turns: Counter[str] = Counter()
     kinds = list(WEIGHTS)
-    for index in range(updates):
-        kind = rng.choices(kinds, weights=[WEIGHTS[k] for k in kinds])[0]
+    picks = rng.choices(kinds, weights=[WEIGHTS[k] for k in kinds], k=updates)
+    wanted = Counter(picks)
+    ranges: dict[str, range] = {}
+    first = 0
+    for kind, per_group in (("question", 2), ("press", 8), ("report", REPORTERS_PER_TARGET)):
+        count = max(1, -(-wanted[kind] // per_group))
+        ranges[kind] = range(first, first + count)
+        first += count
+    ranges["join"] = range(first)
+    seeds = {
+        "question": f'/faq add "{QUESTION}" "{ANSWER}"',
+        "press": "/poll",
+        "report": "/managers here",
+    }
+    seed_updates: list[dict[str, Any]] = []
+    for kind, text in seeds.items():
+        for number in ranges[kind]:
+            chat = group(number)
+            if kind == "press":
+                text = f'/poll "Lunch in {chat["title"]}?" {" ".join(OPTIONS)}'
+            update = _command(chat, MANAGER, 1, text)
+            seed_updates.append({"update_id": len(seed_updates) + 1, **update})
+    script = Script(first, len(ranges["press"]), seed_updates, [])
+    turns: Counter[str] = Counter()
+    next_id = len(seed_updates) + 1
+    for index, kind in enumerate(picks):
         turn = turns[kind]
         turns[kind] += 1
-        number = turn % groups
+        numbers = ranges[kind]
+        number = numbers[turn % len(numbers)]
         chat = group(number)
         update_id = next_id + index
         message_id = 10_000 + index
@@ -147,7 +161,7 @@ def build(updates: int, seed: int) -> Script:
                     _press(chat, voter, option, callback_id),
                 )
             case "report":
-                target = (turn // groups) // REPORTERS_PER_TARGET  # this group's nth target
+                target = (turn // len(numbers)) // REPORTERS_PER_TARGET  # the group's nth
                 offender = user(5_000_000 + number * 1000 + target, f"Offender{number}x{target}")
                 reporter = user(4_000_000 + index, f"Reporter{index}")
                 text = f"Cheap followers at spam.example, offer G{number}T{target}"
