@@ -135,7 +135,8 @@ def _bot_problems(index: int, bot: BotConfig) -> list[Problem]:
         problems.append(
             (
                 bot_key(index, bot, "platform"),
-                f"{bot.platform!r} needs {', '.join(missing)}, which is not installed: "
+                f"{bot.platform!r} needs {' and '.join(missing)}, which "
+                f"{'is' if len(missing) == 1 else 'are'} not installed: "
                 f"pip install 'townsquare[{extra}]'",
             )
         )

@@ -283,6 +283,7 @@ async def run_console(config: Config | None = None, source: str = "console") -> 
                     break
                 line = line.rstrip("\r\n")
                 if line.strip() == ":quit":
+                    print("(bye)")
                     break
                 outcome = session.event_for(line)
                 if isinstance(outcome, str):
