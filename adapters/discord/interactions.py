@@ -16,7 +16,8 @@ Another process does without it and finds out from Discord:
 
 * a first response is attempted only while the interaction is younger than
   :data:`FIRST_RESPONSE_WINDOW`; Discord answers 40060 when someone already responded,
-  and the answer then becomes a follow-up;
+  and the answer then becomes a follow-up; a follow-up refused while the interaction is
+  younger than :data:`YOUNG` is retried (its receiver has not deferred it yet);
 * a deferred command's placeholder is replaced (``PATCH @original``) only if
   ``GET @original`` still shows it loading (flag :data:`LOADING`); otherwise the answer
   is an ephemeral follow-up. A placeholder removed by one process while another answers
@@ -46,12 +47,17 @@ import discord
 from discord.http import Route
 from discord.webhook.async_ import async_context
 
+from core.errors import TransientDeliveryError
+
 log = logging.getLogger(__name__)
 
 INTERACTION_LIFETIME = 15 * 60.0
 """Seconds an interaction token carries answers."""
 FIRST_RESPONSE_WINDOW = 3.0
 """Seconds after its creation during which an interaction takes a first response."""
+YOUNG = 10.0
+"""Seconds during which an interaction the token cannot answer yet is retried (its
+receiving process may not have acknowledged it) before the answer takes another way."""
 PENDING_INTERACTIONS = 4096
 
 EPHEMERAL = 1 << 6
@@ -64,6 +70,8 @@ DEFERRED_UPDATE = 6
 MODAL = 9
 
 UNKNOWN_MESSAGE = 10008
+UNKNOWN_WEBHOOK = 10015
+"""What the webhook endpoints answer for an interaction nobody acknowledged (yet)."""
 ALREADY_ACKNOWLEDGED = 40060
 EXPIRED_INTERACTION_CODES = frozenset({10015, 10062, 50027})
 """Unknown webhook, unknown interaction, invalid webhook token: the token carries nothing
@@ -261,7 +269,10 @@ class Responder:
 
     async def acknowledge(self, ref: InteractionRef) -> bool:
         """Defer ``ref`` unless it already had a first response; True if this call did."""
-        pending = self.pending.get(ref) or self.pending.add(ref)
+        received = self.pending.get(ref)
+        if received is None and ref.age() >= FIRST_RESPONSE_WINDOW:
+            return False  # another process's interaction, answered or beyond saving
+        pending = received or self.pending.add(ref)
         async with pending.lock:
             if pending.responded.is_set():
                 return False
@@ -318,10 +329,10 @@ class Responder:
     ) -> bool:
         """Try ``data`` as the first response; False if the interaction already had one
         (or is too old to take one)."""
-        if (pending is not None and pending.responded.is_set()) or (
-            ref.age() >= FIRST_RESPONSE_WINDOW
-        ):
+        if pending is not None and pending.responded.is_set():
             return False
+        if pending is None and ref.age() >= FIRST_RESPONSE_WINDOW:
+            return False  # received elsewhere and too old: Discord would refuse it
         try:
             await self.webhooks.callback(ref, kind, data)
         except discord.HTTPException as error:
@@ -377,6 +388,12 @@ class Responder:
                     if index == 0 and (
                         error.code in EXPIRED_INTERACTION_CODES or error.code == UNKNOWN_MESSAGE
                     ):
+                        if error.code == UNKNOWN_WEBHOOK and ref.age() < YOUNG:
+                            # The receiving process has not acknowledged it yet.
+                            raise TransientDeliveryError(
+                                f"interaction {ref.id} is not acknowledged yet",
+                                retry_after=0.5,
+                            ) from error
                         return False
                     raise
         return True

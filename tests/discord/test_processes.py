@@ -4,6 +4,7 @@ split over processes, idempotent sends, and a gateway drop resumed without loss.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,11 +12,13 @@ from dataclasses import dataclass
 import pytest
 
 from adapters.discord.interactions import InteractionRef, Kind
+from adapters.discord.transport import DiscordAdapter
 from core.actions import AnswerButton, AskText, Button, SendEphemeral, SendFile, SendMessage
-from core.events import ButtonPressed, CommandIssued, MessagePosted
+from core.events import ButtonPressed, CommandIssued, Event, MessagePosted
+from core.ports import AdapterDeps
 from core.refs import ChannelRef
 from core.text import Text
-from tests.discord.conftest import BOT, Running, start_adapter
+from tests.discord.conftest import BOT, COMMANDS, Running, bot_config, start_adapter
 from tests.fakes.discord import FakeDiscord, Guild
 
 
@@ -214,3 +217,55 @@ async def test_a_dropped_gateway_resumes_without_loss_or_doubles(
         assert len(identifies) == 1, "resumed, not identified anew"
     finally:
         await running.adapter.close()
+
+
+async def test_an_answer_that_overtakes_the_receivers_deferral_is_the_first_response(
+    fake: FakeDiscord,
+) -> None:
+    """Another process delivers the answer in the instant between the receiver storing
+    the command and deferring it: the answer becomes the interaction's (ephemeral) first
+    response, and the receiver's deferral finds it answered."""
+    guild = fake.add_guild("Town Square", shard_of=(0, 2))
+    alice = int(fake.add_member(guild, "alice")["user"]["id"])
+    received: list[CommandIssued] = []
+    arrived, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(event: Event) -> None:
+        if isinstance(event, CommandIssued):
+            received.append(event)
+            arrived.set()
+            await release.wait()
+
+    receiver = DiscordAdapter(bot_config(fake, shards=2, shard_ids=[0]), AdapterDeps(COMMANDS))
+    await receiver.start(slow)
+    other = await start_adapter(fake, shards=2, shard_ids=[1])
+    try:
+        await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands")
+        interaction = await fake.slash(guild, "general", alice, "help")
+        await asyncio.wait_for(arrived.wait(), 5)
+        (event,) = received
+        assert event.channel is not None
+        await other.adapter.perform(
+            SendEphemeral(
+                bot=BOT,
+                channel=event.channel,
+                user_id=str(alice),
+                display_name="Alice",
+                text=_text("overtaking"),
+                interaction_id=event.interaction_id,
+            )
+        )
+        assert interaction.acked_type == 4 and interaction.original is not None
+        assert interaction.original["content"] == "overtaking"
+        assert interaction.original["flags"] & 64
+        release.set()
+        # The receiver's deferral, once stored, is refused: already answered (40060).
+        callbacks = await fake.wait_request(
+            "POST", rf"/interactions/{interaction.payload['id']}/.+", count=2
+        )
+        assert [r.status for r in callbacks] == [204, 400]
+        assert callbacks[1].response["code"] == 40060
+        assert not fake.messages_in(int(guild.channel("general")["id"]))
+    finally:
+        await receiver.close()
+        await other.adapter.close()
