@@ -357,7 +357,10 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "union_tag_invalid":
         return "platform must be one of telegram, telegram-ptb, discord, slack, console"
     if kind == "union_tag_not_found":
-        return "platform is missing (telegram, telegram-ptb, discord, slack or console)"
+        written = [str(key) for key in error.get("input") or {} if isinstance(key, str)]
+        close = difflib.get_close_matches("platform", written, n=1, cutoff=0.6)
+        hint = f"; did you mean platform instead of {close[0]}?" if close else ""
+        return f"platform is missing (telegram, telegram-ptb, discord, slack or console){hint}"
     if kind == "string_pattern_mismatch":
         if field == "name":
             return (
@@ -368,7 +371,8 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "literal_error":
         return f"must be one of {context.get('expected', '')} (got {error.get('input')!r})"
     if kind.startswith("url_"):
-        return f"not a usable URL ({error['msg'].lower()}): write it like http://127.0.0.1:8081"
+        why = str(error["msg"]).lower().removeprefix("input should be a valid url, ")
+        return f"not a usable URL ({why}): write it like http://127.0.0.1:8081"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bound = next(iter(context.values()), "")
         words = {

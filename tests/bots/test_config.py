@@ -176,3 +176,35 @@ def test_dollar_dollar_is_a_literal_dollar() -> None:
         {"bots": [{"name": "tg", "platform": "telegram", "token": "a$$b"}]}, {}, "x"
     )
     assert config.bots[0].token.get_secret_value() == "a$b"  # type: ignore[union-attr]
+
+
+def test_type_mistakes_in_the_operators_words() -> None:
+    found = problems(
+        {
+            "defaults": {"locale": "fr", "managers": "alice"},
+            "bots": [
+                {
+                    "name": "tg",
+                    "platform": "telegram",
+                    "token": "t",
+                    "poll_timeout": "x",
+                    "api_url": "not a url",
+                    "mode": "hook",
+                },
+                {"name": "c", "platfrom": "console"},
+            ],
+        }
+    )
+    assert found == {
+        "defaults.locale": "must be one of 'en', 'it' or 'ru' (got 'fr')",
+        "defaults.managers": 'should be a list, e.g. ["a", "b"] (got \'alice\')',
+        "bots[0] (tg).api_url": (
+            "not a usable URL (relative url without a base): write it like http://127.0.0.1:8081"
+        ),
+        "bots[0] (tg).mode": "must be one of 'polling' or 'webhook' (got 'hook')",
+        "bots[0] (tg).poll_timeout": "should be a whole number (got 'x')",
+        "bots[1] (c)": (
+            "platform is missing (telegram, telegram-ptb, discord, slack or console); "
+            "did you mean platform instead of platfrom?"
+        ),
+    }
