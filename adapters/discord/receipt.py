@@ -30,7 +30,7 @@ import aiohttp
 import discord
 
 from adapters.discord import inbound, outbound, slash
-from adapters.discord.gateway import Intake
+from adapters.discord.gateway import CURRENT, Intake
 from adapters.discord.interactions import InteractionRef, Kind, Responder
 from core.events import Event
 from core.waiting import wait_event
@@ -108,7 +108,9 @@ class Receipt:
         try:
             mapped = self._interaction_event(interaction)
         except Exception as error:
-            mapped = self.host.intake.rejected("INTERACTION_CREATE", interaction.data, error), None
+            current = CURRENT.get()  # the whole dispatch, when it is the one being handled
+            raw = current[1] if current is not None else interaction.data
+            mapped = self.host.intake.rejected("INTERACTION_CREATE", raw, error), None
         if mapped is None:
             return
         event, kind = mapped

@@ -27,6 +27,7 @@ from core.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    UpdateRejected,
 )
 from core.ports import Adapter, AdapterDeps
 from core.refs import ChannelRef
@@ -606,3 +607,21 @@ async def test_expired_interaction_and_closed_dms_fail_loudly(
             )
         )
     assert not fake.messages_in(world.general_id), "a private answer never goes public"
+
+
+async def test_an_interaction_the_adapter_cannot_map_is_stored_as_rejected(
+    running: Running, world: World
+) -> None:
+    """A menu interaction whose resolved message lacks its author's id: one
+    UpdateRejected with the whole dispatch, and the bot keeps working."""
+    fake = world.fake
+    target = await fake.post(world.guild, "general", world.alice_id, "odd")
+    await running.events.wait_for(lambda e: e.event_id == target["id"])
+    broken = {**target, "author": {"username": "ghost"}}
+    await fake.message_command(world.guild, "general", world.mod_id, "Report to managers", broken)
+    (rejected,) = await running.events.wait_for(lambda e: isinstance(e, UpdateRejected))
+    assert isinstance(rejected, UpdateRejected)
+    assert rejected.update_kind == "INTERACTION_CREATE" and "KeyError" in rejected.reason
+    assert rejected.raw is not None and rejected.raw["d"]["data"]["name"] == "Report to managers"
+    await fake.post(world.guild, "general", world.alice_id, "still here")
+    await running.events.wait_for(lambda e: isinstance(e, MessagePosted) and e.text == "still here")
