@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -179,9 +180,9 @@ async def _start_web(runtime: Any, config: Config, path: str) -> Any:
     try:
         runner = await start_web(runtime, config.web.listen)
     except OSError as error:
+        reason = os.strerror(error.errno).lower() if error.errno else str(error)
         raise Refused(
-            path,
-            [("web.listen", f"cannot listen on {config.web.listen}: {error.strerror or error}")],
+            path, [("web.listen", f"cannot listen on {config.web.listen}: {reason}")]
         ) from None
     log.info("health and metrics on http://%s (/healthz, /readyz, /metrics)", config.web.listen)
     return runner

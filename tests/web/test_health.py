@@ -177,3 +177,41 @@ async def test_townsquare_run_serves_web_listen(tmp_path: Path) -> None:
         async with asyncio.timeout(60):
             rest = await process.stderr.read()
             assert await process.wait() == 0, rest
+
+
+async def test_web_listen_mistakes_are_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "bots.toml"
+        config.write_text(
+            f'[storage]\nurl = "sqlite+aiosqlite:///{tmp_path / "town.db"}"\n'
+            f'[web]\nlisten = "127.0.0.1:{port}"\n'
+            '[[bots]]\nname = "local"\nplatform = "console"\n'
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bots.cli", "run", str(config), stderr=asyncio.subprocess.PIPE
+        )
+        async with asyncio.timeout(60):
+            _out, err = await process.communicate()
+    assert process.returncode == 2
+    assert (
+        err.decode()
+        .strip()
+        .endswith(f"web.listen: cannot listen on 127.0.0.1:{port}: address already in use")
+    )
+    code = (
+        "import sys; sys.modules['aiohttp'] = None; from bots.cli import main; "
+        f"raise SystemExit(main(['check', {str(config)!r}]))"
+    )
+    check = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, stderr=asyncio.subprocess.PIPE
+    )
+    async with asyncio.timeout(60):
+        _out, err = await check.communicate()
+    assert check.returncode == 2
+    assert err.decode().strip() == (
+        f"{config}: web.listen: needs aiohttp, which is not installed: "
+        "pip install 'townsquare[web]'"
+    )
