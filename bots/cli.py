@@ -94,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--online", action="store_true", help="also try the database and each bot's token"
     )
+    web = commands.add_parser(
+        "web", help="serve /healthz, /readyz and /metrics of CONFIG's bots from this process"
+    )
+    web.add_argument("config")
     init = commands.add_parser("init", help="write a commented starter config")
     init.add_argument("config", nargs="?", default="townsquare.toml")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -186,6 +190,30 @@ async def _start_web(runtime: Any, config: Config, path: str) -> Any:
         ) from None
     log.info("health and metrics on http://%s (/healthz, /readyz, /metrics)", config.web.listen)
     return runner
+
+
+async def _web(config: Config, path: str) -> int:
+    """``townsquare web``: the web side alone, for a process next to the bots' ones."""
+    if config.web.listen is None:
+        raise Refused(path, [("web.listen", 'required here: add [web] listen = "host:port"')])
+    problems = [p for p in offline_problems(config) if p[0] in ("storage.url", "web.listen")]
+    if problems:
+        raise Refused(path, problems)
+    from web.app import stop_web
+    from web.standalone import Standalone
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    observed = Standalone(config)
+    try:
+        runner = await _start_web(observed, config, path)
+        await stopping.wait()
+        await stop_web(runner)
+    finally:
+        await observed.close()
+    return 0
 
 
 def _commands() -> list[object]:
@@ -345,6 +373,8 @@ def _main(args: argparse.Namespace) -> int:
             return asyncio.run(db_command(args.db_command, config, args.config))
         case "discord":
             return asyncio.run(_discord_sync(config, args.config))
+        case "web":
+            return asyncio.run(_web(config, args.config))
         case "slack":
             return _slack_manifest(config, args.bot, args.config)
         case "faq":

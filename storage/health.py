@@ -43,3 +43,14 @@ async def outbox_backlog(engine: AsyncEngine) -> dict[str, Backlog]:
             oldest = oldest.replace(tzinfo=UTC)
         backlog[bot] = Backlog(int(pending), oldest)
     return backlog
+
+
+async def live_bots(engine: AsyncEngine, now: datetime) -> set[str]:
+    """Bots some live process runs (a ``bot_processes`` row refreshed recently), for a
+    ``townsquare web`` process that runs none itself."""
+    from storage.intake_models import BotProcessRow
+    from storage.processes import LIVE_FOR
+
+    query = select(BotProcessRow.bot).where(BotProcessRow.seen_at >= now - LIVE_FOR)
+    async with reader(engine).connect() as connection:
+        return {row[0] for row in (await connection.execute(query)).all()}

@@ -95,8 +95,17 @@ async def _database(runtime: Observed) -> str | None:
     return None
 
 
+async def _refresh(runtime: Observed) -> None:
+    """A runtime that reads its states from elsewhere (:mod:`web.standalone`) re-reads
+    them here; the bots' own runtime knows them already."""
+    refresh = getattr(runtime, "refresh", None)
+    if refresh is not None:
+        await refresh()
+
+
 async def readiness(runtime: Observed, probes: _Probes) -> tuple[bool, dict[str, Any]]:
     """Whether the process is ready, and the body ``/readyz`` answers with."""
+    await _refresh(runtime)
     states = runtime.bot_states()
     errors: dict[str, str] = getattr(runtime, "errors", {})
     enabled = [(i, bot) for i, bot in enumerate(runtime.config.bots) if bot.enabled]
@@ -138,6 +147,7 @@ async def _readyz(request: web.Request) -> web.Response:
 
 async def refresh_gauges(runtime: Observed) -> None:
     """Values that live in the database or the runtime, read just before a scrape."""
+    await _refresh(runtime)
     metrics = runtime.metrics
     metrics.clear_gauge("bot_up")
     for bot in runtime.config.bots:
