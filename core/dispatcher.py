@@ -63,6 +63,8 @@ class Dispatcher:
             for kind, handler in feature.job_handlers():
                 self._jobs[kind] = (feature, handler)
         self._capabilities = {name: info.capabilities for name, info in self.bots.items()}
+        self._preparing = [f for f in self.features if type(f).prepare is not Feature.prepare]
+        self._finishing = [f for f in self.features if type(f).finish is not Feature.finish]
 
     @property
     def commands(self) -> list[CommandSpec]:
@@ -71,6 +73,23 @@ class Dispatcher:
 
     def role_of(self, event: Event) -> Role:
         return resolve_role(event.platform, event.actor, self.managers)
+
+    async def prepare(self, events: Sequence[Event], tx: Transaction) -> None:
+        """Let features read ahead for a chunk of events (:meth:`Feature.prepare`)."""
+        for feature in self._preparing:
+            try:
+                await feature.prepare(events, tx)
+            except Exception:
+                log.exception(
+                    "feature %s could not read ahead for %d events", feature.name, len(events)
+                )
+                self.metrics.inc(f"feature_errors.{feature.name}")
+
+    async def finish(self, tx: Transaction) -> None:
+        """Let features write what the chunk deferred (:meth:`Feature.finish`); raises,
+        failing the batch, if they cannot."""
+        for feature in self._finishing:
+            await feature.finish(tx)
 
     async def dispatch(self, event: Event, tx: Transaction, now: datetime) -> list[Action]:
         """Run every interested handler; return the (capability-degraded) actions."""

@@ -103,6 +103,18 @@ class Feature:
             (method._ts_job, method) for method in self._methods() if hasattr(method, "_ts_job")
         ]
 
+    async def prepare(self, events: Sequence[Event], tx: Transaction) -> None:
+        """Read ahead, once, what handling this chunk of events will need (one statement
+        for the chunk instead of one per event). Optional; a failure is logged and the
+        handlers then read what they need themselves."""
+        return None
+
+    async def finish(self, tx: Transaction) -> None:
+        """Write what the chunk's handlers deferred, in few multi-row statements, before
+        the transaction commits. Optional; a failure fails the batch (it is retried, and
+        nothing of it is acknowledged), so a deferred write is never lost."""
+        return None
+
     def _methods(self) -> list[Any]:
         return [
             getattr(self, attribute)

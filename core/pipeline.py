@@ -157,7 +157,10 @@ class Pipeline:
     async def process(self, events: Sequence[Event]) -> list[Action]:
         """Process a batch; return the actions committed with it.
 
-        Events are claimed and handled in chunks of ``claim_chunk``; once a transaction has
+        Events are claimed and handled in chunks of ``claim_chunk``: features read ahead
+        for a chunk at once and write what they deferred at its end
+        (:meth:`~core.features.Feature.prepare`, :meth:`~core.features.Feature.finish`).
+        Once a transaction has
         run for ``max_transaction_seconds`` it commits and the rest continue in a new one,
         so a write-heavy burst never holds SQLite's write lock long enough to starve the
         delivery worker. A retry after a failure re-runs the whole batch: what already
@@ -180,6 +183,7 @@ class Pipeline:
                     index += len(chunk)
                     fresh = await tx.claim_events([key for key, _event in chunk], now)
                     rejected: list[UpdateRejected] = []
+                    handled: list[Event] = []
                     for key, event in chunk:
                         kind = type(event).__name__
                         if key not in fresh:
@@ -189,8 +193,13 @@ class Pipeline:
                             rejected.append(event)
                             outcomes[(kind, "rejected")] += 1
                         else:
-                            actions.extend(await self.dispatcher.dispatch(event, tx, now))
+                            handled.append(event)
                             outcomes[(kind, "processed")] += 1
+                    if handled:
+                        await self.dispatcher.prepare(handled, tx)
+                        for event in handled:
+                            actions.extend(await self.dispatcher.dispatch(event, tx, now))
+                        await self.dispatcher.finish(tx)
                     if rejected:
                         await tx.keep_rejected(rejected, now)
                         self.metrics.inc("events.rejected", len(rejected))

@@ -1,11 +1,37 @@
-"""SQL side of :mod:`core.polls`."""
+"""SQL side of :mod:`core.polls`: votes read ahead per chunk, written per chunk.
+
+A burst of presses is handled in chunks (:meth:`core.features.Feature.prepare` /
+``finish``): the chunk's polls and its voters' current votes are read in two statements
+(:meth:`SqlPollStore.preload`), each press is applied in memory, and the chunk's votes
+are written at its end in one multi-row DELETE and one INSERT (:meth:`SqlPollStore.flush`),
+before the transaction commits. No SAVEPOINT per vote either: the polls scope no longer
+writes anything itself.
+
+What is kept in memory is exact because nobody else can change a poll's votes while this
+transaction runs: on SQLite it holds the one write lock (:attr:`SqlTransaction.exclusive`);
+on PostgreSQL the poll's row is read ``FOR UPDATE`` the first time this transaction
+touches it, and every vote goes through here. So each edit renders the tally after its
+own vote, from the database's count at the poll's first use plus the changes since.
+
+Two places, because a failing feature scope empties :attr:`SqlTransaction.memo`:
+
+* the *reads* (polls, tallies, voters' current votes) live in the memo: after a failure
+  they are read again;
+* the *pending writes* live apart (:data:`_PENDING`, per transaction), and are written
+  before anything is read again from the database, so reads never miss them. They are
+  sent on the transaction's own connection outside any feature savepoint: a vote applied
+  stays applied whatever another feature does later in the batch.
+"""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Table, delete, func, literal, select, union_all, update
+from sqlalchemy import Integer, Table, and_, func, literal, null, select, tuple_, union_all, update
 
 from core.polls.store import Poll, Tally, Vote
 from storage.polls_models import PollRow, PollVoteRow
@@ -13,6 +39,9 @@ from storage.store import SqlTransaction
 
 _polls: Table = PollRow.__table__  # type: ignore[assignment]
 _votes: Table = PollVoteRow.__table__  # type: ignore[assignment]
+
+VoterKey = tuple[int, str]
+"""``(poll_id, user_id)``"""
 
 
 def _poll(row: Any) -> Poll:
@@ -33,29 +62,176 @@ def _poll(row: Any) -> Poll:
     )
 
 
-class SqlPollStore:
-    """Polls over one :class:`SqlTransaction`.
+@dataclass
+class _Reads:
+    """What this transaction knows of its polls (lives in the memo)."""
 
-    The tally of a poll is counted by the database once per transaction and then kept up
-    to date from each vote's own change, where that is exact: only on SQLite, whose
-    transaction holds the one write lock (:attr:`SqlTransaction.exclusive`), only for
-    votes whose previous options were read in this transaction (``set_votes(current=)``)
-    and whose DELETE and INSERT touched exactly the rows that implies (else the kept
-    tally is dropped and the next one is counted again). A burst of presses batched in one
-    transaction thus costs one tally query instead of one per vote, and every edit still
-    shows the state after its vote. Kept tallies live in :attr:`SqlTransaction.memo`,
-    which a failing feature scope empties and which ends with the transaction.
-    """
+    polls: dict[int, Poll] = field(default_factory=dict)
+    tallies: dict[int, tuple[list[int], int]] = field(default_factory=dict)
+    """poll id -> (votes per option, distinct voters), the database's plus pending."""
+    current: dict[VoterKey, frozenset[int]] = field(default_factory=dict)
+    """A voter's options, the database's plus pending."""
+
+
+@dataclass
+class _Change:
+    stored: frozenset[int]
+    """The voter's options in the database."""
+    wanted: frozenset[int]
+    added: dict[int, tuple[str, datetime]] = field(default_factory=dict)
+    """Option -> (display name, time) of the press that chose it."""
+
+
+_PENDING: weakref.WeakKeyDictionary[SqlTransaction, dict[VoterKey, _Change]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Votes applied in a transaction but not written yet (see the module docstring)."""
+
+
+class SqlPollStore:
+    """Polls over one :class:`SqlTransaction`."""
+
+    MEMO = "polls.reads"
 
     def __init__(self, tx: SqlTransaction) -> None:
         self.tx = tx
 
-    def _tallies(self) -> dict[int, tuple[list[int], int]] | None:
-        """Kept tallies (poll id -> counts per option, voters), or None where not exact."""
-        if not self.tx.exclusive:
-            return None
-        tallies: dict[int, tuple[list[int], int]] = self.tx.memo.setdefault("polls.tallies", {})
-        return tallies
+    # -- what this transaction knows -------------------------------------------------------
+
+    async def _reads(self) -> _Reads:
+        """The memo's reads; if the memo was emptied, the pending votes are written first
+        so the database is whole again before anything is read from it."""
+        reads = self.tx.memo.get(self.MEMO)
+        if reads is None:
+            await self.flush()
+            reads = self.tx.memo[self.MEMO] = _Reads()
+        assert isinstance(reads, _Reads)
+        return reads
+
+    def _pending(self) -> dict[VoterKey, _Change]:
+        return _PENDING.setdefault(self.tx, {})
+
+    async def _load(self, reads: _Reads, wanted: Mapping[int, Collection[str]]) -> None:
+        """Read the polls not known yet with the given members' votes in them (one
+        statement; the poll rows locked where the transaction does not hold the database's
+        one write lock) and count their tallies; then the given members' votes in polls
+        already known (one statement)."""
+        new_polls = sorted(set(wanted) - reads.polls.keys())
+        missing = [
+            (poll_id, user)
+            for poll_id, users in wanted.items()
+            for user in users
+            if (poll_id, user) not in reads.current
+        ]
+        if new_polls:
+            fresh = set(new_polls)
+            users = sorted({user for poll_id, user in missing if poll_id in fresh})
+            columns = [*_polls.c, _votes.c.user_id.label("voter"), _votes.c.option.label("voted")]
+            joined = _polls.outerjoin(
+                _votes, and_(_votes.c.poll_id == _polls.c.id, _votes.c.user_id.in_(users))
+            )
+            query = (
+                select(*columns).select_from(joined)
+                if users
+                else select(*_polls.c, null().label("voter"), null().label("voted"))
+            )
+            query = query.where(_polls.c.id.in_(new_polls)).order_by(_polls.c.id)
+            if not self.tx.exclusive:
+                query = query.with_for_update(of=_polls)
+            found: dict[VoterKey, set[int]] = {}
+            for row in await self.tx.connection.execute(query):
+                if row.id not in reads.polls:
+                    reads.polls[row.id] = _poll(row)
+                if row.voter is not None:
+                    found.setdefault((row.id, row.voter), set()).add(row.voted)
+            for poll_id in new_polls:
+                poll = reads.polls.get(poll_id)
+                if poll is not None:
+                    reads.tallies[poll_id] = await self._count(poll_id, len(poll.options))
+            for key in missing:
+                if key[0] in fresh:
+                    reads.current[key] = frozenset(found.get(key, ()))
+        remaining = [key for key in missing if key[0] in reads.polls and key not in reads.current]
+        if not remaining:
+            return
+        votes: dict[VoterKey, set[int]] = {key: set() for key in remaining}
+        rows = await self.tx.connection.execute(
+            select(_votes.c.poll_id, _votes.c.user_id, _votes.c.option).where(
+                _votes.c.poll_id.in_(sorted({poll_id for poll_id, _user in remaining})),
+                _votes.c.user_id.in_(sorted({user for _poll_id, user in remaining})),
+            )
+        )
+        for poll_id, user_id, option in rows:
+            if (poll_id, user_id) in votes:
+                votes[(poll_id, user_id)].add(option)
+        for key, options in votes.items():
+            reads.current[key] = frozenset(options)
+
+    async def _count(self, poll_id: int, options: int) -> tuple[list[int], int]:
+        """Votes per option and distinct voters in one statement: the per-option counts,
+        then one row with option ``-1`` (never a stored option) holding the voters."""
+        counts = [0] * options
+        voters = 0
+        per_option = (
+            select(_votes.c.option, func.count().label("n"))
+            .where(_votes.c.poll_id == poll_id)
+            .group_by(_votes.c.option)
+        )
+        distinct_voters = select(
+            literal(-1, Integer).label("option"),
+            func.count(func.distinct(_votes.c.user_id)).label("n"),
+        ).where(_votes.c.poll_id == poll_id)
+        for option, count in await self.tx.connection.execute(
+            union_all(per_option, distinct_voters)
+        ):
+            if option == -1:
+                voters = int(count)
+            elif 0 <= option < options:
+                counts[option] = int(count)
+        return counts, voters
+
+    async def preload(self, voters: Mapping[int, Collection[str]]) -> None:
+        """Read, for a chunk of presses, the polls (``poll id -> user ids``) and those
+        members' current votes: two statements, plus one count per poll new to the
+        transaction."""
+        await self._load(await self._reads(), voters)
+
+    async def flush(self) -> None:
+        """Write the pending votes: one DELETE of the options given up, one INSERT of the
+        options chosen, whatever the number of voters."""
+        pending = _PENDING.pop(self.tx, None)
+        if not pending:
+            return
+        dropped = [
+            (poll_id, user_id, option)
+            for (poll_id, user_id), change in pending.items()
+            for option in change.stored - change.wanted
+        ]
+        rows = [
+            {
+                "poll_id": poll_id,
+                "user_id": user_id,
+                "option": option,
+                "display_name": change.added[option][0][:256],
+                "voted_at": change.added[option][1],
+            }
+            for (poll_id, user_id), change in pending.items()
+            for option in sorted(change.wanted - change.stored)
+        ]
+        connection = self.tx.connection  # not tx.execute: outside any feature savepoint
+        if dropped:
+            await connection.execute(
+                _votes.delete().where(
+                    tuple_(_votes.c.poll_id, _votes.c.user_id, _votes.c.option).in_(dropped)
+                )
+            )
+        if rows:
+            # Bound parameters (executemany: one multi-row INSERT through SQLAlchemy's
+            # insertmanyvalues / the driver's batch), not insert().values(rows), which is
+            # compiled anew for every batch.
+            await connection.execute(self.tx.store._insert(_votes).on_conflict_do_nothing(), rows)
+
+    # -- the store protocol ----------------------------------------------------------------
 
     async def create(
         self,
@@ -95,31 +271,24 @@ class SqlPollStore:
         return _poll(result.one())
 
     async def get(self, poll_id: int, platform: str) -> Poll | None:
-        row = (
-            await self.tx.connection.execute(
-                select(_polls).where(_polls.c.id == poll_id, _polls.c.platform == platform)
-            )
-        ).first()
-        return _poll(row) if row is not None else None
+        reads = await self._reads()
+        await self._load(reads, {poll_id: ()})
+        found = reads.polls.get(poll_id)
+        return found if found is not None and found.platform == platform else None
 
     async def get_for_voter(
         self, poll_id: int, platform: str, user_id: str
     ) -> tuple[Poll, frozenset[int]] | None:
-        rows = (
-            await self.tx.connection.execute(
-                select(_polls, _votes.c.option.label("voter_option"))
-                .outerjoin(
-                    _votes, (_votes.c.poll_id == _polls.c.id) & (_votes.c.user_id == user_id)
-                )
-                .where(_polls.c.id == poll_id, _polls.c.platform == platform)
-            )
-        ).all()
-        if not rows:
+        reads = await self._reads()
+        await self._load(reads, {poll_id: (user_id,)})
+        found = reads.polls.get(poll_id)
+        if found is None or found.platform != platform:
             return None
-        current = frozenset(row.voter_option for row in rows if row.voter_option is not None)
-        return _poll(rows[0]), current
+        return found, reads.current[(poll_id, user_id)]
 
     async def votes(self, poll_id: int) -> list[Vote]:
+        await self._reads()
+        await self.flush()
         rows = await self.tx.connection.execute(
             select(_votes.c.user_id, _votes.c.display_name, _votes.c.option)
             .where(_votes.c.poll_id == poll_id)
@@ -128,39 +297,18 @@ class SqlPollStore:
         return [Vote(row.user_id, row.display_name, row.option) for row in rows]
 
     async def tally(self, poll_id: int, options: int) -> Tally:
-        """Votes per option and distinct voters in one statement: the per-option counts,
-        then one row with option ``-1`` (never a stored option) holding the voters."""
-        tallies = self._tallies()
-        kept = tallies.get(poll_id) if tallies is not None else None
-        if kept is not None and len(kept[0]) == options:
-            return Tally(tuple(kept[0]), kept[1])
-        counts = [0] * options
-        voters = 0
-        per_option = (
-            select(_votes.c.option, func.count().label("n"))
-            .where(_votes.c.poll_id == poll_id)
-            .group_by(_votes.c.option)
-        )
-        distinct_voters = select(
-            literal(-1, Integer).label("option"),
-            func.count(func.distinct(_votes.c.user_id)).label("n"),
-        ).where(_votes.c.poll_id == poll_id)
-        for option, count in await self.tx.connection.execute(
-            union_all(per_option, distinct_voters)
-        ):
-            if option == -1:
-                voters = int(count)
-            elif 0 <= option < options:
-                counts[option] = int(count)
-        if tallies is not None:
-            tallies[poll_id] = (counts, voters)
-        return Tally(tuple(counts), voters)
+        reads = await self._reads()
+        await self._load(reads, {poll_id: ()})
+        kept = reads.tallies.get(poll_id)
+        if kept is None or len(kept[0]) != options:
+            await self.flush()
+            kept = await self._count(poll_id, options)
+        return Tally(tuple(kept[0]), kept[1])
 
     async def member_votes(self, poll_id: int, user_id: str) -> frozenset[int]:
-        rows = await self.tx.connection.execute(
-            select(_votes.c.option).where(_votes.c.poll_id == poll_id, _votes.c.user_id == user_id)
-        )
-        return frozenset(row.option for row in rows)
+        reads = await self._reads()
+        await self._load(reads, {poll_id: (user_id,)})
+        return reads.current.get((poll_id, user_id), frozenset())
 
     async def set_votes(
         self,
@@ -172,58 +320,45 @@ class SqlPollStore:
         *,
         current: frozenset[int] | None = None,
     ) -> None:
-        """The DELETE (of every option not in ``options``, whatever is stored) is skipped
-        only when ``current`` shows the member holds nothing outside ``options``, and the
-        INSERT (``ON CONFLICT DO NOTHING``) carries only options ``current`` lacks."""
-        tallies = self._tallies()
-        kept = tallies.pop(poll_id, None) if tallies is not None else None
-        deleted = inserted = 0
-        if current is None or current - options:
-            result = await self.tx.execute(
-                delete(_votes).where(
-                    _votes.c.poll_id == poll_id,
-                    _votes.c.user_id == user_id,
-                    _votes.c.option.not_in(list(options)),
-                )
-            )
-            deleted = result.rowcount
-        wanted = options
-        if current is not None:
-            options = options - current
-        if options:
-            insert = self.tx.store._insert(_votes).on_conflict_do_nothing()
-            rows = [
-                {
-                    "poll_id": poll_id,
-                    "user_id": user_id,
-                    "option": option,
-                    "display_name": display_name[:256],
-                    "voted_at": now,
-                }
-                for option in sorted(options)
-            ]
-            # Bound parameters, not insert().values(rows): that form is compiled anew for
-            # every vote (SQLAlchemy does not cache multi-row VALUES).
-            inserted = (await self.tx.execute(insert, rows)).rowcount
-        if kept is None or tallies is None or current is None:
+        """Apply the vote in memory (tally, the voter's options) and queue its rows for
+        :meth:`flush` at the end of the chunk. ``current`` is not needed: the voter's
+        options are known here."""
+        reads = await self._reads()
+        key = (poll_id, user_id)
+        before = await self.member_votes(poll_id, user_id)
+        if options == before:
             return
-        dropped, added = current - wanted, wanted - current
-        if deleted != len(dropped) or inserted != len(added):
-            return  # not the change ``current`` implies: count again next time
-        counts, voters = list(kept[0]), kept[1]
-        for option in dropped:
+        pending = self._pending()
+        change = pending.get(key)
+        if change is None:
+            change = pending[key] = _Change(stored=before, wanted=before)
+        for option in options - before:
+            change.added[option] = (display_name, now)
+        change.wanted = options
+        reads.current[key] = options
+        kept = reads.tallies.get(poll_id)
+        if kept is None:
+            return
+        counts, voters = kept
+        for option in before - options:
             if 0 <= option < len(counts):
                 counts[option] -= 1
-        for option in added:
+        for option in options - before:
             if 0 <= option < len(counts):
                 counts[option] += 1
-        voters += (1 if wanted and not current else 0) - (1 if current and not wanted else 0)
-        tallies[poll_id] = (counts, voters)
+        voters += (1 if options and not before else 0) - (1 if before and not options else 0)
+        reads.tallies[poll_id] = (counts, voters)
 
     async def close(self, poll_id: int, now: datetime) -> bool:
+        await self._reads()
+        await self.flush()  # now, before this scope's savepoint opens with the UPDATE
         result = await self.tx.execute(
             update(_polls)
             .where(_polls.c.id == poll_id, _polls.c.closed_at.is_(None))
             .values(closed_at=now)
         )
-        return bool(result.rowcount)
+        closed = bool(result.rowcount)
+        reads = self.tx.memo.get(self.MEMO)
+        if closed and isinstance(reads, _Reads) and poll_id in reads.polls:
+            reads.polls[poll_id] = replace(reads.polls[poll_id], closed_at=now)
+        return closed

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +26,7 @@ from core.actions import (
     SendMessage,
 )
 from core.commands import CommandSpec, Invocation, Option, Param
-from core.events import ButtonPressed, JobDue
+from core.events import ButtonPressed, Event, JobDue
 from core.features import Context, Feature, command, job, on
 from core.i18n import Translator, _
 from core.polls import rules
@@ -101,6 +101,23 @@ class Polls(Feature):
 
     def __init__(self, store: StoreFactory) -> None:
         self.store = store
+
+    # -- a chunk of presses at once --------------------------------------------------------
+
+    async def prepare(self, events: Sequence[Event], tx: Any) -> None:
+        """The chunk's polls and its voters' current votes, read in one go."""
+        voters: dict[int, set[str]] = {}
+        for event in events:
+            if isinstance(event, ButtonPressed) and event.actor is not None:
+                data = rules.decode(event.data)
+                if data is not None:
+                    voters.setdefault(data.poll_id, set()).add(event.actor.user_id)
+        if voters:
+            await self.store(tx).preload(voters)
+
+    async def finish(self, tx: Any) -> None:
+        """The chunk's votes, written in multi-row statements."""
+        await self.store(tx).flush()
 
     # -- commands -------------------------------------------------------------------------
 
@@ -276,6 +293,17 @@ class Polls(Feature):
             current = await store.member_votes(found.id, actor.user_id)
         result = rules.press(current, option, multi=found.multi)
         if result.votes != current:
+            tally = tally_after(
+                await store.tally(found.id, len(found.options)), current, result.votes
+            )
+            edit = EditMessage(
+                bot=found.bot,
+                key=found.key,
+                text=render(found, tally, tr),
+                buttons=buttons(found, tr),
+            )
+            # Applied last: the store writes it with the chunk's other votes, so nothing
+            # of this press may fail after it.
             await store.set_votes(
                 found.id,
                 actor.user_id,
@@ -284,14 +312,7 @@ class Polls(Feature):
                 ctx.now,
                 current=current,
             )
-            ctx.emit(
-                EditMessage(
-                    bot=found.bot,
-                    key=found.key,
-                    text=render(found, await store.tally(found.id, len(found.options)), tr),
-                    buttons=buttons(found, tr),
-                )
-            )
+            ctx.emit(edit)
         return tr(TOASTS[result.outcome])
 
     async def _close(self, found: Poll, ctx: Context, tr: Translator) -> bool:
@@ -319,6 +340,19 @@ class Polls(Feature):
 
 
 # -- rendering (pure) ---------------------------------------------------------------------
+
+
+def tally_after(tally: Tally, before: frozenset[int], after: frozenset[int]) -> Tally:
+    """The tally once a member's options went from ``before`` to ``after``."""
+    counts = list(tally.counts)
+    for option in before - after:
+        if 0 <= option < len(counts):
+            counts[option] -= 1
+    for option in after - before:
+        if 0 <= option < len(counts):
+            counts[option] += 1
+    voters = tally.voters + (1 if after and not before else 0) - (1 if before and not after else 0)
+    return Tally(tuple(counts), voters)
 
 
 def _channel(found: Poll) -> ChannelRef:

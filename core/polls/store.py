@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -87,10 +88,21 @@ class PollStore(Protocol):
         *,
         current: frozenset[int] | None = None,
     ) -> None:
-        """Make the member's votes exactly ``options`` (insert new, delete dropped).
+        """Make the member's votes exactly ``options`` (insert new, delete dropped): applied
+        at once to what this store reads (tally, the member's votes), written to the
+        database at the next :meth:`flush`.
 
-        ``current``: the member's options as read earlier in this transaction; a delete or
-        insert it shows would change nothing is not sent (a first vote is one INSERT)."""
+        ``current``: the member's options as read earlier in this transaction."""
+        ...
+
+    async def preload(self, voters: Mapping[int, Collection[str]]) -> None:
+        """Read ahead for a chunk of presses: the polls (``poll id -> user ids``) and those
+        members' current votes, in a few statements for the whole chunk."""
+        ...
+
+    async def flush(self) -> None:
+        """Write the votes :meth:`set_votes` applied since the last flush (multi-row
+        statements); called at the end of every chunk, before the transaction commits."""
         ...
 
     async def close(self, poll_id: int, now: datetime) -> bool:
