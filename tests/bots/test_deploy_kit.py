@@ -70,7 +70,6 @@ def test_commented_lines_are_valid_toml_once_uncommented(path: Path) -> None:
         tomllib.loads(line)  # raises, naming the line, if not
 
 
-@pytest.mark.xfail(reason="README.md's config block is the lead's; see the operators report")
 def test_readme_commented_config_lines_are_valid_toml() -> None:
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
