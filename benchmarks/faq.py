@@ -1,13 +1,14 @@
-"""FAQ matching at 1,000 and 10,000 entries.
+"""FAQ matching at 10,000 and 100,000 entries.
 
-    .venv/bin/python -m benchmarks.faq [--sizes 1000 10000] [--queries 2000]
+    .venv/bin/python -m benchmarks.faq [--sizes 10000 100000] [--queries 2000]
 
 Synthetic communities in English, Italian and Russian (questions built from topic words,
 so paraphrases and typos have something real to find). For each size it reports:
 
 * index build time (cold: the stem cache emptied first) and the memory the index holds
   (tracemalloc);
-* per-message time of the whole auto-answer decision (question detection, search, the
+* per-message CPU time (``time.process_time``: another process's burst on the shared
+  machine does not count) of the whole auto-answer decision (question detection, search, the
   confidence rule), p50 and p99 over ``--queries`` messages: paraphrases of entries (a
   quarter with a typo) and questions no entry answers. A first pass fills the caches (new
   words stemmed, BM25 weights per term) and is reported apart; then :data:`ROUNDS` timed
@@ -16,9 +17,10 @@ so paraphrases and typos have something real to find). For each size it reports:
 * top-1 accuracy on the paraphrases;
 * the baseline measured in the same run: rapidfuzz ``process.extractOne`` with
   ``token_set_ratio`` over every question (what a keyword/fuzzy bot does), with its
-  p50/p99 and accuracy, and the ratios.
+  p50/p99 and accuracy, and the ratios (``--baseline-queries`` of them: it scans every
+  question, too slow to run them all at 100,000).
 
-Goal: p99 ≤ 2 ms per message at 10,000 entries.
+Goals: p99 ≤ 0.5 ms CPU per message at 10,000 entries, ≤ 3 ms at 100,000.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from core.faq import rules
 from core.faq.matcher import Document, LexicalMatcher
 from core.faq.text import looks_like_question, stem
 
-EN = {
+EN: dict[str, object] = {
     "openers": ["How do I", "How can I", "Where can I", "Can I", "Is it possible to"],
     "verbs": "reset change delete export import share renew cancel upgrade download upload "
     "verify configure connect disconnect enable disable schedule restore archive rename",
@@ -46,7 +48,7 @@ EN = {
     "contexts": "on mobile|from the website|for my team|in the app|after the trial|"
     "on Android|on iPhone|for a guest|without email|in bulk",
 }
-IT = {
+IT: dict[str, object] = {
     "openers": ["Come posso", "Dove posso", "Si può", "È possibile", "Come si fa a"],
     "verbs": "reimpostare cambiare eliminare esportare importare condividere rinnovare "
     "disdire aggiornare scaricare caricare verificare configurare collegare attivare",
@@ -55,7 +57,7 @@ IT = {
     "contexts": "dal telefono|dal sito|per il mio gruppo|nell'app|dopo la prova|su Android|"
     "per un ospite|senza email",
 }
-RU = {
+RU: dict[str, object] = {
     "openers": ["Как", "Где можно", "Можно ли", "Как мне"],
     "verbs": "сменить удалить выгрузить загрузить продлить отменить обновить скачать "
     "проверить настроить подключить отключить включить восстановить переименовать",
@@ -91,7 +93,7 @@ def make_entries(count: int, seed: int = 7) -> list[tuple[str, dict[str, object]
         context = rng.choice(str(language["contexts"]).split("|"))
         extra = rng.choice(str(language["nouns"]).split())
         parts = [verb, noun, extra, context]
-        question = f"{rng.choice(language['openers'])} {verb} {noun} {extra} {context}?"  # type: ignore[call-overload]
+        question = f"{rng.choice(language['openers'])} {verb} {noun} {extra} {context}?"  # type: ignore[arg-type]
         if question in seen:
             continue
         seen.add(question)
@@ -146,9 +148,9 @@ def timed(
     samples: list[float] = []
     right = total = 0
     for text, wanted in queries:
-        started = time.perf_counter()
+        started = time.process_time()
         found = function(text)
-        samples.append(time.perf_counter() - started)
+        samples.append(time.process_time() - started)
         if wanted is not None:
             total += 1
             right += found == wanted
@@ -169,7 +171,11 @@ def index_memory_with_caches(questions: list[str], queries: list[tuple[str, int 
     return current
 
 
-def run(size: int, query_count: int) -> dict[str, float]:
+GOALS = {10_000: 0.0005, 100_000: 0.003}
+"""p99 CPU seconds per message at a size."""
+
+
+def run(size: int, query_count: int, baseline_queries: int | None = None) -> dict[str, float]:
     entries = make_entries(size)
     queries = make_queries(entries, query_count)
     questions = [question for question, _language, _parts in entries]
@@ -205,7 +211,7 @@ def run(size: int, query_count: int) -> dict[str, float]:
 
     base_rounds = []
     for _round in range(ROUNDS):
-        base_samples, base_accuracy = timed(baseline, queries)
+        base_samples, base_accuracy = timed(baseline, queries[:baseline_queries])
         base_rounds.append(base_samples)
 
     started = time.perf_counter()
@@ -229,11 +235,12 @@ def run(size: int, query_count: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--baseline-queries", type=int, default=200)
     args = parser.parse_args()
     for size in args.sizes:
-        result = run(size, args.queries)
+        result = run(size, args.queries, args.baseline_queries)
         ms = 1000.0
         print(f"== {size:,} entries, {args.queries:,} messages")
         print(
@@ -255,9 +262,10 @@ def main() -> None:
             f"ratio to baseline: p50 x{result['p50'] / result['base_p50']:.2f}, "
             f"p99 x{result['p99'] / result['base_p99']:.2f}"
         )
-        if size >= 10000:
-            verdict = "met" if result["p99"] <= 0.002 else "NOT met"
-            print(f"goal p99 <= 2 ms at {size:,} entries: {verdict}")
+        goal = GOALS.get(size)
+        if goal is not None:
+            verdict = "met" if result["p99"] <= goal else "NOT met"
+            print(f"goal p99 <= {goal * ms:g} ms CPU at {size:,} entries: {verdict}")
 
 
 if __name__ == "__main__":
