@@ -137,6 +137,8 @@ class DeliveryWorker:
         """Newest edit row delivered per key (bounded): an older edit that was deferred
         (its message not sent yet) must not overwrite it when it is retried later."""
         self._last_edit_at: dict[tuple[str, str], float] = {}
+        self._sent_at: dict[str, float] = {}
+        """When each lane's last paced message went (event-loop time)."""
         self._tasks: list[asyncio.Task[None]] = []
         self._marks: dict[int, tuple[str, int]] = {}
         """Completions waiting for the next flush: row id -> (status, attempts)."""
@@ -290,6 +292,8 @@ class DeliveryWorker:
         self._last_edit_at = {
             key: at for key, at in self._last_edit_at.items() if now - at < self.edit_interval
         }
+        recent = now - 60  # longer than any chat's pace
+        self._sent_at = {lane: at for lane, at in self._sent_at.items() if at > recent}
 
     # -- delivering one row ---------------------------------------------------------------
 
@@ -316,7 +320,8 @@ class DeliveryWorker:
         action = with_idempotency_key(action, item.id)
         attempts = item.attempts
         while True:
-            await wait_for_slot(self.slots, item, adapter)
+            await wait_for_slot(self.slots, item, adapter, self._sent_at.get(item.lane))
+            self._sent_at[item.lane] = time.monotonic()
             attempts += 1
             try:
                 delivered = await adapter.perform(action)

@@ -27,9 +27,14 @@ from core.capabilities import RateLimits, is_private_chat
 
 HEADROOM = 0.97
 """Share of each published limit the pacing uses: a message every ``window / (count *
-0.97)`` seconds leaves, over one window, 3 % of it (30 ms of a 1 s window, 1.8 s of a
-minute) for the network and the event loop to deliver two messages a little early or late
-without the platform counting one too many."""
+0.97)`` seconds leaves, over one window, 3 % of it (1.8 s of a minute) for the network and
+the event loop to deliver two messages a little early or late without the platform
+counting one too many."""
+
+MARGIN = 0.040
+"""...and at least this many seconds of each window: on a busy host two requests can
+reach the platform tens of milliseconds closer together than they left, which 3 % of a
+1 s window (30 ms) does not always cover."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +66,22 @@ class SlotBook(Protocol):
     """Where slots are reserved: :class:`MemorySlots`, or the database for several
     processes (:class:`storage.ratelimit.SqlSlots`)."""
 
-    async def reserve(self, bot: Limit, chat: Limit | None) -> Slot:
+    async def reserve(
+        self,
+        bot: Limit,
+        chat: Limit | None,
+        *,
+        again: bool = False,
+        not_before: float | None = None,
+    ) -> Slot:
         """A slot for one message under ``bot`` (and ``chat``): reserved in both when the
-        chat is free by the bot's next slot, else nothing reserved and the chat's wait."""
+        chat is free by the bot's next slot, else nothing reserved and the chat's wait.
+        The chat is not free before ``not_before`` (``time.monotonic()``) either: its last
+        message went later than its slot, and its pace counts from then.
+
+        ``again``: the message holds a slot already but its sender woke too late to use it
+        (sending now would crowd the messages holding the next slots): a new bot slot
+        whatever the chat, and the chat's next slot counted from the new one."""
         ...
 
     async def pause(self, limits: Sequence[Limit], seconds: float) -> None:
@@ -82,18 +100,37 @@ class MemorySlots:
         self._next: dict[str, float] = {}
         """Theoretical time of each key's next message (GCRA's TAT)."""
 
-    async def reserve(self, bot: Limit, chat: Limit | None) -> Slot:
-        return self.reserve_now(bot, chat)
+    async def reserve(
+        self,
+        bot: Limit,
+        chat: Limit | None,
+        *,
+        again: bool = False,
+        not_before: float | None = None,
+    ) -> Slot:
+        return self.reserve_now(bot, chat, again=again, not_before=not_before)
 
-    def reserve_now(self, bot: Limit, chat: Limit | None) -> Slot:
+    def reserve_now(
+        self,
+        bot: Limit,
+        chat: Limit | None,
+        *,
+        again: bool = False,
+        not_before: float | None = None,
+    ) -> Slot:
         now = self.clock()
         bot_next = self._next.get(bot.key, now)
         send_at = max(now, bot_next - bot.tolerance)
         if chat is not None:
-            chat_free = self._next.get(chat.key, now) - chat.tolerance
-            if chat_free > send_at:
-                return Slot(chat_free - now, reserved=False)
-            self._next[chat.key] = max(self._next.get(chat.key, now), send_at) + chat.interval
+            chat_next = self._next.get(chat.key, now)
+            if not_before is not None:
+                chat_next = max(chat_next, not_before + chat.tolerance)
+            if again:
+                self._next[chat.key] = max(chat_next, send_at + chat.interval)
+            elif chat_next - chat.tolerance > send_at:
+                return Slot(chat_next - chat.tolerance - now, reserved=False)
+            else:
+                self._next[chat.key] = max(chat_next, send_at) + chat.interval
         self._next[bot.key] = max(bot_next, now) + bot.interval
         if len(self._next) > self.keep:
             self._forget_idle(now)
@@ -110,7 +147,7 @@ class MemorySlots:
 
 def interval(count: float, window: float) -> float:
     """Seconds between two paced messages for ``count`` per ``window`` seconds."""
-    return window / (count * HEADROOM)
+    return max(window / HEADROOM, window + MARGIN) / count
 
 
 def bot_limit(bot: str, limits: RateLimits) -> Limit:

@@ -4,6 +4,7 @@ idempotency key, and the post that replaces a private message the platform refus
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 
 from core.actions import (
@@ -40,18 +41,49 @@ def paced_by(item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] |
     return bot, chat_limit(item.bot, item.lane, adapter.limits)
 
 
-async def wait_for_slot(slots: SlotBook, item: OutboxItem, adapter: Adapter) -> None:
+LATE = 0.010
+"""Seconds a sender may wake after its slot and still use it. One that wakes later (the
+event loop was busy, the process was not scheduled) takes a new slot instead: sending at
+once would put it next to the messages of other chats holding the following slots of the
+bot, and a strict window (30 in any second) would count one too many. Well under the
+pacing's margin (:data:`core.ratelimit.MARGIN`: 40 ms of a 1 s window), leaving the rest
+for the network's own jitter."""
+
+RESERVE_AGAIN = 3
+"""How often a late sender takes a new slot before it sends anyway."""
+
+
+async def wait_for_slot(
+    slots: SlotBook, item: OutboxItem, adapter: Adapter, last_sent: float | None = None
+) -> None:
     """Sleep until this row's reserved send slot (asking again while its chat is not free
-    yet: nothing is reserved for the bot meanwhile)."""
+    yet: nothing is reserved for the bot meanwhile), taking a new one if it woke late.
+
+    ``last_sent`` (``time.monotonic()``) is when this lane's previous message really went:
+    the chat's next slot in the book counts from the slot that message was given, so if it
+    went late the chat's pace counts from the real time."""
     limits = paced_by(item, adapter)
     if limits is None:
         return
-    while True:
-        slot = await slots.reserve(*limits)
-        if slot.wait > 0:
-            await asyncio.sleep(slot.wait)
-        if slot.reserved:
+    bot, chat = limits
+    clock = time.monotonic
+    not_before = None
+    if chat is not None and last_sent is not None:
+        not_before = last_sent + chat.interval
+    slot = await slots.reserve(bot, chat, not_before=not_before)
+    while not slot.reserved:
+        await asyncio.sleep(slot.wait)
+        slot = await slots.reserve(bot, chat, not_before=not_before)
+    asked = clock()  # a slot's wait counts from when the book answered
+    for _ in range(RESERVE_AGAIN):
+        due = asked + slot.wait
+        if due > clock():
+            await asyncio.sleep(due - clock())
+        if clock() - due <= LATE:
             return
+        slot = await slots.reserve(bot, chat, again=True)
+        asked = clock()
+    await asyncio.sleep(max(0.0, asked + slot.wait - clock()))
 
 
 async def hold(slots: SlotBook, item: OutboxItem, adapter: Adapter, seconds: float) -> None:

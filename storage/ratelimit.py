@@ -33,34 +33,41 @@ log = logging.getLogger(__name__)
 
 _RESERVE = text(
     """
-WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now),
-free AS (
-    SELECT coalesce(
-        (SELECT next_at FROM rate_slots WHERE key = :chat), 0
+WITH free AS (
+    SELECT greatest(
+        coalesce((SELECT next_at FROM rate_slots WHERE key = :chat), 0),
+        CAST(:not_before AS float8)
     ) - CAST(:chat_tolerance AS float8) AS at
 ),
 bot AS (
     UPDATE rate_slots
-    SET next_at = greatest(next_at, (SELECT now FROM clock)) + CAST(:bot_interval AS float8)
+    SET next_at = greatest(next_at, extract(epoch FROM clock_timestamp()))
+        + CAST(:bot_interval AS float8)
     WHERE key = :bot
-      AND (SELECT at FROM free)
-          <= greatest(next_at - CAST(:bot_tolerance AS float8), (SELECT now FROM clock))
+      AND (CAST(:again AS boolean) OR (SELECT at FROM free) <= greatest(
+          next_at - CAST(:bot_tolerance AS float8), extract(epoch FROM clock_timestamp())
+      ))
     RETURNING greatest(
-        (SELECT now FROM clock),
-        next_at - CAST(:bot_interval AS float8) - CAST(:bot_tolerance AS float8)
-    ) AS send_at
+        next_at - CAST(:bot_interval AS float8) - CAST(:bot_tolerance AS float8),
+        least(extract(epoch FROM clock_timestamp()), next_at - CAST(:bot_interval AS float8))
+    )::float8 AS send_at, extract(epoch FROM clock_timestamp())::float8 AS now
 ),
 chat AS (
     INSERT INTO rate_slots (key, next_at)
     SELECT :chat, send_at + CAST(:chat_interval AS float8) FROM bot WHERE :chat <> ''
     ON CONFLICT (key) DO UPDATE SET next_at = greatest(
-        rate_slots.next_at + CAST(:chat_interval AS float8), excluded.next_at
+        greatest(rate_slots.next_at, CAST(:not_before AS float8))
+            + CAST(:chat_charge AS float8),
+        excluded.next_at
     )
 )
 SELECT (SELECT send_at FROM bot) AS send_at, (SELECT at FROM free) AS chat_free,
-       (SELECT now FROM clock) AS now
+       coalesce((SELECT now FROM bot), extract(epoch FROM clock_timestamp())::float8) AS now
 """
 )
+"""The clock is read where the bot's row is updated, after its lock was granted: a
+process that waited for another's update gets a wait counted from when its own slot was
+written, not from before the wait."""
 
 _ENSURE = text(
     "INSERT INTO rate_slots (key, next_at) VALUES (:key, 0) ON CONFLICT (key) DO NOTHING"
@@ -97,10 +104,19 @@ class SqlSlots:
         self._ensured: set[str] = set()
         self._next_prune = time.monotonic() + self.prune_every
         self._degraded = False
+        self._offset = 0.0
+        """The database's clock minus this host's monotonic one, as last seen."""
 
-    async def reserve(self, bot: Limit, chat: Limit | None) -> Slot:
+    async def reserve(
+        self,
+        bot: Limit,
+        chat: Limit | None,
+        *,
+        again: bool = False,
+        not_before: float | None = None,
+    ) -> Slot:
         try:
-            slot = await self._reserve(bot, chat)
+            slot = await self._reserve(bot, chat, again, not_before)
         except Exception as error:
             if not self._degraded:
                 log.warning(
@@ -108,13 +124,15 @@ class SqlSlots:
                     error,
                 )
                 self._degraded = True
-            return await self.local.reserve(bot, chat)
+            return await self.local.reserve(bot, chat, again=again, not_before=not_before)
         if self._degraded:
             log.info("shared send slots reachable again")
             self._degraded = False
         return slot
 
-    async def _reserve(self, bot: Limit, chat: Limit | None) -> Slot:
+    async def _reserve(
+        self, bot: Limit, chat: Limit | None, again: bool, not_before: float | None
+    ) -> Slot:
         async with self.engine.begin() as connection:
             if bot.key not in self._ensured:
                 await connection.execute(_ENSURE, {"key": bot.key})
@@ -129,12 +147,18 @@ class SqlSlots:
                         "chat": "" if chat is None else chat.key,
                         "chat_interval": 0.0 if chat is None else chat.interval,
                         "chat_tolerance": 0.0 if chat is None else chat.tolerance,
+                        "chat_charge": 0.0 if chat is None or again else chat.interval,
+                        "again": again,
+                        # this host's monotonic clock, on the database's (offset of the
+                        # last answer; a little early at worst, never a burst)
+                        "not_before": 0.0 if not_before is None else not_before + self._offset,
                     },
                 )
             ).one()
             if time.monotonic() >= self._next_prune:
                 self._next_prune = time.monotonic() + self.prune_every
                 await connection.execute(_PRUNE, {"idle": self.idle})
+        self._offset = row.now - time.monotonic()
         if row.send_at is not None:
             return Slot(max(0.0, row.send_at - row.now), reserved=True, at=row.send_at)
         if row.chat_free <= row.now:  # the bot's row is gone (pruned): create it again

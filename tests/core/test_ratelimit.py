@@ -188,3 +188,36 @@ async def test_the_worker_spaces_one_telegram_group(store: SqlStore) -> None:
         later - earlier for earlier, later in zip(adapter.times, adapter.times[1:], strict=False)
     ]
     assert min(gaps) >= 2.5, "20 per minute: about 3 s apart, no burst of 3"
+
+
+def test_the_benchmarks_gate_counts_strict_windows() -> None:
+    """The rate-enforcing layer of ``benchmarks/rates.py``: 20 in any minute per group,
+    measured on arrival; the 21st is refused with how long until there is room."""
+    from tests.fakes.ratelimits import RateGate, telegram
+
+    gate = RateGate("telegram", "http://127.0.0.1:9")
+    windows = telegram("POST", "/botTOKEN/sendMessage", {"chat_id": -100123})
+    assert [w.key for w in windows] == ["bot", "group:-100123"]
+    assert all(gate.admit(windows, at * 3.0) is None for at in range(20))
+    assert gate.admit(windows, 59.0) == 1.0, "20 already in the last minute"
+    assert gate.admit(windows, 60.0) is None, "the first one left the window"
+    assert gate.refused == {"group:-100123": 1}
+    private = telegram("POST", "/botTOKEN/sendMessage", {"chat_id": 42})
+    assert gate.admit(private, 100.0) is None and gate.admit(private, 100.5) is not None
+
+
+async def test_a_late_sender_takes_a_new_slot_and_its_chat_counts_from_it() -> None:
+    clock = Clock()
+    slots = MemorySlots(clock)
+    bot = bot_limit("bot", TELEGRAM)
+    mine, other = (chat_limit("bot", f"bot:chat:{n}", TELEGRAM) for n in (1, 2))
+    assert (await slots.reserve(bot, mine)).at == 0.0
+    taken = await slots.reserve(bot, other)
+    clock.now = 0.5  # woke far too late for slot 0: the next slot is someone else's
+    again = await slots.reserve(bot, mine, again=True)
+    assert again.reserved and again.at is not None and again.at > (taken.at or 0.0)
+    chat_free = await slots.reserve(bot, mine)
+    assert not chat_free.reserved
+    assert clock.now + chat_free.wait >= again.at + mine.interval - 1e-9
+    clock.now = 10.0
+    assert (await slots.reserve(bot, mine, not_before=12.0)).wait == 2.0, "the lane's own pace"
