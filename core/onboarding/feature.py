@@ -194,6 +194,22 @@ class Onboarding(Feature):
         self.rate = rate or JoinRate()
         self.batch_window = batch_window
 
+    # -- a chunk of joins at once ----------------------------------------------------------
+
+    async def prepare(self, events: Sequence[Event], tx: Any) -> None:
+        """Whether the chunk's newcomers are known, and since when others wait: read once."""
+        joining: dict[tuple[str, str], set[str]] = {}
+        for event in events:
+            if isinstance(event, MemberJoined) and event.community is not None:
+                key = (event.community.platform, event.community.id)
+                joining.setdefault(key, set()).add(event.member.user_id)
+        if joining:
+            await self.store(tx).preload(joining)
+
+    async def finish(self, tx: Any) -> None:
+        """The chunk's waiting newcomers, written in one statement."""
+        await self.store(tx).flush()
+
     # -- joins and leaves -------------------------------------------------------------------
 
     @on(MemberJoined)
@@ -238,7 +254,11 @@ class Onboarding(Feature):
             gate=GateStatus.PENDING if gated else None,
             gate_due=due,
         )
-        await store.add(newcomer)
+        # A greeting that waits is written with the chunk's other joins (add_later: the
+        # handler's last step); any other newcomer at once.
+        later = combine and not restricting
+        if not later:
+            await store.add(newcomer)
         if restricting:
             mute = RestrictMember(
                 bot=ctx.bot.name,
@@ -266,7 +286,9 @@ class Onboarding(Feature):
         if not greet:
             return
         if combine:
-            await self._schedule_flush(ctx, store, community)
+            await self._schedule_flush(ctx, store, community, newcomer.joined_at)
+            if later:
+                await store.add_later(newcomer)
             return
         state = await store.state(community.platform, community.id)
         state = await self._greet_one(ctx, newcomer, settings, state, community.title, tr)
@@ -589,11 +611,16 @@ class Onboarding(Feature):
         await self._to_managers(ctx, community, where, text)
 
     async def _schedule_flush(
-        self, ctx: Context, store: OnboardingStore, community: CommunityRef
+        self, ctx: Context, store: OnboardingStore, community: CommunityRef, joined: datetime
     ) -> None:
         """(Re)schedule the combined greeting: due one batch window after the oldest
-        waiting join, so a stream of joins cannot postpone it."""
-        oldest = await store.first_waiting(community.platform, community.id) or ctx.now
+        waiting join (``joined``: this one, perhaps not stored yet), so a stream of joins
+        cannot postpone it; once per transaction for the same oldest join."""
+        waiting = await store.first_waiting(community.platform, community.id)
+        oldest = min(waiting, joined) if waiting is not None else joined
+        key = _job_key(FLUSH_JOB, community.platform, community.id, oldest)
+        if not store.once(key):
+            return
         await ctx.tx.schedule(
             kind=FLUSH_JOB,
             due_at=oldest + self.batch_window,
@@ -601,7 +628,7 @@ class Onboarding(Feature):
             bot=ctx.bot.name,
             payload={"title": community.title},
             community_id=community.id,
-            key=_job_key(FLUSH_JOB, community.platform, community.id, oldest),
+            key=key,
             now=ctx.now,
         )
 

@@ -7,7 +7,7 @@ by ``(platform, community_id)`` with the platform's own id.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -64,6 +64,24 @@ class OnboardingStore(Protocol):
 
     async def add(self, newcomer: Newcomer) -> None:
         """Insert or replace the member's row (a rejoin starts over)."""
+        ...
+
+    async def add_later(self, newcomer: Newcomer) -> None:
+        """:meth:`add`, written with the chunk's other joins at its end (:meth:`flush`):
+        only as a handler's last step, so nothing can fail after it."""
+        ...
+
+    async def preload(self, joining: Mapping[tuple[str, str], Collection[str]]) -> None:
+        """Read ahead for a chunk of joins (``(platform, community_id) -> user ids``):
+        which are known, and since when newcomers wait."""
+        ...
+
+    async def flush(self) -> None:
+        """Write what :meth:`add_later` kept (one multi-row statement)."""
+        ...
+
+    def once(self, key: str) -> bool:
+        """True the first time ``key`` is asked in this transaction."""
         ...
 
     async def remove(self, platform: str, community_id: str, user_id: str) -> Newcomer | None:

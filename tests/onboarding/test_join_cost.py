@@ -15,6 +15,9 @@ from sqlalchemy import event
 
 import storage.onboarding
 from tests.onboarding.support import Harness, harness, joined
+from tests.support import COMMUNITY
+
+JOIN_TABLES = ("onboarding_", "members", "scheduled_jobs", "processed_events")
 
 
 @dataclass
@@ -32,8 +35,10 @@ def counting(h: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cost]:
         cost.newcomers_built += 1
         return build(row)
 
-    def statement(*_args: Any) -> None:
-        cost.statements += 1
+    def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
+        # The join's own statements; not the delivery worker's or the heartbeat's.
+        if any(table in text for table in JOIN_TABLES) or text.startswith(("SAVEPOINT", "RELEASE")):
+            cost.statements += 1
 
     engine = h.runtime.engine.sync_engine
     monkeypatch.setattr(storage.onboarding, "_newcomer", counted)
@@ -64,3 +69,33 @@ async def test_a_join_costs_the_same_with_20_or_400_waiting(
         await h.settle()
     assert few.newcomers_built == many.newcomers_built == 0
     assert few.statements == many.statements
+
+
+async def test_a_chunk_of_waiting_joins_costs_onboarding_what_one_join_costs(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read once for the chunk, the waiting newcomers written in one statement, the
+    combined greeting scheduled once: the same onboarding statements for 1 join or 32."""
+    async with harness(database_url) as h:
+        await burst(h, "early", 20)  # greetings now wait for the combined message
+        seen: list[str] = []
+
+        def onboarding(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
+            if "onboarding_" in text or "scheduled_jobs" in text:
+                seen.append(text)
+
+        engine = h.runtime.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", onboarding)
+        try:
+            await h.runtime.pipeline.process([joined("Solo")])
+            one = len(seen)
+            seen.clear()
+            await h.runtime.pipeline.process([joined(f"Many{n:02d}") for n in range(32)])
+            chunk = len(seen)
+        finally:
+            event.remove(engine, "before_cursor_execute", onboarding)
+        store = storage.onboarding.SqlOnboardingStore
+        async with h.runtime.store.transaction() as tx:
+            waiting = await store(tx).waiting(COMMUNITY.platform, COMMUNITY.id)
+    assert chunk == one <= 4, seen
+    assert {"solo", *(f"many{n:02d}" for n in range(32))} <= {w.user_id for w in waiting}
