@@ -250,21 +250,29 @@ async def replay(
                     await asyncio.sleep(due - time.monotonic())
                 await run.api.push({"update_id": step.update_id, **step.build(polls)})
 
-        async def kill_at(moment: float) -> None:
-            await asyncio.sleep(moment)
-            assert run.fleet is not None and run.outbox is not None
-            victim = rng.randrange(mode.processes)
-            killed_at = await run.fleet.kill(victim)
-            try:
-                held = await run.outbox.leased()
-            except Exception:  # the database may be cut right now
-                held = {}
-            await run.fleet.start(victim)
-            watchers.append(asyncio.create_task(_takeover(run.outbox, held, killed_at)))
+        async def up() -> bool:
+            """Every process started has made its first Bot API call (imports are done)."""
+            assert run.fleet is not None
+            starts = sum(member.starts for member in run.fleet.members)
+            return sum(1 for r in run.api.log if r.method == "getMe") >= starts
 
-        async def storm_at(moment: float) -> None:
-            await asyncio.sleep(moment)
-            run.api.storm(faults.storm_seconds, retry_after=2)
+        async def at_work() -> None:
+            """Until the processes are up, then a random instant of their work."""
+            await until(run.api, up, time.monotonic() + 180)
+            await asyncio.sleep(rng.uniform(0.5, 3.0))
+
+        async def kills_then_storm() -> None:
+            assert run.fleet is not None and run.outbox is not None
+            for _ in range(faults.kills):
+                await at_work()
+                victim = rng.randrange(mode.processes)
+                killed_at = await run.fleet.kill(victim)
+                held = await run.outbox.leased()
+                await run.fleet.start(victim)
+                watchers.append(asyncio.create_task(_takeover(run.outbox, held, killed_at)))
+            if faults.storm_seconds:
+                await at_work()
+                run.api.storm(faults.storm_seconds, retry_after=2)
 
         async def cut_at(moment: float) -> None:
             assert proxy is not None
@@ -273,10 +281,7 @@ async def replay(
             await asyncio.sleep(faults.cut_seconds)
             proxy.restore()
 
-        moments = sorted(rng.uniform(0.1, 0.6) * duration for _ in range(faults.kills))
-        chaos = [kill_at(moment) for moment in _spaced(moments, gap=min(3.0, duration / 10))]
-        if faults.storm_seconds:
-            chaos.append(storm_at(rng.uniform(0.2, 0.5) * duration))
+        chaos = [kills_then_storm()]
         if faults.cut_seconds:
             chaos.append(cut_at(rng.uniform(0.2, 0.5) * duration))
         await asyncio.gather(pace(), *chaos)
@@ -296,14 +301,6 @@ async def replay(
     outcome.seconds = time.monotonic() - began
     SUMMARY.append(outcome)
     return outcome, logs
-
-
-def _spaced(moments: list[float], gap: float) -> list[float]:
-    """Kill instants at least ``gap`` apart, so each restarted process gets to work."""
-    spaced: list[float] = []
-    for moment in moments:
-        spaced.append(max(moment, spaced[-1] + gap) if spaced else moment)
-    return spaced
 
 
 async def _takeover(outbox: Outbox, held: dict[int, Lease], killed_at: float) -> float | None:
