@@ -150,9 +150,9 @@ async def test_members_are_refused_manager_subcommands(sqlite_url: str) -> None:
         assert await chat.texts(typed("/faq 1", BOB)) != []
         assert await chat.texts(typed("/faq helpful 1", BOB)) == ["Thanks for the feedback!"]
         assert await chat.texts(typed("/faq nothelpful 1", BOB)) == ["Thanks for the feedback!"]
-        (help_text,) = await chat.texts(typed("/help", BOB))
+        (help_text,) = await chat.texts(typed("/help faq", BOB))
         assert "/faq [question]" in help_text and "/faq add" not in help_text
-        (help_text,) = await chat.texts(typed("/help", ALICE))
+        (help_text,) = await chat.texts(typed("/help faq", ALICE))
         assert "/faq add <question> <answer>" in help_text
         (listing,) = await chat.texts(typed("/faq list", ALICE))
         assert "#1 How do I reset my password? — 1 hit · 👍 0 · 👎 1" in listing
