@@ -200,6 +200,7 @@ class Pipeline:
                         for event in handled:
                             actions.extend(await self.dispatcher.dispatch(event, tx, now))
                         await self.dispatcher.finish(tx)
+                        await tx.flush()
                     if rejected:
                         await tx.keep_rejected(rejected, now)
                         self.metrics.inc("events.rejected", len(rejected))

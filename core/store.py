@@ -76,7 +76,15 @@ class Transaction(Protocol):
         self, community: CommunityRef, key: str, value: Any, now: datetime
     ) -> None: ...
 
-    async def member_joined(self, community: CommunityRef, member: Actor, at: datetime) -> None: ...
+    async def member_joined(self, community: CommunityRef, member: Actor, at: datetime) -> None:
+        """Record a join; may be written only at :meth:`flush` (a burst of joins in one
+        statement), but every roster read of this transaction sees it."""
+        ...
+
+    async def flush(self) -> None:
+        """Write what this transaction's methods kept for later (the roster's joins);
+        the pipeline calls it at the end of every chunk of events."""
+        ...
 
     async def member_left(self, community: CommunityRef, member: Actor, at: datetime) -> None: ...
 

@@ -543,6 +543,12 @@ class SqlTransaction:
         self.changed_settings: set[tuple[str, str]] = set()
         self._in_scope = False
         self._savepoint: AsyncTransaction | None = None
+        self._roster: dict[tuple[int, str], dict[str, Any]] = {}
+        """Members joined in this transaction, not written yet (see :meth:`flush`)."""
+        self._roster_undo: dict[tuple[int, str], dict[str, Any] | None] = {}
+        """What the current feature scope changed in ``_roster`` (restored if it fails)."""
+        self._roster_flushed: dict[tuple[int, str], dict[str, Any]] = {}
+        """Rows written inside the current scope's savepoint (pending again if it fails)."""
         self.memo: dict[str, Any] = {}
         """What repositories derived from this transaction's reads and their own writes
         and may reuse until it ends (a poll's tally, see :mod:`storage.polls`). Emptied
@@ -564,12 +570,19 @@ class SqlTransaction:
             self.memo.clear()
             if self._savepoint is not None:
                 await self._savepoint.rollback()
+            self._roster = {**self._roster_flushed, **self._roster}
+            for key, before in self._roster_undo.items():
+                if before is None:
+                    self._roster.pop(key, None)
+                else:
+                    self._roster[key] = before
             raise
         else:
             if self._savepoint is not None:
                 await self._savepoint.commit()
         finally:
             self._in_scope, self._savepoint = False, None
+            self._roster_undo, self._roster_flushed = {}, {}
 
     async def _write(self) -> AsyncConnection:
         """Every write goes through here: it opens the feature's savepoint lazily."""
@@ -705,8 +718,13 @@ class SqlTransaction:
         await self.execute(upsert)
 
     async def member_joined(self, community: CommunityRef, member: Actor, at: datetime) -> None:
+        """Kept and written with the chunk's other joins in one statement (:meth:`flush`),
+        or before the roster is next read or changed."""
         community_pk = await self.community_id(community, at)
-        values = {
+        key = (community_pk, member.user_id)
+        if self._in_scope and key not in self._roster_undo:
+            self._roster_undo[key] = self._roster.get(key)
+        self._roster[key] = {
             "community_id": community_pk,
             "user_id": member.user_id,
             "display_name": member.display_name[:256],
@@ -714,14 +732,29 @@ class SqlTransaction:
             "joined_at": at,
             "left_at": None,
         }
-        upsert = self.store._insert(_members).values(values)
+
+    async def flush(self) -> None:
+        """Write the members :meth:`member_joined` kept: one multi-row upsert, on the
+        transaction's connection (if a feature scope's savepoint is open and that scope
+        fails, they are kept again)."""
+        if not self._roster:
+            return
+        rows, self._roster = self._roster, {}
+        if self._savepoint is not None:
+            self._roster_flushed.update(rows)
+        upsert = self.store._insert(_members)
         upsert = upsert.on_conflict_do_update(
             index_elements=[_members.c.community_id, _members.c.user_id],
-            set_={"display_name": values["display_name"], "joined_at": at, "left_at": None},
+            set_={
+                "display_name": upsert.excluded.display_name,
+                "joined_at": upsert.excluded.joined_at,
+                "left_at": None,
+            },
         )
-        await self.execute(upsert)
+        await self.connection.execute(upsert, list(rows.values()))
 
     async def member_left(self, community: CommunityRef, member: Actor, at: datetime) -> None:
+        await self.flush()
         community_pk = await self.community_id(community, at)
         await self.execute(
             update(_members)
@@ -730,6 +763,7 @@ class SqlTransaction:
         )
 
     async def member_count(self, community: CommunityRef) -> int:
+        await self.flush()
         count = await self.connection.scalar(
             select(func.count())
             .select_from(_members)
