@@ -31,13 +31,23 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from core.faq.text import russian_root, terms
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+
+def _numpy() -> Any:
+    """numpy, imported on the first search: a bot whose communities have no FAQ entries
+    never pays its ~19 MiB."""
+    import numpy
+
+    return numpy
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +278,7 @@ class LexicalMatcher:
         self._fresh()
         cached = self._impact_cache.get(term)
         if cached is None:
+            np = _numpy()
             k1, b = self.K1, self.B
             average = self._total_length / len(self._docs) or 1.0
             postings = self._postings[term]
@@ -284,6 +295,7 @@ class LexicalMatcher:
     def _retrieve(self, expansions: dict[str, dict[str, float]]) -> NDArray[np.float64]:
         """BM25 of every row (0 for documents sharing no term with the query); a query
         term counts once per document, by its best expansion."""
+        np = _numpy()
         scores = np.zeros(len(self._ids))
         for found in expansions.values():
             if len(found) == 1:
@@ -300,6 +312,7 @@ class LexicalMatcher:
 
     def _candidates(self, scores: NDArray[np.float64]) -> list[tuple[int, float]]:
         """The documents with the best BM25 (at most :attr:`CANDIDATES`), best first."""
+        np = _numpy()
         touched = np.flatnonzero(scores)
         if len(touched) > self.CANDIDATES:
             best = np.argpartition(-scores[touched], self.CANDIDATES - 1)[: self.CANDIDATES]
