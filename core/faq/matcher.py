@@ -296,7 +296,7 @@ class LexicalMatcher:
         """BM25 of every row (0 for documents sharing no term with the query); a query
         term counts once per document, by its best expansion."""
         np = _numpy()
-        scores = np.zeros(len(self._ids))
+        scores: NDArray[np.float64] = np.zeros(len(self._ids))
         for found in expansions.values():
             if len(found) == 1:
                 ((known, weight),) = found.items()
