@@ -278,15 +278,15 @@ class LexicalMatcher:
         self._fresh()
         cached = self._impact_cache.get(term)
         if cached is None:
-            np = _numpy()
+            xp = _numpy()
             k1, b = self.K1, self.B
             average = self._total_length / len(self._docs) or 1.0
             postings = self._postings[term]
             count = len(postings)
-            rows = np.fromiter((self._row[doc_id] for doc_id in postings), np.intp, count)
-            tf = np.fromiter(postings.values(), np.float64, count)
+            rows = xp.fromiter((self._row[doc_id] for doc_id in postings), xp.intp, count)
+            tf = xp.fromiter(postings.values(), xp.float64, count)
             docs = self._docs
-            lengths = np.fromiter((docs[doc_id].length for doc_id in postings), np.float64, count)
+            lengths = xp.fromiter((docs[doc_id].length for doc_id in postings), xp.float64, count)
             factor = self._idf(count) * (k1 + 1.0)
             cached = (rows, factor * tf / (tf + k1 * (1.0 - b + b * lengths / average)))
             self._impact_cache[term] = cached
@@ -295,27 +295,27 @@ class LexicalMatcher:
     def _retrieve(self, expansions: dict[str, dict[str, float]]) -> NDArray[np.float64]:
         """BM25 of every row (0 for documents sharing no term with the query); a query
         term counts once per document, by its best expansion."""
-        np = _numpy()
-        scores: NDArray[np.float64] = np.zeros(len(self._ids))
+        xp = _numpy()
+        scores: NDArray[np.float64] = xp.zeros(len(self._ids))
         for found in expansions.values():
             if len(found) == 1:
                 ((known, weight),) = found.items()
                 rows, impacts = self._impacts(known)
                 scores[rows] += impacts if weight == 1.0 else weight * impacts
                 continue
-            best = np.zeros(len(self._ids))
+            best = xp.zeros(len(self._ids))
             for known, weight in found.items():
                 rows, impacts = self._impacts(known)
-                best[rows] = np.maximum(best[rows], weight * impacts)
+                best[rows] = xp.maximum(best[rows], weight * impacts)
             scores += best
         return scores
 
     def _candidates(self, scores: NDArray[np.float64]) -> list[tuple[int, float]]:
         """The documents with the best BM25 (at most :attr:`CANDIDATES`), best first."""
-        np = _numpy()
-        touched = np.flatnonzero(scores)
+        xp = _numpy()
+        touched = xp.flatnonzero(scores)
         if len(touched) > self.CANDIDATES:
-            best = np.argpartition(-scores[touched], self.CANDIDATES - 1)[: self.CANDIDATES]
+            best = xp.argpartition(-scores[touched], self.CANDIDATES - 1)[: self.CANDIDATES]
             touched = touched[best]
         ids = self._ids
         found = [(ids[row], float(scores[row])) for row in touched.tolist()]
