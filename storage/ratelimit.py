@@ -99,6 +99,9 @@ class SqlSlots:
         if engine.dialect.name != "postgresql":
             raise ValueError("shared send slots need PostgreSQL; use MemorySlots")
         self.engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        """Each statement its own transaction: one round trip, and the bot's row is locked
+        only while the statement runs (not for a COMMIT's round trip more)."""
         self.local = MemorySlots()
         """Used while the database cannot be reached."""
         self._ensured: set[str] = set()
@@ -133,7 +136,7 @@ class SqlSlots:
     async def _reserve(
         self, bot: Limit, chat: Limit | None, again: bool, not_before: float | None
     ) -> Slot:
-        async with self.engine.begin() as connection:
+        async with self._autocommit.connect() as connection:
             if bot.key not in self._ensured:
                 await connection.execute(_ENSURE, {"key": bot.key})
                 self._ensured.add(bot.key)
@@ -168,7 +171,7 @@ class SqlSlots:
     async def pause(self, limits: Sequence[Limit], seconds: float) -> None:
         await self.local.pause(limits, seconds)
         try:
-            async with self.engine.begin() as connection:
+            async with self._autocommit.connect() as connection:
                 await connection.execute(
                     _PAUSE,
                     [{"key": limit.key, "hold": seconds + limit.tolerance} for limit in limits],
