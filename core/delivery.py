@@ -138,7 +138,8 @@ class DeliveryWorker:
         (its message not sent yet) must not overwrite it when it is retried later."""
         self._last_edit_at: dict[tuple[str, str], float] = {}
         self._sent_at: dict[str, float] = {}
-        """When each lane's last paced message went (event-loop time)."""
+        """When each lane's last paced message went (``time.monotonic()``, its slot's
+        time when it went on time: :func:`core.sending.wait_for_slot`)."""
         self._tasks: list[asyncio.Task[None]] = []
         self._marks: dict[int, tuple[str, int]] = {}
         """Completions waiting for the next flush: row id -> (status, attempts)."""
@@ -320,8 +321,9 @@ class DeliveryWorker:
         action = with_idempotency_key(action, item.id)
         attempts = item.attempts
         while True:
-            await wait_for_slot(self.slots, item, adapter, self._sent_at.get(item.lane))
-            self._sent_at[item.lane] = time.monotonic()
+            self._sent_at[item.lane] = await wait_for_slot(
+                self.slots, item, adapter, self._sent_at.get(item.lane)
+            )
             attempts += 1
             try:
                 delivered = await adapter.perform(action)

@@ -57,6 +57,7 @@ class Slot:
     when the chat is not free yet, wait and ask again (nothing was reserved)."""
 
     wait: float
+    """Seconds from now (negative: the slot is already past, the answer came too late)."""
     reserved: bool
     at: float | None = None
     """The reserved slot on the book's own clock (for tests and benchmarks)."""

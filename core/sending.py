@@ -55,18 +55,19 @@ RESERVE_AGAIN = 3
 
 async def wait_for_slot(
     slots: SlotBook, item: OutboxItem, adapter: Adapter, last_sent: float | None = None
-) -> None:
+) -> float:
     """Sleep until this row's reserved send slot (asking again while its chat is not free
     yet: nothing is reserved for the bot meanwhile), taking a new one if it woke late.
 
-    ``last_sent`` (``time.monotonic()``) is when this lane's previous message really went:
-    the chat's next slot in the book counts from the slot that message was given, so if it
-    went late the chat's pace counts from the real time."""
+    ``last_sent`` (``time.monotonic()``) is what this returned for the lane's previous
+    message: when its slot was, or when it really went if later than :data:`LATE` after
+    (the chat's pace then counts from the real time, not from the slot it missed).
+    """
+    clock = time.monotonic
     limits = paced_by(item, adapter)
     if limits is None:
-        return
+        return clock()
     bot, chat = limits
-    clock = time.monotonic
     not_before = None
     if chat is not None and last_sent is not None:
         not_before = last_sent + chat.interval
@@ -80,10 +81,11 @@ async def wait_for_slot(
         if due > clock():
             await asyncio.sleep(due - clock())
         if clock() - due <= LATE:
-            return
+            return due
         slot = await slots.reserve(bot, chat, again=True)
         asked = clock()
     await asyncio.sleep(max(0.0, asked + slot.wait - clock()))
+    return max(clock(), asked + slot.wait)
 
 
 async def hold(slots: SlotBook, item: OutboxItem, adapter: Adapter, seconds: float) -> None:

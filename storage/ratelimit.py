@@ -108,7 +108,8 @@ class SqlSlots:
         self._next_prune = time.monotonic() + self.prune_every
         self._degraded = False
         self._offset = 0.0
-        """The database's clock minus this host's monotonic one, as last seen."""
+        """The database's clock minus this host's monotonic one (:meth:`_learn_offset`)."""
+        self._offset_at: float | None = None
 
     async def reserve(
         self,
@@ -152,21 +153,36 @@ class SqlSlots:
                         "chat_tolerance": 0.0 if chat is None else chat.tolerance,
                         "chat_charge": 0.0 if chat is None or again else chat.interval,
                         "again": again,
-                        # this host's monotonic clock, on the database's (offset of the
-                        # last answer; a little early at worst, never a burst)
                         "not_before": 0.0 if not_before is None else not_before + self._offset,
                     },
                 )
             ).one()
-            if time.monotonic() >= self._next_prune:
-                self._next_prune = time.monotonic() + self.prune_every
+            local = time.monotonic()
+            if local >= self._next_prune:
+                self._next_prune = local + self.prune_every
                 await connection.execute(_PRUNE, {"idle": self.idle})
-        self._offset = row.now - time.monotonic()
+        offset = self._learn_offset(row.now, local)
         if row.send_at is not None:
-            return Slot(max(0.0, row.send_at - row.now), reserved=True, at=row.send_at)
+            # Counted from now on this host: negative if the answer came back too late to
+            # use the slot (the sender then takes a new one, core.sending.LATE).
+            wait = row.send_at - offset - time.monotonic()
+            return Slot(wait, reserved=True, at=row.send_at)
         if row.chat_free <= row.now:  # the bot's row is gone (pruned): create it again
             self._ensured.discard(bot.key)
-        return Slot(max(0.0, row.chat_free - row.now), reserved=False)
+        return Slot(max(0.0, row.chat_free - offset - time.monotonic()), reserved=False)
+
+    def _learn_offset(self, database_now: float, local: float) -> float:
+        """The database's clock minus this host's monotonic one. An answer is read some
+        time after the database wrote it (the network, a busy event loop), so each one
+        gives an offset a little too small; the largest seen is the closest, drifting down
+        1 ms a second so the estimate follows the database's clock if it is adjusted."""
+        observed = database_now - local
+        if self._offset_at is None:
+            self._offset = observed
+        else:
+            self._offset = max(observed, self._offset - 0.001 * (local - self._offset_at))
+        self._offset_at = local
+        return self._offset
 
     async def pause(self, limits: Sequence[Limit], seconds: float) -> None:
         await self.local.pause(limits, seconds)
