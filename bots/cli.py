@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -162,6 +163,7 @@ async def _run(config: Config, path: str) -> int:
                 raise
             raise Refused(path, [("storage.url", reason)]) from None
         log.info("running %d bot(s); press Ctrl+C to stop", len(runtime.bot_states()))
+        gc.freeze()  # start-up objects live forever: full collections need not rescan them
         await stopping.wait()
         log.info("stopping: finishing queued events and sending what is in the outbox")
         await runtime.stop()
