@@ -235,6 +235,12 @@ def coalesce_edits(actions: Sequence[Action]) -> list[Action]:
     ]
 
 
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+"""PostgreSQL's serialization failure and deadlock: the transaction was rolled back and
+will most likely pass when retried (e.g. two processes' batches locking the same poll rows
+in crossing order). SQLAlchemy's asyncpg adapter reports both as a plain ``DBAPIError``."""
+
+
 def is_transient(error: BaseException) -> bool:
     """A database error worth retrying (connection lost, locked, serialization failure).
 
@@ -243,6 +249,8 @@ def is_transient(error: BaseException) -> bool:
     ``connection_invalidated``."""
     names = {cls.__name__ for cls in type(error).__mro__}
     if getattr(error, "connection_invalidated", False):
+        return True
+    if getattr(getattr(error, "orig", None), "sqlstate", None) in RETRY_SQLSTATES:
         return True
     return bool(
         names
