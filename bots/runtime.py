@@ -43,6 +43,7 @@ from storage.migrate import ensure_current
 from storage.onboarding import SqlOnboardingStore
 from storage.polls import SqlPollStore
 from storage.processes import HEARTBEAT, BotProcesses, SqliteInUse, SqliteLock, receive_mode
+from storage.ratelimit import send_slots
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,9 @@ class Runtime:
             escalate_to=self.config.defaults.escalate_to,
         )
         # The worker and the scheduler serve a bot only once it runs (see _supervise).
-        self.worker = DeliveryWorker(self.store, {}, metrics=self.metrics, **self._delivery_options)
+        # Send slots shared through PostgreSQL by every process of a bot (memory on SQLite).
+        options = {"slots": send_slots(self.engine), **self._delivery_options}
+        self.worker = DeliveryWorker(self.store, {}, metrics=self.metrics, **options)
         self.pipeline = Pipeline(
             self.store, self.dispatcher, on_commit=self._committed, metrics=self.metrics
         )
