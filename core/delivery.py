@@ -126,6 +126,9 @@ class DeliveryWorker:
         """Seconds a completion waits for others to join its flush (then the writer)."""
         self.owner = f"delivery-{random.getrandbits(32):08x}"
         self._wake = asyncio.Event()
+        self._rows_left = False
+        """The last claim was cut short (by ``batch`` or a lane's ``per_lane``): rows may be
+        waiting, so finishing rows here wakes the claim loop instead of the next poll."""
         self._stopping = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -237,6 +240,13 @@ class DeliveryWorker:
                 continue
             for item in items:
                 self._route(item)
+            counts: dict[str, int] = {}
+            for item in items:
+                counts[item.lane] = counts.get(item.lane, 0) + 1
+            capped = len(items) == room or any(count >= self.per_lane for count in counts.values())
+            # Rows sent but not marked yet still count in their lane: the claim may have
+            # skipped rows behind them, so look again once those marks are flushed.
+            self._rows_left = capped or (self._rows_left and bool(self._unflushed))
             if items and len(items) == room:
                 continue
             await wait_event(self._wake, self.poll_interval)
@@ -280,10 +290,16 @@ class DeliveryWorker:
             if self._lanes.get(lane) is queue:
                 del self._lanes[lane]
                 del self._lane_tasks[lane]
-            self._wake.set()  # the lane may have more rows than one claim gave it
+            self._room_freed()
             if not self._lanes:
                 self._forget_settled_state()
                 self._idle.set()
+
+    def _room_freed(self) -> None:
+        """Rows finished: claim again now if the last claim left rows behind (a lane's
+        next rows become claimable once its earlier ones are marked), else at the poll."""
+        if self._rows_left:
+            self._wake.set()
 
     def _forget_settled_state(self) -> None:
         """Drop per-key and per-chat bookkeeping nothing depends on any more, so a bot that
@@ -450,7 +466,7 @@ class DeliveryWorker:
                 for row_id in taken:
                     self._unflushed.discard(row_id)
                     self._in_flight.discard(row_id)
-                self._wake.set()  # room for the lanes' next rows
+                self._room_freed()
                 if taken:
                     self.metrics.inc("delivery.flushes")
                     self.metrics.inc("delivery.flushed_rows", len(taken))

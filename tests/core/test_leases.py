@@ -159,3 +159,16 @@ def test_drain_seconds_is_configured_under_delivery() -> None:
     assert parse_config({"bots": bots}, {}, "x.toml").delivery.drain_seconds == 30
     configured = parse_config({"bots": bots, "delivery": {"drain_seconds": 5}}, {}, "x.toml")
     assert configured.delivery.drain_seconds == 5
+
+
+async def test_a_lane_longer_than_one_claim_is_sent_without_waiting_for_the_poll(
+    store: SqlStore,
+) -> None:
+    """Claims take 5 rows of a lane at a time; finishing them claims the next at once."""
+    await enqueue(store, *(send("general", n) for n in range(23)))
+    adapter = MemoryAdapter()
+    worker = DeliveryWorker(store, {"mem": adapter}, poll_interval=3600, per_lane=5)
+    worker.start()
+    await adapter.wait_for(lambda performed: len(performed) == 23)
+    await worker.stop()
+    assert adapter.texts() == [f"message {n}" for n in range(23)], "in order"
