@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bots.config import parse_config
 from bots.runtime import Runtime
 from core.actions import EditMessage
 from core.events import ButtonPressed
+from core.features import Context, Feature, on
 from tests.conftest import migrate
 from tests.polls.test_polls import ALICE, press, start
 from tests.polls.test_statements import poll_statements, statements, stored_votes
@@ -115,3 +117,43 @@ async def test_a_chunk_of_votes_costs_the_same_statements_as_one(
     assert len(poll_statements(chunk)) == len(poll_statements(one)) <= 3, chunk
     assert not [text for text in chunk if text.startswith("SAVEPOINT")], chunk
     assert len([row for row in await stored_votes(runtime) if row[1] == 1]) == 34
+
+
+class FailsOnCarol(Feature):
+    """Another feature that raises on one press of the chunk, after polls handled it."""
+
+    name = "fails-on-carol"
+
+    @on(ButtonPressed)
+    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
+        if event.actor is not None and event.actor.user_id == "carol":
+            raise RuntimeError("another feature fails on this press")
+
+
+async def test_another_feature_failing_in_the_chunk_loses_no_vote(database_url: str) -> None:
+    await migrate(database_url)
+    adapter = MemoryAdapter()
+    runtime = Runtime(
+        parse_config(
+            {"storage": {"url": database_url}, "bots": [{"name": "mem", "platform": "console"}]},
+            {},
+            "t",
+        ),
+        adapters={"mem": adapter},
+        extra_features=[FailsOnCarol()],
+    )
+    await runtime.start()
+    try:
+        await runtime.pipeline.submit(command("poll", "Lunch?", "A", "B", who=ALICE))
+        presses = [press(name, "poll:1:0") for name in ("Bob", "Carol", "Dan", "Eve")]
+        actions = await runtime.pipeline.process(presses)
+        edits = [a.text.plain().splitlines()[-1] for a in actions if isinstance(a, EditMessage)]
+        assert edits == ["1 voter", "2 voters", "3 voters", "4 voters"]
+        assert [row for row in await stored_votes(runtime) if row[1] == 1] == [
+            ("bob", 1, 0),
+            ("carol", 1, 0),
+            ("dan", 1, 0),
+            ("eve", 1, 0),
+        ], "the votes kept before the failure are written, the ones after too"
+    finally:
+        await runtime.stop()
