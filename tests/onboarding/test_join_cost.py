@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+import bots.runtime
 import storage.onboarding
+from core.events import MemberJoined
+from core.features import Context, Feature, on
 from tests.onboarding.support import Harness, harness, joined
 from tests.support import COMMUNITY
 
@@ -99,3 +102,31 @@ async def test_a_chunk_of_waiting_joins_costs_onboarding_what_one_join_costs(
             waiting = await store(tx).waiting(COMMUNITY.platform, COMMUNITY.id)
     assert chunk == one <= 4, seen
     assert {"solo", *(f"many{n:02d}" for n in range(32))} <= {w.user_id for w in waiting}
+
+
+class FailsOnCarol(Feature):
+    """Another feature that raises on one join of the chunk, after onboarding took it."""
+
+    name = "fails-on-carol"
+
+    @on(MemberJoined)
+    async def joined(self, event: MemberJoined, ctx: Context) -> None:
+        if event.member.user_id == "carol":
+            raise RuntimeError("another feature fails on this join")
+
+
+async def test_another_feature_failing_mid_chunk_loses_no_newcomer(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    defaults = bots.runtime.default_features
+    monkeypatch.setattr(bots.runtime, "default_features", lambda: [*defaults(), FailsOnCarol()])
+    async with harness(database_url) as h:
+        await burst(h, "early", 20)  # greetings now wait for the combined message
+        await h.runtime.pipeline.process([joined(name) for name in ("Bob", "Carol", "Dan")])
+        async with h.runtime.store.transaction() as tx:
+            waiting = await storage.onboarding.SqlOnboardingStore(tx).waiting(
+                COMMUNITY.platform, COMMUNITY.id
+            )
+            members = await tx.member_count(COMMUNITY)
+    assert {"bob", "carol", "dan"} <= {newcomer.user_id for newcomer in waiting}
+    assert members == 23, "the roster has them all too"
