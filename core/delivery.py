@@ -100,7 +100,7 @@ class DeliveryWorker:
         lease_seconds: float = 30.0,
         poll_interval: float = 1.0,
         edit_interval: float = 2.0,
-        batch: int = 200,
+        batch: int = 100,
         per_lane: int = 20,
         flush_window: float = 0.002,
         slots: SlotBook | None = None,
