@@ -301,7 +301,9 @@ class Runtime:
         await self.scheduler.stop()
         if not await self.worker.drain(self.drain_timeout):
             log.warning(
-                "outbox not empty after %.0fs; the rest is sent at next start", self.drain_timeout
+                "outbox not empty after %.0fs; the rest is released to the next start "
+                "or another process",
+                self.drain_timeout,
             )
         await self.worker.stop()
         for adapter in self.started:
