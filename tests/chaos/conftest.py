@@ -16,8 +16,8 @@ import pytest
 
 from tests.chaos.runner import SUMMARY, Size, table
 
-REDUCED = Size(updates=600, kills=3, rate=30.0, final_wait=60.0)
-FULL = Size(updates=10_000, kills=20, rate=40.0, final_wait=300.0)
+REDUCED = Size(updates=600, kills=3, rate=30.0, final_wait=120.0)
+FULL = Size(updates=10_000, kills=20, rate=40.0, final_wait=1800.0)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

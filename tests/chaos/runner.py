@@ -30,6 +30,9 @@ LEASE_BOUND = 35.0
 within one lease (30 s) plus the claim interval and the restart."""
 GRACEFUL_BOUND = 5.0
 """After a graceful stop, the next start sends the first queued message within 5 s."""
+STALL = 45.0
+"""After the replay, effects are waited for while the fake still sees requests; after this
+long without any (longer than a lease) what is missing is lost."""
 TAKEOVER_CAP = 60.0
 """How long a takeover is watched before it is reported as "more than this"."""
 
@@ -209,10 +212,23 @@ class Run:
         )
 
     async def settle(self, script: Script, polls: dict[int, tuple[int, int]], wait: float) -> bool:
-        """Wait until every effect happened and nothing is left to send."""
+        """Wait until every effect happened and nothing is left to send, or until nothing
+        moved for :data:`STALL` seconds (what is missing then is lost, not slow), at most
+        ``wait`` seconds."""
         assert self.outbox is not None
 
+        def moved() -> float:
+            """Requests that did something (long polls do not count) and updates delivered."""
+            calls = sum(1 for r in self.api.log if r.method != "getUpdates" and r.status == 200)
+            return calls + self.api.webhook_attempts - self.api.webhook_failures
+
+        progress = {"seen": moved(), "at": time.monotonic()}
+
         async def complete() -> bool:
+            if moved() != progress["seen"]:
+                progress.update(seen=moved(), at=time.monotonic())
+            if time.monotonic() - progress["at"] > STALL:
+                return True  # stalled: counted as it is
             if self.api.webhook_backlog() or effects.count(self.api, script, polls).lost:
                 return False
             with contextlib.suppress(Exception):  # the database may still be cut
