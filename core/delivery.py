@@ -52,7 +52,7 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from functools import partial
@@ -404,10 +404,32 @@ class DeliveryWorker:
         if remember is None:
             await self._done(replace(item, attempts=attempts), "sent")
         else:
-            await self.store.outbox_done(
-                replace(item, attempts=attempts), "sent", self.clock(), remember=remember
+            sent = replace(item, attempts=attempts)
+            await self._record(
+                item, lambda: self.store.outbox_done(sent, "sent", self.clock(), remember=remember)
             )
         self.metrics.inc("delivery.sent")
+
+    async def _record(self, item: OutboxItem, write: Callable[[], Awaitable[None]]) -> None:
+        """Store what a sent row produced, retrying while the database is gone: the row
+        stays in flight meanwhile (its lease renewed once the database answers), so it is
+        never sent again because its completion could not be written at first."""
+        failures = 0
+        while True:
+            try:
+                await write()
+                return
+            except Exception as error:
+                failures += 1
+                delay = min(self.lease_seconds / 10, self.backoff_base * 2 ** min(failures - 1, 8))
+                log.warning(
+                    "cannot record outbox row %s as delivered (%s); retrying in %.1fs",
+                    item.id,
+                    describe(error),
+                    delay,
+                )
+                self.metrics.inc("delivery.record_errors")
+                await asyncio.sleep(delay)
 
     # -- group commit of completions ------------------------------------------------------
 
@@ -418,7 +440,7 @@ class DeliveryWorker:
         action = item.action
         keyed_send = isinstance(action, SendMessage | SendDirect) and action.key is not None
         if keyed_send or not self._group_commit:
-            await self.store.outbox_done(item, status, self.clock())
+            await self._record(item, lambda: self.store.outbox_done(item, status, self.clock()))
             return
         self._marks[item.id] = (status, item.attempts)
         self._unflushed.add(item.id)
@@ -526,12 +548,12 @@ class DeliveryWorker:
             describe(error),
         )
         self.metrics.inc("delivery.failed")
-        await self.store.outbox_done(
-            replace(item, attempts=attempts),
-            "failed",
-            self.clock(),
-            error=describe(error),
-            follow_up=follow_up,
+        failed = replace(item, attempts=attempts)
+        await self._record(
+            item,
+            lambda: self.store.outbox_done(
+                failed, "failed", self.clock(), error=describe(error), follow_up=follow_up
+            ),
         )
         if follow_up:
             refused = isinstance(error, PermanentDeliveryError)
