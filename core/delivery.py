@@ -85,6 +85,9 @@ from core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
 
+WAITED = 0.001
+"""Seconds of pacing after which a send counts as having waited for its slot (metrics)."""
+
 
 class DeliveryWorker:
     def __init__(
@@ -337,9 +340,12 @@ class DeliveryWorker:
         action = with_idempotency_key(action, item.id)
         attempts = item.attempts
         while True:
+            asked = time.monotonic()
             self._sent_at[item.lane] = await wait_for_slot(
                 self.slots, item, adapter, self._sent_at.get(item.lane)
             )
+            if time.monotonic() - asked > WAITED:
+                self.metrics.inc("delivery.limiter_waits")
             attempts += 1
             try:
                 delivered = await adapter.perform(action)

@@ -34,7 +34,7 @@ FAMILIES: dict[str, tuple[str, str, dict[str, str]]] = {
     "delivery.edits_coalesced": ("deliveries", "", {"result": "coalesced"}),
     "delivery.limiter_waits": (
         "limiter_waits",
-        "Sends that waited for a per-chat or per-bot token bucket",
+        "Sends that waited for their send slot (a per-chat or per-bot limit)",
         {},
     ),
     "pipeline.batch_retries": (
