@@ -24,8 +24,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-PG_BASE = os.environ.get(
-    "TOWNSQUARE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+PG_BASE = (
+    os.environ.get("TOWNSQUARE_BENCH_DATABASE_URL")
+    or os.environ.get("TOWNSQUARE_TEST_DATABASE_URL")
+    or "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 
 
@@ -81,7 +83,8 @@ def postgres_reachable() -> bool:
         return False
 
 
-async def _admin(sql: str) -> None:
+async def admin_sql(sql: str) -> None:
+    """Run ``sql`` on the server's maintenance database (CREATE / DROP DATABASE)."""
     import asyncpg
 
     url = make_url(PG_BASE)
@@ -107,11 +110,11 @@ async def database(kind: str) -> AsyncIterator[str]:
             yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         return
     name = f"townsquare_bench_{uuid.uuid4().hex[:12]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin_sql(f'CREATE DATABASE "{name}"')
     try:
         yield make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def migrate(url: str) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import os
 import statistics
 import sys
 import tempfile
@@ -38,6 +37,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
+from benchmarks.common import PG_BASE, admin_sql, postgres_reachable
 from core.actions import Action, SendMessage
 from core.refs import ChannelRef
 from core.text import as_text
@@ -45,9 +47,6 @@ from tests.fakes.ratelimits import RateGate
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.telegram.server import FakeBotApi
 
-PG_BASE = os.environ.get(
-    "TOWNSQUARE_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 SLACK_SECRET = "signing-secret-for-the-rate-benchmark"
 
 
@@ -164,40 +163,18 @@ async def _work(
 async def _database(processes: int) -> tuple[str, str | None]:
     """A fresh database: PostgreSQL when reachable (a new database per round), else an
     SQLite file (one process only). Returns (url, name to drop)."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        import asyncpg
-
-        base = make_url(PG_BASE)
-        admin = await asyncpg.connect(
-            user=base.username, host=base.host, port=base.port, database=base.database
-        )
-    except (OSError, ImportError) as error:
+    if not postgres_reachable():
         if processes > 1:
-            raise RuntimeError(f"several processes need PostgreSQL ({error})") from error
+            raise RuntimeError(f"several processes need PostgreSQL ({PG_BASE} does not answer)")
         path = Path(tempfile.mkdtemp()) / "rates.db"
         return f"sqlite+aiosqlite:///{path}", None
     name = f"townsquare_rates_{uuid.uuid4().hex[:10]}"
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return base.set(database=name).render_as_string(hide_password=False), name
+    await admin_sql(f'CREATE DATABASE "{name}"')
+    return make_url(PG_BASE).set(database=name).render_as_string(hide_password=False), name
 
 
 async def _drop(name: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(PG_BASE)
-    admin = await asyncpg.connect(
-        user=base.username, host=base.host, port=base.port, database=base.database
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def one_round(
