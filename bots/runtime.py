@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from bots.config import Config
-from bots.platforms import PlatformUnavailable, adapter_factory
+from bots.platforms import adapter_factory
 from core.builtin import builtin_features
 from core.delivery import DeliveryWorker
 from core.dispatcher import Dispatcher
@@ -151,7 +151,7 @@ class Runtime:
                 continue
             try:
                 adapters[bot.name] = adapter_factory(bot.platform)(bot, deps)
-            except (PlatformUnavailable, ValueError) as error:
+            except Exception as error:  # one bot that cannot be built never stops the rest
                 self._fail(bot.name, bot.platform, error)
         return adapters
 
