@@ -93,25 +93,40 @@ class Pipeline:
                 await self._task
             self._task = None
 
+    async def _collect(self) -> list[tuple[Event, asyncio.Future[None]]]:
+        """The next batch: whatever is queued (up to ``max_batch``) once the first event
+        is there.
+
+        Events that arrive together (a getUpdates answer, a burst of gateway events) are
+        all queued in the same loop turn, and whatever arrives while a batch commits waits
+        in the queue for the next one, so batches grow with the load on their own. Only an
+        event that came alone waits, up to ``max_delay``, for others to share its commit:
+        waiting after a burst would leave the database idle for nothing (a getUpdates
+        batch of 100 messages waited 2 ms, a seventh of its time).
+        """
+        batch = [await self._queue.get()]
+        while len(batch) < self.max_batch and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        if len(batch) > 1:
+            return batch
+        deadline = asyncio.get_running_loop().time() + self.max_delay
+        while len(batch) < self.max_batch:
+            if not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+                continue
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            try:
+                async with asyncio.timeout(remaining):
+                    batch.append(await self._queue.get())
+            except TimeoutError:
+                break
+        return batch
+
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
-            deadline = loop.time() + self.max_delay
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                    continue
-                except asyncio.QueueEmpty:
-                    pass
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    async with asyncio.timeout(remaining):
-                        batch.append(await self._queue.get())
-                except TimeoutError:
-                    break
+            batch = await self._collect()
             try:
                 await self._commit_with_retry([event for event, _future in batch])
             except Exception as error:

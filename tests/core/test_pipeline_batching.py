@@ -1,0 +1,62 @@
+"""How the pipeline groups submitted events into batches (one transaction each)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from core.actions import Action
+from core.dispatcher import Dispatcher
+from core.events import Event
+from core.pipeline import Pipeline
+from tests.support import said
+
+HOUR = 3600.0
+
+
+class Recording(Pipeline):
+    """A pipeline that records each batch instead of storing it."""
+
+    def __init__(self, **options: float) -> None:
+        super().__init__(None, Dispatcher([], bots={}), **options)  # type: ignore[arg-type]
+        self.batches: list[list[str]] = []
+
+    async def process(self, events: Sequence[Event]) -> list[Action]:
+        self.batches.append([event.event_id for event in events])
+        return []
+
+
+async def test_a_burst_is_committed_at_once_without_waiting_for_more() -> None:
+    """Events submitted together (a getUpdates answer) form one batch at once: the
+    pipeline does not wait ``max_delay`` for company they already have."""
+    pipeline = Recording(max_delay=HOUR)
+    pipeline.start()
+    events = [said("hello", event_id=f"burst-{n}") for n in range(5)]
+    await asyncio.wait_for(asyncio.gather(*(pipeline.submit(e) for e in events)), 30)
+    assert pipeline.batches == [[e.event_id for e in events]]
+    await pipeline.close()
+
+
+async def test_a_lone_event_waits_for_company() -> None:
+    """One event alone waits (here until the batch is full) so that events arriving just
+    after it share its commit."""
+    pipeline = Recording(max_delay=HOUR, max_batch=2)
+    pipeline.start()
+    first = asyncio.ensure_future(pipeline.submit(said("one", event_id="lone-1")))
+    for _ in range(5):
+        await asyncio.sleep(0)  # the pipeline took the first event and waits
+    assert pipeline.batches == []
+    await asyncio.wait_for(pipeline.submit(said("two", event_id="lone-2")), 30)
+    await first
+    assert pipeline.batches == [["lone-1", "lone-2"]]
+    await pipeline.close()
+
+
+async def test_what_arrives_during_a_commit_forms_the_next_batch() -> None:
+    pipeline = Recording(max_delay=0)
+    pipeline.start()
+    await pipeline.submit(said("first", event_id="next-0"))
+    later = [said("later", event_id=f"next-{n}") for n in range(1, 4)]
+    await asyncio.gather(*(pipeline.submit(e) for e in later))
+    assert pipeline.batches == [["next-0"], ["next-1", "next-2", "next-3"]]
+    await pipeline.close()
