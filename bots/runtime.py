@@ -177,6 +177,8 @@ class Runtime:
             )
             self.processes = BotProcesses(self.engine)
             problems = await self.processes.register(self._receive_modes(), _now())
+            if not problems:
+                await self._take_over()
         except BaseException:
             await self._release_storage()
             raise
@@ -199,7 +201,11 @@ class Runtime:
         )
         # The worker and the scheduler serve a bot only once it runs (see _supervise).
         # Send slots shared through PostgreSQL by every process of a bot (memory on SQLite).
-        options = {"slots": send_slots(self.engine), **self._delivery_options}
+        options = {
+            "slots": send_slots(self.engine),
+            "owner": self.processes.owner,
+            **self._delivery_options,
+        }
         self.worker = DeliveryWorker(self.store, {}, metrics=self.metrics, **options)
         self.pipeline = Pipeline(
             self.store, self.dispatcher, on_commit=self._committed, metrics=self.metrics
@@ -223,6 +229,13 @@ class Runtime:
         if not self.started and not any(state == "retrying" for state in self._states.values()):
             await self.stop()
             raise NoBotStarted("no bot could start; see the errors above")
+
+    async def _take_over(self) -> None:
+        """Hand back at once the leases of processes that are gone (a SIGKILL), rather than
+        when they run out; alone on SQLite (the lock is held), every job lease too."""
+        taken = await self.processes.reclaim(_now(), alone=self._sqlite_lock is not None)
+        if taken:
+            log.info("took over %d outbox row(s) leased by a process that is gone", taken)
 
     def _receive_modes(self) -> dict[str, tuple[str, str]]:
         return {

@@ -107,6 +107,7 @@ class DeliveryWorker:
         per_lane: int = 20,
         flush_window: float = 0.002,
         slots: SlotBook | None = None,
+        owner: str | None = None,
     ) -> None:
         self.store = store
         self.adapters = dict(adapters)
@@ -127,7 +128,10 @@ class DeliveryWorker:
             raise ValueError("flush_window must be between 0 and a tenth of lease_seconds")
         self.flush_window = flush_window
         """Seconds a completion waits for others to join its flush (then the writer)."""
-        self.owner = f"delivery-{random.getrandbits(32):08x}"
+        self.owner = owner or f"delivery-{random.getrandbits(32):08x}"
+        """Whose leases this worker's are: the runtime passes its process's registry owner,
+        so the registry hands them back at once when the process is gone
+        (:meth:`storage.processes.BotProcesses.reclaim`)."""
         self._wake = asyncio.Event()
         self._rows_left = False
         """The last claim was cut short (by ``batch`` or a lane's ``per_lane``): rows may be

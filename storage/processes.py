@@ -11,6 +11,15 @@ Two rules need to know about other processes:
   steals the updates of the others. Each process records the bots it runs and how in
   ``bot_processes``, refreshed every :data:`HEARTBEAT`; a row not refreshed for
   :data:`LIVE_FOR`, or whose process on this host is gone, is stale and ignored.
+
+The registry also ends the leases of the dead: a delivery worker leases outbox rows under
+its process's :attr:`BotProcesses.owner`, so at every start and heartbeat the pending rows
+leased by an owner with no live row are handed back at once (:meth:`BotProcesses.reclaim`).
+After a SIGKILL the next start on this host takes the rows over as soon as it runs, and a
+survivor within one heartbeat, instead of when the dead process's 30 s leases run out; an
+owner on another host counts as dead once its row is stale (:data:`LIVE_FOR`, one lease).
+On SQLite the lock proves no other process is alive, so every job lease is handed back at
+start as well (jobs carry no owner).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.intake_models import BotProcessRow
+from storage.models import OutboxMessage, ScheduledJob
 
 HEARTBEAT = 10.0
 """Seconds between refreshes of this process's rows."""
@@ -39,6 +49,11 @@ LIVE_FOR = timedelta(seconds=30)
 TELEGRAM = frozenset({"telegram", "telegram-ptb"})
 
 _rows: Table = BotProcessRow.__table__  # type: ignore[assignment]
+_outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_jobs: Table = ScheduledJob.__table__  # type: ignore[assignment]
+
+HOST = socket.gethostname()[:40]
+"""This host's name as owners carry it (cut so an owner fits the outbox's 64 characters)."""
 
 
 class SqliteInUse(RuntimeError):
@@ -117,7 +132,7 @@ def conflict(platform: str, mode: str, others: list[str]) -> str | None:
 def _this_host_pid_gone(owner: str) -> bool:
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if host != HOST or not pid_text.isdigit():
         return False
     pid = int(pid_text)
     if pid == os.getpid():
@@ -136,7 +151,8 @@ class BotProcesses:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
+        self.owner = f"{HOST}:{os.getpid()}:{uuid4().hex[:8]}"
+        """This process, as its registry rows and its outbox leases name it."""
         self._bots: dict[str, str] = {}
 
     async def register(
@@ -165,30 +181,57 @@ class BotProcesses:
             if problems:
                 return problems
             await connection.execute(delete(_rows).where(_rows.c.owner == self.owner))
+            self._bots = {name: mode for name, (_platform, mode) in bots.items()}
             if bots:
-                await connection.execute(
-                    _rows.insert(),
-                    [
-                        {
-                            "bot": name,
-                            "owner": self.owner,
-                            "mode": mode,
-                            "started_at": now,
-                            "seen_at": now,
-                        }
-                        for name, (_platform, mode) in bots.items()
-                    ],
-                )
-        self._bots = {name: mode for name, (_platform, mode) in bots.items()}
+                await connection.execute(_rows.insert(), self._own_rows(now))
         return []
 
     async def refresh(self, now: datetime) -> None:
+        """The heartbeat: mark this process's rows seen (writing them again if another
+        process took them for stale, e.g. after a long database cut), then hand back the
+        leases of the processes that are gone."""
         if not self._bots:
             return
         async with self.engine.begin() as connection:
-            await connection.execute(
+            await self._serialize(connection)
+            seen = await connection.execute(
                 update(_rows).where(_rows.c.owner == self.owner).values(seen_at=now)
             )
+            if (seen.rowcount or 0) < len(self._bots):
+                await connection.execute(delete(_rows).where(_rows.c.owner == self.owner))
+                await connection.execute(_rows.insert(), self._own_rows(now))
+        await self.reclaim(now)
+
+    async def reclaim(self, now: datetime, *, alone: bool = False) -> int:
+        """Hand back the outbox leases of owners with no live registry row (and, when
+        ``alone``, as a SQLite process holding the lock is, every job lease): return how
+        many outbox rows were handed back."""
+        async with self.engine.begin() as connection:
+            await self._serialize(connection)
+            await self._forget_stale(connection, now)
+            live = select(_rows.c.owner).distinct()
+            result = await connection.execute(
+                update(_outbox)
+                .where(
+                    _outbox.c.status == "pending",
+                    _outbox.c.locked_by.is_not(None),
+                    _outbox.c.locked_by.not_in(live),
+                )
+                .values(locked_until=None, locked_by=None)
+            )
+            if alone:
+                await connection.execute(
+                    update(_jobs)
+                    .where(_jobs.c.status == "pending", _jobs.c.locked_until.is_not(None))
+                    .values(locked_until=None)
+                )
+        return int(result.rowcount or 0)
+
+    def _own_rows(self, now: datetime) -> list[dict[str, object]]:
+        return [
+            {"bot": name, "owner": self.owner, "mode": mode, "started_at": now, "seen_at": now}
+            for name, mode in self._bots.items()
+        ]
 
     async def release(self) -> None:
         if not self._bots:

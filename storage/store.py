@@ -7,7 +7,6 @@ from :mod:`storage.models` serve as table definitions.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import time
@@ -51,6 +50,7 @@ from storage.models import (
     ScheduledJob,
     SentMessage,
 )
+from storage.writer import WriterTurns
 
 _communities: Table = Community.__table__  # type: ignore[assignment]
 _settings: Table = CommunitySetting.__table__  # type: ignore[assignment]
@@ -128,16 +128,17 @@ class SqlStore:
         self._community_ids: dict[tuple[str, str], int] = {}
         self._settings: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self.reader = reader(engine)
-        self._writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._writer = WriterTurns() if self.dialect == "sqlite" else None
 
     @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[None]:
-        """SQLite has one writer at a time: queue this process's writers fairly here
-        rather than in SQLite's busy handler, which sleeps and can starve a writer."""
+    async def _writing(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        """SQLite has one writer at a time: queue this process's writers here
+        (:mod:`storage.writer`); ``urgent`` ones, recording what a platform already
+        accepted, go before the pipeline's batches."""
         if self._writer is None:
             yield
             return
-        async with self._writer:
+        async with self._writer.turn(urgent=urgent):
             yield
 
     def _insert(self, table: Table) -> Any:
@@ -253,7 +254,7 @@ class SqlStore:
     async def renew_outbox(self, ids: Collection[int], until: datetime) -> None:
         if not ids:
             return
-        async with self._writing(), self.engine.begin() as connection:
+        async with self._writing(urgent=True), self.engine.begin() as connection:
             await connection.execute(
                 update(_outbox)
                 .where(_outbox.c.id.in_(list(ids)), _outbox.c.status == "pending")
@@ -282,7 +283,7 @@ class SqlStore:
         error: str | None = None,
         follow_up: Sequence[Action] = (),
     ) -> None:
-        async with self._writing(), self.engine.begin() as connection:
+        async with self._writing(urgent=True), self.engine.begin() as connection:
             if follow_up:
                 await connection.execute(_outbox.insert(), _outbox_rows(follow_up, now))
             await connection.execute(
@@ -324,7 +325,7 @@ class SqlStore:
         worker, :class:`core.store.GroupCommitStore`): ``take()`` is called once this
         process's writer turn has come, so completions that arrived while waiting for it
         join; one UPDATE per (status, attempts) and chunk of ids, in one transaction."""
-        async with self._writing():
+        async with self._writing(urgent=True):
             completions = take()
             if not completions:
                 return 0
@@ -355,7 +356,7 @@ class SqlStore:
         *,
         locked_until: datetime | None = None,
     ) -> None:
-        async with self._writing(), self.engine.begin() as connection:
+        async with self._writing(urgent=True), self.engine.begin() as connection:
             await connection.execute(
                 update(_outbox)
                 .where(_outbox.c.id == item.id)
