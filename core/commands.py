@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.roles import Role
+from core.scope import IdRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,10 @@ class Param:
     """Collects every remaining positional argument (at least one when required)."""
     rest: bool = False
     """Takes the remaining raw text verbatim (quotes, braces and spacing kept)."""
+    ref: IdRef | None = None
+    """The value is the id of this kind of thing: the framework resolves it within the
+    caller's community before the handler runs (:mod:`core.scope`) and puts the object
+    in :attr:`Invocation.found`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,17 @@ class CommandSpec:
         return next((sub for sub in self.subcommands if sub.name == name), None)
 
 
+def id_forms(spec: CommandSpec) -> list[tuple[tuple[str, ...], Param]]:
+    """Every ``(path, parameter)`` of ``spec`` and its subcommands that names an id, so
+    tests can try each from another community."""
+    found: list[tuple[tuple[str, ...], Param]] = [
+        ((spec.name,), param) for param in spec.params if param.ref is not None
+    ]
+    for sub in spec.subcommands:
+        found += [((spec.name, *path), param) for path, param in id_forms(sub)]
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     value: str
@@ -74,6 +90,8 @@ class Invocation:
     spec: CommandSpec
     args: Mapping[str, str | tuple[str, ...] | None] = field(default_factory=dict)
     options: Mapping[str, str | bool] = field(default_factory=dict)
+    found: Mapping[str, object] = field(default_factory=dict)
+    """The objects the ``ref`` parameters named, resolved in the caller's community."""
 
     def flag(self, name: str) -> bool:
         return bool(self.options.get(name, False))

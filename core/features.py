@@ -16,6 +16,10 @@ A feature declares what it handles with decorators and never talks to a platform
         @job("greeter.reminder")
         async def remind(self, event: JobDue, ctx: Context) -> None: ...
 
+An id argument is declared with ``Param("id", ref=SOME_ID)`` and resolved by the feature's
+``@resolves(SOME_ID)`` method; the framework keeps what it finds only within the caller's
+community (:mod:`core.scope`), so no handler checks that itself.
+
 Handlers run inside the batch transaction (``ctx.tx``); whatever they emit is stored in the
 outbox together with their writes and delivered after commit.
 """
@@ -23,7 +27,7 @@ outbox together with their writes and delivered after commit.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -37,16 +41,18 @@ from core.actions import (
     SendMessage,
 )
 from core.capabilities import Capability
-from core.commands import CommandSpec
+from core.commands import CommandSpec, Invocation
 from core.events import ButtonPressed, CommandIssued, Event, MessagePosted
 from core.i18n import DEFAULT_LANGUAGE, Translator, translator
 from core.refs import CommunityRef
 from core.roles import Role
+from core.scope import IdRef, Scope, Scoped, parse_id, shown_id
 from core.store import Transaction
 from core.text import Text, TextLike, as_text
 
 Handler = Callable[[Any, "Context"], Awaitable[None]]
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])
+R = TypeVar("R", bound=Callable[..., Awaitable[Any]])
 
 
 def on(*event_types: type[Event]) -> Callable[[F], F]:
@@ -64,6 +70,19 @@ def command(spec: CommandSpec) -> Callable[[F], F]:
 
     def mark(method: F) -> F:
         method.__dict__["_ts_command"] = spec
+        return method
+
+    return mark
+
+
+def resolves(ref: IdRef) -> Callable[[R], R]:
+    """The method looks up a thing of kind ``ref`` by id: ``(id, ctx) -> thing | None``.
+
+    A plain lookup is enough: the framework checks that what it returns belongs to the
+    caller's community (:meth:`Feature.find`)."""
+
+    def mark(method: R) -> R:
+        method.__dict__["_ts_resolves"] = ref
         return method
 
     return mark
@@ -92,11 +111,65 @@ class Feature:
         ]
 
     def command_handlers(self) -> list[tuple[CommandSpec, Handler]]:
+        """Each command with its handler, guarded: the ids it names are resolved in the
+        caller's community first (:meth:`_guarded`)."""
         return [
-            (method._ts_command, method)
+            (method._ts_command, self._guarded(method))
             for method in self._methods()
             if hasattr(method, "_ts_command")
         ]
+
+    def _guarded(self, method: Handler) -> Handler:
+        async def guarded(invocation: Invocation, ctx: Context) -> None:
+            found: dict[str, object] = {}
+            for param in invocation.spec.params:
+                raw = invocation.args.get(param.name)
+                if param.ref is None or raw is None:
+                    continue
+                thing = await self.find(param.ref, raw, ctx)
+                if thing is None:
+                    tr = await ctx.translator()
+                    ctx.respond(tr(param.ref.unknown, id=shown_id(raw)))
+                    return
+                found[param.name] = thing
+            if found:
+                invocation = replace(invocation, found={**invocation.found, **found})
+            await method(invocation, ctx)
+
+        guarded.__name__ = getattr(method, "__name__", "command")
+        return guarded
+
+    async def find(self, ref: IdRef, raw: object, ctx: Context) -> Any | None:
+        """The thing of kind ``ref`` with id ``raw`` (``12``, ``"#12"``) if the caller may
+        name it: it exists, and belongs to the caller's community or
+        :meth:`reaches` them. None otherwise, whichever the reason."""
+        number = parse_id(raw)
+        resolver = self._resolvers().get(ref.kind)
+        if number is None or resolver is None:
+            return None
+        thing = await resolver(number, ctx)
+        if thing is None or not await self.visible(ref, thing, ctx):
+            return None
+        return thing
+
+    async def visible(self, ref: IdRef, thing: Scoped, ctx: Context) -> bool:
+        """``thing`` (already found) may be acted on by the caller of ``ctx``."""
+        return Scope.of(ctx.event).includes(thing) or await self.reaches(ref, thing, ctx)
+
+    async def reaches(self, ref: IdRef, thing: Any, ctx: Context) -> bool:
+        """Whether the caller may name ``thing`` from outside its community (a case
+        from the managers' inbox on another platform). None may, unless a feature says."""
+        return False
+
+    def _resolvers(self) -> dict[str, Callable[[int, Context], Awaitable[Any]]]:
+        cached = self.__dict__.get("_ts_resolvers")
+        if cached is None:
+            cached = self.__dict__["_ts_resolvers"] = {
+                method._ts_resolves.kind: method
+                for method in self._methods()
+                if hasattr(method, "_ts_resolves")
+            }
+        return cached
 
     def job_handlers(self) -> list[tuple[str, Handler]]:
         return [

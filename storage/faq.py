@@ -311,6 +311,16 @@ class SqlFaqStore:
             for row in rows.mappings()
         ]
 
+    async def has_unanswered(self, community: CommunityRef, item_id: int) -> bool:
+        row = (
+            await self.tx.connection.execute(
+                select(_unanswered.c.id).where(
+                    *self._of(_unanswered, community), _unanswered.c.id == item_id
+                )
+            )
+        ).first()
+        return row is not None
+
     async def dismiss_unanswered(self, community: CommunityRef, item_id: int) -> bool:
         result = await self.tx.execute(
             delete(_unanswered).where(

@@ -31,20 +31,49 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Table, and_, func, literal, null, select, tuple_, union_all, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 
 from core.polls.store import Poll, Tally, Vote
+from core.refs import ChannelRef, MessageRef
+from storage.models import SentMessage
 from storage.polls_models import PollRow, PollVoteRow
 from storage.store import SqlTransaction
 
 _polls: Table = PollRow.__table__  # type: ignore[assignment]
 _votes: Table = PollVoteRow.__table__  # type: ignore[assignment]
+_sent: Table = SentMessage.__table__  # type: ignore[assignment]
+_SENT = (
+    _sent.c.channel_id.label("sent_channel"),
+    _sent.c.thread_id.label("sent_thread"),
+    _sent.c.message_id.label("sent_message"),
+)
+"""The poll message as delivered (``sent_messages`` under the key ``poll:<id>``), read
+with the poll: a press counts only on that message."""
 
 VoterKey = tuple[int, str]
 """``(poll_id, user_id)``"""
 
 
 def _poll(row: Any) -> Poll:
+    sent = getattr(row, "sent_message", None)
+    message = (
+        MessageRef(ChannelRef(row.sent_channel, thread_id=row.sent_thread), sent)
+        if sent is not None
+        else None
+    )
     return Poll(
         id=row.id,
         platform=row.platform,
@@ -59,6 +88,7 @@ def _poll(row: Any) -> Poll:
         closes_at=row.closes_at,
         closed_at=row.closed_at,
         created_by=row.created_by,
+        message=message,
     )
 
 
@@ -127,13 +157,22 @@ class SqlPollStore:
             fresh = set(new_polls)
             users = sorted({user for poll_id, user in missing if poll_id in fresh})
             columns = [*_polls.c, _votes.c.user_id.label("voter"), _votes.c.option.label("voted")]
-            joined = _polls.outerjoin(
+            with_sent = _polls.outerjoin(
+                _sent,
+                and_(
+                    _sent.c.bot == _polls.c.bot,
+                    _sent.c.key == literal("poll:", String) + cast(_polls.c.id, String),
+                ),
+            )
+            joined = with_sent.outerjoin(
                 _votes, and_(_votes.c.poll_id == _polls.c.id, _votes.c.user_id.in_(users))
             )
             query = (
-                select(*columns).select_from(joined)
+                select(*columns, *_SENT).select_from(joined)
                 if users
-                else select(*_polls.c, null().label("voter"), null().label("voted"))
+                else select(
+                    *_polls.c, null().label("voter"), null().label("voted"), *_SENT
+                ).select_from(with_sent)
             )
             query = query.where(_polls.c.id.in_(new_polls)).order_by(_polls.c.id)
             if not self.tx.exclusive:

@@ -89,11 +89,12 @@ from core.events import (
     MessagePosted,
     ReactionAdded,
 )
-from core.features import Context, Feature, command, job, on
+from core.features import Context, Feature, command, job, on, resolves
 from core.i18n import Translator, _
 from core.inbox import managers_inbox, set_managers_inbox
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
 from core.roles import Role, resolve_role
+from core.scope import IdRef, parse_id, shown_id
 from core.text import TextLike, as_text, bold, code, compose, lines, mention
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ UNREACHABLE_MANAGER = _(
 """Said in the chat, naming no one but the manager, when a case cannot reach them."""
 
 CASE_ACTIONS = ("claim", "resolve", "reopen", "dismiss", "warn", "mute")
+CASE_ID = IdRef("case", _("There is no case #{id}."))
+"""A case named by id: found from its community, its managers' inbox, or by the managers
+it was sent to privately (:meth:`Escalation.reaches`); from anywhere else it is unknown."""
 MAX_REASON = 500
 NOTE_MIN_LENGTH = 3
 """The shortest resolution note the Resolve form accepts ("ok" says nothing)."""
@@ -150,7 +154,7 @@ CASE_SPEC = CommandSpec(
     _("Show a case or claim | resolve <note> | reopen | warn | mute | dismiss it"),
     role=Role.MANAGER,
     params=(
-        Param("id"),
+        Param("id", ref=CASE_ID),
         Param("action", required=False),
         Param("note", required=False, rest=True),
     ),
@@ -900,13 +904,11 @@ class Escalation(Feature):
     @command(CASE_SPEC)
     async def case(self, invocation: Invocation, ctx: Context) -> None:
         tr = await ctx.translator()
-        raw_id = str(invocation.args.get("id") or "").lstrip("#")
+        found = invocation.found["id"]
+        assert isinstance(found, Case)
         given = invocation.args.get("action")
         action = given.lower() if isinstance(given, str) else None
         note = _clean(invocation.args.get("note"))
-        if not raw_id.isdigit():
-            ctx.respond(tr(_("Case ids are numbers, like /case 12 claim.")))
-            return
         if action is not None and action not in CASE_ACTIONS:
             ctx.respond(
                 tr(
@@ -917,7 +919,7 @@ class Escalation(Feature):
             )
             return
         try:
-            result = await self._act(ctx, int(raw_id), action, note)
+            result = await self._act(ctx, found.id, action, note)
         except Refused as refusal:
             result = refusal.text
         ctx.respond(result)
@@ -925,24 +927,29 @@ class Escalation(Feature):
     @on(ButtonPressed)
     async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
         parts = event.data.split(":")
-        if len(parts) != 3 or parts[0] != "case" or not parts[1].isdigit():
+        if len(parts) != 3 or parts[0] != "case":
             return
         tr = await ctx.translator()
         action = parts[2]
         if action not in CASE_ACTIONS:
             ctx.answer()
             return
+        case_id = parse_id(parts[1]) if parts[1].isascii() and parts[1].isdigit() else None
+        case = await self.find(CASE_ID, case_id, ctx) if case_id is not None else None
+        if case is None or not self._pressed_here(case, event):
+            ctx.answer(tr(CASE_ID.unknown, id=shown_id(parts[1])), alert=True)
+            return
         try:
             if action == "resolve":
-                result = await self._resolve_pressed(event, ctx, int(parts[1]), tr)
+                result = await self._resolve_pressed(event, ctx, case.id, tr)
                 if result is None:
                     return
             elif action in ("warn", "mute"):
-                result = await self._moderation_pressed(event, ctx, int(parts[1]), action, tr)
+                result = await self._moderation_pressed(event, ctx, case.id, action, tr)
                 if result is None:
                     return
             else:
-                result = await self._act(ctx, int(parts[1]), action, None)
+                result = await self._act(ctx, case.id, action, None)
         except Refused as refusal:
             ctx.answer(refusal.text.plain()[:190], alert=True)
             return
@@ -1031,10 +1038,44 @@ class Escalation(Feature):
         return await self._act(ctx, case.id, action, note)
 
     async def _case_for_actor(self, ctx: Context, case_id: int, tr: Translator) -> Case:
-        case = await self.store(ctx.tx).case(case_id)
+        case = await self.find(CASE_ID, case_id, ctx)
         if case is None:
-            raise Refused(tr(_("There is no case #{id}."), id=case_id))
+            raise Refused(tr(CASE_ID.unknown, id=case_id))
+        assert isinstance(case, Case)
         return case
+
+    @resolves(CASE_ID)
+    async def _case(self, case_id: int, ctx: Context) -> Case | None:
+        return await self.store(ctx.tx).case(case_id)
+
+    async def reaches(self, ref: IdRef, thing: Any, ctx: Context) -> bool:
+        """A case is also named from its managers' inbox (which may be another bot on
+        another platform) and by the managers it was sent to privately."""
+        if not isinstance(thing, Case):
+            return False
+        event = ctx.event
+        actor, channel = event.actor, event.channel
+        if actor is not None and event.bot == thing.bot and actor.user_id in thing.notified:
+            return True
+        if channel is None:
+            return False
+        if thing.inbox_bot == event.bot and thing.inbox_channel == channel.id:
+            return True
+        inbox = await managers_inbox(ctx, thing.community)
+        return inbox is not None and inbox.bot == event.bot and inbox.channel.id == channel.id
+
+    @staticmethod
+    def _pressed_here(case: Case, event: ButtonPressed) -> bool:
+        """Case buttons are sent in the case's inbox and to the managers it was sent to
+        privately, nowhere else: a case payload pressed in any other chat (forged, or
+        copied from a card) is an unknown case. (Re-announcements are posted without an
+        outbox key, so the binding is to those chats rather than to one message.)"""
+        actor, channel = event.actor, event.channel
+        if actor is not None and event.bot == case.bot and actor.user_id in case.notified:
+            return True
+        return (
+            channel is not None and case.inbox_bot == event.bot and case.inbox_channel == channel.id
+        )
 
     async def _authorize(self, ctx: Context, case: Case, tr: Translator) -> Role:
         """The caller's role for this case, or Refused.

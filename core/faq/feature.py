@@ -52,13 +52,17 @@ from core.faq.index import CommunityIndex, Indexes
 from core.faq.matcher import LexicalMatcher, MatcherFactory
 from core.faq.store import Entry, EntryStats, FaqStore, NewEntry
 from core.faq.text import looks_like_question, normalised_question, terms
-from core.features import Context, Feature, command, on
+from core.features import Context, Feature, command, on, resolves
 from core.i18n import Translator, _
 from core.refs import CommunityRef
 from core.roles import Role
+from core.scope import IdRef, Owned
 from core.text import Text, TextLike, bold, code, compose, italicise, lines
 
 AUTO_SETTING = "faq_auto"
+FAQ_ID = IdRef("faq", _("There is no FAQ entry #{id}."))
+UNANSWERED_ID = IdRef("unanswered", _("There is no unanswered question #{id}."))
+"""FAQ entries and unanswered questions named by id: the caller's community's only."""
 
 FAQ = CommandSpec(
     "faq",
@@ -75,12 +79,14 @@ FAQ = CommandSpec(
             "edit",
             _("Change an FAQ answer"),
             Role.MANAGER,
-            params=(Param("id"), Param("answer", rest=True)),
+            params=(Param("id", ref=FAQ_ID), Param("answer", rest=True)),
             options=(
                 Option("question", _("replace the question too"), takes_value=True, metavar="Q"),
             ),
         ),
-        CommandSpec("remove", _("Remove an FAQ entry"), Role.MANAGER, params=(Param("id"),)),
+        CommandSpec(
+            "remove", _("Remove an FAQ entry"), Role.MANAGER, params=(Param("id", ref=FAQ_ID),)
+        ),
         CommandSpec(
             "list",
             _("FAQ entries with hits and helpfulness"),
@@ -89,7 +95,10 @@ FAQ = CommandSpec(
         ),
         CommandSpec("unanswered", _("Most asked questions without an answer"), Role.MANAGER),
         CommandSpec(
-            "dismiss", _("Drop an unanswered question"), Role.MANAGER, params=(Param("id"),)
+            "dismiss",
+            _("Drop an unanswered question"),
+            Role.MANAGER,
+            params=(Param("id", ref=UNANSWERED_ID),),
         ),
         CommandSpec(
             "auto",
@@ -97,8 +106,12 @@ FAQ = CommandSpec(
             Role.MANAGER,
             params=(Param("state", "on|off"),),
         ),
-        CommandSpec("helpful", _("Say an FAQ answer helped"), params=(Param("id"),)),
-        CommandSpec("nothelpful", _("Say an FAQ answer did not help"), params=(Param("id"),)),
+        CommandSpec("helpful", _("Say an FAQ answer helped"), params=(Param("id", ref=FAQ_ID),)),
+        CommandSpec(
+            "nothelpful",
+            _("Say an FAQ answer did not help"),
+            params=(Param("id", ref=FAQ_ID),),
+        ),
     ),
 )
 
@@ -163,7 +176,8 @@ class Faq(Feature):
         store = self.store(ctx.tx)
         entry_id = rules.parse_id(question)
         if entry_id is not None:
-            entry = await store.get(community, entry_id)
+            found = await self.find(FAQ_ID, entry_id, ctx)
+            entry = found.thing if found is not None else None
             if entry is None:
                 ctx.respond(tr(_("There is no FAQ entry #{id}."), id=entry_id))
                 return
@@ -229,9 +243,8 @@ class Faq(Feature):
         if data is None:
             return
         tr = await ctx.translator()
-        entry = None
-        if event.community is not None:
-            entry = await self.store(ctx.tx).get(event.community, data.entry_id)
+        found = await self.find(FAQ_ID, data.entry_id, ctx)
+        entry = found.thing if found is not None else None
         if entry is None or event.actor is None:
             ctx.answer(tr(_("This FAQ entry no longer exists.")))
             return
@@ -286,12 +299,24 @@ class Faq(Feature):
     async def _entry(
         self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
     ) -> Entry | None:
-        raw = invocation.args.get("id")
-        entry_id = rules.parse_id(raw if isinstance(raw, str) else None)
-        entry = await self.store(ctx.tx).get(community, entry_id) if entry_id else None
-        if entry is None:
-            ctx.respond(tr(_("There is no FAQ entry #{id}."), id=str(raw).lstrip("#")))
-        return entry
+        found = invocation.found["id"]
+        assert isinstance(found, Owned) and isinstance(found.thing, Entry)
+        return found.thing
+
+    @resolves(FAQ_ID)
+    async def _entry_by_id(self, entry_id: int, ctx: Context) -> Owned[Entry] | None:
+        community = ctx.event.community
+        if community is None:
+            return None
+        entry = await self.store(ctx.tx).get(community, entry_id)
+        return Owned(entry, community.platform, community.id) if entry is not None else None
+
+    @resolves(UNANSWERED_ID)
+    async def _unanswered_by_id(self, item_id: int, ctx: Context) -> Owned[int] | None:
+        community = ctx.event.community
+        if community is None or not await self.store(ctx.tx).has_unanswered(community, item_id):
+            return None
+        return Owned(item_id, community.platform, community.id)
 
     def _problem(self, question: str, answer: str, ctx: Context, tr: Translator) -> bool:
         problem = rules.validate_entry(question, answer)
@@ -441,10 +466,11 @@ class Faq(Feature):
     async def _dismiss(
         self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
     ) -> None:
-        raw = invocation.args.get("id")
-        item_id = rules.parse_id(raw if isinstance(raw, str) else None)
-        if item_id is None or not await self.store(ctx.tx).dismiss_unanswered(community, item_id):
-            ctx.respond(tr(_("There is no unanswered question #{id}."), id=str(raw).lstrip("#")))
+        found = invocation.found["id"]
+        assert isinstance(found, Owned) and isinstance(found.thing, int)
+        item_id = found.thing
+        if not await self.store(ctx.tx).dismiss_unanswered(community, item_id):
+            ctx.respond(tr(UNANSWERED_ID.unknown, id=item_id))
             return
         ctx.respond(tr(_("Unanswered question #{id} dropped."), id=item_id))
 

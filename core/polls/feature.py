@@ -27,16 +27,19 @@ from core.actions import (
 )
 from core.commands import CommandSpec, Invocation, Option, Param
 from core.events import ButtonPressed, Event, JobDue
-from core.features import Context, Feature, command, job, on
+from core.features import Context, Feature, command, job, on, resolves
 from core.i18n import Translator, _
 from core.polls import rules
 from core.polls.store import Poll, PollStore, Tally, Vote
 from core.refs import ChannelRef
 from core.refusals import with_manager_notice
 from core.roles import Role
+from core.scope import IdRef, press_matches
 from core.text import Text, TextLike, bold, compose, italic, italicise, join, lines
 
 CLOSE_JOB = "polls.close"
+POLL_ID = IdRef("poll", _("There is no poll #{id}."))
+"""A poll named by id: only the caller's community's polls are found (:mod:`core.scope`)."""
 
 POLL = CommandSpec(
     "poll",
@@ -52,15 +55,24 @@ POLL = CommandSpec(
         Option("closes", _("close after 30m, 2h, 1d..."), takes_value=True, metavar="30m|2h|1d"),
     ),
     subcommands=(
-        CommandSpec("close", _("Close a poll now"), Role.MANAGER, params=(Param("id"),)),
-        CommandSpec("results", _("Who voted what"), Role.MANAGER, params=(Param("id"),)),
-        CommandSpec("export", _("Results as CSV, privately"), Role.MANAGER, params=(Param("id"),)),
+        CommandSpec(
+            "close", _("Close a poll now"), Role.MANAGER, params=(Param("id", ref=POLL_ID),)
+        ),
+        CommandSpec(
+            "results", _("Who voted what"), Role.MANAGER, params=(Param("id", ref=POLL_ID),)
+        ),
+        CommandSpec(
+            "export",
+            _("Results as CSV, privately"),
+            Role.MANAGER,
+            params=(Param("id", ref=POLL_ID),),
+        ),
     ),
 )
 VOTE = CommandSpec(
     "vote",
     _("Vote in a poll (where there are no buttons)"),
-    params=(Param("id"), Param("option", _("option number, or 'retract'"))),
+    params=(Param("id", ref=POLL_ID), Param("option", _("option number, or 'retract'"))),
 )
 
 TOASTS = {
@@ -188,9 +200,8 @@ class Polls(Feature):
 
     async def _manage(self, invocation: Invocation, ctx: Context, tr: Translator) -> None:
         action = invocation.path[1]
-        found = await self._find(str(invocation.args["id"]), ctx, tr)
-        if found is None:
-            return
+        found = invocation.found["id"]
+        assert isinstance(found, Poll)
         store = self.store(ctx.tx)
         if action == "close":
             if not await self._close(found, ctx, tr):
@@ -222,9 +233,8 @@ class Polls(Feature):
     @command(VOTE)
     async def vote(self, invocation: Invocation, ctx: Context) -> None:
         tr = await ctx.translator()
-        found = await self._find(str(invocation.args["id"]), ctx, tr)
-        if found is None:
-            return
+        found = invocation.found["id"]
+        assert isinstance(found, Poll)
         choice = str(invocation.args["option"]).lower()
         if choice in ("retract", "r", "0"):
             option = rules.RETRACT
@@ -250,7 +260,11 @@ class Polls(Feature):
         else:  # the poll and the member's votes in one read
             read = await store.get_for_voter(data.poll_id, event.platform, event.actor.user_id)
             found, current = read if read is not None else (None, None)
-        if found is None or not (data.option == rules.RETRACT or data.option < len(found.options)):
+        if (
+            found is None
+            or not (data.option == rules.RETRACT or data.option < len(found.options))
+            or not await self._pressed_here(found, event, ctx)
+        ):
             ctx.answer(tr(_("This poll no longer exists.")))
             return
         ctx.answer(await self._press(found, data.option, ctx, tr, current))
@@ -263,16 +277,17 @@ class Polls(Feature):
 
     # -- shared steps ---------------------------------------------------------------------
 
-    async def _find(self, text: str, ctx: Context, tr: Translator) -> Poll | None:
-        poll_id = text.lstrip("#")
-        found = (
-            await self.store(ctx.tx).get(int(poll_id), ctx.event.platform)
-            if poll_id.isdigit()
-            else None
+    @resolves(POLL_ID)
+    async def _poll(self, poll_id: int, ctx: Context) -> Poll | None:
+        return await self.store(ctx.tx).get(poll_id, ctx.event.platform)
+
+    async def _pressed_here(self, found: Poll, event: ButtonPressed, ctx: Context) -> bool:
+        """A press counts only in the poll's community, on the poll's own message (the
+        one the platform reported when it was posted): a forged or replayed payload
+        pressed in another chat, or on another message, answers as an unknown poll."""
+        return await self.visible(POLL_ID, found, ctx) and press_matches(
+            event, found.bot, found.channel_id, found.message
         )
-        if found is None:
-            ctx.respond(tr(_("There is no poll #{id}."), id=poll_id))
-        return found
 
     async def _press(
         self,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from core.scope import parse_id
+
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 """Discord allows ten buttons a poll can use comfortably; Telegram polls allow twelve."""
 MAX_QUESTION, MAX_OPTION = 300, 100
@@ -83,11 +85,16 @@ def encode(poll_id: int, option: int) -> str:
 
 
 def decode(data: str) -> ButtonData | None:
+    """``poll:<id>:<option>|r``; None for anything else, including an id too large for
+    SQL or an option that no poll has (a forged payload)."""
     parts = data.split(":")
-    if len(parts) != 3 or parts[0] != "poll" or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] != "poll" or not (parts[1].isascii() and parts[1].isdigit()):
+        return None
+    poll_id = parse_id(parts[1])
+    if poll_id is None:
         return None
     if parts[2] == "r":
-        return ButtonData(int(parts[1]), RETRACT)
-    if not parts[2].isdigit():
+        return ButtonData(poll_id, RETRACT)
+    if not (parts[2].isascii() and parts[2].isdigit()) or len(parts[2]) > 2:
         return None
-    return ButtonData(int(parts[1]), int(parts[2]))
+    return ButtonData(poll_id, int(parts[2]))

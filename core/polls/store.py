@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from core.refs import MessageRef
+
 
 @dataclass(frozen=True, slots=True)
 class Poll:
@@ -23,6 +25,9 @@ class Poll:
     closes_at: datetime | None
     closed_at: datetime | None
     created_by: str
+    message: MessageRef | None = None
+    """The poll message as the platform reported it when it was posted (None until
+    then): a press counts only on it."""
 
     @property
     def key(self) -> str:

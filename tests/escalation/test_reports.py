@@ -134,6 +134,7 @@ async def test_members_cannot_handle_cases_and_other_communities_cannot_see_them
     tg = adapter("tg", "telegram")
     group = Place("tg", "telegram", "-1001", "-1001", clock=clock)
     other = Place("tg", "telegram", "-1002", "-1002", title="Elsewhere", clock=clock)
+    inbox = Place("tg", "telegram", "-100999", "-100999", title="Managers", clock=clock)
     admin_elsewhere = person("Olga", PlatformRole.ADMIN)
     async with running(
         sqlite_url, {"tg": tg}, clock=clock, escalate_to="tg:-100999", detectors=[]
@@ -143,16 +144,22 @@ async def test_members_cannot_handle_cases_and_other_communities_cannot_see_them
         take(tg)
         await play(
             rt,
-            group.press("case:1:claim", who=CAROL),
+            inbox.press("case:1:claim", who=CAROL),
             group.command("case", "1 claim", who=CAROL),
             other.command("case", "1 claim", who=admin_elsewhere),
+            other.command("case", "9 claim", who=admin_elsewhere),
+            other.press("case:1:claim", who=admin_elsewhere),
+            group.press("case:1:claim", who=admin_elsewhere),
         )
         done = take(tg)
-        toast = next(a for a in done if isinstance(a, AnswerButton))
-        assert toast.toast == "Only managers can handle cases." and toast.alert
+        toasts = [a.toast for a in done if isinstance(a, AnswerButton) and a.alert]
+        assert toasts[0] == "Only managers can handle cases."
+        # another community's manager learns nothing: the case is as unknown as #9, and
+        # its payload pressed outside the managers' inbox does nothing
+        assert toasts[1:] == ["There is no case #1.", "There is no case #1."]
         replies = texts(done, SendMessage)
         assert "Sorry, only managers can use /case." in replies
-        assert "Case #1 belongs to another community." in replies
+        assert replies[-2:] == ["There is no case #1.", "There is no case #9."]
         assert not [a for a in done if isinstance(a, EditMessage)]
 
 

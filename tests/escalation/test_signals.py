@@ -33,7 +33,8 @@ async def test_a_threat_opens_a_case_and_a_dismissal_sticks_to_the_message(
         assert "Threat: “ti ammazzo”" in body and "high" in body
         assert [b.data for row in card.buttons for b in row][-1] == "case:1:dismiss"
 
-        await play(rt, group.press("case:1:dismiss", who=ALICE))
+        inbox = Place("tg", "telegram", "-100999", "-100999", clock=clock)
+        await play(rt, inbox.press("case:1:dismiss", who=ALICE))
         done = take(tg)
         assert next(a for a in done if isinstance(a, AnswerButton)).toast == (
             "Case #1 dismissed; signals about that message will be ignored."

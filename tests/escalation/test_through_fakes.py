@@ -308,7 +308,9 @@ async def test_telegram_reporter_who_never_started_the_bot_stays_anonymous(
         assert len(api.called("sendMessage")) == 3
 
         # a manager presses Resolve: Telegram shows an alert saying how to add the note
-        await api.push(p.callback("case:1:resolve", user=p.ADMIN))
+        managers_chat = {"id": -1005550001, "type": "supergroup", "title": "Managers"}
+        api.administrators[-1005550001] = [p.owner(p.ADMIN)]
+        await api.push(p.callback("case:1:resolve", user=p.ADMIN, chat=managers_chat))
         (alert,) = await api.wait_for("answerCallbackQuery")
         assert alert["text"] == "Resolving needs a note: send /case 1 resolve <note>"
         assert alert["show_alert"] in (True, "true")

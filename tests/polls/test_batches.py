@@ -15,22 +15,23 @@ from core.actions import EditMessage
 from core.events import ButtonPressed
 from core.features import Context, Feature, on
 from tests.conftest import migrate
-from tests.polls.test_polls import ALICE, press, start
+from tests.polls.test_polls import ALICE, PollAdapter, press, start
 from tests.polls.test_statements import poll_statements, statements, stored_votes
-from tests.support import MemoryAdapter, command
+from tests.support import command
 
 
 @pytest.fixture
 async def voting(database_url: str) -> AsyncIterator[Runtime]:
     """A running bot with polls #1, #3 ("Lunch?": A, B, C) and #2, #4 (the same, --multi)."""
     await migrate(database_url)
-    adapter = MemoryAdapter()
+    adapter = PollAdapter()
     runtime = await start(database_url, adapter)
     for _twice in range(2):
         await runtime.pipeline.submit(command("poll", "Lunch?", "A", "B", "C", who=ALICE))
         await runtime.pipeline.submit(
             command("poll", "Days?", "Mon", "Tue", "Wed", "--multi", who=ALICE)
         )
+    assert await runtime.worker.drain(timeout=15)  # the poll messages exist to press on
     yield runtime
     await runtime.stop()
 
@@ -132,7 +133,7 @@ class FailsOnCarol(Feature):
 
 async def test_another_feature_failing_in_the_chunk_loses_no_vote(database_url: str) -> None:
     await migrate(database_url)
-    adapter = MemoryAdapter()
+    adapter = PollAdapter()
     runtime = Runtime(
         parse_config(
             {"storage": {"url": database_url}, "bots": [{"name": "mem", "platform": "console"}]},
@@ -145,6 +146,7 @@ async def test_another_feature_failing_in_the_chunk_loses_no_vote(database_url: 
     await runtime.start()
     try:
         await runtime.pipeline.submit(command("poll", "Lunch?", "A", "B", who=ALICE))
+        assert await runtime.worker.drain(timeout=15)
         presses = [press(name, "poll:1:0") for name in ("Bob", "Carol", "Dan", "Eve")]
         actions = await runtime.pipeline.process(presses)
         edits = [a.text.plain().splitlines()[-1] for a in actions if isinstance(a, EditMessage)]

@@ -10,6 +10,7 @@ import pytest
 from bots.config import Config, parse_config
 from bots.runtime import Runtime
 from core.actions import (
+    Action,
     AnswerButton,
     EditMessage,
     SendDirect,
@@ -19,6 +20,8 @@ from core.actions import (
 )
 from core.capabilities import Capability
 from core.events import ButtonPressed
+from core.ports import Delivered
+from core.refs import MessageRef
 from tests.conftest import migrate
 from tests.support import (
     ALL_CAPABILITIES,
@@ -39,9 +42,23 @@ def config(url: str) -> Config:
     )
 
 
-def press(name: str, data: str) -> ButtonPressed:
+class PollAdapter(MemoryAdapter):
+    """Reports each keyed message posted under the id ``msg-<key>``, so a test press can
+    be made on the poll message the way a platform reports it (``press``)."""
+
+    async def perform(self, action: Action) -> Delivered:
+        delivered = await super().perform(action)
+        if isinstance(action, SendMessage) and action.key:
+            return Delivered((MessageRef(action.channel, f"msg-{action.key}"),))
+        return delivered
+
+
+def press(name: str, data: str, message: MessageRef | None = None) -> ButtonPressed:
+    """A press of ``data`` on its poll's message (as :class:`PollAdapter` posted it)."""
     env = envelope(member(name))
-    return ButtonPressed(**env, data=data, interaction_id=f"i-{env['event_id']}")
+    poll_id = data.split(":")[1]
+    at = message or MessageRef(CHANNEL, f"msg-poll:{poll_id}")
+    return ButtonPressed(**env, data=data, interaction_id=f"i-{env['event_id']}", message=at)
 
 
 async def start(url: str, adapter: MemoryAdapter) -> Runtime:
@@ -53,7 +70,7 @@ async def start(url: str, adapter: MemoryAdapter) -> Runtime:
 @pytest.fixture
 async def polls(database_url: str) -> AsyncIterator[tuple[Runtime, MemoryAdapter]]:
     await migrate(database_url)
-    adapter = MemoryAdapter()
+    adapter = PollAdapter()
     runtime = await start(database_url, adapter)
     yield runtime, adapter
     await runtime.stop()
@@ -127,6 +144,7 @@ async def test_results_and_export(polls: tuple[Runtime, MemoryAdapter]) -> None:
     runtime, adapter = polls
     await runtime.pipeline.submit(command("poll", "Day?", "Mon", "Tue", "--multi", who=ALICE))
     await runtime.pipeline.submit(command("poll", "Secret?", "Yes", "No", "--anonymous", who=ALICE))
+    await settle(runtime)
     for event in (press("Bob", "poll:1:0"), press("Bob", "poll:1:1"), press("Zoe", "poll:2:0")):
         await runtime.pipeline.submit(event)
     await runtime.pipeline.submit(command("poll", "results", "1", who=ALICE))
@@ -151,9 +169,10 @@ async def test_results_and_export(polls: tuple[Runtime, MemoryAdapter]) -> None:
 
 
 async def test_export_without_files_is_the_csv_as_a_private_message(sqlite_url: str) -> None:
-    adapter = MemoryAdapter(capabilities=ALL_CAPABILITIES - {Capability.FILES})
+    adapter = PollAdapter(capabilities=ALL_CAPABILITIES - {Capability.FILES})
     runtime = await start(sqlite_url, adapter)
     await runtime.pipeline.submit(command("poll", "Day?", "Mon", "Tue", who=ALICE))
+    await settle(runtime)
     await runtime.pipeline.submit(press("Bob", "poll:1:1"))
     await runtime.pipeline.submit(command("poll", "export", "1", who=ALICE))
     await settle(runtime)
@@ -191,11 +210,12 @@ async def test_mistakes_get_clear_answers(polls: tuple[Runtime, MemoryAdapter]) 
 
 
 async def test_votes_survive_a_restart_and_the_deadline_fires_after_one(sqlite_url: str) -> None:
-    adapter = MemoryAdapter()
+    adapter = PollAdapter()
     runtime = await start(sqlite_url, adapter)
     await runtime.pipeline.submit(
         command("poll", "Lunch?", "Pizza", "Sushi", "--closes", "30m", who=ALICE)
     )
+    await settle(runtime)
     await runtime.pipeline.submit(press("Bob", "poll:1:1"))
     await settle(runtime)
     await runtime.stop()
@@ -213,7 +233,7 @@ async def test_votes_survive_a_restart_and_the_deadline_fires_after_one(sqlite_u
         )
     await engine.dispose()
 
-    adapter = MemoryAdapter()
+    adapter = PollAdapter()
     runtime = await start(sqlite_url, adapter)
     await runtime.pipeline.submit(press("Carol", "poll:1:1"))
     await adapter.wait_for(lambda done: any(isinstance(a, SendMessage) for a in done))

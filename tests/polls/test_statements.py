@@ -13,7 +13,7 @@ from bots.runtime import Runtime
 from core.actions import AnswerButton, EditMessage
 from storage.polls_models import PollVoteRow
 from tests.conftest import migrate
-from tests.polls.test_polls import ALICE, press, start
+from tests.polls.test_polls import ALICE, PollAdapter, press, start
 from tests.support import MemoryAdapter, command
 
 
@@ -21,7 +21,7 @@ from tests.support import MemoryAdapter, command
 async def poll(database_url: str) -> AsyncIterator[tuple[Runtime, MemoryAdapter]]:
     """A running bot with poll #1 ("Lunch?": Pizza, Sushi) and #2 (the same, --multi)."""
     await migrate(database_url)
-    adapter = MemoryAdapter()
+    adapter = PollAdapter()
     runtime = await start(database_url, adapter)
     await runtime.pipeline.submit(command("poll", "Lunch?", "Pizza", "Sushi", who=ALICE))
     await runtime.pipeline.submit(command("poll", "Day?", "Mon", "Tue", "--multi", who=ALICE))

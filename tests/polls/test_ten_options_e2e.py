@@ -50,7 +50,7 @@ async def test_telegram_shows_ten_options_one_a_row_in_full_and_counts_votes(
         assert [[b["callback_data"] for b in row] for row in keyboard] == [[v] for v in VALUES]
         assert keyboard[9][0]["text"] == f"10. {LONG}", "the whole option, on a row of its own"
 
-        await api.push(p.callback("poll:1:9", user=p.ALICE))
+        await api.push(p.callback("poll:1:9", user=p.ALICE, message_id=500))
         (toast,) = await api.wait_for("answerCallbackQuery")
         assert toast["text"] == "Vote recorded"
         (edit,) = await api.wait_for("editMessageText")
@@ -162,7 +162,9 @@ async def test_slack_shows_ten_options_with_retract_last_and_counts_votes(
         labels = [e["text"]["text"] for block in actions for e in block["elements"]]
         assert labels[9] == f"10. {LONG}"[:74] + "…", "cut to Slack's 75 characters"
 
-        press = sf.block_actions("poll:1:9", ALICE, response_url=slack.response_url)
+        press = sf.block_actions(
+            "poll:1:9", ALICE, response_url=slack.response_url, ts=slack.posted[0]
+        )
         assert await slack_interaction(port, press) == 200
         (toast,) = await slack.wait_for("response_url")
         assert toast["text"] == "Vote recorded"

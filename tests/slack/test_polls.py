@@ -61,7 +61,9 @@ async def test_poll_buttons_votes_and_tally(slack: FakeSlack, port: int, sqlite_
             await post(
                 url,
                 f.interaction_body(
-                    f.block_actions("poll:1:0", ALICE, response_url=slack.response_url)
+                    f.block_actions(
+                        "poll:1:0", ALICE, response_url=slack.response_url, ts=slack.posted[0]
+                    )
                 ),
             )
             == 200
@@ -81,7 +83,9 @@ async def test_export_is_a_csv_file_uploaded_to_the_managers_dm(
                               response_url=slack.response_url)  # fmt: skip
         assert await post(url, poll) == 200
         await slack.wait_for("chat.postMessage")
-        press = f.block_actions("poll:1:0", ALICE, response_url=slack.response_url)
+        press = f.block_actions(
+            "poll:1:0", ALICE, response_url=slack.response_url, ts=slack.posted[0]
+        )
         assert await post(url, f.interaction_body(press)) == 200
         await slack.wait_for("chat.update")
         export = f.command_body("/poll", "export 1", OLGA, response_url=slack.response_url)

@@ -22,12 +22,12 @@ async def test_poll_buttons_votes_and_tally(api: FakeBotApi, backend: str, sqlit
             ["poll:1:r"],
         ]
         assert "&lt;b&gt;Sushi&lt;/b&gt;" in poll["text"]
-        await api.push(p.callback("poll:1:1", user=p.ALICE))
+        await api.push(p.callback("poll:1:1", user=p.ALICE, message_id=500))
         (toast,) = await api.wait_for("answerCallbackQuery")
         assert toast["text"] == "Vote recorded"
         (edit,) = await api.wait_for("editMessageText")
         assert edit["message_id"] == 500 and "2. &lt;b&gt;Sushi&lt;/b&gt; — 1" in edit["text"]
-        await api.push(p.callback("poll:1:1", user=p.ALICE))
+        await api.push(p.callback("poll:1:1", user=p.ALICE, message_id=500))
         toasts = await api.wait_for("answerCallbackQuery", 2)
         assert toasts[1]["text"] == "That is already your vote"
 
@@ -39,7 +39,7 @@ async def test_export_is_a_private_csv_document(
     async with running(sqlite_url, telegram_bot(api, backend)):
         await api.push(p.command('/poll "Lunch <b>now</b>?" "Pizza, thin" Sushi', user=p.ADMIN))
         await api.wait_for("sendMessage")
-        await api.push(p.callback("poll:1:0", user=p.ALICE))
+        await api.push(p.callback("poll:1:0", user=p.ALICE, message_id=500))
         await api.wait_for("answerCallbackQuery")
         await api.push(p.command("/poll export 1", user=p.ADMIN))
         (sent,) = await api.wait_for("sendDocument")

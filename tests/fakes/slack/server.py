@@ -62,6 +62,8 @@ class FakeSlack:
     views: list[dict[str, Any]] = field(default_factory=list)
     """Modals opened with ``views.open``, as Slack returns them (``id``, ``state``...)."""
     exchanged: set[str] = field(default_factory=set)
+    posted: list[str] = field(default_factory=list)
+    """The ``ts`` of every ``chat.postMessage``, in order (a press names its message)."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -220,9 +222,10 @@ class FakeSlack:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
     def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.posted.append(self._next_ts())
         return {
             "channel": params["channel"],
-            "ts": self._next_ts(),
+            "ts": self.posted[-1],
             "message": {
                 "text": params.get("text", ""),
                 "blocks": blocks.blocks_of(params),
@@ -424,20 +427,27 @@ def interaction_body(payload: dict[str, Any]) -> bytes:
 
 
 def block_actions(
-    value: str, user_id: str, *, response_url: str, channel: str = "C0GENERAL"
+    value: str,
+    user_id: str,
+    *,
+    response_url: str,
+    channel: str = "C0GENERAL",
+    ts: str = "1700000000.000100",
+    team: str = TEAM,
 ) -> dict[str, Any]:
+    """A press of ``value`` on the bot's message ``ts`` (:attr:`FakeSlack.posted`)."""
     return {
         "type": "block_actions",
-        "team": {"id": TEAM, "domain": "town"},
-        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM},
+        "team": {"id": team, "domain": "town"},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": team},
         "api_app_id": "A0TOWN",
         "token": "unused",
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel},
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
         "trigger_id": f"trigger.{time.time_ns()}",
         "channel": {"id": channel, "name": "general"},
         "message": {
             "type": "message",
-            "ts": "1700000000.000100",
+            "ts": ts,
             "text": "Lunch?",
             "user": BOT_USER,
         },

@@ -72,7 +72,14 @@ def join_service_message(user: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def callback(data: str, user: dict[str, Any] = ALICE) -> dict[str, Any]:
+def callback(
+    data: str,
+    user: dict[str, Any] = ALICE,
+    *,
+    message_id: int = 42,
+    chat: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A press of ``data`` on the bot's message ``message_id`` in ``chat`` (the group)."""
     return {
         "callback_query": {
             "id": "4382bfdwdsb323b2d9",
@@ -80,9 +87,9 @@ def callback(data: str, user: dict[str, Any] = ALICE) -> dict[str, Any]:
             "chat_instance": "-5395204384323",
             "data": data,
             "message": {
-                "message_id": 42,
+                "message_id": message_id,
                 "from": BOT_USER,
-                "chat": GROUP,
+                "chat": chat or GROUP,
                 "date": now(),
                 "text": "Lunch today?",
             },
