@@ -62,6 +62,8 @@ class Dispatcher:
                 self._commands[spec.name] = (spec, feature, handler)
             for kind, handler in feature.job_handlers():
                 self._jobs[kind] = (feature, handler)
+        self._specs = tuple(spec for spec, _feature, _handler in self._commands.values())
+        self._routes: dict[type[Event], tuple[tuple[Feature, Handler], ...]] = {}
         self._capabilities = {name: info.capabilities for name, info in self.bots.items()}
         self._preparing = [f for f in self.features if type(f).prepare is not Feature.prepare]
         self._finishing = [f for f in self.features if type(f).finish is not Feature.finish]
@@ -69,7 +71,19 @@ class Dispatcher:
     @property
     def commands(self) -> list[CommandSpec]:
         """Top-level specs of every registered command, in registration order."""
-        return [spec for spec, _feature, _handler in self._commands.values()]
+        return list(self._specs)
+
+    def _handlers(self, event_type: type[Event]) -> tuple[tuple[Feature, Handler], ...]:
+        """The handlers of ``event_type`` and of its base classes, most specific first
+        (worked out once per type: this runs for every event)."""
+        found = self._routes.get(event_type)
+        if found is None:
+            found = self._routes[event_type] = tuple(
+                registered
+                for base in event_type.__mro__
+                for registered in self._events.get(base, ())
+            )
+        return found
 
     def role_of(self, event: Event) -> Role:
         return resolve_role(event.platform, event.actor, self.managers)
@@ -100,9 +114,8 @@ class Dispatcher:
             return []
         role = self.role_of(event)
         actions: list[Action] = []
-        for event_type in type(event).__mro__:
-            for feature, handler in self._events.get(event_type, ()):
-                actions += await self._run(feature, handler, event, event, tx, role, bot, now)
+        for feature, handler in self._handlers(type(event)):
+            actions += await self._run(feature, handler, event, event, tx, role, bot, now)
         if isinstance(event, CommandIssued):
             actions += await self._command(event, tx, role, bot, now)
         elif isinstance(event, JobDue):
@@ -176,7 +189,7 @@ class Dispatcher:
             role=role,
             bot=bot,
             now=now,
-            commands=self.commands,
+            commands=self._specs,
             bots=self.bots,
             default_locale=self.default_locale,
             escalate_to=self.escalate_to,

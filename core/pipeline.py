@@ -50,7 +50,8 @@ class Pipeline:
         *,
         max_batch: int = 256,
         max_delay: float = 0.002,
-        claim_chunk: int = 32,
+        claim_chunk: int = 128,
+        min_chunk: int = 32,
         max_transaction_seconds: float = 0.1,
         retry_delays: Sequence[float] = (0.05, 0.2, 0.5, 1, 2, 5, 10, 10, 10),
         on_commit: Callable[[list[Action]], None] | None = None,
@@ -62,7 +63,10 @@ class Pipeline:
         self.max_batch = max_batch
         self.max_delay = max_delay
         self.claim_chunk = claim_chunk
+        self.min_chunk = min(min_chunk, claim_chunk)
         self.max_transaction_seconds = max_transaction_seconds
+        self._event_seconds = 0.0
+        """What an event of the last chunk took, to size the next (see process)."""
         self.retry_delays = tuple(retry_delays)
         self.on_commit = on_commit
         self.clock = clock
@@ -169,15 +173,26 @@ class Pipeline:
                     self.on_commit(actions)
                 return
 
+    def _chunk_size(self, elapsed: float) -> int:
+        """Events for the next chunk: ``claim_chunk``, or as many as the last chunk's cost
+        per event says still fit in the transaction's time, but no fewer than
+        ``min_chunk`` (a small chunk's cost per event is mostly its claim's round trip)."""
+        if self._event_seconds <= 0:
+            return self.claim_chunk
+        fit = int((self.max_transaction_seconds - elapsed) / self._event_seconds)
+        return max(self.min_chunk, min(self.claim_chunk, fit))
+
     async def process(self, events: Sequence[Event]) -> list[Action]:
         """Process a batch; return the actions committed with it.
 
-        Events are claimed and handled in chunks of ``claim_chunk``: features read ahead
-        for a chunk at once and write what they deferred at its end
+        Events are claimed and handled in chunks of up to ``claim_chunk``: features read
+        ahead for a chunk at once and write what they deferred at its end
         (:meth:`~core.features.Feature.prepare`, :meth:`~core.features.Feature.finish`).
-        Once a transaction has
-        run for ``max_transaction_seconds`` it commits and the rest continue in a new one,
-        so a write-heavy burst never holds SQLite's write lock long enough to starve the
+        Each chunk's claim is a round trip to the database (on SQLite, a hop to its
+        thread), so chunks are large, but no larger (down to ``min_chunk``) than what the
+        last chunk's cost per event says still fits in ``max_transaction_seconds``. Once a
+        transaction has run that long it commits and the rest continue in a new one, so a
+        write-heavy burst never holds SQLite's write lock long enough to starve the
         delivery worker. A retry after a failure re-runs the whole batch: what already
         committed is recognised by its de-duplication records.
         """
@@ -194,8 +209,9 @@ class Pipeline:
             async with self.store.transaction() as tx:
                 started = time.monotonic()
                 while index < len(items):
-                    chunk = items[index : index + self.claim_chunk]
+                    chunk = items[index : index + self._chunk_size(time.monotonic() - started)]
                     index += len(chunk)
+                    chunk_started = time.monotonic()
                     fresh = await tx.claim_events([key for key, _event in chunk], now)
                     rejected: list[UpdateRejected] = []
                     handled: list[Event] = []
@@ -220,7 +236,9 @@ class Pipeline:
                         await tx.keep_rejected(rejected, now)
                         self.metrics.inc("events.rejected", len(rejected))
                     processed += len(fresh)
-                    if time.monotonic() - started > self.max_transaction_seconds:
+                    finished = time.monotonic()
+                    self._event_seconds = (finished - chunk_started) / len(chunk)
+                    if finished - started > self.max_transaction_seconds:
                         break
                 if actions:
                     await tx.enqueue(coalesce_edits(actions), now)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
 
 from core.actions import Action
 from core.dispatcher import Dispatcher
 from core.events import Event
+from core.features import BotInfo
 from core.pipeline import Pipeline
+from core.store import EventKey
 from tests.support import said
 
 HOUR = 3600.0
@@ -60,3 +64,47 @@ async def test_what_arrives_during_a_commit_forms_the_next_batch() -> None:
     await asyncio.gather(*(pipeline.submit(e) for e in later))
     assert pipeline.batches == [["next-0"], ["next-1", "next-2", "next-3"]]
     await pipeline.close()
+
+
+class ClaimsOnly:
+    """A store whose transactions only record the size of each claim (one round trip)."""
+
+    def __init__(self) -> None:
+        self.claims: list[int] = []
+        self.transactions = 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[ClaimsOnly]:
+        self.transactions += 1
+        yield self
+
+    async def claim_events(self, keys: Sequence[EventKey], now: datetime) -> set[EventKey]:
+        self.claims.append(len(keys))
+        return set(keys)
+
+    async def flush(self) -> None:
+        return None
+
+
+def chunked(store: ClaimsOnly) -> Pipeline:
+    bots = {"mem": BotInfo("mem", "memory", frozenset())}
+    return Pipeline(store, Dispatcher([], bots=bots))  # type: ignore[arg-type]
+
+
+async def test_a_batch_is_claimed_in_few_large_chunks() -> None:
+    """Each chunk's claim is a round trip to the database: 200 cheap events cost two."""
+    store = ClaimsOnly()
+    await chunked(store).process([said("hi", event_id=f"big-{n}") for n in range(200)])
+    assert store.claims == [128, 72]
+    assert store.transactions == 1
+
+
+async def test_costly_events_are_claimed_in_smaller_chunks() -> None:
+    """When the last chunk's events were slow (10 ms each: 10 fit in the 100 ms a
+    transaction may run), the next chunk shrinks, down to ``min_chunk``; once events are
+    cheap again chunks grow back."""
+    store = ClaimsOnly()
+    pipeline = chunked(store)
+    pipeline._event_seconds = 0.01
+    await pipeline.process([said("hi", event_id=f"slow-{n}") for n in range(200)])
+    assert store.claims == [32, 128, 40]
