@@ -63,7 +63,10 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Folded words of ``text``: letters and digits, split at anything else (apostrophes
     too: ``dov'è`` → ``dov``, ``e``). URLs and @mentions are dropped."""
-    text = _MENTION.sub(" ", _URL.sub(" ", text))
+    if "://" in text or "www." in text.lower():  # what _URL needs to match
+        text = _URL.sub(" ", text)
+    if "@" in text:  # what _MENTION needs to match
+        text = _MENTION.sub(" ", text)
     return _WORD.findall(fold(text))
 
 
@@ -149,12 +152,13 @@ def looks_like_question(text: str, hint: str = "en") -> bool:
     stripped = text.strip()
     if not stripped or stripped.startswith("/") or len(stripped) > MAX_QUESTION_CHARS:
         return False
-    if is_small_talk(stripped):
+    tokens = words(stripped)  # once: this runs for every message
+    if " ".join(tokens) in SMALL_TALK:  # is_small_talk(stripped)
         return False
-    without_urls = _URL.sub(" ", stripped)
-    if any(mark in without_urls for mark in _QUESTION_MARKS):
-        return True
-    tokens = words(stripped)
+    if any(mark in stripped for mark in _QUESTION_MARKS) and any(
+        mark in _URL.sub(" ", stripped) for mark in _QUESTION_MARKS
+    ):
+        return True  # a question mark outside the links
     if not tokens:
         return False
     if any(token in QUESTION_PARTICLES for token in tokens[1:]):
