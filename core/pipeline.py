@@ -85,7 +85,9 @@ class Pipeline:
             raise PipelineClosed("the pipeline is shutting down")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((event, future))
-        await asyncio.shield(future)
+        # Not shielded: a caller that stops waiting cancels only its own future, which the
+        # batch then leaves alone (``done()``); the event is processed all the same.
+        await future
 
     async def close(self) -> None:
         """Stop taking events, finish the queued ones, stop the worker task."""

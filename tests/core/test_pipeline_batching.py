@@ -108,3 +108,15 @@ async def test_costly_events_are_claimed_in_smaller_chunks() -> None:
     pipeline._event_seconds = 0.01
     await pipeline.process([said("hi", event_id=f"slow-{n}") for n in range(200)])
     assert store.claims == [32, 128, 40]
+
+
+async def test_a_caller_that_stops_waiting_leaves_its_event_in_the_batch() -> None:
+    pipeline = Recording(max_delay=HOUR, max_batch=2)
+    pipeline.start()
+    gone = asyncio.ensure_future(pipeline.submit(said("one", event_id="gone-1")))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await asyncio.wait_for(pipeline.submit(said("two", event_id="gone-2")), 30)
+    assert gone.cancelled()
+    assert pipeline.batches == [["gone-1", "gone-2"]]
+    await pipeline.close()
