@@ -39,6 +39,7 @@ from core.waiting import wait_event
 from storage.database import create_engine, is_sqlite
 from storage.escalation import SqlEscalationStore
 from storage.faq import SqlFaqStore
+from storage.gateway import SqlGatewaySessions
 from storage.migrate import ensure_current
 from storage.onboarding import SqlOnboardingStore
 from storage.polls import SqlPollStore
@@ -139,7 +140,9 @@ class Runtime:
         """An adapter per enabled bot; a bot whose adapter cannot be built (a missing
         extra, a token its SDK refuses) is logged in one line and marked failed."""
         deps = AdapterDeps(
-            commands=self.commands, managers=frozenset(self.config.defaults.managers)
+            commands=self.commands,
+            managers=frozenset(self.config.defaults.managers),
+            sessions=SqlGatewaySessions(self.engine),
         )
         adapters: dict[str, Adapter] = {}
         for bot in self.config.bots:

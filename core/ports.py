@@ -39,12 +39,35 @@ class Delivered:
 
 
 @dataclass(frozen=True, slots=True)
+class GatewaySession:
+    """Where a gateway connection left off, so the next process can resume it and be sent
+    what happened meanwhile (Discord's ``session_id``, ``resume_gateway_url`` and the
+    sequence number of the last dispatch that is stored)."""
+
+    session_id: str
+    resume_url: str
+    sequence: int
+
+
+class GatewaySessions(Protocol):
+    """Durable gateway sessions per (bot, shard); the runtime backs it with the database."""
+
+    async def load(self, bot: str, shard: int) -> GatewaySession | None: ...
+
+    async def save(self, bot: str, shard: int, session: GatewaySession) -> None: ...
+
+    async def forget(self, bot: str, shard: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
 class AdapterDeps:
     """What the runtime gives every adapter at construction."""
 
     commands: Sequence[CommandSpec] = ()
     """Top-level commands of the enabled features (Discord slash commands, Slack manifest)."""
     managers: frozenset[str] = field(default_factory=frozenset)
+    sessions: GatewaySessions | None = None
+    """Where gateway adapters keep their sessions across processes (None: not kept)."""
 
 
 @runtime_checkable

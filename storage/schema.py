@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import storage.escalation_models  # registers the escalation tables
 import storage.faq_models  # registers the FAQ tables
+import storage.gateway_models  # registers the gateway sessions
 import storage.intake_models  # registers the rejected updates and bot processes
 import storage.onboarding_models  # registers the onboarding tables
 import storage.polls_models  # registers the polls tables

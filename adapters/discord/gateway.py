@@ -72,6 +72,8 @@ class Intake:
         self.bot = bot
         self.sink: EventSink | None = None
         self.accepting = False
+        self.failures = 0
+        """Events that could not be stored so far (a saved session never passes them)."""
         self._inflight: set[asyncio.Future[Any]] = set()
 
     # the parsers ------------------------------------------------------------------------
@@ -141,12 +143,14 @@ class Intake:
 
     async def emit(self, event: Event | None) -> bool:
         """Hand ``event`` to the sink; True once it is stored. A failure is logged in one
-        line (the event is lost: a gateway event is not sent again)."""
+        line; the saved session stays before it, so a later process's resume replays it
+        (:mod:`adapters.discord.sessions`), else it is lost."""
         if event is None:
             return False
         try:
             await self.submit(event)
         except Exception as error:
+            self.failures += 1
             log.error(
                 "bot %s: %s %s was not stored: %s", self.bot, event.kind, event.event_id, error
             )
@@ -157,6 +161,15 @@ class Intake:
         task = asyncio.ensure_future(coroutine)
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
+
+    async def settled(self) -> None:
+        """Wait until every event received before this call was handed to the sink
+        (unlike :meth:`drain`, not those arriving meanwhile: it ends under load too)."""
+        await asyncio.sleep(0)
+        current = asyncio.current_task()
+        pending = [t for t in self._inflight if t is not current and not t.done()]
+        if pending:
+            await asyncio.wait(pending)
 
     async def drain(self) -> None:
         """Wait until every event received so far was handed to the sink. Handler tasks

@@ -12,10 +12,9 @@ Acknowledge only what is stored: gateway events are handed to the sink as soon a
 discord.py parsed them, and :meth:`DiscordAdapter.stop` closes the gateway first, then
 waits until everything received was handed over, so nothing arrives that could not be
 stored. discord.py resumes the session after a dropped connection within a process
-(Discord replays what was missed). A new process identifies anew: what Discord sent a
-process killed before handing it over is not sent again (discord.py cannot resume
-another process's session: after a RESUME Discord sends neither READY nor the guilds
-its cache needs, and handlers would drop events of guilds it does not know).
+(Discord replays what was missed); across processes (a SIGKILL, a restart) the sessions
+are kept in the database and the next start resumes them beside its own
+(:mod:`.sessions`), so what Discord sent while no process ran is received too.
 
 Answers travel in the outbox: the event's ``interaction_id`` is an
 :class:`~adapters.discord.interactions.InteractionRef` (``"<id>:<kind>:<token>"``) that
@@ -62,6 +61,7 @@ from adapters.discord.receipt import (
     Receipt,
 )
 from adapters.discord.rest import Rest, delivery_error
+from adapters.discord.sessions import Sessions
 from core.actions import (
     Action,
     AnswerButton,
@@ -150,7 +150,9 @@ class DiscordAdapter:
         self.rest = Rest(self.bot, self._http)
         self.answers = Answers(self.bot, self.responder, self.rest)
         self.receipt = Receipt(self)
+        self.sessions = Sessions(self.bot, deps.sessions, self.intake)
         self._ready = asyncio.Event()
+        self._ready_at = datetime.now(UTC)
         self._connect_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._claimed = False
@@ -227,6 +229,8 @@ class DiscordAdapter:
             )
         if self.config.sync_commands:
             self.spawn(self._sync_guilds([guild.id for guild in client.guilds]))
+        if self.sessions.kept:
+            self.spawn(self.sessions.run(client, self._ready_at))
 
     async def _login(self, client: discord.Client) -> None:
         try:
@@ -284,14 +288,22 @@ class DiscordAdapter:
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
-        """Stop receiving: close the gateway (the session ends; the next start identifies
-        anew), then wait until every event already received was handed to the core. REST
-        keeps working so the outbox can drain."""
-        await self._disconnect()
+        """Stop receiving: close the gateway, then wait until every event already received
+        was handed to the core. With sessions kept, the gateway is closed so that its
+        session stays resumable and where it stands is saved: the next start receives
+        what Discord sends in between. REST keeps working so the outbox can drain."""
+        self.sessions.stop()
+        client = self.client
+        snapshot = self.sessions.snapshot(client) if client is not None else {}
+        await self._disconnect(code=4000 if self.sessions.kept else 1000)
+        if client is not None and self.sessions.kept:
+            snapshot = self.sessions.snapshot(client) or snapshot
         await self.intake.drain()
         self.intake.accepting = False
+        if client is not None and snapshot:
+            await self.sessions.save(client, snapshot)
 
-    async def _disconnect(self) -> None:
+    async def _disconnect(self, code: int = 1000) -> None:
         connect, self._connect_task = self._connect_task, None
         if connect is not None and not connect.done():
             connect.cancel()
@@ -303,9 +315,13 @@ class DiscordAdapter:
         try:
             if isinstance(client, discord.AutoShardedClient):
                 for shard in client.shards.values():
-                    await shard.disconnect()
+                    ws = getattr(getattr(shard, "_parent", None), "ws", None)
+                    if code != 1000 and ws is not None:
+                        await ws.close(code=code)
+                    else:
+                        await shard.disconnect()
             elif client.ws is not None:
-                await client.ws.close(code=1000)
+                await client.ws.close(code=code)
         except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
             log.debug("bot %s: closing the gateway: %s", self.bot, error)
 
@@ -353,6 +369,8 @@ class DiscordAdapter:
         return me is not None and me.id == user_id
 
     async def _on_ready(self) -> None:
+        if not self._ready.is_set():
+            self._ready_at = datetime.now(UTC)
         self._ready.set()
 
     async def _on_message(self, message: discord.Message) -> None:
