@@ -402,13 +402,19 @@ def slack_escape(text: str) -> str:
 
 
 def command_body(
-    command: str, text: str, user_id: str, *, response_url: str, channel: str = "C0GENERAL"
+    command: str,
+    text: str,
+    user_id: str,
+    *,
+    response_url: str,
+    channel: str = "C0GENERAL",
+    team: str = TEAM,
 ) -> bytes:
     """A slash command as Slack posts it; ``text`` is what the member typed."""
     return urlencode(
         {
             "token": "unused",
-            "team_id": TEAM,
+            "team_id": team,
             "channel_id": channel,
             "channel_name": "general",
             "user_id": user_id,
