@@ -240,8 +240,8 @@ class Pipeline:
                     processed += len(fresh)
                     finished = time.monotonic()
                     self._event_seconds = (finished - chunk_started) / len(chunk)
-                    if finished - started > self.max_transaction_seconds:
-                        break
+                    if finished - started > self.max_transaction_seconds or tx.contended:
+                        break  # commit now; a completion waiting for the writer goes first
                 if actions:
                     await tx.enqueue(coalesce_edits(actions), now)
             for (kind, result), count in outcomes.items():

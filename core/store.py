@@ -48,6 +48,13 @@ class DueJob:
 
 
 class Transaction(Protocol):
+    @property
+    def contended(self) -> bool:
+        """Whether a writer that records what a platform already accepted (a delivery
+        completion) waits for this transaction: the pipeline commits at its next chunk,
+        so a SIGKILL meanwhile repeats as few sends as possible (SQLite's one writer)."""
+        ...
+
     async def claim_events(self, keys: Sequence[EventKey], now: datetime) -> set[EventKey]:
         """Record the events as processed; return those not seen before."""
         ...

@@ -556,30 +556,36 @@ class SqlTransaction:
         whenever a feature scope fails: what it held may count writes rolled back."""
 
     @property
+    def contended(self) -> bool:
+        writer = self.store._writer
+        return writer is not None and writer.urgent_waiting > 0
+
+    @property
     def exclusive(self) -> bool:
         """Whether no other connection can write until this transaction ends: SQLite
         transactions here begin with ``BEGIN IMMEDIATE`` and hold the one write lock, so
         what this transaction read changes only by its own writes. Not on PostgreSQL."""
         return self.store.dialect == "sqlite"
 
-    @asynccontextmanager
-    async def feature_scope(self) -> AsyncIterator[None]:
+    def feature_scope(self) -> _FeatureScope:
+        return _FeatureScope(self)
+
+    def _enter_scope(self) -> None:
         self._in_scope, self._savepoint = True, None
+
+    async def _exit_scope(self, failed: bool) -> None:
         try:
-            yield
-        except BaseException:
-            self.memo.clear()
-            if self._savepoint is not None:
-                await self._savepoint.rollback()
-            self._roster = {**self._roster_flushed, **self._roster}
-            for key, before in self._roster_undo.items():
-                if before is None:
-                    self._roster.pop(key, None)
-                else:
-                    self._roster[key] = before
-            raise
-        else:
-            if self._savepoint is not None:
+            if failed:
+                self.memo.clear()
+                if self._savepoint is not None:
+                    await self._savepoint.rollback()
+                self._roster = {**self._roster_flushed, **self._roster}
+                for key, before in self._roster_undo.items():
+                    if before is None:
+                        self._roster.pop(key, None)
+                    else:
+                        self._roster[key] = before
+            elif self._savepoint is not None:
                 await self._savepoint.commit()
         finally:
             self._in_scope, self._savepoint = False, None
@@ -821,3 +827,21 @@ class SqlTransaction:
     async def cancel_job(self, key: str) -> bool:
         result = await self.execute(delete(_jobs).where(_jobs.c.key == key))
         return bool(result.rowcount)
+
+
+class _FeatureScope:
+    """:meth:`SqlTransaction.feature_scope` as a plain async context manager: it is
+    entered for every handler of every event, and ``@asynccontextmanager``'s async
+    generator (with the event loop's hooks) cost several times as much."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: SqlTransaction) -> None:
+        self._tx = tx
+
+    async def __aenter__(self) -> None:
+        self._tx._enter_scope()
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_rest: object) -> bool:
+        await self._tx._exit_scope(failed=kind is not None)
+        return False  # an exception goes on, after the rollback

@@ -5,7 +5,8 @@ order, rather than in SQLite's busy handler, which sleeps and can starve one). W
 record what already happened on a platform go first: a message the platform accepted is
 repeated after a SIGKILL unless its completion committed, so the window between the send
 and that commit must not include a queue of pipeline batches. An urgent writer waits at
-most for the transaction in progress; ordinary writers keep their order among themselves.
+most for the transaction in progress, which the pipeline ends at its next chunk when it
+sees one waiting (``contended``); ordinary writers keep their order among themselves.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class WriterTurns:
     @property
     def waiting(self) -> int:
         return len(self._urgent) + len(self._ordinary)
+
+    @property
+    def urgent_waiting(self) -> int:
+        """Urgent writers queued: the writer in progress should end its turn soon."""
+        return len(self._urgent)
 
     async def _acquire(self, urgent: bool) -> None:
         if not self._busy and not self.waiting:
