@@ -29,6 +29,7 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
 _APOSTROPHES = "'’ʼ`´"
+_APOSTROPHE = re.compile(f"[{re.escape(_APOSTROPHES)}]")
 _WORD = re.compile(r"[\w@$]+")
 _REPEATS = re.compile(r"(\w)\1+")
 # Letters that look alike in the two scripts, for words mixing them.
@@ -97,12 +98,10 @@ def normalise(text: str) -> tuple[tuple[str, ...], ...]:
     """The word streams of ``text``: apostrophes joined or read as spaces, spelled-out
     runs merged whole or after their first letter (duplicates removed)."""
     folded = _fold(text)
-    has_apostrophe = any(apostrophe in folded for apostrophe in _APOSTROPHES)
+    has_apostrophe = _APOSTROPHE.search(folded) is not None
     streams: list[tuple[str, ...]] = []
     for replacement in ("", " ") if has_apostrophe else ("",):
-        flattened = folded
-        for apostrophe in _APOSTROPHES:
-            flattened = flattened.replace(apostrophe, replacement)
+        flattened = _APOSTROPHE.sub(replacement, folded) if has_apostrophe else folded
         words = [_word(raw) for raw in _WORD.findall(flattened)]
         spelled = _has_spelled_run(words)
         for skip_first in (False, True) if spelled else (False,):
