@@ -17,6 +17,7 @@ from core.events import (
     ReactionAdded,
 )
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from core.sanitize import sanitized
 
 PLATFORM = "console"
 
@@ -62,14 +63,17 @@ class ConsoleMapper:
             "actor": actor(who, self.managers),
         }
 
+    @sanitized
     def join(self, who: str) -> Event:
         envelope = self._envelope(who)
         return MemberJoined(**envelope, member=actor(who, self.managers))
 
+    @sanitized
     def leave(self, who: str) -> Event:
         envelope = self._envelope(who)
         return MemberLeft(**envelope, member=actor(who, self.managers))
 
+    @sanitized
     def say(self, who: str, text: str, *, reply: bool = False) -> Event:
         envelope = self._envelope(who)
         message = MessageRef(self.channel, str(self._counter))
@@ -93,10 +97,12 @@ class ConsoleMapper:
             syntax_error=error,
         )
 
+    @sanitized
     def press(self, who: str, data: str) -> Event:
         envelope = self._envelope(who)
         return ButtonPressed(**envelope, data=data, interaction_id=envelope["event_id"])
 
+    @sanitized
     def react(self, who: str, emoji: str) -> Event:
         envelope = self._envelope(who)
         target = self.last_message or MessageRef(self.channel, "0")

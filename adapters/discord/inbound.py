@@ -48,6 +48,7 @@ from core.events import (
     ReactionAdded,
 )
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from core.sanitize import sanitized
 
 PLATFORM = "discord"
 
@@ -142,6 +143,7 @@ def message_ref(message: discord.Message | discord.PartialMessage) -> MessageRef
     return MessageRef(channel(message.channel), str(message.id))
 
 
+@sanitized
 def message_posted(message: discord.Message, *, bot: str) -> MessagePosted | None:
     """MESSAGE_CREATE of a member (system messages give None)."""
     if message.type not in USER_MESSAGE_TYPES:
@@ -178,6 +180,7 @@ def message_posted(message: discord.Message, *, bot: str) -> MessagePosted | Non
     )
 
 
+@sanitized
 def message_edited(
     payload: discord.RawMessageUpdateEvent, *, bot: str, guild: discord.Guild | None
 ) -> MessageEdited | None:
@@ -202,6 +205,7 @@ def message_edited(
     )
 
 
+@sanitized
 def message_deleted(
     payload: discord.RawMessageDeleteEvent, *, bot: str, guild: discord.Guild | None
 ) -> MessageDeleted:
@@ -226,6 +230,7 @@ def _joined_key(member: discord.Member) -> str:
     return member.joined_at.isoformat() if member.joined_at else "?"
 
 
+@sanitized
 def member_joined(member: discord.Member, *, bot: str) -> MemberJoined:
     """GUILD_MEMBER_ADD; Discord does not say who invited, so the actor is the member."""
     who = actor(member)
@@ -242,6 +247,7 @@ def member_joined(member: discord.Member, *, bot: str) -> MemberJoined:
     )
 
 
+@sanitized
 def member_left(
     payload: discord.RawMemberRemoveEvent, *, bot: str, guild: discord.Guild | None, now: datetime
 ) -> MemberLeft:
@@ -270,6 +276,7 @@ def emoji_text(emoji: discord.PartialEmoji) -> str:
     return emoji.name or "" if emoji.is_unicode_emoji() else str(emoji)
 
 
+@sanitized
 def reaction_added(
     payload: discord.RawReactionActionEvent,
     *,
@@ -302,6 +309,7 @@ def reaction_added(
     )
 
 
+@sanitized
 def bot_added(guild: discord.Guild, *, bot: str) -> BotAdded:
     """GUILD_CREATE for a guild the bot was not in (startup and outages give
     ``guild_available`` instead, which is not an addition)."""
@@ -320,6 +328,7 @@ def bot_added(guild: discord.Guild, *, bot: str) -> BotAdded:
     )
 
 
+@sanitized
 def bot_removed(guild: discord.Guild, *, bot: str, now: datetime) -> BotRemoved:
     return BotRemoved(
         platform=PLATFORM,
@@ -354,6 +363,7 @@ def _interaction_community(
     return community_id(interaction.guild_id, guild)
 
 
+@sanitized
 def command_issued(
     interaction: discord.Interaction,
     name: str,
@@ -379,6 +389,7 @@ def command_issued(
     )
 
 
+@sanitized
 def report_from_menu(
     interaction: discord.Interaction,
     command: str,
@@ -426,6 +437,7 @@ def report_from_menu(
     )
 
 
+@sanitized
 def button_pressed(
     interaction: discord.Interaction,
     *,
@@ -490,6 +502,7 @@ def _form_text(components: Any) -> str | None:
     return None
 
 
+@sanitized
 def form_submitted(
     interaction: discord.Interaction,
     *,

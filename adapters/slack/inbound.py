@@ -43,6 +43,7 @@ from core.events import (
     UpdateRejected,
 )
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from core.sanitize import sanitized
 
 JSON = Mapping[str, Any]
 Users = Callable[[str], Actor]
@@ -165,6 +166,7 @@ class SlackMapper:
             "actor": who,
         }
 
+    @sanitized
     def rejected(self, body: JSON, reason: str) -> UpdateRejected:
         """The update that could not be mapped, to be stored with its payload."""
         event = body.get("event") if isinstance(body.get("event"), Mapping) else {}
@@ -185,6 +187,7 @@ class SlackMapper:
             reason=reason,
         )
 
+    @sanitized
     def event(self, body: JSON, users: Users) -> list[Event]:
         """An Events API callback -> events; bots' own messages and unknown kinds -> []."""
         event = body["event"]
@@ -299,6 +302,7 @@ class SlackMapper:
             )
         ]
 
+    @sanitized
     def command(self, payload: JSON, users: Users) -> CommandIssued:
         """A slash command (form fields) -> CommandIssued, split by the shared grammar.
 
@@ -342,6 +346,7 @@ class SlackMapper:
         user = payload.get("user") or {}
         return str((team.get("id") if isinstance(team, Mapping) else "") or user.get("team_id", ""))
 
+    @sanitized
     def action(self, payload: JSON, users: Users) -> list[Event]:
         """``block_actions`` -> one ButtonPressed per pressed button."""
         channel = ChannelRef(str((payload.get("channel") or {}).get("id", "")))
@@ -363,6 +368,7 @@ class SlackMapper:
             if action.get("type") == "button"
         ]
 
+    @sanitized
     def form_submitted(self, payload: JSON, users: Users) -> ButtonPressed | None:
         """A ``view_submission`` of a form modal -> the press it answers: ``data`` and the
         channel (thread, message) from the view's ``private_metadata``, which the adapter
@@ -389,6 +395,7 @@ class SlackMapper:
             text=str(entered.get("value") or ""),
         )
 
+    @sanitized
     def shortcut(self, payload: JSON, users: Users) -> CommandIssued | None:
         """The "Report to managers" message shortcut -> ``/report`` replying to that message."""
         if payload.get("callback_id") != REPORT_SHORTCUT:

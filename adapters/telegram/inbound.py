@@ -54,6 +54,7 @@ from core.events import (
     UpdateRejected,
 )
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from core.sanitize import clean_event, clean_events
 
 ALLOWED_UPDATES = [
     "message",
@@ -215,7 +216,7 @@ class TelegramMapper:
         """Every event of one update: ``[]`` for what the core has no use for, one
         :class:`UpdateRejected` for an update whose shape cannot be read."""
         try:
-            return self._map(update, roles or {})
+            return clean_events(self._map(update, roles or {}))
         except SHAPE_ERRORS as error:
             return [self.rejected(update, error)]
 
@@ -228,18 +229,21 @@ class TelegramMapper:
             event_id = str(update_id)
         else:  # no id to recognise a redelivery by: the body itself is the identity
             body = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
-            event_id = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
-        return UpdateRejected(
-            platform=self.platform,
-            bot=self.bot,
-            event_id=event_id,
-            occurred_at=datetime.now(UTC),
-            community=None,
-            channel=None,
-            actor=None,
-            raw=payload,
-            update_kind=update_kind(update) if isinstance(update, Mapping) else "unknown",
-            reason=f"{type(error).__name__}: {error}"[:500],
+            digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+            event_id = "sha256:" + digest
+        return clean_event(
+            UpdateRejected(
+                platform=self.platform,
+                bot=self.bot,
+                event_id=event_id,
+                occurred_at=datetime.now(UTC),
+                community=None,
+                channel=None,
+                actor=None,
+                raw=payload,
+                update_kind=update_kind(update) if isinstance(update, Mapping) else "unknown",
+                reason=f"{type(error).__name__}: {error}"[:500],
+            )
         )
 
     def _envelope(
