@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -67,6 +68,8 @@ class Pipeline:
         self.max_transaction_seconds = max_transaction_seconds
         self._event_seconds = 0.0
         """What an event of the last chunk took, to size the next (see process)."""
+        self._contended_at = -math.inf
+        """When a completion last waited for this pipeline's transaction (``monotonic``)."""
         self.retry_delays = tuple(retry_delays)
         self.on_commit = on_commit
         self.clock = clock
@@ -179,6 +182,8 @@ class Pipeline:
         """Events for the next chunk: ``claim_chunk``, or as many as the last chunk's cost
         per event says still fit in the transaction's time, but no fewer than
         ``min_chunk`` (a small chunk's cost per event is mostly its claim's round trip)."""
+        if time.monotonic() - self._contended_at < CONTENDED_FOR:
+            return self.min_chunk  # completions keep arriving: let them in sooner
         if self._event_seconds <= 0:
             return self.claim_chunk
         fit = int((self.max_transaction_seconds - elapsed) / self._event_seconds)
@@ -240,8 +245,11 @@ class Pipeline:
                     processed += len(fresh)
                     finished = time.monotonic()
                     self._event_seconds = (finished - chunk_started) / len(chunk)
-                    if finished - started > self.max_transaction_seconds or tx.contended:
+                    if tx.contended:
+                        self._contended_at = finished
                         break  # commit now; a completion waiting for the writer goes first
+                    if finished - started > self.max_transaction_seconds:
+                        break
                 if actions:
                     await tx.enqueue(coalesce_edits(actions), now)
             for (kind, result), count in outcomes.items():
@@ -269,6 +277,10 @@ def coalesce_edits(actions: Sequence[Action]) -> list[Action]:
         )
     ]
 
+
+CONTENDED_FOR = 1.0
+"""Seconds after a completion waited for a batch during which chunks stay small
+(``min_chunk``), so the next completions wait for less."""
 
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 """PostgreSQL's serialization failure and deadlock: the transaction was rolled back and

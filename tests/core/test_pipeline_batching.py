@@ -69,9 +69,11 @@ async def test_what_arrives_during_a_commit_forms_the_next_batch() -> None:
 class ClaimsOnly:
     """A store whose transactions only record the size of each claim (one round trip)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, contended: bool = False) -> None:
         self.claims: list[int] = []
         self.transactions = 0
+        self.contended = contended
+        """Whether a delivery completion waits for the writer (see SqlTransaction)."""
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ClaimsOnly]:
@@ -108,6 +110,15 @@ async def test_costly_events_are_claimed_in_smaller_chunks() -> None:
     pipeline._event_seconds = 0.01
     await pipeline.process([said("hi", event_id=f"slow-{n}") for n in range(200)])
     assert store.claims == [32, 128, 40]
+
+
+async def test_a_waiting_completion_ends_the_transaction_and_shrinks_chunks() -> None:
+    """While delivery completions wait for SQLite's writer, each transaction ends after
+    its chunk and the chunks stay at ``min_chunk``, so a completion waits for little."""
+    store = ClaimsOnly(contended=True)
+    await chunked(store).process([said("hi", event_id=f"busy-{n}") for n in range(200)])
+    assert store.claims == [128, 32, 32, 8]
+    assert store.transactions == 4
 
 
 async def test_a_caller_that_stops_waiting_leaves_its_event_in_the_batch() -> None:
