@@ -105,7 +105,7 @@ def test_features_never_import_each_other_and_the_framework_no_feature() -> None
         parts = module.split(".")
         if parts[0] != "core":
             continue
-        own = parts[1] if len(parts) > 2 and parts[1] in features else None
+        own = parts[1] if len(parts) > 1 and parts[1] in features else None
         for target in _imports(path):
             other = target.split(".")
             if other[0] == "core" and len(other) > 1 and other[1] in features and other[1] != own:
