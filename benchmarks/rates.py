@@ -11,13 +11,15 @@ database; one process uses it too when it is reachable, else SQLite), until it i
 
 * Telegram: a broadcast to many private chats, once each (the bot's 30/s), in a phase of
   its own; then a group (20/min) and two private chats (1/s each) at the same time;
-* Slack: four channels (about 1/s each), in the second phase.
+* Slack: four channels (about 1/s each), in the second phase;
+* Discord: a broadcast to many channels of a guild, once each (the bot's 50/s), in the
+  first phase; four channels (5 per 5 s each) in the second. Each worker process starts
+  the real adapter, gateway session included, against the fake Discord, whose REST is
+  behind the gate.
 
 For each limit it prints the share of the allowed rate reached, ``(sends - 1) / span``
 over the allowed count per window (min / median / max over rounds and chats), and the 429s
-answered, then whether every share is >= 95 % with 0 429s. Discord is not driven here (its
-adapter needs a gateway session per process); its pacing is covered by
-``tests/core/test_ratelimit.py``.
+answered, then whether every share is >= 95 % with 0 429s.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from benchmarks.common import PG_BASE, admin_sql, postgres_reachable
 from core.actions import Action, SendMessage
 from core.refs import ChannelRef
 from core.text import as_text
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.ratelimits import RateGate
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.telegram.server import FakeBotApi
@@ -56,32 +59,56 @@ class Size:
     group: int
     private: int
     slack: int
+    discord_broadcast: int
+    discord: int
 
 
-SMALL = Size(broadcast=150, group=6, private=8, slack=8)
-FULL = Size(broadcast=900, group=21, private=30, slack=30)
+SMALL = Size(broadcast=150, group=6, private=8, slack=8, discord_broadcast=250, discord=8)
+FULL = Size(broadcast=900, group=21, private=30, slack=30, discord_broadcast=1500, discord=30)
+DISCORD_CHATS = 4
+
+
+@dataclass(frozen=True)
+class DiscordChannels:
+    """The fake guild's channels the Discord workload posts to."""
+
+    broadcast: list[str]
+    chats: list[str]
+
+
+def discord_guild(fake: FakeDiscord, size: Size) -> DiscordChannels:
+    names = [f"b{n}" for n in range(size.discord_broadcast)]
+    names += [f"chat{n}" for n in range(DISCORD_CHATS)]
+    guild = fake.add_guild("Rates", channels=names)
+    ids = [str(channel["id"]) for channel in guild.channels]
+    return DiscordChannels(ids[: size.discord_broadcast], ids[size.discord_broadcast :])
+
 
 GROUPS = ["-1001000000001"]
 PRIVATES = ["5000001", "5000002"]
 SLACK_CHANNELS = ["C0RATE1", "C0RATE2", "C0RATE3", "C0RATE4"]
 
 
-def broadcast(size: Size) -> list[Action]:
-    """One message to each of many private chats: only the bot's limit binds."""
-    return [_send("tg", str(6_000_000 + n), n) for n in range(size.broadcast)]
+def broadcast(size: Size, discord: DiscordChannels) -> list[Action]:
+    """One message to each of many private chats (Telegram) and channels (Discord): only
+    the bots' limits bind."""
+    actions: list[Action] = [_send("tg", str(6_000_000 + n), n) for n in range(size.broadcast)]
+    return actions + [_send("dc", channel, n) for n, channel in enumerate(discord.broadcast)]
 
 
-def chats(size: Size) -> list[Action]:
+def chats(size: Size, discord: DiscordChannels) -> list[Action]:
     """Many messages to a few chats, interleaved so every lane starts at once: only the
     chats' limits bind (the bot has room to spare)."""
     actions: list[Action] = []
-    for n in range(max(size.group, size.private, size.slack)):
+    for n in range(max(size.group, size.private, size.slack, size.discord)):
         if n < size.group:
             actions += [_send("tg", chat, n) for chat in GROUPS]
         if n < size.private:
             actions += [_send("tg", chat, n) for chat in PRIVATES]
         if n < size.slack:
             actions += [_send("sl", channel, n) for channel in SLACK_CHANNELS]
+        if n < size.discord:
+            actions += [_send("dc", channel, n) for channel in discord.chats]
     return actions
 
 
@@ -92,25 +119,26 @@ def _send(bot: str, channel: str, n: int) -> SendMessage:
 # -- one worker process -------------------------------------------------------------------
 
 
-def worker_process(
-    url: str,
-    telegram_url: str,
-    slack_url: str,
-    tokens: tuple[str, str],
-    ready: Any,
-    stop: Any,
-) -> None:
-    asyncio.run(_work(url, telegram_url, slack_url, tokens, ready, stop))
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a worker process's adapters send (the gates) and with which tokens."""
+
+    telegram: str
+    slack: str
+    discord_api: str
+    discord_gateway: str
+    tokens: tuple[str, str, str]
 
 
-async def _work(
-    url: str,
-    telegram_url: str,
-    slack_url: str,
-    tokens: tuple[str, str],
-    ready: Any,
-    stop: Any,
-) -> None:
+def worker_process(url: str, endpoints: Endpoints, ready: Any, stop: Any) -> None:
+    asyncio.run(_work(url, endpoints, ready, stop))
+
+
+async def _ignore(event: object) -> None:
+    """The Discord adapter's sink: the benchmark only sends."""
+
+
+async def _work(url: str, endpoints: Endpoints, ready: Any, stop: Any) -> None:
     """A delivery worker with the real adapters until ``stop`` is set; ``ready`` is
     released once it runs, so the workload is stored only when every process is up."""
     from bots.config import parse_config
@@ -125,14 +153,28 @@ async def _work(
         {
             "storage": {"url": url},
             "bots": [
-                {"name": "tg", "platform": "telegram", "token": tokens[0], "api_url": telegram_url},
+                {
+                    "name": "tg",
+                    "platform": "telegram",
+                    "token": endpoints.tokens[0],
+                    "api_url": endpoints.telegram,
+                },
                 {
                     "name": "sl",
                     "platform": "slack",
-                    "token": tokens[1],
+                    "token": endpoints.tokens[1],
                     "signing_secret": SLACK_SECRET,
                     "listen": "127.0.0.1:0",
-                    "api_url": slack_url,
+                    "api_url": endpoints.slack,
+                },
+                {
+                    "name": "dc",
+                    "platform": "discord",
+                    "token": endpoints.tokens[2],
+                    "api_url": endpoints.discord_api,
+                    "gateway_url": endpoints.discord_gateway,
+                    "guild_ready_timeout": 0.2,
+                    "sync_commands": False,
                 },
             ],
         },
@@ -141,6 +183,7 @@ async def _work(
     )
     deps = AdapterDeps(commands=[], managers=frozenset())
     adapters = {bot.name: adapter_factory(bot.platform)(bot, deps) for bot in config.bots}
+    await adapters["dc"].start(_ignore)  # REST needs the logged-in client
     engine = create_engine(url)
     worker = DeliveryWorker(
         SqlStore(engine), adapters, poll_interval=0.05, slots=send_slots(engine)
@@ -179,8 +222,8 @@ async def _drop(name: str) -> None:
 
 async def one_round(
     size: Size, processes: int
-) -> tuple[dict[str, list[float]], Counter[str], Counter[str]]:
-    """Shares by limit name, Telegram 429s, Slack 429s."""
+) -> tuple[dict[str, list[float]], dict[str, Counter[str]]]:
+    """Shares by limit name, and 429s by platform and kind of limit."""
     from storage.database import create_engine
     from storage.migrate import upgrade
     from storage.store import SqlStore
@@ -188,8 +231,11 @@ async def one_round(
 
     telegram = await FakeBotApi().start()
     slack = await FakeSlack().start()
+    discord = await FakeDiscord().start()
+    channels = discord_guild(discord, size)
     tg_gate = await RateGate("telegram", telegram.url).start()
     sl_gate = await RateGate("slack", slack.base).start()
+    dc_gate = await RateGate("discord", discord.base_url).start()
     url, name = await _database(processes)
     try:
         engine = create_engine(url)
@@ -197,9 +243,15 @@ async def one_round(
         store = SqlStore(engine)
         context = multiprocessing.get_context("spawn")
         ready, stop = context.Semaphore(0), context.Event()
-        args = (url, tg_gate.url, sl_gate.url + "/api", (telegram.token, slack.token))
+        endpoints = Endpoints(
+            telegram=tg_gate.url,
+            slack=sl_gate.url + "/api",
+            discord_api=dc_gate.url,
+            discord_gateway=discord.gateway_url,
+            tokens=(telegram.token, slack.token, discord.token),
+        )
         workers = [
-            context.Process(target=worker_process, args=(*args, ready, stop))
+            context.Process(target=worker_process, args=(url, endpoints, ready, stop))
             for _ in range(processes)
         ]
         for process in workers:
@@ -209,8 +261,8 @@ async def one_round(
                 if not await asyncio.to_thread(ready.acquire, True, 120):
                     raise RuntimeError("a worker process did not start within 120 s")
             for phase in (broadcast, chats):
-                await enqueue(store, *phase(size))
-                while await store.pending_outbox(["tg", "sl"]) > 0:  # noqa: ASYNC110
+                await enqueue(store, *phase(size, channels))
+                while await store.pending_outbox(["tg", "sl", "dc"]) > 0:  # noqa: ASYNC110
                     await asyncio.sleep(0.2)
         finally:
             stop.set()
@@ -220,9 +272,14 @@ async def one_round(
         failed = [process.exitcode for process in workers if process.exitcode]
         if failed:
             raise RuntimeError(f"a worker process failed (exit codes {failed})")
-        return _shares(tg_gate, sl_gate), _refused(tg_gate), _refused(sl_gate)
+        refused = {
+            "Telegram": _refused(tg_gate),
+            "Slack": _refused(sl_gate),
+            "Discord": _refused(dc_gate),
+        }
+        return _shares(tg_gate, sl_gate, dc_gate, channels), refused
     finally:
-        for closing in (tg_gate, sl_gate, telegram, slack):
+        for closing in (tg_gate, sl_gate, dc_gate, telegram, slack, discord):
             await closing.close()
         if name is not None:
             await _drop(name)
@@ -240,10 +297,13 @@ def _share(times: Sequence[float], count: int, window: float) -> float:
     return (len(ordered) - 1) / (ordered[-1] - ordered[0]) / (count / window)
 
 
-def _shares(tg: RateGate, sl: RateGate) -> dict[str, list[float]]:
+def _shares(
+    tg: RateGate, sl: RateGate, dc: RateGate, discord: DiscordChannels
+) -> dict[str, list[float]]:
     broadcast = sorted(
         at for key, times in tg.accepted.items() if key.startswith("private:6") for at in times
     )
+    discord_broadcast = sorted(at for c in discord.broadcast for at in dc.accepted[f"channel:{c}"])
     return {
         "Telegram bot, 30/s": [_share(broadcast, 30, 1.0)],
         "Telegram group, 20/min": [_share(tg.accepted[f"group:{g}"], 20, 60) for g in GROUPS],
@@ -251,6 +311,10 @@ def _shares(tg: RateGate, sl: RateGate) -> dict[str, list[float]]:
             _share(tg.accepted[f"private:{p}"], 1, 1.0) for p in PRIVATES
         ],
         "Slack channel, 1/s": [_share(sl.accepted[f"channel:{c}"], 1, 1.0) for c in SLACK_CHANNELS],
+        "Discord bot, 50/s": [_share(discord_broadcast, 50, 1.0)],
+        "Discord channel, 5/5 s": [
+            _share(dc.accepted[f"channel:{c}"], 5, 5.0) for c in discord.chats
+        ],
     }
 
 
@@ -261,14 +325,18 @@ async def run(size: Size, rounds: int, process_counts: Sequence[int]) -> bool:
     met = True
     for processes in process_counts:
         shares: dict[str, list[float]] = {}
-        refused: dict[str, Counter[str]] = {"Telegram": Counter(), "Slack": Counter()}
+        refused: dict[str, Counter[str]] = {
+            "Telegram": Counter(),
+            "Slack": Counter(),
+            "Discord": Counter(),
+        }
         started = time.monotonic()
         for _ in range(rounds):
-            round_shares, tg_refused, sl_refused = await one_round(size, processes)
+            round_shares, round_refused = await one_round(size, processes)
             for limit, values in round_shares.items():
                 shares.setdefault(limit, []).extend(values)
-            refused["Telegram"].update(tg_refused)
-            refused["Slack"].update(sl_refused)
+            for platform, kinds in round_refused.items():
+                refused[platform].update(kinds)
         elapsed = time.monotonic() - started
         label = "process" if processes == 1 else "processes"
         print(f"\n{processes} {label}, {rounds} round(s), {elapsed:.0f} s")
@@ -302,7 +370,8 @@ def main() -> None:
     print(
         f"workload per round: {size.broadcast} private chats once, {size.group} messages to "
         f"a group, {size.private} to each of 2 private chats, {size.slack} to each of 4 "
-        f"Slack channels ({datetime.now(UTC):%H:%M} UTC)"
+        f"Slack channels; Discord: {size.discord_broadcast} channels once, {size.discord} "
+        f"to each of {DISCORD_CHATS} channels ({datetime.now(UTC):%H:%M} UTC)"
     )
     sys.exit(0 if asyncio.run(run(size, rounds, counts)) else 1)
 

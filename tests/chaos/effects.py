@@ -38,6 +38,9 @@ class Kind:
 class Figures:
     kinds: dict[str, Kind] = field(default_factory=dict)
     missing_examples: list[str] = field(default_factory=list)
+    doubles: list[tuple[str, list[float]]] = field(default_factory=list)
+    """Each doubled send: its kind and when the fake accepted each copy (``monotonic``),
+    to tell a send repeated across a kill from one repeated without a kill (a bug)."""
 
     def kind(self, name: str) -> Kind:
         return self.kinds.setdefault(name, Kind())
@@ -53,6 +56,10 @@ class Figures:
     @property
     def doubled(self) -> int:
         return sum(kind.doubled for kind in self.kinds.values())
+
+    def double(self, kind: str, times: list[float]) -> None:
+        if len(times) > 1:
+            self.doubles.append((kind, sorted(times)))
 
     def note(self, what: str) -> None:
         if len(self.missing_examples) < 5:
@@ -82,24 +89,32 @@ def count(api: ChaosBotApi, script: Script, poll_messages: dict[int, tuple[int, 
     thanks: Counter[int] = Counter()
     cards: Counter[tuple[int, str]] = Counter()
     card_ids: dict[tuple[int, str], list[int]] = {}
+    sent_at: dict[tuple[str, object], list[float]] = {}
     for record in api.accepted("sendMessage"):
         chat, text = int(record.params["chat_id"]), _text(record.params)
         if chat < 0 and text.startswith("Welcome"):
             for user_id in _MENTION.findall(text):
                 greetings[chat, int(user_id)] += 1
+                sent_at.setdefault(("greeting", (chat, int(user_id))), []).append(record.at)
         elif chat < 0 and ANSWER in text:
             reply = record.params.get("reply_parameters") or {}
             answers[chat, int(reply.get("message_id", 0))] += 1
+            question = (chat, int(reply.get("message_id", 0)))
+            sent_at.setdefault(("faq answer", question), []).append(record.at)
         elif chat > 0 and "case #" in text:
             thanks[chat] += 1
+            sent_at.setdefault(("report thanks", chat), []).append(record.at)
         elif chat < 0 and "Case #" in text:
             for target in re.findall(r"offer G\d+T\d+", text):
                 cards[chat, target] += 1
                 card_ids.setdefault((chat, target), []).append(int(record.result["message_id"]))
+                sent_at.setdefault(("case card", (chat, target)), []).append(record.at)
     pressed = Counter(
         str(r.params.get("callback_query_id")) for r in api.accepted("answerCallbackQuery")
     )
     figures = Figures()
+    for (effect, _sent), times in sent_at.items():  # every reporter reports once
+        figures.double(effect, times)
     reporters: Counter[tuple[int, str]] = Counter()
     for step in script.steps:
         match step.expectation:

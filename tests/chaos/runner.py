@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from tests.chaos import effects
@@ -88,6 +89,22 @@ class Outcome:
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds from the start of the run to the end of each phase."""
     exit_codes: list[int | None] = field(default_factory=list)
+    kill_times: list[float] = field(default_factory=list)
+    """When each SIGKILL was sent (``monotonic``, the fake's clock too)."""
+
+    def repeats_by_kill(self) -> tuple[Counter[int], int]:
+        """Doubled sends per kill (the last kill between two copies), and the doubles
+        with no kill between their copies: those are not repeats but bugs."""
+        per_kill: Counter[int] = Counter()
+        unexplained = 0
+        for _kind, times in self.figures.doubles:
+            for first, second in pairwise(times):
+                between = [n for n, at in enumerate(self.kill_times) if first <= at <= second]
+                if between:
+                    per_kill[between[-1]] += 1
+                else:
+                    unexplained += 1
+        return per_kill, unexplained
 
     @property
     def allowed_doubles(self) -> int:
@@ -102,6 +119,9 @@ class Outcome:
                 f"{self.figures.doubled} effects doubled (allowed {self.allowed_doubles}: "
                 "one repeated send per kill)"
             )
+        _per_kill, unexplained = self.repeats_by_kill()
+        if unexplained:
+            found.append(f"{unexplained} effects doubled with no kill between the copies")
         slow = [first for first, _last in self.takeovers if first > LEASE_BOUND]
         if slow:
             found.append(
@@ -288,6 +308,7 @@ async def replay(
                 await at_work()
                 victim = rng.randrange(mode.processes)
                 killed_at = await run.fleet.kill(victim)
+                outcome.kill_times.append(killed_at)
                 held = await run.outbox.leased()
                 await run.fleet.start(victim)
                 watchers.append(asyncio.create_task(_takeover(run.outbox, held, killed_at)))
@@ -382,6 +403,10 @@ def table(outcomes: list[Outcome]) -> str:
         doubles = ", ".join(
             f"{name} +{kind.doubled}" for name, kind in o.figures.kinds.items() if kind.doubled
         )
+        per_kill, unexplained = o.repeats_by_kill()
+        if doubles:
+            spread = "/".join(str(per_kill[n]) for n in range(len(o.kill_times)))
+            doubles += f" (per kill {spread}; without a kill {unexplained})"
         lines.append(
             f"{o.mode:<40} {o.seed:>6} {o.updates:>6} {o.kills:>5} {o.figures.expected:>7} "
             f"{o.figures.lost:>5} {o.figures.doubled:>7} {o.allowed_doubles:>7} "
