@@ -84,6 +84,7 @@ from core.escalation.store import (
 from core.events import (
     ButtonPressed,
     CommandIssued,
+    Event,
     JobDue,
     MessageEdited,
     MessagePosted,
@@ -230,6 +231,17 @@ def _form_title(template: str, name: str) -> str:
     if len(name) > room:
         name = name[: max(room - 1, 1)].rstrip() + "…"
     return template.replace("{member}", name)[:MAX_FORM_TITLE]
+
+
+def _notified_privately(case: Case, event: Event) -> bool:
+    """``event`` comes from a private chat with the bot that sent ``case`` to its author
+    privately (no managers' inbox): there, and only there, they may name the case. The
+    same manager typing its id in another community's chat gets an unknown case."""
+    actor, channel = event.actor, event.channel
+    private = (channel is not None and channel.is_direct) or event.community is None
+    return (
+        private and actor is not None and event.bot == case.bot and actor.user_id in case.notified
+    )
 
 
 def _has_forms(ctx: Context, bot: str) -> bool:
@@ -1054,9 +1066,9 @@ class Escalation(Feature):
         if not isinstance(thing, Case):
             return False
         event = ctx.event
-        actor, channel = event.actor, event.channel
-        if actor is not None and event.bot == thing.bot and actor.user_id in thing.notified:
+        if _notified_privately(thing, event):
             return True
+        channel = event.channel
         if channel is None:
             return False
         if thing.inbox_bot == event.bot and thing.inbox_channel == channel.id:
@@ -1070,8 +1082,8 @@ class Escalation(Feature):
         privately, nowhere else: a case payload pressed in any other chat (forged, or
         copied from a card) is an unknown case. (Re-announcements are posted without an
         outbox key, so the binding is to those chats rather than to one message.)"""
-        actor, channel = event.actor, event.channel
-        if actor is not None and event.bot == case.bot and actor.user_id in case.notified:
+        channel = event.channel
+        if _notified_privately(case, event):
             return True
         return (
             channel is not None and case.inbox_bot == event.bot and case.inbox_channel == channel.id
