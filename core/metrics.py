@@ -8,17 +8,23 @@ prometheus-client registry that turns those into Prometheus families at scrape t
 (:data:`FAMILIES`); any other counter is exported as ``townsquare_<name>_total`` so nothing
 counted is invisible. Gauges whose value lives elsewhere (outbox depth, bots up) are set by
 whoever knows them, just before a scrape.
+
+Counting is plain Python; prometheus-client (about 12 MiB resident with what it imports)
+is loaded only when something asks for the registry (:mod:`core.metrics_export`), so a
+process that serves no ``/metrics`` never loads it.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -56,6 +62,24 @@ RATE_LIMITED = "delivery.rate_limited"
 """Also exported alone as ``townsquare_rate_limited_total``: the platforms' 429s."""
 
 
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class Histogram:
+    """Counts of observations per bucket (upper bounds, ``+Inf`` implied), their sum and
+    when counting began: what a Prometheus histogram exports."""
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.sum = 0.0
+        self.created = time.time()
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.sum += value
+
+
 def _key(labels: Mapping[str, str]) -> Labels:
     return tuple(sorted((name, str(value)) for name, value in labels.items()))
 
@@ -66,14 +90,18 @@ class Metrics:
         self.labelled: Counter[tuple[str, Labels]] = Counter()
         self.gauges: dict[tuple[str, Labels], float] = {}
         self.gauge_help: dict[str, str] = {}
-        self.registry = CollectorRegistry(auto_describe=True)
-        self._latency = Histogram(
-            f"{PREFIX}_pipeline_batch_seconds",
-            "Time to process and commit one batch of events",
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=self.registry,
-        )
-        self.registry.register(_Collector(self))
+        self.latency = Histogram(LATENCY_BUCKETS)
+        """``pipeline.batch_seconds``, exported as ``townsquare_pipeline_batch_seconds``."""
+        self._registry: CollectorRegistry | None = None
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        """The prometheus-client registry exporting these metrics (made on first use)."""
+        if self._registry is None:
+            from core.metrics_export import registry_of
+
+            self._registry = registry_of(self)
+        return self._registry
 
     def inc(self, name: str, amount: int = 1, **labels: str) -> None:
         if labels:
@@ -84,7 +112,7 @@ class Metrics:
     def observe(self, name: str, seconds: float) -> None:
         """Record one duration; ``pipeline.batch_seconds`` is the only histogram so far."""
         if name == "pipeline.batch_seconds":
-            self._latency.observe(seconds)
+            self.latency.observe(seconds)
 
     def set_gauge(self, name: str, value: float, help: str = "", **labels: str) -> None:
         self.gauges[(name, _key(labels))] = value
@@ -108,59 +136,3 @@ class Metrics:
 
 def family_name(name: str) -> str:
     return f"{PREFIX}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}"
-
-
-class _Collector(Collector):
-    """Builds the families from the counters at each scrape."""
-
-    def __init__(self, metrics: Metrics) -> None:
-        self.metrics = metrics
-
-    def collect(self) -> Iterator[Metric]:
-        counters: dict[str, tuple[str, dict[tuple[str, ...], float], tuple[str, ...]]] = {}
-
-        def add(family: str, help: str, labels: Mapping[str, str], value: float) -> None:
-            names = tuple(sorted(labels))
-            entry = counters.setdefault(family, (help, {}, names))
-            if help and not entry[0]:
-                entry = counters[family] = (help, entry[1], entry[2])
-            values = entry[1]
-            key = tuple(labels[name] for name in entry[2])
-            values[key] = values.get(key, 0) + value
-
-        for family, help, labels in FAMILIES.values():  # fixed families exist even at zero
-            if labels:
-                counters.setdefault(family_name(family), (help, {}, tuple(sorted(labels))))
-            else:
-                add(family_name(family), help, {}, 0)
-        add(family_name("rate_limited"), "Requests the platforms answered with 429", {}, 0)
-        add(family_name("events"), "Events by kind and result", {"kind": "", "result": ""}, 0)
-        add(family_name("feature_failures"), "Feature handlers that raised", {"feature": ""}, 0)
-        for name, value in self.metrics.counters.items():
-            if name in FAMILIES:
-                fixed, text, fixed_labels = FAMILIES[name]
-                add(family_name(fixed), text, fixed_labels, value)
-            elif name.startswith("feature_errors."):
-                feature = name.removeprefix("feature_errors.")
-                add(family_name("feature_failures"), "", {"feature": feature}, value)
-            else:
-                add(family_name(name), f"Count of {name}", {}, value)
-            if name == RATE_LIMITED:
-                add(family_name("rate_limited"), "", {}, value)
-        for (name, pairs), count in self.metrics.labelled.items():
-            add(family_name(name), f"Count of {name}", dict(pairs), count)
-        for family, (help, values, names) in sorted(counters.items()):
-            metric = CounterMetricFamily(family, help or family, labels=list(names))
-            for key, total in sorted(values.items()):
-                if names and not any(key):
-                    continue  # the placeholder of a labelled family with no samples yet
-                metric.add_metric(list(key), total)
-            yield metric
-        gauges: dict[str, GaugeMetricFamily] = {}
-        for (gauge, pairs), reading in sorted(self.metrics.gauges.items()):
-            family = family_name(gauge)
-            if family not in gauges:
-                help = self.metrics.gauge_help.get(gauge, gauge)
-                gauges[family] = GaugeMetricFamily(family, help, labels=[k for k, _ in pairs])
-            gauges[family].add_metric([v for _, v in pairs], reading)
-        yield from gauges.values()
