@@ -82,7 +82,7 @@ class EscalationPolicy:
             changes: dict[str, Any] = {_DURATIONS[key]: duration}
             return replace(self, **changes)
         if key == "report_limit":
-            if not value.isdigit() or not 1 <= int(value) <= 100:
+            if not _small_number(value) or not 1 <= int(value) <= 100:
                 raise PolicyError(_("report_limit is a number from 1 to 100"))
             return replace(self, report_limit=int(value))
         if key == "thresholds":
@@ -125,7 +125,7 @@ def parse_thresholds(text: str) -> tuple[Threshold, ...]:
     result: list[Threshold] = []
     for part in text.split(","):
         words = part.split()
-        if len(words) not in (2, 3) or not words[0].isdigit() or int(words[0]) < 1:
+        if len(words) not in (2, 3) or not _small_number(words[0]) or int(words[0]) < 1:
             raise PolicyError(
                 _("{part}: write COUNT mute|remove [DURATION]"), part=repr(part.strip())
             )
@@ -162,3 +162,9 @@ def threshold_reached(active: int, thresholds: Sequence[Threshold]) -> Threshold
     if ordered and active > ordered[-1].warnings:
         return ordered[-1]
     return None
+
+
+def _small_number(text: str) -> bool:
+    """ASCII digits, few enough for ``int`` (``"²".isdigit()`` is True, ``int("²")`` fails;
+    so does ``int`` on thousands of digits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 6

@@ -56,7 +56,7 @@ from core.features import Context, Feature, command, on, resolves
 from core.i18n import Translator, _
 from core.refs import CommunityRef
 from core.roles import Role
-from core.scope import IdRef, Owned
+from core.scope import IdRef, Owned, parse_id
 from core.text import Text, TextLike, bold, code, compose, italicise, lines
 
 AUTO_SETTING = "faq_auto"
@@ -414,7 +414,7 @@ class Faq(Feature):
             return
         pages = (total + rules.PAGE - 1) // rules.PAGE
         raw = invocation.args.get("page")
-        page = int(raw) if isinstance(raw, str) and raw.isdigit() else 1
+        page = parse_id(raw) or 1
         page = min(max(page, 1), pages)
         rows = await store.stats(community, offset=(page - 1) * rules.PAGE, limit=rules.PAGE)
         header = tr.plural(_("FAQ: {n} entry"), _("FAQ: {n} entries"), total)

@@ -49,7 +49,7 @@ def decode(data: str) -> ButtonData | None:
     if not data.startswith(PREFIX):
         return None
     entry, _sep, kind = data[len(PREFIX) :].partition(":")
-    if not entry.isdigit() or len(entry) > 18 or kind not in ("y", "n", "s"):
+    if not (entry.isascii() and entry.isdigit()) or len(entry) > 18 or kind not in ("y", "n", "s"):
         return None
     return ButtonData(int(entry), kind == "y", show=kind == "s")
 
@@ -72,7 +72,7 @@ def parse_id(text: str | None) -> int | None:
     if text is None:
         return None
     value = text.strip().lstrip("#")
-    return int(value) if value.isdigit() and len(value) < 18 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 18 else None
 
 
 def choices(found: list[tuple[int, float]]) -> list[int]:

@@ -238,7 +238,12 @@ class Polls(Feature):
         choice = str(invocation.args["option"]).lower()
         if choice in ("retract", "r", "0"):
             option = rules.RETRACT
-        elif choice.isdigit() and 1 <= int(choice) <= len(found.options):
+        elif (
+            choice.isascii()
+            and choice.isdigit()
+            and len(choice) <= 3
+            and 1 <= int(choice) <= len(found.options)
+        ):
             option = int(choice) - 1
         else:
             ctx.respond(tr(_("Choose an option from 1 to {n}, or retract."), n=len(found.options)))

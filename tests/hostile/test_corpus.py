@@ -450,13 +450,19 @@ async def one_example(runtime: Runtime, corpus: Platform, example: Example) -> l
     said = corpus.say(OFFENDER, example.text)
     events += said
     events += corpus.command(MEMBER, f"/faq {example.question}")
-    events += corpus.command(MEMBER, f"/report {example.text}", reply_to=said[0] if said else None)
+    events += corpus.command(MEMBER, f"/report {example.text}", reply_to=said[0])
     events += corpus.command(MANAGER, f'/poll "{example.question}" "{example.name}" b')
     events += corpus.command(MANAGER, f"/welcome set {example.text} {{mention}}")
     events += corpus.command(MANAGER, "/welcome preview")
     events += corpus.command(MANAGER, f"/case {example.ident}")
     events += corpus.command(MANAGER, f"/poll results {example.ident}")
     events += corpus.command(MEMBER, f"/vote {example.ident} 1")
+    events += corpus.command(MEMBER, f"/vote 1 {example.ident}")
+    events += corpus.command(MANAGER, f"/faq list {example.ident}")
+    events += corpus.command(MANAGER, f"/mute {example.ident}d {example.text}", reply_to=said[0])
+    events += corpus.command(MANAGER, f"/escalation set report_limit {example.ident}")
+    events += corpus.command(MANAGER, f"/escalation set thresholds {example.ident} mute")
+    events += corpus.command(MANAGER, f"/verify timeout {example.ident}m")
     events += corpus.press(MEMBER, example.payload)
     actions: list[Action] = []
     for event in events:
