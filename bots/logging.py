@@ -57,7 +57,14 @@ class RedactingFormatter(logging.Formatter):
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-NOISY_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "alembic.runtime.migration", "httpx", "httpcore")
+NOISY_LOGGERS = (
+    "aiosqlite",
+    "sqlalchemy.engine",
+    "alembic.runtime.migration",
+    "alembic.runtime.plugins",  # imported once logging is set up, when a schema is behind
+    "httpx",
+    "httpcore",
+)
 
 
 def configure_logging(
