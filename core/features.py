@@ -41,7 +41,7 @@ from core.actions import (
     SendMessage,
 )
 from core.capabilities import Capability
-from core.commands import CommandSpec, Invocation
+from core.commands import CommandSpec, Invocation, id_forms
 from core.events import ButtonPressed, CommandIssued, Event, MessagePosted
 from core.i18n import DEFAULT_LANGUAGE, Translator, translator
 from core.refs import CommunityRef
@@ -113,11 +113,19 @@ class Feature:
     def command_handlers(self) -> list[tuple[CommandSpec, Handler]]:
         """Each command with its handler, guarded: the ids it names are resolved in the
         caller's community first (:meth:`_guarded`)."""
-        return [
+        handlers = [
             (method._ts_command, self._guarded(method))
             for method in self._methods()
             if hasattr(method, "_ts_command")
         ]
+        for spec, _handler in handlers:
+            for path, param in id_forms(spec):
+                if param.ref is not None and param.ref.kind not in self._resolvers():
+                    raise ValueError(
+                        f"{self.name}: /{' '.join(path)} <{param.name}> names a "
+                        f"{param.ref.kind!r} but no @resolves({param.ref.kind!r}) method finds one"
+                    )
+        return handlers
 
     def _guarded(self, method: Handler) -> Handler:
         async def guarded(invocation: Invocation, ctx: Context) -> None:

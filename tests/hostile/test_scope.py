@@ -203,3 +203,20 @@ async def test_payload_numbers_too_large_for_sql_are_unknown_ids(
         assert [type(action).__name__ for action in done] in ([], ["AnswerButton"])
         await play(runtime, a.command("case", "9" * 40, who=ANN))
         assert answers(take(adapter), "9" * 23 + "…") == ["There is no case #<id>."]
+
+
+def test_an_id_parameter_without_a_resolver_is_refused_at_start() -> None:
+    from core.commands import Invocation, Param
+    from core.features import Context, Feature, command
+    from core.scope import IdRef
+
+    ticket = IdRef("ticket", "There is no ticket #{id}.")
+
+    class Tickets(Feature):
+        name = "tickets"
+
+        @command(CommandSpec("ticket", "A ticket", params=(Param("id", ref=ticket),)))
+        async def show(self, invocation: Invocation, ctx: Context) -> None: ...
+
+    with pytest.raises(ValueError, match="no @resolves"):
+        Tickets().command_handlers()
