@@ -31,15 +31,23 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
-
-from rapidfuzz import fuzz, process
 
 from core.faq.text import russian_root, terms
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+
+
+@cache
+def _rapidfuzz() -> tuple[Callable[..., Any], Callable[..., float]]:
+    """rapidfuzz's ``process.extract`` and ``fuzz.ratio``, imported on the first typo
+    lookup (like numpy: about 5 MiB that a bot whose members ask nothing never needs)."""
+    from rapidfuzz import fuzz, process
+
+    return process.extract, fuzz.ratio
 
 
 def _numpy() -> Any:
@@ -231,8 +239,9 @@ class LexicalMatcher:
                 bucket = self._by_length.get(length)
                 if bucket is None or not bucket.items:
                     continue
-                for choice, score, _index in process.extract(
-                    term, bucket.items, scorer=fuzz.ratio, score_cutoff=self.TYPO_CUTOFF, limit=3
+                extract, ratio = _rapidfuzz()
+                for choice, score, _index in extract(
+                    term, bucket.items, scorer=ratio, score_cutoff=self.TYPO_CUTOFF, limit=3
                 ):
                     weight = self.TYPO_WEIGHT * score / 100.0
                     if weight > found.get(choice, 0.0):

@@ -16,8 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-
-import snowballstemmer  # type: ignore[import-untyped]
+from typing import Any
 
 from core.faq.words import (
     QUESTION_OPENERS,
@@ -87,7 +86,11 @@ def detect_language(tokens: list[str], hint: str = "en") -> str:
 
 
 @lru_cache(maxsize=8)
-def _stemmer(language: str) -> snowballstemmer.stemmer:
+def _stemmer(language: str) -> Any:
+    """The Snowball stemmer of ``language``, imported on the first word to stem (the
+    package loads every language it has, about 3 MiB)."""
+    import snowballstemmer  # type: ignore[import-untyped]
+
     return snowballstemmer.stemmer(_STEMMER_NAMES[language])
 
 
