@@ -28,21 +28,9 @@
   fails at once and its ``on_failure`` notice is enqueued with the failure, in one
   transaction, so managers are told (:mod:`core.refusals`); one that still fails after
   ``max_attempts`` enqueues its ``on_give_up`` notice the same way.
-* Group commit of completions. A row that was sent (or superseded) and needs nothing else
-  stored with it (no platform message id to remember, no follow-up, no error) is not
-  marked done by a transaction of its own: the first such completion starts a flush, which
-  waits ``flush_window`` and then for the database's writer; completions arriving
-  meanwhile join it, and one ``UPDATE ... WHERE id IN (...)`` per chunk marks them all in
-  one transaction (under a burst of button presses, one transaction for dozens of toasts
-  instead of one each, leaving SQLite's single writer to the pipeline). Rows that store a
-  message id (a poll message later edits need at once), carry a follow-up or failed keep
-  their own transaction. Guarantees: until its flush commits a row stays in this worker's
-  in-flight set, so its claim lease keeps being renewed and no other process re-claims a
-  delivered row; a crash before the flush leaves the row pending, and it is sent again
-  once its lease ends (at-least-once, as before); a flush that fails keeps its marks and is
-  retried with backoff bounded by a tenth of the lease; :meth:`DeliveryWorker.drain` and
-  :meth:`DeliveryWorker.stop` wait for pending flushes. Stores without
-  ``outbox_done_many`` (:class:`GroupCommitStore`) get one transaction per row.
+* Completions are recorded until they commit, those that need nothing else stored in
+  one group commit (:mod:`core.completions`); :meth:`DeliveryWorker.drain` and
+  :meth:`DeliveryWorker.stop` wait for pending flushes.
 """
 
 from __future__ import annotations
@@ -52,35 +40,32 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
-from functools import partial
 
 from core.actions import (
     Action,
     DeleteMessage,
     EditMessage,
-    RemoveMember,
-    RestrictMember,
     SendDirect,
     SendFile,
     SendMessage,
-    UnrestrictMember,
 )
+from core.completions import Completions
 from core.errors import (
     DirectMessageRefused,
     PermanentDeliveryError,
     RateLimited,
 )
 from core.metrics import Metrics
+from core.notices import give_up_notice, refusal_notice
 from core.pipeline import Clock, utcnow
 from core.ports import Adapter
 from core.ratelimit import MemorySlots, SlotBook
 from core.refs import MessageRef
 from core.sending import describe, direct_fallback, hold, wait_for_slot, with_idempotency_key
-from core.store import Completion, GroupCommitStore, OutboxItem, Store
-from core.text import code, lines
+from core.store import OutboxItem, Store
 from core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
@@ -151,15 +136,17 @@ class DeliveryWorker:
         """When each lane's last paced message went (``time.monotonic()``, its slot's
         time when it went on time: :func:`core.sending.wait_for_slot`)."""
         self._tasks: list[asyncio.Task[None]] = []
-        self._marks: dict[int, tuple[str, int]] = {}
-        """Completions waiting for the next flush: row id -> (status, attempts)."""
-        self._unflushed: set[int] = set()
-        """Rows finished here whose mark is not committed yet (in ``_marks`` or being
-        flushed); they stay in ``_in_flight`` so their lease keeps being renewed."""
-        self._group_commit = isinstance(store, GroupCommitStore)
-        self._flush_task: asyncio.Task[None] | None = None
-        self._flushed = asyncio.Event()
-        self._flushed.set()
+        self.completions = Completions(
+            store,
+            clock=clock,
+            metrics=self.metrics,
+            flush_window=flush_window,
+            retry_cap=lease_seconds / 10,
+            backoff_base=backoff_base,
+            flushed=self._flushed,
+        )
+        """Rows sent here whose completion is not committed stay in ``_in_flight`` (in
+        ``completions.unflushed``), so their leases keep being renewed."""
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -180,7 +167,7 @@ class DeliveryWorker:
         while loop.time() < deadline:
             self.wake()
             await wait_event(self._idle, deadline - loop.time())
-            await wait_event(self._flushed, deadline - loop.time())
+            await wait_event(self.completions.flushed, deadline - loop.time())
             if not self._in_flight and await self.store.pending_outbox(self.adapters) == 0:
                 return True
             await wait_event(self._wake, 0.05)
@@ -196,10 +183,10 @@ class DeliveryWorker:
         self._wake.set()
         await finish(self._tasks, grace)
         await finish(list(self._lane_tasks.values()), grace)
-        if self._flush_task is not None:
-            await finish([self._flush_task], grace)
+        await self.completions.finish(grace)
+        unflushed = set(self.completions.unflushed)
         try:
-            released = await self.store.release_outbox(self.owner, keep=set(self._unflushed))
+            released = await self.store.release_outbox(self.owner, keep=unflushed)
         except Exception as error:
             log.warning(
                 "cannot release outbox leases (%s); they end within %.0fs",
@@ -210,10 +197,7 @@ class DeliveryWorker:
             if released:
                 log.info("released %d outbox lease(s) for the next start", released)
         self._tasks, self._lane_tasks, self._lanes = [], {}, {}
-        self._flush_task = None
-        self._marks.clear()
-        self._unflushed.clear()
-        self._flushed.set()
+        self.completions.forget()
         self._in_flight.clear()
         self._idle.set()
 
@@ -253,7 +237,7 @@ class DeliveryWorker:
             capped = len(items) == room or any(count >= self.per_lane for count in counts.values())
             # Rows sent but not marked yet still count in their lane: the claim may have
             # skipped rows behind them, so look again once those marks are flushed.
-            self._rows_left = capped or (self._rows_left and bool(self._unflushed))
+            self._rows_left = capped or (self._rows_left and bool(self.completions.unflushed))
             if items and len(items) == room:
                 continue
             await wait_event(self._wake, self.poll_interval)
@@ -291,7 +275,7 @@ class DeliveryWorker:
                     log.exception("delivery of outbox row %s crashed", item.id)
                     self.metrics.inc("delivery.crashes")
                 finally:
-                    if item.id not in self._unflushed:
+                    if item.id not in self.completions.unflushed:
                         self._in_flight.discard(item.id)
         finally:
             if self._lanes.get(lane) is queue:
@@ -301,6 +285,10 @@ class DeliveryWorker:
             if not self._lanes:
                 self._forget_settled_state()
                 self._idle.set()
+
+    def _flushed(self, rows: Collection[int]) -> None:
+        self._in_flight.difference_update(rows)
+        self._room_freed()
 
     def _room_freed(self) -> None:
         """Rows finished: claim again now if the last claim left rows behind (a lane's
@@ -327,12 +315,12 @@ class DeliveryWorker:
         if isinstance(action, EditMessage | DeleteMessage) and action.key is not None:
             if isinstance(action, EditMessage):
                 if self._superseded(item, action.key):
-                    await self._done(item, "superseded")
+                    await self.completions.done(item, "superseded")
                     self.metrics.inc("delivery.edits_coalesced")
                     return
                 await self._space_edits(item.bot, action.key)
                 if self._superseded(item, action.key):
-                    await self._done(item, "superseded")
+                    await self.completions.done(item, "superseded")
                     self.metrics.inc("delivery.edits_coalesced")
                     return
             if action.message is None:
@@ -375,11 +363,11 @@ class DeliveryWorker:
                 await self._fail(item, attempts, error)
                 return
             except PermanentDeliveryError as error:
-                await self._fail(item, attempts, error, follow_up=_refusal_notice(action, error))
+                await self._fail(item, attempts, error, follow_up=refusal_notice(action, error))
                 return
             except Exception as error:
                 if attempts >= self.max_attempts:
-                    notice = _give_up_notice(action, error)
+                    notice = give_up_notice(action, error)
                     await self._fail(item, attempts, error, follow_up=notice)
                     return
                 delay = self._backoff(attempts, error)
@@ -412,99 +400,13 @@ class DeliveryWorker:
             self._last_edit_at[(item.bot, action.key)] = time.monotonic()
             self._edited(item, action.key)
         if remember is None:
-            await self._done(replace(item, attempts=attempts), "sent")
+            await self.completions.done(replace(item, attempts=attempts), "sent")
         else:
             sent = replace(item, attempts=attempts)
-            await self._record(
+            await self.completions.record(
                 item, lambda: self.store.outbox_done(sent, "sent", self.clock(), remember=remember)
             )
         self.metrics.inc("delivery.sent")
-
-    async def _record(self, item: OutboxItem, write: Callable[[], Awaitable[None]]) -> None:
-        """Store what a sent row produced, retrying while the database is gone: the row
-        stays in flight meanwhile (its lease renewed once the database answers), so it is
-        never sent again because its completion could not be written at first."""
-        failures = 0
-        while True:
-            try:
-                await write()
-                return
-            except Exception as error:
-                failures += 1
-                delay = min(self.lease_seconds / 10, self.backoff_base * 2 ** min(failures - 1, 8))
-                log.warning(
-                    "cannot record outbox row %s as delivered (%s); retrying in %.1fs",
-                    item.id,
-                    describe(error),
-                    delay,
-                )
-                self.metrics.inc("delivery.record_errors")
-                await asyncio.sleep(delay)
-
-    # -- group commit of completions ------------------------------------------------------
-
-    async def _done(self, item: OutboxItem, status: str) -> None:
-        """Finish a row that needs nothing else stored: joins the next flush where the
-        store can group them (a keyed send whose platform gave no message id keeps its own
-        transaction, so an edit waiting for that key learns at once that there is none)."""
-        action = item.action
-        keyed_send = isinstance(action, SendMessage | SendDirect) and action.key is not None
-        if keyed_send or not self._group_commit:
-            await self._record(item, lambda: self.store.outbox_done(item, status, self.clock()))
-            return
-        self._marks[item.id] = (status, item.attempts)
-        self._unflushed.add(item.id)
-        self._flushed.clear()
-        if self._flush_task is None or self._flush_task.done():
-            self._flush_task = asyncio.create_task(
-                self._flush_loop(), name="townsquare-delivery-flush"
-            )
-
-    def _take_marks(self, taken: dict[int, tuple[str, int]]) -> list[Completion]:
-        taken.update(self._marks)
-        self._marks.clear()
-        return [(row_id, status, attempts) for row_id, (status, attempts) in taken.items()]
-
-    async def _flush_loop(self) -> None:
-        """Commit pending completions until none are left; a failed flush keeps its marks
-        and is retried (backoff at most a tenth of the lease, which is renewed meanwhile)."""
-        store = self.store
-        assert isinstance(store, GroupCommitStore)
-        failures = 0
-        try:
-            while self._marks:
-                if self.flush_window > 0 and failures == 0:
-                    await asyncio.sleep(self.flush_window)
-                taken: dict[int, tuple[str, int]] = {}
-                try:
-                    await store.outbox_done_many(partial(self._take_marks, taken), self.clock())
-                except Exception as error:
-                    for row_id, mark in taken.items():
-                        self._marks.setdefault(row_id, mark)
-                    failures += 1
-                    delay = min(
-                        self.lease_seconds / 10, self.backoff_base * 2 ** min(failures - 1, 8)
-                    )
-                    log.warning(
-                        "cannot mark %d delivered outbox row(s) done (%s); retrying in %.1fs",
-                        len(self._marks),
-                        describe(error),
-                        delay,
-                    )
-                    self.metrics.inc("delivery.flush_errors")
-                    await asyncio.sleep(delay)
-                    continue
-                failures = 0
-                for row_id in taken:
-                    self._unflushed.discard(row_id)
-                    self._in_flight.discard(row_id)
-                self._room_freed()
-                if taken:
-                    self.metrics.inc("delivery.flushes")
-                    self.metrics.inc("delivery.flushed_rows", len(taken))
-        finally:
-            if not self._marks:
-                self._flushed.set()
 
     def _superseded(self, item: OutboxItem, key: str) -> bool:
         """A newer edit of the same message is queued or was already delivered."""
@@ -559,7 +461,7 @@ class DeliveryWorker:
         )
         self.metrics.inc("delivery.failed")
         failed = replace(item, attempts=attempts)
-        await self._record(
+        await self.completions.record(
             item,
             lambda: self.store.outbox_done(
                 failed, "failed", self.clock(), error=describe(error), follow_up=follow_up
@@ -590,40 +492,3 @@ class DeliveryWorker:
             wait = last + self.edit_interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-
-
-def _refusal_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
-    """What a refused action carries: a mute's, unmute's or removal's notice for managers
-    (:mod:`core.refusals`), a message's for the manager who caused it."""
-    match action:
-        case RestrictMember() | UnrestrictMember() | RemoveMember() | SendMessage():
-            return _notice(action.on_failure, error)
-        case _:
-            return ()
-
-
-def _give_up_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
-    """What an action carries for when its retries run out, like :func:`_refusal_notice`."""
-    match action:
-        case RestrictMember() | UnrestrictMember() | RemoveMember() | SendMessage():
-            return _notice(action.on_give_up, error)
-        case _:
-            return ()
-
-
-MAX_REASON = 300
-"""Characters of the platform's reason a manager's notice quotes."""
-
-
-def _notice(notice: SendMessage | SendDirect | None, error: BaseException) -> tuple[Action, ...]:
-    """``notice`` as sent: a manager's private notice ends with the platform's reason (as
-    code, so nothing in it is markup); a notice never brings a notice of its own, so a
-    refused notice is only logged (no loops)."""
-    if notice is None:
-        return ()
-    if isinstance(notice, SendMessage):
-        return (replace(notice, on_failure=None, on_give_up=None),)
-    reason = describe(error)
-    if len(reason) > MAX_REASON:
-        reason = reason[: MAX_REASON - 1] + "…"
-    return (replace(notice, text=lines(notice.text, code(reason))),)
