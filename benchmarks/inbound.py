@@ -149,9 +149,15 @@ class Project:
     extra: dict[str, float] = field(default_factory=dict)
 
     async def feed(self, updates: Sequence[Update]) -> None:
+        """Batches of updates to the intake, as the polling loop hands a getUpdates answer
+        over (``Intake.handle_batch``); an update that could not be stored fails the run."""
         intake = self.runtime.adapters["tg"].intake  # type: ignore[attr-defined]
         with counting_statements(self.runtime.engine) as counted:
-            await in_batches(intake.handle, updates)
+            for start in range(0, len(updates), BATCH):
+                results = await intake.handle_batch(updates[start : start + BATCH])
+                failed = [error for error in results if error is not None]
+                if failed:
+                    raise RuntimeError(f"{len(failed)} update(s) not stored") from failed[0]
         self.statements += counted.count
         self.events += len(updates)
 

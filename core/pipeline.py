@@ -86,11 +86,20 @@ class Pipeline:
         """Queue an event; return once it is committed (or raise if it could not be)."""
         if self._closed:
             raise PipelineClosed("the pipeline is shutting down")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((event, future))
         # Not shielded: a caller that stops waiting cancels only its own future, which the
         # batch then leaves alone (``done()``); the event is processed all the same.
-        await future
+        await self.enqueue(event)
+
+    def enqueue(self, event: Event) -> asyncio.Future[None]:
+        """Queue an event without waiting: the future completes once it is committed, or
+        fails with what stopped it (already failed when the pipeline is closed). Lets a
+        transport queue a whole batch of updates without a task each."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self._closed:
+            future.set_exception(PipelineClosed("the pipeline is shutting down"))
+        else:
+            self._queue.put_nowait((event, future))
+        return future
 
     async def close(self) -> None:
         """Stop taking events, finish the queued ones, stop the worker task."""

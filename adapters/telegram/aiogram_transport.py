@@ -106,6 +106,7 @@ class AiogramAdapter:
             api_base=base,
             token=secret_value(config.token),
             handle=self.intake.handle,
+            handle_batch=self.intake.handle_batch,
             timeout=config.poll_timeout,
         )
         self._polling = False

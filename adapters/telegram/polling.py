@@ -10,7 +10,8 @@ advances it only past updates whose events the sink has returned for (committed)
    expects missing, e.g. from a self-hosted server that lags its schema) cannot fail the
    whole response, and the intake reads the same JSON on both backends.
 2. Every update of the batch goes to the handler at once, in order (the core's queue keeps
-   submission order, so order per chat holds and one group commit takes the burst).
+   submission order, so order per chat holds and one group commit takes the burst): to
+   ``handle_batch`` in one call when the transport gives one, else to ``handle`` per update.
 3. The next ``getUpdates`` is called with ``offset`` = last committed ``update_id`` + 1,
    counting only the unbroken run of committed updates from the start of the batch. If the
    handler raised for one (the database gone longer than the pipeline's retries, the
@@ -42,6 +43,8 @@ from adapters.telegram.inbound import ALLOWED_UPDATES
 log = logging.getLogger(__name__)
 
 Handle = Callable[[Any], Awaitable[None]]
+HandleBatch = Callable[[Sequence[Any]], Awaitable[Sequence[BaseException | None]]]
+"""Handles a batch in order; what handling each update raised (None: committed)."""
 
 
 class PollError(Exception):
@@ -77,6 +80,7 @@ class Poller:
         api_base: str,
         token: str,
         handle: Handle,
+        handle_batch: HandleBatch | None = None,
         timeout: int = 30,
         limit: int = 100,
         first_delay: float = 0.5,
@@ -87,6 +91,7 @@ class Poller:
         self._url = f"{api_base.rstrip('/')}/bot{token}/getUpdates"
         self._token = token
         self._handle = handle
+        self._handle_batch = handle_batch
         self.timeout = timeout
         self.limit = limit
         self.first_delay = first_delay
@@ -170,6 +175,11 @@ class Poller:
 
     async def _commit(self, updates: list[Any]) -> list[BaseException | None]:
         """Handle every update of the batch concurrently, in order; what each raised."""
+        if self._handle_batch is not None:
+            try:
+                return list(await self._handle_batch(updates))
+            except Exception as error:  # the whole batch (the intake closing)
+                return [error] * len(updates)
         outcomes = await asyncio.gather(
             *(self._handle(update) for update in updates), return_exceptions=True
         )

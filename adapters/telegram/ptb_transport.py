@@ -134,6 +134,7 @@ class PtbAdapter:
             api_base=base,
             token=token,
             handle=self.intake.handle,
+            handle_batch=self.intake.handle_batch,
             timeout=config.poll_timeout,
         )
         self._polling = False
