@@ -9,6 +9,10 @@ the Events API on a free port). A bot is ready when the runtime logs that it is 
 Telegram's first ``getUpdates`` is recorded too. RSS is read from ``/proc`` once every bot
 is ready and a second has passed.
 
+Each start gets a copy of a SQLite database already at the schema's head, as every start
+of a deployed bot but its very first finds it; :attr:`StartupResult.first` is one start
+on a new database, which also creates the schema (Alembic and every migration loaded).
+
 The baseline is a bare aiogram bot (``Dispatcher.start_polling`` with one no-op handler)
 in its own process against the same fake Bot API: its time to the first ``getUpdates`` and
 its RSS. Rounds interleave baseline and project.
@@ -20,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import statistics
 import sys
@@ -30,6 +35,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.common import migrate
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.telegram.server import FakeBotApi
@@ -151,10 +157,17 @@ async def _first_poll(api: FakeBotApi, since: int, started: float) -> float:
 
 
 async def start_project(
-    world: Fakes, bots: Sequence[str], telegram_backend: str = "telegram"
+    world: Fakes,
+    bots: Sequence[str],
+    telegram_backend: str = "telegram",
+    current: Path | None = None,
 ) -> Started:
+    """One ``townsquare run``; ``current``: a database at the schema's head to start from
+    (a copy of it), else a new one."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "townsquare.toml"
+        if current is not None:
+            shutil.copyfile(current, Path(folder) / "townsquare.db")
         database = f"sqlite+aiosqlite:///{Path(folder) / 'townsquare.db'}"
         config.write_text(world.config(database, bots, telegram_backend))
         polls = len(world.telegram.offsets)
@@ -230,21 +243,37 @@ class StartupResult:
     full: list[Started]
     full_ptb: Started
     per_adapter: dict[str, Started]
+    first: Started
+    """All three bots on a new database (the schema created at start)."""
+
+
+async def current_database(folder: Path) -> Path:
+    """A SQLite database at the schema's head, in one file (WAL checkpointed)."""
+    path = folder / "current.db"
+    await migrate(f"sqlite+aiosqlite:///{path}")
+    return path
 
 
 async def measure(rounds: int) -> StartupResult:
-    async with fakes() as world:
-        bare: list[Started] = []
-        full: list[Started] = []
-        for _round in range(rounds):
-            bare.append(await start_bare_aiogram(world))
-            full.append(await start_project(world, ("telegram", "discord", "slack")))
-        ptb = await start_project(world, ("telegram", "discord", "slack"), "telegram-ptb")
-        per_adapter = {
-            name: await start_project(world, (name,)) for name in ("telegram", "discord", "slack")
-        }
-        per_adapter["telegram-ptb"] = await start_project(world, ("telegram",), "telegram-ptb")
-    return StartupResult(bare, full, ptb, per_adapter)
+    all_three = ("telegram", "discord", "slack")
+    with tempfile.TemporaryDirectory() as folder:
+        current = await current_database(Path(folder))
+        async with fakes() as world:
+            bare: list[Started] = []
+            full: list[Started] = []
+            for _round in range(rounds):
+                bare.append(await start_bare_aiogram(world))
+                full.append(await start_project(world, all_three, current=current))
+            ptb = await start_project(world, all_three, "telegram-ptb", current=current)
+            per_adapter = {
+                name: await start_project(world, (name,), current=current)
+                for name in ("telegram", "discord", "slack")
+            }
+            per_adapter["telegram-ptb"] = await start_project(
+                world, ("telegram",), "telegram-ptb", current=current
+            )
+            first = await start_project(world, all_three)
+    return StartupResult(bare, full, ptb, per_adapter, first)
 
 
 async def main() -> None:
@@ -267,6 +296,9 @@ async def main() -> None:
     )
     for name, started in result.per_adapter.items():
         print(f"only {name}: ready {started.ready:.2f} s, RSS {started.rss:.0f} MiB")
+    print(
+        f"all three, new database: ready {result.first.ready:.2f} s, RSS {result.first.rss:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":
