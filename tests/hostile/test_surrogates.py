@@ -99,7 +99,7 @@ async def test_telegram_join_with_a_lone_surrogate(
     api: FakeBotApi, backend: str, sqlite_url: str
 ) -> None:
     zed = {"id": 1005, "is_bot": False, "first_name": LONE}
-    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
+    api.administrators[int(str(p.GROUP["id"]))] = [p.owner(p.ADMIN)]
     async with running(sqlite_url, telegram_bot(api, backend)) as runtime:
         await api.push(p.chat_member(zed, "left", "member"))
         (greeting,) = await api.wait_for("sendMessage")
