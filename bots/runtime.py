@@ -31,6 +31,7 @@ from core.faq.feature import Faq
 from core.features import BotInfo, Feature
 from core.metrics import Metrics
 from core.onboarding.feature import Onboarding
+from core.people.feature import People
 from core.pipeline import Pipeline
 from core.polls.feature import Polls
 from core.ports import Adapter, AdapterDeps
@@ -42,6 +43,7 @@ from storage.faq import SqlFaqStore
 from storage.gateway import SqlGatewaySessions
 from storage.migrate import ensure_current
 from storage.onboarding import SqlOnboardingStore
+from storage.people import SqlPeopleStore
 from storage.polls import SqlPollStore
 from storage.processes import HEARTBEAT, BotProcesses, SqliteInUse, SqliteLock, receive_mode
 from storage.ratelimit import send_slots
@@ -57,6 +59,7 @@ def default_features() -> list[Feature]:
         Escalation(store=SqlEscalationStore),
         Onboarding(store=SqlOnboardingStore),
         Faq(store=SqlFaqStore),
+        People(store=SqlPeopleStore),
     ]
 
 
@@ -83,7 +86,9 @@ class StartRefused(RuntimeError):
         self.problems = problems
 
 
-BotState = Literal["starting", "running", "retrying", "failed", "stopped"]
+BotState = Literal["starting", "running", "retrying", "failed", "lost", "stopped"]
+"""``lost``: it ran, then its platform ended the connection for good (an adapter that can
+tell says why in ``lost``: a Discord token reset, an intent switched off)."""
 
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 """Seconds between attempts to start a bot that could not; the last one repeats."""
@@ -134,6 +139,11 @@ class Runtime:
 
     def bot_states(self) -> dict[str, BotState]:
         """Each enabled bot's state: what ``/readyz`` reports."""
+        for adapter in self.started:
+            lost = getattr(adapter, "lost", None)
+            if lost and self._states.get(adapter.bot) == "running":
+                self._states[adapter.bot] = "lost"
+                self.errors[adapter.bot] = str(lost)
         return dict(self._states)
 
     def build_adapters(self) -> dict[str, Adapter]:

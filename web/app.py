@@ -156,7 +156,7 @@ async def refresh_gauges(runtime: Observed) -> None:
             metrics.set_gauge(
                 "bot_up",
                 1.0 if state == "running" else 0.0,
-                "1 while the bot is running, 0 while it is starting, retrying or failed",
+                "1 while the bot is running, 0 while it is starting, retrying, failed or lost",
                 bot=bot.name,
                 platform=bot.platform,
             )

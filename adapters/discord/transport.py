@@ -157,6 +157,9 @@ class DiscordAdapter:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._claimed = False
         self._closed = False
+        self.lost: str | None = None
+        """Why the gateway connection ended for good while running (a token reset, an
+        intent turned off): the runtime reports the bot as ``lost`` in ``/readyz``."""
 
     # lifecycle ----------------------------------------------------------------------------
 
@@ -280,7 +283,8 @@ class DiscordAdapter:
         if self._closed or task.cancelled():
             return
         self.intake.accepting = False
-        log.error("%s; bot %s no longer receives events", self._gateway_failure(task), self.bot)
+        self.lost = str(self._gateway_failure(task))
+        log.error("%s; bot %s no longer receives events", self.lost, self.bot)
 
     def spawn(self, coroutine: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coroutine)
