@@ -37,7 +37,7 @@ CAPABILITY_EFFECTS = {
 
 
 HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (_("General"), ("help", "settings", "lang")),
+    (_("General"), ("help", "settings", "lang", "link", "unlink")),
     (_("Welcome and rules"), ("welcome", "rules", "verify", "accept")),
     (_("Polls"), ("poll", "vote")),
     (_("FAQ"), ("faq",)),
@@ -63,6 +63,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "/faq how do I reset my password?",
         '/faq add "How do I reset my password?" "Settings, Security, Reset password."',
     ),
+    "link": ("/link", "/link ABCD-2345"),
+    "unlink": ("/unlink discord",),
     "report": ("/report spam",),
     "warn": ("/warn off-topic",),
     "mute": ("/mute 2h spam",),

@@ -1,0 +1,1 @@
+"""Linked accounts: one person, several platforms (``/link``, ``/unlink``)."""
