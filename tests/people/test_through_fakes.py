@@ -22,8 +22,8 @@ from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 
 CODE = re.compile(rf"[{rules.ALPHABET}]{{4}}-[{rules.ALPHABET}]{{4}}")
-GROUP = p.GROUP["id"]
-ALICE = p.ALICE["id"]
+GROUP = int(str(p.GROUP["id"]))
+ALICE = int(str(p.ALICE["id"]))
 
 
 def sent_to(api: FakeBotApi, chat: int) -> list[str]:
