@@ -93,12 +93,16 @@ def adapter(bot: str, capabilities: frozenset[Capability]) -> MemoryAdapter:
 
 @asynccontextmanager
 async def running(
-    url: str, adapters: Mapping[str, MemoryAdapter], *, clock: Clock
+    url: str,
+    adapters: Mapping[str, MemoryAdapter],
+    *,
+    clock: Clock,
+    defaults: dict[str, Any] | None = None,
 ) -> AsyncIterator[Runtime]:
     await migrate(url)
     consoles = [{"name": name, "platform": "console"} for name in adapters]
     runtime = Runtime(
-        config(url, *consoles),
+        config(url, *consoles, defaults=defaults),
         features=[*builtin_features(), People(store=SqlPeopleStore)],
         adapters=dict(adapters),
         delivery_options={"backoff_base": 0.01, "poll_interval": 0.05, "edit_interval": 0.0},

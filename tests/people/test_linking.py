@@ -286,3 +286,20 @@ async def test_help_lists_the_linking_commands(world: World) -> None:
     await world.tg_says(ALICE_TG, "/help link", where=world.dm)
     (usage,) = private(take(world.tg), "101")
     assert "/link [code]" in usage and "/link ABCD-2345" in usage
+
+
+async def test_answers_are_in_the_language_of_each_side(sqlite_url: str) -> None:
+    clock = Clock()
+    tg, dc = adapter("tg", TELEGRAM), adapter("dc", DISCORD)
+    async with running(
+        sqlite_url, {"tg": tg, "dc": dc}, clock=clock, defaults={"locale": "it"}
+    ) as runtime:
+        await play(runtime, Place("tg", "telegram", clock, direct=True).command(ALICE_TG, "/link"))
+        (dm,) = private(take(tg), "101")
+        assert dm.startswith("Il tuo codice monouso:")
+        guild = Place("dc", "discord", clock, slash=True, community_id="g1")
+        await play(runtime, guild.command(ALICE_DC, f"/link {code_in([dm])}"))
+        (linked,) = private(take(dc), "9001")
+        assert linked.startswith("Collegati: questo account Discord")
+        (told,) = private(take(tg), "101")
+        assert told.startswith("Il tuo account Telegram è ora collegato all'account Discord")
