@@ -55,7 +55,9 @@ from core.text import Text, TextLike, as_text, bold, code, compose, join, lines
 LINK = CommandSpec(
     "link",
     _("Link your accounts on several platforms (a one-time code)"),
-    params=(Param("code", _("the code /link sent you on another platform"), required=False),),
+    params=(
+        Param("code", _("the code /link sent you on another platform"), required=False, rest=True),
+    ),
 )
 UNLINK = CommandSpec(
     "unlink",
