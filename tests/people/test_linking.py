@@ -303,3 +303,16 @@ async def test_answers_are_in_the_language_of_each_side(sqlite_url: str) -> None
         assert linked.startswith("Collegati: questo account Discord")
         (told,) = private(take(tg), "101")
         assert told.startswith("Il tuo account Telegram è ora collegato all'account Discord")
+
+
+async def test_a_code_typed_by_another_account_of_its_platform_links_nothing(
+    world: World,
+) -> None:
+    eve_tg = Actor("102", "Eve")
+    value = await world.tg_code()
+    await world.tg_says(eve_tg, f"/link {value}", where=world.dm)
+    (refused,) = private(take(world.tg), "102")
+    assert refused.startswith("Both sides already have a Telegram account")
+    assert await world.person("telegram", eve_tg) != await world.person("telegram", ALICE_TG)
+    (linked,) = await world.dc_says(ALICE_DC, f"/link {value}")  # not used up
+    assert linked.startswith("Linked:")
