@@ -206,7 +206,9 @@ class SlackAdapter:
         server = web.Application()
         server.router.add_post(EVENTS_PATH, self.intake.http)
         # Requests in flight at stop() are answered (each within the ack budget).
-        self._runner = web.AppRunner(server, shutdown_timeout=self.intake.ack_seconds + 2)
+        self._runner = web.AppRunner(  # no access log: one line per event drowns the log
+            server, shutdown_timeout=self.intake.ack_seconds + 2, access_log=None
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, host or "127.0.0.1", int(port)).start()
         self.listening = self._runner.addresses

@@ -78,7 +78,9 @@ async def serve_webhook(
     host, _, port = listen.rpartition(":")
     # A stop waits this long for requests being stored before cutting them (unanswered:
     # Telegram delivers them again).
-    runner = web.AppRunner(webhook_app(bot, path, secret, handle), shutdown_timeout=10.0)
+    runner = web.AppRunner(
+        webhook_app(bot, path, secret, handle), shutdown_timeout=10.0, access_log=None
+    )  # one line per update would drown the log; the handler logs what goes wrong
     await runner.setup()
     await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
     return runner

@@ -152,3 +152,12 @@ async def test_a_redelivered_update_is_processed_once(
         await api.wait_for("sendMessage")
         assert await runtime.worker.drain(timeout=10)
     assert len(api.called("sendMessage")) == 1
+
+
+async def test_a_stored_update_writes_no_access_log_line(
+    api: FakeBotApi, hooked: Gate, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One line per update would drown the log of a busy bot (the handler logs problems)."""
+    caplog.set_level(logging.DEBUG)
+    assert await asyncio.wait_for(api.deliver_webhook(p.message("quiet")), 10) == 200
+    assert [r for r in caplog.records if r.name == "aiohttp.access"] == []
