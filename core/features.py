@@ -257,6 +257,11 @@ class Context:
             )
         return self._translator
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this event's effects are committed: the only safe moment
+        to update an in-memory cache (a retried batch or a failed handler rolls back)."""
+        self.tx.after_commit(callback)
+
     def emit(self, action: Action) -> None:
         self.actions.append(action)
 

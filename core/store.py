@@ -48,6 +48,11 @@ class DueJob:
 
 
 class Transaction(Protocol):
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction commits (an in-memory cache brought up
+        to date); never if it rolls back or the feature scope it was registered in fails."""
+        ...
+
     @property
     def contended(self) -> bool:
         """Whether a writer that records what a platform already accepted (a delivery

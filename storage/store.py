@@ -9,6 +9,7 @@ writer turns, the claim statement), the scheduler's statements and pruning.
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
@@ -30,6 +31,8 @@ from storage.transaction import SqlTransaction
 from storage.writer import WriterTurns
 
 __all__ = ["SqlStore", "SqlTransaction", "lane_of"]
+
+log = logging.getLogger(__name__)
 
 
 class SqlStore(OutboxQueries):
@@ -75,6 +78,11 @@ class SqlStore(OutboxQueries):
         self._community_ids.update(tx.new_community_ids)
         for key in tx.changed_settings:
             self._settings.pop(key, None)
+        for callback in tx.committed:
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-commit callback failed")
 
     async def _claim(
         self,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,9 @@ class SqlTransaction:
         self.changed_settings: set[tuple[str, str]] = set()
         self._in_scope = False
         self._savepoint: AsyncTransaction | None = None
+        self.committed: list[Callable[[], None]] = []
+        """What to do once this transaction commits (:meth:`after_commit`)."""
+        self._scope_committed: list[Callable[[], None]] = []
         self._roster: dict[tuple[int, str], dict[str, Any]] = {}
         """Members joined in this transaction, not written yet (see :meth:`flush`)."""
         self._roster_undo: dict[tuple[int, str], dict[str, Any] | None] = {}
@@ -74,8 +77,14 @@ class SqlTransaction:
     def feature_scope(self) -> _FeatureScope:
         return _FeatureScope(self)
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this transaction commits; never if it rolls back, or if
+        the feature scope it was registered in fails (its writes are rolled back)."""
+        (self._scope_committed if self._in_scope else self.committed).append(callback)
+
     def _enter_scope(self) -> None:
         self._in_scope, self._savepoint = True, None
+        self._scope_committed = []
 
     async def _exit_scope(self, failed: bool) -> None:
         try:
@@ -92,6 +101,9 @@ class SqlTransaction:
             elif self._savepoint is not None:
                 await self._savepoint.commit()
         finally:
+            if not failed:
+                self.committed.extend(self._scope_committed)
+            self._scope_committed = []
             self._in_scope, self._savepoint = False, None
             self._roster_undo, self._roster_flushed = {}, {}
 

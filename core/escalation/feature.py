@@ -353,7 +353,7 @@ class Escalation(Feature):
         if key in self._managers_seen:
             return
         await self.store(ctx.tx).remember_manager(community.platform, community.id, actor, ctx.now)
-        self._managers_seen.add(key)
+        ctx.after_commit(lambda: self._managers_seen.add(key))  # not if rolled back
 
     # -- cases: creation and publication ------------------------------------------------------
 

@@ -226,7 +226,7 @@ class Onboarding(Feature):
         store = self.store(ctx.tx)
         if await store.newcomer(community.platform, community.id, member.user_id) is not None:
             return  # already here: a second report of this join, or another Slack channel
-        seen = self.rate.observe((community.platform, community.id), ctx.now)
+        seen = self.rate.observe((community.platform, community.id), ctx.now, member.user_id)
         gated = (
             settings.gate is not Gate.OFF
             and not member.is_bot

@@ -200,3 +200,19 @@ def test_raid_mode_ends_when_the_window_empties() -> None:
     assert rate.observe(("p", "c"), T0 + timedelta(seconds=46)) == rate.observe(
         ("p", "d"), T0 + timedelta(seconds=46)
     )
+
+
+def test_a_join_observed_again_counts_once_and_keeps_its_alert() -> None:
+    """A batch retried after a failure observes its joins again: none is counted twice,
+    and the join that started a raid starts it again (the first alert was rolled back)."""
+    rate = JoinRate()
+    key = ("p", "c")
+    for n in range(10):
+        assert not rate.observe(key, T0 + timedelta(seconds=n), f"m{n}").raid_started
+    first = rate.observe(key, T0 + timedelta(seconds=10), "m10")
+    assert first.raid_started and first.recent == 11
+    again = rate.observe(key, T0 + timedelta(seconds=10), "m10")
+    assert again.raid_started and again.recent == 11
+    assert rate.observe(key, T0 + timedelta(seconds=10), "m3").recent == 11
+    later = rate.observe(key, T0 + timedelta(seconds=11), "m11")
+    assert not later.raid_started and later.raiding and later.recent == 12
