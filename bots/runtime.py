@@ -246,9 +246,7 @@ class Runtime:
     async def _take_over(self) -> None:
         """Hand back at once the leases of processes that are gone (a SIGKILL), rather than
         when they run out; alone on SQLite (the lock is held), every job lease too."""
-        taken = await self.processes.reclaim(_now(), alone=self._sqlite_lock is not None)
-        if taken:
-            log.info("took over %d outbox row(s) leased by a process that is gone", taken)
+        await self.processes.reclaim(_now(), alone=self._sqlite_lock is not None)
 
     def _receive_modes(self) -> dict[str, tuple[str, str]]:
         return {

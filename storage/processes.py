@@ -14,18 +14,20 @@ Two rules need to know about other processes:
 
 The registry also ends the leases of the dead: a delivery worker leases outbox rows under
 its process's :attr:`BotProcesses.owner`, so at every start and heartbeat the pending rows
-leased by an owner with no live row are handed back at once (:meth:`BotProcesses.reclaim`).
-After a SIGKILL the next start on this host takes the rows over as soon as it runs, and a
-survivor within one heartbeat, instead of when the dead process's 30 s leases run out; an
-owner on another host counts as dead once its row is stale (:data:`LIVE_FOR`, one lease).
-On SQLite the lock proves no other process is alive, so every job lease is handed back at
-start as well (jobs carry no owner).
+leased by a process known to be dead are handed back at once
+(:meth:`BotProcesses.reclaim`): after a SIGKILL the next start on this host takes them over
+as soon as it runs, and a survivor on this host within one heartbeat, instead of when the
+dead process's 30 s leases run out. A process on another host is never taken for dead (its
+heartbeat may only be late); its leases run out by themselves. On SQLite the lock proves no
+other process is alive, so every other owner's lease, and every job lease, is handed back
+at start.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import socket
 from collections.abc import Mapping
@@ -40,6 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.intake_models import BotProcessRow
 from storage.models import OutboxMessage, ScheduledJob
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT = 10.0
 """Seconds between refreshes of this process's rows."""
@@ -203,29 +207,44 @@ class BotProcesses:
         await self.reclaim(now)
 
     async def reclaim(self, now: datetime, *, alone: bool = False) -> int:
-        """Hand back the outbox leases of owners with no live registry row (and, when
-        ``alone``, as a SQLite process holding the lock is, every job lease): return how
-        many outbox rows were handed back."""
+        """Hand back the outbox leases of processes known to be dead: on this host, a pid
+        that is gone; when ``alone`` (a SQLite process holding the lock), every other
+        owner, and every job lease too. Return how many outbox rows were handed back.
+
+        Only positive evidence counts: a process elsewhere whose heartbeat is late (a
+        starved event loop, a database cut) may still be sending its rows, and its leases
+        run out by themselves within one lease anyway."""
         async with self.engine.begin() as connection:
             await self._serialize(connection)
             await self._forget_stale(connection, now)
-            live = select(_rows.c.owner).distinct()
-            result = await connection.execute(
-                update(_outbox)
-                .where(
-                    _outbox.c.status == "pending",
-                    _outbox.c.locked_by.is_not(None),
-                    _outbox.c.locked_by.not_in(live),
+            leased = _outbox.c.status == "pending", _outbox.c.locked_by.is_not(None)
+            owners = (
+                await connection.execute(select(_outbox.c.locked_by).where(*leased).distinct())
+            ).scalars()
+            dead = [
+                owner
+                for owner in owners
+                if owner != self.owner and (alone or _this_host_pid_gone(owner))
+            ]
+            handed = 0
+            if dead:
+                result = await connection.execute(
+                    update(_outbox)
+                    .where(*leased, _outbox.c.locked_by.in_(dead))
+                    .values(locked_until=None, locked_by=None)
                 )
-                .values(locked_until=None, locked_by=None)
-            )
+                handed = int(result.rowcount or 0)
             if alone:
                 await connection.execute(
                     update(_jobs)
                     .where(_jobs.c.status == "pending", _jobs.c.locked_until.is_not(None))
                     .values(locked_until=None)
                 )
-        return int(result.rowcount or 0)
+        if handed:
+            log.info(
+                "handed back %d outbox lease(s) of %d process(es) that are gone", handed, len(dead)
+            )
+        return handed
 
     def _own_rows(self, now: datetime) -> list[dict[str, object]]:
         return [

@@ -184,3 +184,34 @@ async def test_alone_on_sqlite_every_job_lease_is_handed_back(
     async with migrated_engine.connect() as connection:
         leased = (await connection.execute(select(_jobs.c.locked_until))).scalar_one()
     assert leased is None
+
+
+async def test_a_late_heartbeat_elsewhere_never_hands_its_leases_to_others(
+    migrated_engine: AsyncEngine,
+) -> None:
+    """A process on another host whose row went stale (its event loop starved, a database
+    cut) may still be sending: its leases are kept until they run out by themselves, so
+    no message is sent twice while it lives."""
+    here, elsewhere = BotProcesses(migrated_engine), BotProcesses(migrated_engine)
+    assert await here.register(WEBHOOK, NOW) == []
+    assert await elsewhere.register(WEBHOOK, NOW) == []
+    remote = "another-host:4242:0badcafe"
+    async with migrated_engine.begin() as connection:
+        await connection.execute(
+            update(_rows).where(_rows.c.owner == elsewhere.owner).values(owner=remote)
+        )
+    held = await _lease(migrated_engine, remote)
+    await here.refresh(NOW + LIVE_FOR * 3)  # its row is long stale by now
+    assert (await _owners(migrated_engine))[held] == remote
+
+
+async def test_alone_on_sqlite_every_other_owners_lease_is_handed_back(
+    migrated_engine: AsyncEngine,
+) -> None:
+    processes = BotProcesses(migrated_engine)
+    assert await processes.register(POLLING, NOW) == []
+    mine = await _lease(migrated_engine, processes.owner)
+    other = await _lease(migrated_engine, "delivery-0000beef")
+    assert await processes.reclaim(NOW) == 0, "without alone, no evidence the owner is gone"
+    assert await processes.reclaim(NOW, alone=True) == 1
+    assert await _owners(migrated_engine) == {mine: processes.owner, other: None}
