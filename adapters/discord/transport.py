@@ -62,6 +62,7 @@ from adapters.discord.receipt import (
 )
 from adapters.discord.rest import Rest, delivery_error
 from adapters.discord.sessions import Sessions
+from adapters.discord.startup import Startup
 from core.actions import (
     Action,
     AnswerButton,
@@ -153,6 +154,7 @@ class DiscordAdapter:
         self.sessions = Sessions(self.bot, deps.sessions, self.intake)
         self._ready = asyncio.Event()
         self._ready_at = datetime.now(UTC)
+        self._startup = Startup(())
         self._connect_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._claimed = False
@@ -193,6 +195,7 @@ class DiscordAdapter:
             "on_raw_member_remove": self._on_raw_member_remove,
             "on_raw_reaction_add": self._on_raw_reaction_add,
             "on_guild_join": self._on_guild_join,
+            "on_guild_available": self._on_guild_available,
             "on_guild_remove": self._on_guild_remove,
             "on_interaction": self._on_interaction,
         }
@@ -201,6 +204,9 @@ class DiscordAdapter:
         # The dict the gateway looks parsers up in (discord.py has no public hook for a
         # dispatch its parser cannot read; unguarded, one would end the connection).
         self.intake.guard(client._connection.parsers)
+        shards = self.config.shard_ids or range(self.config.shards or 1)
+        self._startup = Startup(shards if self.config.shards is not None else [0])
+        self._startup.watch_ready(client._connection.parsers, self._now_ready)
         return client
 
     async def start(self, sink: EventSink) -> None:
@@ -372,10 +378,23 @@ class DiscordAdapter:
         me = self.client.user if self.client is not None else None
         return me is not None and me.id == user_id
 
-    async def _on_ready(self) -> None:
+    def _now_ready(self) -> None:
+        """Every guild READY listed has arrived (or discord.py's own ``ready`` came)."""
         if not self._ready.is_set():
             self._ready_at = datetime.now(UTC)
         self._ready.set()
+
+    async def _on_ready(self) -> None:
+        self._now_ready()
+
+    async def _on_guild_available(self, guild: discord.Guild) -> None:
+        client = self.client
+        if client is None or client.is_ready():
+            return  # back after an outage: nothing to report
+        if self._startup.arrived(guild.id):
+            await self._on_guild_join(guild)  # invited while discord.py still waited
+        elif self._startup.complete:
+            self._now_ready()
 
     async def _on_message(self, message: discord.Message) -> None:
         def build() -> Event | None:
