@@ -77,6 +77,13 @@ def lane_of(action: Action) -> str:
     raise TypeError(f"no lane for {action!r}")
 
 
+_MATERIALIZED = ("MATERIALIZED",)
+"""Each claim CTE is evaluated once on PostgreSQL: with the statistics of a table that
+grew fast (a backlog after an outage, before autovacuum analysed it) the planner took the
+lanes' ranking for one row and re-ran it for every pending row, and a claim over 14,000
+pending rows took 76 s, stalling delivery while the backlog grew."""
+
+
 class OutboxQueries:
     """The outbox half of :class:`storage.store.SqlStore`."""
 
@@ -118,28 +125,49 @@ class OutboxQueries:
         ``per_lane`` only the first rows of each lane among the pending ones, so one claim
         (one process) never takes all of a long lane at once."""
         pending = [_outbox.c.status == "pending", _outbox.c.bot.in_(list(bots))]
-        held = select(_outbox.c.lane).where(
-            *pending,
-            _outbox.c.locked_until >= now,
-            or_(_outbox.c.locked_by.is_(None), _outbox.c.locked_by != owner),
+        held = (
+            select(_outbox.c.lane)
+            .where(
+                *pending,
+                _outbox.c.locked_until >= now,
+                or_(_outbox.c.locked_by.is_(None), _outbox.c.locked_by != owner),
+            )
+            .distinct()
+            .cte("held")
+            .prefix_with(*_MATERIALIZED, dialect="postgresql")
         )
-        conditions = [*pending, _outbox.c.next_attempt_at <= now, _outbox.c.lane.not_in(held)]
+        ranked = (
+            select(
+                _outbox.c.id,
+                _outbox.c.lane,
+                _outbox.c.next_attempt_at,
+                _outbox.c.locked_until,
+                func.row_number()
+                .over(partition_by=_outbox.c.lane, order_by=_outbox.c.id)
+                .label("rank"),
+            )
+            .where(*pending)
+            .cte("ranked")
+            .prefix_with(*_MATERIALIZED, dialect="postgresql")
+        )
+        chosen = [
+            ranked.c.next_attempt_at <= now,
+            ranked.c.locked_until.is_(None) | (ranked.c.locked_until < now),
+            ranked.c.lane.not_in(select(held.c.lane)),
+        ]
         if per_lane is not None:
-            ranked = (
-                select(
-                    _outbox.c.id,
-                    func.row_number()
-                    .over(partition_by=_outbox.c.lane, order_by=_outbox.c.id)
-                    .label("rank"),
-                )
-                .where(*pending)
-                .subquery()
-            )
-            conditions.append(
-                _outbox.c.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_lane))
-            )
+            chosen.append(ranked.c.rank <= per_lane)
         if exclude:
-            conditions.append(_outbox.c.id.not_in(list(exclude)))
+            chosen.append(ranked.c.id.not_in(list(exclude)))
+        candidates = (
+            select(ranked.c.id)
+            .where(*chosen)
+            .order_by(ranked.c.id)
+            .limit(limit)
+            .cte("candidates")
+            .prefix_with(*_MATERIALIZED, dialect="postgresql")
+        )
+        conditions = [*pending, _outbox.c.id.in_(select(candidates.c.id))]
         rows = await self._claim(
             _outbox,
             conditions,
