@@ -34,6 +34,9 @@ GRACEFUL_BOUND = 5.0
 STALL = 45.0
 """After the replay, effects are waited for while the fake still sees requests; after this
 long without any (longer than a lease) what is missing is lost."""
+IN_TRANSIT = 2.0
+"""Seconds a send may reach the fake after the SIGKILL of the process that sent it (the
+request was on its way, the fake answered later): its repeat is still the kill's."""
 TAKEOVER_CAP = 60.0
 """How long a takeover is watched before it is reported as "more than this"."""
 
@@ -99,7 +102,9 @@ class Outcome:
         unexplained = 0
         for _kind, times in self.figures.doubles:
             for first, second in pairwise(times):
-                between = [n for n, at in enumerate(self.kill_times) if first <= at <= second]
+                between = [
+                    n for n, at in enumerate(self.kill_times) if first - IN_TRANSIT <= at <= second
+                ]
                 if between:
                     per_kill[between[-1]] += 1
                 else:
