@@ -80,6 +80,8 @@ class Sessions:
         self.bot = bot
         self.store = store
         self.intake = intake
+        self._saved: dict[int, GatewaySession] = {}
+        """What was last stored per shard: an unchanged session is not written again."""
         self.caught_up = asyncio.Event()
         """Set once the sessions left by a previous process were resumed (or skipped)."""
         self._stopping = asyncio.Event()
@@ -120,8 +122,11 @@ class Sessions:
         if self.intake.failures:
             return  # a dispatch was not stored: keep the older sequence, so it is replayed
         for shard, session in taken.items():
+            if self._saved.get(shard) == session:
+                continue  # a quiet bot: nothing new since the last save
             try:
                 await self.store.save(self.bot, shard, session)
+                self._saved[shard] = session
             except Exception as error:
                 log.warning(
                     "bot %s: cannot save gateway session of shard %s: %s", self.bot, shard, error

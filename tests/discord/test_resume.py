@@ -132,12 +132,14 @@ async def test_an_expired_session_is_reported_and_the_bot_runs_on(
 class MemorySessions:
     def __init__(self) -> None:
         self.saved: dict[tuple[str, int], GatewaySession] = {}
+        self.writes = 0
 
     async def load(self, bot: str, shard: int) -> GatewaySession | None:
         return self.saved.get((bot, shard))
 
     async def save(self, bot: str, shard: int, session: GatewaySession) -> None:
         self.saved[bot, shard] = session
+        self.writes += 1
 
     async def forget(self, bot: str, shard: int) -> None:
         self.saved.pop((bot, shard), None)
@@ -180,6 +182,9 @@ async def test_a_dispatch_that_was_not_stored_holds_the_saved_sequence_back(
         await posts_stored(1)
         await adapter.sessions.save(client)
         (before,) = sessions.saved.values()
+        writes = sessions.writes
+        await adapter.sessions.save(client)
+        assert sessions.writes == writes, "an unchanged session is written again"
 
         failing = True
         await fake.post(world.guild, "general", world.alice_id, "lost for now")
