@@ -21,8 +21,7 @@ from core.escalation.signals import Detector
 from core.events import ButtonPressed, CommandIssued, MessagePosted, ReactionAdded
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 from storage.escalation import SqlEscalationStore
-from tests.conftest import migrate
-from tests.fakes.bots import config
+from tests.harness import console_runtime
 from tests.support import MemoryAdapter
 
 C = Capability
@@ -183,33 +182,14 @@ async def running(
     policy: EscalationPolicy | None = None,
     detectors: list[Detector] | None = None,
 ) -> AsyncIterator[Runtime]:
-    await migrate(url)
     defaults: dict[str, Any] = {"managers": list(managers)}
     if escalate_to:
         defaults["escalate_to"] = escalate_to
-    consoles = [{"name": name, "platform": "console"} for name in adapters]
     feature = Escalation(store=SqlEscalationStore, policy=policy, detectors=detectors)
-    runtime = Runtime(
-        config(url, *consoles, defaults=defaults),
-        features=[*builtin_features(), feature],
-        adapters=dict(adapters),
-        delivery_options={"backoff_base": 0.01, "poll_interval": 0.05, "edit_interval": 0.0},
-    )
-    await runtime.start()
-    runtime.pipeline.clock = clock
-    runtime.scheduler.clock = clock
-    runtime.worker.clock = clock.flowing
-    try:
+    async with console_runtime(
+        url, adapters, clock=clock, features=[*builtin_features(), feature], defaults=defaults
+    ) as runtime:
         yield runtime
-    finally:
-        await runtime.stop()
-
-
-async def play(runtime: Runtime, *events: Any) -> None:
-    """Submit events one by one (each committed before the next) and deliver the outbox."""
-    for event in events:
-        await runtime.pipeline.submit(event)
-    assert await runtime.worker.drain(timeout=10)
 
 
 def texts(actions: Iterable[Action], kind: type[Any] | None = None) -> list[str]:

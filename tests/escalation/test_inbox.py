@@ -8,7 +8,8 @@ from datetime import timedelta
 from core.actions import EditMessage, SendDirect, SendEphemeral, SendMessage
 from core.inbox import INBOX_SETTING
 from core.refs import PlatformRole
-from tests.escalation.support import Clock, Place, adapter, person, play, running, take, texts
+from tests.escalation.support import Clock, Place, adapter, person, running, take, texts
+from tests.harness import play
 
 MALLORY, BOB = person("Mallory"), person("Bob")
 ALICE = person("Alice", PlatformRole.ADMIN)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from core.actions import SendDirect, SendMessage
 from core.i18n import Translator
 from core.refs import PlatformRole
-from tests.escalation.support import Clock, Place, adapter, person, play, running, take
+from tests.escalation.support import Clock, Place, adapter, person, running, take
+from tests.harness import play
 
 
 async def test_a_russian_community_gets_russian_cases_and_notices(sqlite_url: str) -> None:

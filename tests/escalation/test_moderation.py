@@ -19,11 +19,11 @@ from tests.escalation.support import (
     Place,
     adapter,
     person,
-    play,
     running,
     take,
     texts,
 )
+from tests.harness import play
 
 MALLORY = person("Mallory")
 BOB = person("Bob")

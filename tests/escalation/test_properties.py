@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from core.actions import EditMessage, SendMessage
 from core.escalation.durations import format_duration, parse_duration
 from core.escalation.policy import EscalationPolicy, Threshold, threshold_reached
-from tests.escalation.support import Clock, Place, adapter, person, play, running, take
+from tests.escalation.support import Clock, Place, adapter, person, running, take
+from tests.harness import play
 
 thresholds = st.lists(
     st.builds(

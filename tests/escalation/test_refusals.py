@@ -11,7 +11,8 @@ from core.errors import PermanentDeliveryError
 from core.escalation.policy import EscalationPolicy, Threshold
 from core.ports import Delivered
 from core.refs import ChannelRef, PlatformRole
-from tests.escalation.support import Clock, Place, adapter, person, play, running, take, texts
+from tests.escalation.support import Clock, Place, adapter, person, running, take, texts
+from tests.harness import play
 from tests.support import MemoryAdapter
 
 MALLORY = person("Mallory")

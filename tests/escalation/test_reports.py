@@ -19,7 +19,8 @@ from core.actions import (
 )
 from core.escalation.policy import EscalationPolicy
 from core.refs import PlatformRole
-from tests.escalation.support import Clock, Place, adapter, person, play, running, take, texts
+from tests.escalation.support import Clock, Place, adapter, person, running, take, texts
+from tests.harness import play
 
 MALLORY = person("Mallory")
 BOB = person("Bob")

@@ -19,10 +19,10 @@ from tests.escalation.support import (
     Place,
     adapter,
     person,
-    play,
     running,
     take,
 )
+from tests.harness import play
 
 MALLORY = person("Mallory")
 BOB = person("Bob")

@@ -7,7 +7,8 @@ from datetime import timedelta
 from core.actions import AnswerButton, EditMessage, SendDirect, SendMessage
 from core.events import MessageEdited
 from core.refs import PlatformRole
-from tests.escalation.support import Clock, Place, adapter, person, play, running, take
+from tests.escalation.support import Clock, Place, adapter, person, running, take
+from tests.harness import play
 
 MALLORY = person("Mallory")
 BOB, CAROL, DAVE, ERIN = person("Bob"), person("Carol"), person("Dave"), person("Erin")

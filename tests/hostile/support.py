@@ -13,9 +13,8 @@ from bots.runtime import Runtime
 from core.events import ButtonPressed
 from core.refs import MessageRef, PlatformRole
 from storage.schema import metadata
-from tests.conftest import migrate
 from tests.escalation.support import Clock, Place, adapter, person
-from tests.fakes.bots import config
+from tests.harness import console_runtime
 from tests.support import MemoryAdapter
 
 BOT = "bot"
@@ -57,21 +56,9 @@ async def two_communities(
     url: str, platform: str, clock: Clock
 ) -> AsyncIterator[tuple[Runtime, MemoryAdapter]]:
     """A running bot of ``platform`` (memory adapter) with every built-in feature."""
-    await migrate(url)
     made = adapter(BOT, platform)
-    runtime = Runtime(
-        config(url, {"name": BOT, "platform": "console"}),
-        adapters={BOT: made},
-        delivery_options={"backoff_base": 0.01, "poll_interval": 0.05, "edit_interval": 0.0},
-    )
-    await runtime.start()
-    runtime.pipeline.clock = clock
-    runtime.scheduler.clock = clock
-    runtime.worker.clock = clock.flowing
-    try:
+    async with console_runtime(url, {BOT: made}, clock=clock) as runtime:
         yield runtime, made
-    finally:
-        await runtime.stop()
 
 
 def press_at(place: Place, data: str, who: Any, message_id: str) -> ButtonPressed:

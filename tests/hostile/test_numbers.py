@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.escalation.support import Clock, play, take
+from tests.escalation.support import Clock, take
+from tests.harness import play
 from tests.hostile.support import ANN, MALLORY, places, two_communities
 
 HUGE = "9" * 5000

@@ -15,7 +15,8 @@ from bots.runtime import Runtime
 from core.actions import Action, AnswerButton, SendDirect, SendEphemeral, SendMessage
 from core.commands import CommandSpec, id_forms
 from core.scope import MAX_ID
-from tests.escalation.support import Clock, Place, play, take
+from tests.escalation.support import Clock, Place, take
+from tests.harness import play
 from tests.hostile.support import (
     ANN,
     BEN,

@@ -23,8 +23,7 @@ from core.people.feature import People
 from core.people.rules import ALPHABET
 from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
 from storage.people import SqlPeopleStore
-from tests.conftest import migrate
-from tests.fakes.bots import config
+from tests.harness import console_runtime
 from tests.support import MemoryAdapter
 
 C = Capability
@@ -99,29 +98,11 @@ async def running(
     clock: Clock,
     defaults: dict[str, Any] | None = None,
 ) -> AsyncIterator[Runtime]:
-    await migrate(url)
-    consoles = [{"name": name, "platform": "console"} for name in adapters]
-    runtime = Runtime(
-        config(url, *consoles, defaults=defaults),
-        features=[*builtin_features(), People(store=SqlPeopleStore)],
-        adapters=dict(adapters),
-        delivery_options={"backoff_base": 0.01, "poll_interval": 0.05, "edit_interval": 0.0},
-    )
-    await runtime.start()
-    runtime.pipeline.clock = clock
-    runtime.scheduler.clock = clock
-    runtime.worker.clock = clock.flowing
-    try:
+    features = [*builtin_features(), People(store=SqlPeopleStore)]
+    async with console_runtime(
+        url, adapters, clock=clock, features=features, defaults=defaults
+    ) as runtime:
         yield runtime
-    finally:
-        await runtime.stop()
-
-
-async def play(runtime: Runtime, *events: Any) -> None:
-    """Submit events one by one and deliver what they caused."""
-    for event in events:
-        await runtime.pipeline.submit(event)
-    assert await runtime.worker.drain(timeout=10)
 
 
 def take(adapter: MemoryAdapter) -> list[Action]:

@@ -16,6 +16,7 @@ from core.people import rules
 from core.refs import Actor
 from core.text import Style
 from storage.people import SqlPersonDirectory
+from tests.harness import play
 from tests.people.support import (
     DISCORD,
     NOTHING_PRIVATE,
@@ -24,7 +25,6 @@ from tests.people.support import (
     Place,
     adapter,
     code_in,
-    play,
     private,
     public,
     running,
