@@ -21,6 +21,7 @@ COPY storage ./storage
 COPY migrations ./migrations
 COPY bots ./bots
 COPY web ./web
+COPY townsquare ./townsquare
 RUN pip install ".[all]" && townsquare --version
 
 COPY examples/docker.toml /etc/townsquare/townsquare.toml

@@ -118,8 +118,8 @@ async def database(kind: str) -> AsyncIterator[str]:
 
 
 async def migrate(url: str) -> None:
-    from storage.database import create_engine
-    from storage.migrate import upgrade
+    from townsquare.storage.database import create_engine
+    from townsquare.storage.migrate import upgrade
 
     engine = create_engine(url)
     try:

@@ -20,21 +20,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.pipeline import CHANNEL, COMMUNITY
-from core.builtin import builtin_features
-from core.capabilities import Capability
-from core.dispatcher import Dispatcher
-from core.escalation.feature import Escalation
-from core.escalation.heat import HeatDetector
-from core.escalation.lexicon import LexiconDetector
-from core.escalation.signals import ObservedMessage
-from core.events import Event, MessagePosted
-from core.features import BotInfo, Feature
-from core.pipeline import Pipeline
-from core.refs import Actor, MessageRef
-from storage.database import create_engine
-from storage.escalation import SqlEscalationStore
-from storage.migrate import upgrade
-from storage.store import SqlStore
+from townsquare.core.builtin import builtin_features
+from townsquare.core.capabilities import Capability
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.escalation.feature import Escalation
+from townsquare.core.escalation.heat import HeatDetector
+from townsquare.core.escalation.lexicon import LexiconDetector
+from townsquare.core.escalation.signals import ObservedMessage
+from townsquare.core.events import Event, MessagePosted
+from townsquare.core.features import BotInfo, Feature
+from townsquare.core.pipeline import Pipeline
+from townsquare.core.refs import Actor, MessageRef
+from townsquare.storage.database import create_engine
+from townsquare.storage.escalation import SqlEscalationStore
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.store import SqlStore
 
 TEXTS = [
     "hello there, how is everyone doing today?",

@@ -34,9 +34,9 @@ from collections.abc import Callable
 
 from rapidfuzz import fuzz, process
 
-from core.faq import rules
-from core.faq.matcher import Document, LexicalMatcher
-from core.faq.text import looks_like_question, stem
+from townsquare.core.faq import rules
+from townsquare.core.faq.matcher import Document, LexicalMatcher
+from townsquare.core.faq.text import looks_like_question, stem
 
 EN: dict[str, object] = {
     "openers": ["How do I", "How can I", "Where can I", "Can I", "Is it possible to"],

@@ -34,10 +34,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from benchmarks.common import Ratios, counting_statements, database, migrate, settle
-from bots.runtime import Runtime
 from tests.fakes.bots import config, telegram_bot
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
+from townsquare.bots.runtime import Runtime
 
 BATCH = 100
 """Updates per getUpdates answer (Telegram's default limit)."""
@@ -162,7 +162,7 @@ class Project:
         self.events += len(updates)
 
     async def stored_votes(self) -> int:
-        from storage.polls_models import PollVoteRow
+        from townsquare.storage.polls_models import PollVoteRow
 
         async with self.runtime.engine.connect() as connection:
             counted = await connection.scalar(
@@ -196,7 +196,7 @@ async def project(url: str, *, freeze: bool = True) -> AsyncIterator[Project]:
 
 
 async def create_poll(bench: Project) -> None:
-    from storage.polls_models import PollRow
+    from townsquare.storage.polls_models import PollRow
 
     intake = bench.runtime.adapters["tg"].intake  # type: ignore[attr-defined]
     update = p.command("/poll Lunch? Pizza Sushi", p.ADMIN)

@@ -27,17 +27,17 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from core.builtin import builtin_features
-from core.capabilities import Capability
-from core.dispatcher import Dispatcher
-from core.events import CommandIssued, Event, MemberJoined, MessagePosted
-from core.features import BotInfo
-from core.pipeline import Pipeline
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
-from storage.database import create_engine
-from storage.migrate import upgrade
-from storage.models import ProcessedEvent
-from storage.store import SqlStore
+from townsquare.core.builtin import builtin_features
+from townsquare.core.capabilities import Capability
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import CommandIssued, Event, MemberJoined, MessagePosted
+from townsquare.core.features import BotInfo
+from townsquare.core.pipeline import Pipeline
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.models import ProcessedEvent
+from townsquare.storage.store import SqlStore
 
 COMMUNITY = CommunityRef("bench", "c1")
 CHANNEL = ChannelRef("general")

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 from benchmarks.pipeline import full_pipeline
-from bots.config import parse_config
-from bots.runtime import Runtime
-from core.actions import EditMessage
-from core.events import ButtonPressed
 from tests.support import MemoryAdapter, command, envelope, manager, member
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import EditMessage
+from townsquare.core.events import ButtonPressed
 
 
 async def burst(url: str, voters: int) -> tuple[float, int, float, int]:
@@ -46,7 +46,7 @@ async def burst(url: str, voters: int) -> tuple[float, int, float, int]:
     async with runtime.store.transaction() as tx:
         from sqlalchemy import func, select
 
-        from storage.polls_models import PollVoteRow
+        from townsquare.storage.polls_models import PollVoteRow
 
         counted = await tx.connection.scalar(select(func.count()).select_from(PollVoteRow))
     await runtime.stop()

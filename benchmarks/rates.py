@@ -42,13 +42,13 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from benchmarks.common import PG_BASE, admin_sql, postgres_reachable
-from core.actions import Action, SendMessage
-from core.refs import ChannelRef
-from core.text import as_text
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.ratelimits import RateGate
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.telegram.server import FakeBotApi
+from townsquare.core.actions import Action, SendMessage
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import as_text
 
 SLACK_SECRET = "signing-secret-for-the-rate-benchmark"
 
@@ -141,13 +141,13 @@ async def _ignore(event: object) -> None:
 async def _work(url: str, endpoints: Endpoints, ready: Any, stop: Any) -> None:
     """A delivery worker with the real adapters until ``stop`` is set; ``ready`` is
     released once it runs, so the workload is stored only when every process is up."""
-    from bots.config import parse_config
-    from bots.platforms import adapter_factory
-    from core.delivery import DeliveryWorker
-    from core.ports import AdapterDeps
-    from storage.database import create_engine
-    from storage.ratelimit import send_slots
-    from storage.store import SqlStore
+    from townsquare.bots.config import parse_config
+    from townsquare.bots.platforms import adapter_factory
+    from townsquare.core.delivery import DeliveryWorker
+    from townsquare.core.ports import AdapterDeps
+    from townsquare.storage.database import create_engine
+    from townsquare.storage.ratelimit import send_slots
+    from townsquare.storage.store import SqlStore
 
     config = parse_config(
         {
@@ -224,10 +224,10 @@ async def one_round(
     size: Size, processes: int
 ) -> tuple[dict[str, list[float]], dict[str, Counter[str]]]:
     """Shares by limit name, and 429s by platform and kind of limit."""
-    from storage.database import create_engine
-    from storage.migrate import upgrade
-    from storage.store import SqlStore
     from tests.support import enqueue
+    from townsquare.storage.database import create_engine
+    from townsquare.storage.migrate import upgrade
+    from townsquare.storage.store import SqlStore
 
     telegram = await FakeBotApi().start()
     slack = await FakeSlack().start()

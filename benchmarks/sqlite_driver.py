@@ -28,7 +28,7 @@ import aiosqlite
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import create_engine
+from townsquare.storage.database import create_engine
 
 metadata = MetaData()
 item = Table(

@@ -175,7 +175,7 @@ async def start_project(
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bots.cli",
+            "townsquare.bots.cli",
             "run",
             str(config),
             stdin=asyncio.subprocess.DEVNULL,

@@ -21,11 +21,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from adapters.console.config import ConsoleBotConfig
-from adapters.discord.config import DiscordBotConfig
-from adapters.slack.config import SlackBotConfig
-from adapters.telegram.config import TelegramBotConfig
-from bots.config import BotConfig, Config, parse_listen, sqlite_path
+from townsquare.adapters.console.config import ConsoleBotConfig
+from townsquare.adapters.discord.config import DiscordBotConfig
+from townsquare.adapters.slack.config import SlackBotConfig
+from townsquare.adapters.telegram.config import TelegramBotConfig
+from townsquare.bots.config import BotConfig, Config, parse_listen, sqlite_path
 
 Problem = tuple[str, str]
 
@@ -211,7 +211,7 @@ def _listen_problem(index: int, bot: BotConfig, listen: str) -> list[Problem]:
 
 async def online_problems(config: Config) -> list[Problem]:
     """The database answers and each enabled bot's platform accepts its token."""
-    from storage.database import database_problem
+    from townsquare.storage.database import database_problem
 
     problems: list[Problem] = []
     database = await database_problem(config.storage.url)
@@ -253,7 +253,7 @@ async def auth_problem(index: int, bot: BotConfig, *, timeout: float = 15.0) -> 
             body: bytes | None = None
             where, source = "Telegram", "@BotFather (/token)"
         case DiscordBotConfig():
-            from adapters.discord.transport import api_base
+            from townsquare.adapters.discord.transport import api_base
 
             url = f"{api_base(bot).rstrip('/')}/users/@me"
             headers = {"Authorization": f"Bot {_secret(bot.token)}"}

@@ -19,11 +19,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bots.checks import Problem, offline_problems, online_problems
-from bots.config import Config, ConfigError, load_config, secrets_of
-from bots.faq_cli import add_faq_parser
-from bots.logging import LOG_LEVELS, configure_logging
-from storage.migrate import SchemaBehind
+from townsquare.bots.checks import Problem, offline_problems, online_problems
+from townsquare.bots.config import Config, ConfigError, load_config, secrets_of
+from townsquare.bots.faq_cli import add_faq_parser
+from townsquare.bots.logging import LOG_LEVELS, configure_logging
+from townsquare.storage.migrate import SchemaBehind
 
 log = logging.getLogger("townsquare")
 
@@ -139,7 +139,7 @@ class Refused(Exception):
 
 
 async def _run(config: Config, path: str) -> int:
-    from bots.runtime import NoBotStarted, Runtime, StartRefused
+    from townsquare.bots.runtime import NoBotStarted, Runtime, StartRefused
 
     runtime = Runtime(config, config_path=path)
     stopping = asyncio.Event()
@@ -156,7 +156,7 @@ async def _run(config: Config, path: str) -> int:
         except StartRefused as error:
             raise Refused(path, error.problems) from None
         except Exception as error:
-            from storage.database import describe_connection_error
+            from townsquare.storage.database import describe_connection_error
 
             reason = describe_connection_error(error, config.storage.url)
             if reason is None:
@@ -171,7 +171,7 @@ async def _run(config: Config, path: str) -> int:
         return 0
     finally:
         if web is not None:
-            from web.app import stop_web
+            from townsquare.web.app import stop_web
 
             await stop_web(web)
 
@@ -181,7 +181,7 @@ async def _start_web(runtime: Any, config: Config, path: str) -> Any:
     sees the bots starting; None when the key is unset."""
     if config.web.listen is None:
         return None
-    from web.app import start_web
+    from townsquare.web.app import start_web
 
     try:
         runner = await start_web(runtime, config.web.listen)
@@ -201,8 +201,8 @@ async def _web(config: Config, path: str) -> int:
     problems = [p for p in offline_problems(config) if p[0] in ("storage.url", "web.listen")]
     if problems:
         raise Refused(path, problems)
-    from web.app import stop_web
-    from web.standalone import Standalone
+    from townsquare.web.app import stop_web
+    from townsquare.web.standalone import Standalone
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -219,7 +219,7 @@ async def _web(config: Config, path: str) -> int:
 
 
 def _commands() -> list[object]:
-    from bots.runtime import default_features
+    from townsquare.bots.runtime import default_features
 
     return [spec for feature in default_features() for spec, _ in feature.command_handlers()]
 
@@ -229,7 +229,7 @@ _SYNC_QUIET = ("discord.client", "discord.voice_state", "discord.state", "discor
 
 
 async def _discord_sync(config: Config, path: str) -> int:
-    from adapters.discord.config import DiscordBotConfig
+    from townsquare.adapters.discord.config import DiscordBotConfig
 
     bots = [
         (index, bot) for index, bot in enumerate(config.bots) if isinstance(bot, DiscordBotConfig)
@@ -243,8 +243,8 @@ async def _discord_sync(config: Config, path: str) -> int:
     ]
     if problems:
         raise Refused(path, problems)
-    from adapters.discord.transport import DiscordStartError, sync_commands
-    from core.ports import AdapterDeps
+    from townsquare.adapters.discord.transport import DiscordStartError, sync_commands
+    from townsquare.core.ports import AdapterDeps
 
     for name in _SYNC_QUIET:
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -272,9 +272,9 @@ async def _discord_sync(config: Config, path: str) -> int:
 
 
 def _slack_manifest(config: Config, bot_name: str | None, path: str) -> int:
-    from adapters.slack.config import SlackBotConfig
-    from adapters.slack.manifest import build_manifest
-    from core.ports import AdapterDeps
+    from townsquare.adapters.slack.config import SlackBotConfig
+    from townsquare.adapters.slack.manifest import build_manifest
+    from townsquare.core.ports import AdapterDeps
 
     bots = [b for b in config.bots if isinstance(b, SlackBotConfig)]
     if bot_name is not None:
@@ -308,7 +308,9 @@ def _init(path: str, force: bool) -> int:
     if not target.parent.is_dir():
         raise Refused(path, [("(file)", f"the folder {target.parent} does not exist")])
     try:
-        target.write_text(files("bots").joinpath("starter.toml").read_text(encoding="utf-8"))
+        target.write_text(
+            files("townsquare.bots").joinpath("starter.toml").read_text(encoding="utf-8")
+        )
     except OSError as error:
         raise Refused(path, [("(file)", f"cannot be written: {error.strerror}")]) from None
     print(
@@ -341,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     if args.command == "demo":
         configure_logging("WARNING")
-        from bots.demo import main as demo
+        from townsquare.bots.demo import main as demo
 
         return demo()
     if args.command == "init":
@@ -353,7 +355,7 @@ def _main(args: argparse.Namespace) -> int:
         as_json=args.log_format == "json",
     )
     if args.command == "console":
-        from bots.console import run_console
+        from townsquare.bots.console import run_console
 
         configure_logging("WARNING")
         if config is not None:
@@ -369,7 +371,7 @@ def _main(args: argparse.Namespace) -> int:
                 raise Refused(args.config, problems)
             return asyncio.run(_run(config, args.config))
         case "db":
-            from bots.db_cli import db_command
+            from townsquare.bots.db_cli import db_command
 
             _storage_only(config, args.config)
             return asyncio.run(db_command(args.db_command, config, args.config))
@@ -380,7 +382,7 @@ def _main(args: argparse.Namespace) -> int:
         case "slack":
             return _slack_manifest(config, args.bot, args.config)
         case "faq":
-            from bots.faq_cli import run_faq
+            from townsquare.bots.faq_cli import run_faq
 
             _storage_only(config, args.config)
             return asyncio.run(run_faq(args, config))

@@ -30,10 +30,10 @@ from pydantic import (
 )
 from sqlalchemy.engine import make_url
 
-from adapters.console.config import ConsoleBotConfig
-from adapters.discord.config import DiscordBotConfig
-from adapters.slack.config import SlackBotConfig
-from adapters.telegram.config import TelegramBotConfig
+from townsquare.adapters.console.config import ConsoleBotConfig
+from townsquare.adapters.discord.config import DiscordBotConfig
+from townsquare.adapters.slack.config import SlackBotConfig
+from townsquare.adapters.telegram.config import TelegramBotConfig
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
 LOCALES = ("en", "it", "ru")

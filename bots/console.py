@@ -19,11 +19,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from adapters.console.config import ConsoleBotConfig
-from adapters.console.outbound import printable, render_text
-from adapters.console.transport import ConsoleAdapter
-from bots.config import Config, ConfigError, parse_config
-from core.actions import (
+from townsquare.adapters.console.config import ConsoleBotConfig
+from townsquare.adapters.console.outbound import printable, render_text
+from townsquare.adapters.console.transport import ConsoleAdapter
+from townsquare.bots.config import Config, ConfigError, parse_config
+from townsquare.core.actions import (
     Action,
     AnswerButton,
     Button,
@@ -32,10 +32,10 @@ from core.actions import (
     SendEphemeral,
     SendMessage,
 )
-from core.capabilities import Capability
-from core.events import Event
-from core.ports import Delivered
-from core.refs import MessageRef
+from townsquare.core.capabilities import Capability
+from townsquare.core.events import Event
+from townsquare.core.ports import Delivered
+from townsquare.core.refs import MessageRef
 
 HELP = """\
 Type a message, or a /command (/help lists them). Controls:
@@ -259,7 +259,7 @@ def _say(line: str) -> None:
 
 
 async def run_console(config: Config | None = None, source: str = "console") -> int:
-    from bots.runtime import Runtime
+    from townsquare.bots.runtime import Runtime
 
     with tempfile.TemporaryDirectory(prefix="townsquare-console-") as temporary:
         config, bot = _console_config(config, Path(temporary), source)

@@ -11,9 +11,14 @@ from __future__ import annotations
 import os
 import sys
 
-from bots.config import Config, sqlite_path
-from storage.database import create_engine, describe_connection_error
-from storage.migrate import current_revisions, head_revisions, missing_revisions, revision_lines
+from townsquare.bots.config import Config, sqlite_path
+from townsquare.storage.database import create_engine, describe_connection_error
+from townsquare.storage.migrate import (
+    current_revisions,
+    head_revisions,
+    missing_revisions,
+    revision_lines,
+)
 
 
 def _failed(config_path: str, url: str, error: Exception) -> int:
@@ -41,7 +46,7 @@ async def db_command(command: str, config: Config, config_path: str) -> int:
                 return _current(before, config_path)
             applied = missing_revisions(before)
             if applied:
-                from storage.migrate import upgrade
+                from townsquare.storage.migrate import upgrade
 
                 await upgrade(engine)
         except Exception as error:

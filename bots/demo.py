@@ -13,11 +13,11 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from adapters.console.config import ConsoleBotConfig
-from adapters.console.transport import ConsoleAdapter
-from bots.config import parse_config
-from bots.runtime import Runtime
-from bots.scenes import Step, escalation, faq, foundation, onboarding, polls
+from townsquare.adapters.console.config import ConsoleBotConfig
+from townsquare.adapters.console.transport import ConsoleAdapter
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.bots.scenes import Step, escalation, faq, foundation, onboarding, polls
 
 SCRIPT: list[Step] = [
     *foundation.SCENE,

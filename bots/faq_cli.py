@@ -29,11 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bots.config import Config
-from core.faq import rules
-from core.faq.store import Entry, NewEntry
-from core.faq.text import words
-from core.refs import CommunityRef
+from townsquare.bots.config import Config
+from townsquare.core.faq import rules
+from townsquare.core.faq.store import Entry, NewEntry
+from townsquare.core.faq.text import words
+from townsquare.core.refs import CommunityRef
 
 PROGRESS_MIN = 200
 CHUNK = 200
@@ -273,10 +273,10 @@ async def import_rows(
     progress: Progress,
 ) -> tuple[int, int]:
     """Write ``rows`` in one transaction; ``(added, updated)``."""
-    from storage.database import create_engine, is_sqlite
-    from storage.faq import SqlFaqStore
-    from storage.migrate import ensure_current
-    from storage.store import SqlStore
+    from townsquare.storage.database import create_engine, is_sqlite
+    from townsquare.storage.faq import SqlFaqStore
+    from townsquare.storage.migrate import ensure_current
+    from townsquare.storage.store import SqlStore
 
     engine = create_engine(url)
     try:
@@ -306,10 +306,10 @@ async def import_rows(
 
 
 async def export_entries(url: str, community: CommunityRef, *, config_path: str) -> list[Any]:
-    from storage.database import create_engine, is_sqlite
-    from storage.faq import SqlFaqStore
-    from storage.migrate import ensure_current
-    from storage.store import SqlStore
+    from townsquare.storage.database import create_engine, is_sqlite
+    from townsquare.storage.faq import SqlFaqStore
+    from townsquare.storage.migrate import ensure_current
+    from townsquare.storage.store import SqlStore
 
     engine = create_engine(url)
     try:

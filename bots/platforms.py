@@ -11,15 +11,15 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from core.ports import Adapter, AdapterDeps
+from townsquare.core.ports import Adapter, AdapterDeps
 
 ADAPTER_MODULES: dict[str, tuple[str, str]] = {
     # platform: (module exposing create_adapter, pip extra)
-    "telegram": ("adapters.telegram.aiogram_transport", "telegram"),
-    "telegram-ptb": ("adapters.telegram.ptb_transport", "telegram-ptb"),
-    "discord": ("adapters.discord.transport", "discord"),
-    "slack": ("adapters.slack.transport", "slack"),
-    "console": ("adapters.console.transport", ""),
+    "telegram": ("townsquare.adapters.telegram.aiogram_transport", "telegram"),
+    "telegram-ptb": ("townsquare.adapters.telegram.ptb_transport", "telegram-ptb"),
+    "discord": ("townsquare.adapters.discord.transport", "discord"),
+    "slack": ("townsquare.adapters.slack.transport", "slack"),
+    "console": ("townsquare.adapters.console.transport", ""),
 }
 
 

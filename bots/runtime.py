@@ -21,33 +21,39 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from bots.config import Config
-from bots.platforms import adapter_factory
-from core.builtin import builtin_features
-from core.delivery import DeliveryWorker
-from core.dispatcher import Dispatcher
-from core.escalation.feature import Escalation
-from core.faq.feature import Faq
-from core.features import BotInfo, Feature
-from core.metrics import Metrics
-from core.onboarding.feature import Onboarding
-from core.people.feature import People
-from core.pipeline import Pipeline
-from core.polls.feature import Polls
-from core.ports import Adapter, AdapterDeps
-from core.scheduler import Scheduler
-from core.waiting import wait_event
-from storage.database import create_engine, is_sqlite
-from storage.escalation import SqlEscalationStore
-from storage.faq import SqlFaqStore
-from storage.gateway import SqlGatewaySessions
-from storage.migrate import ensure_current
-from storage.onboarding import SqlOnboardingStore
-from storage.people import SqlPeopleStore
-from storage.polls import SqlPollStore
-from storage.processes import HEARTBEAT, BotProcesses, SqliteInUse, SqliteLock, receive_mode
-from storage.ratelimit import send_slots
-from storage.store import SqlStore
+from townsquare.bots.config import Config
+from townsquare.bots.platforms import adapter_factory
+from townsquare.core.builtin import builtin_features
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.escalation.feature import Escalation
+from townsquare.core.faq.feature import Faq
+from townsquare.core.features import BotInfo, Feature
+from townsquare.core.metrics import Metrics
+from townsquare.core.onboarding.feature import Onboarding
+from townsquare.core.people.feature import People
+from townsquare.core.pipeline import Pipeline
+from townsquare.core.polls.feature import Polls
+from townsquare.core.ports import Adapter, AdapterDeps
+from townsquare.core.scheduler import Scheduler
+from townsquare.core.waiting import wait_event
+from townsquare.storage.database import create_engine, is_sqlite
+from townsquare.storage.escalation import SqlEscalationStore
+from townsquare.storage.faq import SqlFaqStore
+from townsquare.storage.gateway import SqlGatewaySessions
+from townsquare.storage.migrate import ensure_current
+from townsquare.storage.onboarding import SqlOnboardingStore
+from townsquare.storage.people import SqlPeopleStore
+from townsquare.storage.polls import SqlPollStore
+from townsquare.storage.processes import (
+    HEARTBEAT,
+    BotProcesses,
+    SqliteInUse,
+    SqliteLock,
+    receive_mode,
+)
+from townsquare.storage.ratelimit import send_slots
+from townsquare.storage.store import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +116,7 @@ class Runtime:
         self.config = config
         self.features = [*(default_features() if features is None else features), *extra_features]
         if config.faq.embedding_model is not None:
-            from bots.semantic import embedding_matcher
+            from townsquare.bots.semantic import embedding_matcher
 
             matcher = embedding_matcher(config.faq)
             for feature in self.features:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bots.config import FaqConfig
-from core.faq.matcher import MatcherFactory
-from core.faq.semantic import hybrid
+from townsquare.bots.config import FaqConfig
+from townsquare.core.faq.matcher import MatcherFactory
+from townsquare.core.faq.semantic import hybrid
 
 
 def embedding_matcher(config: FaqConfig) -> MatcherFactory:

@@ -21,8 +21,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, PlainSerializer, TypeAdapter
 from pydantic.dataclasses import dataclass
 
-from core.refs import ChannelRef, CommunityRef, MessageRef
-from core.text import Text
+from townsquare.core.refs import ChannelRef, CommunityRef, MessageRef
+from townsquare.core.text import Text
 
 
 class ButtonStyle(StrEnum):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.capabilities import Capability
-from core.commands import (
+from townsquare.core.capabilities import Capability
+from townsquare.core.commands import (
     CommandSpec,
     Invocation,
     Option,
@@ -15,11 +15,11 @@ from core.commands import (
     parse_command_text,
     split_arguments,
 )
-from core.events import MemberJoined, MemberLeft
-from core.features import Context, Feature, command, on
-from core.i18n import Translator, _
-from core.roles import Role
-from core.text import TextLike, bold, code, compose, lines
+from townsquare.core.events import MemberJoined, MemberLeft
+from townsquare.core.features import Context, Feature, command, on
+from townsquare.core.i18n import Translator, _
+from townsquare.core.roles import Role
+from townsquare.core.text import TextLike, bold, code, compose, lines
 
 # What members lose when a platform lacks a capability; shown in /settings so nothing is
 # switched off silently.

@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.roles import Role
-from core.scope import IdRef
+from townsquare.core.roles import Role
+from townsquare.core.scope import IdRef
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,12 +25,12 @@ import logging
 from collections.abc import Awaitable, Callable, Collection
 from functools import partial
 
-from core.actions import SendDirect, SendMessage
-from core.metrics import Metrics
-from core.pipeline import Clock
-from core.sending import describe
-from core.store import Completion, GroupCommitStore, OutboxItem, Store
-from core.waiting import finish
+from townsquare.core.actions import SendDirect, SendMessage
+from townsquare.core.metrics import Metrics
+from townsquare.core.pipeline import Clock
+from townsquare.core.sending import describe
+from townsquare.core.store import Completion, GroupCommitStore, OutboxItem, Store
+from townsquare.core.waiting import finish
 
 log = logging.getLogger(__name__)
 

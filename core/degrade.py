@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 
-from core.actions import (
+from townsquare.core.actions import (
     MAX_FILE_BYTES,
     Action,
     AnswerButton,
@@ -27,9 +27,9 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.capabilities import Capability
-from core.i18n import DEFAULT_LANGUAGE, Translator, _, translator
-from core.text import Text, as_text, code, compose, lines, mention, plain
+from townsquare.core.capabilities import Capability
+from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, _, translator
+from townsquare.core.text import Text, as_text, code, compose, lines, mention, plain
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
-from core.actions import (
+from townsquare.core.actions import (
     Action,
     DeleteMessage,
     EditMessage,
@@ -52,21 +52,27 @@ from core.actions import (
     SendFile,
     SendMessage,
 )
-from core.completions import Completions
-from core.errors import (
+from townsquare.core.completions import Completions
+from townsquare.core.errors import (
     DirectMessageRefused,
     PermanentDeliveryError,
     RateLimited,
 )
-from core.metrics import Metrics
-from core.notices import give_up_notice, refusal_notice
-from core.pipeline import Clock, utcnow
-from core.ports import Adapter
-from core.ratelimit import MemorySlots, SlotBook
-from core.refs import MessageRef
-from core.sending import describe, direct_fallback, hold, wait_for_slot, with_idempotency_key
-from core.store import OutboxItem, Store
-from core.waiting import finish, wait_event
+from townsquare.core.metrics import Metrics
+from townsquare.core.notices import give_up_notice, refusal_notice
+from townsquare.core.pipeline import Clock, utcnow
+from townsquare.core.ports import Adapter
+from townsquare.core.ratelimit import MemorySlots, SlotBook
+from townsquare.core.refs import MessageRef
+from townsquare.core.sending import (
+    describe,
+    direct_fallback,
+    hold,
+    wait_for_slot,
+    with_idempotency_key,
+)
+from townsquare.core.store import OutboxItem, Store
+from townsquare.core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
 

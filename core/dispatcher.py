@@ -12,16 +12,16 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from core.actions import Action
-from core.commands import CommandSpec, CommandUsageError, Invocation, bind, usage
-from core.degrade import degrade_all
-from core.events import CommandIssued, Event, JobDue
-from core.features import BotInfo, Context, Feature, Handler, community_translator
-from core.i18n import DEFAULT_LANGUAGE, Translator, _
-from core.metrics import Metrics
-from core.roles import Role, resolve_role
-from core.store import Transaction
-from core.text import code, compose
+from townsquare.core.actions import Action
+from townsquare.core.commands import CommandSpec, CommandUsageError, Invocation, bind, usage
+from townsquare.core.degrade import degrade_all
+from townsquare.core.events import CommandIssued, Event, JobDue
+from townsquare.core.features import BotInfo, Context, Feature, Handler, community_translator
+from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, _
+from townsquare.core.metrics import Metrics
+from townsquare.core.roles import Role, resolve_role
+from townsquare.core.store import Transaction
+from townsquare.core.text import code, compose
 
 log = logging.getLogger(__name__)
 

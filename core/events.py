@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

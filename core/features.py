@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
-from core.actions import (
+from townsquare.core.actions import (
     MAX_FORM_TEXT,
     Action,
     AnswerButton,
@@ -40,15 +40,15 @@ from core.actions import (
     SendEphemeral,
     SendMessage,
 )
-from core.capabilities import Capability
-from core.commands import CommandSpec, Invocation, id_forms
-from core.events import ButtonPressed, CommandIssued, Event, MessagePosted
-from core.i18n import DEFAULT_LANGUAGE, Translator, translator
-from core.refs import CommunityRef
-from core.roles import Role
-from core.scope import IdRef, Scope, Scoped, parse_id, shown_id
-from core.store import Transaction
-from core.text import Text, TextLike, as_text
+from townsquare.core.capabilities import Capability
+from townsquare.core.commands import CommandSpec, Invocation, id_forms
+from townsquare.core.events import ButtonPressed, CommandIssued, Event, MessagePosted
+from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, translator
+from townsquare.core.refs import CommunityRef
+from townsquare.core.roles import Role
+from townsquare.core.scope import IdRef, Scope, Scoped, parse_id, shown_id
+from townsquare.core.store import Transaction
+from townsquare.core.text import Text, TextLike, as_text
 
 Handler = Callable[[Any, "Context"], Awaitable[None]]
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])

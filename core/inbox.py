@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.features import Context
-from core.refs import ChannelRef, CommunityRef
+from townsquare.core.features import Context
+from townsquare.core.refs import ChannelRef, CommunityRef
 
 INBOX_SETTING = "managers_inbox"
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from core.actions import Button, ButtonRows
-from core.errors import PermanentDeliveryError
+from townsquare.core.actions import Button, ButtonRows
+from townsquare.core.errors import PermanentDeliveryError
 
 
 class LayoutError(PermanentDeliveryError, ValueError):

@@ -98,7 +98,7 @@ class Metrics:
     def registry(self) -> CollectorRegistry:
         """The prometheus-client registry exporting these metrics (made on first use)."""
         if self._registry is None:
-            from core.metrics_export import registry_of
+            from townsquare.core.metrics_export import registry_of
 
             self._registry = registry_of(self)
         return self._registry

@@ -17,7 +17,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
-from core.metrics import FAMILIES, PREFIX, RATE_LIMITED, Histogram, Metrics, family_name
+from townsquare.core.metrics import FAMILIES, PREFIX, RATE_LIMITED, Histogram, Metrics, family_name
 
 
 def registry_of(metrics: Metrics) -> CollectorRegistry:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.actions import (
+from townsquare.core.actions import (
     Action,
     RemoveMember,
     RestrictMember,
@@ -14,8 +14,8 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.sending import describe
-from core.text import code, lines
+from townsquare.core.sending import describe
+from townsquare.core.text import code, lines
 
 
 def refusal_notice(action: Action, error: BaseException) -> tuple[Action, ...]:

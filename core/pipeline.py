@@ -24,11 +24,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from core.actions import Action, EditMessage
-from core.dispatcher import Dispatcher
-from core.events import Event, UpdateRejected
-from core.metrics import Metrics
-from core.store import EventKey, Store
+from townsquare.core.actions import Action, EditMessage
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import Event, UpdateRejected
+from townsquare.core.metrics import Metrics
+from townsquare.core.store import EventKey, Store
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from core.actions import Action
-from core.capabilities import Capability, RateLimits
-from core.commands import CommandSpec
-from core.events import Event
-from core.refs import MessageRef
+from townsquare.core.actions import Action
+from townsquare.core.capabilities import Capability, RateLimits
+from townsquare.core.commands import CommandSpec
+from townsquare.core.events import Event
+from townsquare.core.refs import MessageRef
 
 
 class EventSink(Protocol):

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.capabilities import RateLimits, is_private_chat
+from townsquare.core.capabilities import RateLimits, is_private_chat
 
 HEADROOM = 0.97
 """Share of each published limit the pacing uses: a message every ``window / (count *

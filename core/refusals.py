@@ -40,18 +40,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TypeVar
 
-from core.actions import (
+from townsquare.core.actions import (
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendMessage,
     UnrestrictMember,
 )
-from core.capabilities import Capability
-from core.features import Context, community_translator
-from core.i18n import Translator, _
-from core.inbox import Inbox, managers_inbox
-from core.text import TextLike, as_text, compose, plain
+from townsquare.core.capabilities import Capability
+from townsquare.core.features import Context, community_translator
+from townsquare.core.i18n import Translator, _
+from townsquare.core.inbox import Inbox, managers_inbox
+from townsquare.core.text import TextLike, as_text, compose, plain
 
 Moderation = TypeVar("Moderation", bound=RestrictMember | UnrestrictMember | RemoveMember)
 

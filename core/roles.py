@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from enum import IntEnum
 
-from core.refs import Actor, PlatformRole
+from townsquare.core.refs import Actor, PlatformRole
 
 
 class Role(IntEnum):

@@ -22,12 +22,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
-from core.events import Event, JobDue
-from core.metrics import Metrics
-from core.pipeline import Clock, utcnow
-from core.refs import ChannelRef, CommunityRef
-from core.store import DueJob, Store
-from core.waiting import finish, wait_event
+from townsquare.core.events import Event, JobDue
+from townsquare.core.metrics import Metrics
+from townsquare.core.pipeline import Clock, utcnow
+from townsquare.core.refs import ChannelRef, CommunityRef
+from townsquare.core.store import DueJob, Store
+from townsquare.core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from core.events import ButtonPressed, Event
-from core.refs import MessageRef
+from townsquare.core.events import ButtonPressed, Event
+from townsquare.core.refs import MessageRef
 
 MAX_ID = 2**63 - 1
 """The largest id SQL stores (a signed 64-bit integer); a larger number names nothing."""

@@ -7,7 +7,7 @@ import asyncio
 import time
 from dataclasses import replace
 
-from core.actions import (
+from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
@@ -20,11 +20,11 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.errors import DeliveryError
-from core.ports import Adapter, Delivered
-from core.ratelimit import Limit, SlotBook, bot_limit, chat_limit
-from core.store import OutboxItem
-from core.text import compose, mention
+from townsquare.core.errors import DeliveryError
+from townsquare.core.ports import Adapter, Delivered
+from townsquare.core.ratelimit import Limit, SlotBook, bot_limit, chat_limit
+from townsquare.core.store import OutboxItem
+from townsquare.core.text import compose, mention
 
 
 def paced_by(item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] | None:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from core.actions import Action
-from core.events import UpdateRejected
-from core.refs import Actor, CommunityRef, MessageRef
+from townsquare.core.actions import Action
+from townsquare.core.events import UpdateRejected
+from townsquare.core.refs import Actor, CommunityRef, MessageRef
 
 EventKey = tuple[str, str, str]
 """``(platform, bot, event_id)``"""

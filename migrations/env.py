@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import context
 
-from storage.schema import metadata
+from townsquare.storage.schema import metadata
 
 config = context.config
 target_metadata = metadata
@@ -31,7 +31,7 @@ def _configure(connection: Any) -> None:
 
 
 async def _run_with_own_engine(url: str) -> None:
-    from storage.database import create_engine
+    from townsquare.storage.database import create_engine
 
     engine = create_engine(url)
     try:

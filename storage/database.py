@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from storage import sqlite_driver
+from townsquare.storage import sqlite_driver
 
 READ_ONLY = "townsquare_read_only"
 """Execution option marking connections that only read (see :func:`reader`)."""

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Table, func, select, update
 
-from core.escalation.signals import Severity
-from core.escalation.store import (
+from townsquare.core.escalation.signals import Severity
+from townsquare.core.escalation.store import (
     AuditEntry,
     Case,
     CaseFilter,
@@ -21,9 +21,9 @@ from core.escalation.store import (
     Reporter,
     WarningRecord,
 )
-from core.refs import Actor
-from core.roles import Role
-from storage.escalation_models import (
+from townsquare.core.refs import Actor
+from townsquare.core.roles import Role
+from townsquare.storage.escalation_models import (
     EscalationAuditRow,
     EscalationCaseRow,
     EscalationLinkCodeRow,
@@ -31,7 +31,7 @@ from storage.escalation_models import (
     EscalationReporterRow,
     EscalationWarningRow,
 )
-from storage.store import SqlTransaction
+from townsquare.storage.store import SqlTransaction
 
 _cases: Table = EscalationCaseRow.__table__  # type: ignore[assignment]
 _reporters: Table = EscalationReporterRow.__table__  # type: ignore[assignment]

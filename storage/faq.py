@@ -9,16 +9,16 @@ from uuid import uuid4
 
 from sqlalchemy import Table, case, delete, func, select, update
 
-from core.faq.store import EMPTY, Entry, EntryStats, NewEntry, Revision, Unanswered
-from core.refs import CommunityRef
-from storage.faq_models import (
+from townsquare.core.faq.store import EMPTY, Entry, EntryStats, NewEntry, Revision, Unanswered
+from townsquare.core.refs import CommunityRef
+from townsquare.storage.faq_models import (
     FaqCooldownRow,
     FaqEntryRow,
     FaqStateRow,
     FaqUnansweredRow,
     FaqVoteRow,
 )
-from storage.store import SqlTransaction
+from townsquare.storage.store import SqlTransaction
 
 _entries: Table = FaqEntryRow.__table__  # type: ignore[assignment]
 _state: Table = FaqStateRow.__table__  # type: ignore[assignment]

@@ -8,8 +8,8 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.ports import GatewaySession
-from storage.gateway_models import GatewaySessionRow
+from townsquare.core.ports import GatewaySession
+from townsquare.storage.gateway_models import GatewaySessionRow
 
 _sessions: Table = GatewaySessionRow.__table__  # type: ignore[assignment]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from townsquare.storage.models import Base
 
 
 class GatewaySessionRow(Base):

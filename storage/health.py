@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import reader
-from storage.models import OutboxMessage
+from townsquare.storage.database import reader
+from townsquare.storage.models import OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ async def outbox_backlog(engine: AsyncEngine) -> dict[str, Backlog]:
 async def live_bots(engine: AsyncEngine, now: datetime) -> set[str]:
     """Bots some live process runs (a ``bot_processes`` row refreshed recently), for a
     ``townsquare web`` process that runs none itself."""
-    from storage.intake_models import BotProcessRow
-    from storage.processes import LIVE_FOR
+    from townsquare.storage.intake_models import BotProcessRow
+    from townsquare.storage.processes import LIVE_FOR
 
     query = select(BotProcessRow.bot).where(BotProcessRow.seen_at >= now - LIVE_FOR)
     async with reader(engine).connect() as connection:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, Id
+from townsquare.storage.models import Base, Id
 
 
 class RejectedUpdateRow(Base):

@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy import Table, delete, select, update
 
-from core.onboarding.store import CommunityState, GateStatus, Newcomer
-from storage.onboarding_models import OnboardingCommunityRow, OnboardingNewcomerRow
-from storage.store import SqlTransaction
+from townsquare.core.onboarding.store import CommunityState, GateStatus, Newcomer
+from townsquare.storage.onboarding_models import OnboardingCommunityRow, OnboardingNewcomerRow
+from townsquare.storage.store import SqlTransaction
 
 _newcomers: Table = OnboardingNewcomerRow.__table__  # type: ignore[assignment]
 _communities: Table = OnboardingCommunityRow.__table__  # type: ignore[assignment]

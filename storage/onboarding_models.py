@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from townsquare.storage.models import Base
 
 
 class OnboardingNewcomerRow(Base):

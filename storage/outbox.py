@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.actions import (
+from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
@@ -31,10 +31,10 @@ from core.actions import (
     action_from_payload,
     action_to_payload,
 )
-from core.refs import ChannelRef, MessageRef
-from core.store import OutboxItem
-from storage.tables import outbox as _outbox
-from storage.tables import sent as _sent
+from townsquare.core.refs import ChannelRef, MessageRef
+from townsquare.core.store import OutboxItem
+from townsquare.storage.tables import outbox as _outbox
+from townsquare.storage.tables import sent as _sent
 
 
 def outbox_rows(actions: Sequence[Action], now: datetime) -> list[dict[str, Any]]:

@@ -14,11 +14,16 @@ from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
 
-from core.people.rules import Attempts
-from core.people.store import Account, IssuedCode
-from core.persons import account_platform
-from storage.people_models import LinkAttemptRow, LinkCodeRow, PersonAccountRow, PersonRow
-from storage.store import SqlTransaction
+from townsquare.core.people.rules import Attempts
+from townsquare.core.people.store import Account, IssuedCode
+from townsquare.core.persons import account_platform
+from townsquare.storage.people_models import (
+    LinkAttemptRow,
+    LinkCodeRow,
+    PersonAccountRow,
+    PersonRow,
+)
+from townsquare.storage.store import SqlTransaction
 
 _persons: Table = PersonRow.__table__  # type: ignore[assignment]
 _accounts: Table = PersonAccountRow.__table__  # type: ignore[assignment]

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, Id
+from townsquare.storage.models import Base, Id
 
 
 class PersonRow(Base):

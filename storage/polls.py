@@ -46,11 +46,11 @@ from sqlalchemy import (
     update,
 )
 
-from core.polls.store import Poll, Tally, Vote
-from core.refs import ChannelRef, MessageRef
-from storage.models import SentMessage
-from storage.polls_models import PollRow, PollVoteRow
-from storage.store import SqlTransaction
+from townsquare.core.polls.store import Poll, Tally, Vote
+from townsquare.core.refs import ChannelRef, MessageRef
+from townsquare.storage.models import SentMessage
+from townsquare.storage.polls_models import PollRow, PollVoteRow
+from townsquare.storage.store import SqlTransaction
 
 _polls: Table = PollRow.__table__  # type: ignore[assignment]
 _votes: Table = PollVoteRow.__table__  # type: ignore[assignment]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, Id
+from townsquare.storage.models import Base, Id
 
 
 class PollRow(Base):

@@ -40,8 +40,8 @@ from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.intake_models import BotProcessRow
-from storage.models import OutboxMessage, ScheduledJob
+from townsquare.storage.intake_models import BotProcessRow
+from townsquare.storage.models import OutboxMessage, ScheduledJob
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.ratelimit import Limit, MemorySlots, Slot, SlotBook
+from townsquare.core.ratelimit import Limit, MemorySlots, Slot, SlotBook
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Double, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from townsquare.storage.models import Base
 
 
 class RateSlotRow(Base):

@@ -7,14 +7,17 @@ the same ``MetaData``.
 
 from __future__ import annotations
 
-import storage.escalation_models  # registers the escalation tables
-import storage.faq_models  # registers the FAQ tables
-import storage.gateway_models  # registers the gateway sessions
-import storage.intake_models  # registers the rejected updates and bot processes
-import storage.onboarding_models  # registers the onboarding tables
-import storage.people_models  # registers the linked-accounts tables
-import storage.polls_models  # registers the polls tables
-import storage.ratelimit_models  # noqa: F401  (registers the send slots)
-from storage.models import Base
+# Imported for their side effect: each module registers its tables on Base.metadata.
+from townsquare.storage import (  # noqa: F401
+    escalation_models,
+    faq_models,
+    gateway_models,
+    intake_models,
+    onboarding_models,
+    people_models,
+    polls_models,
+    ratelimit_models,
+)
+from townsquare.storage.models import Base
 
 metadata = Base.metadata

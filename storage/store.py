@@ -21,14 +21,14 @@ from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, tu
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.store import DueJob
-from storage.database import reader
-from storage.outbox import OutboxQueries, lane_of
-from storage.tables import jobs as _jobs
-from storage.tables import outbox as _outbox
-from storage.tables import processed as _processed
-from storage.transaction import SqlTransaction
-from storage.writer import WriterTurns
+from townsquare.core.store import DueJob
+from townsquare.storage.database import reader
+from townsquare.storage.outbox import OutboxQueries, lane_of
+from townsquare.storage.tables import jobs as _jobs
+from townsquare.storage.tables import outbox as _outbox
+from townsquare.storage.tables import processed as _processed
+from townsquare.storage.transaction import SqlTransaction
+from townsquare.storage.writer import WriterTurns
 
 __all__ = ["SqlStore", "SqlTransaction", "lane_of"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
-from storage.intake_models import RejectedUpdateRow
-from storage.models import (
+from townsquare.storage.intake_models import RejectedUpdateRow
+from townsquare.storage.models import (
     Community,
     CommunitySetting,
     Member,

@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
-from core.actions import Action
-from core.events import UpdateRejected
-from core.refs import Actor, CommunityRef
-from core.store import EventKey
-from storage.outbox import outbox_rows
-from storage.tables import communities as _communities
-from storage.tables import jobs as _jobs
-from storage.tables import members as _members
-from storage.tables import outbox as _outbox
-from storage.tables import processed as _processed
-from storage.tables import rejected as _rejected
-from storage.tables import settings as _settings
+from townsquare.core.actions import Action
+from townsquare.core.events import UpdateRejected
+from townsquare.core.refs import Actor, CommunityRef
+from townsquare.core.store import EventKey
+from townsquare.storage.outbox import outbox_rows
+from townsquare.storage.tables import communities as _communities
+from townsquare.storage.tables import jobs as _jobs
+from townsquare.storage.tables import members as _members
+from townsquare.storage.tables import outbox as _outbox
+from townsquare.storage.tables import processed as _processed
+from townsquare.storage.tables import rejected as _rejected
+from townsquare.storage.tables import settings as _settings
 
 if TYPE_CHECKING:
-    from storage.store import SqlStore
+    from townsquare.storage.store import SqlStore
 
 
 def _payload_text(raw: object) -> str | None:

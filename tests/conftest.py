@@ -77,8 +77,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def migrated_engine(database_url: str) -> AsyncIterator[object]:
-    from storage.database import create_engine
-    from storage.migrate import upgrade
+    from townsquare.storage.database import create_engine
+    from townsquare.storage.migrate import upgrade
 
     engine = create_engine(database_url)
     await upgrade(engine)
@@ -88,8 +88,8 @@ async def migrated_engine(database_url: str) -> AsyncIterator[object]:
 
 async def migrate(url: str) -> None:
     """What an operator does with ``townsquare db upgrade`` (PostgreSQL is not automatic)."""
-    from storage.database import create_engine
-    from storage.migrate import upgrade
+    from townsquare.storage.database import create_engine
+    from townsquare.storage.migrate import upgrade
 
     engine = create_engine(url)
     try:

@@ -4,11 +4,11 @@ private hello."""
 
 from __future__ import annotations
 
-from core.actions import Button, ButtonStyle, SendDirect
-from core.commands import CommandSpec, Invocation
-from core.events import ButtonPressed, MemberJoined
-from core.features import Context, Feature, command, on
-from core.text import as_text
+from townsquare.core.actions import Button, ButtonStyle, SendDirect
+from townsquare.core.commands import CommandSpec, Invocation
+from townsquare.core.events import ButtonPressed, MemberJoined
+from townsquare.core.features import Context, Feature, command, on
+from townsquare.core.text import as_text
 
 
 class GreetOnce(Feature):

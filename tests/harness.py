@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
-from bots.runtime import Runtime
-from core.features import Feature
 from tests.conftest import migrate
 from tests.fakes.bots import config
 from tests.support import MemoryAdapter
+from townsquare.bots.runtime import Runtime
+from townsquare.core.features import Feature
 
 QUICK_DELIVERY = {"backoff_base": 0.01, "poll_interval": 0.05, "edit_interval": 0.0}
 

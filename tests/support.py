@@ -8,13 +8,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from core.actions import Action, SendDirect, SendMessage
-from core.capabilities import Capability, RateLimits
-from core.commands import parse_command_text, split_arguments
-from core.events import ButtonPressed, CommandIssued, MemberJoined, MessagePosted
-from core.ports import Delivered, EventSink
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
-from core.store import Store
+from townsquare.core.actions import Action, SendDirect, SendMessage
+from townsquare.core.capabilities import Capability, RateLimits
+from townsquare.core.commands import parse_command_text, split_arguments
+from townsquare.core.events import ButtonPressed, CommandIssued, MemberJoined, MessagePosted
+from townsquare.core.ports import Delivered, EventSink
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.store import Store
 
 ALL_CAPABILITIES = frozenset(Capability)
 COMMUNITY = CommunityRef("memory", "c1", title="Test Square")

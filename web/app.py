@@ -26,11 +26,11 @@ from typing import Any, Protocol
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bots.checks import auth_problem
-from bots.config import BotConfig, Config, parse_listen
-from core.metrics import Metrics
-from storage.database import describe_connection_error
-from storage.health import outbox_backlog, ping
+from townsquare.bots.checks import auth_problem
+from townsquare.bots.config import BotConfig, Config, parse_listen
+from townsquare.core.metrics import Metrics
+from townsquare.storage.database import describe_connection_error
+from townsquare.storage.health import outbox_backlog, ping
 
 DATABASE_TIMEOUT = 5.0
 

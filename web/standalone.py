@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bots.config import Config
-from core.metrics import Metrics
-from storage.database import create_engine
-from storage.health import live_bots
+from townsquare.bots.config import Config
+from townsquare.core.metrics import Metrics
+from townsquare.storage.database import create_engine
+from townsquare.storage.health import live_bots
 
 
 class Standalone:

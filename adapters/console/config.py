@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from adapters.common_config import BaseBotConfig
+from townsquare.adapters.common_config import BaseBotConfig
 
 
 class ConsoleBotConfig(BaseBotConfig):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TypedDict
 
-from core.commands import CommandSyntaxError, parse_command_text, split_arguments
-from core.events import (
+from townsquare.core.commands import CommandSyntaxError, parse_command_text, split_arguments
+from townsquare.core.events import (
     ButtonPressed,
     CommandIssued,
     Event,
@@ -16,8 +16,8 @@ from core.events import (
     MessagePosted,
     ReactionAdded,
 )
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
-from core.sanitize import sanitized
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.sanitize import sanitized
 
 PLATFORM = "console"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from core.actions import (
+from townsquare.core.actions import (
     Action,
     AnswerButton,
     ButtonRows,
@@ -22,7 +22,7 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.text import Span, Style, Text, render
+from townsquare.core.text import Span, Style, Text, render
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

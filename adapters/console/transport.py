@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import uuid4
 
-from adapters.console.config import ConsoleBotConfig
-from adapters.console.inbound import PLATFORM, ConsoleMapper
-from adapters.console.outbound import describe
-from core.actions import Action, SendDirect, SendEphemeral, SendMessage
-from core.capabilities import Capability, RateLimits
-from core.events import Event
-from core.ports import AdapterDeps, Delivered, EventSink
-from core.refs import ChannelRef, MessageRef
+from townsquare.adapters.console.config import ConsoleBotConfig
+from townsquare.adapters.console.inbound import PLATFORM, ConsoleMapper
+from townsquare.adapters.console.outbound import describe
+from townsquare.core.actions import Action, SendDirect, SendEphemeral, SendMessage
+from townsquare.core.capabilities import Capability, RateLimits
+from townsquare.core.events import Event
+from townsquare.core.ports import AdapterDeps, Delivered, EventSink
+from townsquare.core.refs import ChannelRef, MessageRef
 
 
 class ConsoleAdapter:

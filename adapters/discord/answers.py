@@ -17,12 +17,12 @@ import logging
 import aiohttp
 import discord
 
-from adapters.discord import outbound
-from adapters.discord.interactions import InteractionRef, Kind, Responder
-from adapters.discord.rest import Rest, delivery_error
-from core.actions import AnswerButton, AskText, SendEphemeral
-from core.errors import DirectMessageRefused, PermanentDeliveryError
-from core.ports import Delivered
+from townsquare.adapters.discord import outbound
+from townsquare.adapters.discord.interactions import InteractionRef, Kind, Responder
+from townsquare.adapters.discord.rest import Rest, delivery_error
+from townsquare.core.actions import AnswerButton, AskText, SendEphemeral
+from townsquare.core.errors import DirectMessageRefused, PermanentDeliveryError
+from townsquare.core.ports import Delivered
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ import discord
 import yarl
 from discord.http import Route
 
-from adapters.common_config import secret_value
-from adapters.discord import slash
-from adapters.discord.config import DiscordBotConfig
-from core.ports import AdapterDeps
+from townsquare.adapters.common_config import secret_value
+from townsquare.adapters.discord import slash
+from townsquare.adapters.discord.config import DiscordBotConfig
+from townsquare.core.ports import AdapterDeps
 
 log = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from core.events import Event, UpdateRejected
-from core.ports import EventSink
+from townsquare.core.events import Event, UpdateRejected
+from townsquare.core.ports import EventSink
 
 log = logging.getLogger(__name__)
 

@@ -33,9 +33,9 @@ from typing import Any
 
 import discord
 
-from adapters.discord.interactions import InteractionRef
-from adapters.discord.outbound import FORM_INPUT_ID, pressed_data
-from core.events import (
+from townsquare.adapters.discord.interactions import InteractionRef
+from townsquare.adapters.discord.outbound import FORM_INPUT_ID, pressed_data
+from townsquare.core.events import (
     BotAdded,
     BotRemoved,
     ButtonPressed,
@@ -47,8 +47,8 @@ from core.events import (
     MessagePosted,
     ReactionAdded,
 )
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
-from core.sanitize import sanitized
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.sanitize import sanitized
 
 PLATFORM = "discord"
 

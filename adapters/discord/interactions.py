@@ -47,7 +47,7 @@ import discord
 from discord.http import Route
 from discord.webhook.async_ import async_context
 
-from core.errors import TransientDeliveryError
+from townsquare.core.errors import TransientDeliveryError
 
 log = logging.getLogger(__name__)
 

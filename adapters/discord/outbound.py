@@ -30,10 +30,10 @@ from urllib.parse import quote, urlsplit
 import discord
 from discord.utils import escape_mentions
 
-from core.actions import AskText, Button, ButtonRows, ButtonStyle
-from core.layout import ButtonLimits, layout
-from core.refs import MessageRef
-from core.text import Span, Style, Text, mention, split_text, unix_time
+from townsquare.core.actions import AskText, Button, ButtonRows, ButtonStyle
+from townsquare.core.layout import ButtonLimits, layout
+from townsquare.core.refs import MessageRef
+from townsquare.core.text import Span, Style, Text, mention, split_text, unix_time
 
 MAX_TEXT = 2000
 MAX_ROWS = 5

@@ -29,11 +29,11 @@ from typing import Any, Protocol
 import aiohttp
 import discord
 
-from adapters.discord import inbound, outbound, slash
-from adapters.discord.gateway import CURRENT, Intake
-from adapters.discord.interactions import InteractionRef, Kind, Responder
-from core.events import Event
-from core.waiting import wait_event
+from townsquare.adapters.discord import inbound, outbound, slash
+from townsquare.adapters.discord.gateway import CURRENT, Intake
+from townsquare.adapters.discord.interactions import InteractionRef, Kind, Responder
+from townsquare.core.events import Event
+from townsquare.core.waiting import wait_event
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ import aiohttp
 import discord
 from discord.http import Route
 
-from adapters.discord import outbound
-from core.actions import (
+from townsquare.adapters.discord import outbound
+from townsquare.core.actions import (
     DeleteMessage,
     EditMessage,
     RemoveMember,
@@ -36,15 +36,15 @@ from core.actions import (
     SendFile,
     UnrestrictMember,
 )
-from core.errors import (
+from townsquare.core.errors import (
     DirectMessageRefused,
     PermanentDeliveryError,
     RateLimited,
     TransientDeliveryError,
 )
-from core.ports import Delivered
-from core.refs import ChannelRef, MessageRef
-from core.text import Text
+from townsquare.core.ports import Delivered
+from townsquare.core.refs import ChannelRef, MessageRef
+from townsquare.core.text import Text
 
 log = logging.getLogger(__name__)
 

@@ -40,9 +40,9 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket, ReconnectWebSocket
 
-from adapters.discord.gateway import Intake
-from core.ports import GatewaySession, GatewaySessions
-from core.waiting import wait_event
+from townsquare.adapters.discord.gateway import Intake
+from townsquare.core.ports import GatewaySession, GatewaySessions
+from townsquare.core.waiting import wait_event
 
 log = logging.getLogger(__name__)
 

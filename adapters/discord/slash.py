@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from core.commands import CommandSpec, Param
+from townsquare.core.commands import CommandSpec, Param
 
 log = logging.getLogger(__name__)
 

@@ -40,10 +40,10 @@ from typing import Any
 import aiohttp
 import discord
 
-from adapters.common_config import secret_value
-from adapters.discord import inbound, outbound, slash
-from adapters.discord.answers import Answers
-from adapters.discord.client import (
+from townsquare.adapters.common_config import secret_value
+from townsquare.adapters.discord import inbound, outbound, slash
+from townsquare.adapters.discord.answers import Answers
+from townsquare.adapters.discord.client import (
     _OVERRIDES,
     DiscordStartError,
     api_base,
@@ -54,16 +54,16 @@ from adapters.discord.client import (
     sync_commands,
     sync_guild_commands,
 )
-from adapters.discord.config import DiscordBotConfig
-from adapters.discord.gateway import Intake
-from adapters.discord.interactions import InteractionRef, Responder, Webhooks
-from adapters.discord.receipt import (
+from townsquare.adapters.discord.config import DiscordBotConfig
+from townsquare.adapters.discord.gateway import Intake
+from townsquare.adapters.discord.interactions import InteractionRef, Responder, Webhooks
+from townsquare.adapters.discord.receipt import (
     Receipt,
 )
-from adapters.discord.rest import Rest, delivery_error
-from adapters.discord.sessions import Sessions
-from adapters.discord.startup import Startup
-from core.actions import (
+from townsquare.adapters.discord.rest import Rest, delivery_error
+from townsquare.adapters.discord.sessions import Sessions
+from townsquare.adapters.discord.startup import Startup
+from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
@@ -77,10 +77,10 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.capabilities import Capability, RateLimits
-from core.errors import NotSupported, TransientDeliveryError
-from core.events import Event
-from core.ports import Adapter, AdapterDeps, Delivered, EventSink
+from townsquare.core.capabilities import Capability, RateLimits
+from townsquare.core.errors import NotSupported, TransientDeliveryError
+from townsquare.core.events import Event
+from townsquare.core.ports import Adapter, AdapterDeps, Delivered, EventSink
 
 __all__ = [
     "DiscordAdapter",

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, SecretStr, model_validator
 
-from adapters.common_config import BaseBotConfig
+from townsquare.adapters.common_config import BaseBotConfig
 
 EVENTS_PATH = "/slack/events"
 """Where ``listen`` takes Events API, slash command and interactivity requests."""

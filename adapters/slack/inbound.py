@@ -26,9 +26,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.slack.interaction import encode
-from core.commands import CommandSyntaxError, split_arguments
-from core.events import (
+from townsquare.adapters.slack.interaction import encode
+from townsquare.core.commands import CommandSyntaxError, split_arguments
+from townsquare.core.events import (
     BotAdded,
     BotRemoved,
     ButtonPressed,
@@ -42,8 +42,8 @@ from core.events import (
     ReactionAdded,
     UpdateRejected,
 )
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
-from core.sanitize import sanitized
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.sanitize import sanitized
 
 JSON = Mapping[str, Any]
 Users = Callable[[str], Actor]

@@ -45,10 +45,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.inbound import SlackMapper, update_kind
-from core.events import Event, UpdateRejected
-from core.ports import EventSink
-from core.refs import Actor
+from townsquare.adapters.slack.inbound import SlackMapper, update_kind
+from townsquare.core.events import Event, UpdateRejected
+from townsquare.core.ports import EventSink
+from townsquare.core.refs import Actor
 
 log = logging.getLogger(__name__)
 

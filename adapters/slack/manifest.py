@@ -10,10 +10,10 @@ from typing import Any
 
 import yaml
 
-from adapters.slack.config import EVENTS_PATH, SlackBotConfig
-from adapters.slack.inbound import REPORT_SHORTCUT
-from core.commands import CommandSpec, usage
-from core.ports import AdapterDeps
+from townsquare.adapters.slack.config import EVENTS_PATH, SlackBotConfig
+from townsquare.adapters.slack.inbound import REPORT_SHORTCUT
+from townsquare.core.commands import CommandSpec, usage
+from townsquare.core.ports import AdapterDeps
 
 BOT_SCOPES = [  # least privilege: each one is used by an event below or a Web API call
     "channels:history",  # read channel messages (FAQ answers, conflict signals)

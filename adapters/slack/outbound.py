@@ -31,11 +31,11 @@ import json
 import re
 from typing import Any
 
-from adapters.slack.inbound import FORM_BLOCK, FORM_CALLBACK, FORM_INPUT
-from core.actions import AskText, ButtonRows, ButtonStyle
-from core.capabilities import Capability, PrivateChats, RateLimits
-from core.layout import ButtonLimits, layout
-from core.text import Span, Style, Text, split_spans, unix_time
+from townsquare.adapters.slack.inbound import FORM_BLOCK, FORM_CALLBACK, FORM_INPUT
+from townsquare.core.actions import AskText, ButtonRows, ButtonStyle
+from townsquare.core.capabilities import Capability, PrivateChats, RateLimits
+from townsquare.core.layout import ButtonLimits, layout
+from townsquare.core.text import Span, Style, Text, split_spans, unix_time
 
 MESSAGE_LIMIT = 40_000
 TEXT_PER_MESSAGE = 9_000

@@ -51,12 +51,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.common_config import secret_value
-from adapters.slack.config import EVENTS_PATH, SlackBotConfig
-from adapters.slack.inbound import FORM_CALLBACK, SlackMapper, user_actor
-from adapters.slack.intake import Intake
-from adapters.slack.interaction import decode
-from adapters.slack.outbound import (
+from townsquare.adapters.common_config import secret_value
+from townsquare.adapters.slack.config import EVENTS_PATH, SlackBotConfig
+from townsquare.adapters.slack.inbound import FORM_CALLBACK, SlackMapper, user_actor
+from townsquare.adapters.slack.intake import Intake
+from townsquare.adapters.slack.interaction import decode
+from townsquare.adapters.slack.outbound import (
     CAPABILITIES,
     LIMITS,
     Message,
@@ -64,7 +64,7 @@ from adapters.slack.outbound import (
     form_view,
     messages,
 )
-from core.actions import (
+from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
@@ -75,16 +75,16 @@ from core.actions import (
     SendFile,
     SendMessage,
 )
-from core.errors import (
+from townsquare.core.errors import (
     DirectMessageRefused,
     NotSupported,
     PermanentDeliveryError,
     RateLimited,
     TransientDeliveryError,
 )
-from core.ports import AdapterDeps, Delivered, EventSink
-from core.refs import Actor, ChannelRef, MessageRef
-from core.text import Span, Text
+from townsquare.core.ports import AdapterDeps, Delivered, EventSink
+from townsquare.core.refs import Actor, ChannelRef, MessageRef
+from townsquare.core.text import Span, Text
 
 log = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 600.0

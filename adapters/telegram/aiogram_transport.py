@@ -39,11 +39,11 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile
 from aiohttp import web
 
-from adapters.common_config import secret_value
-from adapters.telegram.config import TelegramBotConfig
-from adapters.telegram.inbound import ALLOWED_UPDATES, BotIdentity
-from adapters.telegram.intake import Intake
-from adapters.telegram.outbound import (
+from townsquare.adapters.common_config import secret_value
+from townsquare.adapters.telegram.config import TelegramBotConfig
+from townsquare.adapters.telegram.inbound import ALLOWED_UPDATES, BotIdentity
+from townsquare.adapters.telegram.intake import Intake
+from townsquare.adapters.telegram.outbound import (
     CAPABILITIES,
     HARMLESS,
     LIMITS,
@@ -55,17 +55,17 @@ from adapters.telegram.outbound import (
     plan,
     sent_ref,
 )
-from adapters.telegram.polling import Poller
-from adapters.telegram.webhook import serve_webhook
-from core.actions import Action, EditMessage
-from core.errors import (
+from townsquare.adapters.telegram.polling import Poller
+from townsquare.adapters.telegram.webhook import serve_webhook
+from townsquare.core.actions import Action, EditMessage
+from townsquare.core.errors import (
     DirectMessageRefused,
     PermanentDeliveryError,
     RateLimited,
     TransientDeliveryError,
 )
-from core.ports import AdapterDeps, Delivered, EventSink
-from core.refs import MessageRef
+from townsquare.core.ports import AdapterDeps, Delivered, EventSink
+from townsquare.core.refs import MessageRef
 
 log = logging.getLogger(__name__)
 

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from core.commands import CommandSyntaxError, parse_command_text, split_arguments
-from core.events import (
+from townsquare.core.commands import CommandSyntaxError, parse_command_text, split_arguments
+from townsquare.core.events import (
     BotAdded,
     BotRemoved,
     ButtonPressed,
@@ -53,8 +53,8 @@ from core.events import (
     ReactionAdded,
     UpdateRejected,
 )
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
-from core.sanitize import clean_event, clean_events
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.sanitize import clean_event, clean_events
 
 ALLOWED_UPDATES = [
     "message",

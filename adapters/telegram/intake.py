@@ -27,7 +27,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from adapters.telegram.inbound import (
+from townsquare.adapters.telegram.inbound import (
     SHAPE_ERRORS,
     BotIdentity,
     TelegramMapper,
@@ -35,10 +35,10 @@ from adapters.telegram.inbound import (
     chat_of_update,
     roles_from_administrators,
 )
-from core.events import Event, UpdateRejected
-from core.pipeline import Pipeline
-from core.ports import EventSink
-from core.refs import PlatformRole
+from townsquare.core.events import Event, UpdateRejected
+from townsquare.core.pipeline import Pipeline
+from townsquare.core.ports import EventSink
+from townsquare.core.refs import PlatformRole
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.actions import (
+from townsquare.core.actions import (
     Action,
     AnswerButton,
     ButtonRows,
@@ -26,13 +26,13 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.capabilities import Capability, PrivateChats, RateLimits
-from core.commands import CommandSpec
-from core.errors import NotSupported
-from core.layout import ButtonLimits, layout
-from core.refs import ChannelRef, MessageRef
-from core.roles import Role
-from core.text import Span, Style, Text, split_text, unix_time
+from townsquare.core.capabilities import Capability, PrivateChats, RateLimits
+from townsquare.core.commands import CommandSpec
+from townsquare.core.errors import NotSupported
+from townsquare.core.layout import ButtonLimits, layout
+from townsquare.core.refs import ChannelRef, MessageRef
+from townsquare.core.roles import Role
+from townsquare.core.text import Span, Style, Text, split_text, unix_time
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

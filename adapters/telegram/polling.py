@@ -38,7 +38,7 @@ from typing import Any
 
 import aiohttp
 
-from adapters.telegram.inbound import ALLOWED_UPDATES
+from townsquare.adapters.telegram.inbound import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from adapters.telegram.intake import IntakeClosed
+from townsquare.adapters.telegram.intake import IntakeClosed
 
 log = logging.getLogger(__name__)
 

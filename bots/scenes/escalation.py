@@ -4,7 +4,7 @@ false alarm is dismissed with one command."""
 
 from __future__ import annotations
 
-from bots.scenes import Step
+from townsquare.bots.scenes import Step
 
 SCENE = [
     Step("", "note", "Without a managers' inbox, cases reach the managers privately."),

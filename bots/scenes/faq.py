@@ -4,7 +4,7 @@ turns it into an entry. The console has no buttons, so votes are typed."""
 
 from __future__ import annotations
 
-from bots.scenes import Step
+from townsquare.bots.scenes import Step
 
 SCENE = [
     Step("", "note", "Alice fills the FAQ; members ask in their own words."),

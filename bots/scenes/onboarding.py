@@ -5,7 +5,7 @@ Alice gets one raid alert, and the rest share one combined greeting a few second
 
 from __future__ import annotations
 
-from bots.scenes import Step
+from townsquare.bots.scenes import Step
 
 RAIDERS = [f"raider{number:02d}" for number in range(1, 13)]
 

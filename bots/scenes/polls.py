@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bots.scenes import Step
+from townsquare.bots.scenes import Step
 
 SCENE = [
     Step("", "note", "Alice runs a poll; members vote, one changes their mind."),

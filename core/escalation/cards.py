@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.actions import Button, ButtonRows, ButtonStyle
-from core.escalation.signals import Severity
-from core.escalation.store import AuditEntry, Case, CaseSource, CaseStatus, Reporter
-from core.i18n import Translator, _
-from core.text import TextLike, bold, code, compose, italic, join, lines, link
+from townsquare.core.actions import Button, ButtonRows, ButtonStyle
+from townsquare.core.escalation.signals import Severity
+from townsquare.core.escalation.store import AuditEntry, Case, CaseSource, CaseStatus, Reporter
+from townsquare.core.i18n import Translator, _
+from townsquare.core.text import TextLike, bold, code, compose, italic, join, lines, link
 
 SEVERITY_LABELS = {
     Severity.LOW: _("low"),

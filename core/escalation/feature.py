@@ -32,7 +32,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from core.actions import (
+from townsquare.core.actions import (
     MAX_FORM_TITLE,
     MAX_PLACEHOLDER,
     DeleteMessage,
@@ -41,15 +41,15 @@ from core.actions import (
     SendEphemeral,
     SendMessage,
 )
-from core.capabilities import Capability
-from core.commands import CommandSpec, Invocation, Param
-from core.escalation.cards import audit_line, case_buttons, list_line, render_case
-from core.escalation.durations import format_duration, parse_duration
-from core.escalation.heat import HeatDetector
-from core.escalation.lexicon import LexiconDetector, assess
-from core.escalation.links import message_link
-from core.escalation.memory import RecentMessages
-from core.escalation.moderation import (
+from townsquare.core.capabilities import Capability
+from townsquare.core.commands import CommandSpec, Invocation, Param
+from townsquare.core.escalation.cards import audit_line, case_buttons, list_line, render_case
+from townsquare.core.escalation.durations import format_duration, parse_duration
+from townsquare.core.escalation.heat import HeatDetector
+from townsquare.core.escalation.lexicon import LexiconDetector, assess
+from townsquare.core.escalation.links import message_link
+from townsquare.core.escalation.memory import RecentMessages
+from townsquare.core.escalation.moderation import (
     Origin,
     Refused,
     audit,
@@ -58,20 +58,20 @@ from core.escalation.moderation import (
     moderate,
     same_community,
 )
-from core.escalation.policy import (
+from townsquare.core.escalation.policy import (
     POLICY_KEYS,
     SETTING,
     EscalationPolicy,
     PolicyError,
 )
-from core.escalation.signals import (
+from townsquare.core.escalation.signals import (
     Detector,
     ObservedMessage,
     ObservedReaction,
     Severity,
     Signal,
 )
-from core.escalation.store import (
+from townsquare.core.escalation.store import (
     Case,
     CaseFilter,
     CaseSource,
@@ -81,7 +81,7 @@ from core.escalation.store import (
     NewCase,
     Reporter,
 )
-from core.events import (
+from townsquare.core.events import (
     ButtonPressed,
     CommandIssued,
     Event,
@@ -90,13 +90,13 @@ from core.events import (
     MessagePosted,
     ReactionAdded,
 )
-from core.features import Context, Feature, command, job, on, resolves
-from core.i18n import Translator, _
-from core.inbox import managers_inbox, set_managers_inbox
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
-from core.roles import Role, resolve_role
-from core.scope import IdRef, parse_id, shown_id
-from core.text import TextLike, as_text, bold, code, compose, lines, mention
+from townsquare.core.features import Context, Feature, command, job, on, resolves
+from townsquare.core.i18n import Translator, _
+from townsquare.core.inbox import managers_inbox, set_managers_inbox
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from townsquare.core.roles import Role, resolve_role
+from townsquare.core.scope import IdRef, parse_id, shown_id
+from townsquare.core.text import TextLike, as_text, bold, code, compose, lines, mention
 
 log = logging.getLogger(__name__)
 

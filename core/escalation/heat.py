@@ -17,9 +17,9 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.escalation.signals import ObservedMessage, ObservedReaction, Severity, Signal
-from core.i18n import _
-from core.refs import Actor
+from townsquare.core.escalation.signals import ObservedMessage, ObservedReaction, Severity, Signal
+from townsquare.core.i18n import _
+from townsquare.core.refs import Actor
 
 FLAG_EMOJI = frozenset(
     {

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
-from core.escalation.signals import ObservedMessage, ObservedReaction, Severity, Signal
+from townsquare.core.escalation.signals import ObservedMessage, ObservedReaction, Severity, Signal
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.toml"
 

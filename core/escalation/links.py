@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from core.refs import MessageRef
+from townsquare.core.refs import MessageRef
 
 SLACK_TS = re.compile(r"\d+\.\d+")
 

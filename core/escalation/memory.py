@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from core.refs import Actor, MessageRef
+from townsquare.core.refs import Actor, MessageRef
 
 
 @dataclass(frozen=True, slots=True)

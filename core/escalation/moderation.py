@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from core.actions import RemoveMember, RestrictMember, SendMessage, UnrestrictMember
-from core.capabilities import Capability
-from core.escalation.durations import MAX_MUTE, MIN_MUTE, format_duration
-from core.escalation.policy import EscalationPolicy, threshold_reached
-from core.escalation.store import AuditEntry, Case, EscalationStore
-from core.features import Context
-from core.i18n import Translator, _, translator
-from core.refs import Actor, ChannelRef, CommunityRef
-from core.refusals import refusable
-from core.roles import Role
-from core.text import Text, TextLike, as_text, compose, mention
+from townsquare.core.actions import RemoveMember, RestrictMember, SendMessage, UnrestrictMember
+from townsquare.core.capabilities import Capability
+from townsquare.core.escalation.durations import MAX_MUTE, MIN_MUTE, format_duration
+from townsquare.core.escalation.policy import EscalationPolicy, threshold_reached
+from townsquare.core.escalation.store import AuditEntry, Case, EscalationStore
+from townsquare.core.features import Context
+from townsquare.core.i18n import Translator, _, translator
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef
+from townsquare.core.refusals import refusable
+from townsquare.core.roles import Role
+from townsquare.core.text import Text, TextLike, as_text, compose, mention
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Literal
 
-from core.escalation.durations import format_duration, parse_duration
-from core.i18n import _
+from townsquare.core.escalation.durations import format_duration, parse_duration
+from townsquare.core.i18n import _
 
 SETTING = "escalation"
 

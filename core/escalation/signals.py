@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Protocol
 
-from core.refs import Actor, MessageRef
+from townsquare.core.refs import Actor, MessageRef
 
 
 class Severity(IntEnum):

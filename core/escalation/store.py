@@ -12,9 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from core.escalation.signals import Severity
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
-from core.roles import Role
+from townsquare.core.escalation.signals import Severity
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.roles import Role
 
 
 class CaseStatus(StrEnum):

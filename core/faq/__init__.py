@@ -7,6 +7,6 @@ interface), :mod:`core.faq.index` (per-community indexes kept in step with the d
 :mod:`core.faq.rules` (limits and validation). :mod:`core.faq.feature` is the feature.
 """
 
-from core.faq.matcher import Document, LexicalMatcher, Match, Matcher, MatcherFactory
+from townsquare.core.faq.matcher import Document, LexicalMatcher, Match, Matcher, MatcherFactory
 
 __all__ = ["Document", "LexicalMatcher", "Match", "Matcher", "MatcherFactory"]

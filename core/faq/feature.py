@@ -36,9 +36,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.actions import Button, ButtonRows, ButtonStyle
-from core.capabilities import Capability
-from core.commands import (
+from townsquare.core.actions import Button, ButtonRows, ButtonStyle
+from townsquare.core.capabilities import Capability
+from townsquare.core.commands import (
     CommandSpec,
     CommandSyntaxError,
     Invocation,
@@ -46,18 +46,18 @@ from core.commands import (
     Param,
     split_arguments,
 )
-from core.events import ButtonPressed, MessagePosted
-from core.faq import rules
-from core.faq.index import CommunityIndex, Indexes
-from core.faq.matcher import LexicalMatcher, MatcherFactory
-from core.faq.store import Entry, EntryStats, FaqStore, NewEntry
-from core.faq.text import looks_like_question, normalised_question, terms
-from core.features import Context, Feature, command, on, resolves
-from core.i18n import Translator, _
-from core.refs import CommunityRef
-from core.roles import Role
-from core.scope import IdRef, Owned, parse_id
-from core.text import Text, TextLike, bold, code, compose, italicise, lines
+from townsquare.core.events import ButtonPressed, MessagePosted
+from townsquare.core.faq import rules
+from townsquare.core.faq.index import CommunityIndex, Indexes
+from townsquare.core.faq.matcher import LexicalMatcher, MatcherFactory
+from townsquare.core.faq.store import Entry, EntryStats, FaqStore, NewEntry
+from townsquare.core.faq.text import looks_like_question, normalised_question, terms
+from townsquare.core.features import Context, Feature, command, on, resolves
+from townsquare.core.i18n import Translator, _
+from townsquare.core.refs import CommunityRef
+from townsquare.core.roles import Role
+from townsquare.core.scope import IdRef, Owned, parse_id
+from townsquare.core.text import Text, TextLike, bold, code, compose, italicise, lines
 
 AUTO_SETTING = "faq_auto"
 FAQ_ID = IdRef("faq", _("There is no FAQ entry #{id}."))

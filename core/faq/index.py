@@ -29,9 +29,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from core.faq.matcher import Document, Match, Matcher, MatcherFactory
-from core.faq.store import Entry, FaqStore, Revision
-from core.refs import CommunityRef
+from townsquare.core.faq.matcher import Document, Match, Matcher, MatcherFactory
+from townsquare.core.faq.store import Entry, FaqStore, Revision
+from townsquare.core.refs import CommunityRef
 
 
 @dataclass

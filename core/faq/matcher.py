@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.faq.text import russian_root, terms
+from townsquare.core.faq.text import russian_root, terms
 
 if TYPE_CHECKING:
     import numpy as np

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from core.i18n import _
+from townsquare.core.i18n import _
 
 MAX_QUESTION = 300
 MAX_ANSWER = 3000

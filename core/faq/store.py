@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from core.refs import CommunityRef
+from townsquare.core.refs import CommunityRef
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.actions import (
+from townsquare.core.actions import (
     Button,
     ButtonRows,
     ButtonStyle,
@@ -40,15 +40,15 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.capabilities import Capability
-from core.commands import CommandSpec, Invocation, Param
-from core.events import ButtonPressed, Event, JobDue, MemberJoined, MemberLeft
-from core.features import Context, Feature, command, job, on
-from core.i18n import LANGUAGES, Translator, _, translator
-from core.inbox import managers_inbox
-from core.onboarding import gate as gates
-from core.onboarding.raid import JoinRate
-from core.onboarding.settings import (
+from townsquare.core.capabilities import Capability
+from townsquare.core.commands import CommandSpec, Invocation, Param
+from townsquare.core.events import ButtonPressed, Event, JobDue, MemberJoined, MemberLeft
+from townsquare.core.features import Context, Feature, command, job, on
+from townsquare.core.i18n import LANGUAGES, Translator, _, translator
+from townsquare.core.inbox import managers_inbox
+from townsquare.core.onboarding import gate as gates
+from townsquare.core.onboarding.raid import JoinRate
+from townsquare.core.onboarding.settings import (
     BOTS,
     CHANNEL,
     CLEAN,
@@ -68,12 +68,12 @@ from core.onboarding.settings import (
     Then,
     channel_value,
 )
-from core.onboarding.store import CommunityState, GateStatus, Newcomer, OnboardingStore
-from core.onboarding.templates import TemplateError, render, validate, variables
-from core.refs import Actor, ChannelRef, CommunityRef
-from core.refusals import refusable
-from core.roles import Role, resolve_role
-from core.text import Text, TextLike, bold, code, compose, lines
+from townsquare.core.onboarding.store import CommunityState, GateStatus, Newcomer, OnboardingStore
+from townsquare.core.onboarding.templates import TemplateError, render, validate, variables
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef
+from townsquare.core.refusals import refusable
+from townsquare.core.roles import Role, resolve_role
+from townsquare.core.text import Text, TextLike, bold, code, compose, lines
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from core.refs import ChannelRef
+from townsquare.core.refs import ChannelRef
 
 WELCOME = "welcome"
 TEMPLATE = "welcome_template"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.i18n import Translator, _
-from core.text import Text, TextLike, as_text, compose, join, mention, plain
+from townsquare.core.i18n import Translator, _
+from townsquare.core.text import Text, TextLike, as_text, compose, join, mention, plain
 
 VARIABLES = ("name", "mention", "community", "member_count", "rules")
 MAX_TEMPLATE = 1500

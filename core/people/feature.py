@@ -41,16 +41,16 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from core.actions import DeleteMessage, SendDirect, SendEphemeral
-from core.capabilities import Capability
-from core.commands import CommandSpec, Invocation, Param
-from core.features import Context, Feature, command
-from core.i18n import Translator, _, translator
-from core.people import rules
-from core.people.store import Account, PeopleStore
-from core.persons import account_platform
-from core.refs import Actor
-from core.text import Text, TextLike, as_text, bold, code, compose, join, lines
+from townsquare.core.actions import DeleteMessage, SendDirect, SendEphemeral
+from townsquare.core.capabilities import Capability
+from townsquare.core.commands import CommandSpec, Invocation, Param
+from townsquare.core.features import Context, Feature, command
+from townsquare.core.i18n import Translator, _, translator
+from townsquare.core.people import rules
+from townsquare.core.people.store import Account, PeopleStore
+from townsquare.core.persons import account_platform
+from townsquare.core.refs import Actor
+from townsquare.core.text import Text, TextLike, as_text, bold, code, compose, join, lines
 
 LINK = CommandSpec(
     "link",

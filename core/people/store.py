@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from core.people.rules import Attempts
+from townsquare.core.people.rules import Attempts
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from core.actions import (
+from townsquare.core.actions import (
     Button,
     ButtonRows,
     ButtonStyle,
@@ -25,17 +25,17 @@ from core.actions import (
     SendFile,
     SendMessage,
 )
-from core.commands import CommandSpec, Invocation, Option, Param
-from core.events import ButtonPressed, Event, JobDue
-from core.features import Context, Feature, command, job, on, resolves
-from core.i18n import Translator, _
-from core.polls import rules
-from core.polls.store import Poll, PollStore, Tally, Vote
-from core.refs import ChannelRef
-from core.refusals import with_manager_notice
-from core.roles import Role
-from core.scope import IdRef, press_matches
-from core.text import Text, TextLike, bold, compose, italic, italicise, join, lines
+from townsquare.core.commands import CommandSpec, Invocation, Option, Param
+from townsquare.core.events import ButtonPressed, Event, JobDue
+from townsquare.core.features import Context, Feature, command, job, on, resolves
+from townsquare.core.i18n import Translator, _
+from townsquare.core.polls import rules
+from townsquare.core.polls.store import Poll, PollStore, Tally, Vote
+from townsquare.core.refs import ChannelRef
+from townsquare.core.refusals import with_manager_notice
+from townsquare.core.roles import Role
+from townsquare.core.scope import IdRef, press_matches
+from townsquare.core.text import Text, TextLike, bold, compose, italic, italicise, join, lines
 
 CLOSE_JOB = "polls.close"
 POLL_ID = IdRef("poll", _("There is no poll #{id}."))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from core.scope import parse_id
+from townsquare.core.scope import parse_id
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 """Discord allows ten buttons a poll can use comfortably; Telegram polls allow twelve."""

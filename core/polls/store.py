@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from core.refs import MessageRef
+from townsquare.core.refs import MessageRef
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+from townsquare.storage import models
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("platform", sa.String(length=32), nullable=False),
         sa.Column("external_id", sa.String(length=128), nullable=False),
         sa.Column("title", sa.String(length=256), nullable=False),
-        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_communities")),
         sa.UniqueConstraint(
             "platform", "external_id", name=op.f("uq_communities_platform_external_id")
@@ -44,11 +44,11 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("next_attempt_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("locked_until", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("locked_by", sa.String(length=64), nullable=True),
-        sa.Column("finished_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("platform", sa.String(length=32), nullable=False),
         sa.Column("bot", sa.String(length=64), nullable=False),
         sa.Column("event_id", sa.String(length=128), nullable=False),
-        sa.Column("processed_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("platform", "bot", "event_id", name=op.f("pk_processed_events")),
     )
     with op.batch_alter_table("processed_events", schema=None) as batch_op:
@@ -78,11 +78,11 @@ def upgrade() -> None:
         sa.Column("community_id", sa.String(length=128), nullable=True),
         sa.Column("channel_id", sa.String(length=128), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("due_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("locked_until", storage.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("fired_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("locked_until", models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fired_at", models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scheduled_jobs")),
         sa.UniqueConstraint("key", name=op.f("uq_scheduled_jobs_key")),
     )
@@ -96,7 +96,7 @@ def upgrade() -> None:
         sa.Column("channel_id", sa.String(length=128), nullable=False),
         sa.Column("thread_id", sa.String(length=128), nullable=True),
         sa.Column("message_id", sa.String(length=128), nullable=False),
-        sa.Column("sent_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("bot", "key", name=op.f("pk_sent_messages")),
     )
     op.create_table(
@@ -125,7 +125,7 @@ def upgrade() -> None:
         ),
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("value", sa.JSON(), nullable=False),
-        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["community_id"],
             ["communities.id"],
@@ -143,8 +143,8 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=128), nullable=False),
         sa.Column("display_name", sa.String(length=256), nullable=False),
         sa.Column("is_bot", sa.Boolean(), nullable=False),
-        sa.Column("joined_at", storage.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("left_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("joined_at", models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("left_at", models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["community_id"],
             ["communities.id"],

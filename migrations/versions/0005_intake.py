@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+from townsquare.storage import models
 
 revision: str = "0005"
 down_revision: str | None = "0001"
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("update_kind", sa.String(length=128), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("payload", sa.Text(), nullable=True),
-        sa.Column("received_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rejected_updates")),
     )
     op.create_index(
@@ -41,8 +41,8 @@ def upgrade() -> None:
         sa.Column("bot", sa.String(length=64), nullable=False),
         sa.Column("owner", sa.String(length=128), nullable=False),
         sa.Column("mode", sa.String(length=32), nullable=False),
-        sa.Column("started_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("seen_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("seen_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("bot", "owner", name=op.f("pk_bot_processes")),
     )
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+from townsquare.storage import models
 
 revision: str = "0010"
 down_revision: str | None = "0001"
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("last_greeting_bot", sa.String(length=64), nullable=True),
         sa.Column("last_greeting_key", sa.String(length=128), nullable=True),
         sa.Column("broken_template", sa.Text(), nullable=True),
-        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("platform", "community_id", name=op.f("pk_onboarding_communities")),
     )
     op.create_table(
@@ -42,12 +42,12 @@ def upgrade() -> None:
         sa.Column("bot", sa.String(length=64), nullable=False),
         sa.Column("channel_id", sa.String(length=128), nullable=False),
         sa.Column("thread_id", sa.String(length=128), nullable=True),
-        sa.Column("joined_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("joined_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("waiting", sa.Boolean(), nullable=False),
-        sa.Column("greeted_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("greeted_at", models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("gate", sa.String(length=16), nullable=True),
-        sa.Column("gate_due", storage.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("decided_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("gate_due", models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint(
             "platform", "community_id", "user_id", name=op.f("pk_onboarding_newcomers")
         ),

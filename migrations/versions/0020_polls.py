@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+from townsquare.storage import models
 
 revision: str = "0020"
 down_revision: str | None = "0001"
@@ -34,10 +34,10 @@ def upgrade() -> None:
         sa.Column("options", sa.JSON(), nullable=False),
         sa.Column("multi", sa.Boolean(), nullable=False),
         sa.Column("anonymous", sa.Boolean(), nullable=False),
-        sa.Column("closes_at", storage.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closes_at", models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(length=128), nullable=False),
-        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_polls")),
     )
     op.create_table(
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=128), nullable=False),
         sa.Column("option", sa.Integer(), nullable=False),
         sa.Column("display_name", sa.String(length=256), nullable=False),
-        sa.Column("voted_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("voted_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["poll_id"], ["polls.id"], name=op.f("fk_poll_votes_poll_id_polls"), ondelete="CASCADE"
         ),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+from townsquare.storage import models
 
 revision: str = "0030"
 down_revision: str | None = "0001"
@@ -33,8 +33,8 @@ def upgrade() -> None:
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("removed", sa.Boolean(), nullable=False),
         sa.Column("hits", sa.Integer(), nullable=False),
-        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_faq_entries")),
     )
     with op.batch_alter_table("faq_entries", schema=None) as batch_op:
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("token", sa.String(length=32), nullable=False),
         sa.Column("history", sa.JSON(), nullable=False),
-        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("platform", "community_id", name=op.f("pk_faq_state")),
     )
     op.create_table(
@@ -59,8 +59,8 @@ def upgrade() -> None:
         sa.Column("normalised", sa.String(length=255), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.Column("first_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_faq_unanswered")),
         sa.UniqueConstraint(
             "platform",
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("entry_id", _ID, nullable=False),
         sa.Column("user_id", sa.String(length=128), nullable=False),
         sa.Column("helpful", sa.Boolean(), nullable=False),
-        sa.Column("voted_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("voted_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["faq_entries.id"],
@@ -87,7 +87,7 @@ def upgrade() -> None:
         "faq_cooldowns",
         sa.Column("entry_id", _ID, nullable=False),
         sa.Column("channel_key", sa.String(length=300), nullable=False),
-        sa.Column("answered_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["faq_entries.id"],

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+from townsquare.storage import models
 
 revision: str = "0040"
 down_revision: str | None = "0001"
@@ -50,10 +50,10 @@ def upgrade() -> None:
         sa.Column("inbox_bot", sa.String(length=64), nullable=True),
         sa.Column("inbox_channel", sa.String(length=128), nullable=True),
         sa.Column("inbox_thread", sa.String(length=128), nullable=True),
-        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("reannounced_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reannounced_at", models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("notified", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation_cases")),
         sa.UniqueConstraint(
@@ -82,9 +82,9 @@ def upgrade() -> None:
         sa.Column("channel_id", sa.String(length=128), nullable=False),
         sa.Column("thread_id", sa.String(length=128), nullable=True),
         sa.Column("created_by", sa.String(length=128), nullable=False),
-        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_escalation_link_codes")),
     )
     op.create_table(
@@ -93,7 +93,7 @@ def upgrade() -> None:
         sa.Column("community_id", sa.String(length=128), nullable=False),
         sa.Column("user_id", sa.String(length=128), nullable=False),
         sa.Column("display_name", sa.String(length=256), nullable=False),
-        sa.Column("seen_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("seen_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint(
             "platform", "community_id", "user_id", name=op.f("pk_escalation_managers")
         ),
@@ -108,8 +108,8 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("issued_by_id", sa.String(length=128), nullable=False),
         sa.Column("issued_by_name", sa.String(length=256), nullable=False),
-        sa.Column("issued_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("issued_at", models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation_warnings")),
     )
@@ -131,7 +131,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("target_id", sa.String(length=128), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["escalation_cases.id"],
@@ -151,7 +151,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("platform", sa.String(length=32), nullable=False),
         sa.Column("community_id", sa.String(length=128), nullable=False),
-        sa.Column("reported_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reported_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["escalation_cases.id"],

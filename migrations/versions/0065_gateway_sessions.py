@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+from townsquare.storage import models
 
 revision: str = "0065"
 down_revision: str | None = "0001"
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.String(length=128), nullable=False),
         sa.Column("resume_url", sa.String(length=512), nullable=False),
         sa.Column("sequence", sa.BigInteger(), nullable=False),
-        sa.Column("saved_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("saved_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("bot", "shard", name=op.f("pk_gateway_sessions")),
     )
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
+from townsquare.storage import models
 
 revision: str = "0070"
 down_revision: str | None = "0001"
@@ -20,7 +20,7 @@ branch_labels: str | Sequence[str] | None = ("people",)
 depends_on: str | Sequence[str] | None = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-UTC = storage.models.UTCDateTime(timezone=True)
+UTC = models.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:

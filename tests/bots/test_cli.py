@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-TOWNSQUARE = [sys.executable, "-m", "bots.cli"]
+TOWNSQUARE = [sys.executable, "-m", "townsquare.bots.cli"]
 
 
 def townsquare(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

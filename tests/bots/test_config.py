@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bots.config import DEFAULT_DATABASE_URL, ConfigError, load_config, parse_config
+from townsquare.bots.config import DEFAULT_DATABASE_URL, ConfigError, load_config, parse_config
 
 VALID = """
 [storage]

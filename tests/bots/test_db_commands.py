@@ -11,13 +11,13 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
-from storage.database import create_engine
-from storage.migrate import alembic_config, head_revisions, upgrade
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import alembic_config, head_revisions, upgrade
 
 
 def townsquare(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bots.cli", *argv],
+        [sys.executable, "-m", "townsquare.bots.cli", *argv],
         capture_output=True,
         text=True,
         timeout=120,

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bots.cli import main
 from tests.fakes.telegram.server import FakeBotApi
+from townsquare.bots.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
@@ -191,7 +191,11 @@ async def test_the_image_and_compose_command_lines_run_here(
         "TELEGRAM_API_URL": api.url,
     }
     townsquare = exec_form(dict(instructions)["ENTRYPOINT"])
-    here = [sys.executable, "-m", "bots.cli"] if townsquare == ["townsquare"] else townsquare
+    here = (
+        [sys.executable, "-m", "townsquare.bots.cli"]
+        if townsquare == ["townsquare"]
+        else townsquare
+    )
     try:
         migrate = [*services["migrate"]["command"][:-1], str(config)]
         upgrade = await asyncio.create_subprocess_exec(
@@ -259,7 +263,13 @@ def test_the_systemd_unit(tmp_path: Path) -> None:
     pre = shlex.split(entries["ExecStartPre"][0])
     assert pre[1] == "check" and pre[0] == binary
     done = subprocess.run(
-        [sys.executable, "-m", "bots.cli", "check", str(ROOT / "examples" / "combined.toml")],
+        [
+            sys.executable,
+            "-m",
+            "townsquare.bots.cli",
+            "check",
+            str(ROOT / "examples" / "combined.toml"),
+        ],
         env={**os.environ, **TOKENS},
         capture_output=True,
         text=True,

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from bots.logging import RedactingFormatter, configure_logging
+from townsquare.bots.logging import RedactingFormatter, configure_logging
 
 
 def record(message: str, *args: object, **extra: object) -> logging.LogRecord:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bots.cli import main
+from townsquare.bots.cli import main
 
 CONSOLE = '[[bots]]\nname = "local"\nplatform = "console"\n'
 GOOD_TELEGRAM = "123456:TEST-token-for-the-fake-api-000000"
@@ -240,14 +240,23 @@ def test_a_bad_log_level(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_global_options_after_the_subcommand(tmp_path: Path) -> None:
     config = write(tmp_path, sqlite(tmp_path) + CONSOLE)
     result = subprocess.run(
-        [sys.executable, "-m", "bots.cli", "db", "upgrade", config, "--log-format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "townsquare.bots.cli",
+            "db",
+            "upgrade",
+            config,
+            "--log-format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
     result = subprocess.run(
-        [sys.executable, "-m", "bots.cli", "check", config, "--log-level", "debug"],
+        [sys.executable, "-m", "townsquare.bots.cli", "check", config, "--log-level", "debug"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,15 +7,15 @@ import asyncio
 
 import pytest
 
-from bots.platforms import PlatformUnavailable
-from bots.runtime import Runtime, StartRefused
-from core.actions import SendMessage
-from core.errors import TransientDeliveryError
-from core.ports import EventSink
-from core.refs import ChannelRef
-from core.text import as_text
 from tests.fakes.bots import config
 from tests.support import MemoryAdapter, enqueue
+from townsquare.bots.platforms import PlatformUnavailable
+from townsquare.bots.runtime import Runtime, StartRefused
+from townsquare.core.actions import SendMessage
+from townsquare.core.errors import TransientDeliveryError
+from townsquare.core.ports import EventSink
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import as_text
 
 
 class FlakyAdapter(MemoryAdapter):
@@ -107,7 +107,7 @@ async def test_a_bot_whose_adapter_cannot_be_built_fails_alone(
     reason: str,
 ) -> None:
     """That bot is failed for good, in one line; the other one runs."""
-    import bots.runtime
+    import townsquare.bots.runtime
 
     def factory(platform: str) -> object:
         def build(bot: object, deps: object) -> object:
@@ -115,7 +115,7 @@ async def test_a_bot_whose_adapter_cannot_be_built_fails_alone(
 
         return build
 
-    monkeypatch.setattr(bots.runtime, "adapter_factory", factory)
+    monkeypatch.setattr(townsquare.bots.runtime, "adapter_factory", factory)
     up = FlakyAdapter("up", 0)
     runtime = Runtime(
         config(

@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bots.config import Config
-from storage.database import create_engine
-from storage.models import OutboxMessage
+from townsquare.bots.config import Config
+from townsquare.storage.database import create_engine
+from townsquare.storage.models import OutboxMessage
 
 TOKEN_VARIABLE = "CHAOS_TELEGRAM_TOKEN"
 WEBHOOK_SECRET = "chaos-webhook-secret-0123456789"
@@ -47,9 +47,9 @@ CODE_VARIABLE = "TOWNSQUARE_CHAOS_CODE"
 
 def townsquare() -> list[str]:
     if os.environ.get(CODE_VARIABLE):
-        return [sys.executable, "-m", "bots.cli"]
+        return [sys.executable, "-m", "townsquare.bots.cli"]
     script = Path(sys.executable).with_name("townsquare")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bots.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "townsquare.bots.cli"]
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from core.actions import (
+from townsquare.core.actions import (
     Action,
     AnswerButton,
     Button,
@@ -30,7 +30,7 @@ from core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from core.events import (
+from townsquare.core.events import (
     BotAdded,
     ButtonPressed,
     CommandIssued,
@@ -40,8 +40,8 @@ from core.events import (
     MessagePosted,
     ReactionAdded,
 )
-from core.refs import ChannelRef, CommunityRef, MessageRef
-from core.text import Text, bold, compose, mention
+from townsquare.core.refs import ChannelRef, CommunityRef, MessageRef
+from townsquare.core.text import Text, bold, compose, mention
 
 MEMBER_NAME = "Alice"
 HOSTILE_NAME = "@everyone <b>*Eve*</b> <!channel> _x_ &amp; @here"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.console.config import ConsoleBotConfig
-from adapters.console.transport import ConsoleAdapter
-from core.events import Event
 from tests.conformance import scenarios as s
+from townsquare.adapters.console.config import ConsoleBotConfig
+from townsquare.adapters.console.transport import ConsoleAdapter
+from townsquare.core.events import Event
 
 # The console simulates people, not a platform: there is no bot to add.
 NOT_SIMULATED = {"bot_added"}

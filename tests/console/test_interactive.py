@@ -21,7 +21,7 @@ class Terminal:
     def __init__(self, *argv: str) -> None:
         self.master, slave = pty.openpty()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bots.cli", *argv],
+            [sys.executable, "-m", "townsquare.bots.cli", *argv],
             stdin=slave,
             stdout=slave,
             stderr=slave,

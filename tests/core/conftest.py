@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from storage.database import create_engine
-from storage.migrate import upgrade
-from storage.store import SqlStore
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.store import SqlStore
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from core.i18n import LOCALES_DIR
+from townsquare.core.i18n import LOCALES_DIR
 
 CORE = Path(__file__).resolve().parents[2] / "core"
 

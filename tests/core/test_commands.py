@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.commands import (
+from townsquare.core.commands import (
     CommandSpec,
     CommandSyntaxError,
     CommandUsageError,
@@ -21,7 +21,7 @@ from core.commands import (
     tokenize,
     usage,
 )
-from core.roles import Role
+from townsquare.core.roles import Role
 
 POLL = CommandSpec(
     "poll",

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.actions import Button, RestrictMember, SendEphemeral, SendMessage
-from core.capabilities import Capability
-from core.degrade import degrade
-from core.dispatcher import Dispatcher
-from core.events import MessagePosted
-from core.features import BotInfo, Context, Feature, on
-from core.i18n import Translator
-from core.pipeline import Pipeline
-from core.text import as_text
-from storage.database import create_engine
-from storage.store import SqlStore
 from tests.conftest import migrate
 from tests.support import CHANNEL, COMMUNITY, said
+from townsquare.core.actions import Button, RestrictMember, SendEphemeral, SendMessage
+from townsquare.core.capabilities import Capability
+from townsquare.core.degrade import degrade
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import MessagePosted
+from townsquare.core.features import BotInfo, Context, Feature, on
+from townsquare.core.i18n import Translator
+from townsquare.core.pipeline import Pipeline
+from townsquare.core.text import as_text
+from townsquare.storage.database import create_engine
+from townsquare.storage.store import SqlStore
 
 EVERYTHING = frozenset(Capability)
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from core.actions import AnswerButton, EditMessage, SendDirect, SendFile, SendMessage
-from core.delivery import DeliveryWorker
-from core.errors import DirectMessageRefused, PermanentDeliveryError, RateLimited
-from core.text import as_text
-from storage.store import SqlStore
 from tests.support import CHANNEL, MemoryAdapter, enqueue
+from townsquare.core.actions import AnswerButton, EditMessage, SendDirect, SendFile, SendMessage
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.errors import DirectMessageRefused, PermanentDeliveryError, RateLimited
+from townsquare.core.text import as_text
+from townsquare.storage.store import SqlStore
 
 
 def send(text: str, key: str | None = None) -> SendMessage:
@@ -182,7 +182,7 @@ async def test_edit_waits_for_its_message_to_be_sent(store: SqlStore) -> None:
 
 
 def test_a_batch_stores_only_the_newest_edit_of_a_message() -> None:
-    from core.pipeline import coalesce_edits
+    from townsquare.core.pipeline import coalesce_edits
 
     edits = [EditMessage(bot="mem", key="poll:1", text=as_text(f"tally {n}")) for n in range(3)]
     other = EditMessage(bot="mem", key="poll:2", text=as_text("other poll"))
@@ -370,7 +370,7 @@ async def test_each_created_message_carries_its_outbox_row_as_idempotency_key(
     store: SqlStore,
 ) -> None:
     """Stable across retries and processes: Discord drops a repeated nonce."""
-    from core.actions import action_from_payload, action_to_payload
+    from townsquare.core.actions import action_from_payload, action_to_payload
 
     adapter = MemoryAdapter()
     adapter.failures = [ConnectionError("reset")]

@@ -7,7 +7,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from core.actions import (
+from tests.support import CHANNEL
+from townsquare.core.actions import (
     MAX_FILE_BYTES,
     SendDirect,
     SendFile,
@@ -15,10 +16,9 @@ from core.actions import (
     action_from_payload,
     action_to_payload,
 )
-from core.capabilities import Capability
-from core.degrade import degrade
-from core.text import bold, compose
-from tests.support import CHANNEL
+from townsquare.core.capabilities import Capability
+from townsquare.core.degrade import degrade
+from townsquare.core.text import bold, compose
 
 EVERYTHING = frozenset(Capability)
 CSV = "option,votes,voters\r\nPizza,1,Zoë\r\nSushi,0,\r\n".encode()

@@ -7,7 +7,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from core.actions import (
+from tests.support import CHANNEL
+from townsquare.core.actions import (
     AnswerButton,
     AskText,
     Button,
@@ -15,11 +16,10 @@ from core.actions import (
     action_from_payload,
     action_to_payload,
 )
-from core.capabilities import Capability
-from core.degrade import degrade
-from core.text import as_text
-from storage.store import lane_of
-from tests.support import CHANNEL
+from townsquare.core.capabilities import Capability
+from townsquare.core.degrade import degrade
+from townsquare.core.text import as_text
+from townsquare.storage.store import lane_of
 
 EVERYTHING = frozenset(Capability)
 HINT = "Resolving needs a note: send /case 3 resolve <note>"

@@ -4,13 +4,13 @@ transient errors that pass send nothing, and a notice never brings a notice of i
 
 from __future__ import annotations
 
-from core.actions import RestrictMember, SendDirect, SendMessage
-from core.delivery import DeliveryWorker
-from core.errors import PermanentDeliveryError, TransientDeliveryError
-from core.refs import ChannelRef
-from core.text import Style, as_text
-from storage.store import SqlStore
 from tests.support import CHANNEL, COMMUNITY, MemoryAdapter, enqueue
+from townsquare.core.actions import RestrictMember, SendDirect, SendMessage
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.errors import PermanentDeliveryError, TransientDeliveryError
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import Style, as_text
+from townsquare.storage.store import SqlStore
 
 REFUSED = "send to channel 42: Discord 403 (code 50013) Missing Permissions"
 

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bots.config import parse_config
-from bots.runtime import Runtime, default_features
-from core.builtin import EXAMPLES, HELP_GROUPS
-from core.commands import bind, parse_command_text, split_arguments
-from core.roles import Role
 from tests.conftest import migrate
 from tests.support import MemoryAdapter, command, manager, member
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime, default_features
+from townsquare.core.builtin import EXAMPLES, HELP_GROUPS
+from townsquare.core.commands import bind, parse_command_text, split_arguments
+from townsquare.core.roles import Role
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ async def test_help_for_a_command_the_caller_may_not_use_or_that_does_not_exist(
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.MANAGER])
 def test_every_command_a_caller_may_use_is_in_a_group(role: Role) -> None:
-    from core.builtin import visible
+    from townsquare.core.builtin import visible
 
     specs = [spec for feature in default_features() for spec, _ in feature.command_handlers()]
     grouped = {name for _title, names in HELP_GROUPS for name in names}

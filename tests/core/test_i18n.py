@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from core.actions import SendMessage, action_from_payload, action_to_payload
-from core.i18n import LANGUAGES, LOCALES_DIR, Translator
-from core.refs import ChannelRef
-from core.text import Style, compose, italicise, moment
+from townsquare.core.actions import SendMessage, action_from_payload, action_to_payload
+from townsquare.core.i18n import LANGUAGES, LOCALES_DIR, Translator
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import Style, compose, italicise, moment
 
 
 def test_italian_and_russian_translate() -> None:

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.features import BotInfo, Context
-from core.inbox import Inbox, managers_inbox, set_managers_inbox
-from core.refs import ChannelRef
-from core.roles import Role
-from storage.database import create_engine
-from storage.migrate import upgrade
-from storage.store import SqlStore, SqlTransaction
 from tests.support import ALL_CAPABILITIES, COMMUNITY, joined
+from townsquare.core.features import BotInfo, Context
+from townsquare.core.inbox import Inbox, managers_inbox, set_managers_inbox
+from townsquare.core.refs import ChannelRef
+from townsquare.core.roles import Role
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.store import SqlStore, SqlTransaction
 
 BOTS = {
     "tg": BotInfo("tg", "telegram", ALL_CAPABILITIES),

@@ -44,7 +44,7 @@ def _modules() -> Iterator[tuple[str, Path]]:
             yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts), path
 
 
-def _imports(path: Path) -> set[str]:
+def _raw_imports(path: Path) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -52,6 +52,11 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module)
     return found
+
+
+def _imports(path: Path) -> set[str]:
+    """The project's modules named without the ``townsquare.`` prefix; others as they are."""
+    return {name.removeprefix("townsquare.") for name in _raw_imports(path)}
 
 
 def _allowed(target: str, allowed: frozenset[str]) -> bool:
@@ -68,6 +73,26 @@ def test_the_tree_has_the_packages_the_layout_names() -> None:
     for package in PACKAGES:
         assert any(m.startswith(package + ".") for m in modules), package
     assert _feature_packages() >= {"escalation", "faq", "onboarding", "polls"}
+
+
+def test_the_installed_package_maps_every_folder() -> None:
+    package = ROOT / "townsquare"
+    for name in PACKAGES:
+        assert (package / name).resolve() == (ROOT / name).resolve(), name
+
+
+def test_nothing_imports_the_folders_by_their_bare_names() -> None:
+    ours = set(PACKAGES)
+    paths = [path for _module, path in _modules()]
+    paths += sorted((ROOT / "tests").rglob("*.py")) + sorted((ROOT / "benchmarks").rglob("*.py"))
+    paths += [*sorted((ROOT / "examples").rglob("*.py")), ROOT / "townsquare" / "__init__.py"]
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {target}"
+        for path in paths
+        for target in sorted(_raw_imports(path))
+        if target.split(".")[0] in ours
+    ]
+    assert wrong == []
 
 
 def test_every_module_imports_only_what_its_layer_may() -> None:
@@ -119,7 +144,7 @@ def test_importing_all_of_core_loads_no_sdk_and_no_sql() -> None:
     forbidden = sorted(SDKS | SQL)
     program = (
         "import sys\n"
-        + "".join(f"import {module}\n" for module in modules)
+        + "".join(f"import townsquare.{module}\n" for module in modules)
         + f"print(sorted(m for m in sys.modules if m.split('.')[0] in {forbidden!r}))"
     )
     result = subprocess.run(

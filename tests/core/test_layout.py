@@ -10,18 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.discord import outbound as discord
-from adapters.slack import outbound as slack
-from adapters.telegram import outbound as telegram
-from core.actions import Button, ButtonRows
-from core.i18n import translator
-from core.layout import ButtonLimits, LayoutError, layout
-from core.polls import rules
-from core.polls.feature import buttons
-from core.polls.store import Poll
-from core.text import as_text
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import blocks as kit
+from townsquare.adapters.discord import outbound as discord
+from townsquare.adapters.slack import outbound as slack
+from townsquare.adapters.telegram import outbound as telegram
+from townsquare.core.actions import Button, ButtonRows
+from townsquare.core.i18n import translator
+from townsquare.core.layout import ButtonLimits, LayoutError, layout
+from townsquare.core.polls import rules
+from townsquare.core.polls.feature import buttons
+from townsquare.core.polls.store import Poll
+from townsquare.core.text import as_text
 
 PLATFORMS = {"telegram": telegram.BUTTONS, "discord": discord.BUTTONS, "slack": slack.BUTTONS}
 

@@ -8,15 +8,15 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from core.actions import Action, SendMessage
-from core.delivery import DeliveryWorker
-from core.events import Event
-from core.ports import Delivered
-from core.refs import ChannelRef
-from core.scheduler import Scheduler
-from core.text import as_text
-from storage.store import SqlStore
 from tests.support import MemoryAdapter, enqueue
+from townsquare.core.actions import Action, SendMessage
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.events import Event
+from townsquare.core.ports import Delivered
+from townsquare.core.refs import ChannelRef
+from townsquare.core.scheduler import Scheduler
+from townsquare.core.text import as_text
+from townsquare.storage.store import SqlStore
 
 
 def send(channel: str, n: int) -> SendMessage:
@@ -145,7 +145,7 @@ async def test_job_leases_are_renewed_in_flight_and_released_by_a_stop(store: Sq
 async def job_lease(store: SqlStore) -> datetime | None:
     from sqlalchemy import select
 
-    from storage.models import ScheduledJob
+    from townsquare.storage.models import ScheduledJob
 
     async with store.engine.connect() as connection:
         value: datetime | None = await connection.scalar(select(ScheduledJob.locked_until))
@@ -153,7 +153,7 @@ async def job_lease(store: SqlStore) -> datetime | None:
 
 
 def test_drain_seconds_is_configured_under_delivery() -> None:
-    from bots.config import parse_config
+    from townsquare.bots.config import parse_config
 
     bots = [{"name": "local", "platform": "console"}]
     assert parse_config({"bots": bots}, {}, "x.toml").delivery.drain_seconds == 30

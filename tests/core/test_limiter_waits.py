@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from core.actions import SendMessage
-from core.capabilities import RateLimits
-from core.delivery import DeliveryWorker
-from core.refs import ChannelRef
-from core.text import as_text
-from storage.store import SqlStore
 from tests.support import MemoryAdapter, enqueue
+from townsquare.core.actions import SendMessage
+from townsquare.core.capabilities import RateLimits
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import as_text
+from townsquare.storage.store import SqlStore
 
 
 async def test_sends_that_wait_for_their_slot_are_counted(store: SqlStore) -> None:

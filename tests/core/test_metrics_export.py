@@ -8,7 +8,7 @@ import sys
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from core.metrics import LATENCY_BUCKETS, Metrics
+from townsquare.core.metrics import LATENCY_BUCKETS, Metrics
 
 VALUES = (0.0005, 0.001, 0.003, 0.2, 11.0, 0.05, 0.1, 10.0)
 

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from bots.config import Config, parse_config
-from bots.runtime import Runtime
-from core.actions import SendMessage
-from core.builtin import builtin_features
-from core.events import MemberJoined, MessagePosted
-from core.features import Context, Feature, on
-from core.pipeline import Pipeline
-from storage.database import create_engine
-from storage.migrate import upgrade
-from storage.store import SqlStore
 from tests.conftest import migrate
 from tests.support import COMMUNITY, MemoryAdapter, command, joined, manager, member, said
+from townsquare.bots.config import Config, parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import SendMessage
+from townsquare.core.builtin import builtin_features
+from townsquare.core.events import MemberJoined, MessagePosted
+from townsquare.core.features import Context, Feature, on
+from townsquare.core.pipeline import Pipeline
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.store import SqlStore
 
 
 def make_config(url: str) -> Config:
@@ -200,9 +200,9 @@ async def test_outbox_survives_a_crash_between_commit_and_send(sqlite_url: str) 
 
 
 def _dispatcher_for(runtime: Runtime, store: SqlStore) -> object:
-    from core.dispatcher import Dispatcher
-    from core.features import BotInfo
     from tests.support import ALL_CAPABILITIES
+    from townsquare.core.dispatcher import Dispatcher
+    from townsquare.core.features import BotInfo
 
     return Dispatcher(runtime.features, bots={"mem": BotInfo("mem", "memory", ALL_CAPABILITIES)})
 
@@ -231,8 +231,8 @@ async def test_pipeline_retries_while_the_database_is_briefly_gone(tmp_path: Pat
 
 
 async def test_scheduled_job_fires_after_restart_once(database_url: str) -> None:
-    from core.events import JobDue
-    from core.features import job
+    from townsquare.core.events import JobDue
+    from townsquare.core.features import job
 
     class Reminder(Feature):
         name = "reminder"

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from core.actions import Action
-from core.dispatcher import Dispatcher
-from core.events import Event
-from core.features import BotInfo
-from core.pipeline import Pipeline
-from core.store import EventKey
 from tests.support import said
+from townsquare.core.actions import Action
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import Event
+from townsquare.core.features import BotInfo
+from townsquare.core.pipeline import Pipeline
+from townsquare.core.store import EventKey
 
 HOUR = 3600.0
 

@@ -13,18 +13,18 @@ import heapq
 import time
 from collections.abc import Sequence
 
-from adapters.discord.transport import LIMITS as DISCORD
-from adapters.slack.outbound import LIMITS as SLACK
-from adapters.telegram.outbound import LIMITS as TELEGRAM
-from core.actions import Action, SendMessage
-from core.capabilities import RateLimits
-from core.delivery import DeliveryWorker
-from core.ports import Delivered
-from core.ratelimit import MemorySlots, bot_limit, chat_limit
-from core.refs import ChannelRef
-from core.text import as_text
-from storage.store import SqlStore
 from tests.support import MemoryAdapter, enqueue
+from townsquare.adapters.discord.transport import LIMITS as DISCORD
+from townsquare.adapters.slack.outbound import LIMITS as SLACK
+from townsquare.adapters.telegram.outbound import LIMITS as TELEGRAM
+from townsquare.core.actions import Action, SendMessage
+from townsquare.core.capabilities import RateLimits
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.ports import Delivered
+from townsquare.core.ratelimit import MemorySlots, bot_limit, chat_limit
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import as_text
+from townsquare.storage.store import SqlStore
 
 
 class Clock:

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from core.actions import SendMessage
-from core.delivery import DeliveryWorker
-from core.refs import ChannelRef
-from core.store import OutboxItem
-from core.text import as_text
-from storage.store import SqlStore
 from tests.support import MemoryAdapter, enqueue
+from townsquare.core.actions import SendMessage
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.refs import ChannelRef
+from townsquare.core.store import OutboxItem
+from townsquare.core.text import as_text
+from townsquare.storage.store import SqlStore
 
 
 class CutAfterSend(SqlStore):

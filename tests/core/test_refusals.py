@@ -4,7 +4,9 @@ outbox; transient errors are retried with no notice."""
 
 from __future__ import annotations
 
-from core.actions import (
+from tests.conformance.scenarios import HOSTILE_NAME
+from tests.support import CHANNEL, COMMUNITY, MemoryAdapter, enqueue
+from townsquare.core.actions import (
     RemoveMember,
     RestrictMember,
     SendMessage,
@@ -12,16 +14,14 @@ from core.actions import (
     action_from_payload,
     action_to_payload,
 )
-from core.delivery import DeliveryWorker
-from core.errors import PermanentDeliveryError, TransientDeliveryError
-from core.i18n import translator
-from core.inbox import Inbox
-from core.refs import ChannelRef
-from core.refusals import refusal_notice, with_refusal_notice
-from core.text import Style, as_text
-from storage.store import SqlStore
-from tests.conformance.scenarios import HOSTILE_NAME
-from tests.support import CHANNEL, COMMUNITY, MemoryAdapter, enqueue
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.errors import PermanentDeliveryError, TransientDeliveryError
+from townsquare.core.i18n import translator
+from townsquare.core.inbox import Inbox
+from townsquare.core.refs import ChannelRef
+from townsquare.core.refusals import refusal_notice, with_refusal_notice
+from townsquare.core.text import Style, as_text
+from townsquare.storage.store import SqlStore
 
 EN = translator("en")
 MODS = ChannelRef("mods")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from core.text import Span, Style, Text, bold, code, render, split_spans, split_text
+from townsquare.core.text import Span, Style, Text, bold, code, render, split_spans, split_text
 
 TAG = re.compile(r"</?(b|code)>")
 

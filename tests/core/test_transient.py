@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError
 
-from core.pipeline import is_transient
+from townsquare.core.pipeline import is_transient
 
 
 class _Orig(Exception):

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from adapters.discord.config import DiscordBotConfig
-from adapters.discord.transport import DiscordAdapter
-from core.commands import CommandSpec, Option, Param
-from core.events import Event
-from core.ports import AdapterDeps
-from core.roles import Role
 from tests.conformance.scenarios import MEMBER_NAME
 from tests.fakes.discord import FakeDiscord, Guild
+from townsquare.adapters.discord.config import DiscordBotConfig
+from townsquare.adapters.discord.transport import DiscordAdapter
+from townsquare.core.commands import CommandSpec, Option, Param
+from townsquare.core.events import Event
+from townsquare.core.ports import AdapterDeps
+from townsquare.core.roles import Role
 
 BOT = "discord-test"
 

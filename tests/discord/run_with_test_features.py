@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sys
 
-import bots.runtime
-from bots.cli import main
-from core.features import Feature
+import townsquare.bots.runtime
 from tests.features import e2e_features
+from townsquare.bots.cli import main
+from townsquare.core.features import Feature
 
-_builtin = bots.runtime.default_features
+_builtin = townsquare.bots.runtime.default_features
 
 
 def _with_test_features() -> list[Feature]:
@@ -18,5 +18,5 @@ def _with_test_features() -> list[Feature]:
 
 
 if __name__ == "__main__":
-    bots.runtime.default_features = _with_test_features
+    townsquare.bots.runtime.default_features = _with_test_features
     sys.exit(main())

@@ -13,11 +13,6 @@ from urllib.parse import unquote
 
 import pytest
 
-from adapters.discord.interactions import InteractionRef, Kind
-from core.actions import AnswerButton, SendMessage
-from core.events import Event
-from core.refs import ChannelRef, CommunityRef
-from core.text import Text
 from tests.conformance.scenarios import (
     BUTTON_DATA,
     COMMAND_ARGV,
@@ -34,6 +29,11 @@ from tests.conformance.scenarios import (
 )
 from tests.discord.conftest import BOT, Running, World
 from tests.fakes.discord import FakeDiscord
+from townsquare.adapters.discord.interactions import InteractionRef, Kind
+from townsquare.core.actions import AnswerButton, SendMessage
+from townsquare.core.events import Event
+from townsquare.core.refs import ChannelRef, CommunityRef
+from townsquare.core.text import Text
 
 ESCAPED_EVERYONE = "@\u200beveryone"
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from core.events import MessagePosted, UpdateRejected
 from tests.discord.conftest import Running, World
+from townsquare.core.events import MessagePosted, UpdateRejected
 
 CORPUS = Path(__file__).resolve().parents[1] / "conformance" / "corpus" / "discord"
 FILES = sorted(CORPUS.glob("*.json"))
@@ -62,7 +62,7 @@ async def test_recorded_payloads_survive_intake(
         kind, data = corpus["dispatch"]["t"], corpus["dispatch"]["d"]
         before = len(events.events)
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="adapters.discord"):
+        with caplog.at_level(logging.WARNING, logger="townsquare.adapters.discord"):
             await fake.dispatch(kind, _placed(kind, data, world), guild_id=world.guild.id)
             sentinel = f"sentinel {number}"
             await fake.post(world.guild, "general", world.alice_id, sentinel)

@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bots.config import Config, parse_config
-from bots.runtime import Runtime
 from tests.conformance.scenarios import HOSTILE_NAME
 from tests.discord.conftest import World
 from tests.fakes.discord import FakeDiscord
 from tests.features import e2e_features
+from townsquare.bots.config import Config, parse_config
+from townsquare.bots.runtime import Runtime
 
 BOT = "discord-main"
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -155,7 +155,7 @@ guild_ready_timeout = 0.2
 
 
 async def _townsquare(
-    fake: FakeDiscord, *args: str, module: str = "bots.cli"
+    fake: FakeDiscord, *args: str, module: str = "townsquare.bots.cli"
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,

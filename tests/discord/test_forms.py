@@ -3,8 +3,8 @@ and reading a submitted modal in both of Discord's layouts."""
 
 from __future__ import annotations
 
-from adapters.discord import inbound, outbound
-from core.actions import AskText, Button
+from townsquare.adapters.discord import inbound, outbound
+from townsquare.core.actions import AskText, Button
 
 
 def test_buttons_that_may_open_a_form_are_marked_and_read_back() -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from adapters.discord.transport import DiscordAdapter
-from bots.runtime import Runtime
 from tests.discord.conftest import World
 from tests.discord.test_e2e import BOT, _config
 from tests.fakes.discord import FakeDiscord
 from tests.web.test_health import get, web_of
+from townsquare.adapters.discord.transport import DiscordAdapter
+from townsquare.bots.runtime import Runtime
 
 
 async def test_a_gateway_closed_for_good_makes_the_bot_lost(

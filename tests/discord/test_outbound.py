@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.discord import outbound
-from core.actions import Button, ButtonStyle
-from core.i18n import translator
-from core.refs import ChannelRef, MessageRef
-from core.text import Span, Style, Text, bold, code, compose, italic, link, mention
 from tests.conformance.scenarios import HOSTILE_NAME
 from tests.fakes.discord import FakeDiscord
+from townsquare.adapters.discord import outbound
+from townsquare.core.actions import Button, ButtonStyle
+from townsquare.core.i18n import translator
+from townsquare.core.refs import ChannelRef, MessageRef
+from townsquare.core.text import Span, Style, Text, bold, code, compose, italic, link, mention
 
 ALICE = "123456789012345678"
 MASS = re.compile(r"@(everyone|here)")

@@ -11,15 +11,22 @@ from dataclasses import dataclass
 
 import pytest
 
-from adapters.discord.interactions import InteractionRef, Kind
-from adapters.discord.transport import DiscordAdapter
-from core.actions import AnswerButton, AskText, Button, SendEphemeral, SendFile, SendMessage
-from core.events import ButtonPressed, CommandIssued, Event, MessagePosted
-from core.ports import AdapterDeps
-from core.refs import ChannelRef
-from core.text import Text
 from tests.discord.conftest import BOT, COMMANDS, Running, bot_config, start_adapter
 from tests.fakes.discord import FakeDiscord, Guild
+from townsquare.adapters.discord.interactions import InteractionRef, Kind
+from townsquare.adapters.discord.transport import DiscordAdapter
+from townsquare.core.actions import (
+    AnswerButton,
+    AskText,
+    Button,
+    SendEphemeral,
+    SendFile,
+    SendMessage,
+)
+from townsquare.core.events import ButtonPressed, CommandIssued, Event, MessagePosted
+from townsquare.core.ports import AdapterDeps
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import Text
 
 
 @dataclass

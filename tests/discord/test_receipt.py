@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.discord.receipt import NOT_STORED_NOTICE
-from adapters.discord.transport import DiscordAdapter
-from core.events import CommandIssued, Event, MessagePosted
-from core.ports import AdapterDeps
 from tests.discord.conftest import COMMANDS, World, bot_config
+from townsquare.adapters.discord.receipt import NOT_STORED_NOTICE
+from townsquare.adapters.discord.transport import DiscordAdapter
+from townsquare.core.events import CommandIssued, Event, MessagePosted
+from townsquare.core.ports import AdapterDeps
 
 
 class Gate:

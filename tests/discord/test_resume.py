@@ -14,13 +14,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.discord.transport import DiscordAdapter
-from core.events import Event, MessagePosted
-from core.ports import AdapterDeps, GatewaySession
-from storage.gateway_models import GatewaySessionRow
 from tests.discord.conftest import BOT, COMMANDS, World, bot_config
 from tests.discord.test_e2e import _interrupt, _townsquare, _write_config
 from tests.fakes.discord import FakeDiscord
+from townsquare.adapters.discord.transport import DiscordAdapter
+from townsquare.core.events import Event, MessagePosted
+from townsquare.core.ports import AdapterDeps, GatewaySession
+from townsquare.storage.gateway_models import GatewaySessionRow
 
 
 async def _saved_sequence(database: Path) -> int | None:

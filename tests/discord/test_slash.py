@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.discord import slash
-from core.builtin import builtin_features
-from core.commands import CommandSpec, Option, Param, bind, split_arguments
 from tests.discord.conftest import POLL, REPORT
 from tests.fakes.discord import FakeDiscord
+from townsquare.adapters.discord import slash
+from townsquare.core.builtin import builtin_features
+from townsquare.core.commands import CommandSpec, Option, Param, bind, split_arguments
 
 WELCOME = CommandSpec(
     "welcome",

@@ -4,9 +4,9 @@ that window is still a join."""
 
 from __future__ import annotations
 
-from core.events import BotAdded, MessagePosted
 from tests.discord.conftest import World, start_adapter
 from tests.fakes.discord import FakeDiscord
+from townsquare.core.events import BotAdded, MessagePosted
 
 
 async def test_ready_without_the_fixed_wait_and_a_join_in_the_window_counts(

@@ -8,30 +8,6 @@ import time
 
 import pytest
 
-from adapters.discord.receipt import NOT_STORED_NOTICE
-from adapters.discord.transport import DiscordAdapter, DiscordStartError
-from core.actions import SendDirect, SendEphemeral, SendMessage
-from core.capabilities import Capability
-from core.errors import (
-    DirectMessageRefused,
-    PermanentDeliveryError,
-    RateLimited,
-    TransientDeliveryError,
-)
-from core.events import (
-    BotRemoved,
-    ButtonPressed,
-    CommandIssued,
-    Event,
-    MemberLeft,
-    MessageDeleted,
-    MessageEdited,
-    MessagePosted,
-    UpdateRejected,
-)
-from core.ports import Adapter, AdapterDeps
-from core.refs import ChannelRef
-from core.text import Text, bold, mention
 from tests.discord.conftest import (
     BOT,
     COMMANDS,
@@ -43,6 +19,30 @@ from tests.discord.conftest import (
 )
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as p
+from townsquare.adapters.discord.receipt import NOT_STORED_NOTICE
+from townsquare.adapters.discord.transport import DiscordAdapter, DiscordStartError
+from townsquare.core.actions import SendDirect, SendEphemeral, SendMessage
+from townsquare.core.capabilities import Capability
+from townsquare.core.errors import (
+    DirectMessageRefused,
+    PermanentDeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
+from townsquare.core.events import (
+    BotRemoved,
+    ButtonPressed,
+    CommandIssued,
+    Event,
+    MemberLeft,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    UpdateRejected,
+)
+from townsquare.core.ports import Adapter, AdapterDeps
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import Text, bold, mention
 
 
 def _text(value: str) -> Text:
@@ -211,8 +211,8 @@ async def test_unreachable_discord_is_transient(fake: FakeDiscord, world: World)
 
 
 async def test_delete_of_a_gone_message_succeeds(running: Running, world: World) -> None:
-    from core.actions import DeleteMessage
-    from core.refs import MessageRef
+    from townsquare.core.actions import DeleteMessage
+    from townsquare.core.refs import MessageRef
 
     delivered = await running.adapter.perform(_send(world))
     ref = delivered.messages[0]
@@ -353,7 +353,7 @@ async def test_an_interaction_that_was_not_stored_is_told_to_try_again(
 
 async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, world: World) -> None:
     first = await start_adapter(fake)
-    from core.actions import Button
+    from townsquare.core.actions import Button
 
     action = SendMessage(
         bot=BOT,
@@ -486,7 +486,7 @@ async def test_mentions_of_other_platform_ids_do_not_ping(running: Running, worl
 
 async def test_concurrent_presses_are_all_acknowledged(running: Running, world: World) -> None:
     fake = world.fake
-    from core.actions import Button
+    from townsquare.core.actions import Button
 
     delivered = await running.adapter.perform(
         SendMessage(
@@ -507,7 +507,7 @@ async def test_concurrent_presses_are_all_acknowledged(running: Running, world: 
 
 
 async def test_sync_command_registers_in_every_guild_over_rest_only(fake: FakeDiscord) -> None:
-    from adapters.discord.transport import sync_commands
+    from townsquare.adapters.discord.transport import sync_commands
 
     first = fake.add_guild("One")
     second = fake.add_guild("Two")
@@ -544,7 +544,7 @@ async def test_unanswered_placeholder_is_removed(running: Running, world: World)
 async def test_stale_menu_entry_is_answered(running: Running, world: World) -> None:
     """A context-menu entry left registered by an older version gets a polite answer
     instead of Discord's "interaction failed"."""
-    from adapters.discord.receipt import STALE_COMMAND_NOTICE
+    from townsquare.adapters.discord.receipt import STALE_COMMAND_NOTICE
 
     fake = world.fake
     fake.commands[world.guild.id].append({"id": "1", "type": 3, "name": "Old menu"})

@@ -11,18 +11,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bots.runtime import Runtime
-from core.actions import Action
-from core.builtin import builtin_features
-from core.capabilities import Capability
-from core.escalation.feature import Escalation
-from core.escalation.policy import EscalationPolicy
-from core.escalation.signals import Detector
-from core.events import ButtonPressed, CommandIssued, MessagePosted, ReactionAdded
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
-from storage.escalation import SqlEscalationStore
 from tests.harness import console_runtime
 from tests.support import MemoryAdapter
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import Action
+from townsquare.core.builtin import builtin_features
+from townsquare.core.capabilities import Capability
+from townsquare.core.escalation.feature import Escalation
+from townsquare.core.escalation.policy import EscalationPolicy
+from townsquare.core.escalation.signals import Detector
+from townsquare.core.events import ButtonPressed, CommandIssued, MessagePosted, ReactionAdded
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.storage.escalation import SqlEscalationStore
 
 C = Capability
 TELEGRAM = frozenset(
@@ -136,7 +136,7 @@ class Place:
         interaction: bool = False,
         author_known: bool = True,
     ) -> CommandIssued:
-        from core.commands import split_arguments
+        from townsquare.core.commands import split_arguments
 
         envelope = self._envelope(who, None)
         return CommandIssued(

@@ -8,12 +8,12 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.escalation.heat import HeatDetector, is_flag, is_shouting
-from core.escalation.lexicon import LexiconDetector, assess, normalise
-from core.escalation.signals import ObservedMessage, ObservedReaction, Severity
-from core.refs import ChannelRef, MessageRef
 from tests.escalation.labelled import LABELLED
 from tests.escalation.support import START, person
+from townsquare.core.escalation.heat import HeatDetector, is_flag, is_shouting
+from townsquare.core.escalation.lexicon import LexiconDetector, assess, normalise
+from townsquare.core.escalation.signals import ObservedMessage, ObservedReaction, Severity
+from townsquare.core.refs import ChannelRef, MessageRef
 
 ANN, BEN, CAT, DAN = person("Ann"), person("Ben"), person("Cat"), person("Dan")
 CHANNEL = ChannelRef("general")

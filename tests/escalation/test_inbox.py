@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.actions import EditMessage, SendDirect, SendEphemeral, SendMessage
-from core.inbox import INBOX_SETTING
-from core.refs import PlatformRole
 from tests.escalation.support import Clock, Place, adapter, person, running, take, texts
 from tests.harness import play
+from townsquare.core.actions import EditMessage, SendDirect, SendEphemeral, SendMessage
+from townsquare.core.inbox import INBOX_SETTING
+from townsquare.core.refs import PlatformRole
 
 MALLORY, BOB = person("Mallory"), person("Bob")
 ALICE = person("Alice", PlatformRole.ADMIN)

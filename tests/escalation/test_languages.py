@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from core.actions import SendDirect, SendMessage
-from core.i18n import Translator
-from core.refs import PlatformRole
 from tests.escalation.support import Clock, Place, adapter, person, running, take
 from tests.harness import play
+from townsquare.core.actions import SendDirect, SendMessage
+from townsquare.core.i18n import Translator
+from townsquare.core.refs import PlatformRole
 
 
 async def test_a_russian_community_gets_russian_cases_and_notices(sqlite_url: str) -> None:

@@ -4,15 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.actions import (
-    EditMessage,
-    RemoveMember,
-    RestrictMember,
-    SendMessage,
-    UnrestrictMember,
-)
-from core.escalation.policy import EscalationPolicy, Threshold
-from core.refs import PlatformRole
 from tests.escalation.support import (
     START,
     Clock,
@@ -24,6 +15,15 @@ from tests.escalation.support import (
     texts,
 )
 from tests.harness import play
+from townsquare.core.actions import (
+    EditMessage,
+    RemoveMember,
+    RestrictMember,
+    SendMessage,
+    UnrestrictMember,
+)
+from townsquare.core.escalation.policy import EscalationPolicy, Threshold
+from townsquare.core.refs import PlatformRole
 
 MALLORY = person("Mallory")
 BOB = person("Bob")

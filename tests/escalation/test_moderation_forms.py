@@ -6,17 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from core.actions import (
-    AnswerButton,
-    AskText,
-    EditMessage,
-    RestrictMember,
-    SendEphemeral,
-    SendMessage,
-)
-from core.capabilities import Capability
-from core.escalation.feature import _form_title
-from core.refs import PlatformRole
 from tests.escalation.support import (
     DISCORD,
     START,
@@ -29,6 +18,17 @@ from tests.escalation.support import (
     texts,
 )
 from tests.harness import play
+from townsquare.core.actions import (
+    AnswerButton,
+    AskText,
+    EditMessage,
+    RestrictMember,
+    SendEphemeral,
+    SendMessage,
+)
+from townsquare.core.capabilities import Capability
+from townsquare.core.escalation.feature import _form_title
+from townsquare.core.refs import PlatformRole
 
 MALLORY = person("Mallory")
 BOB = person("Bob")

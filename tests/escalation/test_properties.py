@@ -9,11 +9,11 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.actions import EditMessage, SendMessage
-from core.escalation.durations import format_duration, parse_duration
-from core.escalation.policy import EscalationPolicy, Threshold, threshold_reached
 from tests.escalation.support import Clock, Place, adapter, person, running, take
 from tests.harness import play
+from townsquare.core.actions import EditMessage, SendMessage
+from townsquare.core.escalation.durations import format_duration, parse_duration
+from townsquare.core.escalation.policy import EscalationPolicy, Threshold, threshold_reached
 
 thresholds = st.lists(
     st.builds(
@@ -111,8 +111,8 @@ async def test_random_reports_aggregate_one_case_and_one_message_per_reported_me
 
 
 def test_message_links_per_platform() -> None:
-    from core.escalation.links import message_link
-    from core.refs import ChannelRef, MessageRef
+    from townsquare.core.escalation.links import message_link
+    from townsquare.core.refs import ChannelRef, MessageRef
 
     slack = "https://town.slack.com/"
     in_channel = MessageRef(ChannelRef("C0GEN"), "1700000009.000100")

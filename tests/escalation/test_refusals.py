@@ -6,14 +6,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.actions import Action, RemoveMember, RestrictMember, SendMessage, UnrestrictMember
-from core.errors import PermanentDeliveryError
-from core.escalation.policy import EscalationPolicy, Threshold
-from core.ports import Delivered
-from core.refs import ChannelRef, PlatformRole
 from tests.escalation.support import Clock, Place, adapter, person, running, take, texts
 from tests.harness import play
 from tests.support import MemoryAdapter
+from townsquare.core.actions import (
+    Action,
+    RemoveMember,
+    RestrictMember,
+    SendMessage,
+    UnrestrictMember,
+)
+from townsquare.core.errors import PermanentDeliveryError
+from townsquare.core.escalation.policy import EscalationPolicy, Threshold
+from townsquare.core.ports import Delivered
+from townsquare.core.refs import ChannelRef, PlatformRole
 
 MALLORY = person("Mallory")
 ALICE = person("Alice", PlatformRole.ADMIN)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.actions import (
+from tests.escalation.support import Clock, Place, adapter, person, running, take, texts
+from tests.harness import play
+from townsquare.core.actions import (
     AnswerButton,
     DeleteMessage,
     EditMessage,
@@ -17,10 +19,8 @@ from core.actions import (
     SendEphemeral,
     SendMessage,
 )
-from core.escalation.policy import EscalationPolicy
-from core.refs import PlatformRole
-from tests.escalation.support import Clock, Place, adapter, person, running, take, texts
-from tests.harness import play
+from townsquare.core.escalation.policy import EscalationPolicy
+from townsquare.core.refs import PlatformRole
 
 MALLORY = person("Mallory")
 BOB = person("Bob")

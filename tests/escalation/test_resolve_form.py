@@ -3,16 +3,6 @@ forms; the submitted form resolves the case as ``/case <id> resolve <note>`` doe
 
 from __future__ import annotations
 
-from core.actions import (
-    AnswerButton,
-    AskText,
-    EditMessage,
-    SendDirect,
-    SendEphemeral,
-    SendMessage,
-)
-from core.capabilities import Capability
-from core.refs import PlatformRole
 from tests.escalation.support import (
     DISCORD,
     Clock,
@@ -23,6 +13,16 @@ from tests.escalation.support import (
     take,
 )
 from tests.harness import play
+from townsquare.core.actions import (
+    AnswerButton,
+    AskText,
+    EditMessage,
+    SendDirect,
+    SendEphemeral,
+    SendMessage,
+)
+from townsquare.core.capabilities import Capability
+from townsquare.core.refs import PlatformRole
 
 MALLORY = person("Mallory")
 BOB = person("Bob")

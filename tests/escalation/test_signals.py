@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.actions import AnswerButton, EditMessage, SendDirect, SendMessage
-from core.events import MessageEdited
-from core.refs import PlatformRole
 from tests.escalation.support import Clock, Place, adapter, person, running, take
 from tests.harness import play
+from townsquare.core.actions import AnswerButton, EditMessage, SendDirect, SendMessage
+from townsquare.core.events import MessageEdited
+from townsquare.core.refs import PlatformRole
 
 MALLORY = person("Mallory")
 BOB, CAROL, DAVE, ERIN = person("Bob"), person("Carol"), person("Dave"), person("Erin")

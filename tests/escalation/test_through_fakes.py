@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 
-from adapters.discord.transport import DiscordAdapter
 from tests.discord.conftest import World
 from tests.fakes.bots import (
     discord_followup,
@@ -45,6 +44,7 @@ from tests.fakes.telegram.server import FakeBotApi
 from tests.slack.conftest import ALICE as SLACK_ALICE
 from tests.slack.conftest import EVE as SLACK_EVE
 from tests.slack.conftest import OLGA
+from townsquare.adapters.discord.transport import DiscordAdapter
 
 
 def inbox(chat: str) -> dict[str, Any]:

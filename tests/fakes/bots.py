@@ -24,14 +24,14 @@ from typing import Any
 
 import aiohttp
 
-from bots.config import Config, parse_config
-from bots.runtime import Runtime
-from core.features import Feature
 from tests.fakes.discord import FakeDiscord, Guild
 from tests.fakes.discord.server import FakeInteraction
 from tests.fakes.slack import server as slack_fake
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.telegram.server import FakeBotApi
+from townsquare.bots.config import Config, parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.features import Feature
 
 SLACK_SECRET = "signing-secret-for-tests"
 """The signing secret of the Slack bots below (``tests.slack.conftest.SECRET``)."""

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bots.config import Config, parse_config
-from bots.runtime import Runtime
-from core.actions import AnswerButton, SendMessage
-from core.capabilities import Capability
-from core.events import ButtonPressed, CommandIssued, MessagePosted
 from tests.support import ALL_CAPABILITIES, MemoryAdapter, manager, member, pressed, said, typed
+from townsquare.bots.config import Config, parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import AnswerButton, SendMessage
+from townsquare.core.capabilities import Capability
+from townsquare.core.events import ButtonPressed, CommandIssued, MessagePosted
 
 ALICE = manager("Alice")
 BOB = member("Bob")

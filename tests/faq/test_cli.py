@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bots.cli import main
-from core.refs import CommunityRef
-from storage.database import create_engine
-from storage.faq import SqlFaqStore
-from storage.migrate import upgrade
-from storage.store import SqlStore
 from tests.faq.support import Chat, running, typed
+from townsquare.bots.cli import main
+from townsquare.core.refs import CommunityRef
+from townsquare.storage.database import create_engine
+from townsquare.storage.faq import SqlFaqStore
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.store import SqlStore
 
 COMMUNITY = "memory:c1"
 
@@ -188,7 +188,7 @@ def test_usage_errors(setup: tuple[Path, str], capsys: pytest.CaptureFixture[str
 def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere() -> None:
     import io
 
-    from bots.faq_cli import Progress
+    from townsquare.bots.faq_cli import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

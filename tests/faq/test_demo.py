@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bots.demo import SCRIPT, run_demo
-from bots.scenes import faq
+from townsquare.bots.demo import SCRIPT, run_demo
+from townsquare.bots.scenes import faq
 
 
 async def test_faq_scene_in_the_demo(tmp_path: Path) -> None:

@@ -7,15 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from core.actions import SendEphemeral, SendMessage
-from core.faq.index import Indexes
-from core.faq.matcher import LexicalMatcher
-from core.faq.store import NewEntry
-from core.refs import CommunityRef
-from storage.database import create_engine
-from storage.faq import SqlFaqStore
-from storage.faq_models import FaqCooldownRow
-from storage.store import SqlStore
 from tests.conftest import migrate
 from tests.faq.support import (
     ALICE,
@@ -29,6 +20,15 @@ from tests.faq.support import (
     typed,
 )
 from tests.support import COMMUNITY, member
+from townsquare.core.actions import SendEphemeral, SendMessage
+from townsquare.core.faq.index import Indexes
+from townsquare.core.faq.matcher import LexicalMatcher
+from townsquare.core.faq.store import NewEntry
+from townsquare.core.refs import CommunityRef
+from townsquare.storage.database import create_engine
+from townsquare.storage.faq import SqlFaqStore
+from townsquare.storage.faq_models import FaqCooldownRow
+from townsquare.storage.store import SqlStore
 
 SEED = [
     '/faq add "How do I reset my password?" "Settings → Account → Reset password."',
@@ -333,7 +333,7 @@ async def test_russian_community_is_answered_in_russian_with_plurals(sqlite_url:
 async def test_the_index_is_built_once_then_patched_never_rebuilt_per_message(
     sqlite_url: str,
 ) -> None:
-    from core.faq.feature import Faq
+    from townsquare.core.faq.feature import Faq
 
     async with running(sqlite_url) as (runtime, adapter):
         (feature,) = [f for f in runtime.features if isinstance(f, Faq)]

@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-from core.i18n import LOCALES_DIR, translator
+from townsquare.core.i18n import LOCALES_DIR, translator
 
 SOURCES = sorted((Path(__file__).resolve().parents[2] / "core" / "faq").glob("*.py"))
 

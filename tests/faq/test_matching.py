@@ -8,17 +8,17 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.faq import rules
-from core.faq.matcher import Document, LexicalMatcher
-from core.faq.semantic import ENCODE_BATCH, EmbeddingMatcher, HybridMatcher, hybrid
-from core.faq.text import (
+from tests.faq.labelled import CHATTER, ENTRIES, PARAPHRASES, UNANSWERABLE
+from townsquare.core.faq import rules
+from townsquare.core.faq.matcher import Document, LexicalMatcher
+from townsquare.core.faq.semantic import ENCODE_BATCH, EmbeddingMatcher, HybridMatcher, hybrid
+from townsquare.core.faq.text import (
     fold,
     is_small_talk,
     looks_like_question,
     normalised_question,
     terms,
 )
-from tests.faq.labelled import CHATTER, ENTRIES, PARAPHRASES, UNANSWERABLE
 
 MATCHING_REPORT: list[str] = []
 """What the labelled set measured, shown in pytest's terminal summary (conftest.py)."""

@@ -15,11 +15,11 @@ from typing import ClassVar
 
 import pytest
 
-from bots.config import ConfigError
-from core.faq.feature import Faq
-from core.faq.semantic import HybridMatcher
 from tests.faq.support import ALICE, Chat, config, running, said, typed
 from tests.faq.test_matching import trigram_embed
+from townsquare.bots.config import ConfigError
+from townsquare.core.faq.feature import Faq
+from townsquare.core.faq.semantic import HybridMatcher
 
 
 class StandIn:

@@ -18,10 +18,6 @@ from typing import Any
 
 import pytest
 
-from adapters.console.config import ConsoleBotConfig
-from adapters.console.transport import ConsoleAdapter
-from bots.runtime import Runtime
-from core.actions import AnswerButton, SendEphemeral, SendMessage
 from tests.discord.conftest import World
 from tests.fakes.bots import (
     config,
@@ -41,6 +37,10 @@ from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 from tests.slack.conftest import ALICE as SLACK_ALICE
 from tests.slack.conftest import OLGA
+from townsquare.adapters.console.config import ConsoleBotConfig
+from townsquare.adapters.console.transport import ConsoleAdapter
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import AnswerButton, SendEphemeral, SendMessage
 
 ENTRY = ("How do I reset my password?", "Settings → Account → Reset password.")
 ADD = f'add "{ENTRY[0]}" "{ENTRY[1]}"'

@@ -8,20 +8,20 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.discord import outbound as discord_out
-from adapters.slack import outbound as slack_out
-from adapters.slack.inbound import REPORT_SHORTCUT, SlackMapper
-from adapters.telegram import outbound as telegram_out
-from adapters.telegram.inbound import BotIdentity, TelegramMapper
-from core.commands import split_arguments
-from core.events import ButtonPressed, CommandIssued, Event, MemberJoined, MessagePosted
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
-from core.sanitize import clean_event
-from core.text import Text
 from tests.fakes.discord.server import FakeDiscord
 from tests.fakes.slack.blocks import pings as slack_pings
 from tests.fakes.telegram.server import _check_text
 from tests.hostile.support import BOT
+from townsquare.adapters.discord import outbound as discord_out
+from townsquare.adapters.slack import outbound as slack_out
+from townsquare.adapters.slack.inbound import REPORT_SHORTCUT, SlackMapper
+from townsquare.adapters.telegram import outbound as telegram_out
+from townsquare.adapters.telegram.inbound import BotIdentity, TelegramMapper
+from townsquare.core.commands import split_arguments
+from townsquare.core.events import ButtonPressed, CommandIssued, Event, MemberJoined, MessagePosted
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.sanitize import clean_event
+from townsquare.core.text import Text
 
 _numbers = itertools.count(1)
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bots.runtime import Runtime
-from core.events import ButtonPressed
-from core.refs import MessageRef, PlatformRole
-from storage.schema import metadata
 from tests.escalation.support import Clock, Place, adapter, person
 from tests.harness import console_runtime
 from tests.support import MemoryAdapter
+from townsquare.bots.runtime import Runtime
+from townsquare.core.events import ButtonPressed
+from townsquare.core.refs import MessageRef, PlatformRole
+from townsquare.storage.schema import metadata
 
 BOT = "bot"
 ANN = person("Ann", PlatformRole.ADMIN, "ann")

@@ -25,14 +25,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bots.runtime import Runtime
-from core.actions import Action
-from core.events import Event
-from core.scope import MAX_ID
-from core.text import Text
 from tests.escalation.support import Clock
 from tests.hostile.corpora import CORPORA, MANAGER, MEMBER, OFFENDER, Platform
 from tests.hostile.support import feature_state, two_communities
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import Action
+from townsquare.core.events import Event
+from townsquare.core.scope import MAX_ID
+from townsquare.core.text import Text
 
 EXAMPLES = int(os.environ.get("TOWNSQUARE_HOSTILE_EXAMPLES", "30"))
 FRAGMENTS = [

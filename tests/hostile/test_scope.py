@@ -11,10 +11,6 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bots.runtime import Runtime
-from core.actions import Action, AnswerButton, SendDirect, SendEphemeral, SendMessage
-from core.commands import CommandSpec, id_forms
-from core.scope import MAX_ID
 from tests.escalation.support import Clock, Place, take
 from tests.harness import play
 from tests.hostile.support import (
@@ -28,6 +24,10 @@ from tests.hostile.support import (
     press_at,
     two_communities,
 )
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import Action, AnswerButton, SendDirect, SendEphemeral, SendMessage
+from townsquare.core.commands import CommandSpec, id_forms
+from townsquare.core.scope import MAX_ID
 
 PLATFORMS = ["telegram", "discord", "slack"]
 UNKNOWN = 424242
@@ -207,9 +207,9 @@ async def test_payload_numbers_too_large_for_sql_are_unknown_ids(
 
 
 def test_an_id_parameter_without_a_resolver_is_refused_at_start() -> None:
-    from core.commands import Invocation, Param
-    from core.features import Context, Feature, command
-    from core.scope import IdRef
+    from townsquare.core.commands import Invocation, Param
+    from townsquare.core.features import Context, Feature, command
+    from townsquare.core.scope import IdRef
 
     ticket = IdRef("ticket", "There is no ticket #{id}.")
 

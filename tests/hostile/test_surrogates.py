@@ -9,11 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bots.runtime import Runtime
-from core.events import MemberJoined, MessagePosted
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
-from core.sanitize import REPLACEMENT, clean_event, clean_text
-from storage.models import Member
 from tests.discord.conftest import World
 from tests.escalation.support import START
 from tests.fakes.bots import (
@@ -30,6 +25,11 @@ from tests.fakes.slack import server as sf
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
+from townsquare.bots.runtime import Runtime
+from townsquare.core.events import MemberJoined, MessagePosted
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from townsquare.core.sanitize import REPLACEMENT, clean_event, clean_text
+from townsquare.storage.models import Member
 
 LONE = "\ud800 Zed"
 SHOWN = f"{REPLACEMENT} Zed"

@@ -10,20 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bots.config import parse_config
-from bots.runtime import Runtime
-from core.actions import (
-    Action,
-    AnswerButton,
-    RemoveMember,
-    RestrictMember,
-    SendDirect,
-    SendMessage,
-    UnrestrictMember,
-)
-from core.capabilities import Capability
-from core.events import MemberJoined, MemberLeft
-from core.refs import Actor, ChannelRef
 from tests.conftest import migrate
 from tests.support import (
     ALL_CAPABILITIES,
@@ -34,6 +20,20 @@ from tests.support import (
     pressed,
     typed,
 )
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import (
+    Action,
+    AnswerButton,
+    RemoveMember,
+    RestrictMember,
+    SendDirect,
+    SendMessage,
+    UnrestrictMember,
+)
+from townsquare.core.capabilities import Capability
+from townsquare.core.events import MemberJoined, MemberLeft
+from townsquare.core.refs import Actor, ChannelRef
 
 TELEGRAM_LIKE = frozenset(ALL_CAPABILITIES - {Capability.EPHEMERAL, Capability.ROLES})
 DISCORD_LIKE = frozenset(ALL_CAPABILITIES)

@@ -9,8 +9,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from core.i18n import LOCALES_DIR, Translator
-from core.onboarding.templates import name_list
+from townsquare.core.i18n import LOCALES_DIR, Translator
+from townsquare.core.onboarding.templates import name_list
 
 PACKAGE = Path(__file__).resolve().parents[2] / "core" / "onboarding"
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.console.outbound import describe
-from core.actions import SendDirect, SendMessage
-from core.i18n import Translator
-from core.onboarding.feature import DEFAULT_TEMPLATE
-from core.onboarding.templates import render, variables
-from core.refs import ChannelRef
+from townsquare.adapters.console.outbound import describe
+from townsquare.core.actions import SendDirect, SendMessage
+from townsquare.core.i18n import Translator
+from townsquare.core.onboarding.feature import DEFAULT_TEMPLATE
+from townsquare.core.onboarding.templates import render, variables
+from townsquare.core.refs import ChannelRef
 
 HEAD = "townbot ›"
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bots.demo import SCRIPT, run_demo
-from bots.scenes import onboarding
+from townsquare.bots.demo import SCRIPT, run_demo
+from townsquare.bots.scenes import onboarding
 
 
 async def test_onboarding_scene_in_the_demo(tmp_path: Path) -> None:

@@ -7,9 +7,6 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.actions import RemoveMember, RestrictMember, SendDirect, SendMessage, UnrestrictMember
-from core.onboarding import gate
-from core.refs import ChannelRef
 from tests.onboarding.support import (
     CONSOLE_LIKE,
     DISCORD_LIKE,
@@ -22,6 +19,15 @@ from tests.onboarding.support import (
     typed,
 )
 from tests.support import member
+from townsquare.core.actions import (
+    RemoveMember,
+    RestrictMember,
+    SendDirect,
+    SendMessage,
+    UnrestrictMember,
+)
+from townsquare.core.onboarding import gate
+from townsquare.core.refs import ChannelRef
 
 BOB, CAROL = member("Bob"), member("Carol")
 

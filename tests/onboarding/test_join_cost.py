@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-import bots.runtime
-import storage.onboarding
-from core.events import MemberJoined
-from core.features import Context, Feature, on
+import townsquare.bots.runtime
+import townsquare.storage.onboarding
 from tests.onboarding.support import Harness, harness, joined
 from tests.support import COMMUNITY
+from townsquare.core.events import MemberJoined
+from townsquare.core.features import Context, Feature, on
 
 JOIN_TABLES = ("onboarding_", "members", "scheduled_jobs", "processed_events")
 
@@ -32,7 +32,7 @@ class Cost:
 @contextmanager
 def counting(h: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cost]:
     cost = Cost()
-    build = storage.onboarding._newcomer
+    build = townsquare.storage.onboarding._newcomer
 
     def counted(row: Any) -> Any:
         cost.newcomers_built += 1
@@ -44,13 +44,13 @@ def counting(h: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cost]:
             cost.statements += 1
 
     engine = h.runtime.engine.sync_engine
-    monkeypatch.setattr(storage.onboarding, "_newcomer", counted)
+    monkeypatch.setattr(townsquare.storage.onboarding, "_newcomer", counted)
     event.listen(engine, "before_cursor_execute", statement)
     try:
         yield cost
     finally:
         event.remove(engine, "before_cursor_execute", statement)
-        monkeypatch.setattr(storage.onboarding, "_newcomer", build)
+        monkeypatch.setattr(townsquare.storage.onboarding, "_newcomer", build)
 
 
 async def burst(h: Harness, prefix: str, count: int) -> None:
@@ -97,7 +97,7 @@ async def test_a_chunk_of_waiting_joins_costs_onboarding_what_one_join_costs(
             chunk = len(seen)
         finally:
             event.remove(engine, "before_cursor_execute", onboarding)
-        store = storage.onboarding.SqlOnboardingStore
+        store = townsquare.storage.onboarding.SqlOnboardingStore
         async with h.runtime.store.transaction() as tx:
             waiting = await store(tx).waiting(COMMUNITY.platform, COMMUNITY.id)
     assert chunk == one <= 4, seen
@@ -118,13 +118,15 @@ class FailsOnCarol(Feature):
 async def test_another_feature_failing_mid_chunk_loses_no_newcomer(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    defaults = bots.runtime.default_features
-    monkeypatch.setattr(bots.runtime, "default_features", lambda: [*defaults(), FailsOnCarol()])
+    defaults = townsquare.bots.runtime.default_features
+    monkeypatch.setattr(
+        townsquare.bots.runtime, "default_features", lambda: [*defaults(), FailsOnCarol()]
+    )
     async with harness(database_url) as h:
         await burst(h, "early", 20)  # greetings now wait for the combined message
         await h.runtime.pipeline.process([joined(name) for name in ("Bob", "Carol", "Dan")])
         async with h.runtime.store.transaction() as tx:
-            waiting = await storage.onboarding.SqlOnboardingStore(tx).waiting(
+            waiting = await townsquare.storage.onboarding.SqlOnboardingStore(tx).waiting(
                 COMMUNITY.platform, COMMUNITY.id
             )
             members = await tx.member_count(COMMUNITY)

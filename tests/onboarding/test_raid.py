@@ -10,15 +10,15 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bots.config import parse_config
-from bots.runtime import Runtime
-from core.actions import RestrictMember, SendMessage
-from core.builtin import builtin_features
-from core.onboarding.feature import Onboarding
-from core.onboarding.raid import JoinRate
-from storage.onboarding import SqlOnboardingStore
 from tests.onboarding.support import TELEGRAM_LIKE, Harness, harness, joined, pressed
 from tests.support import MemoryAdapter, member
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import RestrictMember, SendMessage
+from townsquare.core.builtin import builtin_features
+from townsquare.core.onboarding.feature import Onboarding
+from townsquare.core.onboarding.raid import JoinRate
+from townsquare.storage.onboarding import SqlOnboardingStore
 
 
 def alerts(h: Harness) -> list[SendMessage]:

@@ -9,10 +9,6 @@ timeout answered 403 Missing Permissions)."""
 
 from __future__ import annotations
 
-from core.actions import Action, RemoveMember, RestrictMember, SendMessage, UnrestrictMember
-from core.errors import PermanentDeliveryError
-from core.ports import Delivered
-from core.refs import ChannelRef
 from tests.discord.conftest import World
 from tests.fakes.bots import (
     discord_posts,
@@ -26,6 +22,16 @@ from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 from tests.onboarding.support import Harness, harness
 from tests.support import member
+from townsquare.core.actions import (
+    Action,
+    RemoveMember,
+    RestrictMember,
+    SendMessage,
+    UnrestrictMember,
+)
+from townsquare.core.errors import PermanentDeliveryError
+from townsquare.core.ports import Delivered
+from townsquare.core.refs import ChannelRef
 
 BOB = member("Bob")
 MUTE_REFUSED = (

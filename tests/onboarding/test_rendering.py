@@ -19,10 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.i18n import Translator
-from core.onboarding.templates import render, variables
-from core.text import Style, Text
 from tests.fakes.slack import blocks as kit
+from townsquare.core.i18n import Translator
+from townsquare.core.onboarding.templates import render, variables
+from townsquare.core.text import Style, Text
 
 HOSTILE = [
     "@everyone",
@@ -107,7 +107,7 @@ def _visible(text: Text) -> str:
 @settings(max_examples=300, deadline=None)
 @given(name=names, template=st.sampled_from(TEMPLATES))
 def test_telegram_html(name: str, template: str) -> None:
-    outbound = pytest.importorskip("adapters.telegram.outbound")
+    outbound = pytest.importorskip("townsquare.adapters.telegram.outbound")
     text = greeting(template, name, "42")
     (chunk,) = outbound.render_chunks(text)
     parser = _Tags()
@@ -137,7 +137,7 @@ def discord_markup(rendered: str) -> list[str]:
 @settings(max_examples=300, deadline=None)
 @given(name=names, template=st.sampled_from(TEMPLATES))
 def test_discord_markdown_and_mentions(name: str, template: str) -> None:
-    outbound = pytest.importorskip("adapters.discord.outbound")
+    outbound = pytest.importorskip("townsquare.adapters.discord.outbound")
     text = greeting(template, name, DISCORD_ID)
     rendered = "".join(outbound.render(text))
     assert "@everyone" not in rendered and "@here" not in rendered
@@ -157,7 +157,7 @@ def test_slack_rich_text(name: str, template: str) -> None:
     """Slack reads no markup in rich text: names must only ever be ``text`` elements
     without style, the newcomer only a ``user`` element, and the notification fallback
     must hold no control sequence but the newcomer's mention."""
-    outbound = pytest.importorskip("adapters.slack.outbound")
+    outbound = pytest.importorskip("townsquare.adapters.slack.outbound")
     text = greeting(template, name, SLACK_ID)
     mentions = sum(1 for span in text.spans if span.style is Style.MENTION)
     ((fallback, blocks),) = outbound.messages(text)
@@ -204,7 +204,7 @@ def test_a_combined_greeting_keeps_every_name_a_span(name: str) -> None:
     ],
 )
 def test_slack_name_emphasis_is_not_rendered(name: str) -> None:
-    outbound = pytest.importorskip("adapters.slack.outbound")
+    outbound = pytest.importorskip("townsquare.adapters.slack.outbound")
     ((fallback, blocks),) = outbound.messages(greeting("Hi {name}", name, SLACK_ID))
     section = {"type": "rich_text_section", "elements": [{"type": "text", "text": f"Hi {name}"}]}
     assert blocks == [{"type": "rich_text", "elements": [section]}]
@@ -216,7 +216,7 @@ def test_slack_name_emphasis_is_not_rendered(name: str) -> None:
     ["x\n> quoted", "x\n>>> quoted", "# big", "## big", "-# small", "- item", "1. item", "+ item"],
 )
 def test_discord_name_cannot_start_a_quote_heading_or_list(name: str) -> None:
-    outbound = pytest.importorskip("adapters.discord.outbound")
+    outbound = pytest.importorskip("townsquare.adapters.discord.outbound")
     (chunk,) = outbound.render(greeting("Hi\n{name}", name, DISCORD_ID))
     assert "\n> " not in chunk and not discord_markup(chunk), chunk
 
@@ -230,7 +230,7 @@ def test_discord_name_cannot_start_a_quote_heading_or_list(name: str) -> None:
     ],
 )
 def test_discord_name_next_to_a_link_stays_inert(name: str) -> None:
-    outbound = pytest.importorskip("adapters.discord.outbound")
+    outbound = pytest.importorskip("townsquare.adapters.discord.outbound")
     (chunk,) = outbound.render(greeting("Hi {name}", name, DISCORD_ID))
     unescaped_link = re.search(r"(?<!\\)\[[^\]]*\]\(", chunk.split(")", 1)[1])
     assert not unescaped_link and not _UNESCAPED_MARKUP.search(chunk), chunk

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.actions import DeleteMessage, SendDirect, SendMessage
-from core.errors import DirectMessageRefused
-from core.refs import Actor, ChannelRef, PlatformRole
-from core.text import Style
-from storage.store import SqlStore
 from tests.onboarding.support import ALICE, SLACK_LIKE, harness, joined, left, typed
 from tests.support import COMMUNITY, member
+from townsquare.core.actions import DeleteMessage, SendDirect, SendMessage
+from townsquare.core.errors import DirectMessageRefused
+from townsquare.core.refs import Actor, ChannelRef, PlatformRole
+from townsquare.core.text import Style
+from townsquare.storage.store import SqlStore
 
 BOB = member("Bob")
 

@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bots.runtime import Runtime
-from core.actions import Action, SendDirect, SendEphemeral, SendMessage
-from core.builtin import builtin_features
-from core.capabilities import Capability
-from core.commands import split_arguments
-from core.events import CommandIssued
-from core.people.feature import People
-from core.people.rules import ALPHABET
-from core.refs import Actor, ChannelRef, CommunityRef, MessageRef
-from storage.people import SqlPeopleStore
 from tests.harness import console_runtime
 from tests.support import MemoryAdapter
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import Action, SendDirect, SendEphemeral, SendMessage
+from townsquare.core.builtin import builtin_features
+from townsquare.core.capabilities import Capability
+from townsquare.core.commands import split_arguments
+from townsquare.core.events import CommandIssued
+from townsquare.core.people.feature import People
+from townsquare.core.people.rules import ALPHABET
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from townsquare.storage.people import SqlPeopleStore
 
 C = Capability
 TELEGRAM = frozenset({C.BUTTONS, C.EDIT, C.DELETE, C.DIRECT_MESSAGES, C.FILES, C.MESSAGE_CONTENT})

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.persons import PersonDirectory
-from storage.database import create_engine
-from storage.people import SqlPeopleStore, SqlPersonDirectory
-from storage.store import SqlStore
 from tests.conftest import migrate
+from townsquare.core.persons import PersonDirectory
+from townsquare.storage.database import create_engine
+from townsquare.storage.people import SqlPeopleStore, SqlPersonDirectory
+from townsquare.storage.store import SqlStore
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -65,7 +65,7 @@ async def test_merged_persons_answer_for_every_account_and_keep_their_old_ids(
 async def test_a_code_is_used_once_and_stored_only_hashed(store: SqlStore) -> None:
     from sqlalchemy import text
 
-    from core.people import rules
+    from townsquare.core.people import rules
 
     code = rules.new_code()
     async with store.transaction() as tx:

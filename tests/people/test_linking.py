@@ -10,12 +10,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from bots.runtime import Runtime
-from core.actions import DeleteMessage, SendDirect
-from core.people import rules
-from core.refs import Actor
-from core.text import Style
-from storage.people import SqlPersonDirectory
 from tests.harness import play
 from tests.people.support import (
     DISCORD,
@@ -31,6 +25,12 @@ from tests.people.support import (
     take,
 )
 from tests.support import MemoryAdapter
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import DeleteMessage, SendDirect
+from townsquare.core.people import rules
+from townsquare.core.refs import Actor
+from townsquare.core.text import Style
+from townsquare.storage.people import SqlPersonDirectory
 
 ALICE_TG = Actor("101", "Alice")
 ALICE_DC = Actor("9001", "alice.dc")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from core.people import rules
-from core.people.rules import Attempts, Plan
+from townsquare.core.people import rules
+from townsquare.core.people.rules import Attempts, Plan
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.people import rules
 from tests.discord.conftest import World
 from tests.fakes.bots import (
     discord_bot,
@@ -20,6 +19,7 @@ from tests.fakes.bots import (
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
+from townsquare.core.people import rules
 
 CODE = re.compile(rf"[{rules.ALPHABET}]{{4}}-[{rules.ALPHABET}]{{4}}")
 GROUP = int(str(p.GROUP["id"]))

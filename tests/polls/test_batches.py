@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bots.config import parse_config
-from bots.runtime import Runtime
-from core.actions import EditMessage
-from core.events import ButtonPressed
-from core.features import Context, Feature, on
 from tests.conftest import migrate
 from tests.polls.test_polls import ALICE, PollAdapter, press, start
 from tests.polls.test_statements import poll_statements, statements, stored_votes
 from tests.support import command
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import EditMessage
+from townsquare.core.events import ButtonPressed
+from townsquare.core.features import Context, Feature, on
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bots.runtime import Runtime
-from core.actions import Action, SendDirect, SendMessage
-from core.errors import PermanentDeliveryError
-from core.ports import Delivered
 from tests.conftest import migrate
 from tests.polls.test_polls import ALICE, settle, start
 from tests.support import CHANNEL, MemoryAdapter, command
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import Action, SendDirect, SendMessage
+from townsquare.core.errors import PermanentDeliveryError
+from townsquare.core.ports import Delivered
 
 REASON = "Forbidden: no rights to post here"
 

@@ -7,21 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bots.config import Config, parse_config
-from bots.runtime import Runtime
-from core.actions import (
-    Action,
-    AnswerButton,
-    EditMessage,
-    SendDirect,
-    SendEphemeral,
-    SendFile,
-    SendMessage,
-)
-from core.capabilities import Capability
-from core.events import ButtonPressed
-from core.ports import Delivered
-from core.refs import MessageRef
 from tests.conftest import migrate
 from tests.support import (
     ALL_CAPABILITIES,
@@ -32,6 +17,21 @@ from tests.support import (
     manager,
     member,
 )
+from townsquare.bots.config import Config, parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import (
+    Action,
+    AnswerButton,
+    EditMessage,
+    SendDirect,
+    SendEphemeral,
+    SendFile,
+    SendMessage,
+)
+from townsquare.core.capabilities import Capability
+from townsquare.core.events import ButtonPressed
+from townsquare.core.ports import Delivered
+from townsquare.core.refs import MessageRef
 
 ALICE = manager("Alice")
 
@@ -223,8 +223,8 @@ async def test_votes_survive_a_restart_and_the_deadline_fires_after_one(sqlite_u
     # The deadline passes while the bot is down: move it into the past.
     from sqlalchemy import update
 
-    from storage.database import create_engine
-    from storage.models import ScheduledJob
+    from townsquare.storage.database import create_engine
+    from townsquare.storage.models import ScheduledJob
 
     engine = create_engine(sqlite_url)
     async with engine.begin() as connection:
@@ -263,8 +263,8 @@ async def test_console_members_vote_by_command(sqlite_url: str) -> None:
 
 async def test_console_shows_the_export_as_text_privately(sqlite_url: str) -> None:
     """The console takes no files: the CSV is printed as a private message, visibly."""
-    from adapters.console.config import ConsoleBotConfig
-    from adapters.console.transport import ConsoleAdapter
+    from townsquare.adapters.console.config import ConsoleBotConfig
+    from townsquare.adapters.console.transport import ConsoleAdapter
 
     settings = parse_config(
         {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.polls import rules
-from core.polls.rules import Outcome, press
+from townsquare.core.polls import rules
+from townsquare.core.polls.rules import Outcome, press
 
 options = st.integers(min_value=0, max_value=9)
 presses = st.lists(st.one_of(options, st.just(rules.RETRACT)), max_size=30)
@@ -60,7 +60,7 @@ def test_durations_and_button_data() -> None:
 
 
 def test_poll_sentences_are_translated() -> None:
-    from core.i18n import Translator
+    from townsquare.core.i18n import Translator
 
     assert Translator("it")("Vote recorded") == "Voto registrato"
     assert Translator("ru").plural("{n} voter", "{n} voters", 3) == "3 проголосовавших"

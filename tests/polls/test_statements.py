@@ -9,12 +9,12 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select
 
-from bots.runtime import Runtime
-from core.actions import AnswerButton, EditMessage
-from storage.polls_models import PollVoteRow
 from tests.conftest import migrate
 from tests.polls.test_polls import ALICE, PollAdapter, press, start
 from tests.support import MemoryAdapter, command
+from townsquare.bots.runtime import Runtime
+from townsquare.core.actions import AnswerButton, EditMessage
+from townsquare.storage.polls_models import PollVoteRow
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ async def test_a_batch_of_presses_counts_the_tally_once_and_every_edit_is_exact(
 async def test_a_failing_vote_drops_the_kept_tally(
     poll: tuple[Runtime, MemoryAdapter], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core.polls import feature
+    from townsquare.core.polls import feature
 
     runtime, _adapter = poll
     calls = []

@@ -8,7 +8,6 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from core.polls import rules
 from tests.discord.conftest import World
 from tests.fakes.bots import (
     discord_runtime,
@@ -26,6 +25,7 @@ from tests.fakes.slack.server import FakeSlack
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 from tests.slack.conftest import ALICE, OLGA
+from townsquare.core.polls import rules
 
 LONG = "Somewhere " * 9 + "far away!"
 OPTIONS = ["Pizza", "Sushi", "Tacos", "Ramen", "Curry", "Pasta", "Salad", "Soup", "Dim sum", LONG]

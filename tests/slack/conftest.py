@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.config import SlackBotConfig
 from tests.conformance import scenarios as s
 from tests.fakes.slack.server import FakeSlack, user
+from townsquare.adapters.slack.config import SlackBotConfig
 
 SECRET = "signing-secret-for-tests"
 ALICE, EVE, OLGA = "U0ALICE", "U0EVE", "U0OLGA"

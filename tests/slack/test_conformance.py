@@ -10,15 +10,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.slack.transport import SlackAdapter
-from core.errors import DirectMessageRefused, NotSupported, RateLimited
-from core.events import Event
-from core.ports import AdapterDeps
-from core.refs import ChannelRef, CommunityRef, PlatformRole
 from tests.conformance import scenarios as s
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.slack.conftest import ALICE, EVE, OLGA, SECRET, slack_config
+from townsquare.adapters.slack.transport import SlackAdapter
+from townsquare.core.errors import DirectMessageRefused, NotSupported, RateLimited
+from townsquare.core.events import Event
+from townsquare.core.ports import AdapterDeps
+from townsquare.core.refs import ChannelRef, CommunityRef, PlatformRole
 
 
 class Collector:
@@ -212,8 +212,8 @@ async def test_actions_become_web_api_calls(
 async def test_errors_become_core_errors(
     slack: FakeSlack, running: tuple[SlackAdapter, Collector, str]
 ) -> None:
-    from core.actions import SendDirect, SendMessage
-    from core.text import as_text
+    from townsquare.core.actions import SendDirect, SendMessage
+    from townsquare.core.text import as_text
 
     adapter, _sink, _url = running
     slack.fail("chat.postMessage", 429, "ratelimited", retry_after=3)
@@ -242,7 +242,7 @@ async def test_a_bad_token_fails_at_start(slack: FakeSlack, port: int) -> None:
 async def test_report_shortcut_team_join_and_direct_messages(
     slack: FakeSlack, running: tuple[SlackAdapter, Collector, str]
 ) -> None:
-    from core.events import CommandIssued, MemberJoined, MessagePosted
+    from townsquare.core.events import CommandIssued, MemberJoined, MessagePosted
 
     _adapter, sink, url = running
     shortcut = {
@@ -282,8 +282,8 @@ async def test_report_shortcut_team_join_and_direct_messages(
 
 
 def test_hostile_text_can_never_become_a_mass_mention() -> None:
-    from adapters.slack.outbound import messages
-    from core.text import bold, compose
+    from townsquare.adapters.slack.outbound import messages
+    from townsquare.core.text import bold, compose
 
     ((fallback, blocks),) = messages(compose("Hi {name}", name=bold(s.HOSTILE_NAME)))
     assert "<!channel>" not in fallback and "<b>" not in fallback

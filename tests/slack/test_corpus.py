@@ -16,14 +16,14 @@ from urllib.parse import parse_qsl
 import aiohttp
 import pytest
 
-from adapters.slack.transport import SlackAdapter
-from core.events import Event, MessageEdited, MessagePosted
-from core.ports import AdapterDeps
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.slack.socket import FakeSocketMode
 from tests.slack.conftest import SECRET, slack_config
 from tests.slack.test_conformance import Collector
+from townsquare.adapters.slack.transport import SlackAdapter
+from townsquare.core.events import Event, MessageEdited, MessagePosted
+from townsquare.core.ports import AdapterDeps
 
 CORPUS = Path(__file__).parents[1] / "conformance" / "corpus" / "slack"
 FILES = sorted(CORPUS.glob("*.json"))

@@ -14,15 +14,15 @@ import aiohttp
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from bots.config import parse_config
-from bots.runtime import Runtime
-from core.events import ButtonPressed, MemberJoined
-from core.features import Context, Feature, on
-from core.text import compose, mention
 from tests.conformance.scenarios import HOSTILE_NAME
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.slack.conftest import ALICE, EVE, OLGA, SECRET
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.events import ButtonPressed, MemberJoined
+from townsquare.core.features import Context, Feature, on
+from townsquare.core.text import compose, mention
 
 
 class Greeter(Feature):
@@ -175,7 +175,7 @@ public_url = "https://bots.example.org"
     manifest = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bots.cli",
+        "townsquare.bots.cli",
         "slack",
         "manifest",
         str(path),
@@ -189,7 +189,7 @@ public_url = "https://bots.example.org"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bots.cli",
+        "townsquare.bots.cli",
         "run",
         str(path),
         env=env,

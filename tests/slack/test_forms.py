@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-from adapters.slack.inbound import SlackMapper
-from adapters.slack.outbound import form_view
-from core.actions import AskText
-from core.refs import Actor, ChannelRef
 from tests.fakes.slack import server as f
+from townsquare.adapters.slack.inbound import SlackMapper
+from townsquare.adapters.slack.outbound import form_view
+from townsquare.core.actions import AskText
+from townsquare.core.refs import Actor, ChannelRef
 
 
 def ask(**changes: object) -> AskText:

@@ -8,10 +8,11 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.slack.inbound import SlackMapper, plain_text
-from adapters.slack.interaction import Interaction, decode
-from adapters.slack.outbound import fallback_span
-from core.events import (
+from tests.fakes.slack.server import BOT_USER, TEAM, slack_escape
+from townsquare.adapters.slack.inbound import SlackMapper, plain_text
+from townsquare.adapters.slack.interaction import Interaction, decode
+from townsquare.adapters.slack.outbound import fallback_span
+from townsquare.core.events import (
     BotRemoved,
     ButtonPressed,
     CommandIssued,
@@ -21,9 +22,8 @@ from core.events import (
     MessageEdited,
     MessagePosted,
 )
-from core.refs import Actor, PlatformRole
-from core.text import Span
-from tests.fakes.slack.server import BOT_USER, TEAM, slack_escape
+from townsquare.core.refs import Actor, PlatformRole
+from townsquare.core.text import Span
 
 MAPPER = SlackMapper("sl", BOT_USER)
 
@@ -190,8 +190,8 @@ def test_each_pressed_button_is_one_event_and_other_elements_are_ignored() -> No
 
 
 def test_owner_and_admin_roles_come_from_users_info() -> None:
-    from adapters.slack.inbound import user_actor
     from tests.fakes.slack.server import user
+    from townsquare.adapters.slack.inbound import user_actor
 
     assert user_actor(user("U1", "Olga", owner=True)).platform_role is PlatformRole.OWNER
     assert user_actor(user("U2", "Adam", admin=True)).platform_role is PlatformRole.ADMIN

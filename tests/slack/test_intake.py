@@ -14,16 +14,16 @@ from urllib.parse import parse_qsl
 import aiohttp
 import pytest
 
-from adapters.slack.outbound import form_view
-from adapters.slack.transport import SlackAdapter
-from core.events import Event, MemberJoined, UpdateRejected
-from core.ports import AdapterDeps
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.slack.socket import FakeSocketMode
 from tests.slack.conftest import ALICE, SECRET, slack_config
 from tests.slack.test_conformance import scenario_request
 from tests.slack.test_forms import ask
+from townsquare.adapters.slack.outbound import form_view
+from townsquare.adapters.slack.transport import SlackAdapter
+from townsquare.core.events import Event, MemberJoined, UpdateRejected
+from townsquare.core.ports import AdapterDeps
 
 JSON_TYPE = "application/json"
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -203,7 +203,9 @@ async def test_an_unreadable_event_is_stored_as_rejected_and_logged_once(
     assert rejected.update_kind == "event_callback/member_joined_channel"
     assert "user" in rejected.reason and rejected.raw is not None
     assert rejected.raw["event"] == event
-    logged = [r.getMessage() for r in caplog.records if r.name.startswith("adapters.slack")]
+    logged = [
+        r.getMessage() for r in caplog.records if r.name.startswith("townsquare.adapters.slack")
+    ]
     assert len(logged) == 1 and "member_joined_channel" in logged[0]
 
 

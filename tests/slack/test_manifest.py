@@ -7,12 +7,12 @@ import re
 
 import yaml  # type: ignore[import-untyped]
 
-from adapters.slack.config import EVENTS_PATH
-from adapters.slack.manifest import build_manifest
-from bots.runtime import default_features
-from core.commands import CommandSpec
-from core.ports import AdapterDeps
 from tests.slack.conftest import slack_config
+from townsquare.adapters.slack.config import EVENTS_PATH
+from townsquare.adapters.slack.manifest import build_manifest
+from townsquare.bots.runtime import default_features
+from townsquare.core.commands import CommandSpec
+from townsquare.core.ports import AdapterDeps
 
 EVENT_SCOPES = {
     # Slack's published requirement for each bot event subscription.

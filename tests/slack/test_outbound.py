@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.slack import outbound
-from core.actions import Button, ButtonStyle
-from core.i18n import translator
-from core.text import Span, Style, Text, bold, code, compose, italic, link, mention
 from tests.fakes.slack import blocks as kit
+from townsquare.adapters.slack import outbound
+from townsquare.core.actions import Button, ButtonStyle
+from townsquare.core.i18n import translator
+from townsquare.core.text import Span, Style, Text, bold, code, compose, italic, link, mention
 
 EVE = "U0EVE"
 

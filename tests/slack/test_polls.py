@@ -7,12 +7,12 @@ import time
 
 import aiohttp
 
-from bots.config import Config, parse_config
-from bots.runtime import Runtime
 from tests.fakes.slack import blocks as kit
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.slack.conftest import ALICE, OLGA, SECRET
+from townsquare.bots.config import Config, parse_config
+from townsquare.bots.runtime import Runtime
 
 
 async def post(url: str, body: bytes) -> int:

@@ -11,17 +11,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.slack.interaction import decode, encode
-from adapters.slack.transport import SlackAdapter
-from core.actions import AnswerButton, AskText, SendEphemeral
-from core.errors import PermanentDeliveryError
-from core.events import ButtonPressed, CommandIssued
-from core.ports import AdapterDeps
-from core.refs import ChannelRef
-from core.text import as_text
 from tests.fakes.slack.server import FakeSlack
 from tests.slack.conftest import ALICE, SECRET, slack_config
 from tests.slack.test_conformance import Collector, post, scenario_request
+from townsquare.adapters.slack.interaction import decode, encode
+from townsquare.adapters.slack.transport import SlackAdapter
+from townsquare.core.actions import AnswerButton, AskText, SendEphemeral
+from townsquare.core.errors import PermanentDeliveryError
+from townsquare.core.events import ButtonPressed, CommandIssued
+from townsquare.core.ports import AdapterDeps
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import as_text
 
 
 def free_port() -> int:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
-from bots.config import parse_config
-from bots.runtime import Runtime
-from core.events import ButtonPressed, MessagePosted
-from core.features import Context, Feature, on
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.slack.socket import FakeSocketMode
 from tests.slack.conftest import ALICE
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime
+from townsquare.core.events import ButtonPressed, MessagePosted
+from townsquare.core.features import Context, Feature, on
 
 
 class Echo(Feature):

@@ -9,17 +9,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.slack.transport import SlackAdapter
-from core.actions import AnswerButton, SendEphemeral, SendMessage
-from core.errors import TransientDeliveryError
-from core.events import CommandIssued
-from core.ports import AdapterDeps
-from core.refs import ChannelRef
-from core.text import as_text
 from tests.fakes.slack import server as f
 from tests.fakes.slack.server import FakeSlack
 from tests.slack.conftest import ALICE, SECRET, slack_config
 from tests.slack.test_conformance import Collector, post, scenario_request
+from townsquare.adapters.slack.transport import SlackAdapter
+from townsquare.core.actions import AnswerButton, SendEphemeral, SendMessage
+from townsquare.core.errors import TransientDeliveryError
+from townsquare.core.events import CommandIssued
+from townsquare.core.ports import AdapterDeps
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import as_text
 
 Running = tuple[SlackAdapter, Collector, str]
 

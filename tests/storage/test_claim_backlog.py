@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from core.actions import SendMessage, action_to_payload
-from core.refs import ChannelRef
-from core.text import as_text
-from storage.database import create_engine
-from storage.migrate import upgrade
-from storage.store import SqlStore
-from storage.tables import outbox
+from townsquare.core.actions import SendMessage, action_to_payload
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import as_text
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.store import SqlStore
+from townsquare.storage.tables import outbox
 
 NOW = datetime(2026, 12, 3, 17, tzinfo=UTC)
 PENDING = 8_000

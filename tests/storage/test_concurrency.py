@@ -10,19 +10,19 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from core.actions import SendMessage
-from core.delivery import DeliveryWorker
-from core.dispatcher import Dispatcher
-from core.events import JobDue
-from core.features import BotInfo, Context, Feature, job
-from core.pipeline import Pipeline
-from core.refs import ChannelRef
-from core.scheduler import Scheduler
-from core.text import as_text
-from storage.database import create_engine
-from storage.migrate import upgrade
-from storage.store import SqlStore
 from tests.support import ALL_CAPABILITIES, MemoryAdapter
+from townsquare.core.actions import SendMessage
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import JobDue
+from townsquare.core.features import BotInfo, Context, Feature, job
+from townsquare.core.pipeline import Pipeline
+from townsquare.core.refs import ChannelRef
+from townsquare.core.scheduler import Scheduler
+from townsquare.core.text import as_text
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.store import SqlStore
 
 JOBS = 40
 

@@ -16,18 +16,18 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.actions import SendMessage
-from core.dispatcher import Dispatcher
-from core.events import JobDue, MessagePosted
-from core.features import BotInfo, Context, Feature, job, on
-from core.pipeline import Pipeline
-from core.refs import ChannelRef
-from core.scheduler import Scheduler, job_event
-from core.text import as_text
-from storage.database import create_engine
-from storage.migrate import upgrade
-from storage.store import SqlStore
 from tests.support import ALL_CAPABILITIES, said
+from townsquare.core.actions import SendMessage
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import JobDue, MessagePosted
+from townsquare.core.features import BotInfo, Context, Feature, job, on
+from townsquare.core.pipeline import Pipeline
+from townsquare.core.refs import ChannelRef
+from townsquare.core.scheduler import Scheduler, job_event
+from townsquare.core.text import as_text
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.store import SqlStore
 
 BOTS = {"mem": BotInfo("mem", "memory", ALL_CAPABILITIES)}
 

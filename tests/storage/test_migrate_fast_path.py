@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from storage.database import create_engine
-from storage.migrate import declared_heads, head_revisions, upgrade
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import declared_heads, head_revisions, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 

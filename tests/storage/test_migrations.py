@@ -7,9 +7,9 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from storage.database import create_engine
-from storage.migrate import current_revisions, ensure_current, head_revisions, upgrade
-from storage.schema import metadata
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import current_revisions, ensure_current, head_revisions, upgrade
+from townsquare.storage.schema import metadata
 
 
 async def test_upgrade_head_matches_models(database_url: str) -> None:
@@ -32,7 +32,7 @@ async def test_upgrade_head_matches_models(database_url: str) -> None:
 async def test_sqlite_is_upgraded_automatically_postgres_is_refused(database_url: str) -> None:
     import pytest
 
-    from storage.migrate import SchemaBehind
+    from townsquare.storage.migrate import SchemaBehind
 
     engine = create_engine(database_url)
     try:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.processes import LIVE_FOR, BotProcesses, _jobs, _outbox, _rows, conflict
+from townsquare.storage.processes import LIVE_FOR, BotProcesses, _jobs, _outbox, _rows, conflict
 
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 POLLING = {"tg": ("telegram", "polling")}

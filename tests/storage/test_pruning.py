@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.scheduler import DELIVERED_KEPT, FAILED_KEPT, FIRED_JOBS_KEPT, Scheduler
-from storage.models import OutboxMessage, ProcessedEvent, ScheduledJob, SentMessage
-from storage.store import SqlStore
+from townsquare.core.scheduler import DELIVERED_KEPT, FAILED_KEPT, FIRED_JOBS_KEPT, Scheduler
+from townsquare.storage.models import OutboxMessage, ProcessedEvent, ScheduledJob, SentMessage
+from townsquare.storage.store import SqlStore
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 OLD = NOW - timedelta(days=40)

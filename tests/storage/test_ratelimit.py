@@ -12,18 +12,18 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.telegram.outbound import LIMITS as TELEGRAM
-from core.actions import Action, SendMessage
-from core.delivery import DeliveryWorker
-from core.ports import Delivered
-from core.ratelimit import Limit, MemorySlots, bot_limit, chat_limit
-from core.refs import ChannelRef
-from core.text import as_text
-from storage.database import create_engine
-from storage.migrate import upgrade
-from storage.ratelimit import SqlSlots, send_slots
-from storage.store import SqlStore
 from tests.support import MemoryAdapter, enqueue
+from townsquare.adapters.telegram.outbound import LIMITS as TELEGRAM
+from townsquare.core.actions import Action, SendMessage
+from townsquare.core.delivery import DeliveryWorker
+from townsquare.core.ports import Delivered
+from townsquare.core.ratelimit import Limit, MemorySlots, bot_limit, chat_limit
+from townsquare.core.refs import ChannelRef
+from townsquare.core.text import as_text
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.ratelimit import SqlSlots, send_slots
+from townsquare.storage.store import SqlStore
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.dispatcher import Dispatcher
-from core.events import Event, MessagePosted, UpdateRejected
-from core.features import BotInfo, Context, Feature, on
-from core.pipeline import Pipeline
-from storage.store import SqlStore
 from tests.support import ALL_CAPABILITIES, said
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import Event, MessagePosted, UpdateRejected
+from townsquare.core.features import BotInfo, Context, Feature, on
+from townsquare.core.pipeline import Pipeline
+from townsquare.storage.store import SqlStore
 
 
 class Seen(Feature):

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.refs import Actor, CommunityRef
-from storage.models import Member
-from storage.store import SqlStore
+from townsquare.core.refs import Actor, CommunityRef
+from townsquare.storage.models import Member
+from townsquare.storage.store import SqlStore
 
 COMMUNITY = CommunityRef("memory", "c1", title="Test Square")
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

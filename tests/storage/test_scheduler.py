@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.dispatcher import Dispatcher
-from core.events import JobDue
-from core.features import BotInfo, Context, Feature, job
-from core.pipeline import Pipeline
-from core.scheduler import Scheduler
-from storage.store import SqlStore
 from tests.support import ALL_CAPABILITIES
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import JobDue
+from townsquare.core.features import BotInfo, Context, Feature, job
+from townsquare.core.pipeline import Pipeline
+from townsquare.core.scheduler import Scheduler
+from townsquare.storage.store import SqlStore
 
 
 class Reminder(Feature):

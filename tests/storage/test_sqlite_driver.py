@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import NullPool
 
-from storage import sqlite_driver
-from storage.database import create_engine, reader
-from storage.store import SqlStore
+from townsquare.storage import sqlite_driver
+from townsquare.storage.database import create_engine, reader
+from townsquare.storage.store import SqlStore
 
 
 class CountingQueue:

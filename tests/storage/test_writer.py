@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from core.capabilities import Capability
-from core.dispatcher import Dispatcher
-from core.events import MessagePosted
-from core.features import BotInfo, Context, Feature, on
-from core.pipeline import Pipeline
-from storage.database import create_engine
-from storage.migrate import upgrade
-from storage.store import SqlStore
-from storage.writer import WriterTurns
 from tests.support import said
+from townsquare.core.capabilities import Capability
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import MessagePosted
+from townsquare.core.features import BotInfo, Context, Feature, on
+from townsquare.core.pipeline import Pipeline
+from townsquare.storage.database import create_engine
+from townsquare.storage.migrate import upgrade
+from townsquare.storage.store import SqlStore
+from townsquare.storage.writer import WriterTurns
 
 ALL_CAPABILITIES = frozenset(Capability)
 

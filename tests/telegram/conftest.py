@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram.config import TelegramBotConfig
-from bots.platforms import adapter_factory
-from core.commands import CommandSpec
-from core.events import Event
-from core.ports import Adapter, AdapterDeps
-from core.roles import Role
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
+from townsquare.adapters.telegram.config import TelegramBotConfig
+from townsquare.bots.platforms import adapter_factory
+from townsquare.core.commands import CommandSpec
+from townsquare.core.events import Event
+from townsquare.core.ports import Adapter, AdapterDeps
+from townsquare.core.roles import Role
 
 COMMANDS = (
     CommandSpec("help", "What I can do"),

@@ -10,15 +10,15 @@ import pytest
 import telegram
 from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, Update
 
-from adapters.telegram.inbound import BotIdentity, TelegramMapper
-from core.actions import EditMessage
-from core.ports import Adapter
-from core.refs import ChannelRef, CommunityRef, MessageRef
-from core.text import Text
 from tests.conformance import scenarios as s
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import BOT_USER, FakeBotApi
 from tests.telegram.conftest import Collector
+from townsquare.adapters.telegram.inbound import BotIdentity, TelegramMapper
+from townsquare.core.actions import EditMessage
+from townsquare.core.ports import Adapter
+from townsquare.core.refs import ChannelRef, CommunityRef, MessageRef
+from townsquare.core.text import Text
 
 ALL_UPDATES = {**p.SCENARIO_UPDATES, **p.EXTRA_UPDATES}
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)

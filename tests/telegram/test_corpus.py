@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram.inbound import BotIdentity, TelegramMapper
-from bots.platforms import adapter_factory
-from core.events import Event
-from core.ports import AdapterDeps
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import BOT_USER, FakeBotApi
 from tests.telegram.conftest import Collector, bot_config
+from townsquare.adapters.telegram.inbound import BotIdentity, TelegramMapper
+from townsquare.bots.platforms import adapter_factory
+from townsquare.core.events import Event
+from townsquare.core.ports import AdapterDeps
 
 CORPUS = Path(__file__).parents[1] / "conformance" / "corpus" / "telegram"
 

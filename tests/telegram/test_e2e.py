@@ -14,11 +14,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bots.config import parse_config
-from bots.runtime import Runtime
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 from tests.features import e2e_features
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime
 
 # PTB 22 warns from inside its own RetryAfter constructor that retry_after becomes a
 # timedelta in its next major version; the adapter already reads either type.
@@ -179,7 +179,7 @@ poll_timeout = 1
     path.write_text(f'[storage]\nurl = "sqlite+aiosqlite:///{tmp_path / "town.db"}"\n{bots}')
     env = {f"TOKEN_{index}": fake.token for index, fake in enumerate(fakes.values())}
     script = Path(sys.executable).with_name("townsquare")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "bots.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "townsquare.bots.cli"]
     process = await asyncio.create_subprocess_exec(
         *command,
         "run",

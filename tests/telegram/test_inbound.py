@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.telegram.inbound import (
+from tests.fakes.telegram import payloads as p
+from townsquare.adapters.telegram.inbound import (
     BotIdentity,
     MembershipLog,
     TelegramMapper,
     admin_change,
     chat_of_update,
 )
-from core.events import (
+from townsquare.core.events import (
     BotRemoved,
     ButtonPressed,
     CommandIssued,
@@ -24,8 +25,7 @@ from core.events import (
     ReactionAdded,
     UpdateRejected,
 )
-from core.refs import PlatformRole
-from tests.fakes.telegram import payloads as p
+from townsquare.core.refs import PlatformRole
 
 ROLES = {"1000": PlatformRole.OWNER}
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.telegram.inbound import BotIdentity
-from adapters.telegram.intake import Intake
-from core.actions import Action
-from core.dispatcher import Dispatcher
-from core.events import Event, MemberJoined, MessagePosted, UpdateRejected
-from core.pipeline import Pipeline, PipelineClosed
 from tests.fakes.telegram import payloads as p
+from townsquare.adapters.telegram.inbound import BotIdentity
+from townsquare.adapters.telegram.intake import Intake
+from townsquare.core.actions import Action
+from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import Event, MemberJoined, MessagePosted, UpdateRejected
+from townsquare.core.pipeline import Pipeline, PipelineClosed
 
 ME = BotIdentity(42, "townsquare_bot")
 

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.telegram.outbound import (
+from tests.fakes.telegram.server import _check_text, _visible
+from townsquare.adapters.telegram.outbound import (
     ApiCall,
     Upload,
     command_menu,
@@ -18,7 +19,7 @@ from adapters.telegram.outbound import (
     render_chunks,
     render_span,
 )
-from core.actions import (
+from townsquare.core.actions import (
     AnswerButton,
     Button,
     RestrictMember,
@@ -26,13 +27,12 @@ from core.actions import (
     SendFile,
     SendMessage,
 )
-from core.commands import CommandSpec
-from core.errors import NotSupported, PermanentDeliveryError
-from core.i18n import translator
-from core.refs import ChannelRef, CommunityRef, MessageRef
-from core.roles import Role
-from core.text import Span, Style, Text, as_text, bold, code, italic, link, mention
-from tests.fakes.telegram.server import _check_text, _visible
+from townsquare.core.commands import CommandSpec
+from townsquare.core.errors import NotSupported, PermanentDeliveryError
+from townsquare.core.i18n import translator
+from townsquare.core.refs import ChannelRef, CommunityRef, MessageRef
+from townsquare.core.roles import Role
+from townsquare.core.text import Span, Style, Text, as_text, bold, code, italic, link, mention
 
 GROUP = ChannelRef("-100123")
 

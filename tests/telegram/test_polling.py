@@ -14,13 +14,13 @@ import pytest
 from aiogram.types import Update
 from pydantic import ValidationError
 
-from adapters.telegram.polling import confirmable
-from bots.platforms import adapter_factory
-from core.events import Event, MessageEdited, MessagePosted
-from core.ports import Adapter, AdapterDeps
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 from tests.telegram.conftest import Collector, bot_config
+from townsquare.adapters.telegram.polling import confirmable
+from townsquare.bots.platforms import adapter_factory
+from townsquare.core.events import Event, MessageEdited, MessagePosted
+from townsquare.core.ports import Adapter, AdapterDeps
 
 
 def text_of(event: Event) -> str:

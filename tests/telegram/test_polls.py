@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from core.i18n import Translator
 from tests.fakes.bots import running, telegram_bot
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi, _visible, moments
+from townsquare.core.i18n import Translator
 
 
 async def test_poll_buttons_votes_and_tally(api: FakeBotApi, backend: str, sqlite_url: str) -> None:

@@ -7,22 +7,22 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram.config import TelegramBotConfig
-from bots.platforms import adapter_factory
-from core.actions import Button, EditMessage, SendDirect, SendMessage
-from core.errors import (
+from tests.fakes.telegram import payloads as p
+from tests.fakes.telegram.server import FakeBotApi
+from tests.telegram.conftest import Collector, bot_config
+from townsquare.adapters.telegram.config import TelegramBotConfig
+from townsquare.bots.platforms import adapter_factory
+from townsquare.core.actions import Button, EditMessage, SendDirect, SendMessage
+from townsquare.core.errors import (
     DirectMessageRefused,
     PermanentDeliveryError,
     RateLimited,
     TransientDeliveryError,
 )
-from core.events import CommandIssued, Event, MemberJoined, MemberLeft, MessagePosted
-from core.ports import Adapter, AdapterDeps
-from core.refs import ChannelRef, MessageRef, PlatformRole
-from core.text import as_text
-from tests.fakes.telegram import payloads as p
-from tests.fakes.telegram.server import FakeBotApi
-from tests.telegram.conftest import Collector, bot_config
+from townsquare.core.events import CommandIssued, Event, MemberJoined, MemberLeft, MessagePosted
+from townsquare.core.ports import Adapter, AdapterDeps
+from townsquare.core.refs import ChannelRef, MessageRef, PlatformRole
+from townsquare.core.text import as_text
 
 # PTB 22 warns from inside its own RetryAfter constructor that retry_after becomes a
 # timedelta in its next major version; the adapter already reads either type.

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from bots.platforms import adapter_factory
-from core.events import Event
-from core.ports import AdapterDeps
 from tests.fakes.bots import running, telegram_bot
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 from tests.telegram.conftest import bot_config
+from townsquare.bots.platforms import adapter_factory
+from townsquare.core.events import Event
+from townsquare.core.ports import AdapterDeps
 
 Sink = Callable[[Event], Awaitable[None]]
 
@@ -112,7 +112,7 @@ async def test_a_malformed_or_empty_body_with_the_right_secret_is_400_logged_onc
 ) -> None:
     """Never 5xx for a body that will never be an update: Telegram would retry it."""
     bodies = [b"", b"  \n", b"{not json", b"[1, 2]", b'"an update"', b"\xff\xfe{", b"null"]
-    with caplog.at_level(logging.WARNING, logger="adapters.telegram"):
+    with caplog.at_level(logging.WARNING, logger="townsquare.adapters.telegram"):
         statuses = [await api.post_webhook(body) for body in bodies]
     assert statuses == [400] * len(bodies)
     warnings = [r for r in caplog.records if "answered 400" in r.getMessage()]

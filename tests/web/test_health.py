@@ -16,11 +16,11 @@ from typing import Any
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from bots.runtime import Runtime
 from tests.fakes.bots import running, telegram_bot
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
-from web.app import start_web, stop_web
+from townsquare.bots.runtime import Runtime
+from townsquare.web.app import start_web, stop_web
 
 CONSOLE = {"name": "local", "platform": "console"}
 
@@ -160,7 +160,12 @@ async def test_townsquare_run_serves_web_listen(tmp_path: Path) -> None:
         '[[bots]]\nname = "local"\nplatform = "console"\n'
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bots.cli", "run", str(config), stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "townsquare.bots.cli",
+        "run",
+        str(config),
+        stderr=asyncio.subprocess.PIPE,
     )
     assert process.stderr is not None
     try:
@@ -191,7 +196,12 @@ async def test_web_listen_mistakes_are_one_line(tmp_path: Path) -> None:
             '[[bots]]\nname = "local"\nplatform = "console"\n'
         )
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bots.cli", "run", str(config), stderr=asyncio.subprocess.PIPE
+            sys.executable,
+            "-m",
+            "townsquare.bots.cli",
+            "run",
+            str(config),
+            stderr=asyncio.subprocess.PIPE,
         )
         async with asyncio.timeout(60):
             _out, err = await process.communicate()

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bots.cli import main
 from tests.fakes.bots import config, running, telegram_bot
 from tests.fakes.telegram.server import FakeBotApi
 from tests.web.test_health import get
-from web.app import start_web, stop_web
-from web.standalone import Standalone
+from townsquare.bots.cli import main
+from townsquare.web.app import start_web, stop_web
+from townsquare.web.standalone import Standalone
 
 
 async def test_readiness_follows_the_bots_processes(sqlite_url: str) -> None:

@@ -1,0 +1,58 @@
+"""townsquare: a community-management bot framework for Telegram, Discord and Slack.
+
+The installed distribution has this one top-level package; the repository's folders are
+mapped under it (``townsquare.core`` is ``core/``, ``townsquare.storage`` is ``storage/``, and
+so on). What people writing their own features need is importable from here::
+
+    from townsquare import CommandSpec, Context, Feature, Invocation, MemberJoined, command, on
+"""
+
+from __future__ import annotations
+
+from townsquare.core.actions import Button, SendDirect, SendEphemeral, SendMessage
+from townsquare.core.commands import CommandSpec, Invocation, Option, Param
+from townsquare.core.events import (
+    ButtonPressed,
+    CommandIssued,
+    Event,
+    JobDue,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+)
+from townsquare.core.features import Context, Feature, command, job, on, resolves
+from townsquare.core.roles import Role
+from townsquare.core.text import Text, bold, code, compose, italic, link, mention, plain
+
+__all__ = [
+    "Button",
+    "ButtonPressed",
+    "CommandIssued",
+    "CommandSpec",
+    "Context",
+    "Event",
+    "Feature",
+    "Invocation",
+    "JobDue",
+    "MemberJoined",
+    "MemberLeft",
+    "MessagePosted",
+    "Option",
+    "Param",
+    "Role",
+    "SendDirect",
+    "SendEphemeral",
+    "SendMessage",
+    "Text",
+    "bold",
+    "code",
+    "command",
+    "compose",
+    "italic",
+    "job",
+    "link",
+    "mention",
+    "on",
+    "plain",
+    "resolves",
+]
