@@ -16,6 +16,8 @@ from townsquare.core.actions import Action
 from townsquare.core.commands import CommandSpec, CommandUsageError, Invocation, bind, usage
 from townsquare.core.degrade import degrade_all
 from townsquare.core.events import CommandIssued, Event, JobDue
+from townsquare.core.facts.fact import Fact, FactError, decode
+from townsquare.core.facts.published import FACT_JOB
 from townsquare.core.features import BotInfo, Context, Feature, Handler, community_translator
 from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, _
 from townsquare.core.metrics import Metrics
@@ -52,18 +54,26 @@ class Dispatcher:
         self._events: dict[type[Event], list[tuple[Feature, Handler]]] = {}
         self._commands: dict[str, tuple[CommandSpec, Feature, Handler]] = {}
         self._jobs: dict[str, tuple[Feature, Handler]] = {}
+        self._facts: dict[type[Fact], list[tuple[Feature, Handler]]] = {}
+        self.published = 0
+        """Facts published by handlers that succeeded (the pipeline wakes the scheduler)."""
         for feature in self.features:
             for event_type, handler in feature.event_handlers():
                 self._events.setdefault(event_type, []).append((feature, handler))
+            for fact_type, handler in feature.fact_handlers():
+                self._facts.setdefault(fact_type, []).append((feature, handler))
             for spec, handler in feature.command_handlers():
                 if spec.name in self._commands:
                     other = self._commands[spec.name][1].name
                     raise ValueError(f"/{spec.name} is claimed by {other} and {feature.name}")
                 self._commands[spec.name] = (spec, feature, handler)
             for kind, handler in feature.job_handlers():
+                if kind == FACT_JOB:
+                    raise ValueError(f"{feature.name}: the job kind {FACT_JOB!r} is for facts")
                 self._jobs[kind] = (feature, handler)
         self._specs = tuple(spec for spec, _feature, _handler in self._commands.values())
         self._routes: dict[type[Event], tuple[tuple[Feature, Handler], ...]] = {}
+        self._fact_routes: dict[type[Fact], tuple[tuple[Feature, Handler], ...]] = {}
         self._capabilities = {name: info.capabilities for name, info in self.bots.items()}
         self._preparing = [f for f in self.features if type(f).prepare is not Feature.prepare]
         self._finishing = [f for f in self.features if type(f).finish is not Feature.finish]
@@ -82,6 +92,15 @@ class Dispatcher:
                 registered
                 for base in event_type.__mro__
                 for registered in self._events.get(base, ())
+            )
+        return found
+
+    def _fact_handlers(self, fact_type: type[Fact]) -> tuple[tuple[Feature, Handler], ...]:
+        """Like :meth:`_handlers`, for a fact type."""
+        found = self._fact_routes.get(fact_type)
+        if found is None:
+            found = self._fact_routes[fact_type] = tuple(
+                registered for base in fact_type.__mro__ for registered in self._facts.get(base, ())
             )
         return found
 
@@ -118,6 +137,9 @@ class Dispatcher:
             actions += await self._run(feature, handler, event, event, tx, role, bot, now)
         if isinstance(event, CommandIssued):
             actions += await self._command(event, tx, role, bot, now)
+        elif isinstance(event, JobDue) and event.job_kind == FACT_JOB:
+            actions += await self._fact(event, tx, role, bot, now)
+            await tx.complete_job(event.job_id, now, created_at=event.job_created_at)
         elif isinstance(event, JobDue):
             registered = self._jobs.get(event.job_kind)
             if registered is None:
@@ -132,6 +154,26 @@ class Dispatcher:
         # Sentences a fallback adds ("this platform cannot mute...") in the community's language.
         tr = await community_translator(tx, event.community, self.default_locale)
         return degrade_all(actions, self._capabilities, tr)
+
+    async def _fact(
+        self, event: JobDue, tx: Transaction, role: Role, bot: BotInfo, now: datetime
+    ) -> list[Action]:
+        """Hand a published fact (a job of kind :data:`FACT_JOB`) to its handlers, each
+        in its own feature scope, one chain step deeper than the fact."""
+        try:
+            fact = decode(dict(event.payload))
+        except FactError as error:
+            # Its class is gone (a plugin removed) or changed: kept in the jobs table.
+            log.error("fact in job %s cannot be read: %s", event.job_id, error)
+            self.metrics.inc("facts.unreadable")
+            return []
+        depth = int(event.payload.get("depth", 1))
+        actions: list[Action] = []
+        handlers = self._fact_handlers(type(fact))
+        for feature, handler in handlers:
+            actions += await self._run(feature, handler, fact, event, tx, role, bot, now, depth)
+        self.metrics.inc("facts.handled", kind=fact.kind)
+        return actions
 
     async def _command(
         self, event: CommandIssued, tx: Transaction, role: Role, bot: BotInfo, now: datetime
@@ -181,7 +223,13 @@ class Dispatcher:
         return None
 
     def _context(
-        self, event: Event, tx: Transaction, role: Role, bot: BotInfo, now: datetime
+        self,
+        event: Event,
+        tx: Transaction,
+        role: Role,
+        bot: BotInfo,
+        now: datetime,
+        fact_depth: int = 0,
     ) -> Context:
         return Context(
             event=event,
@@ -194,6 +242,7 @@ class Dispatcher:
             default_locale=self.default_locale,
             escalate_to=self.escalate_to,
             managers=self.managers,
+            fact_depth=fact_depth,
         )
 
     async def _run(
@@ -206,8 +255,9 @@ class Dispatcher:
         role: Role,
         bot: BotInfo,
         now: datetime,
+        fact_depth: int = 0,
     ) -> list[Action]:
-        context = self._context(event, tx, role, bot, now)
+        context = self._context(event, tx, role, bot, now, fact_depth)
         try:
             async with tx.feature_scope():
                 await handler(subject, context)
@@ -222,4 +272,7 @@ class Dispatcher:
             )
             self.metrics.inc(f"feature_errors.{feature.name}")
             return []
+        if context.published:
+            self.published += context.published
+            self.metrics.inc("facts.published", context.published)
         return context.actions

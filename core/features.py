@@ -16,12 +16,17 @@ A feature declares what it handles with decorators and never talks to a platform
         @job("greeter.reminder")
         async def remind(self, event: JobDue, ctx: Context) -> None: ...
 
+        @on(VoteCast)  # a fact another feature published (:mod:`core.facts`)
+        async def voted(self, fact: VoteCast, ctx: Context) -> None: ...
+
 An id argument is declared with ``Param("id", ref=SOME_ID)`` and resolved by the feature's
 ``@resolves(SOME_ID)`` method; the framework keeps what it finds only within the caller's
 community (:mod:`core.scope`), so no handler checks that itself.
 
 Handlers run inside the batch transaction (``ctx.tx``); whatever they emit is stored in the
-outbox together with their writes and delivered after commit.
+outbox together with their writes and delivered after commit, and whatever they publish
+(``ctx.publish(fact)``) is stored with them too and handled after commit
+(:mod:`core.facts.published`).
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ from townsquare.core.actions import (
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import CommandSpec, Invocation, id_forms
 from townsquare.core.events import ButtonPressed, CommandIssued, Event, MessagePosted
+from townsquare.core.facts.fact import Fact, encode
+from townsquare.core.facts.published import MAX_DEPTH, FactChainTooLong, PublishedFact
 from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, translator
 from townsquare.core.refs import CommunityRef
 from townsquare.core.roles import Role
@@ -55,8 +62,8 @@ F = TypeVar("F", bound=Callable[..., Awaitable[None]])
 R = TypeVar("R", bound=Callable[..., Awaitable[Any]])
 
 
-def on(*event_types: type[Event]) -> Callable[[F], F]:
-    """Subscribe the method to these event types."""
+def on(*event_types: type[Event] | type[Fact]) -> Callable[[F], F]:
+    """Subscribe the method to these event types, or fact types (``(fact, ctx)``)."""
 
     def mark(method: F) -> F:
         method.__dict__.setdefault("_ts_events", []).extend(event_types)
@@ -108,6 +115,15 @@ class Feature:
             (event_type, method)
             for method in self._methods()
             for event_type in getattr(method, "_ts_events", ())
+            if issubclass(event_type, Event)
+        ]
+
+    def fact_handlers(self) -> list[tuple[type[Fact], Handler]]:
+        return [
+            (fact_type, method)
+            for method in self._methods()
+            for fact_type in getattr(method, "_ts_events", ())
+            if issubclass(fact_type, Fact)
         ]
 
     def command_handlers(self) -> list[tuple[CommandSpec, Handler]]:
@@ -243,6 +259,11 @@ class Context:
     """``[defaults] managers`` (``platform:user_id``), to resolve the role of someone other
     than the caller with :func:`core.roles.resolve_role` (the target of a ``/warn``)."""
     actions: list[Action] = field(default_factory=list)
+    fact_depth: int = 0
+    """How deep in a chain of facts this handler runs: 0 for an event, the fact's depth
+    for a fact handler (see :meth:`publish`)."""
+    published: int = 0
+    """How many facts this handler published."""
     _translator: Translator | None = field(default=None, repr=False)
 
     async def locale(self) -> str:
@@ -264,6 +285,30 @@ class Context:
 
     def emit(self, action: Action) -> None:
         self.actions.append(action)
+
+    def publish(self, fact: Fact) -> None:
+        """Tell other features what changed: ``fact`` is stored with this handler's
+        writes (never if the handler fails) and handled by every ``@on(type(fact))``
+        after commit, once (:mod:`core.facts.published`). Raises
+        :class:`~core.facts.FactError` for a fact that cannot be stored, and
+        :class:`~core.facts.published.FactChainTooLong` past the chain's limit."""
+        depth = self.fact_depth + 1
+        if depth > MAX_DEPTH:
+            raise FactChainTooLong(
+                f"{fact.kind} would be {depth} facts deep (at most {MAX_DEPTH}): a loop?"
+            )
+        channel = self.event.channel
+        self.tx.publish(
+            PublishedFact(
+                payload={**encode(fact), "depth": depth},
+                platform=fact.platform,
+                bot=self.bot.name,
+                community_id=fact.community_id,
+                channel_id=channel.id if channel is not None else None,
+                at=self.now,
+            )
+        )
+        self.published += 1
 
     def can(self, capability: Capability) -> bool:
         return capability in self.bot.capabilities

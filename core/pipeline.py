@@ -162,6 +162,7 @@ class Pipeline:
     async def _commit_with_retry(self, events: list[Event]) -> None:
         for attempt, delay in enumerate((*self.retry_delays, None)):
             started = time.monotonic()
+            published = self.dispatcher.published
             try:
                 actions = await self.process(events)
             except Exception as error:
@@ -183,7 +184,10 @@ class Pipeline:
                 await asyncio.sleep(delay)
             else:
                 self.metrics.observe("pipeline.batch_seconds", time.monotonic() - started)
-                if self.on_commit is not None and actions:
+                # Facts published are jobs due now: the commit wakes the scheduler too.
+                if self.on_commit is not None and (
+                    actions or self.dispatcher.published != published
+                ):
                     self.on_commit(actions)
                 return
 

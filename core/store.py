@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from townsquare.core.actions import Action
 from townsquare.core.events import UpdateRejected
+from townsquare.core.facts.published import PublishedFact
 from townsquare.core.refs import Actor, CommunityRef, MessageRef
 
 EventKey = tuple[str, str, str]
@@ -69,6 +70,11 @@ class Transaction(Protocol):
         ...
 
     async def enqueue(self, actions: Sequence[Action], now: datetime) -> None: ...
+
+    def publish(self, fact: PublishedFact) -> None:
+        """Store a fact with the current feature scope's writes (dropped if it fails), as
+        a job due at once (:mod:`core.facts.published`); written at :meth:`flush`."""
+        ...
 
     async def keep_rejected(self, events: Sequence[UpdateRejected], now: datetime) -> None:
         """Store updates no adapter could map, with their native payloads."""

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from townsquare.core.actions import Action
 from townsquare.core.events import UpdateRejected
+from townsquare.core.facts.published import PublishedFact
 from townsquare.core.refs import Actor, CommunityRef
 from townsquare.core.store import EventKey
+from townsquare.storage.facts import PendingFacts
 from townsquare.storage.outbox import outbox_rows
 from townsquare.storage.tables import communities as _communities
 from townsquare.storage.tables import jobs as _jobs
@@ -57,6 +59,8 @@ class SqlTransaction:
         """What the current feature scope changed in ``_roster`` (restored if it fails)."""
         self._roster_flushed: dict[tuple[int, str], dict[str, Any]] = {}
         """Rows written inside the current scope's savepoint (pending again if it fails)."""
+        self.facts = PendingFacts()
+        """Facts published and not written yet (:meth:`publish`, :meth:`flush`)."""
         self.memo: dict[str, Any] = {}
         """What repositories derived from this transaction's reads and their own writes
         and may reuse until it ends (a poll's tally, see :mod:`storage.polls`). Emptied
@@ -85,6 +89,7 @@ class SqlTransaction:
     def _enter_scope(self) -> None:
         self._in_scope, self._savepoint = True, None
         self._scope_committed = []
+        self.facts.enter_scope()
 
     async def _exit_scope(self, failed: bool) -> None:
         try:
@@ -101,6 +106,7 @@ class SqlTransaction:
             elif self._savepoint is not None:
                 await self._savepoint.commit()
         finally:
+            self.facts.exit_scope(failed)
             if not failed:
                 self.committed.extend(self._scope_committed)
             self._scope_committed = []
@@ -142,6 +148,9 @@ class SqlTransaction:
             return
         connection = await self._write()
         await connection.execute(_outbox.insert(), outbox_rows(actions, now))
+
+    def publish(self, fact: PublishedFact) -> None:
+        self.facts.add(fact)
 
     async def keep_rejected(self, events: Sequence[UpdateRejected], now: datetime) -> None:
         if not events:
@@ -259,7 +268,9 @@ class SqlTransaction:
     async def flush(self) -> None:
         """Write the members :meth:`member_joined` kept: one multi-row upsert, on the
         transaction's connection (if a feature scope's savepoint is open and that scope
-        fails, they are kept again)."""
+        fails, they are kept again); outside a feature scope, the published facts too."""
+        if not self._in_scope:
+            await self.facts.write(self.connection)
         if not self._roster:
             return
         rows, self._roster = self._roster, {}

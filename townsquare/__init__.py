@@ -20,6 +20,7 @@ from townsquare.core.events import (
     MemberLeft,
     MessagePosted,
 )
+from townsquare.core.facts import Fact
 from townsquare.core.features import Context, Feature, command, job, on, resolves
 from townsquare.core.roles import Role
 from townsquare.core.text import Text, bold, code, compose, italic, link, mention, plain
@@ -31,6 +32,7 @@ __all__ = [
     "CommandSpec",
     "Context",
     "Event",
+    "Fact",
     "Feature",
     "Invocation",
     "JobDue",
