@@ -54,90 +54,96 @@ def degrade(
     action: Action, capabilities: frozenset[Capability], tr: Translator | None = None
 ) -> list[Action]:
     """What to send instead of ``action`` on a platform with ``capabilities``; sentences
-    the fallback adds are in ``tr``'s language (the community's; English by default)."""
+    the fallback adds are in ``tr``'s language (the community's; English by default).
+
+    One rule per case, tried in order; an action no rule rewrites is sent as it is."""
     tr = tr or translator(DEFAULT_LANGUAGE)
-    if isinstance(action, AskText) and Capability.FORMS not in capabilities:
-        # No forms (Telegram, the console): the press is answered with the private hint
-        # the feature wrote, as an alert the member has to dismiss.
-        return [
-            AnswerButton(
-                bot=action.bot,
-                interaction_id=action.interaction_id,
-                toast=action.fallback_text,
-                alert=True,
-                channel=action.channel,
-                user_id=action.user_id,
-            )
-        ]
-    if isinstance(action, SendFile):
-        if len(action.data) > MAX_FILE_BYTES:
-            log.warning(
-                "bot %s: file %s has %d bytes, more than %d; a notice is sent instead",
-                action.bot,
-                action.filename,
-                len(action.data),
-                MAX_FILE_BYTES,
-            )
-            notice = compose(
-                tr(_("The file {name} is too large to send ({size} MB; at most {limit} MB).")),
-                name=code(action.filename),
-                size=f"{len(action.data) / 1_048_576:.1f}",
-                limit=str(MAX_FILE_BYTES // 1_048_576),
-            )
-            if action.caption:
-                notice = lines(action.caption, notice)
-            return degrade(_file_as_message(action, notice), capabilities, tr)
-        if Capability.FILES not in capabilities:
+    match action:
+        case AskText() if Capability.FORMS not in capabilities:
+            # No forms (Telegram, the console): the press is answered with the private hint
+            # the feature wrote, as an alert the member has to dismiss.
+            return [
+                AnswerButton(
+                    bot=action.bot,
+                    interaction_id=action.interaction_id,
+                    toast=action.fallback_text,
+                    alert=True,
+                    channel=action.channel,
+                    user_id=action.user_id,
+                )
+            ]
+        case SendFile() if len(action.data) > MAX_FILE_BYTES:
+            return degrade(_file_as_message(action, _too_large(action, tr)), capabilities, tr)
+        case SendFile() if Capability.FILES not in capabilities:
             return degrade(_file_as_message(action, file_as_text(action, tr)), capabilities, tr)
-    if (
-        isinstance(action, SendMessage | SendDirect | EditMessage)
-        and action.buttons
-        and Capability.BUTTONS not in capabilities
-    ):
-        text = _with_fallback_buttons(action.text, action.buttons)
-        return degrade(_replace_text(action, text), capabilities, tr)
-    if isinstance(action, SendEphemeral) and Capability.EPHEMERAL not in capabilities:
-        return degrade(
-            SendDirect(
+        case SendMessage() | SendDirect() | EditMessage() if (
+            action.buttons and Capability.BUTTONS not in capabilities
+        ):
+            text = _with_fallback_buttons(action.text, action.buttons)
+            return degrade(_replace_text(action, text), capabilities, tr)
+        case SendEphemeral() if Capability.EPHEMERAL not in capabilities:
+            direct = SendDirect(
                 bot=action.bot,
                 user_id=action.user_id,
                 display_name=action.display_name,
                 text=action.text,
                 fallback_channel=action.channel,
-            ),
-            capabilities,
-            tr,
-        )
-    if isinstance(action, SendDirect) and Capability.DIRECT_MESSAGES not in capabilities:
-        if action.fallback_channel is None:
-            log.warning("bot %s cannot send direct messages; message dropped", action.bot)
-            return []
-        if action.fallback_text is not None:  # the member stays anonymous in the channel
-            return [
-                SendMessage(
-                    bot=action.bot, channel=action.fallback_channel, text=action.fallback_text
-                )
-            ]
-        return [
-            SendMessage(
-                bot=action.bot,
-                channel=action.fallback_channel,
-                text=compose("{who} ", who=mention(action.user_id, action.display_name))
-                + action.text,
-                buttons=action.buttons,
             )
-        ]
-    if isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
-        needed = Capability.REMOVE if isinstance(action, RemoveMember) else Capability.RESTRICT
-        if needed not in capabilities:
+            return degrade(direct, capabilities, tr)
+        case SendDirect() if Capability.DIRECT_MESSAGES not in capabilities:
+            return _direct_in_channel(action)
+        case RestrictMember() | UnrestrictMember() if Capability.RESTRICT not in capabilities:
             return _moderation_notice(action, tr)
-    if isinstance(action, EditMessage) and Capability.EDIT not in capabilities:
-        log.warning("bot %s cannot edit messages; edit of %s skipped", action.bot, action.key)
+        case RemoveMember() if Capability.REMOVE not in capabilities:
+            return _moderation_notice(action, tr)
+        case EditMessage() if Capability.EDIT not in capabilities:
+            log.warning("bot %s cannot edit messages; edit of %s skipped", action.bot, action.key)
+            return []
+        case DeleteMessage() if Capability.DELETE not in capabilities:
+            log.warning(
+                "bot %s cannot delete messages; delete of %s skipped", action.bot, action.key
+            )
+            return []
+        case _:
+            return [action]
+
+
+def _too_large(action: SendFile, tr: Translator) -> Text:
+    """The notice sent instead of a file over :data:`MAX_FILE_BYTES`."""
+    log.warning(
+        "bot %s: file %s has %d bytes, more than %d; a notice is sent instead",
+        action.bot,
+        action.filename,
+        len(action.data),
+        MAX_FILE_BYTES,
+    )
+    notice = compose(
+        tr(_("The file {name} is too large to send ({size} MB; at most {limit} MB).")),
+        name=code(action.filename),
+        size=f"{len(action.data) / 1_048_576:.1f}",
+        limit=str(MAX_FILE_BYTES // 1_048_576),
+    )
+    return lines(action.caption, notice) if action.caption else notice
+
+
+def _direct_in_channel(action: SendDirect) -> list[Action]:
+    """A private message where the platform has none: in its fallback channel, mentioning
+    the member (or the anonymous fallback text the feature wrote), else dropped."""
+    if action.fallback_channel is None:
+        log.warning("bot %s cannot send direct messages; message dropped", action.bot)
         return []
-    if isinstance(action, DeleteMessage) and Capability.DELETE not in capabilities:
-        log.warning("bot %s cannot delete messages; delete of %s skipped", action.bot, action.key)
-        return []
-    return [action]
+    if action.fallback_text is not None:  # the member stays anonymous in the channel
+        return [
+            SendMessage(bot=action.bot, channel=action.fallback_channel, text=action.fallback_text)
+        ]
+    return [
+        SendMessage(
+            bot=action.bot,
+            channel=action.fallback_channel,
+            text=compose("{who} ", who=mention(action.user_id, action.display_name)) + action.text,
+            buttons=action.buttons,
+        )
+    ]
 
 
 def file_as_text(action: SendFile, tr: Translator | None = None) -> Text:

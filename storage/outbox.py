@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,24 +57,26 @@ def outbox_rows(actions: Sequence[Action], now: datetime) -> list[dict[str, Any]
 def lane_of(action: Action) -> str:
     """Outbound actions in one lane are delivered in order and share one rate budget."""
     bot = action.bot
-    if isinstance(action, SendMessage | SendEphemeral):
-        return f"{bot}:chat:{action.channel.id}"
-    if isinstance(action, SendDirect):
-        return f"{bot}:dm:{action.user_id}"
-    if isinstance(action, SendFile):
-        if action.user_id is not None:
+    match action:
+        case SendMessage() | SendEphemeral():
+            return f"{bot}:chat:{action.channel.id}"
+        case SendDirect():
             return f"{bot}:dm:{action.user_id}"
-        assert action.channel is not None
-        return f"{bot}:chat:{action.channel.id}"
-    if isinstance(action, EditMessage | DeleteMessage):
-        if action.message is not None:
-            return f"{bot}:chat:{action.message.channel.id}"
-        return f"{bot}:key:{action.key}"
-    if isinstance(action, AnswerButton | AskText):
-        return f"{bot}:answers"
-    if isinstance(action, RestrictMember | UnrestrictMember | RemoveMember):
-        return f"{bot}:moderation:{action.community.id}"
-    raise TypeError(f"no lane for {action!r}")
+        case SendFile():
+            if action.user_id is not None:
+                return f"{bot}:dm:{action.user_id}"
+            assert action.channel is not None
+            return f"{bot}:chat:{action.channel.id}"
+        case EditMessage() | DeleteMessage():
+            if action.message is not None:
+                return f"{bot}:chat:{action.message.channel.id}"
+            return f"{bot}:key:{action.key}"
+        case AnswerButton() | AskText():
+            return f"{bot}:answers"
+        case RestrictMember() | UnrestrictMember() | RemoveMember():
+            return f"{bot}:moderation:{action.community.id}"
+        case _:
+            assert_never(action)
 
 
 _MATERIALIZED = ("MATERIALIZED",)

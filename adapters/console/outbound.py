@@ -8,10 +8,12 @@ character except line breaks and tabs is shown as U+FFFD instead.
 from __future__ import annotations
 
 import re
+from typing import assert_never
 
 from townsquare.core.actions import (
     Action,
     AnswerButton,
+    AskText,
     ButtonRows,
     DeleteMessage,
     EditMessage,
@@ -19,10 +21,27 @@ from townsquare.core.actions import (
     RestrictMember,
     SendDirect,
     SendEphemeral,
+    SendFile,
     SendMessage,
     UnrestrictMember,
 )
+from townsquare.core.capabilities import Capability, RateLimits
 from townsquare.core.text import Span, Style, Text, render
+
+CAPABILITIES = frozenset(
+    {
+        Capability.EDIT,
+        Capability.DELETE,
+        Capability.DIRECT_MESSAGES,
+        Capability.EPHEMERAL,
+        Capability.RESTRICT,
+        Capability.REMOVE,
+        Capability.REACTIONS,
+        Capability.MESSAGE_CONTENT,
+    }
+)
+LIMITS = RateLimits(per_bot=1000, per_chat=1000, per_chat_window=1, burst=1000)
+"""A terminal has no rate limits; these only keep the limiter's arithmetic finite."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -57,30 +76,31 @@ def describe(action: Action, bot: str) -> list[str]:
 
 
 def _describe(action: Action, bot: str) -> list[str]:
-    if isinstance(action, SendMessage):
-        head = f"{bot} ›"
-        body = render_text(action.text)
-    elif isinstance(action, SendDirect):
-        head = f"{bot} › (private to {action.display_name})"
-        body = render_text(action.text)
-    elif isinstance(action, SendEphemeral):
-        head = f"{bot} › (only {action.display_name} sees)"
-        body = render_text(action.text)
-    elif isinstance(action, EditMessage):
-        head = f"{bot} › (edited)"
-        body = render_text(action.text)
-    elif isinstance(action, DeleteMessage):
-        return [f"{bot} › (deleted a message)"]
-    elif isinstance(action, AnswerButton):
-        return [f"{bot} › (toast) {action.toast}"] if action.toast else []
-    elif isinstance(action, RestrictMember):
-        return [f"{bot} › (muted {action.user_id})"]
-    elif isinstance(action, UnrestrictMember):
-        return [f"{bot} › (unmuted {action.user_id})"]
-    elif isinstance(action, RemoveMember):
-        return [f"{bot} › (removed {action.user_id})"]
-    else:
-        return [f"{bot} › ({action.kind})"]
+    match action:
+        case SendMessage():
+            head = f"{bot} ›"
+        case SendDirect():
+            head = f"{bot} › (private to {action.display_name})"
+        case SendEphemeral():
+            head = f"{bot} › (only {action.display_name} sees)"
+        case EditMessage():
+            head = f"{bot} › (edited)"
+        case DeleteMessage():
+            return [f"{bot} › (deleted a message)"]
+        case AnswerButton():
+            return [f"{bot} › (toast) {action.toast}"] if action.toast else []
+        case RestrictMember():
+            return [f"{bot} › (muted {action.user_id})"]
+        case UnrestrictMember():
+            return [f"{bot} › (unmuted {action.user_id})"]
+        case RemoveMember():
+            return [f"{bot} › (removed {action.user_id})"]
+        case SendFile() | AskText():
+            # Degraded to messages before they get here (the console has no files or forms).
+            return [f"{bot} › ({action.kind})"]
+        case _:
+            assert_never(action)
+    body = render_text(action.text)
     result = [
         head + " " + line if index == 0 else " " * (len(head) + 1) + line
         for index, line in enumerate(body.splitlines() or [""])

@@ -11,9 +11,8 @@ from uuid import uuid4
 
 from townsquare.adapters.console.config import ConsoleBotConfig
 from townsquare.adapters.console.inbound import PLATFORM, ConsoleMapper
-from townsquare.adapters.console.outbound import describe
+from townsquare.adapters.console.outbound import CAPABILITIES, LIMITS, describe
 from townsquare.core.actions import Action, SendDirect, SendEphemeral, SendMessage
-from townsquare.core.capabilities import Capability, RateLimits
 from townsquare.core.events import Event
 from townsquare.core.ports import AdapterDeps, Delivered, EventSink
 from townsquare.core.refs import ChannelRef, MessageRef
@@ -21,19 +20,8 @@ from townsquare.core.refs import ChannelRef, MessageRef
 
 class ConsoleAdapter:
     platform = PLATFORM
-    capabilities = frozenset(
-        {
-            Capability.EDIT,
-            Capability.DELETE,
-            Capability.DIRECT_MESSAGES,
-            Capability.EPHEMERAL,
-            Capability.RESTRICT,
-            Capability.REMOVE,
-            Capability.REACTIONS,
-            Capability.MESSAGE_CONTENT,
-        }
-    )
-    limits = RateLimits(per_bot=1000, per_chat=1000, per_chat_window=1, burst=1000)
+    capabilities = CAPABILITIES
+    limits = LIMITS
 
     def __init__(
         self, config: ConsoleBotConfig, output: Callable[[str], None] | None = None

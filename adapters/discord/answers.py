@@ -18,8 +18,9 @@ import aiohttp
 import discord
 
 from townsquare.adapters.discord import outbound
+from townsquare.adapters.discord.errors import delivery_error
 from townsquare.adapters.discord.interactions import InteractionRef, Kind, Responder
-from townsquare.adapters.discord.rest import Rest, delivery_error
+from townsquare.adapters.discord.rest import Rest
 from townsquare.core.actions import AnswerButton, AskText, SendEphemeral
 from townsquare.core.errors import DirectMessageRefused, PermanentDeliveryError
 from townsquare.core.ports import Delivered

@@ -47,6 +47,12 @@ import discord
 from discord.http import Route
 from discord.webhook.async_ import async_context
 
+from townsquare.adapters.discord.errors import (
+    ALREADY_ACKNOWLEDGED,
+    EXPIRED_INTERACTION_CODES,
+    UNKNOWN_MESSAGE,
+    UNKNOWN_WEBHOOK,
+)
 from townsquare.core.errors import TransientDeliveryError
 
 log = logging.getLogger(__name__)
@@ -68,14 +74,6 @@ CHANNEL_MESSAGE = 4
 DEFERRED_CHANNEL_MESSAGE = 5
 DEFERRED_UPDATE = 6
 MODAL = 9
-
-UNKNOWN_MESSAGE = 10008
-UNKNOWN_WEBHOOK = 10015
-"""What the webhook endpoints answer for an interaction nobody acknowledged (yet)."""
-ALREADY_ACKNOWLEDGED = 40060
-EXPIRED_INTERACTION_CODES = frozenset({10015, 10062, 50027})
-"""Unknown webhook, unknown interaction, invalid webhook token: the token carries nothing
-any more (or the interaction was never acknowledged)."""
 
 NETWORK_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
 

@@ -31,6 +31,7 @@ import discord
 from discord.utils import escape_mentions
 
 from townsquare.core.actions import AskText, Button, ButtonRows, ButtonStyle
+from townsquare.core.capabilities import Capability, RateLimits
 from townsquare.core.layout import ButtonLimits, layout
 from townsquare.core.refs import MessageRef
 from townsquare.core.text import Span, Style, Text, mention, split_text, unix_time
@@ -43,6 +44,26 @@ MAX_TIMEOUT = timedelta(days=28)
 TIMEOUT_MARGIN = timedelta(minutes=5)
 """Discord rejects a timeout ending more than 28 days ahead, measured by its clock; the
 margin keeps a slightly fast local clock from turning a maximal mute into an error."""
+
+CAPABILITIES = frozenset(
+    {
+        Capability.BUTTONS,
+        Capability.EDIT,
+        Capability.DELETE,
+        Capability.DIRECT_MESSAGES,
+        Capability.RESTRICT,
+        Capability.REMOVE,
+        Capability.REACTIONS,
+        Capability.THREADS,
+        Capability.EPHEMERAL,
+        Capability.FILES,
+        Capability.ROLES,
+        Capability.FORMS,
+    }
+)
+LIMITS = RateLimits(per_bot=50, per_chat=5, per_chat_window=5, max_text=MAX_TEXT)
+"""Discord: 50 requests/s per bot, 5 messages per 5 s in one channel (a DM channel too);
+discord.py's HTTPClient also follows the route buckets its ``X-RateLimit-*`` headers report."""
 
 SUPPRESS_NOTIFICATIONS = 1 << 12
 

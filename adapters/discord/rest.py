@@ -13,8 +13,6 @@ instead of posting it twice: Discord keeps a nonce of one author for a few minut
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import io
 import json
@@ -28,6 +26,7 @@ import discord
 from discord.http import Route
 
 from townsquare.adapters.discord import outbound
+from townsquare.adapters.discord.errors import UNKNOWN_MESSAGE, delivery_error
 from townsquare.core.actions import (
     DeleteMessage,
     EditMessage,
@@ -37,10 +36,7 @@ from townsquare.core.actions import (
     UnrestrictMember,
 )
 from townsquare.core.errors import (
-    DirectMessageRefused,
     PermanentDeliveryError,
-    RateLimited,
-    TransientDeliveryError,
 )
 from townsquare.core.ports import Delivered
 from townsquare.core.refs import ChannelRef, MessageRef
@@ -48,38 +44,8 @@ from townsquare.core.text import Text
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_MESSAGE = 10008
-CANNOT_MESSAGE_USER = 50007
 MAX_NONCE = 25
 """Characters Discord allows in a message ``nonce``."""
-
-
-def _retry_after(error: discord.HTTPException) -> float:
-    headers = getattr(error.response, "headers", None) or {}
-    for name in ("X-RateLimit-Reset-After", "Retry-After"):
-        value = headers.get(name)
-        if value:
-            with contextlib.suppress(ValueError):
-                return max(float(value), 0.0)
-    return 1.0
-
-
-def delivery_error(error: BaseException, what: str) -> Exception:
-    """Map a discord.py or network failure to the core's delivery errors."""
-    if isinstance(error, discord.RateLimited):
-        return RateLimited(f"{what}: rate limited", retry_after=error.retry_after)
-    if isinstance(error, discord.HTTPException):
-        detail = f"{what}: Discord {error.status} (code {error.code}) {error.text}".strip()
-        if error.status == 429:
-            return RateLimited(detail, retry_after=_retry_after(error))
-        if error.status >= 500:
-            return TransientDeliveryError(detail)
-        if error.code == CANNOT_MESSAGE_USER:
-            return DirectMessageRefused(detail)
-        return PermanentDeliveryError(detail)
-    if isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError):
-        return TransientDeliveryError(f"{what}: {type(error).__name__}: {error}")
-    return PermanentDeliveryError(f"{what}: {type(error).__name__}: {error}")
 
 
 def int_id(value: str, what: str) -> int:

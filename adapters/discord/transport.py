@@ -35,7 +35,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 
 import aiohttp
 import discord
@@ -55,12 +55,13 @@ from townsquare.adapters.discord.client import (
     sync_guild_commands,
 )
 from townsquare.adapters.discord.config import DiscordBotConfig
+from townsquare.adapters.discord.errors import delivery_error
 from townsquare.adapters.discord.gateway import Intake
 from townsquare.adapters.discord.interactions import InteractionRef, Responder, Webhooks
 from townsquare.adapters.discord.receipt import (
     Receipt,
 )
-from townsquare.adapters.discord.rest import Rest, delivery_error
+from townsquare.adapters.discord.rest import Rest
 from townsquare.adapters.discord.sessions import Sessions
 from townsquare.adapters.discord.startup import Startup
 from townsquare.core.actions import (
@@ -77,8 +78,8 @@ from townsquare.core.actions import (
     SendMessage,
     UnrestrictMember,
 )
-from townsquare.core.capabilities import Capability, RateLimits
-from townsquare.core.errors import NotSupported, TransientDeliveryError
+from townsquare.core.capabilities import Capability
+from townsquare.core.errors import TransientDeliveryError
 from townsquare.core.events import Event
 from townsquare.core.ports import Adapter, AdapterDeps, Delivered, EventSink
 
@@ -104,25 +105,6 @@ ANSWER_WINDOW = 2.0
 deferred (Discord allows 3 from the interaction's creation; the window shrinks by the
 time the interaction took to arrive)."""
 
-CAPABILITIES = frozenset(
-    {
-        Capability.BUTTONS,
-        Capability.EDIT,
-        Capability.DELETE,
-        Capability.DIRECT_MESSAGES,
-        Capability.RESTRICT,
-        Capability.REMOVE,
-        Capability.REACTIONS,
-        Capability.THREADS,
-        Capability.EPHEMERAL,
-        Capability.FILES,
-        Capability.ROLES,
-        Capability.FORMS,
-    }
-)
-LIMITS = RateLimits(per_bot=50, per_chat=5, per_chat_window=5, max_text=outbound.MAX_TEXT)
-"""Discord: 50 requests/s per bot, 5 messages per 5 s in one channel (a DM channel too);
-discord.py's HTTPClient also follows the route buckets its ``X-RateLimit-*`` headers report."""
 
 # -- the adapter ----------------------------------------------------------------------------------
 
@@ -138,11 +120,11 @@ class DiscordAdapter:
         self.config = config
         self.bot = config.name
         self.deps = deps
-        capabilities = set(CAPABILITIES)
+        capabilities = set(outbound.CAPABILITIES)
         if config.message_content:
             capabilities.add(Capability.MESSAGE_CONTENT)
         self.capabilities: frozenset[Capability] = frozenset(capabilities)
-        self.limits = LIMITS
+        self.limits = outbound.LIMITS
         self.commands = slash.build(deps.commands)
         self.client: discord.Client | None = None
         self.intake = Intake(self.bot)
@@ -512,7 +494,8 @@ class DiscordAdapter:
                 return await self.rest.unrestrict(action)
             case RemoveMember():
                 return await self.rest.remove(action)
-        raise NotSupported(f"discord cannot perform {type(action).__name__}")
+            case _:
+                assert_never(action)
 
     async def _send_message(self, action: SendMessage, key: str | None) -> Delivered:
         delivered = await self.rest.post(

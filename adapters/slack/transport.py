@@ -41,7 +41,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, assert_never
 
 import aiohttp
 from aiohttp import web
@@ -53,6 +53,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from townsquare.adapters.common_config import secret_value
 from townsquare.adapters.slack.config import EVENTS_PATH, SlackBotConfig
+from townsquare.adapters.slack.errors import retry_after, translate_error
 from townsquare.adapters.slack.inbound import FORM_CALLBACK, SlackMapper, user_actor
 from townsquare.adapters.slack.intake import Intake
 from townsquare.adapters.slack.interaction import decode
@@ -70,13 +71,15 @@ from townsquare.core.actions import (
     AskText,
     DeleteMessage,
     EditMessage,
+    RemoveMember,
+    RestrictMember,
     SendDirect,
     SendEphemeral,
     SendFile,
     SendMessage,
+    UnrestrictMember,
 )
 from townsquare.core.errors import (
-    DirectMessageRefused,
     NotSupported,
     PermanentDeliveryError,
     RateLimited,
@@ -94,31 +97,6 @@ process to spare a refused try; another process learns it from Slack's refusal."
 STOP_GRACE_SECONDS = 10.0
 """How long ``stop`` waits for handovers to the core still running (their requests were
 answered 503 and will be redelivered, but an unfinished statement is not cut off)."""
-DM_REFUSALS = {"cannot_dm_bot", "user_not_found", "user_disabled", "not_allowed_token_type"}
-
-
-def translate_error(error: Exception, *, direct: bool = False) -> Exception:
-    if isinstance(error, SlackApiError):
-        status = error.response.status_code
-        code = str(error.response.get("error", ""))
-        if status == 429:
-            retry = _retry_after(error.response.headers)
-            return RateLimited(f"rate limited: {code}", retry_after=retry)
-        if status >= 500:
-            return TransientDeliveryError(f"Slack {status}: {code}")
-        if direct and code in DM_REFUSALS:
-            return DirectMessageRefused(code)
-        return PermanentDeliveryError(code or f"Slack {status}")
-    if isinstance(error, SlackClientError | aiohttp.ClientError | OSError | TimeoutError):
-        return TransientDeliveryError(f"{type(error).__name__}: {error}")
-    return error
-
-
-def _retry_after(headers: Any, default: float = 1.0) -> float:
-    try:
-        return float(headers.get("Retry-After", default))
-    except (TypeError, ValueError, AttributeError):
-        return default
 
 
 class SlackAdapter:
@@ -277,54 +255,62 @@ class SlackAdapter:
             raise translate_error(error, direct=direct) from error
 
     async def _perform(self, action: Action) -> Delivered:
-        if isinstance(action, SendMessage):
-            return await self._post(action.channel, action)
-        if isinstance(action, SendDirect):
-            opened = await self.client.conversations_open(users=action.user_id)
-            channel = ChannelRef(opened["channel"]["id"], is_direct=True)
-            return await self._post(channel, action)
-        if isinstance(action, SendFile):
-            return await self._upload(action)
-        if isinstance(action, SendEphemeral):
-            for message in messages(action.text):
-                await self._ephemeral(
-                    action.interaction_id, action.channel, action.user_id, message
-                )
-            return Delivered()
-        if isinstance(action, AnswerButton):
-            if action.toast:
-                message = messages(Text((Span(action.toast),)))[0]
-                await self._ephemeral(
-                    action.interaction_id, action.channel, action.user_id, message
-                )
-            return Delivered()
-        if isinstance(action, AskText):
-            return await self._ask_text(action)
-        if isinstance(action, EditMessage):
-            assert action.message is not None
-            text, body, cut = edit_message(action.text, action.buttons)
-            if cut:
-                log.warning(
-                    "bot %s: edit of %s cut to one message", self.bot, action.message.message_id
-                )
-            await self.client.chat_update(
-                channel=action.message.channel.id,
-                ts=action.message.message_id,
-                text=text,
-                blocks=body,
+        match action:
+            case SendMessage():
+                return await self._post(action.channel, action)
+            case SendDirect():
+                opened = await self.client.conversations_open(users=action.user_id)
+                channel = ChannelRef(opened["channel"]["id"], is_direct=True)
+                return await self._post(channel, action)
+            case SendFile():
+                return await self._upload(action)
+            case SendEphemeral():
+                for message in messages(action.text):
+                    await self._ephemeral(
+                        action.interaction_id, action.channel, action.user_id, message
+                    )
+                return Delivered()
+            case AnswerButton():
+                if action.toast:
+                    message = messages(Text((Span(action.toast),)))[0]
+                    await self._ephemeral(
+                        action.interaction_id, action.channel, action.user_id, message
+                    )
+                return Delivered()
+            case AskText():
+                return await self._ask_text(action)
+            case EditMessage():
+                return await self._edit(action)
+            case DeleteMessage():
+                return await self._delete(action)
+            case RestrictMember() | UnrestrictMember() | RemoveMember():
+                # Degraded to a notice before they get here (see core.degrade).
+                raise NotSupported(f"Slack cannot {action.kind}")
+            case _:
+                assert_never(action)
+
+    async def _edit(self, action: EditMessage) -> Delivered:
+        assert action.message is not None
+        text, body, cut = edit_message(action.text, action.buttons)
+        if cut:
+            log.warning(
+                "bot %s: edit of %s cut to one message", self.bot, action.message.message_id
             )
-            return Delivered((action.message,))
-        if isinstance(action, DeleteMessage):
-            assert action.message is not None
-            try:
-                await self.client.chat_delete(
-                    channel=action.message.channel.id, ts=action.message.message_id
-                )
-            except SlackApiError as error:
-                if error.response.get("error") != "message_not_found":
-                    raise
-            return Delivered()
-        raise NotSupported(f"Slack cannot {action.kind}")
+        await self.client.chat_update(
+            channel=action.message.channel.id, ts=action.message.message_id, text=text, blocks=body
+        )
+        return Delivered((action.message,))
+
+    async def _delete(self, action: DeleteMessage) -> Delivered:
+        assert action.message is not None
+        try:
+            await self.client.chat_delete(
+                channel=action.message.channel.id, ts=action.message.message_id
+            )
+        except SlackApiError as error:
+            if error.response.get("error") != "message_not_found":
+                raise
+        return Delivered()
 
     async def _ask_text(self, action: AskText) -> Delivered:
         """Open the form's modal with the press's ``trigger_id``; when Slack will not
@@ -411,7 +397,7 @@ class SlackAdapter:
             }
         )
         if response.status_code == 429:
-            retry = _retry_after(response.headers)
+            retry = retry_after(response.headers)
             raise RateLimited("response_url rate limited", retry_after=retry)
         if response.status_code >= 500:
             raise TransientDeliveryError(f"response_url answered {response.status_code}")

@@ -41,6 +41,7 @@ from aiohttp import web
 
 from townsquare.adapters.common_config import secret_value
 from townsquare.adapters.telegram.config import TelegramBotConfig
+from townsquare.adapters.telegram.errors import Failure, delivery_error
 from townsquare.adapters.telegram.inbound import ALLOWED_UPDATES, BotIdentity
 from townsquare.adapters.telegram.intake import Intake
 from townsquare.adapters.telegram.outbound import (
@@ -51,19 +52,12 @@ from townsquare.adapters.telegram.outbound import (
     is_direct,
     menu_calls,
     migrated,
-    no_private_chat,
     plan,
     sent_ref,
 )
 from townsquare.adapters.telegram.polling import Poller
 from townsquare.adapters.telegram.webhook import serve_webhook
 from townsquare.core.actions import Action, EditMessage
-from townsquare.core.errors import (
-    DirectMessageRefused,
-    PermanentDeliveryError,
-    RateLimited,
-    TransientDeliveryError,
-)
 from townsquare.core.ports import AdapterDeps, Delivered, EventSink
 from townsquare.core.refs import MessageRef
 
@@ -74,17 +68,25 @@ DEFAULT_API = "https://api.telegram.org"
 
 def translate_error(error: Exception, *, direct: bool = False) -> Exception:
     """aiogram's exception -> the core's delivery error (the worker decides on retries)."""
-    if isinstance(error, TelegramRetryAfter):
-        return RateLimited(str(error.message), retry_after=float(error.retry_after))
-    if isinstance(error, TelegramServerError | TelegramNetworkError):
-        return TransientDeliveryError(str(error))
-    if isinstance(error, TelegramForbiddenError | TelegramNotFound) or (
-        direct and isinstance(error, TelegramBadRequest) and no_private_chat(str(error))
-    ):
-        return DirectMessageRefused(str(error)) if direct else PermanentDeliveryError(str(error))
-    if isinstance(error, TelegramAPIError):
-        return PermanentDeliveryError(str(error))
-    return error
+    match error:
+        case TelegramRetryAfter():
+            failure, wait = Failure.RETRY_AFTER, float(error.retry_after)
+            return delivery_error(failure, str(error.message), direct=direct, retry_after=wait)
+        case TelegramServerError():
+            failure = Failure.SERVER
+        case TelegramNetworkError():
+            failure = Failure.NETWORK
+        case TelegramForbiddenError():
+            failure = Failure.FORBIDDEN
+        case TelegramNotFound():
+            failure = Failure.NOT_FOUND
+        case TelegramBadRequest():
+            failure = Failure.BAD_REQUEST
+        case TelegramAPIError():
+            failure = Failure.OTHER
+        case _:
+            return error
+    return delivery_error(failure, str(error), direct=direct)
 
 
 class AiogramAdapter:

@@ -11,17 +11,19 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, assert_never
 
 from townsquare.core.actions import (
     Action,
     AnswerButton,
+    AskText,
     ButtonRows,
     DeleteMessage,
     EditMessage,
     RemoveMember,
     RestrictMember,
     SendDirect,
+    SendEphemeral,
     SendFile,
     SendMessage,
     UnrestrictMember,
@@ -67,13 +69,6 @@ HARMLESS = ("message is not modified", "message to delete not found", "query is 
 """Bot API errors that mean the work is already done (or can no longer matter: a button
 press older than 15 minutes cannot be answered)."""
 TOAST_LIMIT = 200
-
-
-def no_private_chat(description: str) -> bool:
-    """A private chat Telegram cannot open: the member is unknown to the bot (never
-    started it) rather than the request being wrong."""
-    lowered = description.lower()
-    return "chat not found" in lowered or "peer_id_invalid" in lowered
 
 
 CALLBACK_DATA_LIMIT = 64
@@ -199,67 +194,76 @@ def is_direct(action: Action) -> bool:
 
 def plan(action: Action) -> list[ApiCall]:
     """The Bot API requests that perform ``action`` (keys already resolved)."""
-    if isinstance(action, SendMessage):
-        return _send_calls(
-            action.channel, action.text, action.buttons, action.reply_to, action.silent
-        )
-    if isinstance(action, SendDirect):
-        channel = ChannelRef(action.user_id, is_direct=True)
-        return _send_calls(channel, action.text, action.buttons, None, False)
-    if isinstance(action, SendFile):
-        return _file_calls(action)
-    if isinstance(action, EditMessage):
-        assert action.message is not None, "the delivery worker resolves keys first"
-        params = {
-            "chat_id": action.message.channel.id,
-            "message_id": int(action.message.message_id),
-        }
-        markup = keyboard(action.buttons)
-        if not action.text:
-            # Only the buttons change (a closed poll loses its keyboard): the text stays.
-            # Without ``reply_markup`` Telegram removes the keyboard.
-            if markup:
-                params["reply_markup"] = markup
-            return [ApiCall("editMessageReplyMarkup", params)]
-        # A message holds at most 4096 characters: an edit keeps the first chunk.
-        params |= {"text": render_chunks(action.text)[0], "parse_mode": "HTML"}
+    match action:
+        case SendMessage():
+            return _send_calls(
+                action.channel, action.text, action.buttons, action.reply_to, action.silent
+            )
+        case SendDirect():
+            channel = ChannelRef(action.user_id, is_direct=True)
+            return _send_calls(channel, action.text, action.buttons, None, False)
+        case SendFile():
+            return _file_calls(action)
+        case EditMessage():
+            return [_edit_call(action)]
+        case DeleteMessage():
+            assert action.message is not None, "the delivery worker resolves keys first"
+            chat = {
+                "chat_id": action.message.channel.id,
+                "message_id": int(action.message.message_id),
+            }
+            return [ApiCall("deleteMessage", chat)]
+        case AnswerButton():
+            params = {"callback_query_id": action.interaction_id, "show_alert": action.alert}
+            if action.toast:
+                params["text"] = action.toast[:TOAST_LIMIT]
+            return [ApiCall("answerCallbackQuery", params)]
+        case RestrictMember() | UnrestrictMember():
+            return [_restrict_call(action)]
+        case RemoveMember():
+            member = {"chat_id": int(action.community.id), "user_id": int(action.user_id)}
+            return [
+                ApiCall("banChatMember", member),
+                ApiCall("unbanChatMember", {**member, "only_if_banned": True}),
+            ]
+        case SendEphemeral() | AskText():
+            # Degraded before they get here (no ephemeral messages, no forms on Telegram).
+            raise NotSupported(f"Telegram cannot {action.kind}")
+        case _:
+            assert_never(action)
+
+
+def _edit_call(action: EditMessage) -> ApiCall:
+    assert action.message is not None, "the delivery worker resolves keys first"
+    params: dict[str, Any] = {
+        "chat_id": action.message.channel.id,
+        "message_id": int(action.message.message_id),
+    }
+    markup = keyboard(action.buttons)
+    if not action.text:
+        # Only the buttons change (a closed poll loses its keyboard): the text stays.
+        # Without ``reply_markup`` Telegram removes the keyboard.
         if markup:
             params["reply_markup"] = markup
-        return [ApiCall("editMessageText", params)]
-    if isinstance(action, DeleteMessage):
-        assert action.message is not None, "the delivery worker resolves keys first"
-        return [
-            ApiCall(
-                "deleteMessage",
-                {
-                    "chat_id": action.message.channel.id,
-                    "message_id": int(action.message.message_id),
-                },
-            )
-        ]
-    if isinstance(action, AnswerButton):
-        params = {"callback_query_id": action.interaction_id, "show_alert": action.alert}
-        if action.toast:
-            params["text"] = action.toast[:TOAST_LIMIT]
-        return [ApiCall("answerCallbackQuery", params)]
-    if isinstance(action, RestrictMember | UnrestrictMember):
-        muted = isinstance(action, RestrictMember)
-        params = {
-            "chat_id": int(action.community.id),
-            "user_id": int(action.user_id),
-            "permissions": MUTED_PERMISSIONS if muted else UNMUTED_PERMISSIONS,
-            "use_independent_chat_permissions": True,
-        }
-        if isinstance(action, RestrictMember) and action.until is not None:
-            params["until_date"] = int(action.until.timestamp())
-        return [ApiCall("restrictChatMember", params)]
-    if isinstance(action, RemoveMember):
-        member = {"chat_id": int(action.community.id), "user_id": int(action.user_id)}
-        return [
-            ApiCall("banChatMember", member),
-            ApiCall("unbanChatMember", {**member, "only_if_banned": True}),
-        ]
-    raise NotSupported(f"Telegram cannot {action.kind}")
+        return ApiCall("editMessageReplyMarkup", params)
+    # A message holds at most 4096 characters: an edit keeps the first chunk.
+    params |= {"text": render_chunks(action.text)[0], "parse_mode": "HTML"}
+    if markup:
+        params["reply_markup"] = markup
+    return ApiCall("editMessageText", params)
+
+
+def _restrict_call(action: RestrictMember | UnrestrictMember) -> ApiCall:
+    muted = isinstance(action, RestrictMember)
+    params: dict[str, Any] = {
+        "chat_id": int(action.community.id),
+        "user_id": int(action.user_id),
+        "permissions": MUTED_PERMISSIONS if muted else UNMUTED_PERMISSIONS,
+        "use_independent_chat_permissions": True,
+    }
+    if isinstance(action, RestrictMember) and action.until is not None:
+        params["until_date"] = int(action.until.timestamp())
+    return ApiCall("restrictChatMember", params)
 
 
 def _send_calls(

@@ -49,6 +49,7 @@ from telegram.ext import Application
 
 from townsquare.adapters.common_config import secret_value
 from townsquare.adapters.telegram.config import TelegramBotConfig
+from townsquare.adapters.telegram.errors import Failure, delivery_error
 from townsquare.adapters.telegram.inbound import ALLOWED_UPDATES, BotIdentity
 from townsquare.adapters.telegram.intake import Intake
 from townsquare.adapters.telegram.outbound import (
@@ -59,19 +60,12 @@ from townsquare.adapters.telegram.outbound import (
     is_direct,
     menu_calls,
     migrated,
-    no_private_chat,
     plan,
     sent_ref,
 )
 from townsquare.adapters.telegram.polling import Poller
 from townsquare.adapters.telegram.webhook import serve_webhook
 from townsquare.core.actions import Action, EditMessage
-from townsquare.core.errors import (
-    DirectMessageRefused,
-    PermanentDeliveryError,
-    RateLimited,
-    TransientDeliveryError,
-)
 from townsquare.core.ports import AdapterDeps, Delivered, EventSink
 from townsquare.core.refs import MessageRef
 
@@ -82,21 +76,24 @@ DEFAULT_API = "https://api.telegram.org"
 
 def translate_error(error: TelegramError, *, direct: bool = False) -> Exception:
     """PTB's exception -> the core's delivery error (the worker decides on retries)."""
-    if isinstance(error, RetryAfter):
-        with warnings.catch_warnings():  # int today, timedelta in PTB's next major version
-            warnings.simplefilter("ignore")
-            wait = error.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-        return RateLimited(str(error), retry_after=seconds)
-    if isinstance(error, Forbidden) or (
-        direct and isinstance(error, BadRequest) and no_private_chat(str(error))
-    ):
-        return DirectMessageRefused(str(error)) if direct else PermanentDeliveryError(str(error))
-    if isinstance(error, BadRequest):
-        return PermanentDeliveryError(str(error))
-    if isinstance(error, NetworkError):  # includes TimedOut
-        return TransientDeliveryError(str(error))
-    return PermanentDeliveryError(str(error))
+    match error:
+        case RetryAfter():
+            with warnings.catch_warnings():  # int today, timedelta in PTB's next major version
+                warnings.simplefilter("ignore")
+                wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            return delivery_error(
+                Failure.RETRY_AFTER, str(error), direct=direct, retry_after=seconds
+            )
+        case Forbidden():
+            failure = Failure.FORBIDDEN
+        case BadRequest():  # a subclass of NetworkError in PTB: it goes first
+            failure = Failure.BAD_REQUEST
+        case NetworkError():  # includes TimedOut
+            failure = Failure.NETWORK
+        case _:
+            failure = Failure.OTHER
+    return delivery_error(failure, str(error), direct=direct)
 
 
 _OBJECTS: dict[str, Callable[[Any], Any]] = {

@@ -57,7 +57,8 @@ def test_the_installed_wheel_runs_without_the_checkout(wheel: Path, tmp_path: Pa
         archive.extractall(site)
     config = tmp_path / "bots.toml"
     config.write_text(
-        '[storage]\nurl = "sqlite+aiosqlite:///town.db"\n[[bots]]\nname = "c"\nplatform = "console"\n'
+        '[storage]\nurl = "sqlite+aiosqlite:///town.db"\n'
+        '[[bots]]\nname = "c"\nplatform = "console"\n'
     )
     program = (
         "import sys, townsquare\n"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 
 from tests.support import MemoryAdapter, enqueue
-from townsquare.adapters.discord.transport import LIMITS as DISCORD
+from townsquare.adapters.discord.outbound import LIMITS as DISCORD
 from townsquare.adapters.slack.outbound import LIMITS as SLACK
 from townsquare.adapters.telegram.outbound import LIMITS as TELEGRAM
 from townsquare.core.actions import Action, SendMessage
