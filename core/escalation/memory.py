@@ -5,6 +5,10 @@ not (the console adapter, Telegram reactions). The feature remembers the last fe
 messages it saw (author and text, per bot and channel) and fills the gap from here. It is
 a best-effort cache: after a restart an old message's author may be unknown, and the case
 then carries no offender (Warn/Mute stay available as replies).
+
+Unlike the caches that mirror stored rows, it is filled while the event is handled, not
+after commit: it records what the platform said (this account wrote this text), which a
+rolled-back batch does not make untrue, and a ``/report`` later in the same batch needs it.
 """
 
 from __future__ import annotations

@@ -4,22 +4,23 @@ Shared by the reply commands (``/warn``, ``/mute``, ``/unmute``) and a case's Wa
 buttons pressed in an inbox that may be on another platform: actions are emitted for the
 bot of the offending message, notices go to its channel in its community's language, and
 every step is written to the audit log. The public notice mentions the member, so they
-are told what happened and why.
+are told what happened and why. Each job is one function (:func:`warn`, :func:`mute`,
+:func:`unmute`) taking the :class:`Order` that says who acts on whom, where.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
 
 from townsquare.core.actions import RemoveMember, RestrictMember, SendMessage, UnrestrictMember
 from townsquare.core.capabilities import Capability
+from townsquare.core.escalation.common import Refused, audit, community_translator
 from townsquare.core.escalation.durations import MAX_MUTE, MIN_MUTE, format_duration
-from townsquare.core.escalation.policy import EscalationPolicy, threshold_reached
-from townsquare.core.escalation.store import AuditEntry, Case, EscalationStore
+from townsquare.core.escalation.policy import EscalationPolicy, Threshold, threshold_reached
+from townsquare.core.escalation.store import Case, EscalationStore
 from townsquare.core.features import Context
-from townsquare.core.i18n import Translator, _, translator
+from townsquare.core.i18n import Translator, _
 from townsquare.core.refs import Actor, ChannelRef, CommunityRef
 from townsquare.core.refusals import refusable
 from townsquare.core.roles import Role
@@ -35,56 +36,17 @@ class Origin:
     channel: ChannelRef
 
 
-class Refused(Exception):
-    """A case or moderation action that may not happen; the message says why."""
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A manager's moderation order: ``actor`` (with ``actor_role``) acts on ``target``
+    (with ``target_role``) where ``origin`` says, for ``case`` if there is one."""
 
-    def __init__(self, message: TextLike) -> None:
-        super().__init__(as_text(message).plain())
-        self.text = as_text(message)
-
-
-def same_community(community: CommunityRef | None, platform: str, community_id: str) -> bool:
-    return community is not None and (community.platform, community.id) == (
-        platform,
-        community_id,
-    )
-
-
-async def community_translator(ctx: Context, community: CommunityRef) -> Translator:
-    """The language of ``community`` (case cards and notices follow the origin's)."""
-    if same_community(ctx.event.community, community.platform, community.id):
-        return await ctx.translator()
-    stored = (await ctx.tx.settings(community)).get("locale")
-    return translator(stored if isinstance(stored, str) else ctx.default_locale)
-
-
-async def audit(
-    store: EscalationStore,
-    ctx: Context,
-    case: Case | None,
-    actor: Actor,
-    action: str,
-    *,
-    community: CommunityRef | None = None,
-    target: str | None = None,
-    note: str | None = None,
-) -> None:
-    where = community or (case.community if case else None)
-    if where is None:
-        return
-    await store.audit(
-        AuditEntry(
-            platform=where.platform,
-            community_id=where.id,
-            actor_id=actor.user_id,
-            actor_name=actor.display_name,
-            action=action,
-            at=ctx.now,
-            case_id=case.id if case else None,
-            target_id=target,
-            note=note,
-        )
-    )
+    origin: Origin
+    target: Actor
+    target_role: Role
+    actor: Actor
+    actor_role: Role
+    case: Case | None = None
 
 
 def check_target(tr: Translator, target: Actor, target_role: Role, actor_role: Role) -> None:
@@ -98,99 +60,102 @@ def check_target(tr: Translator, target: Actor, target_role: Role, actor_role: R
         raise Refused(tr(_("Only the owner can warn or mute another manager.")))
 
 
-async def moderate(
+async def _checked(ctx: Context, order: Order) -> tuple[Translator, Translator]:
+    """The caller's and the origin community's translators, once the order may run."""
+    tr = await ctx.translator()
+    check_target(tr, order.target, order.target_role, order.actor_role)
+    return tr, await community_translator(ctx, order.origin.community)
+
+
+async def _audit(
+    ctx: Context, store: EscalationStore, order: Order, action: str, note: str | None = None
+) -> None:
+    await audit(
+        store,
+        ctx,
+        order.case,
+        order.actor,
+        action,
+        community=order.origin.community,
+        target=order.target.user_id,
+        note=note,
+    )
+
+
+def _who(order: Order) -> TextLike:
+    return mention(order.target.user_id, order.target.display_name)
+
+
+async def unmute(ctx: Context, store: EscalationStore, order: Order) -> Text:
+    """Let ``order.target`` write again; the answer for the acting manager."""
+    tr, otr = await _checked(ctx, order)
+    origin, target = order.origin, order.target
+    action = UnrestrictMember(
+        bot=origin.bot, community=origin.community, user_id=target.user_id, channel=origin.channel
+    )
+    ctx.emit(await refusable(ctx, action, target.display_name))
+    _notice(ctx, origin, compose(otr(_("{member} can write again.")), member=_who(order)))
+    await _audit(ctx, store, order, "unmuted")
+    return as_text(tr(_("{member} can write again."), member=target.display_name))
+
+
+async def mute(
+    ctx: Context, store: EscalationStore, order: Order, length: timedelta, reason: str | None
+) -> Text:
+    """Mute ``order.target`` for ``length`` (kept within the platforms' limits)."""
+    tr, otr = await _checked(ctx, order)
+    length = min(max(length, MIN_MUTE), MAX_MUTE)
+    shown_reason = reason or otr(_("no reason given"))
+    template = otr(_mute_template(ctx, order.origin))
+    duration = format_duration(length)
+    _notice(
+        ctx,
+        order.origin,
+        compose(template, member=_who(order), duration=duration, reason=shown_reason),
+    )
+    await _restrict(ctx, order, length)  # after: a fallback notice follows it
+    await _audit(ctx, store, order, "muted", f"{duration}: {shown_reason}")
+    return as_text(
+        tr(
+            _("{member} is muted for {duration}."),
+            member=order.target.display_name,
+            duration=duration,
+        )
+    )
+
+
+async def warn(
     ctx: Context,
     store: EscalationStore,
     policy: EscalationPolicy,
-    *,
-    kind: Literal["warn", "mute", "unmute"],
-    origin: Origin,
-    target: Actor,
-    target_role: Role,
-    actor: Actor,
-    actor_role: Role,
+    order: Order,
     reason: str | None,
-    duration: timedelta | None,
-    case: Case | None,
 ) -> Text:
-    """Warn, mute or unmute ``target`` on the origin platform; returns the answer for
-    the acting manager, or raises Refused."""
-    tr = await ctx.translator()
-    check_target(tr, target, target_role, actor_role)
-    otr = await community_translator(ctx, origin.community)
-    who = mention(target.user_id, target.display_name)
-    shown_reason = reason or otr(_("no reason given"))
-    case_id = case.id if case else None
-    if kind == "unmute":
-        unmute = UnrestrictMember(
-            bot=origin.bot,
-            community=origin.community,
-            user_id=target.user_id,
-            channel=origin.channel,
-        )
-        ctx.emit(await refusable(ctx, unmute, target.display_name))
-        _notice(ctx, origin, compose(otr(_("{member} can write again.")), member=who))
-        await audit(
-            store,
-            ctx,
-            case,
-            actor,
-            "unmuted",
-            community=origin.community,
-            target=target.user_id,
-        )
-        return as_text(tr(_("{member} can write again."), member=target.display_name))
-    if kind == "mute":
-        length = min(max(duration or policy.mute_duration, MIN_MUTE), MAX_MUTE)
-        _notice(
-            ctx,
-            origin,
-            compose(
-                otr(_mute_template(ctx, origin)),
-                member=who,
-                duration=format_duration(length),
-                reason=shown_reason,
-            ),
-        )
-        await _restrict(ctx, origin, target, length)  # after: a fallback notice follows it
-        await audit(
-            store,
-            ctx,
-            case,
-            actor,
-            "muted",
-            community=origin.community,
-            target=target.user_id,
-            note=f"{format_duration(length)}: {shown_reason}",
-        )
-        return as_text(
-            tr(
-                _("{member} is muted for {duration}."),
-                member=target.display_name,
-                duration=format_duration(length),
-            )
-        )
-    # warn
+    """Warn ``order.target``; the threshold their active warnings reach mutes or removes
+    them (:func:`_escalate`)."""
+    tr, otr = await _checked(ctx, order)
+    origin, target = order.origin, order.target
     await store.add_warning(
         platform=origin.community.platform,
         community_id=origin.community.id,
         target=target,
         reason=reason,
-        issued_by=actor,
+        issued_by=order.actor,
         issued_at=ctx.now,
         expires_at=ctx.now + policy.warning_ttl,
-        case_id=case_id,
+        case_id=order.case.id if order.case else None,
     )
     active = len(
         await store.active_warnings(
             origin.community.platform, origin.community.id, target.user_id, ctx.now
         )
     )
+    shown_reason = reason or otr(_("no reason given"))
     limits = [t.warnings for t in policy.thresholds if t.warnings > active]
     if limits:
         notice = compose(
             otr(_("{member} has been warned ({count}/{limit}). Reason: {reason}")),
-            member=who,
+            member=_who(order),
             count=str(active),
             limit=str(min(limits)),
             reason=shown_reason,
@@ -198,21 +163,12 @@ async def moderate(
     else:
         notice = compose(
             otr(_("{member} has been warned ({count}). Reason: {reason}")),
-            member=who,
+            member=_who(order),
             count=str(active),
             reason=shown_reason,
         )
     _notice(ctx, origin, notice)
-    await audit(
-        store,
-        ctx,
-        case,
-        actor,
-        "warned",
-        community=origin.community,
-        target=target.user_id,
-        note=reason,
-    )
+    await _audit(ctx, store, order, "warned", reason)
     answer = tr.plural(
         _("Warned {member}: {n} active warning."),
         _("Warned {member}: {n} active warnings."),
@@ -222,6 +178,20 @@ async def moderate(
     reached = threshold_reached(active, policy.thresholds)
     if reached is None:
         return as_text(answer)
+    return as_text(answer + " " + await _escalate(ctx, store, order, reached, active, otr))
+
+
+async def _escalate(
+    ctx: Context,
+    store: EscalationStore,
+    order: Order,
+    reached: Threshold,
+    active: int,
+    otr: Translator,
+) -> str:
+    """Do what the threshold ``reached`` says; what the manager is told of it."""
+    tr = await ctx.translator()
+    origin, who = order.origin, _who(order)
     why = otr.plural(_("{n} active warning"), _("{n} active warnings"), active)
     if reached.action == "remove":
         _notice(
@@ -232,21 +202,12 @@ async def moderate(
         removal = RemoveMember(
             bot=origin.bot,
             community=origin.community,
-            user_id=target.user_id,
+            user_id=order.target.user_id,
             channel=origin.channel,
         )
-        ctx.emit(await refusable(ctx, removal, target.display_name))
-        await audit(
-            store,
-            ctx,
-            case,
-            actor,
-            "auto-removed",
-            community=origin.community,
-            target=target.user_id,
-            note=why,
-        )
-        return as_text(answer + " " + tr(_("Removed automatically.")))
+        ctx.emit(await refusable(ctx, removal, order.target.display_name))
+        await _audit(ctx, store, order, "auto-removed", why)
+        return tr(_("Removed automatically."))
     automatic = reached.duration
     if automatic is None:
         text = compose(
@@ -260,18 +221,9 @@ async def moderate(
             why=why,
         )
     _notice(ctx, origin, text)
-    await _restrict(ctx, origin, target, automatic)
-    await audit(
-        store,
-        ctx,
-        case,
-        actor,
-        "auto-muted",
-        community=origin.community,
-        target=target.user_id,
-        note=why,
-    )
-    return as_text(answer + " " + tr(_("Muted automatically.")))
+    await _restrict(ctx, order, automatic)
+    await _audit(ctx, store, order, "auto-muted", why)
+    return tr(_("Muted automatically."))
 
 
 def _mute_template(ctx: Context, origin: Origin) -> str:
@@ -281,15 +233,16 @@ def _mute_template(ctx: Context, origin: Origin) -> str:
     return _("Mute requested for {member} ({duration}). Reason: {reason}")
 
 
-async def _restrict(ctx: Context, origin: Origin, target: Actor, length: timedelta | None) -> None:
-    mute = RestrictMember(
+async def _restrict(ctx: Context, order: Order, length: timedelta | None) -> None:
+    origin = order.origin
+    action = RestrictMember(
         bot=origin.bot,
         community=origin.community,
-        user_id=target.user_id,
+        user_id=order.target.user_id,
         channel=origin.channel,
         until=ctx.now + length if length is not None else None,
     )
-    ctx.emit(await refusable(ctx, mute, target.display_name))
+    ctx.emit(await refusable(ctx, action, order.target.display_name))
 
 
 def _notice(ctx: Context, origin: Origin, text: TextLike) -> None:
