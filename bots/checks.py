@@ -63,6 +63,7 @@ def missing_modules(modules: tuple[str, ...]) -> list[str]:
 def offline_problems(config: Config) -> list[Problem]:
     """Everything knowable without the network, in file order."""
     problems = _storage_problems(config.storage.url)
+    problems.extend(feature_problems(config))
     if config.web.listen is not None and missing_modules(("aiohttp",)):
         problems.append(
             ("web.listen", "needs aiohttp, which is not installed: pip install 'townsquare[web]'")
@@ -71,6 +72,19 @@ def offline_problems(config: Config) -> list[Problem]:
         if bot.enabled:
             problems.extend(_bot_problems(index, bot))
     return problems
+
+
+def feature_problems(config: Config) -> list[Problem]:
+    """Plugins that cannot run and ``[features]`` names that match nothing
+    (:mod:`bots.plugins`); importing the plugins is the only way to know."""
+    from townsquare.bots.plugins import FeaturesRefused
+    from townsquare.bots.runtime import configured_features
+
+    try:
+        configured_features(config)
+    except FeaturesRefused as refused:
+        return refused.problems
+    return []
 
 
 def _storage_problems(url: str) -> list[Problem]:

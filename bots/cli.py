@@ -23,6 +23,7 @@ from townsquare.bots.checks import Problem, offline_problems, online_problems
 from townsquare.bots.config import Config, ConfigError, load_config, secrets_of
 from townsquare.bots.faq_cli import add_faq_parser
 from townsquare.bots.logging import LOG_LEVELS, configure_logging
+from townsquare.bots.plugins import FeaturesRefused
 from townsquare.storage.migrate import SchemaBehind
 
 log = logging.getLogger("townsquare")
@@ -218,10 +219,13 @@ async def _web(config: Config, path: str) -> int:
     return 0
 
 
-def _commands() -> list[object]:
-    from townsquare.bots.runtime import default_features
+def _commands(config: Config) -> list[object]:
+    """Every command of the features ``config`` runs (plugins' too)."""
+    from townsquare.bots.runtime import configured_features
 
-    return [spec for feature in default_features() for spec, _ in feature.command_handlers()]
+    return [
+        spec for feature in configured_features(config) for spec, _ in feature.command_handlers()
+    ]
 
 
 # discord.py warns on every client about voice support and intents, which sync never uses.
@@ -239,7 +243,8 @@ async def _discord_sync(config: Config, path: str) -> int:
     problems = [
         problem
         for problem in offline_problems(config)
-        if any(problem[0].startswith(f"bots[{index}] ") for index, _bot in bots)
+        if problem[0].startswith("features")
+        or any(problem[0].startswith(f"bots[{index}] ") for index, _bot in bots)
     ]
     if problems:
         raise Refused(path, problems)
@@ -248,7 +253,7 @@ async def _discord_sync(config: Config, path: str) -> int:
 
     for name in _SYNC_QUIET:
         logging.getLogger(name).setLevel(logging.ERROR)
-    deps = AdapterDeps(commands=_commands(), managers=frozenset(config.defaults.managers))  # type: ignore[arg-type]
+    deps = AdapterDeps(commands=_commands(config), managers=frozenset(config.defaults.managers))  # type: ignore[arg-type]
     for index, bot in bots:
         try:
             count = await sync_commands(bot, deps)
@@ -282,7 +287,7 @@ def _slack_manifest(config: Config, bot_name: str | None, path: str) -> int:
     if not bots:
         which = f"named {bot_name!r} " if bot_name else ""
         raise Refused(path, [("bots", f'no bot {which}with platform = "slack" in this file')])
-    deps = AdapterDeps(commands=_commands(), managers=frozenset(config.defaults.managers))  # type: ignore[arg-type]
+    deps = AdapterDeps(commands=_commands(config), managers=frozenset(config.defaults.managers))  # type: ignore[arg-type]
     print(build_manifest(bots[0], deps), end="")
     return 0
 
@@ -295,8 +300,17 @@ def _check(config: Config, path: str, online: bool) -> int:
         raise Refused(path, problems)
     names = ", ".join(f"{bot.name} ({bot.platform})" for bot in config.bots)
     reached = " (database and tokens tried)" if online else ""
-    print(f"{path}: OK{reached} — {len(config.bots)} bot(s): {names}")
+    print(f"{path}: OK{reached} — {len(config.bots)} bot(s): {names}{_plugins_line(config)}")
     return 0
+
+
+def _plugins_line(config: Config) -> str:
+    """``; plugins: karma`` when features other than the built-in ones run."""
+    from townsquare.bots.runtime import configured_features, default_features
+
+    builtin = {feature.name for feature in default_features()}
+    extra = [f.name for f in configured_features(config) if f.name not in builtin]
+    return f"; plugins: {', '.join(extra)}" if extra else ""
 
 
 def _init(path: str, force: bool) -> int:
@@ -335,6 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SchemaBehind as error:
         print(f"{args.config}: storage.url: {error}", file=sys.stderr)
+        return 2
+    except FeaturesRefused as error:
+        print(Refused(args.config, error.problems), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -161,6 +161,19 @@ class DeliveryConfig(BaseModel):
     released at once to the next start or another process."""
 
 
+class FeaturesConfig(BaseModel):
+    """``[features]``: which features run (see :mod:`bots.plugins`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    disable: list[str] = []
+    """Names of features to leave out (built-in ones or plugins); an entry point named here
+    is not even imported, so a broken plugin can be switched off from the file."""
+    plugins: list[str] = []
+    """Extra features as ``package.module:Class``, next to those installed packages declare
+    in the entry point group ``townsquare.features``."""
+
+
 BotConfig = Annotated[
     TelegramBotConfig | DiscordBotConfig | SlackBotConfig | ConsoleBotConfig,
     Field(discriminator="platform"),
@@ -175,6 +188,7 @@ class Config(BaseModel):
     faq: FaqConfig = FaqConfig()
     web: WebConfig = WebConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    features: FeaturesConfig = FeaturesConfig()
     bots: list[BotConfig] = Field(min_length=1)
 
     @model_validator(mode="after")

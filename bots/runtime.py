@@ -21,8 +21,9 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from townsquare.bots.config import Config
+from townsquare.bots.config import Config, FeaturesConfig
 from townsquare.bots.platforms import adapter_factory
+from townsquare.bots.plugins import assemble, migration_folders
 from townsquare.core.builtin import builtin_features
 from townsquare.core.delivery import DeliveryWorker
 from townsquare.core.dispatcher import Dispatcher
@@ -67,6 +68,12 @@ def default_features() -> list[Feature]:
         Faq(store=SqlFaqStore),
         People(store=SqlPeopleStore),
     ]
+
+
+def configured_features(config: Config) -> list[Feature]:
+    """The built-in features and the plugins, as ``[features]`` says; raises
+    :class:`bots.plugins.FeaturesRefused` naming what is wrong."""
+    return assemble(default_features(), getattr(config, "features", FeaturesConfig()))
 
 
 def config_secrets(config: Config) -> list[str]:
@@ -114,7 +121,8 @@ class Runtime:
         retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self.config = config
-        self.features = [*(default_features() if features is None else features), *extra_features]
+        chosen = configured_features(config) if features is None else features
+        self.features = [*chosen, *extra_features]
         if config.faq.embedding_model is not None:
             from townsquare.bots.semantic import embedding_matcher
 
@@ -192,7 +200,10 @@ class Runtime:
         self.engine = create_engine(url)
         try:
             await ensure_current(
-                self.engine, auto_upgrade=is_sqlite(url), config_path=self.config_path
+                self.engine,
+                auto_upgrade=is_sqlite(url),
+                config_path=self.config_path,
+                locations=migration_folders(self.features),
             )
             self.processes = BotProcesses(self.engine)
             problems = await self.processes.register(self._receive_modes(), _now())

@@ -23,7 +23,18 @@ from townsquare.core.events import (
 from townsquare.core.facts import Fact
 from townsquare.core.features import Context, Feature, command, job, on, resolves
 from townsquare.core.roles import Role
-from townsquare.core.text import Text, bold, code, compose, italic, link, mention, plain
+from townsquare.core.store import Transaction
+from townsquare.core.text import (
+    Text,
+    bold,
+    code,
+    compose,
+    italic,
+    lines,
+    link,
+    mention,
+    plain,
+)
 
 __all__ = [
     "Button",
@@ -46,12 +57,14 @@ __all__ = [
     "SendEphemeral",
     "SendMessage",
     "Text",
+    "Transaction",
     "bold",
     "code",
     "command",
     "compose",
     "italic",
     "job",
+    "lines",
     "link",
     "mention",
     "on",

@@ -1,0 +1,106 @@
+"""``/karma``: thank a member for a message, see who helped most.
+
+- ``/karma`` as a reply to someone's message gives its author one point: once per
+  message and giver, never to yourself or to a bot.
+- ``/karma`` alone tells you your points; ``/karma top`` lists the five most thanked.
+
+Everything a feature needs comes from ``townsquare``; the table is the plugin's own
+(:mod:`townsquare_karma.store`), created by the migration branch named in
+:attr:`Karma.migrations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+from townsquare import (
+    CommandIssued,
+    CommandSpec,
+    Context,
+    Feature,
+    Invocation,
+    Transaction,
+    bold,
+    command,
+    compose,
+    lines,
+    mention,
+)
+
+from townsquare_karma.store import KarmaStore, SqlKarmaStore, Thanks
+
+TOP = 5
+
+KARMA = CommandSpec(
+    "karma",
+    "Thank the author of a message (reply with /karma), or see your karma",
+    subcommands=(CommandSpec("top", "The most thanked members"),),
+)
+
+
+class Karma(Feature):
+    name = "karma"
+    migrations: ClassVar[Path] = Path(__file__).parent / "migrations"
+    """The plugin's Alembic branch: townsquare applies it with its own migrations."""
+
+    def __init__(self, store: Callable[[Transaction], KarmaStore] = SqlKarmaStore) -> None:
+        self.store = store
+
+    @command(KARMA)
+    async def karma(self, invocation: Invocation, ctx: Context) -> None:
+        event = ctx.event
+        assert isinstance(event, CommandIssued) and event.actor is not None
+        community = event.community
+        if community is None:
+            ctx.respond("Karma belongs to a community; use /karma in one of its channels.")
+            return
+        store = self.store(ctx.tx)
+        if invocation.path[1:] == ("top",):
+            leaders = await store.top(community.platform, community.id, TOP)
+            if not leaders:
+                ctx.respond("Nobody has karma yet: reply to a helpful message with /karma.")
+                return
+            ctx.respond(
+                lines(
+                    bold("Most thanked:"),
+                    *(
+                        f"{place}. {name} — {points}"
+                        for place, (name, points) in enumerate(leaders, 1)
+                    ),
+                )
+            )
+            return
+        author = event.reply_to_author
+        if author is None or event.reply_to is None:
+            points = await store.points(community.platform, community.id, event.actor.user_id)
+            ctx.respond(f"You have {points} karma. Reply to a helpful message with /karma.")
+            return
+        if author.user_id == event.actor.user_id:
+            ctx.respond("Karma comes from others: you cannot thank yourself.")
+            return
+        if author.is_bot:
+            ctx.respond("Bots do not collect karma.")
+            return
+        given = Thanks(
+            platform=community.platform,
+            community_id=community.id,
+            message_id=f"{event.reply_to.channel.id}/{event.reply_to.message_id}",
+            giver_id=event.actor.user_id,
+            receiver_id=author.user_id,
+            receiver_name=author.display_name,
+            given_at=ctx.now,
+        )
+        if not await store.give(given):
+            ctx.respond("You already thanked them for that message.")
+            return
+        points = await store.points(community.platform, community.id, author.user_id)
+        ctx.reply(
+            compose(
+                "{giver} thanked {author}: karma {points}.",
+                giver=bold(event.actor.display_name),
+                author=mention(author.user_id, author.display_name),
+                points=str(points),
+            )
+        )
