@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from townsquare.core.i18n import _
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef
 
@@ -59,9 +60,25 @@ class CommandSpec:
     subcommands: tuple[CommandSpec, ...] = ()
     needs_reply: bool = False
     """Must be sent as a reply to another message (``/report``, ``/warn``)."""
+    needs_community: bool = False
+    """Must be used in a community (not a private chat); applies to the subcommands too.
+    The dispatcher answers :attr:`elsewhere` (default :data:`OUTSIDE_COMMUNITY`)."""
+    elsewhere: str | None = None
 
     def subcommand(self, name: str) -> CommandSpec | None:
         return next((sub for sub in self.subcommands if sub.name == name), None)
+
+
+OUTSIDE_COMMUNITY = _("Use this command in a community.")
+"""What a command that needs a community answers elsewhere."""
+
+
+def subcommand_paths(spec: CommandSpec) -> list[tuple[str, ...]]:
+    """The path of ``spec`` and of each of its subcommands, depth first."""
+    found: list[tuple[str, ...]] = [(spec.name,)]
+    for sub in spec.subcommands:
+        found += [(spec.name, *path) for path in subcommand_paths(sub)]
+    return found
 
 
 def id_forms(spec: CommandSpec) -> list[tuple[tuple[str, ...], Param]]:

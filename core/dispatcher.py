@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from townsquare.core import buttons, settings
 from townsquare.core.actions import Action
-from townsquare.core.commands import CommandSpec, CommandUsageError, Invocation, bind, usage
+from townsquare.core.buttons import Payload
+from townsquare.core.commands import (
+    OUTSIDE_COMMUNITY,
+    CommandSpec,
+    CommandUsageError,
+    Invocation,
+    bind,
+    usage,
+)
 from townsquare.core.degrade import degrade_all
-from townsquare.core.events import CommandIssued, Event, JobDue
+from townsquare.core.events import ButtonPressed, CommandIssued, Event, JobDue
 from townsquare.core.facts.fact import Fact, FactError, decode
 from townsquare.core.facts.published import FACT_JOB
 from townsquare.core.features import BotInfo, Context, Feature, Handler, community_translator
@@ -32,6 +42,18 @@ ROLE_REFUSALS = {
     Role.MANAGER: _("Sorry, only managers can use {command}."),
     Role.OWNER: _("Sorry, only the owner can use {command}."),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every handler of one event shares."""
+
+    event: Event
+    tx: Transaction
+    role: Role
+    bot: BotInfo
+    now: datetime
+    tr: Translator
 
 
 class Dispatcher:
@@ -57,7 +79,12 @@ class Dispatcher:
         self._facts: dict[type[Fact], list[tuple[Feature, Handler]]] = {}
         self.published = 0
         """Facts published by handlers that succeeded (the pipeline wakes the scheduler)."""
+        self._buttons: dict[str, tuple[type[Payload], Feature, Handler]] = {}
         for feature in self.features:
+            for payload, handler in feature.button_handlers():
+                registered = [(f.name, kind) for kind, f, _h in self._buttons.values()]
+                buttons.check_all([*registered, (feature.name, payload)])
+                self._buttons[payload.prefix] = (payload, feature, handler)
             for event_type, handler in feature.event_handlers():
                 self._events.setdefault(event_type, []).append((feature, handler))
             for fact_type, handler in feature.fact_handlers():
@@ -71,6 +98,10 @@ class Dispatcher:
                 if kind == FACT_JOB:
                     raise ValueError(f"{feature.name}: the job kind {FACT_JOB!r} is for facts")
                 self._jobs[kind] = (feature, handler)
+        settings.check_all(
+            [("core", settings.Language)]
+            + [(f.name, kind) for f in self.features for kind in f.settings_models]
+        )
         self._specs = tuple(spec for spec, _feature, _handler in self._commands.values())
         self._routes: dict[type[Event], tuple[tuple[Feature, Handler], ...]] = {}
         self._fact_routes: dict[type[Fact], tuple[tuple[Feature, Handler], ...]] = {}
@@ -132,13 +163,18 @@ class Dispatcher:
             self.metrics.inc("events.unknown_bot")
             return []
         role = self.role_of(event)
+        # The community's language, read once for every handler of this event.
+        tr = await community_translator(tx, event.community, self.default_locale)
+        run = _Run(event, tx, role, bot, now, tr)
         actions: list[Action] = []
         for feature, handler in self._handlers(type(event)):
-            actions += await self._run(feature, handler, event, event, tx, role, bot, now)
+            actions += await self._run(feature, handler, event, run)
         if isinstance(event, CommandIssued):
-            actions += await self._command(event, tx, role, bot, now)
+            actions += await self._command(event, run)
+        elif isinstance(event, ButtonPressed):
+            actions += await self._pressed(event, run)
         elif isinstance(event, JobDue) and event.job_kind == FACT_JOB:
-            actions += await self._fact(event, tx, role, bot, now)
+            actions += await self._fact(event, run)
             await tx.complete_job(event.job_id, now, created_at=event.job_created_at)
         elif isinstance(event, JobDue):
             registered = self._jobs.get(event.job_kind)
@@ -147,7 +183,7 @@ class Dispatcher:
                 self.metrics.inc("jobs.unhandled")
             else:
                 feature, handler = registered
-                actions += await self._run(feature, handler, event, event, tx, role, bot, now)
+                actions += await self._run(feature, handler, event, run)
             await tx.complete_job(event.job_id, now, created_at=event.job_created_at)
         if not actions:
             return actions
@@ -155,9 +191,7 @@ class Dispatcher:
         tr = await community_translator(tx, event.community, self.default_locale)
         return degrade_all(actions, self._capabilities, tr)
 
-    async def _fact(
-        self, event: JobDue, tx: Transaction, role: Role, bot: BotInfo, now: datetime
-    ) -> list[Action]:
+    async def _fact(self, event: JobDue, run: _Run) -> list[Action]:
         """Hand a published fact (a job of kind :data:`FACT_JOB`) to its handlers, each
         in its own feature scope, one chain step deeper than the fact."""
         try:
@@ -171,15 +205,27 @@ class Dispatcher:
         actions: list[Action] = []
         handlers = self._fact_handlers(type(fact))
         for feature, handler in handlers:
-            actions += await self._run(feature, handler, fact, event, tx, role, bot, now, depth)
+            actions += await self._run(feature, handler, fact, run, depth)
         self.metrics.inc("facts.handled", kind=fact.kind)
         return actions
 
-    async def _command(
-        self, event: CommandIssued, tx: Transaction, role: Role, bot: BotInfo, now: datetime
-    ) -> list[Action]:
-        context = self._context(event, tx, role, bot, now)
-        tr = await context.translator()
+    async def _pressed(self, event: ButtonPressed, run: _Run) -> list[Action]:
+        """Parse the press into its payload class and run the handler declared for it; a
+        payload no class reads (forged, garbled, a button of a removed feature) is dropped."""
+        registered = buttons.find(self._buttons, event.data)
+        if registered is None:
+            return []
+        payload, feature, handler = registered
+        parsed = payload.parse(event.data)
+        if parsed is None:
+            self.metrics.inc("buttons.unreadable")
+            return []
+        return await self._run(feature, handler, parsed, run)
+
+    async def _command(self, event: CommandIssued, run: _Run) -> list[Action]:
+        context = self._context(run)
+        tr = run.tr
+        role = run.role
         registered = self._commands.get(event.name)
         if registered is None:
             unknown = tr(_("Unknown command /{name}. Try {help}."))  # a template for compose
@@ -201,18 +247,22 @@ class Dispatcher:
             context.respond(refusal)
             self.metrics.inc("commands.refused")
             return context.actions
-        return await self._run(feature, handler, invocation, event, tx, role, bot, now)
+        return await self._run(feature, handler, invocation, run)
 
     def _refusal(
         self, invocation: Invocation, role: Role, event: CommandIssued, tr: Translator
     ) -> str | None:
         spec = self._commands[invocation.path[0]][0]
         required = spec.role
+        outside = OUTSIDE_COMMUNITY if spec.needs_community else None
+        outside = spec.elsewhere or outside
         for name in invocation.path[1:]:
             sub = spec.subcommand(name)
             if sub is None:
                 break
             spec, required = sub, max(required, sub.role)
+            if sub.needs_community or sub.elsewhere:
+                outside = sub.elsewhere or outside or OUTSIDE_COMMUNITY
         command_text = "/" + " ".join(invocation.path)
         if role < required:
             return tr(ROLE_REFUSALS[required], command=command_text)
@@ -220,28 +270,23 @@ class Dispatcher:
             return tr(
                 _("Use {command} as a reply to the message it is about."), command=command_text
             )
+        if outside is not None and event.community is None:
+            return tr(outside)
         return None
 
-    def _context(
-        self,
-        event: Event,
-        tx: Transaction,
-        role: Role,
-        bot: BotInfo,
-        now: datetime,
-        fact_depth: int = 0,
-    ) -> Context:
+    def _context(self, run: _Run, fact_depth: int = 0) -> Context:
         return Context(
-            event=event,
-            tx=tx,
-            role=role,
-            bot=bot,
-            now=now,
+            event=run.event,
+            tx=run.tx,
+            role=run.role,
+            bot=run.bot,
+            now=run.now,
             commands=self._specs,
             bots=self.bots,
             default_locale=self.default_locale,
             escalate_to=self.escalate_to,
             managers=self.managers,
+            _translator=run.tr,
             fact_depth=fact_depth,
         )
 
@@ -250,14 +295,11 @@ class Dispatcher:
         feature: Feature,
         handler: Handler,
         subject: object,
-        event: Event,
-        tx: Transaction,
-        role: Role,
-        bot: BotInfo,
-        now: datetime,
+        run: _Run,
         fact_depth: int = 0,
     ) -> list[Action]:
-        context = self._context(event, tx, role, bot, now, fact_depth)
+        context = self._context(run, fact_depth)
+        event, tx = run.event, run.tx
         try:
             async with tx.feature_scope():
                 await handler(subject, context)

@@ -13,11 +13,21 @@ A feature declares what it handles with decorators and never talks to a platform
         async def hello(self, invocation: Invocation, ctx: Context) -> None:
             ctx.respond("Hello!")
 
+        @subcommand("hello", "again")                 # /hello again (a subcommand of the spec)
+        async def again(self, invocation: Invocation, ctx: Context) -> None: ...
+
+        @pressed(Wave)                               # a button whose payload is a Wave
+        async def waved(self, wave: Wave, ctx: Context) -> None: ...
+
         @job("greeter.reminder")
         async def remind(self, event: JobDue, ctx: Context) -> None: ...
 
         @on(VoteCast)  # a fact another feature published (:mod:`core.facts`)
         async def voted(self, fact: VoteCast, ctx: Context) -> None: ...
+
+Button payloads are typed (:mod:`core.buttons`), so no handler splits ``event.data``;
+settings are typed per feature (:mod:`core.settings`, ``await ctx.settings(Model)``);
+``ctx.tr`` is the community's language, read once per event by the dispatcher.
 
 An id argument is declared with ``Param("id", ref=SOME_ID)`` and resolved by the feature's
 ``@resolves(SOME_ID)`` method; the framework keeps what it finds only within the caller's
@@ -45,21 +55,26 @@ from townsquare.core.actions import (
     SendEphemeral,
     SendMessage,
 )
+from townsquare.core.buttons import Payload
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import CommandSpec, Invocation, id_forms
 from townsquare.core.events import ButtonPressed, CommandIssued, Event, MessagePosted
 from townsquare.core.facts.fact import Fact, encode
 from townsquare.core.facts.published import MAX_DEPTH, FactChainTooLong, PublishedFact
-from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, translator
+from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator
 from townsquare.core.refs import CommunityRef
 from townsquare.core.roles import Role
+from townsquare.core.routing import router
+from townsquare.core.routing import subcommand as subcommand  # part of the features API
 from townsquare.core.scope import IdRef, Scope, Scoped, parse_id, shown_id
+from townsquare.core.settings import FeatureSettings, language_of, model, read
 from townsquare.core.store import Transaction
 from townsquare.core.text import Text, TextLike, as_text
 
 Handler = Callable[[Any, "Context"], Awaitable[None]]
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])
 R = TypeVar("R", bound=Callable[..., Awaitable[Any]])
+S = TypeVar("S", bound=FeatureSettings)
 
 
 def on(*event_types: type[Event] | type[Fact]) -> Callable[[F], F]:
@@ -73,10 +88,23 @@ def on(*event_types: type[Event] | type[Fact]) -> Callable[[F], F]:
 
 
 def command(spec: CommandSpec) -> Callable[[F], F]:
-    """Handle ``/spec.name`` (all its subcommands: look at ``invocation.path``)."""
+    """Handle ``/spec.name``: its own form, and every subcommand that has no
+    :func:`subcommand` handler (a spec whose subcommands have handlers must give each one)."""
 
     def mark(method: F) -> F:
         method.__dict__["_ts_command"] = spec
+        return method
+
+    return mark
+
+
+def pressed(payload: type[Payload]) -> Callable[[F], F]:
+    """Handle presses of buttons whose data is a ``payload`` (:mod:`core.buttons`):
+    ``(payload, ctx)``, with ``ctx.event`` the :class:`ButtonPressed`. Data that does not
+    parse reaches no handler."""
+
+    def mark(method: F) -> F:
+        method.__dict__["_ts_pressed"] = payload
         return method
 
     return mark
@@ -109,6 +137,15 @@ class Feature:
     """Base class; subclasses set ``name`` and decorate handler methods."""
 
     name: ClassVar[str] = "feature"
+    settings_models: ClassVar[tuple[type[FeatureSettings], ...]] = ()
+    """The feature's settings models (:mod:`core.settings`), claimed at start."""
+
+    def button_handlers(self) -> list[tuple[type[Payload], Handler]]:
+        return [
+            (method._ts_pressed, method)
+            for method in self._methods()
+            if hasattr(method, "_ts_pressed")
+        ]
 
     def event_handlers(self) -> list[tuple[type[Event], Handler]]:
         return [
@@ -129,11 +166,20 @@ class Feature:
     def command_handlers(self) -> list[tuple[CommandSpec, Handler]]:
         """Each command with its handler, guarded: the ids it names are resolved in the
         caller's community first (:meth:`_guarded`)."""
+        methods = self._methods()
         handlers = [
-            (method._ts_command, self._guarded(method))
-            for method in self._methods()
+            (
+                method._ts_command,
+                self._guarded(router(self.name, method._ts_command, method, methods)),
+            )
+            for method in methods
             if hasattr(method, "_ts_command")
         ]
+        routed = {spec.name for spec, _handler in handlers}
+        for method in self._methods():
+            for path in getattr(method, "_ts_subcommands", ()):
+                if path[0] not in routed:
+                    raise ValueError(f"{self.name}: @subcommand{path} names no @command of it")
         for spec, _handler in handlers:
             for path, param in id_forms(spec):
                 if param.ref is not None and param.ref.kind not in self._resolvers():
@@ -152,8 +198,7 @@ class Feature:
                     continue
                 thing = await self.find(param.ref, raw, ctx)
                 if thing is None:
-                    tr = await ctx.translator()
-                    ctx.respond(tr(param.ref.unknown, id=shown_id(raw)))
+                    ctx.respond(ctx.tr(param.ref.unknown, id=shown_id(raw)))
                     return
                 found[param.name] = thing
             if found:
@@ -232,13 +277,9 @@ class BotInfo:
 async def community_translator(
     tx: Transaction, community: CommunityRef | None, default_locale: str
 ) -> Translator:
-    """Translations in the community's language (``/lang``), else the configured default."""
-    language = default_locale
-    if community is not None:
-        stored = (await tx.settings(community)).get("locale")
-        if isinstance(stored, str):
-            language = stored
-    return translator(language)
+    """Translations in the community's language (``/lang``), else the configured default:
+    the one reader of the language (:class:`core.settings.Language`)."""
+    return language_of(await tx.settings(community) if community else {}, default_locale)
 
 
 @dataclass
@@ -271,12 +312,49 @@ class Context:
         return (await self.translator()).language
 
     async def translator(self) -> Translator:
-        """Translations for this community (read once per handler)."""
+        """Translations for this community (the dispatcher reads them once per event)."""
         if self._translator is None:
             self._translator = await community_translator(
                 self.tx, self.event.community, self.default_locale
             )
         return self._translator
+
+    @property
+    def tr(self) -> Translator:
+        """Translations in the event's community's language, read before the handler."""
+        if self._translator is None:
+            raise RuntimeError("the translator is not read yet: await ctx.translator()")
+        return self._translator
+
+    @property
+    def community(self) -> CommunityRef:
+        """The event's community, for handlers of commands that need one
+        (:attr:`CommandSpec.needs_community`: the dispatcher refused the others)."""
+        community = self.event.community
+        if community is None:
+            raise RuntimeError(f"{self.event.kind} has no community")
+        return community
+
+    @property
+    def press(self) -> ButtonPressed:
+        """The press being handled (in a :func:`pressed` handler)."""
+        event = self.event
+        if not isinstance(event, ButtonPressed):
+            raise TypeError(f"{event.kind} is not a button press")
+        return event
+
+    async def settings(self, kind: type[S], community: CommunityRef | None = None) -> S:
+        """The settings ``kind`` of ``community`` (default: the event's), with defaults."""
+        where = community or self.community
+        return read(kind, await self.tx.settings(where))
+
+    async def update_settings(
+        self, kind: type[S], community: CommunityRef | None = None, **values: Any
+    ) -> None:
+        """Store these fields of ``kind`` (None stores an empty value: the default)."""
+        where = community or self.community
+        for key, value in model(kind).dump(values).items():
+            await self.tx.set_setting(where, key, value, self.now)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once this event's effects are committed: the only safe moment
@@ -389,7 +467,7 @@ class Context:
         max_length: int = MAX_FORM_TEXT,
         placeholder: str = "",
         submit: str = "",
-        data: str | None = None,
+        data: Payload | str | None = None,
     ) -> None:
         """Answer the button press being handled with a form asking for one text
         (:class:`~core.actions.AskText`); the submission comes back as a
@@ -397,14 +475,14 @@ class Context:
         and the text. Where the platform has no forms the member gets ``fallback_text``
         privately instead."""
         address = self._press_answer("ask_text")
-        pressed = self.event
-        assert isinstance(pressed, ButtonPressed)
+        event = self.event
+        assert isinstance(event, ButtonPressed)
         self.emit(
             AskText(
                 **address,
                 title=title,
                 label=label,
-                data=pressed.data if data is None else data,
+                data=event.data if data is None else data if isinstance(data, str) else data.pack(),
                 fallback_text=fallback_text,
                 min_length=min_length,
                 max_length=max_length,
