@@ -379,6 +379,11 @@ def _main(args: argparse.Namespace) -> int:
             _storage_only(config, args.config)
         return asyncio.run(run_console(config, args.config))
     assert config is not None
+    return _with_config(args, config)
+
+
+def _with_config(args: argparse.Namespace, config: Config) -> int:
+    """The commands that act on a loaded config file."""
     match args.command:
         case "check":
             return _check(config, args.config, args.online)

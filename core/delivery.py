@@ -21,7 +21,7 @@
   ``failed`` and logged as an error. Permanent errors fail at once, loudly.
 * Edits of one key are coalesced: an edit superseded by a newer one is not sent, and edits
   of a key are spaced by ``edit_interval`` so live tallies stay within rate limits while
-  the last state is always shown.
+  the last state is always shown (:mod:`core.edits`).
 * A direct message (or private file) the platform refuses falls back to a mention in
   ``fallback_channel``.
 * A mute, unmute or removal the platform refuses (no permission, a role above the bot's)
@@ -39,7 +39,6 @@ import asyncio
 import logging
 import random
 import time
-from collections import OrderedDict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -53,6 +52,7 @@ from townsquare.core.actions import (
     SendMessage,
 )
 from townsquare.core.completions import Completions
+from townsquare.core.edits import EditPacing
 from townsquare.core.errors import (
     DirectMessageRefused,
     PermanentDeliveryError,
@@ -61,7 +61,7 @@ from townsquare.core.errors import (
 from townsquare.core.metrics import Metrics
 from townsquare.core.notices import give_up_notice, refusal_notice
 from townsquare.core.pipeline import Clock, utcnow
-from townsquare.core.ports import Adapter
+from townsquare.core.ports import Adapter, Delivered
 from townsquare.core.ratelimit import MemorySlots, SlotBook
 from townsquare.core.refs import MessageRef
 from townsquare.core.sending import (
@@ -109,7 +109,6 @@ class DeliveryWorker:
         self.backoff_cap = backoff_cap
         self.lease_seconds = lease_seconds
         self.poll_interval = poll_interval
-        self.edit_interval = edit_interval
         self.batch = batch
         """Rows claimed at most at once, and held in flight at most, by this worker."""
         self.per_lane = per_lane
@@ -133,11 +132,7 @@ class DeliveryWorker:
         self._lanes: dict[str, asyncio.Queue[OutboxItem]] = {}
         self._lane_tasks: dict[str, asyncio.Task[None]] = {}
         self._in_flight: set[int] = set()
-        self._latest_edit: dict[tuple[str, str], int] = {}
-        self._edited_up_to: OrderedDict[tuple[str, str], int] = OrderedDict()
-        """Newest edit row delivered per key (bounded): an older edit that was deferred
-        (its message not sent yet) must not overwrite it when it is retried later."""
-        self._last_edit_at: dict[tuple[str, str], float] = {}
+        self._edits = EditPacing(edit_interval)
         self._sent_at: dict[str, float] = {}
         """When each lane's last paced message went (``time.monotonic()``, its slot's
         time when it went on time: :func:`core.sending.wait_for_slot`)."""
@@ -261,8 +256,7 @@ class DeliveryWorker:
         self._idle.clear()
         action = item.action
         if isinstance(action, EditMessage) and action.key is not None:
-            edit_key = (item.bot, action.key)
-            self._latest_edit[edit_key] = max(self._latest_edit.get(edit_key, 0), item.id)
+            self._edits.queued((item.bot, action.key), item.id)
         queue = self._lanes.get(item.lane)
         if queue is None:
             queue = self._lanes[item.lane] = asyncio.Queue()
@@ -305,37 +299,50 @@ class DeliveryWorker:
     def _forget_settled_state(self) -> None:
         """Drop per-key and per-chat bookkeeping nothing depends on any more, so a bot that
         runs for months does not keep one entry per message it ever edited."""
-        self._latest_edit.clear()
-        now = time.monotonic()
-        self._last_edit_at = {
-            key: at for key, at in self._last_edit_at.items() if now - at < self.edit_interval
-        }
-        recent = now - 60  # longer than any chat's pace
+        self._edits.forget_settled()
+        recent = time.monotonic() - 60  # longer than any chat's pace
         self._sent_at = {lane: at for lane, at in self._sent_at.items() if at > recent}
 
     # -- delivering one row ---------------------------------------------------------------
 
     async def _deliver(self, item: OutboxItem) -> None:
-        adapter = self.adapters[item.bot]
-        action = item.action
-        if isinstance(action, EditMessage | DeleteMessage) and action.key is not None:
-            if isinstance(action, EditMessage):
-                if self._superseded(item, action.key):
-                    await self.completions.done(item, "superseded")
-                    self.metrics.inc("delivery.edits_coalesced")
-                    return
-                await self._space_edits(item.bot, action.key)
-                if self._superseded(item, action.key):
-                    await self.completions.done(item, "superseded")
-                    self.metrics.inc("delivery.edits_coalesced")
-                    return
-            if action.message is None:
-                target = await self._resolve_key(item, action.key)
-                if target is None:
-                    return
-                action = replace(action, message=target)
+        action = await self._prepared(item)
+        if action is None:
+            return
+        sent = await self._perform(item, with_idempotency_key(action, item.id))
+        if sent is not None:
+            await self._finish(item, action, *sent)
 
-        action = with_idempotency_key(action, item.id)
+    async def _prepared(self, item: OutboxItem) -> Action | None:
+        """The row's action ready to perform: a superseded edit is settled, an edit's pacing
+        waited for, a key resolved to its message; ``None`` when nothing is left to do."""
+        action = item.action
+        if not isinstance(action, EditMessage | DeleteMessage) or action.key is None:
+            return action
+        if isinstance(action, EditMessage):
+            if await self._settled_superseded(item, action.key):
+                return None
+            await self._edits.space((item.bot, action.key))
+            if await self._settled_superseded(item, action.key):
+                return None
+        if action.message is None:
+            target = await self._resolve_key(item, action.key)
+            if target is None:
+                return None
+            action = replace(action, message=target)
+        return action
+
+    async def _settled_superseded(self, item: OutboxItem, key: str) -> bool:
+        if not self._edits.superseded((item.bot, key), item.id):
+            return False
+        await self.completions.done(item, "superseded")
+        self.metrics.inc("delivery.edits_coalesced")
+        return True
+
+    async def _perform(self, item: OutboxItem, action: Action) -> tuple[Delivered, int] | None:
+        """Send until it is delivered (with the attempts it took) or settled as failed
+        (``None``): 429s are waited out, transient errors retried with backoff."""
+        adapter = self.adapters[item.bot]
         attempts = item.attempts
         while True:
             asked = time.monotonic()
@@ -346,65 +353,78 @@ class DeliveryWorker:
                 self.metrics.inc("delivery.limiter_waits")
             attempts += 1
             try:
-                delivered = await adapter.perform(action)
+                return await adapter.perform(action), attempts
             except RateLimited as error:
                 attempts -= 1  # waiting out a 429 is not a failure, and never a reason to drop
                 wait = error.retry_after if error.retry_after is not None else 1.0
                 log.info("%s rate limited on %s; waiting %.1fs", item.bot, item.lane, wait)
                 self.metrics.inc("delivery.rate_limited")
                 await hold(self.slots, item, adapter, wait)
-                continue
             except DirectMessageRefused as error:
                 if (
                     isinstance(action, SendDirect | SendFile)
                     and action.fallback_channel is not None
                 ):
-                    delivered = await direct_fallback(adapter, action, item.id)
-                    if isinstance(action, SendDirect) and action.fallback_text is not None:
-                        # The chat got other words than the private message: later edits
-                        # of its key (a case card) must never turn them into that message.
-                        delivered = replace(delivered, messages=())
-                    self.metrics.inc("delivery.direct_fallbacks")
-                    break
+                    return await self._in_fallback_channel(item, action), attempts
                 await self._fail(item, attempts, error)
-                return
+                return None
             except PermanentDeliveryError as error:
                 await self._fail(item, attempts, error, follow_up=refusal_notice(action, error))
-                return
+                return None
             except Exception as error:
                 if attempts >= self.max_attempts:
                     notice = give_up_notice(action, error)
                     await self._fail(item, attempts, error, follow_up=notice)
-                    return
-                delay = self._backoff(attempts, error)
-                log.warning(
-                    "delivery of outbox row %s (%s via %s) failed: %s; retry %d/%d in %.1fs",
-                    item.id,
-                    action.kind,
-                    item.bot,
-                    describe(error),
-                    attempts,
-                    self.max_attempts - 1,
-                    delay,
-                )
-                self.metrics.inc("delivery.retries")
-                next_at = self.clock() + timedelta(seconds=delay)
-                await self.store.outbox_retry(
-                    replace(item, attempts=attempts),
-                    next_at,
-                    str(error),
-                    locked_until=next_at + timedelta(seconds=self.lease_seconds),
-                )
-                await asyncio.sleep(delay)
-                continue
-            break
+                    return None
+                await self._retry_later(item, action, attempts, error)
+
+    async def _in_fallback_channel(
+        self, item: OutboxItem, action: SendDirect | SendFile
+    ) -> Delivered:
+        adapter = self.adapters[item.bot]
+        delivered = await direct_fallback(adapter, action, item.id)
+        if isinstance(action, SendDirect) and action.fallback_text is not None:
+            # The chat got other words than the private message: later edits of its key
+            # (a case card) must never turn them into that message.
+            delivered = replace(delivered, messages=())
+        self.metrics.inc("delivery.direct_fallbacks")
+        return delivered
+
+    async def _retry_later(
+        self, item: OutboxItem, action: Action, attempts: int, error: Exception
+    ) -> None:
+        """Record the failed attempt (so a crash does not forget it) and wait the backoff."""
+        delay = self._backoff(attempts, error)
+        log.warning(
+            "delivery of outbox row %s (%s via %s) failed: %s; retry %d/%d in %.1fs",
+            item.id,
+            action.kind,
+            item.bot,
+            describe(error),
+            attempts,
+            self.max_attempts - 1,
+            delay,
+        )
+        self.metrics.inc("delivery.retries")
+        next_at = self.clock() + timedelta(seconds=delay)
+        await self.store.outbox_retry(
+            replace(item, attempts=attempts),
+            next_at,
+            str(error),
+            locked_until=next_at + timedelta(seconds=self.lease_seconds),
+        )
+        await asyncio.sleep(delay)
+
+    async def _finish(
+        self, item: OutboxItem, action: Action, delivered: Delivered, attempts: int
+    ) -> None:
+        """Mark the row sent, remembering the message a keyed send created."""
         remember = None
         key = getattr(action, "key", None)
         if key is not None and delivered.messages and isinstance(action, SendMessage | SendDirect):
             remember = (key, delivered.messages[-1])
         if isinstance(action, EditMessage) and action.key is not None:
-            self._last_edit_at[(item.bot, action.key)] = time.monotonic()
-            self._edited(item, action.key)
+            self._edits.delivered((item.bot, action.key), item.id)
         if remember is None:
             await self.completions.done(replace(item, attempts=attempts), "sent")
         else:
@@ -413,19 +433,6 @@ class DeliveryWorker:
                 item, lambda: self.store.outbox_done(sent, "sent", self.clock(), remember=remember)
             )
         self.metrics.inc("delivery.sent")
-
-    def _superseded(self, item: OutboxItem, key: str) -> bool:
-        """A newer edit of the same message is queued or was already delivered."""
-        edit_key = (item.bot, key)
-        newest = max(self._latest_edit.get(edit_key, 0), self._edited_up_to.get(edit_key, 0))
-        return newest > item.id
-
-    def _edited(self, item: OutboxItem, key: str, keep: int = 10_000) -> None:
-        edit_key = (item.bot, key)
-        self._edited_up_to[edit_key] = max(self._edited_up_to.get(edit_key, 0), item.id)
-        self._edited_up_to.move_to_end(edit_key)
-        while len(self._edited_up_to) > keep:
-            self._edited_up_to.popitem(last=False)
 
     async def _resolve_key(self, item: OutboxItem, key: str) -> MessageRef | None:
         """The platform message sent under ``key``; None when this row was deferred or
@@ -491,10 +498,3 @@ class DeliveryWorker:
             return float(hinted)
         delay: float = min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1))
         return delay * random.uniform(0.8, 1.2)
-
-    async def _space_edits(self, bot: str, key: str) -> None:
-        last = self._last_edit_at.get((bot, key))
-        if last is not None:
-            wait = last + self.edit_interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)

@@ -4,7 +4,7 @@ a process that is never scraped need not carry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import (
@@ -55,45 +55,34 @@ class _Collector(Collector):
         self.metrics = metrics
 
     def collect(self) -> Iterator[Metric]:
-        counters: dict[str, tuple[str, dict[tuple[str, ...], float], tuple[str, ...]]] = {}
+        yield from self._counters()
+        yield from self._gauges()
 
-        def add(family: str, help: str, labels: Mapping[str, str], value: float) -> None:
-            names = tuple(sorted(labels))
-            entry = counters.setdefault(family, (help, {}, names))
-            if help and not entry[0]:
-                entry = counters[family] = (help, entry[1], entry[2])
-            values = entry[1]
-            key = tuple(labels[name] for name in entry[2])
-            values[key] = values.get(key, 0) + value
-
+    def _counters(self) -> Iterator[Metric]:
+        counters = _Counters()
         for family, help, labels in FAMILIES.values():  # fixed families exist even at zero
-            if labels:
-                counters.setdefault(family_name(family), (help, {}, tuple(sorted(labels))))
-            else:
-                add(family_name(family), help, {}, 0)
-        add(family_name("rate_limited"), "Requests the platforms answered with 429", {}, 0)
-        add(family_name("events"), "Events by kind and result", {"kind": "", "result": ""}, 0)
-        add(family_name("feature_failures"), "Feature handlers that raised", {"feature": ""}, 0)
+            counters.declare(family_name(family), help, labels)
+        counters.add(family_name("rate_limited"), "Requests the platforms answered with 429", {}, 0)
+        counters.declare(family_name("events"), "Events by kind and result", ("kind", "result"))
+        counters.declare(
+            family_name("feature_failures"), "Feature handlers that raised", ("feature",)
+        )
         for name, value in self.metrics.counters.items():
             if name in FAMILIES:
                 fixed, text, fixed_labels = FAMILIES[name]
-                add(family_name(fixed), text, fixed_labels, value)
+                counters.add(family_name(fixed), text, fixed_labels, value)
             elif name.startswith("feature_errors."):
                 feature = name.removeprefix("feature_errors.")
-                add(family_name("feature_failures"), "", {"feature": feature}, value)
+                counters.add(family_name("feature_failures"), "", {"feature": feature}, value)
             else:
-                add(family_name(name), f"Count of {name}", {}, value)
+                counters.add(family_name(name), f"Count of {name}", {}, value)
             if name == RATE_LIMITED:
-                add(family_name("rate_limited"), "", {}, value)
+                counters.add(family_name("rate_limited"), "", {}, value)
         for (name, pairs), count in self.metrics.labelled.items():
-            add(family_name(name), f"Count of {name}", dict(pairs), count)
-        for family, (help, values, names) in sorted(counters.items()):
-            metric = CounterMetricFamily(family, help or family, labels=list(names))
-            for key, total in sorted(values.items()):
-                if names and not any(key):
-                    continue  # the placeholder of a labelled family with no samples yet
-                metric.add_metric(list(key), total)
-            yield metric
+            counters.add(family_name(name), f"Count of {name}", dict(pairs), count)
+        yield from counters.families()
+
+    def _gauges(self) -> Iterator[Metric]:
         gauges: dict[str, GaugeMetricFamily] = {}
         for (gauge, pairs), reading in sorted(self.metrics.gauges.items()):
             family = family_name(gauge)
@@ -102,3 +91,35 @@ class _Collector(Collector):
                 gauges[family] = GaugeMetricFamily(family, help, labels=[k for k, _ in pairs])
             gauges[family].add_metric([v for _, v in pairs], reading)
         yield from gauges.values()
+
+
+class _Counters:
+    """Counter families summed by label values, for one scrape."""
+
+    def __init__(self) -> None:
+        self._families: dict[str, tuple[str, dict[tuple[str, ...], float], tuple[str, ...]]] = {}
+
+    def declare(self, family: str, help: str, labels: Iterable[str]) -> None:
+        """A family exported even before it has a sample (at zero when unlabelled)."""
+        names = tuple(sorted(labels))
+        if names:
+            self._families.setdefault(family, (help, {}, names))
+        else:
+            self.add(family, help, {}, 0)
+
+    def add(self, family: str, help: str, labels: Mapping[str, str], value: float) -> None:
+        entry = self._families.setdefault(family, (help, {}, tuple(sorted(labels))))
+        if help and not entry[0]:
+            entry = self._families[family] = (help, entry[1], entry[2])
+        values = entry[1]
+        key = tuple(labels[name] for name in entry[2])
+        values[key] = values.get(key, 0) + value
+
+    def families(self) -> Iterator[Metric]:
+        for family, (help, values, names) in sorted(self._families.items()):
+            metric = CounterMetricFamily(family, help or family, labels=list(names))
+            for key, total in sorted(values.items()):
+                if names and not any(key):
+                    continue  # the placeholder of a labelled family with no samples yet
+                metric.add_metric(list(key), total)
+            yield metric

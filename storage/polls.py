@@ -154,42 +154,7 @@ class SqlPollStore:
             if (poll_id, user) not in reads.current
         ]
         if new_polls:
-            fresh = set(new_polls)
-            users = sorted({user for poll_id, user in missing if poll_id in fresh})
-            columns = [*_polls.c, _votes.c.user_id.label("voter"), _votes.c.option.label("voted")]
-            with_sent = _polls.outerjoin(
-                _sent,
-                and_(
-                    _sent.c.bot == _polls.c.bot,
-                    _sent.c.key == literal("poll:", String) + cast(_polls.c.id, String),
-                ),
-            )
-            joined = with_sent.outerjoin(
-                _votes, and_(_votes.c.poll_id == _polls.c.id, _votes.c.user_id.in_(users))
-            )
-            query = (
-                select(*columns, *_SENT).select_from(joined)
-                if users
-                else select(
-                    *_polls.c, null().label("voter"), null().label("voted"), *_SENT
-                ).select_from(with_sent)
-            )
-            query = query.where(_polls.c.id.in_(new_polls)).order_by(_polls.c.id)
-            if not self.tx.exclusive:
-                query = query.with_for_update(of=_polls)
-            found: dict[VoterKey, set[int]] = {}
-            for row in await self.tx.connection.execute(query):
-                if row.id not in reads.polls:
-                    reads.polls[row.id] = _poll(row)
-                if row.voter is not None:
-                    found.setdefault((row.id, row.voter), set()).add(row.voted)
-            for poll_id in new_polls:
-                poll = reads.polls.get(poll_id)
-                if poll is not None:
-                    reads.tallies[poll_id] = await self._count(poll_id, len(poll.options))
-            for key in missing:
-                if key[0] in fresh:
-                    reads.current[key] = frozenset(found.get(key, ()))
+            await self._load_polls(reads, new_polls, missing)
         remaining = [key for key in missing if key[0] in reads.polls and key not in reads.current]
         if not remaining:
             return
@@ -205,6 +170,48 @@ class SqlPollStore:
                 votes[(poll_id, user_id)].add(option)
         for key, options in votes.items():
             reads.current[key] = frozenset(options)
+
+    async def _load_polls(
+        self, reads: _Reads, new_polls: list[int], missing: list[VoterKey]
+    ) -> None:
+        """Read ``new_polls`` with the ``missing`` members' votes in them, and count their
+        tallies."""
+        fresh = set(new_polls)
+        users = sorted({user for poll_id, user in missing if poll_id in fresh})
+        columns = [*_polls.c, _votes.c.user_id.label("voter"), _votes.c.option.label("voted")]
+        with_sent = _polls.outerjoin(
+            _sent,
+            and_(
+                _sent.c.bot == _polls.c.bot,
+                _sent.c.key == literal("poll:", String) + cast(_polls.c.id, String),
+            ),
+        )
+        joined = with_sent.outerjoin(
+            _votes, and_(_votes.c.poll_id == _polls.c.id, _votes.c.user_id.in_(users))
+        )
+        query = (
+            select(*columns, *_SENT).select_from(joined)
+            if users
+            else select(
+                *_polls.c, null().label("voter"), null().label("voted"), *_SENT
+            ).select_from(with_sent)
+        )
+        query = query.where(_polls.c.id.in_(new_polls)).order_by(_polls.c.id)
+        if not self.tx.exclusive:
+            query = query.with_for_update(of=_polls)
+        found: dict[VoterKey, set[int]] = {}
+        for row in await self.tx.connection.execute(query):
+            if row.id not in reads.polls:
+                reads.polls[row.id] = _poll(row)
+            if row.voter is not None:
+                found.setdefault((row.id, row.voter), set()).add(row.voted)
+        for poll_id in new_polls:
+            poll = reads.polls.get(poll_id)
+            if poll is not None:
+                reads.tallies[poll_id] = await self._count(poll_id, len(poll.options))
+        for key in missing:
+            if key[0] in fresh:
+                reads.current[key] = frozenset(found.get(key, ()))
 
     async def _count(self, poll_id: int, options: int) -> tuple[list[int], int]:
         """Votes per option and distinct voters in one statement: the per-option counts,

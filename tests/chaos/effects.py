@@ -83,67 +83,100 @@ def seeded(api: ChaosBotApi, script: Script) -> bool:
     return len(polls(api)) == script.polls and answered >= len(script.seed_updates)
 
 
-def count(api: ChaosBotApi, script: Script, poll_messages: dict[int, tuple[int, int]]) -> Figures:
-    greetings: Counter[tuple[int, int]] = Counter()
-    answers: Counter[tuple[int, int]] = Counter()
-    thanks: Counter[int] = Counter()
-    cards: Counter[tuple[int, str]] = Counter()
-    card_ids: dict[tuple[int, str], list[int]] = {}
-    sent_at: dict[tuple[str, object], list[float]] = {}
+@dataclass
+class _Sent:
+    """What the bot sent, by the effect each message is."""
+
+    greetings: Counter[tuple[int, int]] = field(default_factory=Counter)
+    answers: Counter[tuple[int, int]] = field(default_factory=Counter)
+    thanks: Counter[int] = field(default_factory=Counter)
+    cards: Counter[tuple[int, str]] = field(default_factory=Counter)
+    card_ids: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    at: dict[tuple[str, object], list[float]] = field(default_factory=dict)
+
+    def when(self, effect: str, what: object, at: float) -> None:
+        self.at.setdefault((effect, what), []).append(at)
+
+
+def _sent(api: ChaosBotApi) -> _Sent:
+    sent = _Sent()
     for record in api.accepted("sendMessage"):
         chat, text = int(record.params["chat_id"]), _text(record.params)
         if chat < 0 and text.startswith("Welcome"):
             for user_id in _MENTION.findall(text):
-                greetings[chat, int(user_id)] += 1
-                sent_at.setdefault(("greeting", (chat, int(user_id))), []).append(record.at)
+                sent.greetings[chat, int(user_id)] += 1
+                sent.when("greeting", (chat, int(user_id)), record.at)
         elif chat < 0 and ANSWER in text:
             reply = record.params.get("reply_parameters") or {}
-            answers[chat, int(reply.get("message_id", 0))] += 1
             question = (chat, int(reply.get("message_id", 0)))
-            sent_at.setdefault(("faq answer", question), []).append(record.at)
+            sent.answers[question] += 1
+            sent.when("faq answer", question, record.at)
         elif chat > 0 and "case #" in text:
-            thanks[chat] += 1
-            sent_at.setdefault(("report thanks", chat), []).append(record.at)
+            sent.thanks[chat] += 1
+            sent.when("report thanks", chat, record.at)
         elif chat < 0 and "Case #" in text:
             for target in re.findall(r"offer G\d+T\d+", text):
-                cards[chat, target] += 1
-                card_ids.setdefault((chat, target), []).append(int(record.result["message_id"]))
-                sent_at.setdefault(("case card", (chat, target)), []).append(record.at)
+                sent.cards[chat, target] += 1
+                sent.card_ids.setdefault((chat, target), []).append(
+                    int(record.result["message_id"])
+                )
+                sent.when("case card", (chat, target), record.at)
+    return sent
+
+
+def count(api: ChaosBotApi, script: Script, poll_messages: dict[int, tuple[int, int]]) -> Figures:
+    sent = _sent(api)
     pressed = Counter(
         str(r.params.get("callback_query_id")) for r in api.accepted("answerCallbackQuery")
     )
     figures = Figures()
-    for (effect, _sent), times in sent_at.items():  # every reporter reports once
+    for (effect, _what), times in sent.at.items():  # every reporter reports once
         figures.double(effect, times)
     reporters: Counter[tuple[int, str]] = Counter()
     for step in script.steps:
         match step.expectation:
             case Join(group, user_id):
-                seen = greetings[group, user_id]
+                seen = sent.greetings[group, user_id]
                 figures.kind("greeting").add(seen)
             case Question(group, message_id):
-                seen = answers[group, message_id]
+                seen = sent.answers[group, message_id]
                 figures.kind("faq answer").add(seen)
             case Press(_group, _voter, _option, callback_id):
                 seen = pressed[callback_id]
                 figures.kind("press answer").add(seen)
             case Report(group, reporter, target):
-                seen = thanks[reporter]
+                seen = sent.thanks[reporter]
                 figures.kind("report thanks").add(seen)
                 reporters[group, _marker(target)] += 1
         if seen == 0:
             figures.note(f"update {step.update_id}: {step.expectation}")
+    _count_cards(api, sent, reporters, figures)
+    _count_tallies(api, script, poll_messages, figures)
+    return figures
+
+
+def _count_cards(
+    api: ChaosBotApi, sent: _Sent, reporters: Counter[tuple[int, str]], figures: Figures
+) -> None:
     for (group, marker), expected in reporters.items():
         key = (group, marker)
-        kind = figures.kind("case card")
-        kind.add(cards[key])
+        figures.kind("case card").add(sent.cards[key])
         # A card sent twice (a repeat after a kill) is counted as doubled above; the
         # reporters are counted on the copy that was kept up to date.
-        shown = max((_counted_reporters(api, group, m) for m in card_ids.get(key, [])), default=0)
+        ids = sent.card_ids.get(key, [])
+        shown = max((_counted_reporters(api, group, m) for m in ids), default=0)
         if shown != expected:
             figures.kind("case reporters").lost += max(expected - shown, 0)
             figures.note(f"case {key}: {shown} of {expected} reporters shown")
         figures.kind("case reporters").expected += expected
+
+
+def _count_tallies(
+    api: ChaosBotApi,
+    script: Script,
+    poll_messages: dict[int, tuple[int, int]],
+    figures: Figures,
+) -> None:
     for group, votes in script.votes.items():
         kind = figures.kind("poll tally")
         kind.expected += 1
@@ -152,7 +185,6 @@ def count(api: ChaosBotApi, script: Script, poll_messages: dict[int, tuple[int, 
         if tally != wanted:
             kind.lost += 1
             figures.note(f"poll in {group}: {tally} instead of {wanted}")
-    return figures
 
 
 def _text(params: dict[str, Any]) -> str:
