@@ -288,7 +288,11 @@ class Dispatcher:
             managers=self.managers,
             _translator=run.tr,
             fact_depth=fact_depth,
+            heard=self._heard,
         )
+
+    def _heard(self, fact_type: type[Fact]) -> bool:
+        return bool(self._fact_handlers(fact_type))
 
     async def _run(
         self,

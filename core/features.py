@@ -305,6 +305,8 @@ class Context:
     for a fact handler (see :meth:`publish`)."""
     published: int = 0
     """How many facts this handler published."""
+    heard: Callable[[type[Fact]], bool] = field(default=lambda _type: True, repr=False)
+    """Whether any feature subscribes to a fact type: one nobody handles is not stored."""
     _translator: Translator | None = field(default=None, repr=False)
 
     async def locale(self) -> str:
@@ -375,10 +377,13 @@ class Context:
             raise FactChainTooLong(
                 f"{fact.kind} would be {depth} facts deep (at most {MAX_DEPTH}): a loop?"
             )
+        payload = encode(fact)  # a fact that could not be stored fails even if unheard
+        if not self.heard(type(fact)):
+            return
         channel = self.event.channel
         self.tx.publish(
             PublishedFact(
-                payload={**encode(fact), "depth": depth},
+                payload={**payload, "depth": depth},
                 platform=fact.platform,
                 bot=self.bot.name,
                 community_id=fact.community_id,

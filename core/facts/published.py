@@ -9,6 +9,10 @@ written in the same transaction as the fact handlers' effects. So a fact is hand
 across redelivery, restarts, a SIGKILL, and several processes sharing PostgreSQL, exactly
 as a poll's deadline fires once.
 
+A fact no feature subscribes to (``@on`` its type or a base of it) is not stored at all,
+so the built-in features' facts cost nothing where nobody listens; every process of a
+deployment runs the same features, so none of them would have handled it either.
+
 What a fact handler may do: everything an event handler may (read and write its own
 tables, emit actions to any running bot, schedule jobs), and publish further facts. The
 chain is bounded: a fact published by a handler of a fact is one step deeper than it, and

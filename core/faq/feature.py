@@ -47,7 +47,7 @@ from townsquare.core.commands import (
     split_arguments,
 )
 from townsquare.core.events import ButtonPressed, MessagePosted
-from townsquare.core.faq import rules
+from townsquare.core.faq import facts, rules
 from townsquare.core.faq.index import CommunityIndex, Indexes
 from townsquare.core.faq.matcher import LexicalMatcher, MatcherFactory
 from townsquare.core.faq.store import Entry, EntryStats, FaqStore, NewEntry
@@ -182,6 +182,7 @@ class Faq(Feature):
                 ctx.respond(tr(_("There is no FAQ entry #{id}."), id=entry_id))
                 return
             await store.record_hit(entry.id)
+            ctx.publish(facts.answered(ctx, entry.id))
             ctx.reply(card(entry), vote_buttons(entry.id, tr))
             return
         index = await self._index(ctx, community)
@@ -190,11 +191,13 @@ class Faq(Feature):
         if not shown:
             key = normalised_question(question, tr.language)
             await store.record_unanswered(community, key, question, ctx.now)
+            ctx.publish(facts.unanswered(ctx, key))
             ctx.reply(tr(_("I have no answer to that yet; I noted the question for the managers.")))
             return
         if len(shown) == 1:
             entry = index.entries[shown[0]]
             await store.record_hit(entry.id)
+            ctx.publish(facts.answered(ctx, entry.id))
             ctx.reply(card(entry), vote_buttons(entry.id, tr))
             return
         options = [index.entries[entry_id] for entry_id in shown]
@@ -235,6 +238,7 @@ class Faq(Feature):
         changed = await self.store(ctx.tx).vote(entry.id, actor.user_id, helpful, ctx.now)
         if not changed:
             return tr(_("You already said that; thanks."))
+        ctx.publish(facts.rated(ctx, entry.id, helpful))
         return tr(_("Thanks for the feedback!"))
 
     @on(ButtonPressed)
@@ -250,6 +254,7 @@ class Faq(Feature):
             return
         if data.show:
             await self.store(ctx.tx).record_hit(entry.id)
+            ctx.publish(facts.answered(ctx, entry.id))
             ctx.answer()
             ctx.reply(card(entry), vote_buttons(entry.id, tr))
             return
@@ -283,6 +288,7 @@ class Faq(Feature):
             if (not ranked or ranked[0][1] < rules.FOUND) and terms(event.text, tr.language):
                 key = normalised_question(event.text, tr.language)
                 await store.record_unanswered(community, key, event.text.strip(), ctx.now)
+                ctx.publish(facts.unanswered(ctx, key))
             return
         channel = event.channel
         assert channel is not None
@@ -292,6 +298,7 @@ class Faq(Feature):
             return
         await store.answered(entry_id, where, ctx.now)
         await store.record_hit(entry_id)
+        ctx.publish(facts.answered(ctx, entry_id, automatic=True))
         ctx.reply(card(index.entries[entry_id]), vote_buttons(entry_id, tr))
 
     # -- managers -----------------------------------------------------------------------

@@ -43,6 +43,7 @@ from townsquare.core.actions import (
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import CommandSpec, Invocation, Param
 from townsquare.core.events import ButtonPressed, Event, JobDue, MemberJoined, MemberLeft
+from townsquare.core.facts.onboarding import MemberGreeted, MemberVerified
 from townsquare.core.features import Context, Feature, command, job, on
 from townsquare.core.i18n import LANGUAGES, Translator, _, translator
 from townsquare.core.inbox import managers_inbox
@@ -355,6 +356,8 @@ class Onboarding(Feature):
             buttons = _accept_buttons(tr, None) if gated else ()
             where = ChannelRef(channel_id, thread_id)
             state = self._post(ctx, bot, where, text, buttons, state, settings, combined=True)
+            for member in members:
+                ctx.publish(_greeted(ctx, member, combined=True))
         await store.greeted(
             community.platform, community.id, [member.user_id for member in waiting], ctx.now
         )
@@ -442,6 +445,11 @@ class Onboarding(Feature):
             await store.decide(platform, community_id, actor.user_id, GateStatus.ACCEPTED, ctx.now)
             await ctx.tx.cancel_job(_gate_key(newcomer))
             released |= await self._release(ctx, newcomer, settings.role)
+        ctx.publish(
+            MemberVerified(
+                platform=platform, community_id=community_id, at=ctx.now, user_id=actor.user_id
+            )
+        )
         if released:
             return _("Thank you! You can write now.")
         return _("Thank you for accepting the rules.")
@@ -487,6 +495,7 @@ class Onboarding(Feature):
         community = CommunityRef(newcomer.platform, newcomer.community_id, title)
         channel = ChannelRef(newcomer.channel_id, newcomer.thread_id)
         text = await self._greeting(ctx, community, [newcomer], settings, title, tr, channel)
+        ctx.publish(_greeted(ctx, newcomer))
         gated = newcomer.gate is GateStatus.PENDING
         info = ctx.bots.get(newcomer.bot)
         can_dm = info is not None and Capability.DIRECT_MESSAGES in info.capabilities
@@ -1090,3 +1099,14 @@ def _render_default(template: str, values: dict[str, TextLike]) -> Text:
         return render(template, values)
     except TemplateError:
         return render(DEFAULT_TEMPLATE, values)
+
+
+def _greeted(ctx: Context, newcomer: Newcomer, *, combined: bool = False) -> MemberGreeted:
+    """The fact that ``newcomer`` was greeted (:mod:`core.facts.onboarding`)."""
+    return MemberGreeted(
+        platform=newcomer.platform,
+        community_id=newcomer.community_id,
+        at=ctx.now,
+        user_id=newcomer.user_id,
+        combined=combined,
+    )

@@ -27,6 +27,7 @@ from townsquare.core.actions import (
 )
 from townsquare.core.commands import CommandSpec, Invocation, Option, Param
 from townsquare.core.events import ButtonPressed, Event, JobDue
+from townsquare.core.facts.polls import PollClosed, VoteCast
 from townsquare.core.features import Context, Feature, command, job, on, resolves
 from townsquare.core.i18n import Translator, _
 from townsquare.core.polls import rules
@@ -322,6 +323,16 @@ class Polls(Feature):
                 text=render(found, tally, tr),
                 buttons=buttons(found, tr),
             )
+            ctx.publish(
+                VoteCast(
+                    platform=found.platform,
+                    community_id=found.community_id,
+                    at=ctx.now,
+                    poll_id=found.id,
+                    user_id=actor.user_id,
+                    options=tuple(sorted(result.votes)),
+                )
+            )
             # Applied last: the store writes it with the chunk's other votes, so nothing
             # of this press may fail after it.
             await store.set_votes(
@@ -342,6 +353,18 @@ class Polls(Feature):
         await ctx.tx.cancel_job(f"poll-close:{found.id}")
         closed = replace(found, closed_at=ctx.now)
         counts = await store.tally(found.id, len(found.options))
+        closer = ctx.event.actor  # None when the deadline closed it
+        ctx.publish(
+            PollClosed(
+                platform=found.platform,
+                community_id=found.community_id,
+                at=ctx.now,
+                poll_id=found.id,
+                counts=counts.counts,
+                voters=counts.voters,
+                closed_by=closer.user_id if closer is not None else None,
+            )
+        )
         final = render(closed, counts, tr)  # recomputed from the stored votes
         ctx.emit(EditMessage(bot=found.bot, key=found.key, text=final, buttons=()))
         result = SendMessage(

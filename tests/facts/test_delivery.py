@@ -121,3 +121,10 @@ async def test_a_chain_of_facts_stops_at_its_depth_limit(sqlite_url: str) -> Non
         assert listener.heard == [("loop", depth) for depth in range(1, MAX_DEPTH)]
         assert runtime.metrics.counters["feature_errors.listener"] == 1
         assert await fact_jobs(runtime.engine, "pending") == 0
+
+
+async def test_a_fact_nobody_subscribes_to_is_not_stored(sqlite_url: str) -> None:
+    async with running(sqlite_url, [Teller()]) as runtime:
+        await play(runtime, command("tell", "unheard"))
+        assert await fact_jobs(runtime.engine) == 0
+        assert runtime.metrics.counters["facts.published"] == 0
