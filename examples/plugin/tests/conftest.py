@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from townsquare import CommandIssued, Feature
-from townsquare.core.actions import SendEphemeral, SendMessage
+from townsquare.core.actions import Action, SendEphemeral, SendMessage
 from townsquare.core.dispatcher import Dispatcher
+from townsquare.core.events import Event
 from townsquare.core.features import BotInfo
 from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from townsquare.core.scheduler import job_event
 from townsquare.storage.database import create_engine
 from townsquare.storage.migrate import upgrade
 from townsquare.storage.store import SqlStore
@@ -55,13 +57,25 @@ class Town:
             reply_to=MessageRef(HALL, str(message)) if reply_to else None,
             reply_to_author=reply_to,
         )
-        async with self.store.transaction() as tx:
-            actions = await self.dispatcher.dispatch(event, tx, event.occurred_at)
+        actions = await self._handle(event)
+        while due := await self.store.claim_jobs(
+            ["town"], datetime.now(UTC), limit=100, lease_seconds=30
+        ):
+            for job in due:  # the facts published, handled after commit as the bot does
+                actions += await self._handle(job_event(job))
         return [
             action.text.plain()
             for action in actions
             if isinstance(action, SendMessage | SendEphemeral)
         ]
+
+    async def _handle(self, event: Event) -> list[Action]:
+        """One event in a transaction of its own, as the pipeline runs a chunk."""
+        async with self.store.transaction() as tx:
+            actions = await self.dispatcher.dispatch(event, tx, datetime.now(UTC))
+            await self.dispatcher.finish(tx)
+            await tx.flush()
+        return actions
 
 
 async def town_of(url: str, *features: Feature) -> AsyncIterator[Town]:

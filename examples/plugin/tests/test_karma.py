@@ -41,3 +41,13 @@ async def test_top_lists_the_most_thanked_first(town: Town) -> None:
     await town.say(CAROL, "/karma", reply_to=BOB, message=1)
     await town.say(BOB, "/karma", reply_to=CAROL, message=2)
     assert await town.say(ALICE, "/karma top") == ["Most thanked:\n1. Bob — 2\n2. Carol — 1"]
+
+
+async def test_a_milestone_is_announced_after_the_thanks(town: Town) -> None:
+    """The fact each thanks publishes reaches ``@on(KarmaGiven)`` after commit."""
+    for message in range(1, 5):
+        assert len(await town.say(BOB, "/karma", reply_to=ALICE, message=message)) == 1
+    assert await town.say(BOB, "/karma", reply_to=ALICE, message=5) == [
+        "Bob thanked @Alice: karma 5.",
+        "🎉 @Alice reached 5 karma!",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from townsquare_karma.facts import KarmaGiven
 from townsquare_karma.feature import Karma
 
-__all__ = ["Karma"]
+__all__ = ["Karma", "KarmaGiven"]

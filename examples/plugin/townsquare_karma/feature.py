@@ -3,6 +3,9 @@
 - ``/karma`` as a reply to someone's message gives its author one point: once per
   message and giver, never to yourself or to a bot.
 - ``/karma`` alone tells you your points; ``/karma top`` lists the five most thanked.
+- Each thanks publishes :class:`~townsquare_karma.facts.KarmaGiven`; this feature's own
+  ``@on(KarmaGiven)`` handler congratulates a member reaching a milestone (5, 10, 25...
+  points), after the thanks is committed, like any other feature subscribing would.
 
 Everything a feature needs comes from ``townsquare``; the table is the plugin's own
 (:mod:`townsquare_karma.store`), created by the migration branch named in
@@ -27,11 +30,14 @@ from townsquare import (
     compose,
     lines,
     mention,
+    on,
 )
 
+from townsquare_karma.facts import KarmaGiven
 from townsquare_karma.store import KarmaStore, SqlKarmaStore, Thanks
 
 TOP = 5
+MILESTONES = frozenset({5, 10, 25, 50, 100, 250, 500, 1000})
 
 KARMA = CommandSpec(
     "karma",
@@ -104,3 +110,26 @@ class Karma(Feature):
                 points=str(points),
             )
         )
+        ctx.publish(
+            KarmaGiven(
+                platform=community.platform,
+                community_id=community.id,
+                at=ctx.now,
+                giver_id=event.actor.user_id,
+                receiver_id=author.user_id,
+                receiver_name=author.display_name,
+                points=points,
+            )
+        )
+
+    @on(KarmaGiven)
+    async def milestone(self, fact: KarmaGiven, ctx: Context) -> None:
+        """Runs after the thanks is committed, in the channel it was given in."""
+        if fact.points in MILESTONES:
+            ctx.reply(
+                compose(
+                    "🎉 {member} reached {points} karma!",
+                    member=mention(fact.receiver_id, fact.receiver_name),
+                    points=str(fact.points),
+                )
+            )
