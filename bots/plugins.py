@@ -116,6 +116,8 @@ def assemble(
     running = [item for item in loaded if item.feature.name not in disabled]
     problems += _registrations(running)
     problems += _migrations(running)
+    if not problems:
+        problems += _together(running)
     if problems:
         raise FeaturesRefused(problems)
     return [item.feature for item in running]
@@ -256,6 +258,18 @@ def _registrations(running: Sequence[Loaded]) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _together(running: Sequence[Loaded]) -> list[Problem]:
+    """What only the features together can refuse: button prefixes, settings namespaces
+    and keys two features claim (checked where the dispatcher registers them)."""
+    from townsquare.core.dispatcher import Dispatcher
+
+    try:
+        Dispatcher([item.feature for item in running], bots={})
+    except ValueError as error:
+        return [("features", f"{_one_line(error)} (rename it in the plugin, or disable one)")]
+    return []
 
 
 def _migrations(running: Sequence[Loaded]) -> list[Problem]:

@@ -21,8 +21,9 @@ from townsquare.core.events import (
     MessagePosted,
 )
 from townsquare.core.facts import Fact
-from townsquare.core.features import Context, Feature, command, job, on, resolves
+from townsquare.core.features import Context, Feature, command, job, on, resolves, subcommand
 from townsquare.core.roles import Role
+from townsquare.core.settings import FeatureSettings, setting
 from townsquare.core.store import Transaction
 from townsquare.core.text import (
     Text,
@@ -45,6 +46,7 @@ __all__ = [
     "Event",
     "Fact",
     "Feature",
+    "FeatureSettings",
     "Invocation",
     "JobDue",
     "MemberJoined",
@@ -70,4 +72,6 @@ __all__ = [
     "on",
     "plain",
     "resolves",
+    "setting",
+    "subcommand",
 ]

@@ -178,3 +178,33 @@ def test_a_plugin_that_cannot_be_created_or_declares_wrongly(
         "/nonexistent/versions does not exist (is it shipped with the package? check "
         "package data)"
     )
+
+
+def test_settings_another_feature_claims(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.module(
+        "faq_settings",
+        GOOD
+        + """
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from townsquare import FeatureSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Mine(FeatureSettings):
+    namespace: ClassVar[str] = "language"
+    locale: str = "en"
+
+
+Hello.settings_models = (Mine,)
+""",
+    )
+    line = refused(capsys, config(tmp_path, 'plugins = ["faq_settings:Hello"]'))
+    assert line == (
+        f"{tmp_path / 'bots.toml'}: features: settings namespace 'language' is claimed by "
+        "core: Language and hello: Mine (rename it in the plugin, or disable one)"
+    )

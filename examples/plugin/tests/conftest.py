@@ -15,7 +15,7 @@ from townsquare.core.actions import Action, SendEphemeral, SendMessage
 from townsquare.core.dispatcher import Dispatcher
 from townsquare.core.events import Event
 from townsquare.core.features import BotInfo
-from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 from townsquare.core.scheduler import job_event
 from townsquare.storage.database import create_engine
 from townsquare.storage.migrate import upgrade
@@ -29,6 +29,7 @@ ALICE = Actor("alice", "Alice")
 BOB = Actor("bob", "Bob")
 CAROL = Actor("carol", "Carol")
 ROBOT = Actor("robot", "Robot", is_bot=True)
+MANAGER = Actor("olga", "Olga", platform_role=PlatformRole.ADMIN)
 
 
 @dataclass
@@ -40,16 +41,23 @@ class Town:
     ids: count[int]
 
     async def say(
-        self, who: Actor, text: str, *, reply_to: Actor | None = None, message: int = 1
+        self,
+        who: Actor,
+        text: str,
+        *,
+        reply_to: Actor | None = None,
+        message: int = 1,
+        private: bool = False,
     ) -> list[str]:
+        """``private``: in a direct chat with the bot, outside the community."""
         name, _, rest = text.removeprefix("/").partition(" ")
         event = CommandIssued(
             platform="console",
             bot="town",
             event_id=str(next(self.ids)),
             occurred_at=datetime.now(UTC),
-            community=TOWN,
-            channel=HALL,
+            community=None if private else TOWN,
+            channel=ChannelRef(who.user_id, is_direct=True) if private else HALL,
             actor=who,
             name=name,
             argv=tuple(rest.split()),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ALICE, BOB, CAROL, ROBOT, Town
+from conftest import ALICE, BOB, CAROL, MANAGER, ROBOT, Town
 
 
 async def test_a_reply_thanks_its_author_once_per_message(town: Town) -> None:
@@ -50,4 +50,19 @@ async def test_a_milestone_is_announced_after_the_thanks(town: Town) -> None:
     assert await town.say(BOB, "/karma", reply_to=ALICE, message=5) == [
         "Bob thanked @Alice: karma 5.",
         "🎉 @Alice reached 5 karma!",
+    ]
+
+
+async def test_managers_turn_milestones_off(town: Town) -> None:
+    assert await town.say(ALICE, "/karma milestones off") == [
+        "Sorry, only managers can use /karma milestones."
+    ]
+    assert await town.say(MANAGER, "/karma milestones off") == ["Karma milestones are off."]
+    for message in range(1, 6):
+        assert len(await town.say(BOB, "/karma", reply_to=ALICE, message=message)) == 1
+
+
+async def test_karma_is_for_communities(town: Town) -> None:
+    assert await town.say(ALICE, "/karma", private=True) == [
+        "Karma belongs to a community; use /karma in one of its channels."
     ]

@@ -6,6 +6,8 @@
 - Each thanks publishes :class:`~townsquare_karma.facts.KarmaGiven`; this feature's own
   ``@on(KarmaGiven)`` handler congratulates a member reaching a milestone (5, 10, 25...
   points), after the thanks is committed, like any other feature subscribing would.
+  Managers turn that off with ``/karma milestones off`` (a typed setting,
+  :class:`KarmaSettings`, stored per community as ``karma.milestones``).
 
 Everything a feature needs comes from ``townsquare``; the table is the plugin's own
 (:mod:`townsquare_karma.store`), created by the migration branch named in
@@ -15,6 +17,7 @@ Everything a feature needs comes from ``townsquare``; the table is the plugin's 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,7 +26,10 @@ from townsquare import (
     CommandSpec,
     Context,
     Feature,
+    FeatureSettings,
     Invocation,
+    Param,
+    Role,
     Transaction,
     bold,
     command,
@@ -31,6 +37,7 @@ from townsquare import (
     lines,
     mention,
     on,
+    subcommand,
 )
 
 from townsquare_karma.facts import KarmaGiven
@@ -42,14 +49,33 @@ MILESTONES = frozenset({5, 10, 25, 50, 100, 250, 500, 1000})
 KARMA = CommandSpec(
     "karma",
     "Thank the author of a message (reply with /karma), or see your karma",
-    subcommands=(CommandSpec("top", "The most thanked members"),),
+    subcommands=(
+        CommandSpec("top", "The most thanked members"),
+        CommandSpec(
+            "milestones",
+            "Congratulate members reaching 5, 10, 25... karma",
+            Role.MANAGER,
+            params=(Param("state", "on|off"),),
+        ),
+    ),
+    needs_community=True,
+    elsewhere="Karma belongs to a community; use /karma in one of its channels.",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class KarmaSettings(FeatureSettings):
+    """This community's karma settings, with their defaults."""
+
+    namespace: ClassVar[str] = "karma"
+    milestones: bool = True
 
 
 class Karma(Feature):
     name = "karma"
     migrations: ClassVar[Path] = Path(__file__).parent / "migrations"
     """The plugin's Alembic branch: townsquare applies it with its own migrations."""
+    settings_models = (KarmaSettings,)
 
     def __init__(self, store: Callable[[Transaction], KarmaStore] = SqlKarmaStore) -> None:
         self.store = store
@@ -58,26 +84,7 @@ class Karma(Feature):
     async def karma(self, invocation: Invocation, ctx: Context) -> None:
         event = ctx.event
         assert isinstance(event, CommandIssued) and event.actor is not None
-        community = event.community
-        if community is None:
-            ctx.respond("Karma belongs to a community; use /karma in one of its channels.")
-            return
-        store = self.store(ctx.tx)
-        if invocation.path[1:] == ("top",):
-            leaders = await store.top(community.platform, community.id, TOP)
-            if not leaders:
-                ctx.respond("Nobody has karma yet: reply to a helpful message with /karma.")
-                return
-            ctx.respond(
-                lines(
-                    bold("Most thanked:"),
-                    *(
-                        f"{place}. {name} — {points}"
-                        for place, (name, points) in enumerate(leaders, 1)
-                    ),
-                )
-            )
-            return
+        community, store = ctx.community, self.store(ctx.tx)
         author = event.reply_to_author
         if author is None or event.reply_to is None:
             points = await store.points(community.platform, community.id, event.actor.user_id)
@@ -122,10 +129,32 @@ class Karma(Feature):
             )
         )
 
+    @subcommand("karma", "top")
+    async def top(self, invocation: Invocation, ctx: Context) -> None:
+        community = ctx.community
+        leaders = await self.store(ctx.tx).top(community.platform, community.id, TOP)
+        if not leaders:
+            ctx.respond("Nobody has karma yet: reply to a helpful message with /karma.")
+            return
+        ranked = (f"{place}. {name} — {points}" for place, (name, points) in enumerate(leaders, 1))
+        ctx.respond(lines(bold("Most thanked:"), *ranked))
+
+    @subcommand("karma", "milestones")
+    async def switch_milestones(self, invocation: Invocation, ctx: Context) -> None:
+        state = str(invocation.args.get("state")).lower()
+        if state not in ("on", "off"):
+            ctx.respond("Say on or off.")
+            return
+        await ctx.update_settings(KarmaSettings, milestones=state == "on")
+        ctx.respond(f"Karma milestones are {state}.")
+
     @on(KarmaGiven)
     async def milestone(self, fact: KarmaGiven, ctx: Context) -> None:
         """Runs after the thanks is committed, in the channel it was given in."""
-        if fact.points in MILESTONES:
+        community = fact.community
+        if fact.points not in MILESTONES or community is None:
+            return
+        if (await ctx.settings(KarmaSettings, community)).milestones:
             ctx.reply(
                 compose(
                     "🎉 {member} reached {points} karma!",
