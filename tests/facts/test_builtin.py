@@ -78,8 +78,8 @@ def where(fact: Fact, at: datetime) -> tuple[str, str | None, datetime]:
 async def test_polls_publish_votes_and_the_close(sqlite_url: str) -> None:
     async with running(sqlite_url) as (runtime, recorder, clock):
         await play(runtime, typed('/poll "Lunch?" Pizza Sushi --multi', who=ALICE))
-        vote = typed("/vote 1 2", who=BOB)
-        await play(runtime, vote, vote)  # redelivered: one vote, one fact
+        pressed = typed("/vote 1 2", who=BOB)
+        await play(runtime, pressed, pressed)  # redelivered: one vote, one fact
         (vote,) = await recorder.next(VoteCast)
         assert isinstance(vote, VoteCast)
         assert (vote.poll_id, vote.user_id, vote.options) == (1, "bob", (1,))
