@@ -28,9 +28,10 @@ from townsquare.core.actions import (
 from townsquare.core.commands import CommandSpec, Invocation, Option, Param
 from townsquare.core.events import ButtonPressed, Event, JobDue
 from townsquare.core.facts.polls import PollClosed, VoteCast
-from townsquare.core.features import Context, Feature, command, job, on, resolves
+from townsquare.core.features import Context, Feature, command, job, pressed, resolves, subcommand
 from townsquare.core.i18n import Translator, _
 from townsquare.core.polls import rules
+from townsquare.core.polls.rules import VoteButton
 from townsquare.core.polls.store import Poll, PollStore, Tally, Vote
 from townsquare.core.refs import ChannelRef
 from townsquare.core.refusals import with_manager_notice
@@ -122,7 +123,7 @@ class Polls(Feature):
         voters: dict[int, set[str]] = {}
         for event in events:
             if isinstance(event, ButtonPressed) and event.actor is not None:
-                data = rules.decode(event.data)
+                data = VoteButton.parse(event.data)
                 if data is not None:
                     voters.setdefault(data.poll_id, set()).add(event.actor.user_id)
         if voters:
@@ -136,10 +137,7 @@ class Polls(Feature):
 
     @command(POLL)
     async def poll(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
-        if len(invocation.path) > 1:
-            await self._manage(invocation, ctx, tr)
-            return
+        tr = ctx.tr
         question = str(invocation.args["question"]).strip()
         options = tuple(str(o).strip() for o in invocation.args["options"] or ())
         problem = _validate(question, options, tr)
@@ -199,19 +197,21 @@ class Polls(Feature):
                 now=ctx.now,
             )
 
-    async def _manage(self, invocation: Invocation, ctx: Context, tr: Translator) -> None:
-        action = invocation.path[1]
-        found = invocation.found["id"]
-        assert isinstance(found, Poll)
-        store = self.store(ctx.tx)
-        if action == "close":
-            if not await self._close(found, ctx, tr):
-                ctx.respond(tr(_("Poll #{id} is already closed."), id=found.id))
-            return
-        votes = await store.votes(found.id)
-        if action == "results":
-            ctx.respond(results(found, votes, tr))
-            return
+    @subcommand("poll", "close")
+    async def close(self, invocation: Invocation, ctx: Context) -> None:
+        found = _named(invocation)
+        if not await self._close(found, ctx, ctx.tr):
+            ctx.respond(ctx.tr(_("Poll #{id} is already closed."), id=found.id))
+
+    @subcommand("poll", "results")
+    async def results(self, invocation: Invocation, ctx: Context) -> None:
+        found = _named(invocation)
+        ctx.respond(results(found, await self.store(ctx.tx).votes(found.id), ctx.tr))
+
+    @subcommand("poll", "export")
+    async def export(self, invocation: Invocation, ctx: Context) -> None:
+        found = _named(invocation)
+        votes = await self.store(ctx.tx).votes(found.id)
         event = ctx.event
         assert event.actor is not None
         ctx.emit(
@@ -222,7 +222,7 @@ class Polls(Feature):
                 mime_type="text/csv",
                 caption=compose(
                     "{head} {question}",
-                    head=tr(_("Poll #{id} as CSV:"), id=found.id),
+                    head=ctx.tr(_("Poll #{id} as CSV:"), id=found.id),
                     question=bold(found.question),
                 ),
                 user_id=event.actor.user_id,
@@ -233,9 +233,8 @@ class Polls(Feature):
 
     @command(VOTE)
     async def vote(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
-        found = invocation.found["id"]
-        assert isinstance(found, Poll)
+        tr = ctx.tr
+        found = _named(invocation)
         choice = str(invocation.args["option"]).lower()
         if choice in ("retract", "r", "0"):
             option = rules.RETRACT
@@ -253,12 +252,9 @@ class Polls(Feature):
 
     # -- buttons and deadlines ------------------------------------------------------------
 
-    @on(ButtonPressed)
-    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
-        data = rules.decode(event.data)
-        if data is None:
-            return
-        tr = await ctx.translator()
+    @pressed(VoteButton)
+    async def voted(self, data: VoteButton, ctx: Context) -> None:
+        event, tr = ctx.press, ctx.tr
         store = self.store(ctx.tx)
         current: frozenset[int] | None = None
         if event.actor is None:
@@ -279,7 +275,7 @@ class Polls(Feature):
     async def deadline(self, event: JobDue, ctx: Context) -> None:
         found = await self.store(ctx.tx).get(int(event.payload["poll"]), event.platform)
         if found is not None:
-            await self._close(found, ctx, await ctx.translator())
+            await self._close(found, ctx, ctx.tr)
 
     # -- shared steps ---------------------------------------------------------------------
 
@@ -398,6 +394,13 @@ def tally_after(tally: Tally, before: frozenset[int], after: frozenset[int]) -> 
     return Tally(tuple(counts), voters)
 
 
+def _named(invocation: Invocation) -> Poll:
+    """The poll the command's ``<id>`` named (resolved in the caller's community)."""
+    found = invocation.found["id"]
+    assert isinstance(found, Poll)
+    return found
+
+
 def _channel(found: Poll) -> ChannelRef:
     return ChannelRef(found.channel_id, thread_id=found.thread_id)
 
@@ -476,14 +479,14 @@ def buttons(found: Poll, tr: Translator) -> ButtonRows:
     options = tuple(
         Button(
             f"{number}. {option}",
-            rules.encode(found.id, number - 1),
+            VoteButton(found.id, number - 1).pack(),
             fallback=f"/vote {found.id} {number}",
         )
         for number, option in enumerate(found.options, 1)
     )
     retract = Button(
         tr(_("Retract vote")),
-        rules.encode(found.id, rules.RETRACT),
+        VoteButton(found.id, rules.RETRACT).pack(),
         ButtonStyle.DANGER,
         fallback=f"/vote {found.id} retract",
     )

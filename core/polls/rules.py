@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Annotated, ClassVar
 
-from townsquare.core.scope import parse_id
+from townsquare.core.buttons import Alias, MaxLen, Payload
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 """Discord allows ten buttons a poll can use comfortably; Telegram polls allow twelve."""
@@ -74,27 +75,10 @@ def bar(count: int, total: int, width: int = 10) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ButtonData:
+class VoteButton(Payload):
+    """A poll's option button: ``poll:<id>:<option>``, or ``poll:<id>:r`` to retract
+    (well under Telegram's 64 bytes, never user text)."""
+
+    prefix: ClassVar[str] = "poll"
     poll_id: int
-    option: int
-
-
-def encode(poll_id: int, option: int) -> str:
-    """Compact button payload (well under Telegram's 64 bytes), never user text."""
-    return f"poll:{poll_id}:{'r' if option == RETRACT else option}"
-
-
-def decode(data: str) -> ButtonData | None:
-    """``poll:<id>:<option>|r``; None for anything else, including an id too large for
-    SQL or an option that no poll has (a forged payload)."""
-    parts = data.split(":")
-    if len(parts) != 3 or parts[0] != "poll" or not (parts[1].isascii() and parts[1].isdigit()):
-        return None
-    poll_id = parse_id(parts[1])
-    if poll_id is None:
-        return None
-    if parts[2] == "r":
-        return ButtonData(poll_id, RETRACT)
-    if not (parts[2].isascii() and parts[2].isdigit()) or len(parts[2]) > 2:
-        return None
-    return ButtonData(poll_id, int(parts[2]))
+    option: Annotated[int, MaxLen(2), Alias({RETRACT: "r"})]

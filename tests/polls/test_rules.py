@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from townsquare.core.buttons import check
 from townsquare.core.polls import rules
 from townsquare.core.polls.rules import Outcome, press
 
@@ -53,10 +54,14 @@ def test_durations_and_button_data() -> None:
     assert rules.parse_duration("1d") is not None
     assert rules.parse_duration("0m") is None and rules.parse_duration("soon") is None
     assert rules.parse_duration("1000d") is None
-    assert rules.decode(rules.encode(12, 3)) == rules.ButtonData(12, 3)
-    assert rules.decode(rules.encode(12, rules.RETRACT)) == rules.ButtonData(12, rules.RETRACT)
-    assert rules.decode("faq:1:y") is None and rules.decode("poll:x:1") is None
-    assert len(rules.encode(10**12, 9).encode()) <= 64
+    vote = rules.VoteButton
+    assert vote(12, 3).pack() == "poll:12:3" and vote(12, rules.RETRACT).pack() == "poll:12:r"
+    for posted in ("poll:12:3", "poll:12:r", "poll:1:9"):  # as buttons already in chats carry
+        assert vote.parse(posted) is not None and vote.parse(posted).pack() == posted  # type: ignore[union-attr]
+    assert vote.parse("poll:12:r") == vote(12, rules.RETRACT)
+    for forged in ("faq:1:y", "poll:x:1", "poll:1:100", "poll:1:-1", "poll:1", "poll:1:2:3"):
+        assert vote.parse(forged) is None
+    assert check(vote) <= 64
 
 
 def test_poll_sentences_are_translated() -> None:
