@@ -6,8 +6,8 @@ are about as good (buttons, or ``/faq <id>`` to type). A message that looks like
 one entry clearly (:data:`core.faq.rules.AUTO`) is answered in place, at most once per
 entry and channel within :data:`core.faq.rules.COOLDOWN` (stored, so a restart does not
 repeat an answer). Small talk never triggers. Answers carry "Helpful / Not helpful"
-buttons (``faq:<id>:y|n``; ``/faq helpful <id>`` and ``/faq nothelpful <id>`` where there
-are no buttons) whose votes show in ``/faq list``.
+buttons (:class:`~core.faq.rules.FaqButton`, ``faq:<id>:y|n``; ``/faq helpful <id>`` and
+``/faq nothelpful <id>`` where there are no buttons) whose votes show in ``/faq list``.
 
 Managers: ``/faq add "question" "answer"`` (the answer may also be the unquoted rest of the
 line), ``/faq edit <id> "answer" [--question "..."]``, ``/faq remove <id>``,
@@ -34,7 +34,8 @@ whose text Discord still delivers, while ``/faq`` works.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar, assert_never
 
 from townsquare.core.actions import Button, ButtonRows, ButtonStyle
 from townsquare.core.capabilities import Capability
@@ -46,20 +47,31 @@ from townsquare.core.commands import (
     Param,
     split_arguments,
 )
-from townsquare.core.events import ButtonPressed, MessagePosted
+from townsquare.core.events import MessagePosted
 from townsquare.core.faq import facts, rules
 from townsquare.core.faq.index import CommunityIndex, Indexes
 from townsquare.core.faq.matcher import LexicalMatcher, MatcherFactory
+from townsquare.core.faq.rules import Choice, FaqButton
 from townsquare.core.faq.store import Entry, EntryStats, FaqStore, NewEntry
 from townsquare.core.faq.text import looks_like_question, normalised_question, terms
-from townsquare.core.features import Context, Feature, command, on, resolves
+from townsquare.core.features import Context, Feature, command, on, pressed, resolves, subcommand
 from townsquare.core.i18n import Translator, _
 from townsquare.core.refs import CommunityRef
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef, Owned, parse_id
+from townsquare.core.settings import FeatureSettings, setting
 from townsquare.core.text import Text, TextLike, bold, code, compose, italicise, lines
 
 AUTO_SETTING = "faq_auto"
+
+
+@dataclass(frozen=True, slots=True)
+class FaqSettings(FeatureSettings):
+    namespace: ClassVar[str] = "faq"
+    auto: bool = setting(True, key=AUTO_SETTING)
+    """Answer questions asked in the chat (``/faq auto on|off``)."""
+
+
 FAQ_ID = IdRef("faq", _("There is no FAQ entry #{id}."))
 UNANSWERED_ID = IdRef("unanswered", _("There is no unanswered question #{id}."))
 """FAQ entries and unanswered questions named by id: the caller's community's only."""
@@ -68,6 +80,8 @@ FAQ = CommandSpec(
     "faq",
     _("Ask the FAQ in your own words"),
     params=(Param("question", _("your question"), required=False, rest=True),),
+    needs_community=True,
+    elsewhere=_("The FAQ belongs to a community; ask in one of its channels."),
     subcommands=(
         CommandSpec(
             "add",
@@ -132,6 +146,7 @@ def unquote(text: str | None) -> str:
 
 class Faq(Feature):
     name = "faq"
+    settings_models = (FaqSettings,)
 
     def __init__(
         self,
@@ -147,22 +162,14 @@ class Faq(Feature):
         self.indexes = Indexes(matcher)
 
     async def _index(self, ctx: Context, community: CommunityRef) -> CommunityIndex:
-        language = (await ctx.translator()).language
+        language = ctx.tr.language
         return await self.indexes.get(self.store(ctx.tx), community, language)
 
     # -- members ------------------------------------------------------------------------
 
     @command(FAQ)
     async def faq(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
-        community = ctx.event.community
-        if community is None:
-            ctx.respond(tr(_("The FAQ belongs to a community; ask in one of its channels.")))
-            return
-        if len(invocation.path) > 1:
-            handler = getattr(self, f"_{invocation.path[1]}")
-            await handler(invocation, ctx, tr, community)
-            return
+        tr, community = ctx.tr, ctx.community
         question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
         if not question:
             count = await self.store(ctx.tx).count(community)
@@ -209,28 +216,13 @@ class Faq(Feature):
             choice_buttons(options),
         )
 
-    async def _helpful(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> None:
-        await self._typed_vote(invocation, ctx, tr, community, helpful=True)
+    @subcommand("faq", "helpful")
+    async def _helpful(self, invocation: Invocation, ctx: Context) -> None:
+        ctx.respond(await self._vote(_entry(invocation), True, ctx, ctx.tr))
 
-    async def _nothelpful(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> None:
-        await self._typed_vote(invocation, ctx, tr, community, helpful=False)
-
-    async def _typed_vote(
-        self,
-        invocation: Invocation,
-        ctx: Context,
-        tr: Translator,
-        community: CommunityRef,
-        *,
-        helpful: bool,
-    ) -> None:
-        entry = await self._entry(invocation, ctx, tr, community)
-        if entry is not None:
-            ctx.respond(await self._vote(entry, helpful, ctx, tr))
+    @subcommand("faq", "nothelpful")
+    async def _nothelpful(self, invocation: Invocation, ctx: Context) -> None:
+        ctx.respond(await self._vote(_entry(invocation), False, ctx, ctx.tr))
 
     async def _vote(self, entry: Entry, helpful: bool, ctx: Context, tr: Translator) -> str:
         actor = ctx.event.actor
@@ -241,24 +233,25 @@ class Faq(Feature):
         ctx.publish(facts.rated(ctx, entry.id, helpful))
         return tr(_("Thanks for the feedback!"))
 
-    @on(ButtonPressed)
-    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
-        data = rules.decode(event.data)
-        if data is None:
-            return
-        tr = await ctx.translator()
+    @pressed(FaqButton)
+    async def chosen(self, data: FaqButton, ctx: Context) -> None:
+        tr = ctx.tr
         found = await self.find(FAQ_ID, data.entry_id, ctx)
         entry = found.thing if found is not None else None
-        if entry is None or event.actor is None:
+        if entry is None or ctx.press.actor is None:
             ctx.answer(tr(_("This FAQ entry no longer exists.")))
             return
-        if data.show:
-            await self.store(ctx.tx).record_hit(entry.id)
-            ctx.publish(facts.answered(ctx, entry.id))
-            ctx.answer()
-            ctx.reply(card(entry), vote_buttons(entry.id, tr))
-            return
-        ctx.answer(await self._vote(entry, data.helpful, ctx, tr))
+        match data.choice:
+            case Choice.SHOW:
+                await self.store(ctx.tx).record_hit(entry.id)
+                ctx.publish(facts.answered(ctx, entry.id))
+                ctx.answer()
+                ctx.reply(card(entry), vote_buttons(entry.id, tr))
+            case Choice.HELPFUL | Choice.NOT_HELPFUL:
+                helpful = data.choice is Choice.HELPFUL
+                ctx.answer(await self._vote(entry, helpful, ctx, tr))
+            case unreachable:
+                assert_never(unreachable)
 
     @on(MessagePosted)
     async def posted(self, event: MessagePosted, ctx: Context) -> None:
@@ -271,11 +264,10 @@ class Faq(Feature):
         community = event.community
         if community is None or event.actor is None or event.actor.is_bot or not event.text.strip():
             return
-        tr = await ctx.translator()
+        tr = ctx.tr
         if not looks_like_question(event.text, tr.language):
             return
-        settings = await ctx.tx.settings(community)
-        if settings.get(AUTO_SETTING, True) is False:
+        if not (await ctx.settings(FaqSettings, community)).auto:
             return
         index = await self._index(ctx, community)
         if not index.entries:
@@ -303,13 +295,6 @@ class Faq(Feature):
 
     # -- managers -----------------------------------------------------------------------
 
-    async def _entry(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> Entry | None:
-        found = invocation.found["id"]
-        assert isinstance(found, Owned) and isinstance(found.thing, Entry)
-        return found.thing
-
     @resolves(FAQ_ID)
     async def _entry_by_id(self, entry_id: int, ctx: Context) -> Owned[Entry] | None:
         community = ctx.event.community
@@ -333,9 +318,9 @@ class Faq(Feature):
             return True
         return False
 
-    async def _add(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> None:
+    @subcommand("faq", "add")
+    async def _add(self, invocation: Invocation, ctx: Context) -> None:
+        tr, community = ctx.tr, ctx.community
         question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
         answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
         if self._problem(question, answer, ctx, tr):
@@ -366,12 +351,10 @@ class Faq(Feature):
                 return entry
         return None
 
-    async def _edit(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> None:
-        entry = await self._entry(invocation, ctx, tr, community)
-        if entry is None:
-            return
+    @subcommand("faq", "edit")
+    async def _edit(self, invocation: Invocation, ctx: Context) -> None:
+        tr, community = ctx.tr, ctx.community
+        entry = _entry(invocation)
         answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
         new_question = invocation.options.get("question")
         question = unquote(new_question) if isinstance(new_question, str) else entry.question
@@ -389,12 +372,10 @@ class Faq(Feature):
         )
         ctx.respond(tr(_("FAQ entry #{id} updated."), id=entry.id))
 
-    async def _remove(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> None:
-        entry = await self._entry(invocation, ctx, tr, community)
-        if entry is None:
-            return
+    @subcommand("faq", "remove")
+    async def _remove(self, invocation: Invocation, ctx: Context) -> None:
+        tr, community = ctx.tr, ctx.community
+        entry = _entry(invocation)
         store = self.store(ctx.tx)
         revision = await store.bump(community, ctx.now)
         await store.remove(community, entry.id, revision.number, ctx.now)
@@ -406,9 +387,9 @@ class Faq(Feature):
             )
         )
 
-    async def _list(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> None:
+    @subcommand("faq", "list")
+    async def _list(self, invocation: Invocation, ctx: Context) -> None:
+        tr, community = ctx.tr, ctx.community
         store = self.store(ctx.tx)
         total = await store.count(community)
         if total == 0:
@@ -429,9 +410,9 @@ class Faq(Feature):
             header += " · " + tr(_("page {page} of {pages}"), page=page, pages=pages)
         ctx.respond(lines(bold(header), *(stats_line(row, tr) for row in rows)))
 
-    async def _unanswered(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> None:
+    @subcommand("faq", "unanswered")
+    async def _unanswered(self, invocation: Invocation, ctx: Context) -> None:
+        tr, community = ctx.tr, ctx.community
         store = self.store(ctx.tx)
         index = await self._index(ctx, community)
         shown: list[TextLike] = []
@@ -470,9 +451,9 @@ class Faq(Feature):
             )
         )
 
-    async def _dismiss(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> None:
+    @subcommand("faq", "dismiss")
+    async def _dismiss(self, invocation: Invocation, ctx: Context) -> None:
+        tr, community = ctx.tr, ctx.community
         found = invocation.found["id"]
         assert isinstance(found, Owned) and isinstance(found.thing, int)
         item_id = found.thing
@@ -481,14 +462,14 @@ class Faq(Feature):
             return
         ctx.respond(tr(_("Unanswered question #{id} dropped."), id=item_id))
 
-    async def _auto(
-        self, invocation: Invocation, ctx: Context, tr: Translator, community: CommunityRef
-    ) -> None:
+    @subcommand("faq", "auto")
+    async def _auto(self, invocation: Invocation, ctx: Context) -> None:
+        tr = ctx.tr
         state = str(invocation.args.get("state")).lower()
         if state not in ("on", "off"):
             ctx.respond(tr(_("Say on or off.")))
             return
-        await ctx.tx.set_setting(community, AUTO_SETTING, state == "on", ctx.now)
+        await ctx.update_settings(FaqSettings, auto=state == "on")
         if state == "off":
             ctx.respond(tr(_("Automatic FAQ answers are off; /faq still works.")))
         elif not ctx.can(Capability.MESSAGE_CONTENT):
@@ -505,6 +486,13 @@ class Faq(Feature):
             ctx.respond(tr(_("Automatic FAQ answers are on.")))
 
 
+def _entry(invocation: Invocation) -> Entry:
+    """The entry the command's ``<id>`` named (resolved in the caller's community)."""
+    found = invocation.found["id"]
+    assert isinstance(found, Owned) and isinstance(found.thing, Entry)
+    return found.thing
+
+
 # -- rendering (pure) ---------------------------------------------------------------------
 
 
@@ -518,13 +506,13 @@ def vote_buttons(entry_id: int, tr: Translator) -> ButtonRows:
         (
             Button(
                 "👍 " + tr(_("Helpful")),
-                rules.encode_vote(entry_id, True),
+                FaqButton(entry_id, Choice.HELPFUL).pack(),
                 ButtonStyle.PRIMARY,
                 fallback=f"/faq helpful {entry_id}",
             ),
             Button(
                 "👎 " + tr(_("Not helpful")),
-                rules.encode_vote(entry_id, False),
+                FaqButton(entry_id, Choice.NOT_HELPFUL).pack(),
                 fallback=f"/faq nothelpful {entry_id}",
             ),
         ),
@@ -533,7 +521,13 @@ def vote_buttons(entry_id: int, tr: Translator) -> ButtonRows:
 
 def choice_buttons(entries: list[Entry]) -> ButtonRows:
     return tuple(
-        (Button(f"#{e.id} {e.question}"[:64], rules.encode_show(e.id), fallback=f"/faq {e.id}"),)
+        (
+            Button(
+                f"#{e.id} {e.question}"[:64],
+                FaqButton(e.id, Choice.SHOW).pack(),
+                fallback=f"/faq {e.id}",
+            ),
+        )
         for e in entries
     )
 

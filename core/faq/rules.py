@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, ClassVar
 
+from townsquare.core.buttons import MaxLen, Payload
 from townsquare.core.i18n import _
 
 MAX_QUESTION = 300
@@ -25,33 +28,21 @@ COOLDOWN = timedelta(minutes=15)
 """The same entry is not auto-answered twice in one channel within this time."""
 PAGE = 20
 
-PREFIX = "faq:"
 
-
-@dataclass(frozen=True, slots=True)
-class ButtonData:
-    entry_id: int
-    helpful: bool
-    show: bool = False
+class Choice(StrEnum):
+    HELPFUL = "y"
+    NOT_HELPFUL = "n"
+    SHOW = "s"
     """A "did you mean" choice: show the entry rather than vote on it."""
 
 
-def encode_vote(entry_id: int, helpful: bool) -> str:
-    """``faq:<id>:y|n`` — well under Telegram's 64-byte ``callback_data``."""
-    return f"{PREFIX}{entry_id}:{'y' if helpful else 'n'}"
+@dataclass(frozen=True, slots=True)
+class FaqButton(Payload):
+    """``faq:<id>:y|n|s`` — well under Telegram's 64-byte ``callback_data``."""
 
-
-def encode_show(entry_id: int) -> str:
-    return f"{PREFIX}{entry_id}:s"
-
-
-def decode(data: str) -> ButtonData | None:
-    if not data.startswith(PREFIX):
-        return None
-    entry, _sep, kind = data[len(PREFIX) :].partition(":")
-    if not (entry.isascii() and entry.isdigit()) or len(entry) > 18 or kind not in ("y", "n", "s"):
-        return None
-    return ButtonData(int(entry), kind == "y", show=kind == "s")
+    prefix: ClassVar[str] = "faq"
+    entry_id: Annotated[int, MaxLen(18)]
+    choice: Choice
 
 
 def validate_entry(question: str, answer: str) -> tuple[str, dict[str, int]] | None:
