@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any, assert_never
 
 from townsquare.core.commands import Invocation
+from townsquare.core.escalation import facts
 from townsquare.core.escalation.cards import audit_line, list_line, render_case
 from townsquare.core.escalation.common import (
     Refused,
@@ -39,6 +40,7 @@ from townsquare.core.events import Event
 from townsquare.core.features import Context
 from townsquare.core.i18n import Translator, _
 from townsquare.core.inbox import managers_inbox
+from townsquare.core.refs import Actor
 from townsquare.core.roles import Role
 from townsquare.core.text import TextLike, bold, lines
 
@@ -194,9 +196,19 @@ async def act(
             return await _moderate(services, ctx, store, case, action, role, note)
         case _:
             assert_never(action)
-    await _apply(ctx, store, step)
-    if action is CaseAction.RESOLVE:
-        await thank_reporters(ctx, store, step.case)
+    if step.audit is None:  # nothing changed
+        return step.answer
+    await _apply(ctx, store, step, actor)
+    match action:
+        case CaseAction.CLAIM:
+            facts.claimed(ctx, step.case, actor)
+        case CaseAction.RESOLVE:
+            await thank_reporters(ctx, store, step.case)
+            await facts.closed(ctx, store, step.case, actor, dismissed=False)
+        case CaseAction.DISMISS:
+            await facts.closed(ctx, store, step.case, actor, dismissed=True)
+        case CaseAction.REOPEN:
+            pass
     return step.answer
 
 
@@ -211,12 +223,9 @@ async def _shown(ctx: Context, store: EscalationStore, case: Case, tr: Translato
     )
 
 
-async def _apply(ctx: Context, store: EscalationStore, step: Transition) -> None:
-    """Store, audit and republish a transition (nothing, when nothing changed)."""
-    if step.audit is None:
-        return
-    actor = ctx.event.actor
-    assert actor is not None
+async def _apply(ctx: Context, store: EscalationStore, step: Transition, actor: Actor) -> None:
+    """Store, audit and republish a transition."""
+    assert step.audit is not None
     case = step.case
     await store.save_case(case)
     await audit(store, ctx, case, actor, step.audit, target=case.offender_id, note=step.note)
@@ -271,5 +280,6 @@ async def _moderate(
     updated = moderated(case, actor, ctx.now)
     if updated is not case:
         await store.save_case(updated)
+        facts.claimed(ctx, updated, actor)
     await publish(ctx, store, updated, new=False)
     return result

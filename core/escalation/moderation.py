@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from townsquare.core.actions import RemoveMember, RestrictMember, SendMessage, UnrestrictMember
 from townsquare.core.capabilities import Capability
+from townsquare.core.escalation import facts
 from townsquare.core.escalation.common import Refused, audit, community_translator
 from townsquare.core.escalation.durations import MAX_MUTE, MIN_MUTE, format_duration
 from townsquare.core.escalation.policy import EscalationPolicy, Threshold, threshold_reached
@@ -169,6 +170,7 @@ async def warn(
         )
     _notice(ctx, origin, notice)
     await _audit(ctx, store, order, "warned", reason)
+    facts.warned(ctx, origin.community, target, order.actor, active, order.case)
     answer = tr.plural(
         _("Warned {member}: {n} active warning."),
         _("Warned {member}: {n} active warnings."),
@@ -226,14 +228,20 @@ async def _escalate(
     return tr(_("Muted automatically."))
 
 
-def _mute_template(ctx: Context, origin: Origin) -> str:
+def _can_restrict(ctx: Context, origin: Origin) -> bool:
     bot = ctx.bots.get(origin.bot)
-    if bot is not None and Capability.RESTRICT in bot.capabilities:
+    return bot is not None and Capability.RESTRICT in bot.capabilities
+
+
+def _mute_template(ctx: Context, origin: Origin) -> str:
+    if _can_restrict(ctx, origin):
         return _("{member} is muted for {duration}. Reason: {reason}")
     return _("Mute requested for {member} ({duration}). Reason: {reason}")
 
 
 async def _restrict(ctx: Context, order: Order, length: timedelta | None) -> None:
+    """Mute the target (and tell other features, where the platform mutes at all: a
+    mute Slack cannot do is only a notice to managers)."""
     origin = order.origin
     action = RestrictMember(
         bot=origin.bot,
@@ -243,6 +251,8 @@ async def _restrict(ctx: Context, order: Order, length: timedelta | None) -> Non
         until=ctx.now + length if length is not None else None,
     )
     ctx.emit(await refusable(ctx, action, order.target.display_name))
+    if _can_restrict(ctx, origin):
+        facts.muted(ctx, origin.community, order.target, order.actor, length, order.case)
 
 
 def _notice(ctx: Context, origin: Origin, text: TextLike) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from townsquare.core.actions import DeleteMessage
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import Invocation
+from townsquare.core.escalation import facts
 from townsquare.core.escalation.common import Services, audit, clean, privately
 from townsquare.core.escalation.durations import format_duration
 from townsquare.core.escalation.lexicon import assess
@@ -137,6 +138,7 @@ async def report_command(services: Services, invocation: Invocation, ctx: Contex
     case = await publish(ctx, store, case, new=created)
     if created:
         await schedule_reannounce(ctx, case, policy)
+        facts.opened(ctx, case, reporter)
     if was_resolved:
         answer = tr(
             _("Thank you. Managers already reviewed this message (case #{id})."), id=case.id
@@ -214,6 +216,7 @@ async def _signal(services: Services, ctx: Context, signal: Signal, snapshot: st
         await audit(store, ctx, case, detector, "signal", note=signal.kind)
         await publish(ctx, store, case, new=True)
         await schedule_reannounce(ctx, case, policy)
+        facts.opened(ctx, case)
         return
     # A dismissed (or resolved) case is how a false positive stays dismissed.
     if case.status.closed or any(e.get("kind") == signal.kind for e in case.evidence):

@@ -78,6 +78,13 @@ def press_at(place: Place, data: str, who: Any, message_id: str) -> ButtonPresse
     )
 
 
+RUN_STATE = frozenset(
+    ("scheduled_jobs", column) for column in ("status", "locked_until", "fired_at")
+)
+"""Columns that change by themselves: the scheduler fires a due job (a published fact is
+due at once) whenever it runs. Which jobs exist, and what they carry, is compared."""
+
+
 async def feature_state(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every feature table (all but :data:`INFRASTRUCTURE`), sorted."""
     state: dict[str, list[tuple[Any, ...]]] = {}
@@ -85,6 +92,7 @@ async def feature_state(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
         for name, table in sorted(metadata.tables.items()):
             if name in INFRASTRUCTURE:
                 continue
-            rows = await connection.execute(select(table))
+            columns = [c for c in table.columns if (name, c.name) not in RUN_STATE]
+            rows = await connection.execute(select(*columns))
             state[name] = sorted((tuple(row) for row in rows), key=repr)
     return state
