@@ -5,11 +5,13 @@ ignored, so an export imports back) or YAML (a list of ``{question, answer}`` ma
 ``{entries: [...]}``), chosen by extension. ``-`` exports to standard output.
 
 Import checks every row first and reports each bad one with its line (CSV) or its
-position and line (YAML); if any row is bad nothing is written. A good file is written in
+position and line (YAML); if any row is bad nothing is written. What is wrong with a row
+is what ``/faq add`` would refuse, decided by the same service
+(:mod:`core.faq.service`): a rule broken, or the question of an earlier row asked again
+(the same normalised question in the community's language). A good file is written in
 one transaction with one FAQ revision, so a running bot sees all of it or none of it, and
-other processes pick it up on their next question (see :mod:`core.faq.index`). A question
-that is already an entry (same words, ignoring case, accents and punctuation) updates that
-entry's answer.
+other processes pick it up on their next question (see :mod:`core.faq.index`). A row
+asking what an entry already asks updates that entry's answer.
 Files of :data:`PROGRESS_MIN` rows or more show a progress bar on standard error.
 
 ``--community`` is ``PLATFORM:ID`` (``telegram:-1001234``, ``discord:<guild id>``,
@@ -23,17 +25,21 @@ import csv
 import io
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, assert_never
 
 from townsquare.bots.config import Config
-from townsquare.core.faq import rules
-from townsquare.core.faq.store import Entry, NewEntry
-from townsquare.core.faq.text import words
+from townsquare.core.faq.index import Indexes
+from townsquare.core.faq.matcher import LexicalMatcher
+from townsquare.core.faq.service import FaqEntries, Invalid, Repeated, check_rows
+from townsquare.core.faq.store import NewEntry
+from townsquare.core.i18n import DEFAULT_LANGUAGE
 from townsquare.core.refs import CommunityRef
+from townsquare.core.settings import language_of
 
 PROGRESS_MIN = 200
 CHUNK = 200
@@ -101,21 +107,19 @@ def file_format(path: str, given: str | None) -> str:
 # -- reading ------------------------------------------------------------------------------
 
 
-def read_rows(text: str, fmt: str) -> list[Row]:
+def read_rows(text: str, fmt: str, language: str = DEFAULT_LANGUAGE) -> list[Row]:
     """Parse and check every row; raise :class:`FaqFileError` naming each bad one."""
     rows, problems = _parse_csv(text) if fmt == "csv" else _parse_yaml(text)
-    seen: dict[str, str] = {}
-    for row in rows:
-        problem = rules.validate_entry(row.question, row.answer)
-        if problem is not None:
-            template, values = problem
-            problems.append(f"{row.where}: {template.format(**values)}")
-            continue
-        key = question_key(row.question)
-        if key in seen:
-            problems.append(f"{row.where}: the same question as {seen[key]}")
-        else:
-            seen[key] = row.where
+    found = check_rows([(row.question, row.answer) for row in rows], language)
+    for number, problem in found.items():
+        row = rows[number]
+        match problem:
+            case Invalid():
+                problems.append(f"{row.where}: {problem.english()}")
+            case Repeated(first):
+                problems.append(f"{row.where}: the same question as {rows[first].where}")
+            case _:
+                assert_never(problem)
     if problems:
         raise FaqFileError(sorted(problems, key=_position))
     if not rows:
@@ -127,12 +131,6 @@ def _position(problem: str) -> int:
     """Problems are listed in file order: ``line 7: ...`` by its number."""
     match = re.match(r"(?:line|entry) (\d+)", problem)
     return int(match.group(1)) if match else 0
-
-
-def question_key(question: str) -> str:
-    """Same words ignoring case, accents and punctuation: the import's notion of "the
-    same question" (cheap enough for large files, unlike stemming)."""
-    return " ".join(words(question))
 
 
 def _parse_csv(text: str) -> tuple[list[Row], list[str]]:
@@ -256,70 +254,61 @@ class Progress:
         self.stream.flush()
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 # -- database -----------------------------------------------------------------------------
 
 
+@asynccontextmanager
+async def _database(url: str, config_path: str) -> AsyncIterator[Any]:
+    """The store over a migrated database (SQLite is upgraded here, as at start)."""
+    from townsquare.storage.database import create_engine, is_sqlite
+    from townsquare.storage.migrate import ensure_current
+    from townsquare.storage.store import SqlStore
+
+    engine = create_engine(url)
+    try:
+        await ensure_current(engine, auto_upgrade=is_sqlite(url), config_path=config_path)
+        yield SqlStore(engine)
+    finally:
+        await engine.dispose()
+
+
+async def community_language(store: Any, community: CommunityRef, default: str) -> str:
+    """The community's language (``/lang``, else ``[defaults] locale``): questions are
+    compared in it, as ``/faq add`` compares them."""
+    async with store.transaction() as tx:
+        return language_of(await tx.settings(community), default).language
+
+
 async def import_rows(
-    url: str,
+    store: Any,
     community: CommunityRef,
     rows: Sequence[Row],
     *,
-    config_path: str,
+    language: str,
     progress: Progress,
 ) -> tuple[int, int]:
-    """Write ``rows`` in one transaction; ``(added, updated)``."""
-    from townsquare.storage.database import create_engine, is_sqlite
+    """Write ``rows`` (checked by :func:`read_rows`) in one transaction through the FAQ's
+    service; ``(added, updated)``."""
     from townsquare.storage.faq import SqlFaqStore
-    from townsquare.storage.migrate import ensure_current
-    from townsquare.storage.store import SqlStore
 
-    engine = create_engine(url)
-    try:
-        await ensure_current(engine, auto_upgrade=is_sqlite(url), config_path=config_path)
-        now = datetime.now(UTC)
-        async with SqlStore(engine).transaction() as tx:
-            store = SqlFaqStore(tx)
-            revision = await store.bump(community, now)
-            existing = {question_key(e.question): e for e in await store.entries(community)}
-            added = updated = 0
-            for chunk in _chunks(rows, CHUNK):
-                fresh: list[NewEntry] = []
-                for row in chunk:
-                    known: Entry | None = existing.get(question_key(row.question))
-                    if known is None:
-                        fresh.append(NewEntry(row.question, row.answer))
-                    elif known.answer != row.answer:
-                        await store.edit(
-                            community, known.id, revision.number, now, answer=row.answer
-                        )
-                        updated += 1
-                added += len(await store.add(community, fresh, revision.number, now))
-                progress.advance(len(chunk))
-        return added, updated
-    finally:
-        await engine.dispose()
+    async with store.transaction() as tx:
+        entries = FaqEntries(SqlFaqStore(tx), Indexes(LexicalMatcher), language)
+        return await entries.put_many(
+            community,
+            [NewEntry(row.question, row.answer) for row in rows],
+            datetime.now(UTC),
+            chunk=CHUNK,
+            progress=progress.advance,
+        )
 
 
 async def export_entries(url: str, community: CommunityRef, *, config_path: str) -> list[Any]:
-    from townsquare.storage.database import create_engine, is_sqlite
     from townsquare.storage.faq import SqlFaqStore
-    from townsquare.storage.migrate import ensure_current
-    from townsquare.storage.store import SqlStore
 
-    engine = create_engine(url)
-    try:
-        await ensure_current(engine, auto_upgrade=is_sqlite(url), config_path=config_path)
-        async with SqlStore(engine).transaction() as tx:
-            store = SqlFaqStore(tx)
-            total = await store.count(community)
-            return await store.stats(community, offset=0, limit=max(total, 1))
-    finally:
-        await engine.dispose()
+    async with _database(url, config_path) as database, database.transaction() as tx:
+        store = SqlFaqStore(tx)
+        total = await store.count(community)
+        return list(await store.stats(community, offset=0, limit=max(total, 1)))
 
 
 def render_export(stats: Sequence[Any], fmt: str) -> str:
@@ -388,19 +377,21 @@ async def run_faq(
     except (OSError, UnicodeDecodeError) as error:
         print(f"error: cannot read {args.file}: {error}", file=err)
         return 2
-    try:
-        rows = read_rows(text, fmt)
-    except FaqFileError as error:
-        shown = error.problems[:50]
-        for problem in shown:
-            print(f"{args.file}: {problem}", file=err)
-        if len(error.problems) > len(shown):
-            print(f"... and {len(error.problems) - len(shown)} more", file=err)
-        print(f"nothing imported: {len(error.problems)} problem(s)", file=err)
-        return 1
-    enabled = progress if progress is not None else len(rows) >= PROGRESS_MIN
-    bar = Progress(len(rows), "importing", err, enabled=enabled)
-    added, updated = await import_rows(url, community, rows, config_path=args.config, progress=bar)
+    async with _database(url, args.config) as store:
+        language = await community_language(store, community, config.defaults.locale)
+        try:
+            rows = read_rows(text, fmt, language)
+        except FaqFileError as error:
+            shown = error.problems[:50]
+            for problem in shown:
+                print(f"{args.file}: {problem}", file=err)
+            if len(error.problems) > len(shown):
+                print(f"... and {len(error.problems) - len(shown)} more", file=err)
+            print(f"nothing imported: {len(error.problems)} problem(s)", file=err)
+            return 1
+        enabled = progress if progress is not None else len(rows) >= PROGRESS_MIN
+        bar = Progress(len(rows), "importing", err, enabled=enabled)
+        added, updated = await import_rows(store, community, rows, language=language, progress=bar)
     unchanged = len(rows) - added - updated
     print(
         f"{added} added, {updated} updated, {unchanged} unchanged "

@@ -52,7 +52,8 @@ from townsquare.core.faq import facts, rules
 from townsquare.core.faq.index import CommunityIndex, Indexes
 from townsquare.core.faq.matcher import LexicalMatcher, MatcherFactory
 from townsquare.core.faq.rules import Choice, FaqButton
-from townsquare.core.faq.store import Entry, EntryStats, FaqStore, NewEntry
+from townsquare.core.faq.service import FaqEntries, Invalid, SameQuestion
+from townsquare.core.faq.store import Entry, EntryStats, FaqStore
 from townsquare.core.faq.text import looks_like_question, normalised_question, terms
 from townsquare.core.features import Context, Feature, command, on, pressed, resolves, subcommand
 from townsquare.core.i18n import Translator, _
@@ -323,33 +324,23 @@ class Faq(Feature):
         tr, community = ctx.tr, ctx.community
         question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
         answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
-        if self._problem(question, answer, ctx, tr):
-            return
-        index = await self._index(ctx, community)
-        same = self._same_question(index, question, tr.language)
-        if same is not None:
-            ctx.respond(
-                compose(
-                    tr(_("Entry #{id} already asks that. Change its answer with {command}.")),
-                    id=str(same.id),
-                    command=code(f'/faq edit {same.id} "..."'),
+        entries = FaqEntries(self.store(ctx.tx), self.indexes, tr.language)
+        added = await entries.add(community, question, answer, ctx.now)
+        match added:
+            case Invalid(template, values):
+                ctx.respond(tr(template, **values))
+            case SameQuestion(same):
+                ctx.respond(
+                    compose(
+                        tr(_("Entry #{id} already asks that. Change its answer with {command}.")),
+                        id=str(same.id),
+                        command=code(f'/faq edit {same.id} "..."'),
+                    )
                 )
-            )
-            return
-        store = self.store(ctx.tx)
-        revision = await store.bump(community, ctx.now)
-        (entry_id,) = await store.add(
-            community, [NewEntry(question, answer)], revision.number, ctx.now
-        )
-        ctx.respond(tr(_("FAQ entry #{id} added."), id=entry_id))
-
-    @staticmethod
-    def _same_question(index: CommunityIndex, question: str, language: str) -> Entry | None:
-        key = normalised_question(question, language)
-        for entry, _score in index.search(question, limit=3):
-            if normalised_question(entry.question, language) == key:
-                return entry
-        return None
+            case int():
+                ctx.respond(tr(_("FAQ entry #{id} added."), id=added))
+            case _:
+                assert_never(added)
 
     @subcommand("faq", "edit")
     async def _edit(self, invocation: Invocation, ctx: Context) -> None:
