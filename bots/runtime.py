@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -275,16 +276,19 @@ class Runtime:
     async def _supervise(
         self, name: str, adapter: Adapter, attempted: asyncio.Future[None]
     ) -> None:
-        """Start one bot, retrying with backoff until it runs or the runtime stops."""
+        """Start one bot, retrying with backoff until it runs or the runtime stops; start
+        it again, with the same backoff, when its platform ends its connection for good
+        (an adapter that can tell sets its ``ended`` event): a token reset back or an
+        intent switched on again in the platform's settings then needs no restart."""
         attempt = 0
         try:
             while not self._stopping.is_set():
                 try:
                     await adapter.start(self.pipeline.submit)
                 except Exception as error:
-                    delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
-                    attempt += 1
                     reason = _one_line(error)
+                    delay = self._retry_delay(attempt)
+                    attempt += 1
                     log.error(
                         "bot %s (%s) did not start: %s; retrying in %gs",
                         name,
@@ -301,18 +305,63 @@ class Runtime:
                         attempted.set_result(None)
                     await wait_event(self._stopping, delay)
                     continue
-                self._states[name] = "running"
-                self.errors.pop(name, None)
-                self.started.append(adapter)
-                self.worker.adapters[name] = adapter
-                self.scheduler.bots[name] = adapter.platform
-                self.worker.wake()
-                self.scheduler.wake()
-                log.info("bot %s (%s) is running", name, adapter.platform)
-                return
+                self._running(name, adapter)
+                if not attempted.done():
+                    attempted.set_result(None)
+                ran_from = time.monotonic()
+                if not await self._until_ended(adapter):
+                    return
+                if time.monotonic() - ran_from >= self.retry_delays[-1]:
+                    attempt = 0  # it ran for a good while: this loss is a new story
+                delay = self._retry_delay(attempt)
+                attempt += 1
+                log.error(
+                    "bot %s (%s) lost its connection: %s; starting it again in %gs",
+                    name,
+                    adapter.platform,
+                    getattr(adapter, "lost", None) or "the platform ended it",
+                    delay,
+                )
+                self.metrics.inc("bots.lost")
+                self._states[name] = "lost"
+                self.errors[name] = str(getattr(adapter, "lost", None) or "connection ended")
+                with contextlib.suppress(Exception):
+                    await adapter.close()
+                await wait_event(self._stopping, delay)
         finally:
             if not attempted.done():
                 attempted.set_result(None)
+
+    def _retry_delay(self, attempt: int) -> float:
+        return self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
+
+    def _running(self, name: str, adapter: Adapter) -> None:
+        self._states[name] = "running"
+        self.errors.pop(name, None)
+        if adapter not in self.started:
+            self.started.append(adapter)
+        self.worker.adapters[name] = adapter
+        self.scheduler.bots[name] = adapter.platform
+        self.worker.wake()
+        self.scheduler.wake()
+        log.info("bot %s (%s) is running", name, adapter.platform)
+
+    async def _until_ended(self, adapter: Adapter) -> bool:
+        """Wait until the adapter's connection ends for good (True) or the runtime stops
+        (False); an adapter that cannot tell never ends here."""
+        ended = getattr(adapter, "ended", None)
+        if not isinstance(ended, asyncio.Event):
+            return False
+        waiters = [
+            asyncio.ensure_future(ended.wait()),
+            asyncio.ensure_future(self._stopping.wait()),
+        ]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        return ended.is_set() and not self._stopping.is_set()
 
     async def _beat(self) -> None:
         while not await wait_event(self._stopping, HEARTBEAT):

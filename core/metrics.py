@@ -56,6 +56,11 @@ FAMILIES: dict[str, tuple[str, str, dict[str, str]]] = {
         "Attempts to start a bot that failed (it is retried)",
         {},
     ),
+    "bots.lost": (
+        "bot_connections_lost",
+        "Running bots whose platform ended the connection for good (each is started again)",
+        {},
+    ),
 }
 
 RATE_LIMITED = "delivery.rate_limited"

@@ -144,6 +144,8 @@ class DiscordAdapter:
         self.lost: str | None = None
         """Why the gateway connection ended for good while running (a token reset, an
         intent turned off): the runtime reports the bot as ``lost`` in ``/readyz``."""
+        self.ended = asyncio.Event()
+        """Set when :attr:`lost` is: the runtime then starts the bot again, with backoff."""
 
     # lifecycle ----------------------------------------------------------------------------
 
@@ -195,6 +197,10 @@ class DiscordAdapter:
         """Log in, connect the gateway, wait for READY; raise :class:`DiscordStartError`
         with an actionable message when Discord refuses."""
         self.intake.sink = sink
+        self._closed = False  # a start after close (a retry, a lost bot started again)
+        self.lost = None
+        self.ended.clear()
+        self._ready.clear()
         _OVERRIDES.claim(self.bot, api_base(self.config), gateway_url(self.config))
         self._claimed = True
         client = self.client = self._make_client()
@@ -273,6 +279,7 @@ class DiscordAdapter:
         self.intake.accepting = False
         self.lost = str(self._gateway_failure(task))
         log.error("%s; bot %s no longer receives events", self.lost, self.bot)
+        self.ended.set()
 
     def spawn(self, coroutine: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coroutine)

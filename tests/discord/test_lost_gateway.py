@@ -1,6 +1,7 @@
 """A Discord bot whose gateway Discord closes for good (the token was reset) is reported
 ``lost`` in ``/readyz`` with the reason, instead of staying "running" while it hears
-nothing."""
+nothing, and is started again with backoff: once Discord accepts it again, it runs and
+hears events without a restart of the process."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ import asyncio
 from pathlib import Path
 
 from tests.discord.conftest import World
-from tests.discord.test_e2e import BOT, _config
+from tests.discord.test_e2e import BOT, _config, _ephemeral_answer
 from tests.fakes.discord import FakeDiscord
 from tests.web.test_health import get, web_of
 from townsquare.adapters.discord.transport import DiscordAdapter
 from townsquare.bots.runtime import Runtime
+from townsquare.core.ports import EventSink
 
 
 async def test_a_gateway_closed_for_good_makes_the_bot_lost(
     fake: FakeDiscord, world: World, tmp_path: Path
 ) -> None:
-    runtime = Runtime(_config(fake, tmp_path))
+    runtime = Runtime(_config(fake, tmp_path), retry_delays=(60.0,))
     await runtime.start()
     try:
         assert runtime.bot_states()[BOT] == "running"
@@ -36,5 +38,38 @@ async def test_a_gateway_closed_for_good_makes_the_bot_lost(
         assert body["bots"][BOT]["state"] == "lost"
         assert "close code 4004" in body["bots"][BOT]["error"]
         assert body["failing"] == [BOT]
+    finally:
+        await runtime.stop()
+
+
+async def test_a_lost_bot_is_started_again_and_hears_events(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    runtime = Runtime(_config(fake, tmp_path), retry_delays=(0.05,))
+    await runtime.start()
+    try:
+        (adapter,) = runtime.started
+        assert isinstance(adapter, DiscordAdapter)
+        restarted = asyncio.Event()
+        start = adapter.start
+
+        async def start_again(sink: EventSink) -> None:
+            await start(sink)
+            restarted.set()
+
+        adapter.start = start_again  # type: ignore[method-assign]
+        commands = rf"/applications/\d+/guilds/{world.guild.id}/commands"
+        await fake.wait_request("PUT", commands, timeout=30)
+        await fake.close_gateway(4004)
+        await asyncio.wait_for(adapter.ended.wait(), timeout=15)
+        assert runtime.bot_states()[BOT] == "lost"
+        await asyncio.wait_for(restarted.wait(), timeout=20)
+
+        assert runtime.bot_states()[BOT] == "running"
+        assert runtime.metrics.counters["bots.lost"] == 1
+        assert BOT not in runtime.errors
+        interaction = await fake.slash(world.guild, "general", world.alice_id, "help")
+        answer = await _ephemeral_answer(fake, interaction.payload["token"])
+        assert "/help" in answer["content"]
     finally:
         await runtime.stop()
