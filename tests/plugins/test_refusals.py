@@ -208,3 +208,20 @@ Hello.settings_models = (Mine,)
         f"{tmp_path / 'bots.toml'}: features: settings namespace 'language' is claimed by "
         "core: Language and hello: Mine (rename it in the plugin, or disable one)"
     )
+
+
+def test_a_plugins_commands_reach_the_slack_manifest(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The platforms' command lists (the Slack manifest, Discord's sync) are built from
+    the configured features, plugins included."""
+    site.module("hello_manifest", GOOD)
+    path = tmp_path / "slack.toml"
+    path.write_text(
+        '[features]\nplugins = ["hello_manifest:Hello"]\n\n'
+        '[[bots]]\nname = "sl"\nplatform = "slack"\ntoken = "xoxb-1234567890-abcdefghij"\n'
+        'signing_secret = "0123456789abcdef0123456789abcdef"\nlisten = "127.0.0.1:3000"\n'
+    )
+    assert main(["slack", "manifest", str(path)]) == 0
+    manifest = capsys.readouterr().out
+    assert "command: /hello" in manifest and "command: /faq" in manifest
