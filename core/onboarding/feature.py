@@ -41,39 +41,22 @@ from townsquare.core.actions import (
     UnrestrictMember,
 )
 from townsquare.core.capabilities import Capability
-from townsquare.core.commands import CommandSpec, Invocation, Param
-from townsquare.core.events import ButtonPressed, Event, JobDue, MemberJoined, MemberLeft
+from townsquare.core.commands import OUTSIDE_COMMUNITY, CommandSpec, Invocation, Param
+from townsquare.core.events import Event, JobDue, MemberJoined, MemberLeft
 from townsquare.core.facts.onboarding import MemberGreeted, MemberVerified
-from townsquare.core.features import Context, Feature, command, job, on
+from townsquare.core.features import Context, Feature, command, job, on, pressed, subcommand
 from townsquare.core.i18n import LANGUAGES, Translator, _, translator
 from townsquare.core.inbox import managers_inbox
 from townsquare.core.onboarding import gate as gates
+from townsquare.core.onboarding.gate import AcceptButton, accept_data
 from townsquare.core.onboarding.raid import JoinRate
-from townsquare.core.onboarding.settings import (
-    BOTS,
-    CHANNEL,
-    CLEAN,
-    DM,
-    GOODBYE,
-    LOCALE,
-    RULES,
-    TEMPLATE,
-    VERIFY,
-    VERIFY_ROLE,
-    VERIFY_THEN,
-    VERIFY_TIMEOUT,
-    WELCOME,
-    DirectMode,
-    Gate,
-    OnboardingSettings,
-    Then,
-    channel_value,
-)
+from townsquare.core.onboarding.settings import DirectMode, Gate, OnboardingSettings, Then
 from townsquare.core.onboarding.store import CommunityState, GateStatus, Newcomer, OnboardingStore
 from townsquare.core.onboarding.templates import TemplateError, render, validate, variables
 from townsquare.core.refs import Actor, ChannelRef, CommunityRef
 from townsquare.core.refusals import refusable
 from townsquare.core.roles import Role, resolve_role
+from townsquare.core.settings import Language
 from townsquare.core.text import Text, TextLike, bold, code, compose, lines
 
 log = logging.getLogger(__name__)
@@ -101,6 +84,7 @@ WELCOME_SPEC = CommandSpec(
     "welcome",
     _("Greetings for newcomers"),
     role=Role.MANAGER,
+    needs_community=True,
     subcommands=(
         CommandSpec(
             "set",
@@ -133,6 +117,7 @@ WELCOME_SPEC = CommandSpec(
 RULES_SPEC = CommandSpec(
     "rules",
     _("Show the community rules"),
+    needs_community=True,
     subcommands=(
         CommandSpec("show", _("Show the community rules")),
         CommandSpec(
@@ -148,6 +133,7 @@ VERIFY_SPEC = CommandSpec(
     "verify",
     _("Newcomers must accept the rules before writing"),
     role=Role.MANAGER,
+    needs_community=True,
     subcommands=(
         CommandSpec("show", _("Show the verification settings"), Role.MANAGER),
         CommandSpec("on", _("Mute newcomers until they accept the rules"), Role.MANAGER),
@@ -172,7 +158,10 @@ VERIFY_SPEC = CommandSpec(
         ),
     ),
 )
-ACCEPT_SPEC = CommandSpec("accept", _("Accept the community rules"))
+ACCEPT_ELSEWHERE = _("Use /accept in the community whose rules you accept.")
+ACCEPT_SPEC = CommandSpec(
+    "accept", _("Accept the community rules"), needs_community=True, elsewhere=ACCEPT_ELSEWHERE
+)
 LANG_SPEC = CommandSpec(
     "lang",
     _("Show or change the bot's language: en, it, ru"),
@@ -183,6 +172,7 @@ LANG_SPEC = CommandSpec(
 
 class Onboarding(Feature):
     name = "onboarding"
+    settings_models = (OnboardingSettings,)
 
     def __init__(
         self,
@@ -218,7 +208,7 @@ class Onboarding(Feature):
         community, member = event.community, event.member
         if community is None:
             return
-        settings = await _settings(ctx, community)
+        settings = await ctx.settings(OnboardingSettings, community)
         if member.is_bot and not settings.bots:
             return
         channel = settings.channel or event.channel
@@ -281,7 +271,7 @@ class Onboarding(Feature):
                     key=_gate_key(newcomer),
                     now=ctx.now,
                 )
-        tr = await ctx.translator()
+        tr = ctx.tr
         if seen.raid_started:
             await self._raid_alert(ctx, community, channel, seen.recent, settings, tr)
         if not greet:
@@ -303,7 +293,7 @@ class Onboarding(Feature):
         known = await self.store(ctx.tx).remove(community.platform, community.id, member.user_id)
         if known is not None and known.gate is GateStatus.PENDING:
             await ctx.tx.cancel_job(_gate_key(known))
-        settings = await _settings(ctx, community)
+        settings = await ctx.settings(OnboardingSettings, community)
         if not settings.goodbye or event.removed or member.is_bot:
             return
         if known is not None and known.gate in (GateStatus.PENDING, GateStatus.REMOVED):
@@ -313,7 +303,7 @@ class Onboarding(Feature):
         channel = settings.channel or event.channel
         if channel is None or channel.is_direct:
             return
-        tr = await ctx.translator()
+        tr = ctx.tr
         ctx.emit(
             SendMessage(
                 bot=ctx.bot.name,
@@ -333,8 +323,8 @@ class Onboarding(Feature):
         waiting = await store.waiting(community.platform, community.id)
         if not waiting:
             return
-        settings = await _settings(ctx, community)
-        tr = await ctx.translator()
+        settings = await ctx.settings(OnboardingSettings, community)
+        tr = ctx.tr
         title = str(event.payload.get("title") or "")
         state = await store.state(community.platform, community.id)
         groups: dict[tuple[str, str, str | None], list[Newcomer]] = {}
@@ -373,7 +363,7 @@ class Onboarding(Feature):
         known = await store.newcomer(community.platform, community.id, user_id)
         if known is None or known.gate is not GateStatus.PENDING:
             return
-        settings = await _settings(ctx, community)
+        settings = await ctx.settings(OnboardingSettings, community)
         if settings.then is Then.STAY:
             await store.decide(
                 community.platform, community.id, user_id, GateStatus.EXPIRED, ctx.now
@@ -391,12 +381,12 @@ class Onboarding(Feature):
 
     # -- accepting the rules ----------------------------------------------------------------
 
-    @on(ButtonPressed)
-    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
-        accepted = gates.decode(event.data)
-        if accepted is None or event.actor is None:
+    @pressed(AcceptButton)
+    async def accepted(self, accepted: AcceptButton, ctx: Context) -> None:
+        event = ctx.press
+        if event.actor is None:
             return
-        tr = await ctx.translator()
+        tr = ctx.tr
         if accepted.user_id is not None and accepted.user_id != event.actor.user_id:
             ctx.answer(tr(NOT_FOR_YOU))
             return
@@ -418,10 +408,10 @@ class Onboarding(Feature):
 
     @command(ACCEPT_SPEC)
     async def accept(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
+        tr = ctx.tr
         event = ctx.event
         if event.community is None or event.actor is None:
-            ctx.respond(tr(_("Use /accept in the community whose rules you accept.")))
+            ctx.respond(tr(ACCEPT_ELSEWHERE))
             return
         outcome = await self._accept(ctx, event.community.platform, event.community.id, event.actor)
         ctx.respond(tr(outcome or _("There is nothing for you to accept.")))
@@ -440,7 +430,7 @@ class Onboarding(Feature):
                 return _("The time to accept the rules has passed; please ask a manager.")
             return None
         released = False
-        settings = await _settings(ctx, CommunityRef(platform, community_id))
+        settings = await ctx.settings(OnboardingSettings, CommunityRef(platform, community_id))
         for newcomer in pending:
             await store.decide(platform, community_id, actor.user_id, GateStatus.ACCEPTED, ctx.now)
             await ctx.tx.cancel_job(_gate_key(newcomer))
@@ -692,43 +682,35 @@ class Onboarding(Feature):
     # -- commands -----------------------------------------------------------------------------
 
     @command(WELCOME_SPEC)
+    @subcommand("welcome", "show")
     async def welcome(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
-        community = ctx.event.community
-        if community is None:
-            ctx.respond(tr(_("Use this command in a community.")))
-            return
-        action = invocation.path[1] if len(invocation.path) > 1 else "show"
-        settings = await _settings(ctx, community)
-        if action == "show":
-            ctx.respond(self._describe(ctx, settings, tr))
-        elif action == "preview":
-            ctx.respond(await self._preview(ctx, community, settings, tr))
-        elif action == "set":
-            await self._set_template(ctx, community, str(invocation.args["template"] or ""), tr)
-        elif action == "reset":
-            await _store_setting(ctx, community, TEMPLATE, None)
-            ctx.respond(tr(_("The default greeting is back.")))
-        elif action in ON_OFF:
-            await _store_setting(ctx, community, WELCOME, action == "on")
-            ctx.respond(
-                tr(
-                    _("Newcomers are greeted.")
-                    if action == "on"
-                    else _("Newcomers are not greeted.")
-                )
-            )
-        elif action == "dm":
-            await self._set_dm(ctx, community, str(invocation.args["mode"]), tr)
-        elif action == "channel":
-            await self._set_channel(ctx, community, str(invocation.args["where"]), tr)
-        else:
-            await self._set_switch(ctx, community, action, str(invocation.args["state"]), tr)
+        settings = await ctx.settings(OnboardingSettings)
+        ctx.respond(self._describe(ctx, settings, ctx.tr))
 
-    async def _set_template(
-        self, ctx: Context, community: CommunityRef, template: str, tr: Translator
-    ) -> None:
-        template = template.strip()
+    @subcommand("welcome", "preview")
+    async def welcome_preview(self, invocation: Invocation, ctx: Context) -> None:
+        settings = await ctx.settings(OnboardingSettings)
+        ctx.respond(await self._preview(ctx, ctx.community, settings, ctx.tr))
+
+    @subcommand("welcome", "reset")
+    async def welcome_reset(self, invocation: Invocation, ctx: Context) -> None:
+        await ctx.update_settings(OnboardingSettings, template=None)
+        ctx.respond(ctx.tr(_("The default greeting is back.")))
+
+    @subcommand("welcome", "on")
+    async def welcome_on(self, invocation: Invocation, ctx: Context) -> None:
+        await ctx.update_settings(OnboardingSettings, welcome=True)
+        ctx.respond(ctx.tr(_("Newcomers are greeted.")))
+
+    @subcommand("welcome", "off")
+    async def welcome_off(self, invocation: Invocation, ctx: Context) -> None:
+        await ctx.update_settings(OnboardingSettings, welcome=False)
+        ctx.respond(ctx.tr(_("Newcomers are not greeted.")))
+
+    @subcommand("welcome", "set")
+    async def welcome_set(self, invocation: Invocation, ctx: Context) -> None:
+        tr, community = ctx.tr, ctx.community
+        template = str(invocation.args["template"] or "").strip()
         try:
             validate(template)
         except TemplateError as error:
@@ -742,8 +724,8 @@ class Onboarding(Feature):
                 )
             )
             return
-        await _store_setting(ctx, community, TEMPLATE, template)
-        settings = await _settings(ctx, community)
+        await ctx.update_settings(OnboardingSettings, template=template)
+        settings = await ctx.settings(OnboardingSettings)
         ctx.respond(
             lines(
                 bold(tr(_("Greeting saved. Preview:"))),
@@ -760,19 +742,19 @@ class Onboarding(Feature):
             ctx, community, [actor], settings, community.title, tr, ctx.event.channel
         )
 
-    async def _set_dm(
-        self, ctx: Context, community: CommunityRef, mode: str, tr: Translator
-    ) -> None:
+    @subcommand("welcome", "dm")
+    async def welcome_dm(self, invocation: Invocation, ctx: Context) -> None:
+        tr = ctx.tr
         chosen = {
             "on": DirectMode.ALSO,
             "also": DirectMode.ALSO,
             "only": DirectMode.ONLY,
             "off": DirectMode.OFF,
-        }.get(mode.lower())
+        }.get(str(invocation.args["mode"]).lower())
         if chosen is None:
             ctx.respond(tr(_("Choose on, only or off.")))
             return
-        await _store_setting(ctx, community, DM, chosen.value)
+        await ctx.update_settings(OnboardingSettings, dm=chosen)
         answers = {
             DirectMode.ALSO: _("Newcomers are greeted in the channel and privately."),
             DirectMode.ONLY: _(
@@ -785,37 +767,48 @@ class Onboarding(Feature):
             reply += " " + tr(_("This platform has no private messages, so the channel is used."))
         ctx.respond(reply)
 
-    async def _set_channel(
-        self, ctx: Context, community: CommunityRef, where: str, tr: Translator
-    ) -> None:
+    @subcommand("welcome", "channel")
+    async def welcome_channel(self, invocation: Invocation, ctx: Context) -> None:
+        tr, where = ctx.tr, str(invocation.args["where"]).lower()
         channel = ctx.event.channel
-        if where.lower() == "here" and channel is not None and not channel.is_direct:
-            await _store_setting(ctx, community, CHANNEL, channel_value(channel))
+        if where == "here" and channel is not None and not channel.is_direct:
+            await ctx.update_settings(OnboardingSettings, channel=channel)
             ctx.respond(tr(_("Newcomers are greeted in this channel.")))
-        elif where.lower() == "default":
-            await _store_setting(ctx, community, CHANNEL, None)
+        elif where == "default":
+            await ctx.update_settings(OnboardingSettings, channel=None)
             ctx.respond(tr(_("Newcomers are greeted where they join.")))
         else:
             ctx.respond(tr(_("Choose here (in a channel of the community) or default.")))
 
-    async def _set_switch(
-        self, ctx: Context, community: CommunityRef, action: str, state: str, tr: Translator
-    ) -> None:
-        if state.lower() not in ON_OFF:
-            ctx.respond(tr(_("Choose on or off.")))
-            return
-        value = state.lower() == "on"
-        key = {"clean": CLEAN, "goodbye": GOODBYE, "bots": BOTS}[action]
-        await _store_setting(ctx, community, key, value)
-        answers = {
-            (CLEAN, True): _("The previous greeting is deleted when a new one is posted."),
-            (CLEAN, False): _("Previous greetings stay."),
-            (GOODBYE, True): _("Members who leave get a goodbye."),
-            (GOODBYE, False): _("No goodbye messages."),
-            (BOTS, True): _("Bot accounts are greeted too."),
-            (BOTS, False): _("Bot accounts are not greeted."),
-        }
-        ctx.respond(tr(answers[(key, value)]))
+    @subcommand("welcome", "clean")
+    async def welcome_clean(self, invocation: Invocation, ctx: Context) -> None:
+        await _set_flag(
+            ctx,
+            invocation,
+            "clean",
+            _("The previous greeting is deleted when a new one is posted."),
+            _("Previous greetings stay."),
+        )
+
+    @subcommand("welcome", "goodbye")
+    async def welcome_goodbye(self, invocation: Invocation, ctx: Context) -> None:
+        await _set_flag(
+            ctx,
+            invocation,
+            "goodbye",
+            _("Members who leave get a goodbye."),
+            _("No goodbye messages."),
+        )
+
+    @subcommand("welcome", "bots")
+    async def welcome_bots(self, invocation: Invocation, ctx: Context) -> None:
+        await _set_flag(
+            ctx,
+            invocation,
+            "bots",
+            _("Bot accounts are greeted too."),
+            _("Bot accounts are not greeted."),
+        )
 
     def _describe(self, ctx: Context, settings: OnboardingSettings, tr: Translator) -> Text:
         def state(value: bool) -> str:
@@ -899,48 +892,10 @@ class Onboarding(Feature):
         return result
 
     @command(VERIFY_SPEC)
+    @subcommand("verify", "show")
     async def verify(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
-        community = ctx.event.community
-        if community is None:
-            ctx.respond(tr(_("Use this command in a community.")))
-            return
-        action = invocation.path[1] if len(invocation.path) > 1 else "show"
-        if action == "on":
-            chosen = Gate.ON if ctx.can(Capability.RESTRICT) else Gate.TRACKED
-            await _store_setting(ctx, community, VERIFY, chosen.value)
-        elif action == "off":
-            await _store_setting(ctx, community, VERIFY, Gate.OFF.value)
-            released = await self._release_all(ctx, community)
-            if released:
-                ctx.respond(
-                    tr.plural(
-                        _("Verification is off; {n} newcomer waiting was let in."),
-                        _("Verification is off; {n} newcomers waiting were let in."),
-                        released,
-                    )
-                )
-                return
-        elif action == "timeout":
-            text = str(invocation.args["duration"]).strip().lower()
-            if text in ("off", "0", "never"):
-                await _store_setting(ctx, community, VERIFY_TIMEOUT, 0)
-            else:
-                duration = gates.parse_timeout(text)
-                if duration is None:
-                    ctx.respond(tr(_("Give a time between 1m and 7d, like 10m, 2h or 1d, or off.")))
-                    return
-                await _store_setting(ctx, community, VERIFY_TIMEOUT, int(duration.total_seconds()))
-        elif action == "role":
-            if not await self._set_role(ctx, community, str(invocation.args["role"]), tr):
-                return
-        elif action == "then":
-            what = str(invocation.args["what"]).strip().lower()
-            if what not in (Then.REMOVE.value, Then.STAY.value):
-                ctx.respond(tr(_("Choose remove or stay.")))
-                return
-            await _store_setting(ctx, community, VERIFY_THEN, what)
-        settings = await _settings(ctx, community)
+        tr = ctx.tr
+        settings = await ctx.settings(OnboardingSettings)
         shown: list[TextLike] = self._verify_lines(ctx, settings, tr)
         if settings.gate is not Gate.OFF and settings.rules is None:
             shown.append(
@@ -951,9 +906,58 @@ class Onboarding(Feature):
             )
         ctx.respond(lines(*shown))
 
+    @subcommand("verify", "on")
+    async def verify_on(self, invocation: Invocation, ctx: Context) -> None:
+        chosen = Gate.ON if ctx.can(Capability.RESTRICT) else Gate.TRACKED
+        await ctx.update_settings(OnboardingSettings, gate=chosen)
+        await self.verify(invocation, ctx)
+
+    @subcommand("verify", "off")
+    async def verify_off(self, invocation: Invocation, ctx: Context) -> None:
+        await ctx.update_settings(OnboardingSettings, gate=Gate.OFF)
+        released = await self._release_all(ctx, ctx.community)
+        if not released:
+            await self.verify(invocation, ctx)
+            return
+        ctx.respond(
+            ctx.tr.plural(
+                _("Verification is off; {n} newcomer waiting was let in."),
+                _("Verification is off; {n} newcomers waiting were let in."),
+                released,
+            )
+        )
+
+    @subcommand("verify", "timeout")
+    async def verify_timeout(self, invocation: Invocation, ctx: Context) -> None:
+        text = str(invocation.args["duration"]).strip().lower()
+        if text in ("off", "0", "never"):
+            await ctx.update_settings(OnboardingSettings, timeout=0)
+        else:
+            duration = gates.parse_timeout(text)
+            if duration is None:
+                ctx.respond(ctx.tr(_("Give a time between 1m and 7d, like 10m, 2h or 1d, or off.")))
+                return
+            seconds = int(duration.total_seconds())
+            await ctx.update_settings(OnboardingSettings, timeout=seconds)
+        await self.verify(invocation, ctx)
+
+    @subcommand("verify", "role")
+    async def verify_role(self, invocation: Invocation, ctx: Context) -> None:
+        if await self._set_role(ctx, ctx.community, str(invocation.args["role"]), ctx.tr):
+            await self.verify(invocation, ctx)
+
+    @subcommand("verify", "then")
+    async def verify_then(self, invocation: Invocation, ctx: Context) -> None:
+        what = str(invocation.args["what"]).strip().lower()
+        if what not in (Then.REMOVE.value, Then.STAY.value):
+            ctx.respond(ctx.tr(_("Choose remove or stay.")))
+            return
+        await ctx.update_settings(OnboardingSettings, then=Then(what))
+        await self.verify(invocation, ctx)
+
     async def _release_all(self, ctx: Context, community: CommunityRef) -> int:
         store = self.store(ctx.tx)
-        role = (await _settings(ctx, community)).role
+        role = (await ctx.settings(OnboardingSettings, community)).role
         pending = await store.pending_gates(community.platform, community.id)
         for newcomer in pending:
             await store.decide(
@@ -984,8 +988,8 @@ class Onboarding(Feature):
                 ctx.respond(tr(_("Name the role as a mention (@Role) or by its id, or off.")))
                 return False
             role = match.group(1) or match.group(2)
-        old = (await _settings(ctx, community)).role
-        await _store_setting(ctx, community, VERIFY_ROLE, role)
+        old = (await ctx.settings(OnboardingSettings, community)).role
+        await ctx.update_settings(OnboardingSettings, community, role=role)
         if role != old:
             store = self.store(ctx.tx)
             for newcomer in await store.pending_gates(community.platform, community.id):
@@ -994,35 +998,33 @@ class Onboarding(Feature):
         return True
 
     @command(RULES_SPEC)
+    @subcommand("rules", "show")
     async def rules(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
-        community = ctx.event.community
-        if community is None:
-            ctx.respond(tr(_("Use this command in a community.")))
-            return
-        action = invocation.path[1] if len(invocation.path) > 1 else "show"
-        if action == "set":
-            text = str(invocation.args["text"] or "").strip()
-            if len(text) > MAX_RULES:
-                ctx.respond(tr(_("The rules are too long: at most {n} characters."), n=MAX_RULES))
-                return
-            await _store_setting(ctx, community, RULES, text)
-            ctx.respond(tr(_("Rules saved. Members see them with /rules.")))
-            return
-        if action == "clear":
-            await _store_setting(ctx, community, RULES, None)
-            ctx.respond(tr(_("Rules removed.")))
-            return
-        settings = await _settings(ctx, community)
+        tr, community = ctx.tr, ctx.community
+        settings = await ctx.settings(OnboardingSettings)
         if settings.rules is None:
             ctx.respond(tr(_("There are no rules yet.")))
             return
         title = bold(community.title or tr(_("our community")))
         ctx.respond(lines(compose(tr(_("Rules of {community}:")), community=title), settings.rules))
 
+    @subcommand("rules", "set")
+    async def rules_set(self, invocation: Invocation, ctx: Context) -> None:
+        text = str(invocation.args["text"] or "").strip()
+        if len(text) > MAX_RULES:
+            ctx.respond(ctx.tr(_("The rules are too long: at most {n} characters."), n=MAX_RULES))
+            return
+        await ctx.update_settings(OnboardingSettings, rules=text)
+        ctx.respond(ctx.tr(_("Rules saved. Members see them with /rules.")))
+
+    @subcommand("rules", "clear")
+    async def rules_clear(self, invocation: Invocation, ctx: Context) -> None:
+        await ctx.update_settings(OnboardingSettings, rules=None)
+        ctx.respond(ctx.tr(_("Rules removed.")))
+
     @command(LANG_SPEC)
     async def lang(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
+        tr = ctx.tr
         community = ctx.event.community
         choice = invocation.args.get("language")
         if choice is None:
@@ -1039,10 +1041,10 @@ class Onboarding(Feature):
                 tr(_("Unknown language {language}. Choose en, it or ru."), language=language)
             )
             return
-        if community is None:
-            ctx.respond(tr(_("Use this command in a community.")))
+        if community is None:  # not declared: /lang alone answers anywhere
+            ctx.respond(tr(OUTSIDE_COMMUNITY))
             return
-        await _store_setting(ctx, community, LOCALE, language)
+        await ctx.update_settings(Language, community, locale=language)
         ctx.respond(
             translator(language)(
                 _("From now on I speak {language}."), language=LANGUAGE_NAMES[language]
@@ -1053,12 +1055,17 @@ class Onboarding(Feature):
 # -- helpers ------------------------------------------------------------------------------
 
 
-async def _settings(ctx: Context, community: CommunityRef) -> OnboardingSettings:
-    return OnboardingSettings.from_stored(await ctx.tx.settings(community))
-
-
-async def _store_setting(ctx: Context, community: CommunityRef, key: str, value: Any) -> None:
-    await ctx.tx.set_setting(community, key, value, ctx.now)
+async def _set_flag(
+    ctx: Context, invocation: Invocation, name: str, when_on: str, when_off: str
+) -> None:
+    """``/welcome clean|goodbye|bots on|off``: the boolean setting ``name``."""
+    state = str(invocation.args["state"]).lower()
+    if state not in ON_OFF:
+        ctx.respond(ctx.tr(_("Choose on or off.")))
+        return
+    value = state == "on"
+    await ctx.update_settings(OnboardingSettings, ctx.community, **{name: value})
+    ctx.respond(ctx.tr(when_on if value else when_off))
 
 
 def _platform_of(event: Event) -> str:
@@ -1087,9 +1094,9 @@ def _accept_buttons(
     tr: Translator, newcomer: Newcomer | None, *, private: bool = False
 ) -> ButtonRows:
     if newcomer is None:
-        data = gates.encode()
+        data = accept_data()
     else:
-        data = gates.encode(newcomer.user_id, newcomer.community_id if private else None)
+        data = accept_data(newcomer.user_id, newcomer.community_id if private else None)
     return ((Button(tr(ACCEPT_LABEL), data, ButtonStyle.PRIMARY, fallback="/accept"),),)
 
 

@@ -1,11 +1,11 @@
 """The rules gate, as pure functions: button payloads and the gate's durations.
 
-The "I accept the rules" button carries ``onb:acc:<user_id>`` so a press by anyone else is
-recognised without a database read; a combined greeting (several newcomers) carries
-``onb:acc`` and the press counts for whichever listed newcomer presses it. A greeting sent
-privately adds ``@<community_id>`` because the press then arrives outside the community.
-Payloads stay within Telegram's 64-byte ``callback_data`` limit; when an id would not fit,
-the community is left out and looked up instead.
+The "I accept the rules" button (:class:`AcceptButton`) carries ``onb:acc:<user_id>`` so a
+press by anyone else is recognised without a database read; a combined greeting (several
+newcomers) carries ``onb:acc`` and the press counts for whichever listed newcomer presses
+it. A greeting sent privately adds ``@<community_id>`` because the press then arrives
+outside the community. Payloads stay within Telegram's 64-byte ``callback_data`` limit;
+when an id would not fit, the community is left out and looked up instead.
 """
 
 from __future__ import annotations
@@ -13,41 +13,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated, ClassVar
 
-PREFIX = "onb:acc"
-MAX_DATA = 64
+from townsquare.core.buttons import MaxLen, Payload, PayloadTooLong
 
 
 @dataclass(frozen=True, slots=True)
-class Acceptance:
-    user_id: str | None
-    """Whose button it is; None for a combined greeting's button."""
-    community_id: str | None = None
+class AcceptButton(Payload):
+    """``onb:acc[:<user_id>[@<community_id>]]``: whose button it is (None for a combined
+    greeting's), and the community when the greeting was sent privately."""
+
+    prefix: ClassVar[str] = "onb:acc"
+    separator: ClassVar[str] = "@"
+    user_id: Annotated[str, MaxLen(30)] | None = None
+    community_id: Annotated[str, MaxLen(25)] | None = None
 
 
-def encode(user_id: str | None = None, community_id: str | None = None) -> str:
-    if user_id is None:
-        return PREFIX
-    data = f"{PREFIX}:{user_id}"
-    with_community = f"{data}@{community_id}" if community_id else data
-    if len(with_community.encode()) <= MAX_DATA:
-        return with_community
-    if len(data.encode()) <= MAX_DATA:
-        return data
-    return PREFIX
-
-
-def decode(data: str) -> Acceptance | None:
-    """The acceptance a button payload stands for, or None if it is not ours."""
-    if data == PREFIX:
-        return Acceptance(None)
-    if not data.startswith(PREFIX + ":"):
-        return None
-    body = data[len(PREFIX) + 1 :]
-    user_id, at, community_id = body.partition("@")
-    if not user_id:
-        return None
-    return Acceptance(user_id, community_id if at and community_id else None)
+def accept_data(user_id: str | None = None, community_id: str | None = None) -> str:
+    """The button's data; an id too long for its field is left out (the community is then
+    looked up, a newcomer recognised by the pending gate)."""
+    for candidate in (AcceptButton(user_id, community_id), AcceptButton(user_id)):
+        try:
+            return candidate.pack()
+        except PayloadTooLong:
+            continue
+    return AcceptButton().pack()
 
 
 _DURATION = re.compile(r"^(\d{1,4})\s*([smhd])$")

@@ -243,9 +243,9 @@ async def test_welcome_off_still_shows_the_gate(sqlite_url: str) -> None:
     community=st.one_of(st.none(), st.text(min_size=1, max_size=40)),
 )
 def test_button_data_fits_telegram_and_decodes(user: str, community: str | None) -> None:
-    data = gate.encode(user, community)
+    data = gate.accept_data(user, community)
     assert 1 <= len(data.encode()) <= 64
-    decoded = gate.decode(data)
+    decoded = gate.AcceptButton.parse(data)
     assert decoded is not None
     if decoded.user_id is not None:
         assert decoded.user_id == user
@@ -258,5 +258,9 @@ def test_timeouts() -> None:
     assert gate.parse_timeout("30s") is None, "shorter than a minute"
     assert gate.parse_timeout("8d") is None
     assert gate.format_timeout(600) == "10m" and gate.format_timeout(5400) == "90m"
-    assert gate.decode("poll:1:2") is None and gate.decode("onb:acc:") is None
+    accept = gate.AcceptButton
+    assert accept.parse("poll:1:2") is None and accept.parse("onb:acc:") is None
+    for posted in ("onb:acc", "onb:acc:bob", "onb:acc:bob@c1", "onb:acc:123@-100456"):
+        assert accept.parse(posted) is not None, "buttons already in chats keep working"
+    assert accept.parse("onb:acc:bob@c1") == accept("bob", "c1")
     assert typed("/accept").name == "accept" and joined("X").member.user_id == "x"
