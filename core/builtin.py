@@ -97,7 +97,7 @@ class Help(Feature):
         )
     )
     async def help(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
+        tr = ctx.tr
         wanted = invocation.args.get("command")
         commands = visible(ctx.commands, ctx.role)
         if wanted:
@@ -200,7 +200,7 @@ class Settings(Feature):
 
     @command(CommandSpec("settings", _("Show this community's bot settings"), role=Role.MANAGER))
     async def settings(self, invocation: Invocation, ctx: Context) -> None:
-        tr = await ctx.translator()
+        tr = ctx.tr
         community = ctx.event.community
         stored = await ctx.tx.settings(community) if community is not None else {}
         entries: list[TextLike] = [

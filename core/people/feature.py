@@ -79,7 +79,7 @@ class People(Feature):
         actor = ctx.event.actor
         if actor is None or actor.is_bot:
             return
-        tr = await ctx.translator()
+        tr = ctx.tr
         typed = invocation.args.get("code")
         if isinstance(typed, str) and typed.strip():
             await self._use(typed, actor, ctx, tr)
@@ -91,7 +91,7 @@ class People(Feature):
         actor = ctx.event.actor
         if actor is None or actor.is_bot:
             return
-        tr = await ctx.translator()
+        tr = ctx.tr
         store = self.store(ctx.tx)
         me = await self._me(actor, ctx)
         accounts = await store.accounts(me.person_id)
