@@ -100,6 +100,15 @@ def assemble(
         if cls is None or cls in classes:
             continue  # a class named twice (in plugins and by its entry point) runs once
         classes.add(cls)
+        if cls.name == Feature.name:
+            problems.append(
+                (
+                    source.key,
+                    f"{source.what}: {cls.__name__} has no name of its own (set "
+                    f'name = "..." on the class: what [features] disable names)',
+                )
+            )
+            continue
         try:
             feature = cls()
         except Exception as error:
@@ -242,6 +251,7 @@ def _registrations(running: Sequence[Loaded]) -> list[Problem]:
             specs = [spec for spec, _handler in item.feature.command_handlers()]
             item.feature.event_handlers()
             item.feature.job_handlers()
+            item.feature.fact_handlers()
         except Exception as error:
             problems.append(_blame(item, f"declares its handlers wrongly: {_one_line(error)}"))
             continue

@@ -225,3 +225,14 @@ def test_a_plugins_commands_reach_the_slack_manifest(
     assert main(["slack", "manifest", str(path)]) == 0
     manifest = capsys.readouterr().out
     assert "command: /hello" in manifest and "command: /faq" in manifest
+
+
+def test_a_feature_without_a_name(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.module("nameless", GOOD.replace('    name = "hello"\n', ""))
+    line = refused(capsys, config(tmp_path, 'plugins = ["nameless:Hello"]'))
+    assert line.endswith(
+        "features.plugins[0]: plugin 'nameless:Hello': Hello has no name of its own (set "
+        'name = "..." on the class: what [features] disable names)'
+    )
