@@ -79,6 +79,9 @@ S = TypeVar("S", bound=FeatureSettings)
 
 def on(*event_types: type[Event] | type[Fact]) -> Callable[[F], F]:
     """Subscribe the method to these event types, or fact types (``(fact, ctx)``)."""
+    for kind in event_types:
+        if not (isinstance(kind, type) and issubclass(kind, Event | Fact)):
+            raise TypeError(f"@on takes event or fact types, not {kind!r}")
 
     def mark(method: F) -> F:
         method.__dict__.setdefault("_ts_events", []).extend(event_types)

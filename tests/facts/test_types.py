@@ -10,6 +10,7 @@ from typing import Any, ClassVar, get_type_hints
 import pytest
 
 from townsquare.core.facts import FACT_TYPES, Fact, FactError, decode, encode
+from townsquare.core.features import on
 from townsquare.core.refs import CommunityRef
 
 AT = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
@@ -77,3 +78,8 @@ def test_two_fact_types_cannot_claim_one_kind() -> None:
 def test_a_fact_without_a_kind_of_its_own_cannot_be_published() -> None:
     with pytest.raises(FactError, match="no kind"):
         encode(Fact(platform="t", community_id=None, at=AT))
+
+
+def test_on_takes_only_event_and_fact_types() -> None:
+    with pytest.raises(TypeError, match="event or fact types"):
+        on(CommunityRef)  # type: ignore[arg-type]
