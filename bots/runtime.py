@@ -45,7 +45,7 @@ from townsquare.storage.faq import SqlFaqStore
 from townsquare.storage.gateway import SqlGatewaySessions
 from townsquare.storage.migrate import ensure_current
 from townsquare.storage.onboarding import SqlOnboardingStore
-from townsquare.storage.people import SqlPeopleStore
+from townsquare.storage.people import SqlPeopleStore, SqlPersonDirectory
 from townsquare.storage.polls import SqlPollStore
 from townsquare.storage.processes import (
     HEARTBEAT,
@@ -64,7 +64,7 @@ def default_features() -> list[Feature]:
     return [
         *builtin_features(),
         Polls(store=SqlPollStore),
-        Escalation(store=SqlEscalationStore),
+        Escalation(store=SqlEscalationStore, people=SqlPersonDirectory()),
         Onboarding(store=SqlOnboardingStore),
         Faq(store=SqlFaqStore),
         People(store=SqlPeopleStore),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -106,6 +106,7 @@ def _warning(row: Any) -> WarningRecord:
         issued_at=row.issued_at,
         expires_at=row.expires_at,
         case_id=row.case_id,
+        person_id=row.person_id,
     )
 
 
@@ -295,6 +296,7 @@ class SqlEscalationStore:
         issued_at: datetime,
         expires_at: datetime,
         case_id: int | None,
+        person_id: int | None = None,
     ) -> WarningRecord:
         result = await self.tx.execute(
             _warnings.insert()
@@ -309,22 +311,25 @@ class SqlEscalationStore:
                 issued_at=issued_at,
                 expires_at=expires_at,
                 case_id=case_id,
+                person_id=person_id,
             )
             .returning(*_warnings.c)
         )
         return _warning(result.one())
 
     async def active_warnings(
-        self, platform: str, community_id: str, user_id: str, now: datetime
+        self, *, platform: str, user_id: str, persons: Collection[int], now: datetime
     ) -> list[WarningRecord]:
+        account = (_warnings.c.platform == platform) & (_warnings.c.user_id == user_id)
+        if persons:  # and the account's own warnings that were given no person
+            whose = _warnings.c.person_id.in_(sorted(persons)) | (
+                account & _warnings.c.person_id.is_(None)
+            )
+        else:
+            whose = account
         rows = await self.tx.connection.execute(
             select(_warnings)
-            .where(
-                _warnings.c.platform == platform,
-                _warnings.c.community_id == community_id,
-                _warnings.c.user_id == user_id,
-                _warnings.c.expires_at > now,
-            )
+            .where(whose, _warnings.c.expires_at > now)
             .order_by(_warnings.c.issued_at, _warnings.c.id)
         )
         return [_warning(row) for row in rows]

@@ -96,9 +96,14 @@ class EscalationAuditRow(Base):
 
 
 class EscalationWarningRow(Base):
+    """A warning, given in one community to one account; ``person_id`` is that account's
+    person when it was given (:class:`core.persons.PersonDirectory`), so the warnings of
+    a person's linked accounts are counted together."""
+
     __tablename__ = "escalation_warnings"
     __table_args__ = (
         Index("ix_escalation_warnings_member", "platform", "community_id", "user_id", "expires_at"),
+        Index("ix_escalation_warnings_person", "person_id", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -112,6 +117,7 @@ class EscalationWarningRow(Base):
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     case_id: Mapped[int | None]
+    person_id: Mapped[int | None] = mapped_column(Id)
 
 
 class EscalationLinkCodeRow(Base):

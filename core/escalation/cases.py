@@ -274,7 +274,7 @@ async def _moderate(
     )
     reason = reason or case.reason or tr(_("case #{id}"), id=case.id)
     if action is CaseAction.WARN:
-        result = await warn(ctx, store, policy, order, reason)
+        result = await warn(ctx, services.ledger(ctx), policy, order, reason)
     else:
         result = await mute(ctx, store, order, duration or policy.mute_duration, reason)
     updated = moderated(case, actor, ctx.now)

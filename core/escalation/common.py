@@ -15,6 +15,7 @@ from typing import Any
 
 from townsquare.core.actions import SendDirect, SendEphemeral
 from townsquare.core.capabilities import Capability
+from townsquare.core.escalation.ledger import Ledger
 from townsquare.core.escalation.memory import RecentMessages
 from townsquare.core.escalation.policy import SETTING, EscalationPolicy
 from townsquare.core.escalation.store import AuditEntry, Case, EscalationStore
@@ -48,6 +49,10 @@ class Services:
     async def policy_of(self, ctx: Context, community: CommunityRef) -> EscalationPolicy:
         stored = (await ctx.tx.settings(community)).get(SETTING)
         return self.policy.with_overrides(stored if isinstance(stored, dict) else None)
+
+    def ledger(self, ctx: Context) -> Ledger:
+        """Warnings, counted by person (:mod:`.ledger`), in ``ctx``'s transaction."""
+        return Ledger(self.store(ctx.tx), self.people)
 
     def author_of(self, bot: str, message: MessageRef | None) -> Actor | None:
         if message is None:

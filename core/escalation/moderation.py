@@ -18,6 +18,7 @@ from townsquare.core.capabilities import Capability
 from townsquare.core.escalation import facts
 from townsquare.core.escalation.common import Refused, audit, community_translator
 from townsquare.core.escalation.durations import MAX_MUTE, MIN_MUTE, format_duration
+from townsquare.core.escalation.ledger import Ledger
 from townsquare.core.escalation.policy import EscalationPolicy, Threshold, threshold_reached
 from townsquare.core.escalation.store import Case, EscalationStore
 from townsquare.core.features import Context
@@ -127,30 +128,19 @@ async def mute(
 
 async def warn(
     ctx: Context,
-    store: EscalationStore,
+    ledger: Ledger,
     policy: EscalationPolicy,
     order: Order,
     reason: str | None,
 ) -> Text:
-    """Warn ``order.target``; the threshold their active warnings reach mutes or removes
-    them (:func:`_escalate`)."""
+    """Warn ``order.target``; the threshold their active warnings (their person's, where
+    the :class:`Ledger` counts them) reach mutes or removes them (:func:`_escalate`)."""
     tr, otr = await _checked(ctx, order)
-    origin, target = order.origin, order.target
-    await store.add_warning(
-        platform=origin.community.platform,
-        community_id=origin.community.id,
-        target=target,
-        reason=reason,
-        issued_by=order.actor,
-        issued_at=ctx.now,
-        expires_at=ctx.now + policy.warning_ttl,
-        case_id=order.case.id if order.case else None,
+    origin, target, store = order.origin, order.target, ledger.store
+    await ledger.give(
+        ctx, origin.community, target, order.actor, reason, policy.warning_ttl, order.case
     )
-    active = len(
-        await store.active_warnings(
-            origin.community.platform, origin.community.id, target.user_id, ctx.now
-        )
-    )
+    active = len(await ledger.active(ctx, origin.community, target))
     shown_reason = reason or otr(_("no reason given"))
     limits = [t.warnings for t in policy.thresholds if t.warnings > active]
     if limits:

@@ -65,7 +65,7 @@ async def moderate_reply(
     try:  # the public notice tells everyone, the member included, what happened and why
         match job:
             case "warn":
-                await warn(ctx, store, policy, order, reason)
+                await warn(ctx, services.ledger(ctx), policy, order, reason)
             case "mute":
                 await mute(ctx, store, order, duration or policy.mute_duration, reason)
             case "unmute":
@@ -92,9 +92,7 @@ async def warnings_command(services: Services, ctx: Context) -> None:
     if target is None or community is None:
         ctx.respond(tr(_("I do not know who wrote that message; reply to a newer one.")))
         return
-    active = await services.store(ctx.tx).active_warnings(
-        community.platform, community.id, target.user_id, ctx.now
-    )
+    active = await services.ledger(ctx).active(ctx, community, target)
     head = compose(
         tr.plural(
             _("{member} has {n} active warning"),

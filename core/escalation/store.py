@@ -166,6 +166,9 @@ class WarningRecord:
     issued_at: datetime
     expires_at: datetime
     case_id: int | None = None
+    person_id: int | None = None
+    """The person of the account when it was warned (None: given before people, or
+    without a person directory)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,12 +249,16 @@ class EscalationStore(Protocol):
         issued_at: datetime,
         expires_at: datetime,
         case_id: int | None,
+        person_id: int | None = None,
     ) -> WarningRecord: ...
 
     async def active_warnings(
-        self, platform: str, community_id: str, user_id: str, now: datetime
+        self, *, platform: str, user_id: str, persons: Collection[int], now: datetime
     ) -> list[WarningRecord]:
-        """Warnings not yet expired, oldest first."""
+        """Warnings not yet expired, in every community, oldest first: those of the
+        person ids ``persons`` and those of the account ``user_id`` on ``platform`` that
+        have no person (given before people, or without a directory); with no
+        ``persons``, every warning of the account."""
         ...
 
     async def create_link_code(self, code: LinkCode, now: datetime) -> None: ...
