@@ -311,7 +311,7 @@ class Dispatcher:
             log.exception(
                 "feature %s failed on %s %s (bot %s, community %s)",
                 feature.name,
-                event.kind,
+                f"fact {subject.kind}" if isinstance(subject, Fact) else event.kind,
                 event.event_id,
                 event.bot,
                 event.community.id if event.community else "-",
