@@ -34,6 +34,7 @@ from townsquare.adapters.console.config import ConsoleBotConfig
 from townsquare.adapters.discord.config import DiscordBotConfig
 from townsquare.adapters.slack.config import SlackBotConfig
 from townsquare.adapters.telegram.config import TelegramBotConfig
+from townsquare.core.spaces import Space, Spaces, parse_place
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
 LOCALES = ("en", "it", "ru")
@@ -180,6 +181,16 @@ BotConfig = Annotated[
 ]
 
 
+class SpaceConfig(BaseModel):
+    """``[[spaces]]``: communities on several platforms that are one community
+    (:mod:`core.spaces`); each is ``bot:community[/channel that gets the space's posts]``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=64)
+    communities: list[str] = Field(min_length=2)
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -190,6 +201,7 @@ class Config(BaseModel):
     delivery: DeliveryConfig = DeliveryConfig()
     features: FeaturesConfig = FeaturesConfig()
     bots: list[BotConfig] = Field(min_length=1)
+    spaces: list[SpaceConfig] = []
 
     @model_validator(mode="after")
     def _names_unique_and_targets_known(self) -> Config:
@@ -204,6 +216,34 @@ class Config(BaseModel):
                 f"which is not among [[bots]] ({', '.join(names)})"
             )
         return self
+
+    def space_directory(self) -> Spaces:
+        """The ``[[spaces]]`` as the features read them; :class:`ConfigError` naming the
+        key and the fix when one cannot be used (checked when the config is parsed)."""
+        platform_of = {bot.name: bot.platform for bot in self.bots}
+        spaces: list[Space] = []
+        seen: dict[tuple[str, str], str] = {}
+        names = [space.name for space in self.spaces]
+        for number, space in enumerate(self.spaces):
+            key = f"spaces[{number}] ({space.name}).communities"
+            places = []
+            for text in space.communities:
+                try:
+                    place = parse_place(text, platform_of)
+                except ValueError as error:
+                    raise ConfigError("", [(key, str(error))]) from None
+                where = (place.bot, place.community_id)
+                if where in seen:
+                    already = f"{place.bot}:{place.community_id} is already in space"
+                    message = f"{already} {seen[where]!r}; a community is in one space"
+                    raise ConfigError("", [(key, message)])
+                seen[where] = space.name
+                places.append(place)
+            if names.count(space.name) > 1:
+                message = f"space names must be unique; repeated: {space.name}"
+                raise ConfigError("", [(f"spaces[{number}].name", message)])
+            spaces.append(Space(space.name, tuple(places)))
+        return Spaces(spaces)
 
     def bot(self, name: str) -> BotConfig:
         for bot in self.bots:
@@ -418,6 +458,10 @@ def parse_config(
         raise ConfigError(source, unset + [p for p in problems if p[0] not in keys]) from None
     if unset:
         raise ConfigError(source, unset)
+    try:
+        config.space_directory()
+    except ConfigError as error:
+        raise ConfigError(source, error.problems) from None
     if base is not None:
         url = sqlite_url_against(config.storage.url, base)
         if url != config.storage.url:

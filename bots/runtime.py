@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 def default_features() -> list[Feature]:
     return [
         *builtin_features(),
-        Polls(store=SqlPollStore),
+        Polls(store=SqlPollStore, persons=SqlPersonDirectory()),
         Escalation(store=SqlEscalationStore, people=SqlPersonDirectory()),
         Onboarding(store=SqlOnboardingStore),
         Faq(store=SqlFaqStore),
@@ -229,6 +229,7 @@ class Runtime:
             metrics=self.metrics,
             default_locale=self.config.defaults.locale,
             escalate_to=self.config.defaults.escalate_to,
+            spaces=self.config.space_directory(),
         )
         # The worker and the scheduler serve a bot only once it runs (see _supervise).
         # Send slots shared through PostgreSQL by every process of a bot (memory on SQLite).

@@ -32,6 +32,7 @@ from townsquare.core.features import BotInfo, Context, Feature, Handler, communi
 from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, _
 from townsquare.core.metrics import Metrics
 from townsquare.core.roles import Role, resolve_role
+from townsquare.core.spaces import Spaces
 from townsquare.core.store import Transaction
 from townsquare.core.text import code, compose
 
@@ -66,9 +67,11 @@ class Dispatcher:
         metrics: Metrics | None = None,
         default_locale: str = DEFAULT_LANGUAGE,
         escalate_to: str | None = None,
+        spaces: Spaces | None = None,
     ) -> None:
         self.default_locale = default_locale
         self.escalate_to = escalate_to
+        self.spaces = spaces or Spaces()
         self.features = list(features)
         self.bots = dict(bots)
         self.managers = frozenset(managers)
@@ -286,6 +289,7 @@ class Dispatcher:
             default_locale=self.default_locale,
             escalate_to=self.escalate_to,
             managers=self.managers,
+            spaces=self.spaces,
             _translator=run.tr,
             fact_depth=fact_depth,
             heard=self._heard,

@@ -68,6 +68,7 @@ from townsquare.core.routing import router
 from townsquare.core.routing import subcommand as subcommand  # part of the features API
 from townsquare.core.scope import IdRef, Scope, Scoped, parse_id, shown_id
 from townsquare.core.settings import FeatureSettings, language_of, model, read
+from townsquare.core.spaces import Space, Spaces
 from townsquare.core.store import Transaction
 from townsquare.core.text import Text, TextLike, as_text
 
@@ -302,6 +303,8 @@ class Context:
     managers: frozenset[str] = frozenset()
     """``[defaults] managers`` (``platform:user_id``), to resolve the role of someone other
     than the caller with :func:`core.roles.resolve_role` (the target of a ``/warn``)."""
+    spaces: Spaces = field(default_factory=Spaces)
+    """``[[spaces]]``: which communities are one community (:attr:`space`)."""
     actions: list[Action] = field(default_factory=list)
     fact_depth: int = 0
     """How deep in a chain of facts this handler runs: 0 for an event, the fact's depth
@@ -330,6 +333,12 @@ class Context:
         if self._translator is None:
             raise RuntimeError("the translator is not read yet: await ctx.translator()")
         return self._translator
+
+    @property
+    def space(self) -> Space | None:
+        """The space of the event's community, if it is in one."""
+        community = self.event.community
+        return self.spaces.of(self.bot.name, community.id if community is not None else None)
 
     @property
     def community(self) -> CommunityRef:

@@ -26,7 +26,7 @@ Two places, because a failing feature scope empties :attr:`SqlTransaction.memo`:
 from __future__ import annotations
 
 import weakref
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -46,14 +46,16 @@ from sqlalchemy import (
     update,
 )
 
-from townsquare.core.polls.store import Poll, Tally, Vote
+from townsquare.core.polls.store import Poll, Post, Tally, Vote
 from townsquare.core.refs import ChannelRef, MessageRef
+from townsquare.core.spaces import Place
 from townsquare.storage.models import SentMessage
-from townsquare.storage.polls_models import PollRow, PollVoteRow
+from townsquare.storage.polls_models import PollPostRow, PollRow, PollVoteRow
 from townsquare.storage.store import SqlTransaction
 
 _polls: Table = PollRow.__table__  # type: ignore[assignment]
 _votes: Table = PollVoteRow.__table__  # type: ignore[assignment]
+_posts: Table = PollPostRow.__table__  # type: ignore[assignment]
 _sent: Table = SentMessage.__table__  # type: ignore[assignment]
 _SENT = (
     _sent.c.channel_id.label("sent_channel"),
@@ -89,7 +91,32 @@ def _poll(row: Any) -> Poll:
         closed_at=row.closed_at,
         created_by=row.created_by,
         message=message,
+        space=row.options.get("space"),
     )
+
+
+def _post(poll_id: int, row: Any) -> Post:
+    sent = row.sent_message
+    return Post(
+        bot=row.bot,
+        platform=row.platform,
+        community_id=row.community_id,
+        channel_id=row.channel_id,
+        thread_id=None,
+        key=_post_key(poll_id, row.number),
+        message=MessageRef(ChannelRef(row.sent_channel, thread_id=row.sent_thread), sent)
+        if sent is not None
+        else None,
+    )
+
+
+def _post_key(poll_id: int, number: int) -> str:
+    return f"poll:{poll_id}:{number}"
+
+
+def _shown_on(found: Poll, platform: str) -> bool:
+    """A press or a command on ``platform`` may name the poll: it is shown there."""
+    return any(post.platform == platform for post in found.posts)
 
 
 @dataclass
@@ -205,6 +232,7 @@ class SqlPollStore:
                 reads.polls[row.id] = _poll(row)
             if row.voter is not None:
                 found.setdefault((row.id, row.voter), set()).add(row.voted)
+        await self._load_posts(reads, [p for p in new_polls if p in reads.polls])
         for poll_id in new_polls:
             poll = reads.polls.get(poll_id)
             if poll is not None:
@@ -212,6 +240,31 @@ class SqlPollStore:
         for key in missing:
             if key[0] in fresh:
                 reads.current[key] = frozenset(found.get(key, ()))
+
+    async def _load_posts(self, reads: _Reads, poll_ids: list[int]) -> None:
+        """The other posts of the space polls among ``poll_ids`` (one statement, and none
+        when there is no space poll)."""
+        spaced = [poll_id for poll_id in poll_ids if reads.polls[poll_id].space is not None]
+        if not spaced:
+            return
+        key = (
+            literal("poll:", String)
+            + cast(_posts.c.poll_id, String)
+            + literal(":", String)
+            + cast(_posts.c.number, String)
+        )
+        joined = _posts.outerjoin(_sent, and_(_sent.c.bot == _posts.c.bot, _sent.c.key == key))
+        rows = await self.tx.connection.execute(
+            select(*_posts.c, *_SENT)
+            .select_from(joined)
+            .where(_posts.c.poll_id.in_(spaced))
+            .order_by(_posts.c.poll_id, _posts.c.number)
+        )
+        posts: dict[int, list[Post]] = {}
+        for row in rows:
+            posts.setdefault(row.poll_id, []).append(_post(row.poll_id, row))
+        for poll_id, found in posts.items():
+            reads.polls[poll_id] = replace(reads.polls[poll_id], elsewhere=tuple(found))
 
     async def _count(self, poll_id: int, options: int) -> tuple[list[int], int]:
         """Votes per option and distinct voters in one statement: the per-option counts,
@@ -294,7 +347,11 @@ class SqlPollStore:
         closes_at: datetime | None,
         created_by: str,
         now: datetime,
+        space: str | None = None,
     ) -> Poll:
+        stored: dict[str, Any] = {"items": list(options)}
+        if space is not None:
+            stored["space"] = space
         result = await self.tx.execute(
             _polls.insert()
             .values(
@@ -304,7 +361,7 @@ class SqlPollStore:
                 channel_id=channel_id,
                 thread_id=thread_id,
                 question=question,
-                options={"items": list(options)},
+                options=stored,
                 multi=multi,
                 anonymous=anonymous,
                 closes_at=closes_at,
@@ -316,11 +373,44 @@ class SqlPollStore:
         )
         return _poll(result.one())
 
+    async def add_posts(
+        self, poll: Poll, places: Sequence[Place], platforms: Mapping[str, str]
+    ) -> Poll:
+        rows = [
+            {
+                "poll_id": poll.id,
+                "number": number,
+                "platform": platforms[place.bot],
+                "bot": place.bot,
+                "community_id": place.community_id,
+                "channel_id": place.channel_id,
+            }
+            for number, place in enumerate(places, 1)
+        ]
+        if rows:
+            await self.tx.execute(_posts.insert(), rows)
+        posts = tuple(
+            Post(
+                bot=place.bot,
+                platform=platforms[place.bot],
+                community_id=place.community_id,
+                channel_id=place.channel_id,
+                thread_id=None,
+                key=_post_key(poll.id, number),
+            )
+            for number, place in enumerate(places, 1)
+        )
+        found = replace(poll, elsewhere=posts)
+        reads = self.tx.memo.get(self.MEMO)
+        if isinstance(reads, _Reads) and poll.id in reads.polls:
+            reads.polls[poll.id] = found
+        return found
+
     async def get(self, poll_id: int, platform: str) -> Poll | None:
         reads = await self._reads()
         await self._load(reads, {poll_id: ()})
         found = reads.polls.get(poll_id)
-        return found if found is not None and found.platform == platform else None
+        return found if found is not None and _shown_on(found, platform) else None
 
     async def get_for_voter(
         self, poll_id: int, platform: str, user_id: str
@@ -328,7 +418,7 @@ class SqlPollStore:
         reads = await self._reads()
         await self._load(reads, {poll_id: (user_id,)})
         found = reads.polls.get(poll_id)
-        if found is None or found.platform != platform:
+        if found is None or not _shown_on(found, platform):
             return None
         return found, reads.current[(poll_id, user_id)]
 

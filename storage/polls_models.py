@@ -40,3 +40,20 @@ class PollVoteRow(Base):
     option: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(256))
     voted_at: Mapped[datetime]
+
+
+class PollPostRow(Base):
+    """A space poll's post in another community of the space (:mod:`core.spaces`); the
+    poll's own row is where it was started. Its message is ``sent_messages`` under the key
+    ``poll:<poll id>:<number>``."""
+
+    __tablename__ = "poll_posts"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    bot: Mapped[str] = mapped_column(String(64))
+    community_id: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))

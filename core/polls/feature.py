@@ -11,16 +11,11 @@ read as that subcommand; questions end with "?" in practice, which avoids it.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from townsquare.core.actions import (
-    Button,
-    ButtonRows,
-    ButtonStyle,
     EditMessage,
     SendFile,
     SendMessage,
@@ -30,14 +25,24 @@ from townsquare.core.events import ButtonPressed, Event, JobDue
 from townsquare.core.facts.polls import PollClosed, VoteCast
 from townsquare.core.features import Context, Feature, command, job, pressed, resolves, subcommand
 from townsquare.core.i18n import Translator, _
+from townsquare.core.persons import PersonDirectory
 from townsquare.core.polls import rules
+from townsquare.core.polls.render import (
+    buttons,
+    export_csv,
+    render,
+    results,
+    summary,
+    tally_after,
+    validate,
+)
 from townsquare.core.polls.rules import VoteButton
-from townsquare.core.polls.store import Poll, PollStore, Tally, Vote
+from townsquare.core.polls.store import Poll, PollStore, Tally
 from townsquare.core.refs import ChannelRef
 from townsquare.core.refusals import with_manager_notice
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef, press_matches
-from townsquare.core.text import Text, TextLike, bold, compose, italic, italicise, join, lines
+from townsquare.core.text import bold, compose
 
 CLOSE_JOB = "polls.close"
 POLL_ID = IdRef("poll", _("There is no poll #{id}."))
@@ -55,6 +60,7 @@ POLL = CommandSpec(
         Option("multi", _("members may pick several options")),
         Option("anonymous", _("nobody sees who voted what")),
         Option("closes", _("close after 30m, 2h, 1d..."), takes_value=True, metavar="30m|2h|1d"),
+        Option("space", _("post it in every community of this space, with one tally")),
     ),
     subcommands=(
         CommandSpec(
@@ -113,8 +119,10 @@ StoreFactory = Callable[[Any], PollStore]
 class Polls(Feature):
     name = "polls"
 
-    def __init__(self, store: StoreFactory) -> None:
+    def __init__(self, store: StoreFactory, persons: PersonDirectory | None = None) -> None:
         self.store = store
+        self.persons = persons
+        """Space polls count each person once (without it, each account)."""
 
     # -- a chunk of presses at once --------------------------------------------------------
 
@@ -140,7 +148,7 @@ class Polls(Feature):
         tr = ctx.tr
         question = str(invocation.args["question"]).strip()
         options = tuple(str(o).strip() for o in invocation.args["options"] or ())
-        problem = _validate(question, options, tr)
+        problem = validate(question, options, tr)
         closes_at = None
         closes = invocation.options.get("closes")
         if problem is None and isinstance(closes, str):
@@ -149,6 +157,9 @@ class Polls(Feature):
                 problem = tr(_("--closes takes a duration like 30m, 2h or 1d (at most 90 days)."))
             else:
                 closes_at = ctx.now + duration
+        space = ctx.space if invocation.flag("space") else None
+        if problem is None and invocation.flag("space") and space is None:
+            problem = tr(_("This community is in no space, so --space has nowhere to post."))
         if problem is not None:
             ctx.respond(problem)
             return
@@ -168,7 +179,25 @@ class Polls(Feature):
             closes_at=closes_at,
             created_by=event.actor.user_id,
             now=ctx.now,
+            space=space.name if space is not None else None,
         )
+        if space is not None:
+            here = (ctx.bot.name, ctx.community.id)
+            others = [p for p in space.places if (p.bot, p.community_id) != here]
+            platforms = {name: bot.platform for name, bot in ctx.bots.items()}
+            created = await store.add_posts(
+                created, [p for p in others if p.bot in platforms], platforms
+            )
+            for elsewhere in created.elsewhere:
+                ctx.emit(
+                    SendMessage(
+                        bot=elsewhere.bot,
+                        channel=ChannelRef(elsewhere.channel_id),
+                        text=render(created, Tally((0,) * len(created.options), 0), tr),
+                        buttons=buttons(created, tr),
+                        key=elsewhere.key,
+                    )
+                )
         post = SendMessage(
             bot=ctx.bot.name,
             channel=_channel(created),
@@ -269,6 +298,8 @@ class Polls(Feature):
         ):
             ctx.answer(tr(_("This poll no longer exists.")))
             return
+        if found.space is not None:
+            current = None  # read for the person, not the account
         ctx.answer(await self._press(found, data.option, ctx, tr, current))
 
     @job(CLOSE_JOB)
@@ -286,10 +317,33 @@ class Polls(Feature):
     async def _pressed_here(self, found: Poll, event: ButtonPressed, ctx: Context) -> bool:
         """A press counts only in the poll's community, on the poll's own message (the
         one the platform reported when it was posted): a forged or replayed payload
-        pressed in another chat, or on another message, answers as an unknown poll."""
-        return await self.visible(POLL_ID, found, ctx) and press_matches(
-            event, found.bot, found.channel_id, found.message
+        pressed in another chat, or on another message, answers as an unknown poll. A
+        space poll counts on each of its posts, in the communities of its space."""
+        return await self.visible(POLL_ID, found, ctx) and any(
+            press_matches(event, post.bot, post.channel_id, post.message) for post in found.posts
         )
+
+    async def reaches(self, ref: IdRef, thing: Any, ctx: Context) -> bool:
+        """A space poll may be named from every community it was posted to."""
+        community = ctx.event.community
+        return (
+            isinstance(thing, Poll)
+            and community is not None
+            and any(
+                post.bot == ctx.bot.name and post.community_id == community.id
+                for post in thing.elsewhere
+            )
+        )
+
+    async def _voter(self, found: Poll, ctx: Context) -> str:
+        """Whose votes these are: the account, or in a space poll the person (so someone
+        with linked accounts votes once, whichever platform they press on)."""
+        actor = ctx.event.actor
+        assert actor is not None
+        if found.space is None or self.persons is None:
+            return actor.user_id
+        person = await self.persons.person_of(ctx.tx, ctx.event.platform, actor.user_id)
+        return f"person:{person}"
 
     async def _press(
         self,
@@ -306,19 +360,19 @@ class Polls(Feature):
         actor = ctx.event.actor
         assert actor is not None
         store = self.store(ctx.tx)
+        voter = await self._voter(found, ctx)
         if current is None:
-            current = await store.member_votes(found.id, actor.user_id)
+            current = await store.member_votes(found.id, voter)
         result = rules.press(current, option, multi=found.multi)
         if result.votes != current:
             tally = tally_after(
                 await store.tally(found.id, len(found.options)), current, result.votes
             )
-            edit = EditMessage(
-                bot=found.bot,
-                key=found.key,
-                text=render(found, tally, tr),
-                buttons=buttons(found, tr),
-            )
+            text, keyboard = render(found, tally, tr), buttons(found, tr)
+            edits = [
+                EditMessage(bot=post.bot, key=post.key, text=text, buttons=keyboard)
+                for post in found.posts
+            ]
             ctx.publish(
                 VoteCast(
                     platform=found.platform,
@@ -333,13 +387,14 @@ class Polls(Feature):
             # of this press may fail after it.
             await store.set_votes(
                 found.id,
-                actor.user_id,
+                voter,
                 actor.display_name,
                 result.votes,
                 ctx.now,
                 current=current,
             )
-            ctx.emit(edit)
+            for edit in edits:
+                ctx.emit(edit)
         return tr(TOASTS[result.outcome])
 
     async def _close(self, found: Poll, ctx: Context, tr: Translator) -> bool:
@@ -362,7 +417,13 @@ class Polls(Feature):
             )
         )
         final = render(closed, counts, tr)  # recomputed from the stored votes
-        ctx.emit(EditMessage(bot=found.bot, key=found.key, text=final, buttons=()))
+        for post in found.posts:
+            ctx.emit(EditMessage(bot=post.bot, key=post.key, text=final, buttons=()))
+        for elsewhere in found.elsewhere:
+            channel = ChannelRef(elsewhere.channel_id)
+            ctx.emit(
+                SendMessage(bot=elsewhere.bot, channel=channel, text=summary(closed, counts, tr))
+            )
         result = SendMessage(
             bot=found.bot, channel=_channel(found), text=summary(closed, counts, tr)
         )
@@ -378,20 +439,7 @@ class Polls(Feature):
         return True
 
 
-# -- rendering (pure) ---------------------------------------------------------------------
-
-
-def tally_after(tally: Tally, before: frozenset[int], after: frozenset[int]) -> Tally:
-    """The tally once a member's options went from ``before`` to ``after``."""
-    counts = list(tally.counts)
-    for option in before - after:
-        if 0 <= option < len(counts):
-            counts[option] -= 1
-    for option in after - before:
-        if 0 <= option < len(counts):
-            counts[option] += 1
-    voters = tally.voters + (1 if after and not before else 0) - (1 if before and not after else 0)
-    return Tally(tuple(counts), voters)
+# -- helpers ----------------------------------------------------------------------------
 
 
 def _named(invocation: Invocation) -> Poll:
@@ -403,144 +451,3 @@ def _named(invocation: Invocation) -> Poll:
 
 def _channel(found: Poll) -> ChannelRef:
     return ChannelRef(found.channel_id, thread_id=found.thread_id)
-
-
-def _validate(question: str, options: tuple[str, ...], tr: Translator) -> str | None:
-    if not question:
-        return tr(_("The question is empty."))
-    if len(question) > rules.MAX_QUESTION:
-        return tr(_("The question is too long: at most {n} characters."), n=rules.MAX_QUESTION)
-    if not rules.MIN_OPTIONS <= len(options) <= rules.MAX_OPTIONS:
-        return tr(
-            _("A poll needs {low} to {high} options; you gave {n}."),
-            low=rules.MIN_OPTIONS,
-            high=rules.MAX_OPTIONS,
-            n=len(options),
-        )
-    for number, option in enumerate(options, 1):
-        if not option:
-            return tr(_("Option {n} is empty."), n=number)
-        if len(option) > rules.MAX_OPTION:
-            return tr(
-                _("Option {n} is too long: at most {limit} characters."),
-                n=number,
-                limit=rules.MAX_OPTION,
-            )
-    if len(set(options)) != len(options):
-        return tr(_("Two options are the same."))
-    return None
-
-
-def tally(found: Poll, votes: list[Vote]) -> Tally:
-    counts = [0] * len(found.options)
-    for vote in votes:
-        if 0 <= vote.option < len(counts):
-            counts[vote.option] += 1
-    return Tally(tuple(counts), len({vote.user_id for vote in votes}))
-
-
-def render(found: Poll, counted: Tally, tr: Translator) -> Text:
-    counts, voters = counted.counts, counted.voters
-    total = sum(counts)
-    rows: list[TextLike] = [
-        compose("📊 #{id} {question}", id=str(found.id), question=bold(found.question)),
-        "",
-    ]
-    for number, (option, count) in enumerate(zip(found.options, counts, strict=True), 1):
-        share = f"{round(100 * count / total)}%" if total else "0%"
-        rows.append(
-            compose(
-                "{n}. {option} — {count} {bar} {share}",
-                n=str(number),
-                option=option,
-                count=str(count),
-                bar=rules.bar(count, total),
-                share=share,
-            )
-        )
-    rows.append("")
-    status: list[TextLike] = [tr.plural(_("{n} voter"), _("{n} voters"), voters)]
-    if found.multi:
-        status.append(tr(_("several choices allowed")))
-    if found.anonymous:
-        status.append(tr(_("anonymous")))
-    if found.closed_at is not None:
-        status.append(tr(_("closed")))
-    elif found.closes_at is not None:
-        status.append(compose(tr(_("closes {when}")), when=tr.moment(found.closes_at)))
-    rows.append(italicise(join(status, " · ")))
-    return lines(*rows)
-
-
-def buttons(found: Poll, tr: Translator) -> ButtonRows:
-    """Two groups in reading order: the numbered options, then Retract. Each adapter lays
-    them out for its platform (:mod:`core.layout`): as many options a row as its screen
-    and limits allow, Retract always last, and labels cut only where the platform must."""
-    options = tuple(
-        Button(
-            f"{number}. {option}",
-            VoteButton(found.id, number - 1).pack(),
-            fallback=f"/vote {found.id} {number}",
-        )
-        for number, option in enumerate(found.options, 1)
-    )
-    retract = Button(
-        tr(_("Retract vote")),
-        VoteButton(found.id, rules.RETRACT).pack(),
-        ButtonStyle.DANGER,
-        fallback=f"/vote {found.id} retract",
-    )
-    return (options, (retract,))
-
-
-def summary(found: Poll, counted: Tally, tr: Translator) -> Text:
-    counts, voters = counted.counts, counted.voters
-    best = max(counts) if counts else 0
-    winners = [option for option, count in zip(found.options, counts, strict=True) if count == best]
-    if voters == 0:
-        return compose(
-            tr(_("Poll #{id} closed without votes: {question}")),
-            id=str(found.id),
-            question=bold(found.question),
-        )
-    return compose(
-        tr(_("Poll #{id} closed: {question} → {winner} ({voters})")),
-        id=str(found.id),
-        question=bold(found.question),
-        winner=bold(" / ".join(winners)),
-        voters=tr.plural(_("{n} voter"), _("{n} voters"), voters),
-    )
-
-
-def results(found: Poll, votes: list[Vote], tr: Translator) -> Text:
-    """Counts for everyone; names too unless the poll is anonymous."""
-    counts = tally(found, votes).counts
-    rows: list[TextLike] = [
-        compose("#{id} {question}", id=str(found.id), question=bold(found.question))
-    ]
-    for index, option in enumerate(found.options):
-        names = [vote.display_name for vote in votes if vote.option == index]
-        line = compose("{option}: {count}", option=option, count=str(counts[index]))
-        if names and not found.anonymous:
-            line = line + compose(" — {names}", names=", ".join(names))
-        rows.append(line)
-    if found.anonymous:
-        rows.append(italic(tr(_("Anonymous poll: voters are not shown."))))
-    return lines(*rows)
-
-
-def export_csv(found: Poll, votes: list[Vote]) -> str:
-    """One row per option: its text and vote count, and for a poll that is not anonymous
-    its voters (``; ``-separated display names). An anonymous poll's export has no voter
-    column at all. Managers get it privately as ``poll-<id>.csv`` (UTF-8, RFC 4180 line
-    ends) where the platform takes files, else as text."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    counts = tally(found, votes).counts
-    writer.writerow(["option", "votes"] + ([] if found.anonymous else ["voters"]))
-    for index, option in enumerate(found.options):
-        row = [option, str(counts[index])]
-        if not found.anonymous:
-            row.append("; ".join(v.display_name for v in votes if v.option == index))
-        writer.writerow(row)
-    return buffer.getvalue()

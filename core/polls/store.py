@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from townsquare.core.refs import MessageRef
+from townsquare.core.spaces import Place
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """Where a poll is shown and voted on: where it was started, and for a space poll
+    each other community of the space."""
+
+    bot: str
+    platform: str
+    community_id: str | None
+    channel_id: str
+    thread_id: str | None
+    key: str
+    """The outbox key of this post's message: every tally update edits it."""
+    message: MessageRef | None = None
+    """The message as the platform reported it when it was posted (None until then): a
+    press counts only on it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +46,29 @@ class Poll:
     message: MessageRef | None = None
     """The poll message as the platform reported it when it was posted (None until
     then): a press counts only on it."""
+    space: str | None = None
+    """The space it was posted to (``/poll --space``): one tally, each person once."""
+    elsewhere: tuple[Post, ...] = ()
+    """A space poll's posts in the space's other communities."""
 
     @property
     def key(self) -> str:
         """The outbox key of the poll message, so every tally update edits it."""
         return f"poll:{self.id}"
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        """Every message the poll is shown in: its own first."""
+        own = Post(
+            self.bot,
+            self.platform,
+            self.community_id,
+            self.channel_id,
+            self.thread_id,
+            self.key,
+            self.message,
+        )
+        return (own, *self.elsewhere)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +100,14 @@ class PollStore(Protocol):
         closes_at: datetime | None,
         created_by: str,
         now: datetime,
+        space: str | None = None,
     ) -> Poll: ...
+
+    async def add_posts(
+        self, poll: Poll, places: Sequence[Place], platforms: Mapping[str, str]
+    ) -> Poll:
+        """Record a space poll's posts in ``places`` (``platforms``: bot -> platform)."""
+        ...
 
     async def get(self, poll_id: int, platform: str) -> Poll | None: ...
 
