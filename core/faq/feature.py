@@ -57,6 +57,7 @@ from townsquare.core.faq.store import Entry, EntryStats, FaqStore
 from townsquare.core.faq.text import looks_like_question, normalised_question, terms
 from townsquare.core.features import Context, Feature, command, on, pressed, resolves, subcommand
 from townsquare.core.i18n import Translator, _
+from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef, Owned, parse_id
@@ -162,6 +163,18 @@ class Faq(Feature):
         indexes are built afresh on their next use."""
         self.indexes = Indexes(matcher)
 
+    def _faq_of(self, ctx: Context) -> CommunityRef:
+        """The community whose FAQ the event's community uses: its own, or in a space
+        (``[[spaces]]``) the space's first community's, so the space has one FAQ and one
+        list of unanswered questions. Settings (``/faq auto``) stay each community's."""
+        community = ctx.community
+        space = ctx.space
+        first = space.places[0] if space is not None else None
+        bot = ctx.bots.get(first.bot) if first is not None else None
+        if first is None or bot is None:
+            return community
+        return CommunityRef(account_platform(bot.platform), first.community_id)
+
     async def _index(self, ctx: Context, community: CommunityRef) -> CommunityIndex:
         language = ctx.tr.language
         return await self.indexes.get(self.store(ctx.tx), community, language)
@@ -170,7 +183,7 @@ class Faq(Feature):
 
     @command(FAQ)
     async def faq(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, ctx.community
+        tr, community = ctx.tr, self._faq_of(ctx)
         question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
         if not question:
             count = await self.store(ctx.tx).count(community)
@@ -270,6 +283,7 @@ class Faq(Feature):
             return
         if not (await ctx.settings(FaqSettings, community)).auto:
             return
+        community = self._faq_of(ctx)
         index = await self._index(ctx, community)
         if not index.entries:
             return
@@ -301,13 +315,15 @@ class Faq(Feature):
         community = ctx.event.community
         if community is None:
             return None
-        entry = await self.store(ctx.tx).get(community, entry_id)
+        entry = await self.store(ctx.tx).get(self._faq_of(ctx), entry_id)
         return Owned(entry, community.platform, community.id) if entry is not None else None
 
     @resolves(UNANSWERED_ID)
     async def _unanswered_by_id(self, item_id: int, ctx: Context) -> Owned[int] | None:
         community = ctx.event.community
-        if community is None or not await self.store(ctx.tx).has_unanswered(community, item_id):
+        if community is None:
+            return None
+        if not await self.store(ctx.tx).has_unanswered(self._faq_of(ctx), item_id):
             return None
         return Owned(item_id, community.platform, community.id)
 
@@ -321,7 +337,7 @@ class Faq(Feature):
 
     @subcommand("faq", "add")
     async def _add(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, ctx.community
+        tr, community = ctx.tr, self._faq_of(ctx)
         question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
         answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
         entries = FaqEntries(self.store(ctx.tx), self.indexes, tr.language)
@@ -344,7 +360,7 @@ class Faq(Feature):
 
     @subcommand("faq", "edit")
     async def _edit(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, ctx.community
+        tr, community = ctx.tr, self._faq_of(ctx)
         entry = _entry(invocation)
         answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
         new_question = invocation.options.get("question")
@@ -365,7 +381,7 @@ class Faq(Feature):
 
     @subcommand("faq", "remove")
     async def _remove(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, ctx.community
+        tr, community = ctx.tr, self._faq_of(ctx)
         entry = _entry(invocation)
         store = self.store(ctx.tx)
         revision = await store.bump(community, ctx.now)
@@ -380,7 +396,7 @@ class Faq(Feature):
 
     @subcommand("faq", "list")
     async def _list(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, ctx.community
+        tr, community = ctx.tr, self._faq_of(ctx)
         store = self.store(ctx.tx)
         total = await store.count(community)
         if total == 0:
@@ -403,7 +419,7 @@ class Faq(Feature):
 
     @subcommand("faq", "unanswered")
     async def _unanswered(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, ctx.community
+        tr, community = ctx.tr, self._faq_of(ctx)
         store = self.store(ctx.tx)
         index = await self._index(ctx, community)
         shown: list[TextLike] = []
@@ -444,7 +460,7 @@ class Faq(Feature):
 
     @subcommand("faq", "dismiss")
     async def _dismiss(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, ctx.community
+        tr, community = ctx.tr, self._faq_of(ctx)
         found = invocation.found["id"]
         assert isinstance(found, Owned) and isinstance(found.thing, int)
         item_id = found.thing
