@@ -150,7 +150,7 @@ def test_every_poll_the_grammar_accepts_renders_on_every_platform(
     assert all(1 <= len(row) <= limits.per_row for row in rows)
     flat = [button for row in rows for button in row]
     assert [b.data for b in flat] == [b.data for group in wanted for b in group], "reading order"
-    assert flat[-1].data == rules.encode(found.id, rules.RETRACT), "Retract stays last"
+    assert flat[-1].data == rules.VoteButton(found.id, rules.RETRACT).pack(), "Retract stays last"
     assert all(len(b.label) <= limits.label for b in flat)
     for button, original in zip(flat, [b for group in wanted for b in group], strict=True):
         if len(original.label) <= limits.label:

@@ -84,6 +84,9 @@ class ClaimsOnly:
         self.claims.append(len(keys))
         return set(keys)
 
+    async def settings(self, community: object) -> dict[str, object]:
+        return {}  # the community's language: the default
+
     async def flush(self) -> None:
         return None
 
