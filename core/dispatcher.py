@@ -30,6 +30,7 @@ from townsquare.core.facts.fact import Fact, FactError, decode
 from townsquare.core.facts.published import FACT_JOB
 from townsquare.core.features import BotInfo, Context, Feature, Handler, community_translator
 from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, _
+from townsquare.core.inbox import InboxSettings
 from townsquare.core.metrics import Metrics
 from townsquare.core.roles import Role, resolve_role
 from townsquare.core.spaces import Spaces
@@ -102,7 +103,7 @@ class Dispatcher:
                     raise ValueError(f"{feature.name}: the job kind {FACT_JOB!r} is for facts")
                 self._jobs[kind] = (feature, handler)
         settings.check_all(
-            [("core", settings.Language)]
+            [("core", settings.Language), ("core", InboxSettings)]
             + [(f.name, kind) for f in self.features for kind in f.settings_models]
         )
         self._specs = tuple(spec for spec, _feature, _handler in self._commands.values())

@@ -181,6 +181,7 @@ def _loader(where: str, hint: Any, custom: Callable[[Any], Any] | None) -> Calla
 
 
 def _plain(where: str, hint: Any) -> Callable[[Any], Any]:
+    hint = typing.get_origin(hint) or hint  # dict[str, Any]: a dict (its items unchecked)
     if isinstance(hint, type) and issubclass(hint, Enum):
         kind = hint
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from townsquare.core.actions import Button, ButtonRows, ButtonStyle
+from townsquare.core.escalation.lifecycle import CaseAction, CaseButton
 from townsquare.core.escalation.signals import Severity
 from townsquare.core.escalation.store import AuditEntry, Case, CaseSource, CaseStatus, Reporter
 from townsquare.core.i18n import Translator, _
@@ -165,9 +166,8 @@ def case_buttons(case: Case, tr: Translator, *, forms: bool = False) -> ButtonRo
         # Resolve answers with a form asking for the note where the platform has forms;
         # Warn and Mute do where the card's bot has forms.
         asks_text = action == "resolve" or (forms and action in ("warn", "mute"))
-        return Button(
-            tr(label), f"case:{case.id}:{action}", style, fallback=fallback, asks_text=asks_text
-        )
+        data = CaseButton(case.id, CaseAction(action)).pack()
+        return Button(tr(label), data, style, fallback=fallback, asks_text=asks_text)
 
     if case.status.closed:
         return ((button(_("Reopen"), "reopen"),),)

@@ -76,7 +76,7 @@ async def reaches(thing: Any, ctx: Context) -> bool:
 
 
 async def cases_command(services: Services, invocation: Invocation, ctx: Context) -> None:
-    tr = await ctx.translator()
+    tr = ctx.tr
     event = ctx.event
     which = invocation.args.get("which")
     statuses = list(CaseStatus) if which == "all" else [CaseStatus.OPEN, CaseStatus.CLAIMED]
@@ -101,7 +101,7 @@ async def cases_command(services: Services, invocation: Invocation, ctx: Context
 
 
 async def case_command(services: Services, invocation: Invocation, ctx: Context) -> None:
-    tr = await ctx.translator()
+    tr = ctx.tr
     found = invocation.found["id"]
     assert isinstance(found, Case)
     given = invocation.args.get("action")
@@ -175,7 +175,7 @@ async def act(
 ) -> TextLike:
     """Do ``action`` to the case (None: show it with its history); the answer for the
     acting manager, or Refused."""
-    tr = await ctx.translator()
+    tr = ctx.tr
     store = services.store(ctx.tx)
     case = await case_for_actor(services, ctx, case_id, tr)
     role = await authorize(ctx, case, tr)
@@ -242,7 +242,7 @@ async def _moderate(
     note: str | None,
 ) -> TextLike:
     """Warn or mute the case's offender, on the origin platform."""
-    tr = await ctx.translator()
+    tr = ctx.tr
     actor = ctx.event.actor
     assert actor is not None
     offender = case.offender

@@ -17,10 +17,11 @@ from townsquare.core.actions import SendDirect, SendEphemeral
 from townsquare.core.capabilities import Capability
 from townsquare.core.escalation.ledger import Ledger
 from townsquare.core.escalation.memory import RecentMessages
-from townsquare.core.escalation.policy import SETTING, EscalationPolicy
+from townsquare.core.escalation.policy import EscalationPolicy, EscalationSettings
 from townsquare.core.escalation.store import AuditEntry, Case, EscalationStore
 from townsquare.core.features import Context
-from townsquare.core.i18n import Translator, _, translator
+from townsquare.core.features import community_translator as core_translator
+from townsquare.core.i18n import Translator, _
 from townsquare.core.persons import PersonDirectory
 from townsquare.core.refs import Actor, CommunityRef, MessageRef
 from townsquare.core.scope import IdRef
@@ -47,8 +48,7 @@ class Services:
     is its own person."""
 
     async def policy_of(self, ctx: Context, community: CommunityRef) -> EscalationPolicy:
-        stored = (await ctx.tx.settings(community)).get(SETTING)
-        return self.policy.with_overrides(stored if isinstance(stored, dict) else None)
+        return self.policy.with_overrides((await ctx.settings(EscalationSettings, community)).rules)
 
     def ledger(self, ctx: Context) -> Ledger:
         """Warnings, counted by person (:mod:`.ledger`), in ``ctx``'s transaction."""
@@ -85,9 +85,8 @@ def same_community(community: CommunityRef | None, platform: str, community_id: 
 async def community_translator(ctx: Context, community: CommunityRef) -> Translator:
     """The language of ``community`` (case cards and notices follow the origin's)."""
     if same_community(ctx.event.community, community.platform, community.id):
-        return await ctx.translator()
-    stored = (await ctx.tx.settings(community)).get("locale")
-    return translator(stored if isinstance(stored, str) else ctx.default_locale)
+        return ctx.tr
+    return await core_translator(ctx.tx, community, ctx.default_locale)
 
 
 def has_forms(ctx: Context, bot: str) -> bool:

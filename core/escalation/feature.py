@@ -39,8 +39,9 @@ from townsquare.core.escalation import cases, inbox_commands, presses, replies, 
 from townsquare.core.escalation.common import Services, StoreFactory, clean
 from townsquare.core.escalation.heat import HeatDetector
 from townsquare.core.escalation.lexicon import LexiconDetector
+from townsquare.core.escalation.lifecycle import CaseButton
 from townsquare.core.escalation.memory import RecentMessages
-from townsquare.core.escalation.policy import EscalationPolicy
+from townsquare.core.escalation.policy import EscalationPolicy, EscalationSettings
 from townsquare.core.escalation.presses import form_title as _form_title
 from townsquare.core.escalation.publication import REANNOUNCE_JOB, reannounce
 from townsquare.core.escalation.signals import Detector, ObservedMessage, ObservedReaction
@@ -58,14 +59,22 @@ from townsquare.core.escalation.specs import (
 )
 from townsquare.core.escalation.store import Case
 from townsquare.core.events import (
-    ButtonPressed,
     CommandIssued,
     JobDue,
     MessageEdited,
     MessagePosted,
     ReactionAdded,
 )
-from townsquare.core.features import Context, Feature, command, job, on, resolves
+from townsquare.core.features import (
+    Context,
+    Feature,
+    command,
+    job,
+    on,
+    pressed,
+    resolves,
+    subcommand,
+)
 from townsquare.core.persons import PersonDirectory
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef
@@ -75,6 +84,7 @@ __all__ = ["Escalation", "_form_title"]
 
 class Escalation(Feature):
     name = "escalation"
+    settings_models = (EscalationSettings,)
 
     def __init__(
         self,
@@ -182,7 +192,15 @@ class Escalation(Feature):
 
     @command(MANAGERS_SPEC)
     async def managers(self, invocation: Invocation, ctx: Context) -> None:
-        await inbox_commands.managers_command(self.services, invocation, ctx)
+        await inbox_commands.show(ctx, ctx.tr)
+
+    @subcommand("managers", "here")
+    async def managers_here(self, invocation: Invocation, ctx: Context) -> None:
+        await inbox_commands.here_command(self.services, invocation, ctx)
+
+    @subcommand("managers", "link")
+    async def managers_link(self, invocation: Invocation, ctx: Context) -> None:
+        await inbox_commands.link(self.services, ctx, ctx.tr)
 
     @command(CASES_SPEC)
     async def cases(self, invocation: Invocation, ctx: Context) -> None:
@@ -192,9 +210,9 @@ class Escalation(Feature):
     async def case(self, invocation: Invocation, ctx: Context) -> None:
         await cases.case_command(self.services, invocation, ctx)
 
-    @on(ButtonPressed)
-    async def pressed(self, event: ButtonPressed, ctx: Context) -> None:
-        await presses.case_pressed(self.services, event, ctx)
+    @pressed(CaseButton)
+    async def case_pressed(self, button: CaseButton, ctx: Context) -> None:
+        await presses.case_pressed(self.services, button, ctx)
 
     @resolves(CASE_ID)
     async def _case(self, case_id: int, ctx: Context) -> Case | None:
@@ -229,4 +247,8 @@ class Escalation(Feature):
 
     @command(ESCALATION_SPEC)
     async def escalation(self, invocation: Invocation, ctx: Context) -> None:
-        await rules.rules_command(self.services, invocation, ctx)
+        await rules.show(self.services, ctx)
+
+    @subcommand("escalation", "set")
+    async def escalation_set(self, invocation: Invocation, ctx: Context) -> None:
+        await rules.set_rule(self.services, invocation, ctx)

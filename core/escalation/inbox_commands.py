@@ -20,22 +20,17 @@ from townsquare.core.text import bold, code, compose
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-async def managers_command(services: Services, invocation: Invocation, ctx: Context) -> None:
-    tr = await ctx.translator()
-    match invocation.path[1:2]:
-        case ("link",):
-            await _link(services, ctx, tr)
-        case ("here",):
-            value = invocation.args.get("code")
-            if isinstance(value, str) and value:
-                await _here_with_code(services, ctx, tr, value.strip().upper())
-            else:
-                await _here(services, ctx, tr)
-        case _:
-            await _show(ctx, tr)
+async def here_command(services: Services, invocation: Invocation, ctx: Context) -> None:
+    """``/managers here [CODE]``."""
+    value = invocation.args.get("code")
+    if isinstance(value, str) and value:
+        await _here_with_code(services, ctx, ctx.tr, value.strip().upper())
+    else:
+        await _here(services, ctx, ctx.tr)
 
 
-async def _show(ctx: Context, tr: Translator) -> None:
+async def show(ctx: Context, tr: Translator) -> None:
+    """``/managers``: where the cases go."""
     inbox = await managers_inbox(ctx) if ctx.event.community is not None else None
     if inbox is None:
         ctx.respond(
@@ -83,7 +78,7 @@ async def _here(services: Services, ctx: Context, tr: Translator) -> None:
     )
 
 
-async def _link(services: Services, ctx: Context, tr: Translator) -> None:
+async def link(services: Services, ctx: Context, tr: Translator) -> None:
     event = ctx.event
     community, channel, actor = event.community, event.channel, event.actor
     if community is None or channel is None or actor is None or channel.is_direct:

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
+from townsquare.core.buttons import Payload
 from townsquare.core.escalation.common import Refused
 from townsquare.core.escalation.store import Case, CaseStatus
 from townsquare.core.i18n import Translator, _
@@ -37,6 +39,15 @@ class CaseAction(StrEnum):
             return cls(word)
         except ValueError:
             return None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseButton(Payload):
+    """A case card's button: ``case:<id>:<action>`` (well under Telegram's 64 bytes)."""
+
+    prefix: ClassVar[str] = "case"
+    case_id: int
+    action: CaseAction
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,7 @@ def check_target(tr: Translator, target: Actor, target_role: Role, actor_role: R
 
 async def _checked(ctx: Context, order: Order) -> tuple[Translator, Translator]:
     """The caller's and the origin community's translators, once the order may run."""
-    tr = await ctx.translator()
+    tr = ctx.tr
     check_target(tr, order.target, order.target_role, order.actor_role)
     return tr, await community_translator(ctx, order.origin.community)
 
@@ -182,7 +182,7 @@ async def _escalate(
     otr: Translator,
 ) -> str:
     """Do what the threshold ``reached`` says; what the manager is told of it."""
-    tr = await ctx.translator()
+    tr = ctx.tr
     origin, who = order.origin, _who(order)
     why = otr.plural(_("{n} active warning"), _("{n} active warnings"), active)
     if reached.action == "remove":

@@ -10,12 +10,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from townsquare.core.escalation.durations import format_duration, parse_duration
 from townsquare.core.i18n import _
+from townsquare.core.settings import FeatureSettings, setting
 
 SETTING = "escalation"
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationSettings(FeatureSettings):
+    """A community's ``/escalation set`` overrides of the operator's policy, stored as one
+    ``{key: value}`` value under :data:`SETTING`, as before settings were typed."""
+
+    namespace: ClassVar[str] = "escalation"
+    rules: dict[str, Any] | None = setting(None, key=SETTING)
+
 
 ThresholdAction = Literal["mute", "remove"]
 

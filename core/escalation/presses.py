@@ -1,6 +1,6 @@
-"""The case card's buttons: ``case:<id>:<action>`` pressed in the case's inbox or in a
-manager's private copy, and the forms Resolve, Warn and Mute ask first where the platform
-has forms."""
+"""The case card's buttons (:class:`~.lifecycle.CaseButton`, ``case:<id>:<action>``)
+pressed in the case's inbox or in a manager's private copy, and the forms Resolve, Warn
+and Mute ask first where the platform has forms."""
 
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ from townsquare.core.escalation.common import (
     not_a_duration,
 )
 from townsquare.core.escalation.durations import parse_duration
-from townsquare.core.escalation.lifecycle import CaseAction
+from townsquare.core.escalation.lifecycle import CaseAction, CaseButton
 from townsquare.core.escalation.moderation import check_target
 from townsquare.core.escalation.specs import CASE_ID
 from townsquare.core.escalation.store import Case
 from townsquare.core.events import ButtonPressed
 from townsquare.core.features import Context
 from townsquare.core.i18n import Translator, _
-from townsquare.core.scope import parse_id, shown_id
+from townsquare.core.scope import shown_id
 from townsquare.core.text import TextLike, as_text
 
 NOTE_MIN_LENGTH = 3
@@ -56,19 +56,11 @@ def _pressed_here(case: Case, event: ButtonPressed) -> bool:
     return channel is not None and case.inbox_bot == event.bot and case.inbox_channel == channel.id
 
 
-async def case_pressed(services: Services, event: ButtonPressed, ctx: Context) -> None:
-    parts = event.data.split(":")
-    if len(parts) != 3 or parts[0] != "case":
-        return
-    tr = await ctx.translator()
-    action = CaseAction.parse(parts[2])
-    if action is None:
-        ctx.answer()
-        return
-    case_id = parse_id(parts[1]) if parts[1].isascii() and parts[1].isdigit() else None
-    case = await services.find(CASE_ID, case_id, ctx) if case_id is not None else None
+async def case_pressed(services: Services, pressed: CaseButton, ctx: Context) -> None:
+    event, tr, action = ctx.press, ctx.tr, pressed.action
+    case = await services.find(CASE_ID, pressed.case_id, ctx)
     if not isinstance(case, Case) or not _pressed_here(case, event):
-        ctx.answer(tr(CASE_ID.unknown, id=shown_id(parts[1])), alert=True)
+        ctx.answer(tr(CASE_ID.unknown, id=shown_id(str(pressed.case_id))), alert=True)
         return
     try:
         match action:

@@ -35,7 +35,7 @@ async def moderate_reply(
     """Run ``job`` on the author of the replied-to message (and its case, if it has one)."""
     event = ctx.event
     assert isinstance(event, CommandIssued)
-    tr = await ctx.translator()
+    tr = ctx.tr
     target, actor = _target(services, ctx), event.actor
     community, channel = event.community, event.channel
     if community is None or channel is None or actor is None:
@@ -77,7 +77,7 @@ async def moderate_reply(
 
 
 async def mute_command(services: Services, ctx: Context, raw: str, reason: object) -> None:
-    tr = await ctx.translator()
+    tr = ctx.tr
     duration = parse_duration(raw)
     if duration is None:
         ctx.respond(not_a_duration(tr, raw))
@@ -86,7 +86,7 @@ async def mute_command(services: Services, ctx: Context, raw: str, reason: objec
 
 
 async def warnings_command(services: Services, ctx: Context) -> None:
-    tr = await ctx.translator()
+    tr = ctx.tr
     event = ctx.event
     target, community = _target(services, ctx), event.community
     if target is None or community is None:

@@ -65,7 +65,7 @@ def _hide_command(ctx: Context) -> None:
 async def report_command(services: Services, invocation: Invocation, ctx: Context) -> None:
     event = ctx.event
     assert isinstance(event, CommandIssued)
-    tr = await ctx.translator()
+    tr = ctx.tr
     reporter, community, target = event.actor, event.community, event.reply_to
     if reporter is None or community is None or target is None:
         privately(ctx, tr, tr(_("Reports work as a reply to a message in a community.")))

@@ -82,6 +82,8 @@ ESCALATION_SPEC = CommandSpec(
     "escalation",
     _("Show the report, warning and case rules of this community"),
     role=Role.MANAGER,
+    needs_community=True,
+    elsewhere=_("Use this in a community chat."),
     subcommands=(
         CommandSpec(
             "set",
