@@ -10,6 +10,7 @@ so on). What people writing their own features need is importable from here::
 from __future__ import annotations
 
 from townsquare.core.actions import Button, SendDirect, SendEphemeral, SendMessage
+from townsquare.core.buttons import Alias, MaxLen, Payload
 from townsquare.core.commands import CommandSpec, Invocation, Option, Param
 from townsquare.core.events import (
     ButtonPressed,
@@ -21,7 +22,16 @@ from townsquare.core.events import (
     MessagePosted,
 )
 from townsquare.core.facts import Fact
-from townsquare.core.features import Context, Feature, command, job, on, resolves, subcommand
+from townsquare.core.features import (
+    Context,
+    Feature,
+    command,
+    job,
+    on,
+    pressed,
+    resolves,
+    subcommand,
+)
 from townsquare.core.roles import Role
 from townsquare.core.settings import FeatureSettings, setting
 from townsquare.core.store import Transaction
@@ -38,6 +48,7 @@ from townsquare.core.text import (
 )
 
 __all__ = [
+    "Alias",
     "Button",
     "ButtonPressed",
     "CommandIssued",
@@ -49,11 +60,13 @@ __all__ = [
     "FeatureSettings",
     "Invocation",
     "JobDue",
+    "MaxLen",
     "MemberJoined",
     "MemberLeft",
     "MessagePosted",
     "Option",
     "Param",
+    "Payload",
     "Role",
     "SendDirect",
     "SendEphemeral",
@@ -71,6 +84,7 @@ __all__ = [
     "mention",
     "on",
     "plain",
+    "pressed",
     "resolves",
     "setting",
     "subcommand",
