@@ -62,6 +62,7 @@ from townsquare.core.events import ButtonPressed, CommandIssued, Event, MessageP
 from townsquare.core.facts.fact import Fact, encode
 from townsquare.core.facts.published import MAX_DEPTH, FactChainTooLong, PublishedFact
 from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator
+from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
 from townsquare.core.roles import Role
 from townsquare.core.routing import router
@@ -339,6 +340,19 @@ class Context:
         """The space of the event's community, if it is in one."""
         community = self.event.community
         return self.spaces.of(self.bot.name, community.id if community is not None else None)
+
+    @property
+    def shared_community(self) -> CommunityRef:
+        """The community whose shared things (the FAQ; later the rules and the managers'
+        inbox) the event's community uses: its own, or in a space the first community the
+        config lists for it, so the space has one of each."""
+        community = self.community
+        space = self.space
+        first = space.places[0] if space is not None else None
+        bot = self.bots.get(first.bot) if first is not None else None
+        if first is None or bot is None:
+            return community
+        return CommunityRef(account_platform(bot.platform), first.community_id)
 
     @property
     def community(self) -> CommunityRef:

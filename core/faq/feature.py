@@ -19,6 +19,10 @@ chat that matched nothing in a community that has entries (a community that does
 the FAQ keeps no record of its members' questions). They are counted under their
 normalised form, so "How to pay?" and "how do I pay" are one line.
 
+In a space (``[[spaces]]``) every community uses the space's one FAQ and list of unanswered
+questions (:attr:`~core.features.Context.shared_community`); ``/faq auto`` stays each
+community's own setting.
+
 Subcommand names win: a search whose first word is ``add``, ``edit``, ``remove``,
 ``list``, ``unanswered``, ``dismiss``, ``auto``, ``helpful`` or ``nothelpful`` is read as
 that subcommand (the command grammar decides before the feature runs). Quote such a
@@ -57,7 +61,6 @@ from townsquare.core.faq.store import Entry, EntryStats, FaqStore
 from townsquare.core.faq.text import looks_like_question, normalised_question, terms
 from townsquare.core.features import Context, Feature, command, on, pressed, resolves, subcommand
 from townsquare.core.i18n import Translator, _
-from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef, Owned, parse_id
@@ -163,18 +166,6 @@ class Faq(Feature):
         indexes are built afresh on their next use."""
         self.indexes = Indexes(matcher)
 
-    def _faq_of(self, ctx: Context) -> CommunityRef:
-        """The community whose FAQ the event's community uses: its own, or in a space
-        (``[[spaces]]``) the space's first community's, so the space has one FAQ and one
-        list of unanswered questions. Settings (``/faq auto``) stay each community's."""
-        community = ctx.community
-        space = ctx.space
-        first = space.places[0] if space is not None else None
-        bot = ctx.bots.get(first.bot) if first is not None else None
-        if first is None or bot is None:
-            return community
-        return CommunityRef(account_platform(bot.platform), first.community_id)
-
     async def _index(self, ctx: Context, community: CommunityRef) -> CommunityIndex:
         language = ctx.tr.language
         return await self.indexes.get(self.store(ctx.tx), community, language)
@@ -183,7 +174,7 @@ class Faq(Feature):
 
     @command(FAQ)
     async def faq(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, self._faq_of(ctx)
+        tr, community = ctx.tr, ctx.shared_community
         question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
         if not question:
             count = await self.store(ctx.tx).count(community)
@@ -283,7 +274,7 @@ class Faq(Feature):
             return
         if not (await ctx.settings(FaqSettings, community)).auto:
             return
-        community = self._faq_of(ctx)
+        community = ctx.shared_community
         index = await self._index(ctx, community)
         if not index.entries:
             return
@@ -315,7 +306,7 @@ class Faq(Feature):
         community = ctx.event.community
         if community is None:
             return None
-        entry = await self.store(ctx.tx).get(self._faq_of(ctx), entry_id)
+        entry = await self.store(ctx.tx).get(ctx.shared_community, entry_id)
         return Owned(entry, community.platform, community.id) if entry is not None else None
 
     @resolves(UNANSWERED_ID)
@@ -323,7 +314,7 @@ class Faq(Feature):
         community = ctx.event.community
         if community is None:
             return None
-        if not await self.store(ctx.tx).has_unanswered(self._faq_of(ctx), item_id):
+        if not await self.store(ctx.tx).has_unanswered(ctx.shared_community, item_id):
             return None
         return Owned(item_id, community.platform, community.id)
 
@@ -337,7 +328,7 @@ class Faq(Feature):
 
     @subcommand("faq", "add")
     async def _add(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, self._faq_of(ctx)
+        tr, community = ctx.tr, ctx.shared_community
         question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
         answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
         entries = FaqEntries(self.store(ctx.tx), self.indexes, tr.language)
@@ -360,7 +351,7 @@ class Faq(Feature):
 
     @subcommand("faq", "edit")
     async def _edit(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, self._faq_of(ctx)
+        tr, community = ctx.tr, ctx.shared_community
         entry = _entry(invocation)
         answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
         new_question = invocation.options.get("question")
@@ -381,7 +372,7 @@ class Faq(Feature):
 
     @subcommand("faq", "remove")
     async def _remove(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, self._faq_of(ctx)
+        tr, community = ctx.tr, ctx.shared_community
         entry = _entry(invocation)
         store = self.store(ctx.tx)
         revision = await store.bump(community, ctx.now)
@@ -396,7 +387,7 @@ class Faq(Feature):
 
     @subcommand("faq", "list")
     async def _list(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, self._faq_of(ctx)
+        tr, community = ctx.tr, ctx.shared_community
         store = self.store(ctx.tx)
         total = await store.count(community)
         if total == 0:
@@ -419,7 +410,7 @@ class Faq(Feature):
 
     @subcommand("faq", "unanswered")
     async def _unanswered(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, self._faq_of(ctx)
+        tr, community = ctx.tr, ctx.shared_community
         store = self.store(ctx.tx)
         index = await self._index(ctx, community)
         shown: list[TextLike] = []
@@ -460,7 +451,7 @@ class Faq(Feature):
 
     @subcommand("faq", "dismiss")
     async def _dismiss(self, invocation: Invocation, ctx: Context) -> None:
-        tr, community = ctx.tr, self._faq_of(ctx)
+        tr, community = ctx.tr, ctx.shared_community
         found = invocation.found["id"]
         assert isinstance(found, Owned) and isinstance(found.thing, int)
         item_id = found.thing
