@@ -6,9 +6,10 @@ A warning is given to an account in one community and stored with that account's
 threshold ladder, the warning notices and ``/warnings``, is every active warning of
 their person (all the ids :meth:`~core.persons.PersonDirectory.aliases` names, so a
 Discord account linked to a Telegram one brings its warnings along) given in this
-community or in any community whose cases go to the same managers' inbox: the same
-managers, one ledger. A community without an inbox counts its own warnings only, as
-before people were linked. (Spaces will widen "the same managers" to the space.)
+community, in another community of its space (``[[spaces]]``: one community on several
+platforms), or in any community whose cases go to the same managers' inbox: the same
+managers, one ledger. A community in no space and without an inbox counts its own
+warnings only, as before people were linked.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import timedelta
 from townsquare.core.escalation.store import Case, EscalationStore, WarningRecord
 from townsquare.core.features import Context
 from townsquare.core.inbox import managers_inbox
-from townsquare.core.persons import PersonDirectory
+from townsquare.core.persons import PersonDirectory, account_platform
 from townsquare.core.refs import Actor, CommunityRef
 
 Place = tuple[str, str]
@@ -60,9 +61,10 @@ class Ledger:
         )
 
     async def active(
-        self, ctx: Context, community: CommunityRef, member: Actor
+        self, ctx: Context, bot: str, community: CommunityRef, member: Actor
     ) -> list[WarningRecord]:
-        """``member``'s active warnings that count in ``community``, oldest first."""
+        """``member``'s active warnings that count in ``community`` (served by ``bot``),
+        oldest first."""
         person = await self._person(ctx, community.platform, member.user_id)
         persons = frozenset() if person is None else await self._aliases(ctx, person)
         found = await self.store.active_warnings(
@@ -70,12 +72,25 @@ class Ledger:
         )
         here = (community.platform, community.id)
         others = {(w.platform, w.community_id) for w in found} - {here}
-        counted = {here} | await _same_managers(ctx, community, others)
+        counted = {here} | _same_space(ctx, bot, community)
+        counted |= await _same_managers(ctx, community, others - counted)
         return [w for w in found if (w.platform, w.community_id) in counted]
 
     async def _aliases(self, ctx: Context, person: int) -> frozenset[int]:
         assert self.people is not None
         return await self.people.aliases(ctx.tx, person)
+
+
+def _same_space(ctx: Context, bot: str, community: CommunityRef) -> set[Place]:
+    """The communities of ``community``'s space, as warnings name them."""
+    space = ctx.spaces.of(bot, community.id)
+    if space is None:
+        return set()
+    return {
+        (account_platform(info.platform), place.community_id)
+        for place in space.places
+        if (info := ctx.bots.get(place.bot)) is not None
+    }
 
 
 async def _same_managers(ctx: Context, community: CommunityRef, others: set[Place]) -> set[Place]:

@@ -140,7 +140,7 @@ async def warn(
     await ledger.give(
         ctx, origin.community, target, order.actor, reason, policy.warning_ttl, order.case
     )
-    active = len(await ledger.active(ctx, origin.community, target))
+    active = len(await ledger.active(ctx, origin.bot, origin.community, target))
     shown_reason = reason or otr(_("no reason given"))
     limits = [t.warnings for t in policy.thresholds if t.warnings > active]
     if limits:

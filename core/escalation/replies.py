@@ -92,7 +92,7 @@ async def warnings_command(services: Services, ctx: Context) -> None:
     if target is None or community is None:
         ctx.respond(tr(_("I do not know who wrote that message; reply to a newer one.")))
         return
-    active = await services.ledger(ctx).active(ctx, community, target)
+    active = await services.ledger(ctx).active(ctx, ctx.bot.name, community, target)
     head = compose(
         tr.plural(
             _("{member} has {n} active warning"),

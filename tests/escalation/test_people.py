@@ -9,8 +9,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tests.conftest import migrate
 from tests.escalation.support import Clock, Place, adapter, person, take, texts
-from tests.harness import console_runtime, play
+from tests.fakes.bots import config
+from tests.harness import QUICK_DELIVERY as QUICK
+from tests.harness import play
 from tests.people.support import code_in
 from tests.support import MemoryAdapter
 from townsquare.bots.runtime import Runtime
@@ -62,7 +65,9 @@ class Both:
 
 
 @asynccontextmanager
-async def both(url: str, *, people: bool = True) -> AsyncIterator[Both]:
+async def both(url: str, *, people: bool = True, space: bool = False) -> AsyncIterator[Both]:
+    """Both bots on one runtime; the two communities share the managers' inbox, or
+    (``space``) are one space without an inbox."""
     clock = Clock()
     tg, dc = adapter("tg", "telegram"), adapter("dc", "discord")
     escalation = Escalation(
@@ -72,13 +77,23 @@ async def both(url: str, *, people: bool = True) -> AsyncIterator[Both]:
         people=SqlPersonDirectory() if people else None,
     )
     features = [*builtin_features(), People(store=SqlPeopleStore), escalation]
-    async with console_runtime(
+    await migrate(url)
+    settings = config(
         url,
-        {"tg": tg, "dc": dc},
-        clock=clock,
-        features=features,
-        defaults={"escalate_to": "tg:-1009"},  # one team of managers for both communities
-    ) as runtime:
+        {"name": "tg", "platform": "console"},
+        {"name": "dc", "platform": "console"},
+        defaults={} if space else {"escalate_to": "tg:-1009"},
+        **({"spaces": [{"name": "town", "communities": ["tg:-1001", "dc:g1/general"]}]})
+        if space
+        else {},
+    )
+    runtime = Runtime(
+        settings, features=features, adapters={"tg": tg, "dc": dc}, delivery_options=QUICK
+    )
+    await runtime.start()
+    runtime.pipeline.clock = runtime.scheduler.clock = clock
+    runtime.worker.clock = clock.flowing
+    try:
         yield Both(
             runtime,
             tg,
@@ -87,6 +102,8 @@ async def both(url: str, *, people: bool = True) -> AsyncIterator[Both]:
             guild=Place("dc", "discord", "g1", "general", clock=clock),
             clock=clock,
         )
+    finally:
+        await runtime.stop()
 
 
 async def test_a_warning_on_discord_counts_on_telegram_and_the_ladder_mutes_there(
@@ -172,3 +189,13 @@ async def test_without_a_person_directory_each_account_counts_alone(sqlite_url: 
         await play(world.runtime, said)
         await play(world.runtime, world.group.command("warn", who=ALICE_TG, reply_to=said))
         assert texts(take(world.tg), SendMessage)[0].startswith("@Mallory has been warned (1/2).")
+
+
+async def test_one_space_is_one_count_without_an_inbox(sqlite_url: str) -> None:
+    async with both(sqlite_url, space=True) as world:
+        assert (await world.link("201", "8001")).startswith("Linked:")
+        await world.warn_on_discord("8001", "on discord")
+        said = world.group.say(MALLORY_TG, "spam")
+        await play(world.runtime, said)
+        await play(world.runtime, world.group.command("warn", who=ALICE_TG, reply_to=said))
+        assert texts(take(world.tg), SendMessage)[0].startswith("@Mallory has been warned (2).")
