@@ -156,62 +156,78 @@ def _bot_problems(index: int, bot: BotConfig) -> list[Problem]:
         )
     match bot:
         case TelegramBotConfig():
-            wrong = _shape(
-                _secret(bot.token),
-                TELEGRAM_TOKEN,
-                "a Telegram token is digits, a colon and about 35 characters from @BotFather "
-                "(123456789:AA...)",
-            )
-            if wrong:
-                problems.append((bot_key(index, bot, "token"), wrong))
-            if bot.mode == "webhook":
-                problems.extend(_listen_problem(index, bot, bot.listen))
-            low, high = POLL_TIMEOUT
-            if not low <= bot.poll_timeout <= high:
-                problems.append(
-                    (
-                        bot_key(index, bot, "poll_timeout"),
-                        f"must be from {low} to {high} seconds (got {bot.poll_timeout}); "
-                        "30 is usual",
-                    )
-                )
+            problems += _telegram_problems(index, bot)
         case DiscordBotConfig():
-            wrong = _shape(
-                _secret(bot.token),
-                DISCORD_TOKEN,
-                "a Discord bot token is three dot-separated parts (Developer Portal, "
-                "Applications, your app, Bot, Reset Token)",
-            )
-            if wrong:
-                problems.append((bot_key(index, bot, "token"), wrong))
-            if bot.guild_ready_timeout > 60:
-                problems.append(
-                    (
-                        bot_key(index, bot, "guild_ready_timeout"),
-                        f"must be at most 60 seconds (got {bot.guild_ready_timeout:g}); 2 is usual",
-                    )
-                )
+            problems += _discord_problems(index, bot)
         case SlackBotConfig():
-            wrong = _shape(
-                _secret(bot.token),
-                SLACK_BOT_TOKEN,
-                "a Slack bot token starts with xoxb- (OAuth & Permissions, Bot User OAuth Token)",
-            )
-            if wrong:
-                problems.append((bot_key(index, bot, "token"), wrong))
-            if bot.app_token is not None:
-                wrong = _shape(
-                    _secret(bot.app_token),
-                    SLACK_APP_TOKEN,
-                    "a Slack app-level token starts with xapp- (Basic Information, App-Level "
-                    "Tokens, with connections:write)",
-                )
-                if wrong:
-                    problems.append((bot_key(index, bot, "app_token"), wrong))
-            else:
-                problems.extend(_listen_problem(index, bot, bot.listen))
+            problems += _slack_problems(index, bot)
         case ConsoleBotConfig():
             pass
+    return problems
+
+
+def _telegram_problems(index: int, bot: TelegramBotConfig) -> list[Problem]:
+    problems: list[Problem] = []
+    wrong = _shape(
+        _secret(bot.token),
+        TELEGRAM_TOKEN,
+        "a Telegram token is digits, a colon and about 35 characters from @BotFather "
+        "(123456789:AA...)",
+    )
+    if wrong:
+        problems.append((bot_key(index, bot, "token"), wrong))
+    if bot.mode == "webhook":
+        problems.extend(_listen_problem(index, bot, bot.listen))
+    low, high = POLL_TIMEOUT
+    if not low <= bot.poll_timeout <= high:
+        problems.append(
+            (
+                bot_key(index, bot, "poll_timeout"),
+                f"must be from {low} to {high} seconds (got {bot.poll_timeout}); 30 is usual",
+            )
+        )
+    return problems
+
+
+def _discord_problems(index: int, bot: DiscordBotConfig) -> list[Problem]:
+    problems: list[Problem] = []
+    wrong = _shape(
+        _secret(bot.token),
+        DISCORD_TOKEN,
+        "a Discord bot token is three dot-separated parts (Developer Portal, "
+        "Applications, your app, Bot, Reset Token)",
+    )
+    if wrong:
+        problems.append((bot_key(index, bot, "token"), wrong))
+    if bot.guild_ready_timeout > 60:
+        problems.append(
+            (
+                bot_key(index, bot, "guild_ready_timeout"),
+                f"must be at most 60 seconds (got {bot.guild_ready_timeout:g}); 2 is usual",
+            )
+        )
+    return problems
+
+
+def _slack_problems(index: int, bot: SlackBotConfig) -> list[Problem]:
+    problems: list[Problem] = []
+    wrong = _shape(
+        _secret(bot.token),
+        SLACK_BOT_TOKEN,
+        "a Slack bot token starts with xoxb- (OAuth & Permissions, Bot User OAuth Token)",
+    )
+    if wrong:
+        problems.append((bot_key(index, bot, "token"), wrong))
+    if bot.app_token is None:
+        return problems + _listen_problem(index, bot, bot.listen)
+    wrong = _shape(
+        _secret(bot.app_token),
+        SLACK_APP_TOKEN,
+        "a Slack app-level token starts with xapp- (Basic Information, App-Level "
+        "Tokens, with connections:write)",
+    )
+    if wrong:
+        problems.append((bot_key(index, bot, "app_token"), wrong))
     return problems
 
 

@@ -395,6 +395,23 @@ _KIND_WORDS = {
 }
 
 
+_BOUNDS = {
+    "greater_than": "more than",
+    "greater_than_equal": "at least",
+    "less_than": "less than",
+    "less_than_equal": "at most",
+}
+
+
+def _platform_message(kind: str, error: Mapping[str, Any]) -> str:
+    if kind == "union_tag_invalid":
+        return "platform must be one of telegram, telegram-ptb, discord, slack, console"
+    written = [str(key) for key in error.get("input") or {} if isinstance(key, str)]
+    close = difflib.get_close_matches("platform", written, n=1, cutoff=0.6)
+    hint = f"; did you mean platform instead of {close[0]}?" if close else ""
+    return f"platform is missing (telegram, telegram-ptb, discord, slack or console){hint}"
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     loc = tuple(error["loc"])
@@ -408,13 +425,8 @@ def _message(error: Mapping[str, Any]) -> str:
         return "required key is missing"
     if kind == "too_short" and loc == ("bots",):
         return 'add at least one [[bots]] table (name = "...", platform = "...")'
-    if kind == "union_tag_invalid":
-        return "platform must be one of telegram, telegram-ptb, discord, slack, console"
-    if kind == "union_tag_not_found":
-        written = [str(key) for key in error.get("input") or {} if isinstance(key, str)]
-        close = difflib.get_close_matches("platform", written, n=1, cutoff=0.6)
-        hint = f"; did you mean platform instead of {close[0]}?" if close else ""
-        return f"platform is missing (telegram, telegram-ptb, discord, slack or console){hint}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return _platform_message(kind, error)
     if kind == "string_pattern_mismatch":
         if field == "name":
             return (
@@ -427,15 +439,9 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind.startswith("url_"):
         why = str(error["msg"]).lower().removeprefix("input should be a valid url, ")
         return f"not a usable URL ({why}): write it like http://127.0.0.1:8081"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+    if kind in _BOUNDS:
         bound = next(iter(context.values()), "")
-        words = {
-            "greater_than": "more than",
-            "greater_than_equal": "at least",
-            "less_than": "less than",
-            "less_than_equal": "at most",
-        }[kind]
-        return f"must be {words} {bound} (got {error.get('input')!r})"
+        return f"must be {_BOUNDS[kind]} {bound} (got {error.get('input')!r})"
     if kind in _KIND_WORDS:
         return f"{_KIND_WORDS[kind]} (got {error.get('input')!r})"
     message = str(error["msg"])

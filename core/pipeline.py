@@ -28,7 +28,7 @@ from townsquare.core.actions import Action, EditMessage
 from townsquare.core.dispatcher import Dispatcher
 from townsquare.core.events import Event, UpdateRejected
 from townsquare.core.metrics import Metrics
-from townsquare.core.store import EventKey, Store
+from townsquare.core.store import EventKey, Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -232,30 +232,7 @@ class Pipeline:
                     chunk = items[index : index + self._chunk_size(time.monotonic() - started)]
                     index += len(chunk)
                     chunk_started = time.monotonic()
-                    fresh = await tx.claim_events([key for key, _event in chunk], now)
-                    rejected: list[UpdateRejected] = []
-                    handled: list[Event] = []
-                    for key, event in chunk:
-                        kind = type(event).__name__
-                        if key not in fresh:
-                            self.metrics.inc("events.duplicate")
-                            outcomes[(kind, "duplicate")] += 1
-                        elif isinstance(event, UpdateRejected):
-                            rejected.append(event)
-                            outcomes[(kind, "rejected")] += 1
-                        else:
-                            handled.append(event)
-                            outcomes[(kind, "processed")] += 1
-                    if handled:
-                        await self.dispatcher.prepare(handled, tx)
-                        for event in handled:
-                            actions.extend(await self.dispatcher.dispatch(event, tx, now))
-                        await self.dispatcher.finish(tx)
-                        await tx.flush()
-                    if rejected:
-                        await tx.keep_rejected(rejected, now)
-                        self.metrics.inc("events.rejected", len(rejected))
-                    processed += len(fresh)
+                    processed += await self._chunk(tx, chunk, now, actions, outcomes)
                     finished = time.monotonic()
                     self._event_seconds = (finished - chunk_started) / len(chunk)
                     if tx.contended:
@@ -271,6 +248,41 @@ class Pipeline:
         self.metrics.inc("events.processed", processed)
         self.metrics.inc("events.received", len(events))
         return all_actions
+
+    async def _chunk(
+        self,
+        tx: Transaction,
+        chunk: Sequence[tuple[EventKey, Event]],
+        now: datetime,
+        actions: list[Action],
+        outcomes: Counter[tuple[str, str]],
+    ) -> int:
+        """Claim and handle one chunk in ``tx``, adding to ``actions`` and ``outcomes``;
+        how many of its events were new."""
+        fresh = await tx.claim_events([key for key, _event in chunk], now)
+        rejected: list[UpdateRejected] = []
+        handled: list[Event] = []
+        for key, event in chunk:
+            kind = type(event).__name__
+            if key not in fresh:
+                self.metrics.inc("events.duplicate")
+                outcomes[(kind, "duplicate")] += 1
+            elif isinstance(event, UpdateRejected):
+                rejected.append(event)
+                outcomes[(kind, "rejected")] += 1
+            else:
+                handled.append(event)
+                outcomes[(kind, "processed")] += 1
+        if handled:
+            await self.dispatcher.prepare(handled, tx)
+            for event in handled:
+                actions.extend(await self.dispatcher.dispatch(event, tx, now))
+            await self.dispatcher.finish(tx)
+            await tx.flush()
+        if rejected:
+            await tx.keep_rejected(rejected, now)
+            self.metrics.inc("events.rejected", len(rejected))
+        return len(fresh)
 
 
 def coalesce_edits(actions: Sequence[Action]) -> list[Action]:

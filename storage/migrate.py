@@ -79,32 +79,39 @@ def declared_revisions(folder: Path) -> dict[str, tuple[str, ...]] | None:
     for path in folder.glob("*.py"):
         if path.name.startswith((".#", "__init__")):  # what Alembic skips
             continue
-        declared: dict[str, Any] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                name, value = node.target.id, node.value
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target = node.targets[0]
-                name, value = (target.id if isinstance(target, ast.Name) else ""), node.value
-            else:
-                continue
-            if name in ("revision", "down_revision") and value is not None:
-                try:
-                    declared[name] = ast.literal_eval(value)
-                except ValueError:
-                    return None
-        revision, down = declared.get("revision"), declared.get("down_revision")
-        if not isinstance(revision, str):
+        found = _script_revision(path)
+        if found is None:
             return None
-        if isinstance(down, str):
-            declared_in[revision] = (down,)
-        elif isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
-            declared_in[revision] = tuple(down)
-        elif down is None:
-            declared_in[revision] = ()
-        else:
-            return None
+        declared_in[found[0]] = found[1]
     return declared_in
+
+
+def _script_revision(path: Path) -> tuple[str, tuple[str, ...]] | None:
+    """A script's ``revision`` and its parents, or None when they are not literals."""
+    declared: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name, value = node.target.id, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            name, value = (target.id if isinstance(target, ast.Name) else ""), node.value
+        else:
+            continue
+        if name in ("revision", "down_revision") and value is not None:
+            try:
+                declared[name] = ast.literal_eval(value)
+            except ValueError:
+                return None
+    revision, down = declared.get("revision"), declared.get("down_revision")
+    if not isinstance(revision, str):
+        return None
+    if isinstance(down, str):
+        return revision, (down,)
+    if isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
+        return revision, tuple(down)
+    if down is None:
+        return revision, ()
+    return None
 
 
 def _declared(folders: Sequence[Path]) -> dict[str, tuple[str, ...]] | None:
