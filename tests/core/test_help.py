@@ -63,8 +63,8 @@ async def test_help_for_one_command(runtime: tuple[Runtime, MemoryAdapter]) -> N
     assert poll.splitlines() == [
         "/poll — Start a poll with buttons",
         "Usage:",
-        "/poll <question> <options...> [--multi] [--anonymous] [--closes 30m|2h|1d] — Start a "
-        "poll with buttons",
+        "/poll <question> <options...> [--multi] [--anonymous] [--closes 30m|2h|1d] [--space] "
+        "— Start a poll with buttons",
         "/poll close <id> — Close a poll now",
         "/poll results <id> — Who voted what",
         "/poll export <id> — Results as CSV, privately",
@@ -72,6 +72,7 @@ async def test_help_for_one_command(runtime: tuple[Runtime, MemoryAdapter]) -> N
         "--multi — members may pick several options",
         "--anonymous — nobody sees who voted what",
         "--closes 30m|2h|1d — close after 30m, 2h, 1d...",
+        "--space — post it in every community of this space, with one tally",
         'Example: /poll "Where do we meet?" "Library" "Park" --closes 2h',
     ]
 
