@@ -1,5 +1,6 @@
 """Helpers for escalation tests: platform-shaped memory adapters, event factories for one
-community, a controllable clock and a runtime with the escalation feature."""
+community, a controllable clock and a runtime with the escalation feature (keying
+warnings by person, as the composition root does)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from townsquare.core.escalation.signals import Detector
 from townsquare.core.events import ButtonPressed, CommandIssued, MessagePosted, ReactionAdded
 from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 from townsquare.storage.escalation import SqlEscalationStore
+from townsquare.storage.people import SqlPersonDirectory
 
 C = Capability
 TELEGRAM = frozenset(
@@ -185,7 +187,9 @@ async def running(
     defaults: dict[str, Any] = {"managers": list(managers)}
     if escalate_to:
         defaults["escalate_to"] = escalate_to
-    feature = Escalation(store=SqlEscalationStore, policy=policy, detectors=detectors)
+    feature = Escalation(
+        store=SqlEscalationStore, policy=policy, detectors=detectors, people=SqlPersonDirectory()
+    )
     async with console_runtime(
         url, adapters, clock=clock, features=[*builtin_features(), feature], defaults=defaults
     ) as runtime:
