@@ -65,6 +65,7 @@ from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator
 from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
 from townsquare.core.roles import Role
+from townsquare.core.routing import pressed as pressed  # part of the features API
 from townsquare.core.routing import router
 from townsquare.core.routing import subcommand as subcommand  # part of the features API
 from townsquare.core.scope import IdRef, Scope, Scoped, parse_id, shown_id
@@ -98,18 +99,6 @@ def command(spec: CommandSpec) -> Callable[[F], F]:
 
     def mark(method: F) -> F:
         method.__dict__["_ts_command"] = spec
-        return method
-
-    return mark
-
-
-def pressed(payload: type[Payload]) -> Callable[[F], F]:
-    """Handle presses of buttons whose data is a ``payload`` (:mod:`core.buttons`):
-    ``(payload, ctx)``, with ``ctx.event`` the :class:`ButtonPressed`. Data that does not
-    parse reaches no handler."""
-
-    def mark(method: F) -> F:
-        method.__dict__["_ts_pressed"] = payload
         return method
 
     return mark

@@ -1,4 +1,5 @@
-"""``@subcommand``: each subcommand of a command handled by its own method.
+"""Declared routing: ``@subcommand`` (each subcommand of a command handled by its own
+method) and ``@pressed`` (a button's typed payload, :mod:`core.buttons`).
 
 ``/poll close 12`` runs the method marked ``@subcommand("poll", "close")``; the command's
 own form (``/poll "Question?" ...``) runs the ``@command(POLL)`` method. Which handler
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
+from townsquare.core.buttons import Payload
 from townsquare.core.commands import CommandSpec, Invocation, subcommand_paths
 
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])
@@ -24,6 +26,18 @@ def subcommand(*path: str) -> Callable[[F], F]:
 
     def mark(method: F) -> F:
         method.__dict__.setdefault("_ts_subcommands", []).append(tuple(path))
+        return method
+
+    return mark
+
+
+def pressed(payload: type[Payload]) -> Callable[[F], F]:
+    """Handle presses of buttons whose data is a ``payload`` (:mod:`core.buttons`):
+    ``(payload, ctx)``, with ``ctx.event`` the :class:`ButtonPressed`. Data that does not
+    parse reaches no handler."""
+
+    def mark(method: F) -> F:
+        method.__dict__["_ts_pressed"] = payload
         return method
 
     return mark
