@@ -173,6 +173,17 @@ def unescape(token: str) -> str:
 
 def _field(owner: type, field: dataclasses.Field[Any], hint: Any) -> _Field:
     where = f"{owner.__name__}.{field.name}"
+    hint, metadata, optional = _unwrap(where, hint)
+    bound = next((m.size for m in metadata if isinstance(m, MaxLen)), None)
+    aliases = next((m.words for m in metadata if isinstance(m, Alias)), {})
+    size, write, read = _codec_of(where, hint, bound)
+    if aliases:
+        size, write, read = _aliased(where, aliases, size, write, read)
+    return _Field(field.name, size, write, read, optional)
+
+
+def _unwrap(where: str, hint: Any) -> tuple[Any, list[Any], bool]:
+    """The field's type, its ``Annotated`` metadata, and whether it may be None."""
     metadata: list[Any] = []
     optional = False
     for _level in range(2):  # Annotated[X | None, ...] or Annotated[X, ...] | None
@@ -184,31 +195,29 @@ def _field(owner: type, field: dataclasses.Field[Any], hint: Any) -> _Field:
             if len(members) != 1 or len(typing.get_args(hint)) != 2:
                 raise PayloadError(f"{where}: a field is one type, or one type | None")
             hint, optional = members[0], True
-    bound = next((m.size for m in metadata if isinstance(m, MaxLen)), None)
-    aliases = next((m.words for m in metadata if isinstance(m, Alias)), {})
-    size: int
-    write: Callable[[Any], str]
-    read: Callable[[str], Any]
+    return hint, metadata, optional
+
+
+def _codec_of(
+    where: str, hint: Any, bound: int | None
+) -> tuple[int, Callable[[Any], str], Callable[[str], Any]]:
+    """Packed size, writer and reader of a field of type ``hint``."""
     if hint is bool:
-        size, write, read = 1, lambda v: "1" if v else "0", _bool
-    elif isinstance(hint, type) and issubclass(hint, Enum):
+        return 1, lambda v: "1" if v else "0", _bool
+    if isinstance(hint, type) and issubclass(hint, Enum):
         values = [member.value for member in hint]
         if not all(isinstance(v, str) and _word(v) for v in values):
             raise PayloadError(f"{where}: enum values must be plain words")
-        size, write, read = max(map(len, values)), _enum_write(hint), _enum_read(hint)
-    elif hint is int:
+        return max(map(len, values)), _enum_write(hint), _enum_read(hint)
+    if hint is int:
         if bound is not None and not 1 <= bound <= _INT_DIGITS:
             raise PayloadError(f"{where}: an int has 1 to {_INT_DIGITS} digits")
-        size, write, read = _int_field(bound or _INT_DIGITS)
-    elif hint is str:
+        return _int_field(bound or _INT_DIGITS)
+    if hint is str:
         if bound is None or bound < 1:
             raise PayloadError(f"{where}: a str field needs MaxLen(n), its size once escaped")
-        size, write, read = _str_field(bound)
-    else:
-        raise PayloadError(f"{where}: {hint!r} cannot be packed (int, bool, str, StrEnum)")
-    if aliases:
-        size, write, read = _aliased(where, aliases, size, write, read)
-    return _Field(field.name, size, write, read, optional)
+        return _str_field(bound)
+    raise PayloadError(f"{where}: {hint!r} cannot be packed (int, bool, str, StrEnum)")
 
 
 def _word(text: str) -> bool:

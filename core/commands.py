@@ -303,10 +303,26 @@ def _bind(
     def fail(problem: str) -> CommandUsageError:
         return CommandUsageError(problem, _usage(spec, path, role, required_role))
 
+    options, positionals, rest_value = _read_argv(spec, argv, arg_text, consumed, fail)
+    args = _assign(spec, positionals, rest_value, fail)
+    return Invocation(path=path, spec=spec, args=args, options=options)
+
+
+_Fail = Callable[[str], CommandUsageError]
+
+
+def _read_argv(
+    spec: CommandSpec,
+    argv: tuple[str, ...],
+    arg_text: str | None,
+    consumed: int,
+    fail: _Fail,
+) -> tuple[dict[str, str | bool], list[str], str | None]:
+    """The options, the positional values and a ``rest`` parameter's raw text of ``argv``
+    (``--`` ends the options)."""
     options: dict[str, str | bool] = {}
     positionals: list[str] = []
     rest_param = spec.params[-1] if spec.params and spec.params[-1].rest else None
-    rest_value: str | None = None
     options_ended = False
     index = 0
     while index < len(argv):
@@ -318,26 +334,36 @@ def _bind(
         found = None if options_ended else _match_option(spec, value, fail)
         if found is not None:
             option, inline = found
-            if not option.takes_value:
-                if inline is not None:
-                    raise fail(f"Option --{option.name} takes no value")
-                options[option.name] = True
-            elif inline is not None:
-                options[option.name] = inline
-            else:
-                following = argv[index + 1] if index + 1 < len(argv) else None
-                if following is None or (following.startswith("--") and len(following) > 2):
-                    raise fail(f"Option --{option.name} needs a value")
-                options[option.name] = following
-                index += 1
-            index += 1
+            options[option.name], index = _option_value(option, inline, argv, index, fail)
             continue
         if rest_param is not None and len(positionals) == len(spec.params) - 1:
-            rest_value = _raw_rest(argv, index, arg_text, consumed)
-            break
+            return options, positionals, _raw_rest(argv, index, arg_text, consumed)
         positionals.append(value)
         index += 1
+    return options, positionals, None
 
+
+def _option_value(
+    option: Option, inline: str | None, argv: tuple[str, ...], index: int, fail: _Fail
+) -> tuple[str | bool, int]:
+    """The value of the option at ``argv[index]`` and the index after it."""
+    if not option.takes_value:
+        if inline is not None:
+            raise fail(f"Option --{option.name} takes no value")
+        return True, index + 1
+    if inline is not None:
+        return inline, index + 1
+    following = argv[index + 1] if index + 1 < len(argv) else None
+    if following is None or (following.startswith("--") and len(following) > 2):
+        raise fail(f"Option --{option.name} needs a value")
+    return following, index + 2
+
+
+def _assign(
+    spec: CommandSpec, positionals: list[str], rest_value: str | None, fail: _Fail
+) -> dict[str, str | tuple[str, ...] | None]:
+    """The positional values given to the parameters: required ones first, optional ones
+    while values are spare, a variadic one takes what is left."""
     args: dict[str, str | tuple[str, ...] | None] = {}
     singles = [param for param in spec.params if not (param.rest or param.variadic)]
     spare = len(positionals) - sum(1 for param in singles if param.required)
@@ -361,11 +387,11 @@ def _bind(
         if spec.subcommands and not spec.params:
             raise fail(f"Unknown subcommand {queue[0]}")
         raise fail("Too many arguments")
-    if rest_param is not None:
-        if rest_value is None and rest_param.required:
-            raise fail(f"Missing <{rest_param.name}>")
-        args[rest_param.name] = rest_value
-    return Invocation(path=path, spec=spec, args=args, options=options)
+    if last is not None and last.rest:
+        if rest_value is None and last.required:
+            raise fail(f"Missing <{last.name}>")
+        args[last.name] = rest_value
+    return args
 
 
 def _find_subcommand(spec: CommandSpec, name: str) -> CommandSpec | None:
