@@ -15,6 +15,7 @@ from townsquare.core.onboarding.greeting import greet_one, raid_alert, schedule_
 from townsquare.core.onboarding.settings import Gate, OnboardingSettings
 from townsquare.core.onboarding.specs import GATE_JOB, GOODBYE_TEXT
 from townsquare.core.onboarding.store import GateStatus, Newcomer
+from townsquare.core.refs import ChannelRef, CommunityRef
 from townsquare.core.refusals import refusable
 from townsquare.core.roles import Role, resolve_role
 from townsquare.core.text import compose
@@ -67,26 +68,7 @@ async def joined(services: Services, event: MemberJoined, ctx: Context) -> None:
     if not later:
         await store.add(newcomer)
     if restricting:
-        mute = RestrictMember(
-            bot=ctx.bot.name,
-            community=community,
-            user_id=member.user_id,
-            channel=channel,
-            role_id=role,
-        )
-        ctx.emit(await refusable(ctx, mute, member.display_name))
-        if due is not None:
-            await ctx.tx.schedule(
-                kind=GATE_JOB,
-                due_at=due,
-                platform=community.platform,
-                bot=ctx.bot.name,
-                payload={"user": member.user_id},
-                community_id=community.id,
-                channel_id=channel.id,
-                key=gate_key(newcomer),
-                now=ctx.now,
-            )
+        await _hold_at_the_gate(ctx, newcomer, community, channel, role)
     tr = ctx.tr
     if seen.raid_started:
         await raid_alert(services, ctx, community, channel, seen.recent, settings, tr)
@@ -100,6 +82,37 @@ async def joined(services: Services, event: MemberJoined, ctx: Context) -> None:
     state = await store.state(community.platform, community.id)
     state = await greet_one(services, ctx, newcomer, settings, state, community.title, tr)
     await store.save_greetings(state, ctx.now)
+
+
+async def _hold_at_the_gate(
+    ctx: Context,
+    newcomer: Newcomer,
+    community: CommunityRef,
+    channel: ChannelRef,
+    role: str | None,
+) -> None:
+    """Mute (or hold by role) a newcomer until they accept the rules; the gate's deadline
+    is a durable job when the community set one."""
+    mute = RestrictMember(
+        bot=ctx.bot.name,
+        community=community,
+        user_id=newcomer.user_id,
+        channel=channel,
+        role_id=role,
+    )
+    ctx.emit(await refusable(ctx, mute, newcomer.display_name))
+    if newcomer.gate_due is not None:
+        await ctx.tx.schedule(
+            kind=GATE_JOB,
+            due_at=newcomer.gate_due,
+            platform=community.platform,
+            bot=ctx.bot.name,
+            payload={"user": newcomer.user_id},
+            community_id=community.id,
+            channel_id=channel.id,
+            key=gate_key(newcomer),
+            now=ctx.now,
+        )
 
 
 async def left(services: Services, event: MemberLeft, ctx: Context) -> None:
