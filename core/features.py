@@ -62,7 +62,6 @@ from townsquare.core.events import ButtonPressed, CommandIssued, Event, MessageP
 from townsquare.core.facts.fact import Fact, encode
 from townsquare.core.facts.published import MAX_DEPTH, FactChainTooLong, PublishedFact
 from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator
-from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
 from townsquare.core.roles import Role
 from townsquare.core.routing import pressed as pressed  # part of the features API
@@ -332,16 +331,16 @@ class Context:
 
     @property
     def shared_community(self) -> CommunityRef:
-        """The community whose shared things (the FAQ; later the rules and the managers'
-        inbox) the event's community uses: its own, or in a space the first community the
-        config lists for it, so the space has one of each."""
-        community = self.community
-        space = self.space
-        first = space.places[0] if space is not None else None
-        bot = self.bots.get(first.bot) if first is not None else None
-        if first is None or bot is None:
-            return community
-        return CommunityRef(account_platform(bot.platform), first.community_id)
+        """The community whose shared things (the FAQ, the rules, the managers' inbox)
+        the event's community uses: its own, or in a space the first community the config
+        lists for it, so the space has one of each."""
+        return self.shared_of(self.community)
+
+    def shared_of(self, community: CommunityRef) -> CommunityRef:
+        """:attr:`shared_community` of any community a running bot serves."""
+        return self.spaces.shared(
+            community, {name: bot.platform for name, bot in self.bots.items()}
+        )
 
     @property
     def community(self) -> CommunityRef:
@@ -361,17 +360,28 @@ class Context:
         return event
 
     async def settings(self, kind: type[S], community: CommunityRef | None = None) -> S:
-        """The settings ``kind`` of ``community`` (default: the event's), with defaults."""
+        """The settings ``kind`` of ``community`` (default: the event's), with defaults;
+        in a space, the fields the space shares are its first community's."""
         where = community or self.community
-        return read(kind, await self.tx.settings(where))
+        stored = await self.tx.settings(where)
+        shared = self.shared_of(where)
+        spaced = model(kind).space_keys
+        if spaced and shared != where:
+            theirs = await self.tx.settings(shared)
+            stored = {k: v for k, v in stored.items() if k not in spaced}
+            stored |= {k: v for k, v in theirs.items() if k in spaced}
+        return read(kind, stored)
 
     async def update_settings(
         self, kind: type[S], community: CommunityRef | None = None, **values: Any
     ) -> None:
-        """Store these fields of ``kind`` (None stores an empty value: the default)."""
+        """Store these fields of ``kind`` (None stores an empty value: the default); a
+        field a space shares is stored at its first community."""
         where = community or self.community
+        spaced = model(kind).space_keys
         for key, value in model(kind).dump(values).items():
-            await self.tx.set_setting(where, key, value, self.now)
+            target = self.shared_of(where) if key in spaced else where
+            await self.tx.set_setting(target, key, value, self.now)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once this event's effects are committed: the only safe moment

@@ -1,9 +1,10 @@
 """Where managers of a community read alerts and cases: their inbox.
 
 Resolved in this order: the community's ``managers_inbox`` setting (written by
-``/managers here``; it may name another bot on another platform), then
-``[defaults] escalate_to``. ``None`` means the community has no inbox yet; callers then
-fall back visibly (direct messages to managers, or a notice where the event happened).
+``/managers here``; it may name another bot on another platform; in a space, the space's
+one inbox), then ``[defaults] escalate_to``. ``None`` means the community has no inbox
+yet; callers then fall back visibly (direct messages to managers, or a notice where the
+event happened).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class InboxSettings(FeatureSettings):
     """Where a community's managers read cases and alerts (``/managers here``)."""
 
     namespace: ClassVar[str] = "inbox"
-    inbox: Inbox | None = setting(None, key=INBOX_SETTING, load=_load, dump=_dump)
+    inbox: Inbox | None = setting(None, key=INBOX_SETTING, load=_load, dump=_dump, space=True)
 
 
 async def managers_inbox(ctx: Context, community: CommunityRef | None = None) -> Inbox | None:

@@ -54,11 +54,14 @@ def setting(
     valid: Callable[[Any], bool] | None = None,
     load: Callable[[Any], Any] | None = None,
     dump: Callable[[Any], Any] | None = None,
+    space: bool = False,
 ) -> Any:
     """A field with its stored ``key`` (default ``<namespace>.<field>``); ``valid`` also
     refuses a stored value of the right type (it then reads as the default); ``load`` and
-    ``dump`` convert a type JSON does not have (``load`` raises ValueError to refuse)."""
-    metadata = {"key": key, "valid": valid, "load": load, "dump": dump}
+    ``dump`` convert a type JSON does not have (``load`` raises ValueError to refuse).
+    ``space``: in a space (``[[spaces]]``) the value is the space's, read and written at
+    its first community (the rules, the managers' inbox)."""
+    metadata = {"key": key, "valid": valid, "load": load, "dump": dump, "space": space}
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -69,6 +72,7 @@ class _Field:
     default: Any
     load: Callable[[Any], Any]
     dump: Callable[[Any], Any]
+    space: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,11 @@ class Model:
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(field.key for field in self.fields)
+
+    @property
+    def space_keys(self) -> frozenset[str]:
+        """The stored keys whose value a space shares."""
+        return frozenset(field.key for field in self.fields if field.space)
 
     def read(self, stored: Mapping[str, Any]) -> FeatureSettings:
         values: dict[str, Any] = {}
@@ -145,6 +154,7 @@ def _build(owner: type[FeatureSettings]) -> Model:
                 field.default,
                 _checked(load, valid) if valid is not None else load,
                 meta.get("dump") or _dump,
+                bool(meta.get("space")),
             )
         )
     return Model(owner, tuple(fields))

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from townsquare.core.persons import account_platform
+from townsquare.core.refs import CommunityRef
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -52,6 +55,25 @@ class Spaces:
         if community_id is None:
             return None
         return self._by_place.get((bot, community_id))
+
+    def shared(self, community: CommunityRef, platform_of: Mapping[str, str]) -> CommunityRef:
+        """The community whose shared things (FAQ, rules, managers' inbox) ``community``
+        uses: the first community of its space, or itself outside any space.
+        ``platform_of``: each running bot's platform."""
+        for space in self.spaces:
+            for place in space.places:
+                platform = platform_of.get(place.bot)
+                if (
+                    platform is not None
+                    and place.community_id == community.id
+                    and account_platform(platform) == account_platform(community.platform)
+                ):
+                    first = space.places[0]
+                    first_platform = platform_of.get(first.bot)
+                    if first_platform is None:
+                        return community
+                    return CommunityRef(account_platform(first_platform), first.community_id)
+        return community
 
 
 def parse_place(text: str, platform_of: Mapping[str, str]) -> Place:

@@ -79,7 +79,7 @@ class OnboardingSettings(FeatureSettings):
     goodbye: bool = setting(False, key=GOODBYE)
     bots: bool = setting(False, key=BOTS)
     channel: ChannelRef | None = setting(None, key=CHANNEL, load=_channel, dump=channel_value)
-    rules: str | None = setting(None, key=RULES, valid=_text)
+    rules: str | None = setting(None, key=RULES, valid=_text, space=True)
     gate: Gate = setting(Gate.OFF, key=VERIFY)
     timeout: int = setting(DEFAULT_TIMEOUT, key=VERIFY_TIMEOUT, valid=lambda n: n >= 0)
     """Seconds; 0 means newcomers wait for acceptance without a deadline."""
