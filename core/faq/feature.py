@@ -41,31 +41,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, assert_never
 
-from townsquare.core.actions import Button, ButtonRows, ButtonStyle
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import (
-    CommandSpec,
-    CommandSyntaxError,
     Invocation,
-    Option,
-    Param,
-    split_arguments,
 )
 from townsquare.core.events import MessagePosted
 from townsquare.core.faq import facts, rules
+from townsquare.core.faq.cards import card, choice_buttons, stats_line, vote_buttons
 from townsquare.core.faq.index import CommunityIndex, Indexes
 from townsquare.core.faq.matcher import LexicalMatcher, MatcherFactory
 from townsquare.core.faq.rules import Choice, FaqButton
 from townsquare.core.faq.service import FaqEntries, Invalid, SameQuestion
-from townsquare.core.faq.store import Entry, EntryStats, FaqStore
+from townsquare.core.faq.specs import FAQ, FAQ_ID, UNANSWERED_ID, unquote
+from townsquare.core.faq.store import Entry, FaqStore
 from townsquare.core.faq.text import looks_like_question, normalised_question, terms
 from townsquare.core.features import Context, Feature, command, on, pressed, resolves, subcommand
 from townsquare.core.i18n import Translator, _
 from townsquare.core.refs import CommunityRef
-from townsquare.core.roles import Role
-from townsquare.core.scope import IdRef, Owned, parse_id
+from townsquare.core.scope import Owned, parse_id
 from townsquare.core.settings import FeatureSettings, setting
-from townsquare.core.text import Text, TextLike, bold, code, compose, italicise, lines
+from townsquare.core.text import TextLike, bold, code, compose, italicise, lines
 
 AUTO_SETTING = "faq_auto"
 
@@ -77,76 +72,7 @@ class FaqSettings(FeatureSettings):
     """Answer questions asked in the chat (``/faq auto on|off``)."""
 
 
-FAQ_ID = IdRef("faq", _("There is no FAQ entry #{id}."))
-UNANSWERED_ID = IdRef("unanswered", _("There is no unanswered question #{id}."))
-"""FAQ entries and unanswered questions named by id: the caller's community's only."""
-
-FAQ = CommandSpec(
-    "faq",
-    _("Ask the FAQ in your own words"),
-    params=(Param("question", _("your question"), required=False, rest=True),),
-    needs_community=True,
-    elsewhere=_("The FAQ belongs to a community; ask in one of its channels."),
-    subcommands=(
-        CommandSpec(
-            "add",
-            _("Add an FAQ entry"),
-            Role.MANAGER,
-            params=(Param("question"), Param("answer", rest=True)),
-        ),
-        CommandSpec(
-            "edit",
-            _("Change an FAQ answer"),
-            Role.MANAGER,
-            params=(Param("id", ref=FAQ_ID), Param("answer", rest=True)),
-            options=(
-                Option("question", _("replace the question too"), takes_value=True, metavar="Q"),
-            ),
-        ),
-        CommandSpec(
-            "remove", _("Remove an FAQ entry"), Role.MANAGER, params=(Param("id", ref=FAQ_ID),)
-        ),
-        CommandSpec(
-            "list",
-            _("FAQ entries with hits and helpfulness"),
-            Role.MANAGER,
-            params=(Param("page", required=False),),
-        ),
-        CommandSpec("unanswered", _("Most asked questions without an answer"), Role.MANAGER),
-        CommandSpec(
-            "dismiss",
-            _("Drop an unanswered question"),
-            Role.MANAGER,
-            params=(Param("id", ref=UNANSWERED_ID),),
-        ),
-        CommandSpec(
-            "auto",
-            _("Answer questions in the chat automatically"),
-            Role.MANAGER,
-            params=(Param("state", "on|off"),),
-        ),
-        CommandSpec("helpful", _("Say an FAQ answer helped"), params=(Param("id", ref=FAQ_ID),)),
-        CommandSpec(
-            "nothelpful",
-            _("Say an FAQ answer did not help"),
-            params=(Param("id", ref=FAQ_ID),),
-        ),
-    ),
-)
-
 StoreFactory = Callable[[Any], FaqStore]
-
-
-def unquote(text: str | None) -> str:
-    """The text without one pair of surrounding quotes (straight or typographic)."""
-    if text is None:
-        return ""
-    text = text.strip()
-    try:
-        parts = split_arguments(text)
-    except CommandSyntaxError:
-        return text
-    return parts[0].strip() if len(parts) == 1 else text
 
 
 class Faq(Feature):
@@ -489,53 +415,3 @@ def _entry(invocation: Invocation) -> Entry:
     found = invocation.found["id"]
     assert isinstance(found, Owned) and isinstance(found.thing, Entry)
     return found.thing
-
-
-# -- rendering (pure) ---------------------------------------------------------------------
-
-
-def card(entry: Entry) -> Text:
-    """An answer: the entry's question in bold, then its answer (both escaped by adapters)."""
-    return lines(compose("💡 {question}", question=bold(entry.question)), entry.answer)
-
-
-def vote_buttons(entry_id: int, tr: Translator) -> ButtonRows:
-    return (
-        (
-            Button(
-                "👍 " + tr(_("Helpful")),
-                FaqButton(entry_id, Choice.HELPFUL).pack(),
-                ButtonStyle.PRIMARY,
-                fallback=f"/faq helpful {entry_id}",
-            ),
-            Button(
-                "👎 " + tr(_("Not helpful")),
-                FaqButton(entry_id, Choice.NOT_HELPFUL).pack(),
-                fallback=f"/faq nothelpful {entry_id}",
-            ),
-        ),
-    )
-
-
-def choice_buttons(entries: list[Entry]) -> ButtonRows:
-    return tuple(
-        (
-            Button(
-                f"#{e.id} {e.question}"[:64],
-                FaqButton(e.id, Choice.SHOW).pack(),
-                fallback=f"/faq {e.id}",
-            ),
-        )
-        for e in entries
-    )
-
-
-def stats_line(row: EntryStats, tr: Translator) -> Text:
-    return compose(
-        "#{id} {question} — {hits} · 👍 {yes} · 👎 {no}",
-        id=str(row.entry.id),
-        question=row.entry.question,
-        hits=tr.plural(_("{n} hit"), _("{n} hits"), row.hits),
-        yes=str(row.helpful),
-        no=str(row.not_helpful),
-    )
