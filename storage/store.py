@@ -143,20 +143,7 @@ class SqlStore(OutboxQueries):
                 "created_at",
             ],
         )
-        jobs = [
-            DueJob(
-                id=row.id,
-                kind=row.kind,
-                platform=row.platform,
-                bot=row.bot,
-                community_id=row.community_id,
-                channel_id=row.channel_id,
-                payload=row.payload,
-                due_at=row.due_at,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
+        jobs = [due_job(row) for row in rows]
         return sorted(jobs, key=lambda job: (job.due_at, job.id))
 
     async def renew_jobs(self, ids: Collection[int], until: datetime) -> None:
@@ -232,6 +219,21 @@ class SqlStore(OutboxQueries):
             removed += count
             if count < chunk:
                 return removed
+
+
+def due_job(row: Any) -> DueJob:
+    """A ``scheduled_jobs`` row as the scheduler hands it to the pipeline."""
+    return DueJob(
+        id=row.id,
+        kind=row.kind,
+        platform=row.platform,
+        bot=row.bot,
+        community_id=row.community_id,
+        channel_id=row.channel_id,
+        payload=row.payload,
+        due_at=row.due_at,
+        created_at=row.created_at,
+    )
 
 
 def _below_newest(table: Table) -> ColumnElement[bool]:

@@ -15,8 +15,8 @@ from townsquare.bots.runtime import Runtime
 from townsquare.core.facts.published import MAX_DEPTH
 from townsquare.core.features import Feature
 from townsquare.core.scheduler import job_event
-from townsquare.core.store import DueJob
 from townsquare.storage.models import ScheduledJob
+from townsquare.storage.store import due_job
 
 
 @asynccontextmanager
@@ -78,17 +78,7 @@ async def test_a_fact_fired_twice_is_handled_once(sqlite_url: str) -> None:
         table = ScheduledJob.__table__
         async with runtime.engine.connect() as connection:
             row = (await connection.execute(select(table))).one()
-        fired = DueJob(
-            id=row.id,
-            kind=row.kind,
-            platform=row.platform,
-            bot=row.bot,
-            community_id=row.community_id,
-            channel_id=row.channel_id,
-            payload=row.payload,
-            due_at=row.due_at,
-            created_at=row.created_at,
-        )
+        fired = due_job(row)
         await runtime.pipeline.submit(job_event(fired))
         await runtime.pipeline.submit(job_event(fired))
         assert listener.heard == [("once", 1)]

@@ -16,6 +16,7 @@ from townsquare.bots.runtime import Runtime
 from townsquare.core.scheduler import job_event
 from townsquare.core.store import DueJob
 from townsquare.storage.models import ScheduledJob
+from townsquare.storage.store import due_job
 
 
 @asynccontextmanager
@@ -38,20 +39,7 @@ async def pending_facts(runtime: Runtime) -> list[DueJob]:
     table = ScheduledJob.__table__
     async with runtime.engine.connect() as connection:
         rows = await connection.execute(select(table).where(table.c.status == "pending"))
-        return [
-            DueJob(
-                id=row.id,
-                kind=row.kind,
-                platform=row.platform,
-                bot=row.bot,
-                community_id=row.community_id,
-                channel_id=row.channel_id,
-                payload=row.payload,
-                due_at=row.due_at,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
+        return [due_job(row) for row in rows]
 
 
 async def test_two_runtimes_share_the_facts_and_handle_each_once(postgres_url: str) -> None:
