@@ -2,7 +2,9 @@
 
 An operator groups communities into a space in the config (``[[spaces]]``); a manager's
 ``/poll --space`` then posts one poll to every community of the space, with one tally
-that counts each person once (:mod:`core.persons`), whichever platform they vote on.
+that counts each person once (:mod:`core.persons`), whichever platform they vote on. The
+space's FAQ, rules and managers' inbox are its first community's
+(:meth:`Spaces.shared`; settings declared ``setting(..., space=True)``).
 
 A community belongs to at most one space. Each member community names the channel that
 gets the space's posts (on Telegram the group itself, where a group is the community).
@@ -31,12 +33,6 @@ class Place:
 class Space:
     name: str
     places: tuple[Place, ...]
-
-    def place_of(self, bot: str, community_id: str) -> Place | None:
-        for place in self.places:
-            if place.bot == bot and place.community_id == community_id:
-                return place
-        return None
 
 
 class Spaces:
