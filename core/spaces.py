@@ -6,8 +6,9 @@ that counts each person once (:mod:`core.persons`), whichever platform they vote
 space's FAQ, rules and managers' inbox are its first community's
 (:meth:`Spaces.shared`; settings declared ``setting(..., space=True)``).
 
-A community belongs to at most one space. Each member community names the channel that
-gets the space's posts (on Telegram the group itself, where a group is the community).
+A community belongs to at most one space. Each member community may name the channel that
+gets the space's posts; without one, a Telegram group gets them itself and a Discord guild
+in its welcome (system) channel, while a Slack workspace must name one.
 """
 
 from __future__ import annotations
@@ -84,12 +85,13 @@ def parse_place(text: str, platform_of: Mapping[str, str]) -> Place:
     community_id, _slash, channel_id = rest.partition("/")
     if not community_id or "/" in channel_id:
         raise ValueError(f"{text!r}: write a community as bot:community or bot:community/channel")
-    platform = platform_of[bot]
     if not channel_id:
-        if not platform.startswith("telegram") and platform != "console":
+        if platform_of[bot] == "slack":
             raise ValueError(
                 f"{text!r}: name the channel that gets the space's posts "
                 f"({bot}:{community_id}/CHANNEL_ID)"
             )
-        channel_id = community_id  # a Telegram group is its own chat
+        # A Telegram group is its own chat; a message to a Discord guild itself goes to
+        # its welcome (system) channel.
+        channel_id = community_id
     return Place(bot=bot, community_id=community_id, channel_id=channel_id)

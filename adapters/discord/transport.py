@@ -79,9 +79,10 @@ from townsquare.core.actions import (
     UnrestrictMember,
 )
 from townsquare.core.capabilities import Capability
-from townsquare.core.errors import TransientDeliveryError
+from townsquare.core.errors import PermanentDeliveryError, TransientDeliveryError
 from townsquare.core.events import Event
 from townsquare.core.ports import Adapter, AdapterDeps, Delivered, EventSink
+from townsquare.core.refs import ChannelRef
 
 __all__ = [
     "DiscordAdapter",
@@ -506,7 +507,7 @@ class DiscordAdapter:
 
     async def _send_message(self, action: SendMessage, key: str | None) -> Delivered:
         delivered = await self.rest.post(
-            action.channel,
+            self._channel_of(action.channel),
             action.text,
             action.buttons,
             reply_to=action.reply_to,
@@ -517,6 +518,18 @@ class DiscordAdapter:
         if ref is not None:
             await self.responder.remove_placeholder(ref)
         return delivered
+
+    def _channel_of(self, channel: ChannelRef) -> ChannelRef:
+        """A message to a guild itself (a space's post with no channel named, see
+        :mod:`core.spaces`) goes to where Discord posts join notices, the guild's system
+        channel (else its first channel the bot may write in)."""
+        guild = self.guild(int(channel.id)) if channel.id.isdigit() else None
+        if guild is None:
+            return channel
+        welcome = inbound.system_channel(guild)
+        if welcome is None:
+            raise PermanentDeliveryError(f"guild {guild.id} has no channel the bot may post in")
+        return welcome
 
 
 def create_adapter(config: DiscordBotConfig, deps: AdapterDeps) -> Adapter:

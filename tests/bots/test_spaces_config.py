@@ -44,6 +44,9 @@ def test_a_space_maps_each_community_to_the_channel_that_gets_its_posts() -> Non
         Place("sl", "T1", "C2"),
     )
     assert directory.of("tg", "-1001234") is space
+    default = parsed({"name": "b", "communities": ["tg:-1", "dc:98"]}).space_directory()
+    (space_b,) = default.spaces
+    assert space_b.places[1] == Place("dc", "98", "98"), "the guild's welcome channel"
     assert directory.of("tg", "-999") is None and directory.of("dc", None) is None
 
 
@@ -51,7 +54,7 @@ def test_a_space_maps_each_community_to_the_channel_that_gets_its_posts() -> Non
     ("communities", "says"),
     [
         (["tg:-1", "xx:5"], "no bot 'xx' among [[bots]] (dc, sl, tg)"),
-        (["tg:-1", "dc:98"], "name the channel that gets the space's posts (dc:98/CHANNEL_ID)"),
+        (["tg:-1", "sl:T1"], "name the channel that gets the space's posts (sl:T1/CHANNEL_ID)"),
         (["tg:-1", "sl"], "write a community as bot:community or bot:community/channel"),
         (["tg:-1", "sl:T1/C2/C3"], "write a community as bot:community or bot:community/channel"),
     ],

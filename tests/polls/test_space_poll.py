@@ -40,7 +40,7 @@ def _space(world: World) -> list[dict[str, Any]]:
             "name": "town",
             "communities": [
                 f"tg:{GROUP_ID}",
-                f"dc:{world.guild.id}/{world.general_id}",
+                f"dc:{world.guild.id}",  # no channel: the guild's welcome channel
                 f"sl:{sf.TEAM}/C0GENERAL",
             ],
         }
