@@ -113,6 +113,10 @@ class SlackAdapter:
         self.client = AsyncWebClient(token=secret_value(config.token), base_url=base_url)
         signing_secret = secret_value(config.signing_secret) or None
         self.app = AsyncApp(
+            # Named here: unnamed, Bolt names the app after its caller's file through
+            # ``inspect.stack()``, which resolves the path of every loaded module (~0.4 s
+            # of a start with aiogram loaded).
+            name=config.name,
             # Bolt's own client carries no token: ``_authorizer`` supplies it per request.
             client=AsyncWebClient(base_url=base_url),
             authorize=self._authorizer(),

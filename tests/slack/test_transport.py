@@ -193,3 +193,21 @@ async def test_an_unreachable_web_api_fails_at_start_with_the_address(port: int)
     with pytest.raises(RuntimeError, match=f"cannot reach the Slack Web API at .*:{port}/api/"):
         await adapter.start(Collector())
     await adapter.close()
+
+
+def test_building_the_adapter_never_walks_the_call_stack(
+    slack: FakeSlack, port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bolt's default app name costs an ``inspect.stack()``, which resolves the path of
+    every loaded module: a large share of a start's CPU once aiogram is loaded."""
+    import inspect
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("inspect.stack() called while building the Slack adapter")
+
+    monkeypatch.setattr(inspect, "stack", refused)
+    config = slack_config(
+        token=slack.token, signing_secret=SECRET, listen=f"127.0.0.1:{port}", api_url=slack.url
+    )
+    adapter = SlackAdapter(config, AdapterDeps())
+    assert adapter.app.name == "sl"
