@@ -20,6 +20,7 @@ that is not running: it is left as it is and never counts as the schema being be
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,15 +80,19 @@ def declared_revisions(folder: Path) -> dict[str, tuple[str, ...]] | None:
     for path in folder.glob("*.py"):
         if path.name.startswith((".#", "__init__")):  # what Alembic skips
             continue
-        found = _script_revision(path)
+        stat = path.stat()
+        found = _script_revision(path, stat.st_mtime_ns, stat.st_size)
         if found is None:
             return None
         declared_in[found[0]] = found[1]
     return declared_in
 
 
-def _script_revision(path: Path) -> tuple[str, tuple[str, ...]] | None:
-    """A script's ``revision`` and its parents, or None when they are not literals."""
+@functools.cache
+def _script_revision(path: Path, _mtime_ns: int, _size: int) -> tuple[str, tuple[str, ...]] | None:
+    """A script's ``revision`` and its parents, or None when they are not literals; kept
+    per file version (its modification time and size), as a start reads each folder three
+    times (two feature checks and the schema check)."""
     declared: dict[str, Any] = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):

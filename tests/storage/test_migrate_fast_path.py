@@ -3,11 +3,16 @@ scripts' declarations and must be the ones Alembic finds."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from townsquare.storage import migrate
 from townsquare.storage.database import create_engine
 from townsquare.storage.migrate import declared_heads, head_revisions, upgrade
 
@@ -25,6 +30,29 @@ def test_a_script_declared_otherwise_leaves_it_to_alembic(tmp_path: Path) -> Non
     assert declared_heads(tmp_path) == frozenset({"0002", "0003"})
     (tmp_path / "0004_d.py").write_text('revision = make_id()\ndown_revision = "0002"\n')
     assert declared_heads(tmp_path) is None
+
+
+def test_a_folder_read_again_parses_only_the_scripts_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start reads each versions folder three times; unchanged scripts are parsed once,
+    and an edited one is read again."""
+    (tmp_path / "0001_a.py").write_text('revision = "0001"\ndown_revision = None\n')
+    (tmp_path / "0002_b.py").write_text('revision = "0002"\ndown_revision = "0001"\n')
+    parsed: list[str] = []
+    parse = ast.parse
+
+    def counted(source: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(source)
+        return parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counted)
+    assert migrate.declared_revisions(tmp_path) == {"0001": (), "0002": ("0001",)}
+    assert migrate.declared_revisions(tmp_path) == {"0001": (), "0002": ("0001",)}
+    assert len(parsed) == 2
+    (tmp_path / "0002_b.py").write_text('revision = "0002"\ndown_revision = ("0001", "x")\n')
+    assert migrate.declared_revisions(tmp_path) == {"0001": (), "0002": ("0001", "x")}
+    assert len(parsed) == 3
 
 
 async def _migrated(url: str) -> None:
