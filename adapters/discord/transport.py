@@ -312,6 +312,7 @@ class DiscordAdapter:
         client = self.client
         if client is None:
             return
+        _cancel_delayed_ready(client)
         try:
             if isinstance(client, discord.AutoShardedClient):
                 for shard in client.shards.values():
@@ -334,6 +335,7 @@ class DiscordAdapter:
             with contextlib.suppress(BaseException):
                 await task
         if self.client is not None:
+            _cancel_delayed_ready(self.client)
             with contextlib.suppress(Exception):
                 await self.client.close()
         if self._connect_task is not None:
@@ -530,6 +532,18 @@ class DiscordAdapter:
         if welcome is None:
             raise PermanentDeliveryError(f"guild {guild.id} has no channel the bot may post in")
         return welcome
+
+
+def _cancel_delayed_ready(client: discord.Client) -> None:
+    """Cancel discord.py's wait for the last GUILD_CREATE: ``Client.close`` leaves it
+    running, and when it ends it dispatches ``ready`` on a client whose loop is gone,
+    which fails with a traceback in the log of a bot stopped soon after it started."""
+    state = getattr(client, "_connection", None)
+    tasks = [getattr(state, "_ready_task", None)]
+    tasks += list((getattr(state, "_ready_tasks", None) or {}).values())  # sharded clients
+    for task in tasks:
+        if isinstance(task, asyncio.Task) and not task.done():
+            task.cancel()
 
 
 def create_adapter(config: DiscordBotConfig, deps: AdapterDeps) -> Adapter:

@@ -73,3 +73,21 @@ async def test_a_lost_bot_is_started_again_and_hears_events(
         assert "/help" in answer["content"]
     finally:
         await runtime.stop()
+
+
+async def test_a_bot_stopped_right_after_it_started_leaves_no_failing_task(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    """discord.py still waits ``guild_ready_timeout`` after the last GUILD_CREATE when the
+    bot is already ready; a stop in that window must cancel the wait, not leave it to
+    dispatch on a closed client (a traceback in the operator's log)."""
+    runtime = Runtime(_config(fake, tmp_path))
+    await runtime.start()
+    (adapter,) = runtime.started
+    assert isinstance(adapter, DiscordAdapter) and adapter.client is not None
+    waiting = adapter.client._connection._ready_task
+    assert waiting is not None and not waiting.done(), "stopped inside discord.py's wait"
+    await runtime.stop()
+    await asyncio.wait([waiting], timeout=5)
+    assert waiting.done()
+    assert waiting.cancelled() or waiting.exception() is None
