@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import statistics
 import sys
@@ -189,6 +190,7 @@ async def _work(url: str, endpoints: Endpoints, ready: Any, stop: Any) -> None:
         SqlStore(engine), adapters, poll_interval=0.05, slots=send_slots(engine)
     )
     worker.start()
+    gc.freeze()  # as `townsquare run` does once its bots are started (bots/cli.py)
     ready.release()
     try:
         while not stop.is_set():  # noqa: ASYNC110 - another process's flag
