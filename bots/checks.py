@@ -132,6 +132,19 @@ def _secret(value: SecretStr | None) -> str:
     return value.get_secret_value() if value is not None else ""
 
 
+def _token_problem(
+    index: int,
+    bot: BotConfig,
+    field: str,
+    value: SecretStr | None,
+    pattern: re.Pattern[str],
+    what: str,
+) -> list[Problem]:
+    """The problem with a token of the wrong shape (never its value), if any."""
+    wrong = _shape(_secret(value), pattern, what)
+    return [(bot_key(index, bot, field), wrong)] if wrong else []
+
+
 def _shape(value: str, pattern: re.Pattern[str], what: str) -> str | None:
     """None when ``value`` looks right, else what is wrong with it (never the value)."""
     if pattern.fullmatch(value):
@@ -167,15 +180,17 @@ def _bot_problems(index: int, bot: BotConfig) -> list[Problem]:
 
 
 def _telegram_problems(index: int, bot: TelegramBotConfig) -> list[Problem]:
-    problems: list[Problem] = []
-    wrong = _shape(
-        _secret(bot.token),
+    problems = _token_problem(
+        index,
+        bot,
+        "token",
+        bot.token,
         TELEGRAM_TOKEN,
-        "a Telegram token is digits, a colon and about 35 characters from @BotFather "
-        "(123456789:AA...)",
+        (
+            "a Telegram token is digits, a colon and about 35 characters from @BotFather "
+            "(123456789:AA...)"
+        ),
     )
-    if wrong:
-        problems.append((bot_key(index, bot, "token"), wrong))
     if bot.mode == "webhook":
         problems.extend(_listen_problem(index, bot, bot.listen))
     low, high = POLL_TIMEOUT
@@ -190,15 +205,17 @@ def _telegram_problems(index: int, bot: TelegramBotConfig) -> list[Problem]:
 
 
 def _discord_problems(index: int, bot: DiscordBotConfig) -> list[Problem]:
-    problems: list[Problem] = []
-    wrong = _shape(
-        _secret(bot.token),
+    problems = _token_problem(
+        index,
+        bot,
+        "token",
+        bot.token,
         DISCORD_TOKEN,
-        "a Discord bot token is three dot-separated parts (Developer Portal, "
-        "Applications, your app, Bot, Reset Token)",
+        (
+            "a Discord bot token is three dot-separated parts (Developer Portal, "
+            "Applications, your app, Bot, Reset Token)"
+        ),
     )
-    if wrong:
-        problems.append((bot_key(index, bot, "token"), wrong))
     if bot.guild_ready_timeout > 60:
         problems.append(
             (
@@ -210,24 +227,27 @@ def _discord_problems(index: int, bot: DiscordBotConfig) -> list[Problem]:
 
 
 def _slack_problems(index: int, bot: SlackBotConfig) -> list[Problem]:
-    problems: list[Problem] = []
-    wrong = _shape(
-        _secret(bot.token),
+    problems = _token_problem(
+        index,
+        bot,
+        "token",
+        bot.token,
         SLACK_BOT_TOKEN,
         "a Slack bot token starts with xoxb- (OAuth & Permissions, Bot User OAuth Token)",
     )
-    if wrong:
-        problems.append((bot_key(index, bot, "token"), wrong))
     if bot.app_token is None:
         return problems + _listen_problem(index, bot, bot.listen)
-    wrong = _shape(
-        _secret(bot.app_token),
+    problems += _token_problem(
+        index,
+        bot,
+        "app_token",
+        bot.app_token,
         SLACK_APP_TOKEN,
-        "a Slack app-level token starts with xapp- (Basic Information, App-Level "
-        "Tokens, with connections:write)",
+        (
+            "a Slack app-level token starts with xapp- (Basic Information, App-Level "
+            "Tokens, with connections:write)"
+        ),
     )
-    if wrong:
-        problems.append((bot_key(index, bot, "app_token"), wrong))
     return problems
 
 

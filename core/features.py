@@ -364,9 +364,9 @@ class Context:
         in a space, the fields the space shares are its first community's."""
         where = community or self.community
         stored = await self.tx.settings(where)
-        shared = self.shared_of(where)
         spaced = model(kind).space_keys
-        if spaced and shared != where:
+        shared = self.shared_of(where) if spaced and self.spaces.spaces else where
+        if shared != where:
             theirs = await self.tx.settings(shared)
             stored = {k: v for k, v in stored.items() if k not in spaced}
             stored |= {k: v for k, v in theirs.items() if k in spaced}
