@@ -13,25 +13,37 @@ from townsquare.core.facts.escalation import (
     MemberMuted,
     WarningGiven,
 )
+from townsquare.core.facts.events import EventAttended
 from townsquare.core.facts.fact import FACT_TYPES, Fact, FactError, decode, encode
 from townsquare.core.facts.faq import FaqAnswered, FaqRated, FaqUnanswered
 from townsquare.core.facts.onboarding import MemberGreeted, MemberVerified
 from townsquare.core.facts.polls import PollClosed, VoteCast
+from townsquare.core.facts.rewards import (
+    LevelChanged,
+    MemberLevelledDown,
+    MemberLevelledUp,
+    ReputationGiven,
+)
 
 __all__ = [
     "FACT_TYPES",
     "CaseClaimed",
     "CaseOpened",
     "CaseResolved",
+    "EventAttended",
     "Fact",
     "FactError",
     "FaqAnswered",
     "FaqRated",
     "FaqUnanswered",
+    "LevelChanged",
     "MemberGreeted",
+    "MemberLevelledDown",
+    "MemberLevelledUp",
     "MemberMuted",
     "MemberVerified",
     "PollClosed",
+    "ReputationGiven",
     "VoteCast",
     "WarningGiven",
     "decode",
