@@ -9,7 +9,6 @@ shapes) is checked by :mod:`bots.checks`.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import os
 import re
@@ -34,24 +33,12 @@ from townsquare.adapters.console.config import ConsoleBotConfig
 from townsquare.adapters.discord.config import DiscordBotConfig
 from townsquare.adapters.slack.config import SlackBotConfig
 from townsquare.adapters.telegram.config import TelegramBotConfig
+from townsquare.bots.config_env import interpolate
+from townsquare.bots.config_errors import ConfigError, problems_of
 from townsquare.core.spaces import Space, Spaces, parse_place
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
 LOCALES = ("en", "it", "ru")
-
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_DOLLAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{[^}]*\}?|\$\w*")
-"""Everything a ``$`` can start: ``$$``, a good ``${VAR}``, a malformed ``${...}`` and a bare
-``$VAR`` (the last two are mistakes, never literal text)."""
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used; ``problems`` are ``(key, message)`` pairs."""
-
-    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__("\n".join(f"{source}: {key}: {message}" for key, message in problems))
 
 
 class StorageConfig(BaseModel):
@@ -262,190 +249,13 @@ def secrets_of(config: Config) -> list[str]:
     ]
 
 
-def interpolate(
-    value: Any,
-    env: Mapping[str, str],
-    path: str = "",
-    problems: list[tuple[str, str]] | None = None,
-) -> Any:
-    """Replace ``${VAR}`` in every string. Unset or malformed references are collected in
-    ``problems`` (all of them, so one run lists every variable to export); without a list
-    the first one raises :class:`ConfigError`."""
-    found: list[tuple[str, str]] = [] if problems is None else problems
-    if isinstance(value, dict):
-        result: Any = {
-            k: interpolate(v, env, f"{path}.{k}" if path else k, found) for k, v in value.items()
-        }
-    elif isinstance(value, list):
-        result = [interpolate(v, env, f"{path}[{i}]", found) for i, v in enumerate(value)]
-    elif isinstance(value, str):
-
-        def substitute(match: re.Match[str]) -> str:
-            text = match.group(0)
-            if text == "$$":
-                return "$"
-            name, default = match.group(1), match.group(2)
-            if name is not None:
-                if name in env:
-                    return env[name]
-                if default is not None:
-                    return default
-                found.append((path, f"${{{name}}} is not set (export {name}=... before starting)"))
-                return ""
-            found.append((path, _malformed(text)))
-            return ""
-
-        result = _DOLLAR.sub(substitute, value)
-    else:
-        result = value
-    if problems is None and found:
-        raise ConfigError("environment", found)
-    return result
-
-
-def _malformed(text: str) -> str:
-    """Why ``$VAR``, ``${VAR`` or ``${A B}`` is not a variable, and what to write."""
-    inner = text.removeprefix("$").removeprefix("{").removesuffix("}")
-    suggestion = re.sub(r"[^A-Za-z0-9_]+", "_", inner.split(":-")[0].strip()).strip("_")
-    example = f"${{{suggestion or 'NAME'}}}"
-    if not text.startswith("${"):
-        if text == "$":
-            return "a lone $ (write $$ for a literal $, or ${NAME} for a variable)"
-        return f"{text} is not replaced: write {example} (braces are required; $$ is a literal $)"
-    if not text.endswith("}"):
-        return f"{text} is missing its closing brace: write {example}"
-    return (
-        f"{text} is not a variable name (letters, digits and _, not starting with a digit): "
-        f"write {example}"
-    )
-
-
-_PLATFORM_MODELS: dict[str, type[BaseModel]] = {
+PLATFORM_MODELS: dict[str, type[BaseModel]] = {
     "telegram": TelegramBotConfig,
     "telegram-ptb": TelegramBotConfig,
     "discord": DiscordBotConfig,
     "slack": SlackBotConfig,
     "console": ConsoleBotConfig,
 }
-
-
-def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
-    """Turn pydantic's location into the key an operator sees, e.g. ``bots[0].token``."""
-    parts: list[str] = []
-    node: Any = data
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1:] = [f"{parts[-1]}[{item}]" if parts else f"[{item}]"]
-            node = node[item] if isinstance(node, list) and item < len(node) else None
-        elif isinstance(node, dict) and item not in node and item in _PLATFORM_MODELS:
-            continue  # the discriminator tag pydantic inserts
-        else:
-            parts.append(str(item))
-            node = node.get(item) if isinstance(node, dict) else None
-    if isinstance(data.get("bots"), list) and len(loc) >= 2 and loc[0] == "bots":
-        index = loc[1]
-        if isinstance(index, int) and index < len(data["bots"]):
-            bot = data["bots"][index]
-            name = bot.get("name") if isinstance(bot, dict) else None
-            if name:
-                parts[0] = f"bots[{index}] ({name})"
-    return ".".join(parts) or "(file)"
-
-
-def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The model whose keys are valid where an unknown key was found."""
-    parent = loc[:-1]
-    if not parent:
-        return Config
-    if parent[0] == "bots":
-        tags = [item for item in parent if isinstance(item, str) and item in _PLATFORM_MODELS]
-        return _PLATFORM_MODELS[tags[0]] if tags else None
-    if len(parent) == 1 and isinstance(parent[0], str) and parent[0] in Config.model_fields:
-        annotation = Config.model_fields[parent[0]].annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            return annotation
-    return None
-
-
-def _unknown_key(loc: tuple[int | str, ...]) -> str:
-    model = _model_at(loc)
-    key = str(loc[-1])
-    if model is None:
-        return "unknown key (check the spelling; see the README's configuration section)"
-    known = [name for name in model.model_fields if name != "platform" or model is Config]
-    close = difflib.get_close_matches(key.lower().replace("-", "_"), known, n=1, cutoff=0.6)
-    if close:
-        return f"unknown key; did you mean {close[0]}?"
-    return f"unknown key (known here: {', '.join(known)})"
-
-
-_KIND_WORDS = {
-    "string_type": "should be text in quotes",
-    "int_type": "should be a whole number",
-    "int_parsing": "should be a whole number",
-    "int_from_float": "should be a whole number",
-    "float_type": "should be a number",
-    "float_parsing": "should be a number",
-    "bool_type": "should be true or false",
-    "bool_parsing": "should be true or false",
-    "list_type": 'should be a list, e.g. ["a", "b"]',
-    "dict_type": "should be a table (a [section] or { key = value })",
-    "model_type": "should be a table (a [section] or { key = value })",
-    "model_attributes_type": "should be a table (a [section] or { key = value })",
-}
-
-
-_BOUNDS = {
-    "greater_than": "more than",
-    "greater_than_equal": "at least",
-    "less_than": "less than",
-    "less_than_equal": "at most",
-}
-
-
-def _platform_message(kind: str, error: Mapping[str, Any]) -> str:
-    if kind == "union_tag_invalid":
-        return "platform must be one of telegram, telegram-ptb, discord, slack, console"
-    written = [str(key) for key in error.get("input") or {} if isinstance(key, str)]
-    close = difflib.get_close_matches("platform", written, n=1, cutoff=0.6)
-    hint = f"; did you mean platform instead of {close[0]}?" if close else ""
-    return f"platform is missing (telegram, telegram-ptb, discord, slack or console){hint}"
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    kind = error["type"]
-    loc = tuple(error["loc"])
-    context = error.get("ctx") or {}
-    field = str(loc[-1]) if loc else ""
-    if kind == "extra_forbidden":
-        return _unknown_key(loc)
-    if kind == "missing":
-        if loc == ("bots",):
-            return 'add at least one [[bots]] table (name = "...", platform = "...")'
-        return "required key is missing"
-    if kind == "too_short" and loc == ("bots",):
-        return 'add at least one [[bots]] table (name = "...", platform = "...")'
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return _platform_message(kind, error)
-    if kind == "string_pattern_mismatch":
-        if field == "name":
-            return (
-                "use letters, digits, '.', '_' or '-' (at most 63, starting with a letter or "
-                "digit), e.g. tg-main"
-            )
-        return "has characters that are not allowed here"
-    if kind == "literal_error":
-        return f"must be one of {context.get('expected', '')} (got {error.get('input')!r})"
-    if kind.startswith("url_"):
-        why = str(error["msg"]).lower().removeprefix("input should be a valid url, ")
-        return f"not a usable URL ({why}): write it like http://127.0.0.1:8081"
-    if kind in _BOUNDS:
-        bound = next(iter(context.values()), "")
-        return f"must be {_BOUNDS[kind]} {bound} (got {error.get('input')!r})"
-    if kind in _KIND_WORDS:
-        return f"{_KIND_WORDS[kind]} (got {error.get('input')!r})"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
 
 
 def parse_config(
@@ -459,7 +269,7 @@ def parse_config(
     try:
         config = Config.model_validate(resolved)
     except ValidationError as error:
-        problems = [(_location(e["loc"], resolved), _message(e)) for e in error.errors()]
+        problems = problems_of(error, resolved, Config, PLATFORM_MODELS)
         keys = {key for key, _message in unset}
         raise ConfigError(source, unset + [p for p in problems if p[0] not in keys]) from None
     if unset:
