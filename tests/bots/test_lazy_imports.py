@@ -14,6 +14,7 @@ LAZY = (
     "rapidfuzz",  # the FAQ's first typo lookup
     "snowballstemmer",  # the FAQ's first word to stem
     "numpy",  # the FAQ's first search
+    "PIL",  # the first rank card drawn (core.rewards.card)
     "aiogram",  # only for a bot with platform = "telegram"
     "telegram",
     "discord",

@@ -1,0 +1,1 @@
+"""Rewards: levels, XP and reputation, and the rank card."""
