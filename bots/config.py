@@ -33,8 +33,9 @@ from townsquare.adapters.console.config import ConsoleBotConfig
 from townsquare.adapters.discord.config import DiscordBotConfig
 from townsquare.adapters.slack.config import SlackBotConfig
 from townsquare.adapters.telegram.config import TelegramBotConfig
-from townsquare.bots.config_env import interpolate
-from townsquare.bots.config_errors import ConfigError, problems_of
+from townsquare.bots.config_env import interpolate as interpolate  # re-exported
+from townsquare.bots.config_errors import ConfigError as ConfigError  # re-exported
+from townsquare.bots.config_errors import problems_of
 from townsquare.core.spaces import Space, Spaces, parse_place
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"

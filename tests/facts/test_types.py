@@ -48,6 +48,8 @@ def test_the_built_in_features_have_their_facts() -> None:
         "polls",
         "faq",
         "onboarding",
+        "rewards",
+        "events",
     }
     fact = sample(FACT_TYPES["polls.vote_cast"])
     assert fact.community == CommunityRef("telegram", "-100")
