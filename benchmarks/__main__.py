@@ -10,7 +10,8 @@ SQLite and PostgreSQL; join bursts of 100 and 1,000; votes persisted per second)
 ``faq`` (p99 CPU at 10,000 and 100,000 entries), ``startup`` (RSS and time to ready
 against a bare aiogram bot, per adapter too; on a database at the schema's head, as every
 start but an installation's first, which is a row of its own), ``gc`` (messages with and without
-``gc.freeze()`` after start-up). README figures come from this table.
+``gc.freeze()`` after start-up), ``rewards`` (an ordinary message with rewards on against
+the same with ``[features] disable = ["rewards"]``). README figures come from this table.
 
 The machine's other load makes absolute figures noisy; ratios measured in the same
 process, round by round, are what to compare.
@@ -24,7 +25,7 @@ import logging
 import statistics
 from collections.abc import Awaitable, Callable
 
-from benchmarks import faq, inbound, startup
+from benchmarks import faq, inbound, rewards, startup
 from benchmarks.common import Ratios, Row, database, postgres_reachable, print_table
 
 GOALS = {
@@ -192,11 +193,11 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller runs, for a first look")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument(
-        "--only", nargs="+", choices=["inbound", "faq", "startup", "gc"], default=None
+        "--only", nargs="+", choices=["inbound", "faq", "startup", "gc", "rewards"], default=None
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    parts = set(args.only or ["inbound", "faq", "startup", "gc"])
+    parts = set(args.only or ["inbound", "faq", "startup", "gc", "rewards"])
     databases = ["sqlite"]
     if not args.no_postgres:
         if postgres_reachable():
@@ -207,6 +208,7 @@ async def main() -> None:
     steps: list[tuple[str, Callable[[], Awaitable[list[Row]]]]] = [
         ("inbound", lambda: inbound_rows(databases, args.rounds, args.quick)),
         ("gc", lambda: gc_rows(args.rounds, args.quick)),
+        ("rewards", lambda: rewards.rows(databases, args.rounds, args.quick)),
         ("faq", lambda: asyncio.to_thread(faq_rows, args.quick)),
         ("startup", lambda: startup_rows(args.rounds)),
     ]
