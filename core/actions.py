@@ -325,6 +325,47 @@ class RemoveMember:
     kind: Literal["remove_member"] = "remove_member"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiveRole:
+    """Give a member a role: a Discord role (member role PUT), a Slack user group (the
+    member added to its users), printed on the console.
+
+    ``role_id`` is the platform's id (a Discord role snowflake, a Slack user group id
+    ``S...``; see :func:`core.roles_ref.parse_role_ref`). ``reason`` is shown where the
+    platform keeps one (Discord's audit log). Where the platform has neither
+    :attr:`~core.capabilities.Capability.ROLES` nor
+    :attr:`~core.capabilities.Capability.USER_GROUPS` (Telegram: a group member has no
+    roles, and the bot never promotes anyone to administrator to carry a title),
+    :mod:`core.degrade` sends ``on_failure`` instead, or logs a line without one."""
+
+    bot: str
+    community: CommunityRef
+    user_id: str
+    role_id: str
+    reason: str = ""
+    on_failure: SendMessage | None = None
+    """The notice for managers if the platform refuses (built by :mod:`core.refusals`)."""
+    on_give_up: SendMessage | None = None
+    """The notice for managers if delivery gives up after its retries."""
+    kind: Literal["give_role"] = "give_role"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TakeRole:
+    """Take a role (:class:`GiveRole`) away again; taking one the member lacks is done."""
+
+    bot: str
+    community: CommunityRef
+    user_id: str
+    role_id: str
+    reason: str = ""
+    on_failure: SendMessage | None = None
+    """The notice for managers if the platform refuses (built by :mod:`core.refusals`)."""
+    on_give_up: SendMessage | None = None
+    """The notice for managers if delivery gives up after its retries."""
+    kind: Literal["take_role"] = "take_role"
+
+
 Action = (
     SendMessage
     | SendDirect
@@ -337,6 +378,8 @@ Action = (
     | RestrictMember
     | UnrestrictMember
     | RemoveMember
+    | GiveRole
+    | TakeRole
 )
 
 _ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Annotated[Action, Field(discriminator="kind")])

@@ -22,6 +22,10 @@ class Capability(StrEnum):
     """The bot can read ordinary message text (Discord needs a privileged intent)."""
     ROLES = "roles"
     """The bot can give members a role and take it away (Discord): a gate by role."""
+    USER_GROUPS = "user_groups"
+    """The bot can add members to named groups and take them out (Slack user groups, where
+    the workspace's plan allows): enough for a reward (:class:`core.actions.GiveRole`),
+    not for a permission gate, so it is not :attr:`ROLES`."""
     FORMS = "forms"
     """The platform can ask a member for text in a form answering a button press: Discord
     modals, Slack modals (``views.open``). Without it :class:`core.actions.AskText`

@@ -19,12 +19,14 @@ from townsquare.core.actions import (
     ButtonRows,
     DeleteMessage,
     EditMessage,
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendEphemeral,
     SendFile,
     SendMessage,
+    TakeRole,
     UnrestrictMember,
 )
 from townsquare.core.capabilities import Capability
@@ -96,6 +98,8 @@ def degrade(
             return _moderation_notice(action, tr)
         case RemoveMember() if Capability.REMOVE not in capabilities:
             return _moderation_notice(action, tr)
+        case GiveRole() | TakeRole() if not _ROLE_CAPABILITIES & capabilities:
+            return _role_notice(action)
         case EditMessage() if Capability.EDIT not in capabilities:
             log.warning("bot %s cannot edit messages; edit of %s skipped", action.bot, action.key)
             return []
@@ -202,6 +206,26 @@ def _moderation_notice(
         return []
     notice = tr(_MODERATION_NOTICES[type(action)])
     return [SendMessage(bot=action.bot, channel=action.channel, text=as_text(notice))]
+
+
+_ROLE_CAPABILITIES = frozenset({Capability.ROLES, Capability.USER_GROUPS})
+
+
+def _role_notice(action: GiveRole | TakeRole) -> list[Action]:
+    """A role the platform cannot give (Telegram: members have no roles, and nobody is
+    made an administrator to carry a title): the managers' notice the feature attached,
+    else a log line. Never an error: a role reward there is a level shown in ``/rank``."""
+    if action.on_failure is None:
+        log.info(
+            "bot %s has no member roles; %s %s for %s skipped",
+            action.bot,
+            action.kind,
+            action.role_id,
+            action.user_id,
+        )
+        return []
+    log.info("bot %s has no member roles; managers are told of %s", action.bot, action.kind)
+    return [replace(action.on_failure, on_failure=None, on_give_up=None)]
 
 
 def _replace_text(action: SendMessage | SendDirect | EditMessage, text: Text) -> Action:

@@ -8,10 +8,12 @@ from dataclasses import replace
 
 from townsquare.core.actions import (
     Action,
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendMessage,
+    TakeRole,
     UnrestrictMember,
 )
 from townsquare.core.sending import describe
@@ -19,10 +21,17 @@ from townsquare.core.text import code, lines
 
 
 def refusal_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
-    """What a refused action carries: a mute's, unmute's or removal's notice for managers
-    (:mod:`core.refusals`), a message's for the manager who caused it."""
+    """What a refused action carries: a mute's, unmute's, removal's or role's notice for
+    managers (:mod:`core.refusals`), a message's for the manager who caused it."""
     match action:
-        case RestrictMember() | UnrestrictMember() | RemoveMember() | SendMessage():
+        case (
+            RestrictMember()
+            | UnrestrictMember()
+            | RemoveMember()
+            | GiveRole()
+            | TakeRole()
+            | SendMessage()
+        ):
             return _notice(action.on_failure, error)
         case _:
             return ()
@@ -31,7 +40,14 @@ def refusal_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
 def give_up_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
     """What an action carries for when its retries run out, like :func:`refusal_notice`."""
     match action:
-        case RestrictMember() | UnrestrictMember() | RemoveMember() | SendMessage():
+        case (
+            RestrictMember()
+            | UnrestrictMember()
+            | RemoveMember()
+            | GiveRole()
+            | TakeRole()
+            | SendMessage()
+        ):
             return _notice(action.on_give_up, error)
         case _:
             return ()

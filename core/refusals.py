@@ -41,10 +41,12 @@ from dataclasses import replace
 from typing import TypeVar
 
 from townsquare.core.actions import (
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendMessage,
+    TakeRole,
     UnrestrictMember,
 )
 from townsquare.core.capabilities import Capability
@@ -53,7 +55,8 @@ from townsquare.core.i18n import Translator, _
 from townsquare.core.inbox import Inbox, managers_inbox
 from townsquare.core.text import TextLike, as_text, compose, plain
 
-Moderation = TypeVar("Moderation", bound=RestrictMember | UnrestrictMember | RemoveMember)
+MemberAction = RestrictMember | UnrestrictMember | RemoveMember | GiveRole | TakeRole
+Moderation = TypeVar("Moderation", bound=MemberAction)
 
 REFUSED_MUTE = _(
     "I could not mute {member}: the platform refused. Give me the permission to restrict "
@@ -81,78 +84,112 @@ GAVE_UP_REMOVE = _(
     "I could not remove {member}: the platform kept failing, so I stopped trying. Remove "
     "them by hand, or try again later."
 )
+REFUSED_GIVE_ROLE = _(
+    "I could not give {member} the role {role}: the platform does not allow it here. On "
+    "Discord give me Manage Roles with my role above that one; on Slack user groups need "
+    "a paid plan and the usergroups:write scope; Telegram has no member roles. Or give "
+    "it by hand."
+)
+REFUSED_TAKE_ROLE = _(
+    "I could not take the role {role} from {member}: the platform does not allow it here. "
+    "On Discord give me Manage Roles with my role above that one; on Slack user groups "
+    "need a paid plan and the usergroups:write scope. Or take it away by hand."
+)
+GAVE_UP_GIVE_ROLE = _(
+    "I could not give {member} the role {role}: the platform kept failing, so I stopped "
+    "trying. Give it by hand, or try again later."
+)
+GAVE_UP_TAKE_ROLE = _(
+    "I could not take the role {role} from {member}: the platform kept failing, so I "
+    "stopped trying. Take it away by hand, or try again later."
+)
 """Whole sentences, not one with the verb filled in: word order differs by language."""
 
 _REFUSED: dict[type, str] = {
     RestrictMember: REFUSED_MUTE,
     UnrestrictMember: REFUSED_UNMUTE,
     RemoveMember: REFUSED_REMOVE,
+    GiveRole: REFUSED_GIVE_ROLE,
+    TakeRole: REFUSED_TAKE_ROLE,
 }
 _GAVE_UP: dict[type, str] = {
     RestrictMember: GAVE_UP_MUTE,
     UnrestrictMember: GAVE_UP_UNMUTE,
     RemoveMember: GAVE_UP_REMOVE,
+    GiveRole: GAVE_UP_GIVE_ROLE,
+    TakeRole: GAVE_UP_TAKE_ROLE,
 }
 
 
 def _notice(
     sentence: str,
-    action: RestrictMember | UnrestrictMember | RemoveMember,
+    action: MemberAction,
     member: str,
     tr: Translator,
     inbox: Inbox | None,
+    role: str = "",
 ) -> SendMessage | None:
+    own = None if isinstance(action, GiveRole | TakeRole) else action.channel
     if inbox is not None:
         bot, channel = inbox.bot, inbox.channel
-    elif action.channel is not None:
-        bot, channel = action.bot, action.channel
+    elif own is not None:
+        bot, channel = action.bot, own
     else:
         return None
-    text = compose(tr(sentence), member=plain(member or action.user_id))
-    return SendMessage(bot=bot, channel=channel, text=text)
+    values = {"member": plain(member or action.user_id)}
+    if isinstance(action, GiveRole | TakeRole):
+        values["role"] = plain(role or action.role_id)
+    return SendMessage(bot=bot, channel=channel, text=compose(tr(sentence), **values))
 
 
 def refusal_notice(
-    action: RestrictMember | UnrestrictMember | RemoveMember,
+    action: MemberAction,
     member: str,
     tr: Translator,
     inbox: Inbox | None = None,
+    role: str = "",
 ) -> SendMessage | None:
     """The notice for managers if the platform refuses ``action`` on ``member`` (a display
-    name): to ``inbox`` when there is one, else to the action's channel; None when there is
-    neither (the refusal is then only logged)."""
-    return _notice(_REFUSED[type(action)], action, member, tr, inbox)
+    name; ``role`` names a role given or taken, its id by default): to ``inbox`` when there
+    is one, else to the action's channel; None when there is neither (the refusal is then
+    only logged; a role action has no channel of its own)."""
+    return _notice(_REFUSED[type(action)], action, member, tr, inbox, role)
 
 
 def give_up_notice(
-    action: RestrictMember | UnrestrictMember | RemoveMember,
+    action: MemberAction,
     member: str,
     tr: Translator,
     inbox: Inbox | None = None,
+    role: str = "",
 ) -> SendMessage | None:
     """The notice for managers if delivery of ``action`` gives up after its retries (the
     platform kept failing): addressed like :func:`refusal_notice`."""
-    return _notice(_GAVE_UP[type(action)], action, member, tr, inbox)
+    return _notice(_GAVE_UP[type(action)], action, member, tr, inbox, role)
 
 
 def with_refusal_notice(
-    action: Moderation, member: str, tr: Translator, inbox: Inbox | None = None
+    action: Moderation, member: str, tr: Translator, inbox: Inbox | None = None, role: str = ""
 ) -> Moderation:
     """``action`` with its :func:`refusal_notice` attached as ``on_failure`` and its
     :func:`give_up_notice` as ``on_give_up``."""
     return replace(
         action,
-        on_failure=refusal_notice(action, member, tr, inbox),
-        on_give_up=give_up_notice(action, member, tr, inbox),
+        on_failure=refusal_notice(action, member, tr, inbox, role),
+        on_give_up=give_up_notice(action, member, tr, inbox, role),
     )
 
 
-async def refusable(ctx: Context, action: Moderation, member: str) -> Moderation:
+async def refusable(ctx: Context, action: Moderation, member: str, role: str = "") -> Moderation:
     """``action`` with notices in its community's language for that community's managers'
-    inbox (else the action's channel), sent if the platform refuses it or keeps failing."""
+    inbox (else the action's channel), sent if the platform refuses it or keeps failing.
+
+    For :class:`~core.actions.GiveRole` / :class:`~core.actions.TakeRole`, ``role`` is the
+    role's name as managers know it (its id by default). The refusal is also what
+    :mod:`core.degrade` sends where the platform has no member roles at all (Telegram)."""
     tr = await community_translator(ctx.tx, action.community, ctx.default_locale)
     inbox = await managers_inbox(ctx, action.community)
-    return with_refusal_notice(action, member, tr, inbox)
+    return with_refusal_notice(action, member, tr, inbox, role)
 
 
 def with_manager_notice(

@@ -13,11 +13,13 @@ from townsquare.core.actions import (
     AskText,
     DeleteMessage,
     EditMessage,
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendFile,
     SendMessage,
+    TakeRole,
     UnrestrictMember,
 )
 from townsquare.core.errors import DeliveryError
@@ -29,10 +31,17 @@ from townsquare.core.text import compose, mention
 
 def paced_by(item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] | None:
     """The bot's and the chat's limit a row is paced by (None: not paced; answers to a
-    press and moderation are not messages; edits and deletions count for the bot)."""
+    press, moderation and roles are not messages; edits and deletions count for the bot)."""
     action = item.action
     if isinstance(
-        action, AnswerButton | AskText | RestrictMember | UnrestrictMember | RemoveMember
+        action,
+        AnswerButton
+        | AskText
+        | RestrictMember
+        | UnrestrictMember
+        | RemoveMember
+        | GiveRole
+        | TakeRole,
     ):
         return None
     bot = bot_limit(item.bot, adapter.limits)

@@ -21,12 +21,14 @@ from townsquare.core.actions import (
     AskText,
     DeleteMessage,
     EditMessage,
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendEphemeral,
     SendFile,
     SendMessage,
+    TakeRole,
     UnrestrictMember,
     action_from_payload,
     action_to_payload,
@@ -75,6 +77,10 @@ def lane_of(action: Action) -> str:
             return f"{bot}:answers"
         case RestrictMember() | UnrestrictMember() | RemoveMember():
             return f"{bot}:moderation:{action.community.id}"
+        case GiveRole() | TakeRole():
+            # One lane per community: a Slack user group is rewritten whole
+            # (usergroups.users.update), so two changes of one group must not interleave.
+            return f"{bot}:roles:{action.community.id}"
         case _:
             assert_never(action)
 

@@ -17,12 +17,14 @@ from townsquare.core.actions import (
     ButtonRows,
     DeleteMessage,
     EditMessage,
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendEphemeral,
     SendFile,
     SendMessage,
+    TakeRole,
     UnrestrictMember,
 )
 from townsquare.core.capabilities import Capability, RateLimits
@@ -38,6 +40,7 @@ CAPABILITIES = frozenset(
         Capability.REMOVE,
         Capability.REACTIONS,
         Capability.MESSAGE_CONTENT,
+        Capability.USER_GROUPS,  # prints the role it would give or take
     }
 )
 LIMITS = RateLimits(per_bot=1000, per_chat=1000, per_chat_window=1, burst=1000)
@@ -70,6 +73,26 @@ def render_buttons(buttons: ButtonRows) -> str:
     return "  ".join(f"[{button.label}]" for row in buttons for button in row)
 
 
+def _member_change(
+    action: RestrictMember | UnrestrictMember | RemoveMember | GiveRole | TakeRole,
+) -> str:
+    """What the console would do to a member, as the transcript says it."""
+    match action:
+        case RestrictMember():
+            return f"muted {action.user_id}"
+        case UnrestrictMember():
+            return f"unmuted {action.user_id}"
+        case RemoveMember():
+            return f"removed {action.user_id}"
+        case GiveRole() | TakeRole():
+            done = "gave" if isinstance(action, GiveRole) else "took"
+            towards = "to" if isinstance(action, GiveRole) else "from"
+            why = f": {action.reason}" if action.reason else ""
+            return f"{done} role {action.role_id} {towards} {action.user_id}{why}"
+        case _:
+            assert_never(action)
+
+
 def describe(action: Action, bot: str) -> list[str]:
     """Transcript lines for one action, prefixed with who sees it; always printable."""
     return [printable(line) for line in _describe(action, bot)]
@@ -89,12 +112,8 @@ def _describe(action: Action, bot: str) -> list[str]:
             return [f"{bot} › (deleted a message)"]
         case AnswerButton():
             return [f"{bot} › (toast) {action.toast}"] if action.toast else []
-        case RestrictMember():
-            return [f"{bot} › (muted {action.user_id})"]
-        case UnrestrictMember():
-            return [f"{bot} › (unmuted {action.user_id})"]
-        case RemoveMember():
-            return [f"{bot} › (removed {action.user_id})"]
+        case RestrictMember() | UnrestrictMember() | RemoveMember() | GiveRole() | TakeRole():
+            return [f"{bot} › ({_member_change(action)})"]
         case SendFile() | AskText():
             # Degraded to messages before they get here (the console has no files or forms).
             return [f"{bot} › ({action.kind})"]

@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 
 import aiohttp
 import discord
@@ -30,9 +30,11 @@ from townsquare.adapters.discord.errors import UNKNOWN_MESSAGE, delivery_error
 from townsquare.core.actions import (
     DeleteMessage,
     EditMessage,
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendFile,
+    TakeRole,
     UnrestrictMember,
 )
 from townsquare.core.errors import (
@@ -44,6 +46,8 @@ from townsquare.core.text import Text
 
 log = logging.getLogger(__name__)
 
+MemberChange = RestrictMember | UnrestrictMember | RemoveMember | GiveRole | TakeRole
+
 MAX_NONCE = 25
 """Characters Discord allows in a message ``nonce``."""
 
@@ -52,6 +56,17 @@ def int_id(value: str, what: str) -> int:
     if not outbound.is_snowflake(value):
         raise PermanentDeliveryError(f"{what} {value!r} is not a Discord id")
     return int(value)
+
+
+MAX_AUDIT_REASON = 512
+"""Characters Discord keeps of an ``X-Audit-Log-Reason``."""
+
+
+def audit_reason(why: str) -> str:
+    """``why`` for the guild's audit log: one line (a header cannot hold a line break; the
+    text may come from a manager), at most :data:`MAX_AUDIT_REASON` characters."""
+    line = " ".join(f"townsquare: {why}".split())
+    return line if len(line) <= MAX_AUDIT_REASON else line[: MAX_AUDIT_REASON - 1] + "…"
 
 
 def target(channel: ChannelRef) -> int:
@@ -225,8 +240,9 @@ class Rest:
             reason=f"townsquare: {why}",
         )
 
-    async def _role(self, community: str, user: str, role: str, give: bool) -> None:
-        """Give or take a member's role (the bot needs Manage Roles and a higher role)."""
+    async def _role(self, community: str, user: str, role: str, *, give: bool, why: str) -> None:
+        """Give or take a member's role (the bot needs Manage Roles and a higher role);
+        ``why`` goes to the guild's audit log."""
         guild_id = int_id(community, "guild")
         user_id = int_id(user, "user")
         role_id = int_id(role, "role")
@@ -237,17 +253,43 @@ class Rest:
             user_id=user_id,
             role_id=role_id,
         )
-        why = "verification role" if give else "verification accepted"
         await self.request(
-            route, f"{'give' if give else 'take'} role {role_id}", reason=f"townsquare: {why}"
+            route,
+            f"{'give' if give else 'take'} role {role_id}",
+            reason=audit_reason(why),
         )
+
+    async def role(self, action: GiveRole | TakeRole) -> Delivered:
+        """A role reward given or taken (:class:`~core.actions.GiveRole`); taking a role
+        the member lacks is answered 204 like any other, so a repeat is harmless."""
+        give = isinstance(action, GiveRole)
+        why = action.reason or ("role given" if give else "role taken")
+        await self._role(action.community.id, action.user_id, action.role_id, give=give, why=why)
+        return Delivered()
+
+    async def member(self, action: MemberChange) -> Delivered:
+        """A change to a guild member: a mute, its end, a removal, a role given or taken."""
+        match action:
+            case RestrictMember():
+                return await self.restrict(action)
+            case UnrestrictMember():
+                return await self.unrestrict(action)
+            case RemoveMember():
+                return await self.remove(action)
+            case GiveRole() | TakeRole():
+                return await self.role(action)
+            case _:
+                assert_never(action)
 
     async def restrict(self, action: RestrictMember) -> Delivered:
         """Mute as a Discord timeout, or give the member ``role_id`` (a role the guild's
         channel permissions keep from writing). Timeouts last at most 28 days: a mute
         without end (``until=None``) or a longer one becomes the longest Discord allows."""
         if action.role_id is not None:
-            await self._role(action.community.id, action.user_id, action.role_id, give=True)
+            why = "verification role"
+            await self._role(
+                action.community.id, action.user_id, action.role_id, give=True, why=why
+            )
             return Delivered()
         until, shortened = outbound.timeout_until(action.until, datetime.now(UTC))
         if shortened:
@@ -262,7 +304,10 @@ class Rest:
 
     async def unrestrict(self, action: UnrestrictMember) -> Delivered:
         if action.role_id is not None:
-            await self._role(action.community.id, action.user_id, action.role_id, give=False)
+            why = "verification accepted"
+            await self._role(
+                action.community.id, action.user_id, action.role_id, give=False, why=why
+            )
             return Delivered()
         await self._timeout(action.community.id, action.user_id, None, "unmute")
         return Delivered()

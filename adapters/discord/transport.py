@@ -70,12 +70,14 @@ from townsquare.core.actions import (
     AskText,
     DeleteMessage,
     EditMessage,
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendEphemeral,
     SendFile,
     SendMessage,
+    TakeRole,
     UnrestrictMember,
 )
 from townsquare.core.capabilities import Capability
@@ -498,12 +500,8 @@ class DiscordAdapter:
                 return await self.answers.button(action)
             case AskText():
                 return await self.answers.form(action)
-            case RestrictMember():
-                return await self.rest.restrict(action)
-            case UnrestrictMember():
-                return await self.rest.unrestrict(action)
-            case RemoveMember():
-                return await self.rest.remove(action)
+            case RestrictMember() | UnrestrictMember() | RemoveMember() | GiveRole() | TakeRole():
+                return await self.rest.member(action)
             case _:
                 assert_never(action)
 

@@ -71,12 +71,14 @@ from townsquare.core.actions import (
     AskText,
     DeleteMessage,
     EditMessage,
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendEphemeral,
     SendFile,
     SendMessage,
+    TakeRole,
     UnrestrictMember,
 )
 from townsquare.core.errors import (
@@ -287,7 +289,7 @@ class SlackAdapter:
                 return await self._edit(action)
             case DeleteMessage():
                 return await self._delete(action)
-            case RestrictMember() | UnrestrictMember() | RemoveMember():
+            case RestrictMember() | UnrestrictMember() | RemoveMember() | GiveRole() | TakeRole():
                 # Degraded to a notice before they get here (see core.degrade).
                 raise NotSupported(f"Slack cannot {action.kind}")
             case _:

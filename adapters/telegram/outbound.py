@@ -20,12 +20,14 @@ from townsquare.core.actions import (
     ButtonRows,
     DeleteMessage,
     EditMessage,
+    GiveRole,
     RemoveMember,
     RestrictMember,
     SendDirect,
     SendEphemeral,
     SendFile,
     SendMessage,
+    TakeRole,
     UnrestrictMember,
 )
 from townsquare.core.capabilities import Capability, PrivateChats, RateLimits
@@ -226,8 +228,9 @@ def plan(action: Action) -> list[ApiCall]:
                 ApiCall("banChatMember", member),
                 ApiCall("unbanChatMember", {**member, "only_if_banned": True}),
             ]
-        case SendEphemeral() | AskText():
-            # Degraded before they get here (no ephemeral messages, no forms on Telegram).
+        case SendEphemeral() | AskText() | GiveRole() | TakeRole():
+            # Degraded before they get here (no ephemeral messages, no forms on Telegram,
+            # and no member roles: nobody is promoted to administrator to carry a title).
             raise NotSupported(f"Telegram cannot {action.kind}")
         case _:
             assert_never(action)
