@@ -84,6 +84,7 @@ class Context:
     heard: Callable[[type[Fact]], bool] = field(default=lambda _type: True, repr=False)
     """Whether any feature subscribes to a fact type: one nobody handles is not stored."""
     _translator: Translator | None = field(default=None, repr=False)
+    _elsewhere: dict[CommunityRef, Translator] = field(default_factory=dict, repr=False)
 
     async def locale(self) -> str:
         """The community's language: ``/lang`` setting, else ``[defaults] locale``."""
@@ -96,6 +97,22 @@ class Context:
                 self.tx, self.event.community, self.default_locale
             )
         return self._translator
+
+    async def translator_of(self, platform: str, community_id: str | None) -> Translator:
+        """Translations in another community's language: a post made there (a space poll
+        in each of its communities) speaks that community's language, not the caller's.
+        Read once per community per event."""
+        if community_id is None:
+            return language_of({}, self.default_locale)
+        where = CommunityRef(platform, community_id)
+        if where == self.event.community:
+            return await self.translator()
+        found = self._elsewhere.get(where)
+        if found is None:
+            found = self._elsewhere[where] = await community_translator(
+                self.tx, where, self.default_locale
+            )
+        return found
 
     @property
     def tr(self) -> Translator:

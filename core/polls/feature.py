@@ -189,12 +189,13 @@ class Polls(Feature):
                 created, [p for p in others if p.bot in platforms], platforms
             )
             for elsewhere in created.elsewhere:
+                there = await ctx.translator_of(elsewhere.platform, elsewhere.community_id)
                 ctx.emit(
                     SendMessage(
                         bot=elsewhere.bot,
                         channel=ChannelRef(elsewhere.channel_id),
-                        text=render(created, Tally((0,) * len(created.options), 0), tr),
-                        buttons=buttons(created, tr),
+                        text=render(created, Tally((0,) * len(created.options), 0), there),
+                        buttons=buttons(created, there),
                         key=elsewhere.key,
                     )
                 )
@@ -368,11 +369,17 @@ class Polls(Feature):
             tally = tally_after(
                 await store.tally(found.id, len(found.options)), current, result.votes
             )
-            text, keyboard = render(found, tally, tr), buttons(found, tr)
-            edits = [
-                EditMessage(bot=post.bot, key=post.key, text=text, buttons=keyboard)
-                for post in found.posts
-            ]
+            edits = []
+            for post in found.posts:  # each in its community's language
+                there = await ctx.translator_of(post.platform, post.community_id)
+                edits.append(
+                    EditMessage(
+                        bot=post.bot,
+                        key=post.key,
+                        text=render(found, tally, there),
+                        buttons=buttons(found, there),
+                    )
+                )
             ctx.publish(
                 VoteCast(
                     platform=found.platform,
@@ -416,16 +423,19 @@ class Polls(Feature):
                 closed_by=closer.user_id if closer is not None else None,
             )
         )
-        final = render(closed, counts, tr)  # recomputed from the stored votes
-        for post in found.posts:
+        for post in found.posts:  # recomputed from the stored votes, in each language
+            there = await ctx.translator_of(post.platform, post.community_id)
+            final = render(closed, counts, there)
             ctx.emit(EditMessage(bot=post.bot, key=post.key, text=final, buttons=()))
         for elsewhere in found.elsewhere:
+            there = await ctx.translator_of(elsewhere.platform, elsewhere.community_id)
             channel = ChannelRef(elsewhere.channel_id)
             ctx.emit(
-                SendMessage(bot=elsewhere.bot, channel=channel, text=summary(closed, counts, tr))
+                SendMessage(bot=elsewhere.bot, channel=channel, text=summary(closed, counts, there))
             )
+        home = await ctx.translator_of(found.platform, found.community_id)
         result = SendMessage(
-            bot=found.bot, channel=_channel(found), text=summary(closed, counts, tr)
+            bot=found.bot, channel=_channel(found), text=summary(closed, counts, home)
         )
         question = bold(found.question)  # the manager who closed it hears of a refusal
         ctx.emit(

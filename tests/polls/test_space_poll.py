@@ -29,6 +29,7 @@ from tests.fakes.telegram.server import FakeBotApi
 from tests.slack.conftest import ALICE as SLACK_ALICE
 from tests.slack.conftest import EVE as SLACK_EVE
 from townsquare.bots.runtime import Runtime
+from townsquare.core.refs import CommunityRef
 from townsquare.storage.people import SqlPeopleStore, SqlPersonDirectory
 
 GROUP_ID = int(str(p.GROUP["id"]))
@@ -128,3 +129,35 @@ async def test_a_space_poll_shows_one_tally_on_telegram_discord_and_slack(
         await api.push(p.callback("poll:1:0", user=p.EVE, message_id=999))
         toasts = await api.wait_for("answerCallbackQuery", 2)
         assert toasts[-1]["text"] == "This poll no longer exists."
+
+
+async def test_each_post_of_a_space_poll_speaks_its_communitys_language(
+    api: FakeBotApi, backend: str, slack: FakeSlack, port: int, sqlite_url: str
+) -> None:
+    """The Slack workspace chose Italian, the Telegram group English: the poll started in
+    Telegram is posted, updated and closed in Italian on Slack, in English on Telegram."""
+    api.administrators[GROUP_ID] = [p.owner(p.ADMIN)]
+    space = [{"name": "town", "communities": [f"tg:{GROUP_ID}", f"sl:{sf.TEAM}/C0GENERAL"]}]
+    bots = telegram_bot(api, backend), slack_bot(slack, port)
+    settings = config(sqlite_url, *bots, spaces=space)  # type: ignore[arg-type]
+    async with Runtime(settings, delivery_options={"edit_interval": 0.0}) as runtime:
+        async with runtime.store.transaction() as tx:
+            workspace = CommunityRef("slack", sf.TEAM)
+            await tx.set_setting(workspace, "locale", "it", datetime.now(UTC))
+
+        await api.push(p.command('/poll "Lunch?" Pizza Sushi --space', user=p.ADMIN))
+        (telegram_poll,) = await api.wait_for("sendMessage")
+        (slack_poll,) = await slack.wait_for("chat.postMessage")
+        assert "0 voters" in telegram_poll["text"]
+        assert "0 votanti" in sf.message_text(slack_poll)
+
+        await api.push(p.callback("poll:1:0", user=p.ALICE, message_id=500))
+        await _telegram_edit_showing(api, ("1 voter",))
+        await slack.wait_for("chat.update", where=lambda e: "1 votante" in sf.message_text(e))
+
+        await api.push(p.command("/poll close 1", user=p.ADMIN))
+        await slack.wait_for(
+            "chat.postMessage", where=lambda m: "Sondaggio #1 chiuso" in sf.message_text(m)
+        )
+        sent = await api.wait_for("sendMessage", 2)
+        assert any("Poll #1 closed" in message["text"] for message in sent)
