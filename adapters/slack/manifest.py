@@ -26,6 +26,8 @@ BOT_SCOPES = [  # least privilege: each one is used by an event below or a Web A
     "im:history",
     "im:write",  # open direct messages
     "reactions:read",
+    "usergroups:read",  # role rewards: who is in a user group
+    "usergroups:write",  # role rewards: add or remove a member (paid plans)
     "users:read",  # names and owner/admin roles
 ]
 BOT_EVENTS = [

@@ -53,6 +53,7 @@ CAPABILITIES = frozenset(
         Capability.FILES,
         Capability.MESSAGE_CONTENT,
         Capability.FORMS,
+        Capability.USER_GROUPS,  # role rewards (adapters.slack.usergroups), paid plans only
     }
 )
 LIMITS = RateLimits(

@@ -65,6 +65,7 @@ from townsquare.adapters.slack.outbound import (
     form_view,
     messages,
 )
+from townsquare.adapters.slack.usergroups import change_group
 from townsquare.core.actions import (
     Action,
     AnswerButton,
@@ -270,30 +271,31 @@ class SlackAdapter:
                 return await self._post(channel, action)
             case SendFile():
                 return await self._upload(action)
-            case SendEphemeral():
-                for message in messages(action.text):
-                    await self._ephemeral(
-                        action.interaction_id, action.channel, action.user_id, message
-                    )
-                return Delivered()
-            case AnswerButton():
-                if action.toast:
-                    message = messages(Text((Span(action.toast),)))[0]
-                    await self._ephemeral(
-                        action.interaction_id, action.channel, action.user_id, message
-                    )
-                return Delivered()
+            case SendEphemeral() | AnswerButton():
+                return await self._answer(action)
             case AskText():
                 return await self._ask_text(action)
             case EditMessage():
                 return await self._edit(action)
             case DeleteMessage():
                 return await self._delete(action)
-            case RestrictMember() | UnrestrictMember() | RemoveMember() | GiveRole() | TakeRole():
+            case GiveRole() | TakeRole():
+                return await change_group(self.client, self.bot, action)
+            case RestrictMember() | UnrestrictMember() | RemoveMember():
                 # Degraded to a notice before they get here (see core.degrade).
                 raise NotSupported(f"Slack cannot {action.kind}")
             case _:
                 assert_never(action)
+
+    async def _answer(self, action: SendEphemeral | AnswerButton) -> Delivered:
+        """A private answer: an ephemeral message, or a press's toast (none when empty)."""
+        if isinstance(action, SendEphemeral):
+            private = messages(action.text)
+        else:
+            private = [messages(Text((Span(action.toast),)))[0]] if action.toast else []
+        for message in private:
+            await self._ephemeral(action.interaction_id, action.channel, action.user_id, message)
+        return Delivered()
 
     async def _edit(self, action: EditMessage) -> Delivered:
         assert action.message is not None

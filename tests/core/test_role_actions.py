@@ -81,8 +81,8 @@ def test_platforms_with_roles_or_user_groups_get_the_action(
         assert degrade(action, capabilities) == [action]
 
 
-def test_slack_is_not_given_roles_the_onboarding_gate() -> None:
-    assert Capability.ROLES not in SLACK
+def test_slack_has_user_groups_but_not_roles_the_onboarding_gate() -> None:
+    assert Capability.USER_GROUPS in SLACK and Capability.ROLES not in SLACK
     assert Capability.ROLES in DISCORD
     assert not {Capability.ROLES, Capability.USER_GROUPS} & TELEGRAM
 

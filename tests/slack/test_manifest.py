@@ -24,8 +24,17 @@ EVENT_SCOPES = {
     "reaction_added": {"reactions:read"},
     "team_join": {"users:read"},
 }
-CALL_SCOPES = {"chat:write", "commands", "files:write", "im:write", "users:read"}
-"""chat.*, slash commands, file uploads, conversations.open for DMs, users.info for roles."""
+CALL_SCOPES = {
+    "chat:write",
+    "commands",
+    "files:write",
+    "im:write",
+    "users:read",
+    "usergroups:read",
+    "usergroups:write",
+}
+"""chat.*, slash commands, file uploads, conversations.open for DMs, users.info for roles,
+usergroups.* for role rewards."""
 
 
 def commands() -> list[CommandSpec]:

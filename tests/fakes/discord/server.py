@@ -299,6 +299,10 @@ class FakeDiscord:
         self.sessions: dict[str, Session] = {}
         self.connections: list[Session] = []
         self.unexpected: list[str] = []
+        self.role_hierarchy = False
+        """True: giving or taking a member's role needs Manage Roles and a bot role above
+        that role, as Discord checks (403, code 50013); see :meth:`add_bot_role`. False:
+        the bot may change any role of the guild."""
         self._injected: list[Injected] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -417,6 +421,27 @@ class FakeDiscord:
         role = p.role(p.snowflake(), name, p.EVERYONE_PERMISSIONS, position=len(guild.roles))
         guild.roles.append(role)
         return role
+
+    def add_bot_role(self, guild: Guild, *, manage_roles: bool = True) -> dict[str, Any]:
+        """The role Discord gives a bot on joining, at the top of the guild's roles (with
+        Manage Roles unless ``manage_roles`` is false), and :attr:`role_hierarchy` on."""
+        permissions = p.EVERYONE_PERMISSIONS | (p.MANAGE_ROLES if manage_roles else 0)
+        role = p.role(p.snowflake(), self.bot_user["username"], permissions, position=100)
+        guild.roles.append(role)
+        guild.members[self.bot_id]["roles"] = [*guild.members[self.bot_id]["roles"], role["id"]]
+        self.role_hierarchy = True
+        return role
+
+    def _may_manage(self, guild: Guild, role_id: str) -> bool:
+        """Whether the bot may give or take ``role_id`` (:attr:`role_hierarchy`)."""
+        if not self.role_hierarchy or self.bot_id == guild.owner_id:
+            return True
+        if not self.member_permissions(guild, self.bot_id) & p.MANAGE_ROLES:
+            return False
+        held = set(guild.members[self.bot_id]["roles"])
+        top = max((int(r["position"]) for r in guild.roles if r["id"] in held), default=0)
+        target = next(r for r in guild.roles if r["id"] == role_id)
+        return int(target["position"]) < top
 
     def member_permissions(self, guild: Guild, user_id: int) -> int:
         """Guild-level permissions, computed like Discord (owner and admins get all)."""
@@ -953,6 +978,8 @@ class FakeDiscord:
         member = guild.members.get(int(user_id))
         if member is None:
             return _error(404, 10007, "Unknown Member")
+        if not self._may_manage(guild, role_id):
+            return _error(403, 50013, "Missing Permissions")
         roles = [role for role in member["roles"] if role != role_id]
         member["roles"] = [*roles, role_id] if give else roles
         await self.dispatch(

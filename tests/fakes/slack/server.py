@@ -12,7 +12,8 @@ button when there is an input, ``private_metadata`` 3,000, input lengths 0-3,000
 ``trigger_id``: the fake's triggers (``trigger.<time_ns>``, as :func:`block_actions`
 makes them) expire after 3 seconds and can be exchanged once (``expired_trigger_id``,
 ``exchanged_trigger_id``). Opened views are in :attr:`FakeSlack.views`;
-:func:`view_submission` builds what Slack posts when a member submits one.
+:func:`view_submission` builds what Slack posts when a member submits one. User groups
+(role rewards) are in :mod:`tests.fakes.slack.usergroups`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tests.fakes.slack import blocks
 from tests.fakes.slack.blocks import elements as elements
 from tests.fakes.slack.blocks import message_text as message_text
 from tests.fakes.slack.blocks import pings as pings
+from tests.fakes.slack.usergroups import UserGroups
 
 TEAM = "T0TOWN"
 MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
@@ -45,7 +47,7 @@ _TRIGGER = re.compile(r"^trigger\.(\d+)$")
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(UserGroups):
     token: str = "xoxb-test-token-for-the-fake"
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -202,6 +204,8 @@ class FakeSlack:
         result = handler(params)
         if isinstance(result, str):
             return web.json_response({"ok": False, "error": result})
+        if result.get("ok") is False:  # an error with details (missing_scope's needed)
+            return web.json_response(result)
         return web.json_response({"ok": True, **result})
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
