@@ -31,6 +31,7 @@ from townsquare.core.dispatcher import Dispatcher
 from townsquare.core.escalation.feature import Escalation
 from townsquare.core.faq.feature import Faq
 from townsquare.core.features import BotInfo, Feature
+from townsquare.core.giveaways.feature import Giveaways
 from townsquare.core.metrics import Metrics
 from townsquare.core.onboarding.feature import Onboarding
 from townsquare.core.people.feature import People
@@ -43,6 +44,7 @@ from townsquare.storage.database import create_engine, is_sqlite
 from townsquare.storage.escalation import SqlEscalationStore
 from townsquare.storage.faq import SqlFaqStore
 from townsquare.storage.gateway import SqlGatewaySessions
+from townsquare.storage.giveaways import SqlGiveawayStore
 from townsquare.storage.migrate import ensure_current
 from townsquare.storage.onboarding import SqlOnboardingStore
 from townsquare.storage.people import SqlPeopleStore, SqlPersonDirectory
@@ -68,6 +70,7 @@ def default_features() -> list[Feature]:
         Onboarding(store=SqlOnboardingStore),
         Faq(store=SqlFaqStore),
         People(store=SqlPeopleStore),
+        Giveaways(store=SqlGiveawayStore, persons=SqlPersonDirectory()),
     ]
 
 

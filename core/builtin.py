@@ -16,10 +16,12 @@ from townsquare.core.commands import (
     split_arguments,
 )
 from townsquare.core.events import MemberJoined, MemberLeft
-from townsquare.core.features import Context, Feature, command, on
+from townsquare.core.features import Context, Feature, command, on, subcommand
 from townsquare.core.i18n import Translator, _
 from townsquare.core.roles import Role
+from townsquare.core.settings import TimeZone
 from townsquare.core.text import TextLike, bold, code, compose, lines
+from townsquare.core.when import known_zone
 
 # What members lose when a platform lacks a capability; shown in /settings so nothing is
 # switched off silently.
@@ -41,6 +43,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_("Welcome and rules"), ("welcome", "rules", "verify", "accept")),
     (_("Polls"), ("poll", "vote")),
     (_("FAQ"), ("faq",)),
+    (_("Giveaways"), ("giveaway",)),
     (
         _("Moderation"),
         ("report", "warn", "mute", "unmute", "warnings", "cases", "case", "managers", "escalation"),
@@ -51,7 +54,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "help": ("/help poll",),
-    "settings": ("/settings",),
+    "settings": ("/settings", "/settings tz Europe/Rome"),
     "lang": ("/lang it",),
     "welcome": ("/welcome set Welcome {mention} to {community}!",),
     "rules": ("/rules show", "/rules set Be kind. No spam."),
@@ -62,6 +65,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "faq": (
         "/faq how do I reset my password?",
         '/faq add "How do I reset my password?" "Settings, Security, Reset password."',
+    ),
+    "giveaway": (
+        '/giveaway "Two concert tickets" --ends "fri 18:30" --winners 2 --min-days 7',
+        "/giveaway verify 3",
+        "/giveaway reroll 3",
     ),
     "link": ("/link", "/link ABCD-2345"),
     "unlink": ("/unlink discord",),
@@ -198,7 +206,22 @@ def _options(spec: CommandSpec, role: Role) -> list[Option]:
 class Settings(Feature):
     name = "settings"
 
-    @command(CommandSpec("settings", _("Show this community's bot settings"), role=Role.MANAGER))
+    @command(
+        CommandSpec(
+            "settings",
+            _("Show this community's bot settings"),
+            role=Role.MANAGER,
+            subcommands=(
+                CommandSpec(
+                    "tz",
+                    _("Set the time zone times are read in"),
+                    Role.MANAGER,
+                    params=(Param("zone", _("e.g. Europe/Rome, or UTC")),),
+                    needs_community=True,
+                ),
+            ),
+        )
+    )
     async def settings(self, invocation: Invocation, ctx: Context) -> None:
         tr = ctx.tr
         community = ctx.event.community
@@ -223,6 +246,21 @@ class Settings(Feature):
         if missing:
             text = lines(text, bold(tr(_("Limited on this platform:"))), *missing)
         ctx.respond(text)
+
+    @subcommand("settings", "tz")
+    async def time_zone(self, invocation: Invocation, ctx: Context) -> None:
+        tr = ctx.tr
+        name = str(invocation.args["zone"]).strip()
+        if name.upper() == "UTC":
+            await ctx.update_settings(TimeZone, tz=None)
+            ctx.respond(tr(_("Times are now read in UTC.")))
+        elif len(name) <= 64 and known_zone(name):
+            await ctx.update_settings(TimeZone, tz=name)
+            ctx.respond(tr(_("Times are now read in {zone}."), zone=name))
+        else:
+            ctx.respond(
+                tr(_("I do not know the time zone {zone}; write it like Europe/Rome."), zone=name)
+            )
 
 
 class Roster(Feature):

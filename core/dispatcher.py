@@ -103,7 +103,7 @@ class Dispatcher:
                     raise ValueError(f"{feature.name}: the job kind {FACT_JOB!r} is for facts")
                 self._jobs[kind] = (feature, handler)
         settings.check_all(
-            [("core", settings.Language), ("core", InboxSettings)]
+            [("core", settings.Language), ("core", settings.TimeZone), ("core", InboxSettings)]
             + [(f.name, kind) for f in self.features for kind in f.settings_models]
         )
         self._specs = tuple(spec for spec, _feature, _handler in self._commands.values())

@@ -31,6 +31,7 @@ from enum import Enum
 from typing import Any, ClassVar, TypeVar, Union
 
 from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, translator
+from townsquare.core.when import known_zone
 
 
 class FeatureSettings:
@@ -240,6 +241,15 @@ class Language(FeatureSettings):
 
     namespace: ClassVar[str] = "language"
     locale: str | None = setting(None, key="locale")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeZone(FeatureSettings):
+    """The community's time zone (``/settings tz Europe/Rome``): how the times managers
+    type (``tomorrow 19:00``, :mod:`core.when`) are read. None: UTC."""
+
+    namespace: ClassVar[str] = "time"
+    tz: str | None = setting(None, key="tz", valid=known_zone)
 
 
 def language_of(stored: Mapping[str, Any], default_locale: str = DEFAULT_LANGUAGE) -> Translator:

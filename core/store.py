@@ -108,6 +108,12 @@ class Transaction(Protocol):
 
     async def member_count(self, community: CommunityRef) -> int: ...
 
+    async def member_since(self, community: CommunityRef, user_id: str) -> datetime | None:
+        """When the member joined ``community`` as the roster saw it (the latest join, if
+        they are in it now); None for someone who left, or who was there before the bot
+        and never seen joining."""
+        ...
+
     async def schedule(
         self,
         *,

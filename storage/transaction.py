@@ -311,6 +311,20 @@ class SqlTransaction:
         )
         return int(count or 0)
 
+    async def member_since(self, community: CommunityRef, user_id: str) -> datetime | None:
+        await self.flush()
+        joined: datetime | None = await self.connection.scalar(
+            select(_members.c.joined_at)
+            .join(_communities, _communities.c.id == _members.c.community_id)
+            .where(
+                _communities.c.platform == community.platform,
+                _communities.c.external_id == community.id,
+                _members.c.user_id == user_id,
+                _members.c.left_at.is_(None),
+            )
+        )
+        return joined
+
     async def schedule(
         self,
         *,
