@@ -366,6 +366,51 @@ class TakeRole:
     kind: Literal["take_role"] = "take_role"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinMessage:
+    """Pin a message the bot sent, named by ``key`` (resolved by the delivery worker,
+    after the keyed send: both travel in the lane of ``channel``) or by ``message``:
+    Telegram ``pinChatMessage``, a Discord pin, Slack ``pins.add``.
+
+    Where the platform has no :attr:`~core.capabilities.Capability.PIN` (the console)
+    :mod:`core.degrade` drops it with a log line; a feature that pins for a manager
+    says so when it is asked. A pin the platform refuses (the bot may not pin there)
+    sends ``on_failure`` to the manager, as :class:`SendMessage` does; pinning a message
+    already pinned is done."""
+
+    bot: str
+    channel: ChannelRef
+    key: str | None = None
+    message: MessageRef | None = None
+    silent: bool = True
+    """Pin without notifying the chat (Telegram notifies every member otherwise; the
+    message itself already notified them)."""
+    on_failure: SendDirect | None = None
+    """As :attr:`SendMessage.on_failure`."""
+    on_give_up: SendDirect | None = None
+    """As :attr:`SendMessage.on_give_up`."""
+    kind: Literal["pin_message"] = "pin_message"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CrosspostMessage:
+    """Publish a message the bot sent to the servers that follow its channel: on a
+    Discord announcement channel (type 5), ``POST .../messages/{id}/crosspost``. Named
+    like :class:`PinMessage`. In any other channel there is nobody to publish to and it
+    is done at once; platforms without followers (no
+    :attr:`~core.capabilities.Capability.CROSSPOST`) never get it (:mod:`core.degrade`).
+
+    Its own lane per channel, not paced as a message: Discord allows a channel about ten
+    publications an hour, and a long 429 there must hold up only the publications, never
+    the channel's messages or the bot."""
+
+    bot: str
+    channel: ChannelRef
+    key: str | None = None
+    message: MessageRef | None = None
+    kind: Literal["crosspost_message"] = "crosspost_message"
+
+
 Action = (
     SendMessage
     | SendDirect
@@ -380,6 +425,8 @@ Action = (
     | RemoveMember
     | GiveRole
     | TakeRole
+    | PinMessage
+    | CrosspostMessage
 )
 
 _ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Annotated[Action, Field(discriminator="kind")])

@@ -26,6 +26,12 @@ class Capability(StrEnum):
     """The bot can add members to named groups and take them out (Slack user groups, where
     the workspace's plan allows): enough for a reward (:class:`core.actions.GiveRole`),
     not for a permission gate, so it is not :attr:`ROLES`."""
+    PIN = "pin"
+    """The bot can pin a message it sent (Telegram, Discord, Slack); without it
+    :class:`core.actions.PinMessage` is dropped with a log line (:mod:`core.degrade`)."""
+    CROSSPOST = "crosspost"
+    """The platform has channels that other communities follow (Discord announcement
+    channels), where :class:`core.actions.CrosspostMessage` publishes a message."""
     FORMS = "forms"
     """The platform can ask a member for text in a form answering a button press: Discord
     modals, Slack modals (``views.open``). Without it :class:`core.actions.AskText`

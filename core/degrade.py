@@ -17,9 +17,11 @@ from townsquare.core.actions import (
     AnswerButton,
     AskText,
     ButtonRows,
+    CrosspostMessage,
     DeleteMessage,
     EditMessage,
     GiveRole,
+    PinMessage,
     RemoveMember,
     RestrictMember,
     SendDirect,
@@ -100,16 +102,33 @@ def degrade(
             return _moderation_notice(action, tr)
         case GiveRole() | TakeRole() if not _ROLE_CAPABILITIES & capabilities:
             return _role_notice(action)
-        case EditMessage() if Capability.EDIT not in capabilities:
-            log.warning("bot %s cannot edit messages; edit of %s skipped", action.bot, action.key)
-            return []
-        case DeleteMessage() if Capability.DELETE not in capabilities:
-            log.warning(
-                "bot %s cannot delete messages; delete of %s skipped", action.bot, action.key
-            )
-            return []
+        case EditMessage() | DeleteMessage() | PinMessage() | CrosspostMessage() if (
+            _NEEDS[type(action)] not in capabilities
+        ):
+            return _skipped(action)
         case _:
             return [action]
+
+
+_NEEDS: dict[type, Capability] = {
+    EditMessage: Capability.EDIT,
+    DeleteMessage: Capability.DELETE,
+    PinMessage: Capability.PIN,
+    CrosspostMessage: Capability.CROSSPOST,
+}
+"""What a change to a posted message needs; without it the change is skipped."""
+
+
+def _skipped(action: EditMessage | DeleteMessage | PinMessage | CrosspostMessage) -> list[Action]:
+    """A change the platform cannot make to a message, logged (a publication only where
+    some channel could have followers: elsewhere there is nobody to publish to)."""
+    if not isinstance(action, CrosspostMessage):
+        what = {"edit_message": "edit", "delete_message": "delete", "pin_message": "pin"}
+        verb = what[action.kind]
+        log.warning(
+            "bot %s cannot %s messages; %s of %s skipped", action.bot, verb, verb, action.key
+        )
+    return []
 
 
 def _too_large(action: SendFile, tr: Translator) -> Text:

@@ -45,8 +45,10 @@ from datetime import timedelta
 
 from townsquare.core.actions import (
     Action,
+    CrosspostMessage,
     DeleteMessage,
     EditMessage,
+    PinMessage,
     SendDirect,
     SendFile,
     SendMessage,
@@ -76,6 +78,8 @@ from townsquare.core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
 
+_KEYED = (EditMessage, DeleteMessage, PinMessage, CrosspostMessage)
+"""Actions that may name their message by key (resolved here before they are performed)."""
 WAITED = 0.001
 """Seconds of pacing after which a send counts as having waited for its slot (metrics)."""
 
@@ -317,7 +321,7 @@ class DeliveryWorker:
         """The row's action ready to perform: a superseded edit is settled, an edit's pacing
         waited for, a key resolved to its message; ``None`` when nothing is left to do."""
         action = item.action
-        if not isinstance(action, EditMessage | DeleteMessage) or action.key is None:
+        if not isinstance(action, _KEYED) or action.key is None:
             return action
         if isinstance(action, EditMessage):
             if await self._settled_superseded(item, action.key):

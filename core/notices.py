@@ -9,6 +9,7 @@ from dataclasses import replace
 from townsquare.core.actions import (
     Action,
     GiveRole,
+    PinMessage,
     RemoveMember,
     RestrictMember,
     SendDirect,
@@ -22,7 +23,7 @@ from townsquare.core.text import code, lines
 
 def refusal_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
     """What a refused action carries: a mute's, unmute's, removal's or role's notice for
-    managers (:mod:`core.refusals`), a message's for the manager who caused it."""
+    managers (:mod:`core.refusals`), a message's or a pin's for the manager who caused it."""
     match action:
         case (
             RestrictMember()
@@ -31,6 +32,7 @@ def refusal_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
             | GiveRole()
             | TakeRole()
             | SendMessage()
+            | PinMessage()
         ):
             return _notice(action.on_failure, error)
         case _:
@@ -47,6 +49,7 @@ def give_up_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
             | GiveRole()
             | TakeRole()
             | SendMessage()
+            | PinMessage()
         ):
             return _notice(action.on_give_up, error)
         case _:

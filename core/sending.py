@@ -11,6 +11,7 @@ from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
+    CrosspostMessage,
     DeleteMessage,
     EditMessage,
     GiveRole,
@@ -31,7 +32,9 @@ from townsquare.core.text import compose, mention
 
 def paced_by(item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] | None:
     """The bot's and the chat's limit a row is paced by (None: not paced; answers to a
-    press, moderation and roles are not messages; edits and deletions count for the bot)."""
+    press, moderation, roles and publications to followers are not messages; edits and
+    deletions count for the bot; a pin is paced like a message, Telegram posts a notice of
+    it in the chat)."""
     action = item.action
     if isinstance(
         action,
@@ -41,7 +44,8 @@ def paced_by(item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] |
         | UnrestrictMember
         | RemoveMember
         | GiveRole
-        | TakeRole,
+        | TakeRole
+        | CrosspostMessage,
     ):
         return None
     bot = bot_limit(item.bot, adapter.limits)

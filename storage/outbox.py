@@ -19,9 +19,11 @@ from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
+    CrosspostMessage,
     DeleteMessage,
     EditMessage,
     GiveRole,
+    PinMessage,
     RemoveMember,
     RestrictMember,
     SendDirect,
@@ -81,6 +83,11 @@ def lane_of(action: Action) -> str:
             # One lane per community: a Slack user group is rewritten whole
             # (usergroups.users.update), so two changes of one group must not interleave.
             return f"{bot}:roles:{action.community.id}"
+        case PinMessage():
+            # The chat's lane: the pin follows the keyed send it names, in order.
+            return f"{bot}:chat:{action.channel.id}"
+        case CrosspostMessage():
+            return f"{bot}:crosspost:{action.channel.id}"
         case _:
             assert_never(action)
 

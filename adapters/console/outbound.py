@@ -15,9 +15,11 @@ from townsquare.core.actions import (
     AnswerButton,
     AskText,
     ButtonRows,
+    CrosspostMessage,
     DeleteMessage,
     EditMessage,
     GiveRole,
+    PinMessage,
     RemoveMember,
     RestrictMember,
     SendDirect,
@@ -114,8 +116,9 @@ def _describe(action: Action, bot: str) -> list[str]:
             return [f"{bot} › (toast) {action.toast}"] if action.toast else []
         case RestrictMember() | UnrestrictMember() | RemoveMember() | GiveRole() | TakeRole():
             return [f"{bot} › ({_member_change(action)})"]
-        case SendFile() | AskText():
-            # Degraded to messages before they get here (the console has no files or forms).
+        case SendFile() | AskText() | PinMessage() | CrosspostMessage():
+            # Degraded before they get here (the console has no files, forms or pins, and
+            # no followers).
             return [f"{bot} › ({action.kind})"]
         case _:
             assert_never(action)

@@ -59,6 +59,8 @@ CAPABILITIES = frozenset(
         Capability.FILES,
         Capability.ROLES,
         Capability.FORMS,
+        Capability.PIN,
+        Capability.CROSSPOST,
     }
 )
 LIMITS = RateLimits(per_bot=50, per_chat=5, per_chat_window=5, max_text=MAX_TEXT)

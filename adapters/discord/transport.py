@@ -5,7 +5,8 @@ registration), :mod:`.gateway` (intake: every dispatch reaches the sink, mapped 
 :class:`~core.events.UpdateRejected`), :mod:`.receipt` (interactions stored, then
 acknowledged), :mod:`.interactions` and :mod:`.answers` (answers through the
 interaction's token, from any process), :mod:`.rest` (the bot's REST calls, idempotent
-sends, errors). This module holds the client's lifecycle, the gateway handlers and
+sends, errors), :mod:`.publishing` (pins, and publications to an announcement channel's
+followers). This module holds the client's lifecycle, the gateway handlers and
 ``perform``.
 
 Acknowledge only what is stored: gateway events are handed to the sink as soon as
@@ -41,7 +42,7 @@ import aiohttp
 import discord
 
 from townsquare.adapters.common_config import secret_value
-from townsquare.adapters.discord import inbound, outbound, slash
+from townsquare.adapters.discord import inbound, outbound, publishing, slash
 from townsquare.adapters.discord.answers import Answers
 from townsquare.adapters.discord.client import (
     _OVERRIDES,
@@ -68,9 +69,11 @@ from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
+    CrosspostMessage,
     DeleteMessage,
     EditMessage,
     GiveRole,
+    PinMessage,
     RemoveMember,
     RestrictMember,
     SendDirect,
@@ -502,8 +505,18 @@ class DiscordAdapter:
                 return await self.answers.form(action)
             case RestrictMember() | UnrestrictMember() | RemoveMember() | GiveRole() | TakeRole():
                 return await self.rest.member(action)
+            case PinMessage():
+                return await publishing.pin(self.rest, action)
+            case CrosspostMessage():
+                return await publishing.crosspost(self.rest, action, self._channel_type)
             case _:
                 assert_never(action)
+
+    def _channel_type(self, channel_id: int) -> int | None:
+        """A channel's type from the guild cache (None: not cached)."""
+        found = self.client.get_channel(channel_id) if self.client is not None else None
+        kind = getattr(found, "type", None)
+        return int(kind.value) if isinstance(kind, discord.ChannelType) else None
 
     async def _send_message(self, action: SendMessage, key: str | None) -> Delivered:
         delivered = await self.rest.post(

@@ -25,6 +25,7 @@ BOT_SCOPES = [  # least privilege: each one is used by an event below or a Web A
     "groups:read",
     "im:history",
     "im:write",  # open direct messages
+    "pins:write",  # pin announcements (/announce --pin)
     "reactions:read",
     "usergroups:read",  # role rewards: who is in a user group
     "usergroups:write",  # role rewards: add or remove a member (paid plans)

@@ -54,6 +54,7 @@ CAPABILITIES = frozenset(
         Capability.MESSAGE_CONTENT,
         Capability.FORMS,
         Capability.USER_GROUPS,  # role rewards (adapters.slack.usergroups), paid plans only
+        Capability.PIN,
     }
 )
 LIMITS = RateLimits(

@@ -70,9 +70,11 @@ from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
+    CrosspostMessage,
     DeleteMessage,
     EditMessage,
     GiveRole,
+    PinMessage,
     RemoveMember,
     RestrictMember,
     SendDirect,
@@ -279,10 +281,13 @@ class SlackAdapter:
                 return await self._edit(action)
             case DeleteMessage():
                 return await self._delete(action)
+            case PinMessage():
+                return await self._pin(action)
             case GiveRole() | TakeRole():
                 return await change_group(self.client, self.bot, action)
-            case RestrictMember() | UnrestrictMember() | RemoveMember():
-                # Degraded to a notice before they get here (see core.degrade).
+            case RestrictMember() | UnrestrictMember() | RemoveMember() | CrosspostMessage():
+                # Degraded before they get here (see core.degrade): a notice, or nothing
+                # (Slack channels have no followers to publish to).
                 raise NotSupported(f"Slack cannot {action.kind}")
             case _:
                 assert_never(action)
@@ -319,6 +324,18 @@ class SlackAdapter:
             if error.response.get("error") != "message_not_found":
                 raise
         return Delivered()
+
+    async def _pin(self, action: PinMessage) -> Delivered:
+        """``pins.add`` (the app needs ``pins:write``); a message pinned already is done."""
+        assert action.message is not None
+        try:
+            await self.client.pins_add(
+                channel=action.message.channel.id, timestamp=action.message.message_id
+            )
+        except SlackApiError as error:
+            if error.response.get("error") != "already_pinned":
+                raise
+        return Delivered((action.message,))
 
     async def _ask_text(self, action: AskText) -> Delivered:
         """Open the form's modal with the press's ``trigger_id``; when Slack will not

@@ -18,9 +18,11 @@ from townsquare.core.actions import (
     AnswerButton,
     AskText,
     ButtonRows,
+    CrosspostMessage,
     DeleteMessage,
     EditMessage,
     GiveRole,
+    PinMessage,
     RemoveMember,
     RestrictMember,
     SendDirect,
@@ -54,6 +56,7 @@ CAPABILITIES = frozenset(
         Capability.THREADS,
         Capability.FILES,
         Capability.MESSAGE_CONTENT,
+        Capability.PIN,
     }
 )
 LIMITS = RateLimits(
@@ -228,9 +231,18 @@ def plan(action: Action) -> list[ApiCall]:
                 ApiCall("banChatMember", member),
                 ApiCall("unbanChatMember", {**member, "only_if_banned": True}),
             ]
-        case SendEphemeral() | AskText() | GiveRole() | TakeRole():
+        case PinMessage():
+            assert action.message is not None, "the delivery worker resolves keys first"
+            pin = {
+                "chat_id": action.message.channel.id,
+                "message_id": int(action.message.message_id),
+                "disable_notification": action.silent,
+            }
+            return [ApiCall("pinChatMessage", pin)]
+        case SendEphemeral() | AskText() | GiveRole() | TakeRole() | CrosspostMessage():
             # Degraded before they get here (no ephemeral messages, no forms on Telegram,
-            # and no member roles: nobody is promoted to administrator to carry a title).
+            # no member roles: nobody is promoted to administrator to carry a title; and
+            # no channel has followers to publish to).
             raise NotSupported(f"Telegram cannot {action.kind}")
         case _:
             assert_never(action)

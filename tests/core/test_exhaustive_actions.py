@@ -28,9 +28,9 @@ DISPATCHES = {
 NEW_KIND = """
 
 @dataclass(frozen=True, slots=True)
-class PinMessage:
+class ProbeAction:
     bot: str
-    kind: Literal["pin_message"] = "pin_message"
+    kind: Literal["probe_action"] = "probe_action"
 """
 
 
@@ -46,7 +46,7 @@ def test_every_dispatch_over_actions_rejects_an_unhandled_kind(tmp_path: Path) -
     assert "Action = (\n    SendMessage\n" in source
     source = source.replace(
         "Action = (\n    SendMessage\n",
-        NEW_KIND + "\n\nAction = (\n    PinMessage\n    | SendMessage\n",
+        NEW_KIND + "\n\nAction = (\n    ProbeAction\n    | SendMessage\n",
     )
     actions.write_text(source, encoding="utf-8")
 
@@ -61,7 +61,7 @@ def test_every_dispatch_over_actions_rejects_an_unhandled_kind(tmp_path: Path) -
         match.group(1)
         for match in re.finditer(
             r"^(\S+\.py):\d+: error: Argument 1 to \"assert_never\" has incompatible type "
-            r"\"PinMessage\"",
+            r"\"ProbeAction\"",
             checked.stdout,
             re.M,
         )

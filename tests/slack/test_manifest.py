@@ -29,12 +29,13 @@ CALL_SCOPES = {
     "commands",
     "files:write",
     "im:write",
+    "pins:write",
     "users:read",
     "usergroups:read",
     "usergroups:write",
 }
-"""chat.*, slash commands, file uploads, conversations.open for DMs, users.info for roles,
-usergroups.* for role rewards."""
+"""chat.*, slash commands, file uploads, conversations.open for DMs, pins.add for
+announcements, users.info for roles, usergroups.* for role rewards."""
 
 
 def commands() -> list[CommandSpec]:

@@ -25,6 +25,8 @@ protocol. Faithfulness where it matters (each point has bitten a real bot):
   author in the same channel within :data:`NONCE_WINDOW` returns the first message
   instead of creating one (Discord's idempotent send).
 * ``GET @original`` of a deferred response still "thinking" shows the LOADING flag.
+* Pins, announcement channels (type 5) and publication to their followers with
+  Discord's checks and publish limit: :mod:`tests.fakes.discord.publishing`.
 * Messages: 2000-character limit, component limits, and the mentions a message would
   really ping, computed from content and ``allowed_mentions`` the way Discord does, so a
   test can prove nobody was pinged who should not be.
@@ -52,6 +54,7 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes import multipart
 from tests.fakes.discord import payloads as p
+from tests.fakes.discord.publishing import Publishing
 
 API_PREFIX = "/api/v10"
 MAX_TIMEOUT = timedelta(days=28)
@@ -260,7 +263,7 @@ class Guild:
         return data
 
 
-class FakeDiscord:
+class FakeDiscord(Publishing):
     """Discord REST + gateway on one loopback port.
 
     ``application_flags`` decides which privileged intents the "developer portal" allows;
@@ -309,6 +312,7 @@ class FakeDiscord:
         self._sockets: set[web.WebSocketResponse] = set()
         self._closing = False
         self.port = 0
+        self.init_publishing()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -641,6 +645,7 @@ class FakeDiscord:
             ("GET", r"/applications/(\d+)/guilds/(\d+)/commands", self._get_guild_commands),
             ("PUT", r"/applications/(\d+)/commands", self._put_global_commands),
             ("GET", r"/applications/(\d+)/commands", self._get_global_commands),
+            *self.publishing_routes(),
         ]
 
     def _ratelimit_headers(self, bucket: str) -> dict[str, str]:

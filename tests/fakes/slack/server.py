@@ -66,6 +66,11 @@ class FakeSlack(UserGroups):
     exchanged: set[str] = field(default_factory=set)
     posted: list[str] = field(default_factory=list)
     """The ``ts`` of every ``chat.postMessage``, in order (a press names its message)."""
+    pins: dict[str, list[str]] = field(default_factory=dict)
+    """Pinned messages (``ts``) by channel, in the order they were pinned."""
+    cannot_pin: set[str] = field(default_factory=set)
+    """Channels where ``pins.add`` is refused (``restricted_action``: a workspace that
+    lets only admins pin)."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -236,6 +241,20 @@ class FakeSlack(UserGroups):
                 "user": BOT_USER,
             },
         }
+
+    def _pins_add(self, params: dict[str, Any]) -> dict[str, Any] | str:
+        channel, ts = str(params.get("channel", "")), str(params.get("timestamp", ""))
+        if not channel or not ts:
+            return "invalid_arguments"
+        if channel in self.cannot_pin:
+            return "restricted_action"
+        if ts not in self.posted:
+            return "message_not_found"
+        pins = self.pins.setdefault(channel, [])
+        if ts in pins:
+            return "already_pinned"
+        pins.append(ts)
+        return {}
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"channel": params["channel"], "ts": params["ts"], "text": params.get("text", "")}

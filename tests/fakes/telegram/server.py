@@ -80,6 +80,10 @@ class FakeBotApi:
     """Files the bot sent with ``sendDocument``: (chat id, the uploaded file)."""
     offsets: list[int] = field(default_factory=list)
     """The ``offset`` of every ``getUpdates`` call, in order (0 when none was given)."""
+    pinned: dict[int, list[tuple[int, bool]]] = field(default_factory=dict)
+    """Messages pinned by chat id: (message id, whether the pin was silent), in order."""
+    cannot_pin: set[int] = field(default_factory=set)
+    """Chats where the bot lacks the right to pin messages (``can_pin_messages``)."""
     serve_every_kind: bool = False
     """Serve updates of kinds not in ``allowed_updates`` too (a self-hosted server or an
     old registration may), so a test can replay kinds the bot never asked for."""
@@ -370,6 +374,24 @@ class FakeBotApi:
         if isinstance(chat, web.Response):
             return chat
         self.messages.pop((chat["id"], int(params["message_id"])), None)
+        return True
+
+    async def _m_pinChatMessage(self, params: dict[str, Any]) -> Any:
+        """A pin: refused where the bot may not pin, or of a message not in the chat;
+        pinning a pinned message again is accepted (and changes nothing)."""
+        chat = self._chat(int(params["chat_id"]))
+        if isinstance(chat, web.Response):
+            return chat
+        if chat["id"] in self.cannot_pin:
+            return _error(
+                400, "Bad Request: not enough rights to manage pinned messages in the chat"
+            )
+        message_id = int(params["message_id"])
+        if (chat["id"], message_id) not in self.messages:
+            return _error(400, "Bad Request: message to pin not found")
+        pins = self.pinned.setdefault(chat["id"], [])
+        if all(pinned != message_id for pinned, _silent in pins):
+            pins.append((message_id, bool(params.get("disable_notification"))))
         return True
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:

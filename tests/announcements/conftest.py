@@ -1,0 +1,5 @@
+"""The adapters' fakes, for the announcement tests that run through them."""
+
+from tests.discord.conftest import fake, world  # noqa: F401
+from tests.slack.conftest import port, slack  # noqa: F401
+from tests.telegram.conftest import api, backend  # noqa: F401
