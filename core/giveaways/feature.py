@@ -54,9 +54,9 @@ from townsquare.core.giveaways.rules import (
     person_key,
     refusal,
 )
-from townsquare.core.giveaways.store import Entry, Giveaway, GiveawayStore
+from townsquare.core.giveaways.store import Entry, Giveaway, GiveawayStore, Post
 from townsquare.core.i18n import Translator, _
-from townsquare.core.persons import PersonDirectory
+from townsquare.core.persons import PersonDirectory, account_platform
 from townsquare.core.refs import ChannelRef
 from townsquare.core.refusals import with_manager_notice
 from townsquare.core.roles import Role
@@ -133,14 +133,14 @@ class Giveaways(Feature):
                 p for p in space.places if (p.bot, p.community_id) != here and p.bot in platforms
             ]
             created = await store.add_posts(created, others, platforms)
-        text, keyboard = render.post(created, 0, tr), render.buttons(created, tr)
-        for elsewhere in created.elsewhere:
+        for elsewhere in created.elsewhere:  # each in its community's language
+            there = await _tr_of(elsewhere, ctx)
             ctx.emit(
                 SendMessage(
                     bot=elsewhere.bot,
                     channel=ChannelRef(elsewhere.channel_id),
-                    text=text,
-                    buttons=keyboard,
+                    text=render.post(created, 0, there),
+                    buttons=render.buttons(created, there),
                     key=elsewhere.key,
                 )
             )
@@ -150,8 +150,8 @@ class Giveaways(Feature):
                 SendMessage(
                     bot=ctx.bot.name,
                     channel=_channel(created),
-                    text=text,
-                    buttons=keyboard,
+                    text=render.post(created, 0, tr),
+                    buttons=render.buttons(created, tr),
                     key=created.key,
                 ),
                 ctx,
@@ -227,9 +227,16 @@ class Giveaways(Feature):
                 entries=count,
             )
         )
-        text, keyboard = render.post(found, count, tr), render.buttons(found, tr)
         for post in found.posts:
-            ctx.emit(EditMessage(bot=post.bot, key=post.key, text=text, buttons=keyboard))
+            there = await _tr_of(post, ctx)
+            ctx.emit(
+                EditMessage(
+                    bot=post.bot,
+                    key=post.key,
+                    text=render.post(found, count, there),
+                    buttons=render.buttons(found, there),
+                )
+            )
         return tr(_("You are in. Good luck!")), False
 
     async def _person(self, ctx: Context) -> tuple[int | None, frozenset[int]]:
@@ -285,7 +292,7 @@ class Giveaways(Feature):
         if not await store.add_round(found.id, drawn, ctx.now, _caller(ctx)):
             ctx.respond(tr(_("Giveaway #{id} was just redrawn; try again."), id=found.id))
             return
-        self._announce(found, drawn, entries, ctx, tr)
+        await self._announce(found, drawn, entries, ctx)
 
     async def _draw(self, found: Giveaway, ctx: Context) -> bool:
         """Draw round 1 of ``found``; False if it was drawn already (the draw happens once)."""
@@ -297,42 +304,39 @@ class Giveaways(Feature):
         entries = await store.entries(found.id)
         drawn = next_round(found.seed, [e.entrant for e in entries], (), found.winners)
         await store.add_round(found.id, drawn, ctx.now, _caller(ctx))
-        tr = ctx.tr
         by_key = {entry.entrant: entry for entry in entries}
-        final = render.ended(found, len(entries), [by_key[k] for k in drawn.winners], tr)
+        winners = [by_key[k] for k in drawn.winners]
         for post in found.posts:
+            final = render.ended(found, len(entries), winners, await _tr_of(post, ctx))
             ctx.emit(EditMessage(bot=post.bot, key=post.key, text=final, buttons=()))
-        self._announce(found, drawn, entries, ctx, tr)
+        await self._announce(found, drawn, entries, ctx)
         return True
 
-    def _announce(
-        self,
-        found: Giveaway,
-        drawn: Round,
-        entries: Sequence[Entry],
-        ctx: Context,
-        tr: Translator,
+    async def _announce(
+        self, found: Giveaway, drawn: Round, entries: Sequence[Entry], ctx: Context
     ) -> None:
         """The result in every post's channel, each winner told privately, the fact."""
         by_key = {entry.entrant: entry for entry in entries}
         winners = [by_key[key] for key in drawn.winners]
         for post in found.posts:
+            there = await _tr_of(post, ctx)
             ctx.emit(
                 SendMessage(
                     bot=post.bot,
                     channel=ChannelRef(post.channel_id, thread_id=post.thread_id),
                     text=render.result(
-                        found, drawn.number, len(entries), winners, post.platform, tr
+                        found, drawn.number, len(entries), winners, post.platform, there
                     ),
                 )
             )
-        for winner in winners:
+        for winner in winners:  # told in the language of the community they entered from
+            home = next((p for p in found.posts if p.bot == winner.bot), found.posts[0])
             ctx.emit(
                 SendDirect(
                     bot=winner.bot,
                     user_id=winner.user_id,
                     display_name=winner.display_name,
-                    text=render.told(found, tr),
+                    text=render.told(found, await _tr_of(home, ctx)),
                 )
             )
         ctx.publish(
@@ -451,6 +455,11 @@ def _named(invocation: Invocation) -> Giveaway:
 
 def _channel(found: Giveaway) -> ChannelRef:
     return ChannelRef(found.channel_id, thread_id=found.thread_id)
+
+
+async def _tr_of(post: Post, ctx: Context) -> Translator:
+    """The language of the community ``post`` is shown in."""
+    return await ctx.translator_of(account_platform(post.platform), post.community_id)
 
 
 def _caller(ctx: Context) -> str | None:
