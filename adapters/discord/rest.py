@@ -40,6 +40,7 @@ from townsquare.core.actions import (
 from townsquare.core.errors import (
     PermanentDeliveryError,
 )
+from townsquare.core.images import shown_name
 from townsquare.core.ports import Delivered
 from townsquare.core.refs import ChannelRef, MessageRef
 from townsquare.core.text import Text
@@ -146,14 +147,16 @@ class Rest:
 
     async def send_file(self, action: SendFile, key: str | None) -> Delivered:
         """A message with the file attached (multipart: ``payload_json`` and
-        ``files[0]``, built by discord.py from a :class:`discord.File`)."""
+        ``files[0]``, built by discord.py from a :class:`discord.File`). Discord shows an
+        image attachment inline, judging by its name: a picture's gets its extension."""
         if action.user_id is not None:
             channel = await self.direct_channel(action.user_id)
         else:
             assert action.channel is not None
             channel = action.channel
         channel_id = target(channel)
-        before, body = outbound.file_payloads(action.caption, action.filename)
+        filename = shown_name(action.filename, action.mime_type)  # a picture shows inline
+        before, body = outbound.file_payloads(action.caption, filename)
         refs: list[MessageRef] = []
         for part, chunk in enumerate(before):
             data = await self._create(
@@ -161,7 +164,7 @@ class Rest:
             )
             refs.append(MessageRef(channel, str(data["id"])))
         body = _idempotent(body, key, len(before))
-        file = discord.File(io.BytesIO(action.data), filename=action.filename)
+        file = discord.File(io.BytesIO(action.data), filename=filename)
         form = [
             {"name": "payload_json", "value": json.dumps(body)},
             {
@@ -174,7 +177,7 @@ class Rest:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         try:
             data = await self.request(
-                route, f"send {action.filename} to channel {channel_id}", files=[file], form=form
+                route, f"send {filename} to channel {channel_id}", files=[file], form=form
             )
         finally:
             file.close()

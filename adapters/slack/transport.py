@@ -90,6 +90,7 @@ from townsquare.core.errors import (
     RateLimited,
     TransientDeliveryError,
 )
+from townsquare.core.images import shown_name
 from townsquare.core.ports import AdapterDeps, Delivered, EventSink
 from townsquare.core.refs import Actor, ChannelRef, MessageRef
 from townsquare.core.text import Span, Text
@@ -442,7 +443,8 @@ class SlackAdapter:
         file in the channel (a DM is the member's IM channel from ``conversations.open``).
 
         The caption is Block Kit rich text (``blocks``), never ``initial_comment``, which
-        Slack parses as mrkdwn; a caption longer than one message is posted before."""
+        Slack parses as mrkdwn; a caption longer than one message is posted before. Slack
+        shows an image inline, judging by its name: a picture's gets its extension."""
         if action.user_id is not None:
             opened = await self.client.conversations_open(users=action.user_id)
             channel = ChannelRef(opened["channel"]["id"], is_direct=True)
@@ -459,11 +461,12 @@ class SlackAdapter:
                 )
                 sent.append(MessageRef(ChannelRef(response["channel"]), response["ts"]))
             extra["blocks"] = json.dumps(caption_blocks)
+        filename = shown_name(action.filename, action.mime_type)  # a picture shows inline
         await self.client.files_upload_v2(
             channel=channel.id,
-            filename=action.filename,
+            filename=filename,
             content=action.data,
-            title=action.filename,
+            title=filename,
             thread_ts=channel.thread_id,
             **extra,
         )

@@ -53,6 +53,7 @@ from townsquare.adapters.telegram.outbound import (
     menu_calls,
     migrated,
     plan,
+    refused_as_photo,
     sent_ref,
 )
 from townsquare.adapters.telegram.polling import Poller
@@ -189,19 +190,30 @@ class AiogramAdapter:
             params[upload.field] = BufferedInputFile(upload.data, filename=upload.filename)
         return await self.client(method(**params))
 
+    async def _send(self, call: ApiCall) -> tuple[ApiCall, Any]:
+        """``call`` and its result, or the call it became: addressed to the supergroup a
+        group was upgraded to, or its fallback when a picture is refused as a photo."""
+        try:
+            try:
+                return call, await self._call(call)
+            except TelegramMigrateToChat as moved:
+                # The group became a supergroup with a new id: Telegram says which.
+                call = migrated(call, moved.migrate_to_chat_id)
+                return call, await self._call(call)
+        except TelegramBadRequest as error:
+            instead = refused_as_photo(call, str(error))
+            if instead is None:
+                raise
+            log.info("bot %s: %s refused (%s); sent as a document", self.bot, call.method, error)
+            return await self._send(instead)
+
     async def perform(self, action: Action) -> Delivered:
         """Execute the shared Bot API plan with aiogram's typed method objects."""
         direct = is_direct(action)
         sent: list[MessageRef] = []
         for planned in plan(action):
-            call = planned
             try:
-                try:
-                    result = await self._call(call)
-                except TelegramMigrateToChat as moved:
-                    # The group became a supergroup with a new id: Telegram says which.
-                    call = migrated(call, moved.migrate_to_chat_id)
-                    result = await self._call(call)
+                call, result = await self._send(planned)
             except TelegramBadRequest as error:
                 if any(text in str(error).lower() for text in HARMLESS):
                     continue

@@ -35,6 +35,7 @@ from townsquare.core.actions import (
 from townsquare.core.capabilities import Capability, PrivateChats, RateLimits
 from townsquare.core.commands import CommandSpec
 from townsquare.core.errors import NotSupported
+from townsquare.core.images import is_photo, shown_name
 from townsquare.core.layout import ButtonLimits, layout
 from townsquare.core.refs import ChannelRef, MessageRef
 from townsquare.core.roles import Role
@@ -190,6 +191,9 @@ class ApiCall:
     params: dict[str, Any]
     sends_message: bool = False
     upload: Upload | None = None
+    fallback: ApiCall | None = None
+    """Sent instead when Telegram refuses this one as a photo (:func:`refused_as_photo`):
+    a picture it will not take as a photo still arrives, as a document."""
 
 
 def is_direct(action: Action) -> bool:
@@ -309,8 +313,10 @@ def _send_calls(
 
 
 def _file_calls(action: SendFile) -> list[ApiCall]:
-    """``sendDocument`` (multipart upload); a caption longer than Telegram's 1024
-    characters goes before it as message(s)."""
+    """``sendDocument`` (multipart upload), or ``sendPhoto`` for a PNG, JPEG or WebP
+    picture (shown inline, falling back to ``sendDocument`` when Telegram will not take it
+    as a photo: too long or narrow, undecodable, photos not allowed in the chat); a caption
+    longer than Telegram's 1024 characters goes before it as message(s)."""
     if action.user_id is not None:
         channel = ChannelRef(action.user_id, is_direct=True)
     else:
@@ -327,8 +333,24 @@ def _file_calls(action: SendFile) -> list[ApiCall]:
         else:
             calls = _send_calls(channel, action.caption, (), None, False)
     upload = Upload("document", action.filename, action.data, action.mime_type)
-    calls.append(ApiCall("sendDocument", params, sends_message=True, upload=upload))
+    document = ApiCall("sendDocument", params, sends_message=True, upload=upload)
+    if is_photo(action.mime_type):
+        name = shown_name(action.filename, action.mime_type)
+        photo = Upload("photo", name, action.data, action.mime_type)
+        calls.append(ApiCall("sendPhoto", params, True, photo, fallback=document))
+    else:
+        calls.append(document)
     return calls
+
+
+def refused_as_photo(call: ApiCall, description: str) -> ApiCall | None:
+    """The call to send instead of ``call`` refused with ``description``: its fallback
+    when Telegram refused the picture as a photo (``PHOTO_INVALID_DIMENSIONS``,
+    ``IMAGE_PROCESS_FAILED``, "not enough rights to send photos"), else None."""
+    lowered = description.lower()
+    if call.fallback is None or not ("photo" in lowered or "image" in lowered):
+        return None
+    return call.fallback
 
 
 def migrated(call: ApiCall, chat_id: int) -> ApiCall:

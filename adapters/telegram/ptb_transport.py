@@ -61,6 +61,7 @@ from townsquare.adapters.telegram.outbound import (
     menu_calls,
     migrated,
     plan,
+    refused_as_photo,
     sent_ref,
 )
 from townsquare.adapters.telegram.polling import Poller
@@ -216,19 +217,30 @@ class PtbAdapter:
             params[upload.field] = InputFile(upload.data, filename=upload.filename)
         return await getattr(self.client, _snake(call.method))(**params)
 
+    async def _send(self, call: ApiCall) -> tuple[ApiCall, Any]:
+        """``call`` and its result, or the call it became: addressed to the supergroup a
+        group was upgraded to, or its fallback when a picture is refused as a photo."""
+        try:
+            try:
+                return call, await self._call(call)
+            except ChatMigrated as moved:
+                # The group became a supergroup with a new id: Telegram says which.
+                call = migrated(call, moved.new_chat_id)
+                return call, await self._call(call)
+        except BadRequest as error:
+            instead = refused_as_photo(call, str(error))
+            if instead is None:
+                raise
+            log.info("bot %s: %s refused (%s); sent as a document", self.bot, call.method, error)
+            return await self._send(instead)
+
     async def perform(self, action: Action) -> Delivered:
         """Execute the shared Bot API plan through PTB's typed methods."""
         direct = is_direct(action)
         sent: list[MessageRef] = []
         for planned in plan(action):
-            call = planned
             try:
-                try:
-                    result = await self._call(call)
-                except ChatMigrated as moved:
-                    # The group became a supergroup with a new id: Telegram says which.
-                    call = migrated(call, moved.new_chat_id)
-                    result = await self._call(call)
+                call, result = await self._send(planned)
             except TelegramError as error:
                 if isinstance(error, BadRequest) and any(t in str(error).lower() for t in HARMLESS):
                     continue

@@ -37,7 +37,7 @@ def users(user_id: str) -> Actor:
 
 def test_the_modal_is_one_a_slack_would_open() -> None:
     view = form_view(ask())
-    assert f._modal_problem(view) is None
+    assert f.modal_problem(view) is None
     assert view["title"]["text"] == "Resolve case #12" and view["submit"]["text"] == "Resolve"
     assert json.loads(view["private_metadata"]) == {
         "d": "case:12:resolve",
@@ -54,7 +54,7 @@ def test_titles_longer_than_slack_allows_are_shortened_and_submit_has_a_default(
     assert len(view["title"]["text"]) == 24 and view["title"]["text"].endswith("…")
     assert view["submit"]["text"] == "Submit"
     assert "placeholder" not in view["blocks"][0]["element"]
-    assert f._modal_problem(view) is None
+    assert f.modal_problem(view) is None
 
 
 def test_a_submission_is_the_press_it_answers_with_the_text() -> None:

@@ -55,6 +55,7 @@ from aiohttp import WSMsgType, web
 from tests.fakes import multipart
 from tests.fakes.discord import payloads as p
 from tests.fakes.discord.publishing import Publishing
+from tests.fakes.images import picture_size
 
 API_PREFIX = "/api/v10"
 MAX_TIMEOUT = timedelta(days=28)
@@ -850,14 +851,19 @@ class FakeDiscord(Publishing):
         attachment_id = str(p.snowflake())
         self.uploads[attachment_id] = part.data
         url = f"{self.base_url}/attachments/{channel_id}/{attachment_id}/{filename}"
-        return {
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        found: dict[str, Any] = {
             "id": attachment_id,
             "filename": filename,
             "size": len(part.data),
             "url": url,
             "proxy_url": url,
-            "content_type": mimetypes.guess_type(filename)[0] or "application/octet-stream",
+            "content_type": content_type,
         }
+        size = picture_size(part.data) if content_type.startswith("image/") else None
+        if size is not None:  # Discord shows it inline: it gives an image's dimensions
+            found["width"], found["height"] = size
+        return found
 
     def attachments(self, message: dict[str, Any]) -> list[tuple[str, bytes]]:
         """(file name, bytes) of each file a message carries, as the bot uploaded them."""

@@ -38,6 +38,8 @@ from tests.fakes.slack.blocks import elements as elements
 from tests.fakes.slack.blocks import message_text as message_text
 from tests.fakes.slack.blocks import pings as pings
 from tests.fakes.slack.usergroups import UserGroups
+from tests.fakes.slack.views import file_type
+from tests.fakes.slack.views import modal_problem as modal_problem
 
 TEAM = "T0TOWN"
 MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
@@ -293,6 +295,7 @@ class FakeSlack(UserGroups):
                 thread_ts=params.get("thread_ts"),
                 initial_comment=params.get("initial_comment"),
                 blocks=blocks.blocks_of(params),
+                **file_type(found["filename"], found["data"]),
             )
             completed.append({"id": item["id"], "title": found["title"]})
         return {"files": completed}
@@ -317,10 +320,10 @@ class FakeSlack(UserGroups):
         view = params.get("view")
         if isinstance(view, str):  # form-encoded calls send the view as a JSON string
             view = json.loads(view)
-        problem = _modal_problem(view)
+        problem = modal_problem(view)
         if problem is not None:
             return problem
-        assert isinstance(view, dict)  # _modal_problem refuses anything else
+        assert isinstance(view, dict)  # modal_problem refuses anything else
         self.exchanged.add(trigger)
         opened = {
             **view,
@@ -338,51 +341,6 @@ class FakeSlack(UserGroups):
 
     def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"url": self.socket_url}
-
-
-def _plain_text(value: Any, limit: int) -> bool:
-    return (
-        isinstance(value, dict)
-        and value.get("type") == "plain_text"
-        and 1 <= len(str(value.get("text") or "")) <= limit
-    )
-
-
-def _modal_problem(view: Any) -> str | None:
-    """Slack's answer to a modal it refuses (``invalid_arguments`` with the reason), or
-    None. Covers the modal fields and ``input`` blocks holding a ``plain_text_input``."""
-    if not isinstance(view, dict) or view.get("type") != "modal":
-        return "invalid_arguments: view.type must be modal"
-    if not _plain_text(view.get("title"), 24):
-        return "invalid_arguments: title: plain_text, 1 to 24 characters"
-    blocks = view.get("blocks") or []
-    if not 1 <= len(blocks) <= 100:
-        return "invalid_arguments: 1 to 100 blocks"
-    has_input = any(block.get("type") == "input" for block in blocks)
-    if (has_input or "submit" in view) and not _plain_text(view.get("submit"), 24):
-        return "invalid_arguments: submit: plain_text, 1 to 24 characters"
-    if "close" in view and not _plain_text(view.get("close"), 24):
-        return "invalid_arguments: close: plain_text, 1 to 24 characters"
-    if len(str(view.get("private_metadata") or "")) > 3000:
-        return "invalid_arguments: private_metadata: at most 3000 characters"
-    if len(str(view.get("callback_id") or "")) > 255:
-        return "invalid_arguments: callback_id: at most 255 characters"
-    for block in blocks:
-        if block.get("type") != "input":
-            continue
-        if not _plain_text(block.get("label"), 2000):
-            return "invalid_arguments: input label: plain_text, 1 to 2000 characters"
-        element = block.get("element") or {}
-        if element.get("type") != "plain_text_input":
-            return "invalid_arguments: the fake knows plain_text_input elements only"
-        if not 1 <= len(str(element.get("action_id") or "")) <= 255:
-            return "invalid_arguments: action_id: 1 to 255 characters"
-        low, high = element.get("min_length", 0), element.get("max_length", 3000)
-        if not (0 <= low <= 3000 and 1 <= high <= 3000 and low <= high):
-            return "invalid_arguments: min_length 0-3000, max_length 1-3000, min <= max"
-        if "placeholder" in element and not _plain_text(element["placeholder"], 150):
-            return "invalid_arguments: placeholder: plain_text, 1 to 150 characters"
-    return None
 
 
 def user(user_id: str, name: str, *, admin: bool = False, owner: bool = False) -> dict[str, Any]:

@@ -32,6 +32,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.images import picture_size
+
 BOT_USER = {
     "id": 777000111,
     "is_bot": True,
@@ -78,6 +80,10 @@ class FakeBotApi:
     """What the bot sent, by (chat id, message id), as it now reads."""
     documents: list[tuple[int, Uploaded]] = field(default_factory=list)
     """Files the bot sent with ``sendDocument``: (chat id, the uploaded file)."""
+    photos: list[tuple[int, Uploaded]] = field(default_factory=list)
+    """Pictures the bot sent with ``sendPhoto`` (shown inline): (chat id, the file)."""
+    no_photos: set[int] = field(default_factory=set)
+    """Chats whose permissions forbid photos (documents are still allowed)."""
     offsets: list[int] = field(default_factory=list)
     """The ``offset`` of every ``getUpdates`` call, in order (0 when none was given)."""
     pinned: dict[int, list[tuple[int, bool]]] = field(default_factory=dict)
@@ -318,6 +324,59 @@ class FakeBotApi:
                 "mime_type": document.content_type,
                 "file_size": len(document.data),
             },
+        }
+        if caption:
+            message["caption"] = caption
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
+        return message
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        """A picture uploaded as multipart/form-data, refused as Telegram refuses photos:
+        not an image it decodes (``IMAGE_PROCESS_FAILED``), over 10 MB, width and height
+        over 10,000 together or a side more than 20 times the other
+        (``PHOTO_INVALID_DIMENSIONS``), or photos not allowed in the chat."""
+        chat = self._chat(int(params["chat_id"]))
+        if isinstance(chat, web.Response):
+            return chat
+        if chat["id"] in self.no_photos:
+            return _error(400, "Bad Request: not enough rights to send photos to the chat")
+        photo = params.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = params.get(photo.removeprefix("attach://"))
+        if not isinstance(photo, Uploaded):
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if len(photo.data) > 10 * 1024 * 1024:
+            return _error(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+        size = picture_size(photo.data)
+        if size is None:
+            return _error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        width, height = size
+        if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+            return _error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        caption = params.get("caption")
+        if caption is not None and params.get("parse_mode") == "HTML":
+            parsed = _parse_html(str(caption))
+            if parsed.problem:
+                return _error(400, f"Bad Request: can't parse entities: {parsed.problem}")
+            caption = "".join(parsed.text)
+        self.photos.append((chat["id"], photo))
+        number = len(self.photos)
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": _bot_user(),
+            "photo": [
+                {
+                    "file_id": f"photo-{number}-{scale}",
+                    "file_unique_id": f"u-photo-{number}-{scale}",
+                    "width": max(1, width // scale),
+                    "height": max(1, height // scale),
+                    "file_size": len(photo.data) // scale,
+                }
+                for scale in (4, 1)
+            ],
         }
         if caption:
             message["caption"] = caption
