@@ -246,3 +246,28 @@ async def test_another_communitys_giveaway_is_unknown(running: tuple[Runtime, Po
     )
     assert adapter.texts()[-2] == "There is no giveaway #1."
     assert adapter.texts()[-1] == "Giveaway #1 is not drawn yet: its seed stays secret until then."
+
+
+async def test_without_buttons_members_enter_by_command(sqlite_url: str) -> None:
+    from tests.support import ALL_CAPABILITIES
+    from townsquare.core.capabilities import Capability
+
+    await migrate(sqlite_url)
+    adapter = PostAdapter(capabilities=ALL_CAPABILITIES - {Capability.BUTTONS})
+    runtime = await start(sqlite_url, adapter)
+    try:
+        await play(
+            runtime,
+            command("giveaway", "Mug", "--ends", "1d", who=ALICE),
+            command("giveaway", "enter", "1", who=member("Bob")),
+            command("giveaway", "enter", "#1", who=member("Bob")),
+            command("help", "giveaway", who=member("Bob")),
+        )
+    finally:
+        await runtime.stop()
+    post = adapter.sent()[0]
+    assert post.buttons == () and "/giveaway enter 1" in post.text.plain()
+    texts = adapter.texts()
+    assert "You are in. Good luck!" in texts
+    assert "You have already entered this giveaway." in texts
+    assert "Example: /giveaway verify 3" in texts[-1]
