@@ -23,9 +23,12 @@ from townsquare.core.settings import TimeZone
 from townsquare.core.text import TextLike, bold, code, compose, lines
 from townsquare.core.when import known_zone
 
-# What members lose when a platform lacks a capability; shown in /settings so nothing is
-# switched off silently.
-CAPABILITY_EFFECTS = {
+ROLE_REWARDS = frozenset({Capability.ROLES, Capability.USER_GROUPS})
+"""Either gives role rewards (Discord roles, Slack user groups)."""
+
+# What members lose when a platform lacks a capability (or every one of a set of them);
+# shown in /settings so nothing is switched off silently.
+CAPABILITY_EFFECTS: dict[Capability | frozenset[Capability], str] = {
     Capability.BUTTONS: _("buttons are shown as commands to type"),
     Capability.RESTRICT: _("mutes become a notice to managers"),
     Capability.REMOVE: _("removals become a notice to managers"),
@@ -35,7 +38,17 @@ CAPABILITY_EFFECTS = {
     ),
     Capability.EDIT: _("live updates of bot messages are off"),
     Capability.FORMS: _("buttons that ask for text (a case's note) say which command to type"),
+    ROLE_REWARDS: _(
+        "role rewards show as levels only (in /rank and level-up announcements): members "
+        "have no roles here, and nobody is made an administrator to carry one"
+    ),
 }
+
+
+def lacks(capabilities: frozenset[Capability], needed: Capability | frozenset[Capability]) -> bool:
+    """Whether a bot with ``capabilities`` has none of what ``needed`` names."""
+    alternatives = needed if isinstance(needed, frozenset) else frozenset({needed})
+    return not alternatives & capabilities
 
 
 HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -233,8 +246,8 @@ class Settings(Feature):
         members = await ctx.tx.member_count(community) if community is not None else 0
         missing: list[TextLike] = [
             tr(effect)
-            for capability, effect in CAPABILITY_EFFECTS.items()
-            if capability not in ctx.bot.capabilities
+            for needed, effect in CAPABILITY_EFFECTS.items()
+            if lacks(ctx.bot.capabilities, needed)
         ]
         text = lines(
             bold(tr(_("Settings"))),

@@ -11,13 +11,15 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import migrate
-from tests.support import CHANNEL, COMMUNITY, MemoryAdapter, enqueue, said
+from tests.support import CHANNEL, COMMUNITY, MemoryAdapter, command, enqueue, manager, said
 from townsquare.adapters.console.outbound import CAPABILITIES as CONSOLE
 from townsquare.adapters.console.outbound import describe
 from townsquare.adapters.discord.outbound import CAPABILITIES as DISCORD
 from townsquare.adapters.slack.outbound import CAPABILITIES as SLACK
 from townsquare.adapters.telegram.outbound import CAPABILITIES as TELEGRAM
 from townsquare.adapters.telegram.outbound import plan
+from townsquare.bots.config import parse_config
+from townsquare.bots.runtime import Runtime
 from townsquare.core.actions import (
     GiveRole,
     SendMessage,
@@ -198,3 +200,45 @@ async def test_a_feature_giving_a_role_on_telegram_leaves_a_notice_in_the_outbox
     assert notice.text.plain().startswith("Non sono riuscito a dare a")
     assert [row["kind"] for row in rows] == ["send_message"]
     assert all(record.levelno < logging.ERROR for record in caplog.records)
+
+
+LEVELS_ONLY = "role rewards show as levels only"
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "locale", "said"),
+    [
+        (TELEGRAM, "en", LEVELS_ONLY),
+        (TELEGRAM, "it", "i ruoli premio appaiono solo come livelli"),
+        (TELEGRAM, "ru", "награды-роли показываются только как уровни"),
+        (DISCORD, "en", None),
+        (SLACK, "en", None),
+        (CONSOLE, "en", None),
+    ],
+    ids=["telegram", "telegram-it", "telegram-ru", "discord", "slack", "console"],
+)
+async def test_settings_says_where_role_rewards_are_levels_only(
+    sqlite_url: str, capabilities: frozenset[Capability], locale: str, said: str | None
+) -> None:
+    await migrate(sqlite_url)
+    adapter = MemoryAdapter(capabilities=capabilities)
+    config = parse_config(
+        {"storage": {"url": sqlite_url}, "bots": [{"name": "mem", "platform": "console"}]},
+        {},
+        "test",
+    )
+    runtime = Runtime(config, adapters={"mem": adapter}, delivery_options={"poll_interval": 0.05})
+    await runtime.start()
+    try:
+        async with runtime.store.transaction() as tx:
+            await tx.set_setting(COMMUNITY, "locale", locale, datetime.now(UTC))
+        await runtime.pipeline.submit(command("settings", who=manager("Alice")))
+        assert await runtime.worker.drain(timeout=10)
+    finally:
+        await runtime.stop()
+    (answer,) = adapter.texts()
+    if said is None:
+        assert LEVELS_ONLY not in answer
+    else:
+        limited = answer.split("\n")
+        assert any(line.startswith(said) for line in limited), answer

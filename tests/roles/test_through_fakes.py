@@ -6,8 +6,8 @@ them.
   the bot's is refused (403) and the managers' inbox is told.
 * Slack: the member added to and removed from a user group (``usergroups.users.*``), the
   last one out disables the group; a free workspace (``paid_teams_only``) tells managers.
-* Telegram (both backends): no member roles; the managers' notice, no traceback, and no
-  promotion to administrator.
+* Telegram (both backends): no member roles; the managers' notice, no traceback, no
+  promotion to administrator, and ``/settings`` says role rewards show as levels only.
 """
 
 from __future__ import annotations
@@ -209,6 +209,7 @@ def _promotions(api: FakeBotApi) -> list[Any]:
 async def test_telegram_has_no_member_roles_and_tells_the_managers(
     api: FakeBotApi, backend: str, sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    api.administrators[p.GROUP["id"]] = [p.owner(p.ADMIN)]
     managers = -1009999
     defaults = {"escalate_to": f"tg:{managers}"}
     bot = telegram_bot(api, backend)
@@ -224,6 +225,11 @@ async def test_telegram_has_no_member_roles_and_tells_the_managers(
             assert give.startswith("I could not give ")
             assert "Telegram has no member roles" in give
             assert take.startswith("I could not take the role Regulars from ")
+
+            await api.push(p.command("/settings", user=p.ADMIN))
+            *_notices, settings = await api.wait_for("sendMessage", 3)
+            assert str(settings["chat_id"]) == str(p.GROUP["id"])
+            assert "role rewards show as levels only" in settings["text"]
             assert await runtime.worker.drain(timeout=10)
             kinds = {row["kind"] for row in await runtime.store.outbox_status()}
     assert "give_role" not in kinds and "take_role" not in kinds, "degraded before the outbox"
