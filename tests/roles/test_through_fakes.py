@@ -8,6 +8,7 @@ them.
   last one out disables the group; a free workspace (``paid_teams_only``) tells managers.
 * Telegram (both backends): no member roles; the managers' notice, no traceback, no
   promotion to administrator, and ``/settings`` says role rewards show as levels only.
+* The console prints what it would do.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tests.fakes.slack.server import FakeSlack
 from tests.fakes.telegram import payloads as p
 from tests.fakes.telegram.server import FakeBotApi
 from tests.slack.conftest import ALICE, OLGA
+from townsquare.adapters.console.transport import ConsoleAdapter
 from townsquare.core.actions import GiveRole, TakeRole
 from townsquare.core.commands import CommandSpec, Invocation, Param
 from townsquare.core.features import Context, Feature, command
@@ -235,3 +237,25 @@ async def test_telegram_has_no_member_roles_and_tells_the_managers(
     assert "give_role" not in kinds and "take_role" not in kinds, "degraded before the outbox"
     assert _promotions(api) == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+# -- console ---------------------------------------------------------------------------------
+
+
+async def test_the_console_prints_the_role_it_would_give_and_take(sqlite_url: str) -> None:
+    console = {"name": "con", "platform": "console"}
+    async with running(sqlite_url, console, features=features()) as runtime:
+        adapter = runtime.adapters["con"]
+        assert isinstance(adapter, ConsoleAdapter)
+        adapter.output = lambda line: None
+        give = adapter.mapper.say("Bob", "/roletest give regulars")
+        assert give.actor is not None
+        await adapter.feed(give)
+        await adapter.feed(adapter.mapper.say("Bob", "/roletest take regulars"))
+        assert await runtime.worker.drain(timeout=10)
+        lines = [line for line in adapter.transcript if "role regulars" in line]
+    bob = give.actor.user_id
+    assert lines == [
+        f"con › (gave role regulars to {bob}: {REASON})",
+        f"con › (took role regulars from {bob}: {REASON})",
+    ]
