@@ -26,6 +26,7 @@ from townsquare.bots.config import Config, FeaturesConfig
 from townsquare.bots.platforms import adapter_factory
 from townsquare.bots.plugins import assemble, migration_folders
 from townsquare.core.builtin import builtin_features
+from townsquare.core.calendar.feature import Events
 from townsquare.core.delivery import DeliveryWorker
 from townsquare.core.dispatcher import Dispatcher
 from townsquare.core.escalation.feature import Escalation
@@ -40,6 +41,7 @@ from townsquare.core.polls.feature import Polls
 from townsquare.core.ports import Adapter, AdapterDeps
 from townsquare.core.scheduler import Scheduler
 from townsquare.core.waiting import wait_event
+from townsquare.storage.calendar import SqlEventStore
 from townsquare.storage.database import create_engine, is_sqlite
 from townsquare.storage.escalation import SqlEscalationStore
 from townsquare.storage.faq import SqlFaqStore
@@ -71,6 +73,7 @@ def default_features() -> list[Feature]:
         Faq(store=SqlFaqStore),
         People(store=SqlPeopleStore),
         Giveaways(store=SqlGiveawayStore, persons=SqlPersonDirectory()),
+        Events(store=SqlEventStore, persons=SqlPersonDirectory()),
     ]
 
 

@@ -411,6 +411,60 @@ class CrosspostMessage:
     kind: Literal["crosspost_message"] = "crosspost_message"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateScheduledEvent:
+    """Mirror one of our events as the platform's own scheduled event (a Discord guild
+    scheduled event, shown in the guild's Events list). Platforms without
+    :attr:`~core.capabilities.Capability.SCHEDULED_EVENTS` skip it (:mod:`core.degrade`).
+
+    ``key`` names it like a message's key: the delivery worker remembers the platform's
+    id under it, so :class:`UpdateScheduledEvent` and :class:`CancelScheduledEvent` of
+    the same key reach it, across restarts too. Everything here is plain text the adapter
+    sends as such (a scheduled event has no markup)."""
+
+    bot: str
+    community: CommunityRef
+    key: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    description: str = ""
+    idempotency_key: str | None = None
+    kind: Literal["create_scheduled_event"] = "create_scheduled_event"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateScheduledEvent:
+    """Change the scheduled event created under ``key`` (resolved to ``message``, whose
+    ``message_id`` is the platform's event id, by the delivery worker)."""
+
+    bot: str
+    community: CommunityRef
+    key: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    description: str = ""
+    message: MessageRef | None = None
+    kind: Literal["update_scheduled_event"] = "update_scheduled_event"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelScheduledEvent:
+    """Cancel the scheduled event created under ``key`` (see :class:`UpdateScheduledEvent`)."""
+
+    bot: str
+    community: CommunityRef
+    key: str
+    message: MessageRef | None = None
+    kind: Literal["cancel_scheduled_event"] = "cancel_scheduled_event"
+
+
+ScheduledEventAction = CreateScheduledEvent | UpdateScheduledEvent | CancelScheduledEvent
+
+
 Action = (
     SendMessage
     | SendDirect
@@ -427,6 +481,9 @@ Action = (
     | TakeRole
     | PinMessage
     | CrosspostMessage
+    | CreateScheduledEvent
+    | UpdateScheduledEvent
+    | CancelScheduledEvent
 )
 
 _ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Annotated[Action, Field(discriminator="kind")])

@@ -55,6 +55,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_("General"), ("help", "settings", "lang", "link", "unlink")),
     (_("Welcome and rules"), ("welcome", "rules", "verify", "accept")),
     (_("Polls"), ("poll", "vote")),
+    (_("Events"), ("event", "events")),
     (_("FAQ"), ("faq",)),
     (_("Giveaways"), ("giveaway",)),
     (
@@ -75,6 +76,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "accept": ("/accept",),
     "poll": ('/poll "Where do we meet?" "Library" "Park" --closes 2h',),
     "vote": ("/vote 1 2",),
+    "event": (
+        '/event "Board games night" fri 19:00 --where "Library" --capacity 12',
+        '/event "Weekly call" tomorrow 18:30 --repeat weekly --tz Europe/Rome',
+        "/event rsvp 12 going",
+        "/event cancel 12",
+    ),
+    "events": ("/events",),
     "faq": (
         "/faq how do I reset my password?",
         '/faq add "How do I reset my password?" "Settings, Security, Reset password."',

@@ -32,6 +32,9 @@ class Capability(StrEnum):
     CROSSPOST = "crosspost"
     """The platform has channels that other communities follow (Discord announcement
     channels), where :class:`core.actions.CrosspostMessage` publishes a message."""
+    SCHEDULED_EVENTS = "scheduled_events"
+    """The platform has its own event object a bot can create, change and cancel (Discord
+    guild scheduled events): ``/event`` mirrors ours there."""
     FORMS = "forms"
     """The platform can ask a member for text in a form answering a button press: Discord
     modals, Slack modals (``views.open``). Without it :class:`core.actions.AskText`

@@ -17,6 +17,8 @@ from townsquare.core.actions import (
     AnswerButton,
     AskText,
     ButtonRows,
+    CancelScheduledEvent,
+    CreateScheduledEvent,
     CrosspostMessage,
     DeleteMessage,
     EditMessage,
@@ -30,6 +32,7 @@ from townsquare.core.actions import (
     SendMessage,
     TakeRole,
     UnrestrictMember,
+    UpdateScheduledEvent,
 )
 from townsquare.core.capabilities import Capability
 from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator, _, translator
@@ -96,9 +99,9 @@ def degrade(
             return degrade(direct, capabilities, tr)
         case SendDirect() if Capability.DIRECT_MESSAGES not in capabilities:
             return _direct_in_channel(action)
-        case RestrictMember() | UnrestrictMember() if Capability.RESTRICT not in capabilities:
-            return _moderation_notice(action, tr)
-        case RemoveMember() if Capability.REMOVE not in capabilities:
+        case RestrictMember() | UnrestrictMember() | RemoveMember() if (
+            _MODERATION_NEEDS[type(action)] not in capabilities
+        ):
             return _moderation_notice(action, tr)
         case GiveRole() | TakeRole() if not _ROLE_CAPABILITIES & capabilities:
             return _role_notice(action)
@@ -106,6 +109,10 @@ def degrade(
             _NEEDS[type(action)] not in capabilities
         ):
             return _skipped(action)
+        case CreateScheduledEvent() | UpdateScheduledEvent() | CancelScheduledEvent() if (
+            Capability.SCHEDULED_EVENTS not in capabilities
+        ):
+            return []  # a mirror where the platform has one; the event itself is posted
         case _:
             return [action]
 
@@ -129,6 +136,13 @@ def _skipped(action: EditMessage | DeleteMessage | PinMessage | CrosspostMessage
             "bot %s cannot %s messages; %s of %s skipped", action.bot, verb, verb, action.key
         )
     return []
+
+
+_MODERATION_NEEDS = {
+    RestrictMember: Capability.RESTRICT,
+    UnrestrictMember: Capability.RESTRICT,
+    RemoveMember: Capability.REMOVE,
+}
 
 
 def _too_large(action: SendFile, tr: Translator) -> Text:

@@ -45,6 +45,8 @@ from datetime import timedelta
 
 from townsquare.core.actions import (
     Action,
+    CancelScheduledEvent,
+    CreateScheduledEvent,
     CrosspostMessage,
     DeleteMessage,
     EditMessage,
@@ -52,6 +54,7 @@ from townsquare.core.actions import (
     SendDirect,
     SendFile,
     SendMessage,
+    UpdateScheduledEvent,
 )
 from townsquare.core.completions import Completions
 from townsquare.core.edits import EditPacing
@@ -78,7 +81,14 @@ from townsquare.core.waiting import finish, wait_event
 
 log = logging.getLogger(__name__)
 
-_KEYED = (EditMessage, DeleteMessage, PinMessage, CrosspostMessage)
+_KEYED = (
+    EditMessage,
+    DeleteMessage,
+    PinMessage,
+    CrosspostMessage,
+    UpdateScheduledEvent,
+    CancelScheduledEvent,
+)
 """Actions that may name their message by key (resolved here before they are performed)."""
 WAITED = 0.001
 """Seconds of pacing after which a send counts as having waited for its slot (metrics)."""
@@ -425,7 +435,8 @@ class DeliveryWorker:
         """Mark the row sent, remembering the message a keyed send created."""
         remember = None
         key = getattr(action, "key", None)
-        if key is not None and delivered.messages and isinstance(action, SendMessage | SendDirect):
+        created = SendMessage | SendDirect | CreateScheduledEvent
+        if key is not None and delivered.messages and isinstance(action, created):
             remember = (key, delivered.messages[-1])
         if isinstance(action, EditMessage) and action.key is not None:
             self._edits.delivered((item.bot, action.key), item.id)

@@ -19,6 +19,8 @@ from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
+    CancelScheduledEvent,
+    CreateScheduledEvent,
     CrosspostMessage,
     DeleteMessage,
     EditMessage,
@@ -32,6 +34,7 @@ from townsquare.core.actions import (
     SendMessage,
     TakeRole,
     UnrestrictMember,
+    UpdateScheduledEvent,
     action_from_payload,
     action_to_payload,
 )
@@ -58,6 +61,15 @@ def outbox_rows(actions: Sequence[Action], now: datetime) -> list[dict[str, Any]
     ]
 
 
+_COMMUNITY_LANES = {
+    "give_role": "roles",
+    "take_role": "roles",
+    "create_scheduled_event": "events",
+    "update_scheduled_event": "events",
+    "cancel_scheduled_event": "events",
+}
+
+
 def lane_of(action: Action) -> str:
     """Outbound actions in one lane are delivered in order and share one rate budget."""
     bot = action.bot
@@ -79,10 +91,17 @@ def lane_of(action: Action) -> str:
             return f"{bot}:answers"
         case RestrictMember() | UnrestrictMember() | RemoveMember():
             return f"{bot}:moderation:{action.community.id}"
-        case GiveRole() | TakeRole():
+        case (
+            GiveRole()
+            | TakeRole()
+            | CreateScheduledEvent()
+            | UpdateScheduledEvent()
+            | CancelScheduledEvent()
+        ):
             # One lane per community: a Slack user group is rewritten whole
-            # (usergroups.users.update), so two changes of one group must not interleave.
-            return f"{bot}:roles:{action.community.id}"
+            # (usergroups.users.update), so two changes of one group must not interleave;
+            # a scheduled event is created before it is changed or cancelled.
+            return f"{bot}:{_COMMUNITY_LANES[action.kind]}:{action.community.id}"
         case PinMessage():
             # The chat's lane: the pin follows the keyed send it names, in order.
             return f"{bot}:chat:{action.channel.id}"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from townsquare.core.actions import Action, SendDirect, SendMessage
+from townsquare.core.actions import Action, CreateScheduledEvent, SendDirect, SendMessage
 from townsquare.core.capabilities import Capability, RateLimits
 from townsquare.core.commands import parse_command_text, split_arguments
 from townsquare.core.events import ButtonPressed, CommandIssued, MemberJoined, MessagePosted
@@ -122,6 +122,8 @@ class MemoryAdapter:
             self._sent += 1
             channel = action.channel if isinstance(action, SendMessage) else ChannelRef("dm")
             return Delivered((MessageRef(channel, f"m{self._sent}"),))
+        if isinstance(action, CreateScheduledEvent):
+            return Delivered((MessageRef(ChannelRef(action.community.id), f"se-{action.key}"),))
         return Delivered()
 
     async def wait_for(

@@ -15,6 +15,8 @@ from townsquare.core.actions import (
     AnswerButton,
     AskText,
     ButtonRows,
+    CancelScheduledEvent,
+    CreateScheduledEvent,
     CrosspostMessage,
     DeleteMessage,
     EditMessage,
@@ -28,6 +30,7 @@ from townsquare.core.actions import (
     SendMessage,
     TakeRole,
     UnrestrictMember,
+    UpdateScheduledEvent,
 )
 from townsquare.core.capabilities import Capability, RateLimits
 from townsquare.core.text import Span, Style, Text, render
@@ -116,9 +119,17 @@ def _describe(action: Action, bot: str) -> list[str]:
             return [f"{bot} › (toast) {action.toast}"] if action.toast else []
         case RestrictMember() | UnrestrictMember() | RemoveMember() | GiveRole() | TakeRole():
             return [f"{bot} › ({_member_change(action)})"]
-        case SendFile() | AskText() | PinMessage() | CrosspostMessage():
-            # Degraded before they get here (the console has no files, forms or pins, and
-            # no followers).
+        case (
+            SendFile()
+            | AskText()
+            | PinMessage()
+            | CrosspostMessage()
+            | CreateScheduledEvent()
+            | UpdateScheduledEvent()
+            | CancelScheduledEvent()
+        ):
+            # Degraded (or skipped) before they get here: the console has no files, forms,
+            # pins, followers or scheduled events.
             return [f"{bot} › ({action.kind})"]
         case _:
             assert_never(action)

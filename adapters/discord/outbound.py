@@ -61,6 +61,7 @@ CAPABILITIES = frozenset(
         Capability.FORMS,
         Capability.PIN,
         Capability.CROSSPOST,
+        Capability.SCHEDULED_EVENTS,
     }
 )
 LIMITS = RateLimits(per_bot=50, per_chat=5, per_chat_window=5, max_text=MAX_TEXT)

@@ -28,14 +28,18 @@ from discord.http import Route
 from townsquare.adapters.discord import outbound
 from townsquare.adapters.discord.errors import UNKNOWN_MESSAGE, delivery_error
 from townsquare.core.actions import (
+    CancelScheduledEvent,
+    CreateScheduledEvent,
     DeleteMessage,
     EditMessage,
     GiveRole,
     RemoveMember,
     RestrictMember,
+    ScheduledEventAction,
     SendFile,
     TakeRole,
     UnrestrictMember,
+    UpdateScheduledEvent,
 )
 from townsquare.core.errors import (
     PermanentDeliveryError,
@@ -270,6 +274,12 @@ class Rest:
         await self._role(action.community.id, action.user_id, action.role_id, give=give, why=why)
         return Delivered()
 
+    async def guild(self, action: MemberChange | ScheduledEventAction) -> Delivered:
+        """A change in a guild: to a member, or to a scheduled event."""
+        if isinstance(action, CreateScheduledEvent | UpdateScheduledEvent | CancelScheduledEvent):
+            return await self.scheduled_event(action)
+        return await self.member(action)
+
     async def member(self, action: MemberChange) -> Delivered:
         """A change to a guild member: a mute, its end, a removal, a role given or taken."""
         match action:
@@ -323,3 +333,45 @@ class Rest:
         )
         await self.request(route, f"remove member {user_id}", reason="townsquare: remove")
         return Delivered()
+
+    async def scheduled_event(self, action: ScheduledEventAction) -> Delivered:
+        """A guild scheduled event mirroring one of ours: an external event (entity type 3)
+        whose location is the place, visible to the guild's members (privacy level 2).
+        Discord's limits: a name and a location of 100 characters, a description of
+        1000. Cancelling sets its status to 4 (cancelled)."""
+        guild_id = int_id(action.community.id, "guild")
+        if isinstance(action, CreateScheduledEvent):
+            route = Route("POST", "/guilds/{guild_id}/scheduled-events", guild_id=guild_id)
+            body = {**_scheduled_body(action), "privacy_level": 2, "entity_type": 3}
+            data = await self.request(route, "create scheduled event", json=body)
+            event = ChannelRef(str(guild_id))
+            return Delivered((MessageRef(event, str(data["id"])),))
+        assert action.message is not None, "the delivery worker resolves the key first"
+        route = Route(
+            "PATCH",
+            "/guilds/{guild_id}/scheduled-events/{event_id}",
+            guild_id=guild_id,
+            event_id=int_id(action.message.message_id, "scheduled event"),
+        )
+        if isinstance(action, UpdateScheduledEvent):
+            await self.request(route, "update scheduled event", json=_scheduled_body(action))
+        else:
+            assert isinstance(action, CancelScheduledEvent)
+            await self.request(route, "cancel scheduled event", json={"status": 4})
+        return Delivered()
+
+
+def _scheduled_body(action: CreateScheduledEvent | UpdateScheduledEvent) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": _cut(action.name, 100),
+        "scheduled_start_time": action.starts_at.astimezone(UTC).isoformat(),
+        "scheduled_end_time": action.ends_at.astimezone(UTC).isoformat(),
+        "entity_metadata": {"location": _cut(action.location, 100)},
+    }
+    if action.description:
+        body["description"] = _cut(action.description, 1000)
+    return body
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

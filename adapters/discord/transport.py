@@ -69,6 +69,8 @@ from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
+    CancelScheduledEvent,
+    CreateScheduledEvent,
     CrosspostMessage,
     DeleteMessage,
     EditMessage,
@@ -82,6 +84,7 @@ from townsquare.core.actions import (
     SendMessage,
     TakeRole,
     UnrestrictMember,
+    UpdateScheduledEvent,
 )
 from townsquare.core.capabilities import Capability
 from townsquare.core.errors import PermanentDeliveryError, TransientDeliveryError
@@ -503,8 +506,17 @@ class DiscordAdapter:
                 return await self.answers.button(action)
             case AskText():
                 return await self.answers.form(action)
-            case RestrictMember() | UnrestrictMember() | RemoveMember() | GiveRole() | TakeRole():
-                return await self.rest.member(action)
+            case (
+                RestrictMember()
+                | UnrestrictMember()
+                | RemoveMember()
+                | GiveRole()
+                | TakeRole()
+                | CreateScheduledEvent()
+                | UpdateScheduledEvent()
+                | CancelScheduledEvent()
+            ):
+                return await self.rest.guild(action)
             case PinMessage():
                 return await publishing.pin(self.rest, action)
             case CrosspostMessage():

@@ -70,6 +70,8 @@ from townsquare.core.actions import (
     Action,
     AnswerButton,
     AskText,
+    CancelScheduledEvent,
+    CreateScheduledEvent,
     CrosspostMessage,
     DeleteMessage,
     EditMessage,
@@ -83,6 +85,7 @@ from townsquare.core.actions import (
     SendMessage,
     TakeRole,
     UnrestrictMember,
+    UpdateScheduledEvent,
 )
 from townsquare.core.errors import (
     NotSupported,
@@ -286,9 +289,18 @@ class SlackAdapter:
                 return await self._pin(action)
             case GiveRole() | TakeRole():
                 return await change_group(self.client, self.bot, action)
-            case RestrictMember() | UnrestrictMember() | RemoveMember() | CrosspostMessage():
+            case (
+                RestrictMember()
+                | UnrestrictMember()
+                | RemoveMember()
+                | CrosspostMessage()
+                | CreateScheduledEvent()
+                | UpdateScheduledEvent()
+                | CancelScheduledEvent()
+            ):
                 # Degraded before they get here (see core.degrade): a notice, or nothing
-                # (Slack channels have no followers to publish to).
+                # (Slack channels have no followers to publish to, and Slack has no event
+                # object).
                 raise NotSupported(f"Slack cannot {action.kind}")
             case _:
                 assert_never(action)

@@ -18,6 +18,8 @@ from townsquare.core.actions import (
     AnswerButton,
     AskText,
     ButtonRows,
+    CancelScheduledEvent,
+    CreateScheduledEvent,
     CrosspostMessage,
     DeleteMessage,
     EditMessage,
@@ -31,6 +33,7 @@ from townsquare.core.actions import (
     SendMessage,
     TakeRole,
     UnrestrictMember,
+    UpdateScheduledEvent,
 )
 from townsquare.core.capabilities import Capability, PrivateChats, RateLimits
 from townsquare.core.commands import CommandSpec
@@ -243,10 +246,19 @@ def plan(action: Action) -> list[ApiCall]:
                 "disable_notification": action.silent,
             }
             return [ApiCall("pinChatMessage", pin)]
-        case SendEphemeral() | AskText() | GiveRole() | TakeRole() | CrosspostMessage():
+        case (
+            SendEphemeral()
+            | AskText()
+            | GiveRole()
+            | TakeRole()
+            | CrosspostMessage()
+            | CreateScheduledEvent()
+            | UpdateScheduledEvent()
+            | CancelScheduledEvent()
+        ):
             # Degraded before they get here (no ephemeral messages, no forms on Telegram,
-            # no member roles: nobody is promoted to administrator to carry a title; and
-            # no channel has followers to publish to).
+            # no member roles: nobody is promoted to administrator to carry a title; no
+            # channel has followers to publish to, and there are no scheduled events).
             raise NotSupported(f"Telegram cannot {action.kind}")
         case _:
             assert_never(action)
