@@ -61,3 +61,130 @@ async def test_full_event_waitlist_promotes_in_order_with_a_private_message(
         await play(runtime, typed("/event 1", BOB, clock))
         (details,) = adapter.answers()
         assert "Going: Bob, Dan" in details and "Waitlist: 1. Eve" in details
+
+
+async def test_reminders_fire_once_to_those_going_who_did_not_opt_out(database_url: str) -> None:
+    clock, adapter = Clock(), EventAdapter()
+    async with events_runtime(database_url, adapter, clock) as runtime:
+        # 2026-12-03 19:00 UTC; reminders at the default 1d and 1h before
+        await play(runtime, typed('/event "Call" 2026-12-03 19:00', ALICE, clock))
+        await play(
+            runtime,
+            press("ev:1:going", BOB, clock),
+            press("ev:1:going", CAROL, clock),
+            press("ev:1:maybe", DAN, clock),
+        )
+        adapter.clear()
+        clock.advance(timedelta(days=1, hours=6))  # 2026-12-02 18:00: 1 day before, past it
+        clock.now = START.replace(day=2, hour=19)
+        assert await fire_due(runtime) == 1
+        reminders = adapter.directs()
+        assert sorted(d.user_id for d in reminders) == ["bob", "carol"]
+        first = reminders[0]
+        assert first.text.plain().startswith("⏰ Reminder: #1 Call starts ")
+        assert first.fallback_channel is not None and first.fallback_channel.id == "general"
+        assert [[b.data for b in row] for row in first.buttons] == [["evq:1"]]
+        assert await fire_due(runtime) == 0, "fired once"
+        await play(runtime, press("evq:1", CAROL, clock, key="dm"))
+        assert adapter.toasts()[-1] == "No more reminders of this event."
+        adapter.clear()
+        clock.now = START.replace(day=3, hour=18)
+        assert await fire_due(runtime) == 1
+        assert [d.user_id for d in adapter.directs()] == ["bob"]
+
+
+async def test_export_ics_and_listing(database_url: str) -> None:
+    clock, adapter = Clock(), EventAdapter()
+    async with events_runtime(database_url, adapter, clock) as runtime:
+        await play(
+            runtime,
+            typed('/event "Meetup" 2026-12-10 19:00 --tz Europe/Rome --duration 2h', ALICE, clock),
+            typed('/event "Later" 2026-12-20 10:00', ALICE, clock),
+        )
+        await play(runtime, press("ev:1:going", BOB, clock), press("ev:1:maybe", CAROL, clock))
+        adapter.clear()
+        await play(
+            runtime,
+            typed("/events", BOB, clock),
+            typed("/event export 1", ALICE, clock),
+            typed("/event ics 1", BOB, clock),
+            typed("/event export 1", BOB, clock),
+        )
+        listing = adapter.answers()[0]
+        assert listing.splitlines()[1].startswith("#1 Meetup — Thu 10 Dec 2026, 19:00 Europe/Rome")
+        assert "(UTC+01:00)" in listing and "#2 Later" in listing
+        export, calendar = adapter.files()
+        assert (export.filename, export.user_id, export.mime_type) == (
+            "event-1.csv",
+            "alice",
+            "text/csv",
+        )
+        rows = export.data.decode().splitlines()
+        assert rows[0] == "answer,waitlist,name,platform,user_id,answered_at"
+        assert rows[1].startswith("going,,Bob,memory,bob,") and rows[2].startswith("maybe,,Carol")
+        assert (calendar.filename, calendar.user_id) == ("event-1.ics", "bob")
+        assert b"DTSTART;TZID=Europe/Rome:20261210T190000" in calendar.data
+        assert "Sorry, only managers can use /event export." in adapter.answers()
+
+
+async def test_mistakes_get_one_clear_line(database_url: str) -> None:
+    clock, adapter = Clock(), EventAdapter()
+    async with events_runtime(database_url, adapter, clock) as runtime:
+        for text in (
+            '/event "Past" 2026-11-30 10:00',
+            '/event "Garbled" next blursday',
+            '/event "No time"',
+            '/event "X" tomorrow 19:00 --capacity lots',
+            '/event "X" tomorrow 19:00 --remind soon',
+            '/event "X" tomorrow 19:00 --tz Mars/Olympus',
+            '/event "X" tomorrow 19:00 --repeat yearly',
+            '/event "X" tomorrow 19:00 --duration forever',
+        ):
+            await play(runtime, typed(text, ALICE, clock))
+        await play(runtime, typed('/event "Mine" tomorrow 19:00', BOB, clock))
+        await play(runtime, typed("/event 99", BOB, clock), typed("/event rsvp 99 going", BOB, clock))
+        assert adapter.sent() == [m for m in adapter.sent() if m.key is None], "nothing posted"
+        assert adapter.answers() == [
+            "2026-11-30 10:00 is in the past.",
+            "I cannot read next blursday as a time; write e.g. 2026-12-10 19:00, tomorrow "
+            "19:00, fri 18:30 or in 2h.",
+            "When is it? e.g. 2026-12-10 19:00, tomorrow 19:00, fri 18:30 or in 2h.",
+            "--capacity takes a number of seats from 1 to 100000, or off.",
+            "--remind takes offsets like 1d,1h or 30m (at most 5, each at most 30d), or off.",
+            "I do not know the time zone Mars/Olympus; write it like Europe/Rome.",
+            "--repeat takes daily, weekly or monthly.",
+            "--duration takes a length like 45m, 1h or 2h30m (at most 14d).",
+            "Sorry, only managers can use /event.",
+            "There is no event #99.",
+            "There is no event #99.",
+        ]
+
+
+async def test_cancel_and_edit_tell_the_attendees(database_url: str) -> None:
+    clock, adapter = Clock(), EventAdapter()
+    async with events_runtime(database_url, adapter, clock) as runtime:
+        await play(runtime, typed('/event "Talk" 2026-12-10 19:00 --capacity 1', ALICE, clock))
+        await play(
+            runtime,
+            press("ev:1:going", BOB, clock),
+            press("ev:1:going", CAROL, clock),
+            press("ev:1:no", DAN, clock),
+        )
+        adapter.clear()
+        await play(runtime, typed('/event edit 1 --when "2026-12-11 20:00" --capacity 2', ALICE, clock))
+        told = {d.user_id: d.text.plain() for d in adapter.directs()}
+        assert told["carol"].startswith("A seat freed up")
+        assert told["bob"].startswith("Event #1 Talk has changed: it is now Fri 11 Dec 2026, 20:00")
+        assert "dan" not in told
+        assert adapter.answers()[-1] == "Event #1 changed; 1 person told."
+        assert "✅ 2 of 2 going" in adapter.card()
+        adapter.clear()
+        await play(runtime, typed("/event cancel 1", ALICE, clock))
+        assert sorted(d.user_id for d in adapter.directs()) == ["bob", "carol"]
+        assert "cancelled" in adapter.card()
+        assert adapter.answers()[-1] == "Event #1 cancelled; 2 people told."
+        await play(runtime, press("ev:1:going", EVE, clock), typed("/event cancel 1", ALICE, clock))
+        assert adapter.toasts()[-1] == "This event is cancelled."
+        assert adapter.answers()[-1] == "Event #1 is already cancelled."
+        clock.now = START.replace(day=11, hour=21)
+        assert await fire_due(runtime) == 0, "the reminders and the start went with it"
