@@ -143,7 +143,7 @@ class Events(Feature):
                 created, [p for p in places if p.bot in platforms], platforms
             )
         created = replace(created, repeat=repeat)
-        steps.post(created, ctx)
+        await steps.post(created, ctx)
         create_mirror(created, ctx)
         await steps.schedule(created, ctx)
 
@@ -246,9 +246,9 @@ class Events(Feature):
         )
         await store.promote(found.id, answer.promoted)
         after = rules.apply(seats, voter, answer)
-        steps.refresh(found, steps.counts_of(after.values()), ctx)
+        await steps.refresh(found, steps.counts_of(after.values()), ctx)
         promoted = [rsvp for rsvp in rsvps if rsvp.voter in answer.promoted]
-        await steps.tell_promoted(found, promoted, ctx, steps.Languages(ctx))
+        await steps.tell_promoted(found, promoted, ctx)
         if answer.outcome is Outcome.WAITLISTED:
             return tr(WAITING, n=rules.waitlist(after).index(voter) + 1)
         return tr(TOASTS[answer.outcome])
@@ -282,11 +282,10 @@ class Events(Feature):
         found = await store.get(int(due.payload["event"]))
         if found is None or found.cancelled_at is not None or ctx.now >= found.starts_at:
             return
-        languages = steps.Languages(ctx)
         for rsvp in await store.rsvps(found.id):
             if rsvp.status is not rules.Status.GOING or not rsvp.reminders:
                 continue
-            tr = await languages.of(rsvp)
+            tr = await ctx.translator_of(rsvp.platform, rsvp.community_id)
             text = compose(
                 tr(_("⏰ Reminder: #{id} {title} starts {when}.")),
                 id=str(found.id),
@@ -334,7 +333,7 @@ class Events(Feature):
         found = await store.get(int(due.payload["event"]))
         if found is None or found.cancelled_at is not None:
             return
-        steps.refresh(found, counts(await store.rsvps(found.id)), ctx)
+        await steps.refresh(found, counts(await store.rsvps(found.id)), ctx)
         await self._next_occurrence(found, ctx)
 
     async def _next_occurrence(self, found: CalendarEvent, ctx: Context) -> None:
@@ -367,7 +366,7 @@ class Events(Feature):
             platforms = {post.bot: post.platform for post in found.elsewhere}
             places = [_place(post) for post in found.elsewhere]
             created = await store.add_posts(created, places, platforms)
-        steps.post(created, ctx)
+        await steps.post(created, ctx)
         create_mirror(created, ctx)
         await steps.schedule(created, ctx)
 
@@ -408,14 +407,13 @@ class Events(Feature):
         if promoted:
             await store.promote(found.id, promoted)
             rsvps = await store.rsvps(found.id)
-        languages = steps.Languages(ctx)
-        await steps.tell_promoted(edited, [r for r in rsvps if r.voter in promoted], ctx, languages)
-        steps.refresh(edited, counts(rsvps), ctx)
+        await steps.tell_promoted(edited, [r for r in rsvps if r.voter in promoted], ctx)
+        await steps.refresh(edited, counts(rsvps), ctx)
         update_mirror(edited, ctx)
         told = 0
         if edited.starts_at != found.starts_at or changed.where != found.details.where:
             others = [r for r in rsvps if r.voter not in promoted]
-            told = await steps.tell_attendees(edited, others, CHANGED, ctx, languages)
+            told = await steps.tell_attendees(edited, others, CHANGED, ctx)
         ctx.respond(
             tr.plural(
                 _("Event #{id} changed; {n} person told."),
@@ -441,9 +439,9 @@ class Events(Feature):
         cancelled = replace(found, cancelled_at=ctx.now)
         await steps.unschedule(found, ctx)
         rsvps = await store.rsvps(found.id)
-        steps.refresh(cancelled, counts(rsvps), ctx)
+        await steps.refresh(cancelled, counts(rsvps), ctx)
         cancel_mirror(cancelled, ctx)
-        told = await steps.tell_attendees(cancelled, rsvps, CANCELLED, ctx, steps.Languages(ctx))
+        told = await steps.tell_attendees(cancelled, rsvps, CANCELLED, ctx)
         if whole and series is not None:
             await store.end_series(series.id, ctx.now)
         elif series is not None and not series.ended:

@@ -12,9 +12,9 @@ from townsquare.core.calendar import render
 from townsquare.core.calendar.rules import Seat, Status
 from townsquare.core.calendar.store import CalendarEvent, Counts, Rsvp
 from townsquare.core.calendar.times import when
-from townsquare.core.features import Context, community_translator
-from townsquare.core.i18n import Translator, _
-from townsquare.core.refs import ChannelRef, CommunityRef
+from townsquare.core.features import Context
+from townsquare.core.i18n import _
+from townsquare.core.refs import ChannelRef
 from townsquare.core.refusals import with_manager_notice
 from townsquare.core.text import Text, bold, compose, lines
 
@@ -42,30 +42,29 @@ def open_for_answers(event: CalendarEvent, now: datetime) -> bool:
     return event.cancelled_at is None and now < event.closes_at
 
 
-def post(event: CalendarEvent, ctx: Context) -> None:
-    """The event's messages: its own (with the manager told if it is refused), and in a
-    space each other community's."""
-    tr = ctx.tr
-    empty = Counts()
-    text, keyboard = render.card(event, empty, tr, ctx.now), render.buttons(event, tr)
+async def post(event: CalendarEvent, ctx: Context) -> None:
+    """The event's messages, each in its community's language: its own (the manager is
+    told if it is refused), and in a space each other community's."""
     for elsewhere in event.elsewhere:
+        there = await ctx.translator_of(elsewhere.platform, elsewhere.community_id)
         ctx.emit(
             SendMessage(
                 bot=elsewhere.bot,
                 channel=ChannelRef(elsewhere.channel_id),
-                text=text,
-                buttons=keyboard,
+                text=render.card(event, Counts(), there, ctx.now),
+                buttons=render.buttons(event, there),
                 key=elsewhere.key,
             )
         )
+    home = await ctx.translator_of(event.platform, event.community_id)
     own = SendMessage(
         bot=event.bot,
         channel=ChannelRef(event.channel_id, thread_id=event.thread_id),
-        text=text,
-        buttons=keyboard,
+        text=render.card(event, Counts(), home, ctx.now),
+        buttons=render.buttons(event, home),
         key=event.key,
     )
-    title = bold(event.title)
+    tr, title = ctx.tr, bold(event.title)  # the notices are for the manager who acted
     ctx.emit(
         with_manager_notice(
             own,
@@ -76,13 +75,15 @@ def post(event: CalendarEvent, ctx: Context) -> None:
     )
 
 
-def refresh(event: CalendarEvent, counted: Counts, ctx: Context) -> None:
-    """Edit every post to the current count (the delivery worker keeps only the newest
-    edit of each, so a burst of answers costs one edit per rate window)."""
-    tr = ctx.tr
-    text = render.card(event, counted, tr, ctx.now)
-    keyboard: ButtonRows = render.buttons(event, tr) if open_for_answers(event, ctx.now) else ()
+async def refresh(event: CalendarEvent, counted: Counts, ctx: Context) -> None:
+    """Edit every post to the current count, in its community's language (the delivery
+    worker keeps only the newest edit of each, so a burst of answers costs one edit per
+    rate window)."""
+    answering = open_for_answers(event, ctx.now)
     for shown in event.posts:
+        there = await ctx.translator_of(shown.platform, shown.community_id)
+        keyboard: ButtonRows = render.buttons(event, there) if answering else ()
+        text = render.card(event, counted, there, ctx.now)
         ctx.emit(EditMessage(bot=shown.bot, key=shown.key, text=text, buttons=keyboard))
 
 
@@ -134,25 +135,6 @@ async def unschedule(event: CalendarEvent, ctx: Context, *, start: bool = True) 
         await ctx.tx.cancel_job(start_key(event.id))
 
 
-class Languages:
-    """Translators by community, read once per handler."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self._cache: dict[tuple[str, str | None], Translator] = {}
-
-    async def of(self, rsvp: Rsvp) -> Translator:
-        key = (rsvp.platform, rsvp.community_id)
-        found = self._cache.get(key)
-        if found is None:
-            community = (
-                CommunityRef(rsvp.platform, rsvp.community_id) if rsvp.community_id else None
-            )
-            found = await community_translator(self.ctx.tx, community, self.ctx.default_locale)
-            self._cache[key] = found
-        return found
-
-
 def direct(rsvp: Rsvp, text: Text, buttons: ButtonRows = ()) -> SendDirect:
     """A private message to the member; where it is refused, a post in the channel they
     answered in, mentioning them."""
@@ -166,11 +148,9 @@ def direct(rsvp: Rsvp, text: Text, buttons: ButtonRows = ()) -> SendDirect:
     )
 
 
-async def tell_promoted(
-    event: CalendarEvent, promoted: Sequence[Rsvp], ctx: Context, languages: Languages
-) -> None:
+async def tell_promoted(event: CalendarEvent, promoted: Sequence[Rsvp], ctx: Context) -> None:
     for rsvp in promoted:
-        tr = await languages.of(rsvp)
+        tr = await ctx.translator_of(rsvp.platform, rsvp.community_id)
         text = compose(
             tr(_("A seat freed up: you are now going to #{id} {title}, {when}.")),
             id=str(event.id),
@@ -185,7 +165,6 @@ async def tell_attendees(
     rsvps: Sequence[Rsvp],
     message: str,
     ctx: Context,
-    languages: Languages,
 ) -> int:
     """Tell everyone who answered Going, Maybe or waits (``message``: a template with
     ``{id}``, ``{title}`` and ``{when}``, translated for each); how many were told."""
@@ -193,7 +172,7 @@ async def tell_attendees(
     for rsvp in rsvps:
         if rsvp.status is Status.NO:
             continue
-        tr = await languages.of(rsvp)
+        tr = await ctx.translator_of(rsvp.platform, rsvp.community_id)
         text = compose(
             tr(message),
             id=str(event.id),
