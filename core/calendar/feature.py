@@ -11,7 +11,7 @@ or is cancelled alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -232,7 +232,7 @@ class Events(Feature):
         locked = await store.get(found.id, lock=True)
         assert locked is not None
         rsvps = await store.rsvps(found.id)
-        voter = await self._voter(found, ctx)
+        voter = await self._voter(found, ctx, {rsvp.voter for rsvp in rsvps})
         seats = {rsvp.voter: rsvp.seat for rsvp in rsvps}
         capacity = found.details.capacity
         answer = rules.respond(seats, voter, choice, capacity, next_order(rsvps))
@@ -265,13 +265,21 @@ class Events(Feature):
             channel_id=event.channel.id if event.channel is not None else None,
         )
 
-    async def _voter(self, found: CalendarEvent, ctx: Context) -> str:
-        """The account, or for a space event the person (one answer across platforms)."""
+    async def _voter(
+        self, found: CalendarEvent, ctx: Context, answered: Collection[str] = ()
+    ) -> str:
+        """The account, or for a space event the person (one answer across platforms):
+        the key of the answer they already gave, if they gave one as a person they were
+        before linking accounts (:meth:`PersonDirectory.aliases`)."""
         actor = ctx.event.actor
         assert actor is not None
         if found.space is None or self.persons is None:
             return actor.user_id
         person = await self.persons.person_of(ctx.tx, ctx.event.platform, actor.user_id)
+        if answered:
+            for alias in sorted(await self.persons.aliases(ctx.tx, person)):
+                if f"person:{alias}" in answered:
+                    return f"person:{alias}"
         return f"person:{person}"
 
     # -- reminders ----------------------------------------------------------------------------

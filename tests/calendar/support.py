@@ -4,6 +4,7 @@ and commands and presses as the platforms deliver them."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator
@@ -26,6 +27,8 @@ from townsquare.core.builtin import builtin_features
 from townsquare.core.calendar.feature import Events
 from townsquare.core.commands import parse_command_text, split_arguments
 from townsquare.core.events import ButtonPressed, CommandIssued
+from townsquare.core.facts.events import EventAttended
+from townsquare.core.features import Context, Feature, on
 from townsquare.core.ports import Delivered
 from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef
 from townsquare.storage.calendar import SqlEventStore
@@ -129,17 +132,46 @@ def press(data: str, who: Actor, clock: Clock, key: str | None = None) -> Button
     )
 
 
-def features() -> list[object]:
-    return [*builtin_features(), Events(store=SqlEventStore, persons=SqlPersonDirectory())]
+class Attendance(Feature):
+    """Hears :class:`EventAttended` as rewards would; notes each once it committed."""
+
+    name = "test-attendance"
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[int, str]] = []
+        self.changed = asyncio.Condition()
+
+    @on(EventAttended)
+    async def attended(self, fact: EventAttended, ctx: Context) -> None:
+        ctx.after_commit(lambda: self._note(fact.event_id, fact.user_id))
+
+    def _note(self, event_id: int, user_id: str) -> None:
+        self.heard.append((event_id, user_id))
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def hears(self, count: int, timeout: float = 10) -> None:
+        async with asyncio.timeout(timeout), self.changed:
+            await self.changed.wait_for(lambda: len(self.heard) >= count)
+
+
+def features(*extra: Feature) -> list[Feature]:
+    return [
+        *builtin_features(),
+        Events(store=SqlEventStore, persons=SqlPersonDirectory()),
+        *extra,
+    ]
 
 
 @asynccontextmanager
-async def events_runtime(url: str, adapter: MemoryAdapter, clock: Clock) -> AsyncIterator[Runtime]:
+async def events_runtime(
+    url: str, adapter: MemoryAdapter, clock: Clock, *extra: Feature
+) -> AsyncIterator[Runtime]:
     async with console_runtime(
-        url,
-        {"mem": adapter},
-        clock=clock,
-        features=features(),  # type: ignore[arg-type]
+        url, {"mem": adapter}, clock=clock, features=features(*extra)
     ) as runtime:
         yield runtime
 

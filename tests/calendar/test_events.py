@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.calendar.support import (
     ALICE,
+    START,
+    Attendance,
     Clock,
     EventAdapter,
     events_runtime,
+    fire_due,
     play,
     press,
     typed,
@@ -142,7 +147,9 @@ async def test_mistakes_get_one_clear_line(database_url: str) -> None:
         ):
             await play(runtime, typed(text, ALICE, clock))
         await play(runtime, typed('/event "Mine" tomorrow 19:00', BOB, clock))
-        await play(runtime, typed("/event 99", BOB, clock), typed("/event rsvp 99 going", BOB, clock))
+        await play(
+            runtime, typed("/event 99", BOB, clock), typed("/event rsvp 99 going", BOB, clock)
+        )
         assert adapter.sent() == [m for m in adapter.sent() if m.key is None], "nothing posted"
         assert adapter.answers() == [
             "2026-11-30 10:00 is in the past.",
@@ -171,7 +178,9 @@ async def test_cancel_and_edit_tell_the_attendees(database_url: str) -> None:
             press("ev:1:no", DAN, clock),
         )
         adapter.clear()
-        await play(runtime, typed('/event edit 1 --when "2026-12-11 20:00" --capacity 2', ALICE, clock))
+        await play(
+            runtime, typed('/event edit 1 --when "2026-12-11 20:00" --capacity 2', ALICE, clock)
+        )
         told = {d.user_id: d.text.plain() for d in adapter.directs()}
         assert told["carol"].startswith("A seat freed up")
         assert told["bob"].startswith("Event #1 Talk has changed: it is now Fri 11 Dec 2026, 20:00")
@@ -188,3 +197,63 @@ async def test_cancel_and_edit_tell_the_attendees(database_url: str) -> None:
         assert adapter.answers()[-1] == "Event #1 is already cancelled."
         clock.now = START.replace(day=11, hour=21)
         assert await fire_due(runtime) == 0, "the reminders and the start went with it"
+
+
+async def test_a_weekly_series_keeps_its_wall_clock_time_across_dst(database_url: str) -> None:
+    clock, adapter = Clock(START.replace(month=3, day=20)), EventAdapter()
+    async with events_runtime(database_url, adapter, clock) as runtime:
+        # Saturday 2026-03-21 19:00 in Rome is 18:00 UTC; Europe switches on March 29.
+        await play(
+            runtime,
+            typed(
+                '/event "Choir" 2026-03-21 19:00 --repeat weekly --tz Europe/Rome --remind off',
+                ALICE,
+                clock,
+            ),
+        )
+        assert "repeats weekly" in adapter.card(1)
+        await play(runtime, press("ev:1:going", BOB, clock))
+        clock.now = START.replace(month=3, day=21, hour=18)
+        adapter.clear()
+        assert await fire_due(runtime) == 1  # the start: the next occurrence is made
+        second = adapter.card(2)
+        assert "Sat 28 Mar 2026, 19:00 Europe/Rome (UTC+01:00)" in second
+        assert "✅ 0 going" in second, "each occurrence has its own answers"
+        assert "started" in adapter.card(1)
+        await play(runtime, typed("/event cancel 2", ALICE, clock))
+        third = adapter.card(3)  # cancelled alone: the series goes on
+        assert "Sat 4 Apr 2026, 19:00 Europe/Rome (UTC+02:00)" in third
+        ics = [f for f in adapter.files()]
+        await play(runtime, typed("/event ics 3", BOB, clock))
+        (ics,) = adapter.files()
+        assert b"RRULE:FREQ=WEEKLY" in ics.data
+        await play(runtime, typed("/event cancel 3 --series", ALICE, clock))
+        assert adapter.answers()[-1] == "Event #3 cancelled; 0 people told."
+        clock.now = START.replace(month=3, day=21, hour=19)  # #1 is over
+        await play(runtime, typed("/events", BOB, clock))
+        assert adapter.answers()[-1].startswith("No upcoming events.")
+
+
+async def test_check_in_publishes_attendance_once(database_url: str) -> None:
+    clock, adapter, heard = Clock(), EventAdapter(), Attendance()
+    async with events_runtime(database_url, adapter, clock, heard) as runtime:
+        await play(runtime, typed('/event "Meetup" 2026-12-01 16:00 --remind off', ALICE, clock))
+        await play(runtime, typed("/event here 1", BOB, clock))
+        assert adapter.answers()[-1] == "Check-in opens 2 hours before the start."
+        clock.now = START.replace(hour=14, minute=30)
+        adapter.clear()
+        await play(runtime, typed("/event checkin 1", ALICE, clock))
+        (card,) = adapter.sent()
+        assert [[b.data for b in row] for row in card.buttons] == [["evc:1"]]
+        key = card.key
+        assert key is not None
+        await play(
+            runtime,
+            press("evc:1", BOB, clock, key=key),
+            press("evc:1", BOB, clock, key=key),
+            typed("/event here 1", CAROL, clock),
+        )
+        assert adapter.toasts() == ["Checked in. Welcome!", "You are already checked in."]
+        assert adapter.answers()[-1] == "Checked in. Welcome!"
+        await heard.hears(2)
+        assert sorted(heard.heard) == [(1, "bob"), (1, "carol")]
