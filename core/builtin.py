@@ -54,8 +54,7 @@ def lacks(capabilities: frozenset[Capability], needed: Capability | frozenset[Ca
 HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_("General"), ("help", "settings", "lang", "link", "unlink")),
     (_("Welcome and rules"), ("welcome", "rules", "verify", "accept")),
-    (_("Polls"), ("poll", "vote")),
-    (_("Events"), ("event", "events")),
+    (_("Polls and events"), ("poll", "vote", "event", "events")),
     (_("FAQ"), ("faq",)),
     (_("Giveaways"), ("giveaway",)),
     (
