@@ -54,11 +54,17 @@ async def new_unanswered(runtime: Runtime, a: Place) -> int:
     return 1
 
 
+async def new_giveaway(runtime: Runtime, a: Place) -> int:
+    await play(runtime, a.command("giveaway", '"A mug" --ends 1d', who=ANN))
+    return 1
+
+
 CREATE: dict[str, Callable[[Runtime, Place], Awaitable[int]]] = {
     "poll": new_poll,
     "case": new_case,
     "faq": new_faq,
     "unanswered": new_unanswered,
+    "giveaway": new_giveaway,
 }
 """How to make, in community A, one thing of each kind an id names (id 1)."""
 
@@ -119,6 +125,7 @@ async def test_every_id_parameter_declares_what_it_names(sqlite_url: str) -> Non
     paths = sorted(" ".join(path) for spec in specs for path, _param in id_forms(spec))
     assert {"poll close", "poll results", "poll export", "vote", "case"} <= set(paths)
     assert {"faq edit", "faq remove", "faq dismiss", "faq helpful", "faq nothelpful"} <= set(paths)
+    assert {"giveaway enter", "giveaway verify", "giveaway reroll", "giveaway end"} <= set(paths)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -172,11 +179,11 @@ async def test_buttons_count_only_where_the_bot_sent_them(sqlite_url: str, platf
                 for button in row
             }
         )
-        assert {"poll:1:0", "case:1:claim", "faq:1:y"} <= set(buttons)
+        assert {"poll:1:0", "case:1:claim", "faq:1:y", "giveaway:1"} <= set(buttons)
         for data in buttons:
             for where, who in ((b, BEN), (b, MIA), (elsewhere_in_a, ANN)):
-                if where is elsewhere_in_a and not data.startswith("poll:"):
-                    continue  # in A itself only polls are bound to one message
+                if where is elsewhere_in_a and not data.startswith(("poll:", "giveaway:")):
+                    continue  # in A itself only polls and giveaways are bound to one message
                 before = await feature_state(runtime)
                 await play(runtime, press_at(where, data, who, "m1"))
                 done = take(adapter)
