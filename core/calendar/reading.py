@@ -11,7 +11,7 @@ from townsquare.core.calendar import rules
 from townsquare.core.calendar.recurrence import Repeat
 from townsquare.core.calendar.store import Details
 from townsquare.core.i18n import Translator, _
-from townsquare.core.when import known_zone, parse_duration, parse_when, zone
+from townsquare.core.when import Refusal, known_zone, parse_duration, read_when, zone
 
 
 class Refused(ValueError):
@@ -125,25 +125,15 @@ class Start:
 
 
 def start(text: str, tz: str, now: datetime, tr: Translator) -> Start:
-    """The start ``text`` names in ``tz``, refused with the reason when it names none or
-    lies in the past."""
+    """The start ``text`` names in ``tz``, refused with the reason when it names none,
+    names it ambiguously, names a time daylight saving skips or repeats there, or lies
+    in the past (:func:`core.when.read_when`)."""
     words = " ".join(text.split())
     if not words:
         raise Refused(
             tr(_("When is it? e.g. 2026-12-10 19:00, tomorrow 19:00, fri 18:30 or in 2h."))
         )
-    where = zone(tz)
-    at = parse_when(words, now, where)
-    if at is None:
-        raise Refused(
-            tr(
-                _(
-                    "I cannot read {when} as a time; write e.g. 2026-12-10 19:00, "
-                    "tomorrow 19:00, fri 18:30 or in 2h."
-                ),
-                when=words,
-            )
-        )
-    if at <= now:
-        raise Refused(tr(_("{when} is in the past."), when=words))
-    return Start(at, at.astimezone(where).replace(tzinfo=None))
+    found = read_when(words, now, zone(tz))
+    if isinstance(found, Refusal):
+        raise Refused(found.text(tr))
+    return Start(found.at, found.local)
