@@ -57,6 +57,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_("Polls and events"), ("poll", "vote", "event", "events")),
     (_("FAQ"), ("faq",)),
     (_("Giveaways"), ("giveaway",)),
+    (_("Announcements"), ("announce", "announcements")),
     (
         _("Moderation"),
         ("report", "warn", "mute", "unmute", "warnings", "cases", "case", "managers", "escalation"),
@@ -86,6 +87,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "/faq how do I reset my password?",
         '/faq add "How do I reset my password?" "Settings, Security, Reset password."',
     ),
+    "announce": (
+        '/announce --at "fri 18:30" --pin Meetup tonight at the library!',
+        "/announce --every weekly --space The weekly digest is out.",
+        "/announce cancel 3",
+    ),
+    "announcements": ("/announcements",),
     "giveaway": (
         '/giveaway "Two concert tickets" --ends "fri 18:30" --winners 2 --min-days 7',
         "/giveaway verify 3",

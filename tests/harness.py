@@ -33,12 +33,15 @@ async def console_runtime(
     clock: MovedClock,
     features: Sequence[Feature] | None = None,
     defaults: dict[str, Any] | None = None,
+    spaces: Sequence[dict[str, Any]] = (),
 ) -> AsyncIterator[Runtime]:
-    """A started runtime over a migrated ``url`` (``features`` None: the built-in set)."""
+    """A started runtime over a migrated ``url`` (``features`` None: the built-in set),
+    with the ``[[spaces]]`` given."""
     await migrate(url)
     consoles = [{"name": name, "platform": "console"} for name in adapters]
+    sections: dict[str, Any] = {"spaces": list(spaces)} if spaces else {}
     runtime = Runtime(
-        config(url, *consoles, defaults=defaults),
+        config(url, *consoles, defaults=defaults, **sections),
         features=features,
         adapters=dict(adapters),
         delivery_options=QUICK_DELIVERY,

@@ -52,6 +52,7 @@ async def test_help_is_a_few_grouped_lines(runtime: tuple[Runtime, MemoryAdapter
         "Polls and events: /poll /vote /event /events",
         "FAQ: /faq",
         "Giveaways: /giveaway",
+        "Announcements: /announce /announcements",
         "Moderation: /report /warn /mute /unmute /warnings /cases /case /managers /escalation",
         "/help and a command gives its usage and an example, e.g. /help poll",
     ]

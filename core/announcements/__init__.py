@@ -1,0 +1,1 @@
+"""Announcements: ``/announce`` now or at a time, recurring, pinned, across a space."""
