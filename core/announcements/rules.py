@@ -17,10 +17,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from dateutil.rrule import rrule
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule
 
 
 class Every(StrEnum):
@@ -53,8 +51,6 @@ def parse_every(text: str) -> Every | None:
 def occurrences(first: datetime, every: Every, where: tzinfo) -> rrule:
     """The local wall times of every occurrence of an announcement first posted at
     ``first`` (UTC) in the zone ``where``, as naive datetimes."""
-    from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule  # on first use: lean start
-
     start = first.astimezone(where).replace(tzinfo=None, second=0, microsecond=0)
     if every is Every.MONTHLY and start.day > 28:
         # The day, or the month's last day when the month has no such day.

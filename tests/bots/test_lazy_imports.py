@@ -15,7 +15,6 @@ LAZY = (
     "snowballstemmer",  # the FAQ's first word to stem
     "numpy",  # the FAQ's first search
     "PIL",  # the first rank card drawn (core.rewards.card)
-    "dateutil",  # the first recurring announcement (core.announcements.rules)
     "aiogram",  # only for a bot with platform = "telegram"
     "telegram",
     "discord",
