@@ -118,7 +118,7 @@ async def test_export_ics_and_listing(database_url: str) -> None:
         (listing,) = [a for a in adapter.answers() if a.startswith("Upcoming events:")]
         assert listing.splitlines()[1].startswith("#1 Meetup — Thu 10 Dec 2026, 19:00 Europe/Rome")
         assert "(UTC+01:00)" in listing and "#2 Later" in listing
-        export, calendar = sorted(adapter.files(), key=lambda f: f.filename, reverse=True)
+        export, calendar = sorted(adapter.files(), key=lambda f: f.filename)  # csv, ics
         assert (export.filename, export.user_id, export.mime_type) == (
             "event-1.csv",
             "alice",
