@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import (
@@ -19,7 +20,7 @@ from townsquare.core.events import MemberJoined, MemberLeft
 from townsquare.core.features import Context, Feature, command, on, subcommand
 from townsquare.core.i18n import Translator, _
 from townsquare.core.roles import Role
-from townsquare.core.settings import TimeZone
+from townsquare.core.settings import TimeZone, model
 from townsquare.core.text import TextLike, bold, code, compose, lines
 from townsquare.core.when import known_zone
 
@@ -252,10 +253,10 @@ class Settings(Feature):
     async def settings(self, invocation: Invocation, ctx: Context) -> None:
         tr = ctx.tr
         community = ctx.event.community
-        stored = await ctx.tx.settings(community) if community is not None else {}
+        changed = await _changed_settings(ctx) if community is not None else {}
         entries: list[TextLike] = [
             compose("{key}: {value}", key=bold(key), value=str(value))
-            for key, value in sorted(stored.items())
+            for key, value in sorted(changed.items())
         ] or [tr(_("No settings changed from the defaults."))]
         members = await ctx.tx.member_count(community) if community is not None else 0
         missing: list[TextLike] = [
@@ -288,6 +289,20 @@ class Settings(Feature):
             ctx.respond(
                 tr(_("I do not know the time zone {zone}; write it like Europe/Rome."), zone=name)
             )
+
+
+async def _changed_settings(ctx: Context) -> dict[str, Any]:
+    """Every setting of this community that is not its default, by stored key: what the
+    features' models read (in a space, the shared ones are the space's, wherever they
+    were set), then any stored key no running feature claims (a disabled feature's)."""
+    stored = await ctx.tx.settings(ctx.community)
+    changed: dict[str, Any] = {}
+    claimed: set[str] = set()
+    for kind in ctx.settings_models:
+        built = model(kind)
+        claimed.update(built.keys)
+        changed |= built.changed(await ctx.settings(kind))
+    return changed | {key: value for key, value in stored.items() if key not in claimed}
 
 
 class Roster(Feature):

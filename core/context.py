@@ -66,6 +66,8 @@ class Context:
     bot: BotInfo
     now: datetime
     commands: Sequence[CommandSpec] = ()
+    settings_models: Sequence[type[FeatureSettings]] = ()
+    """Every settings model of the running features and the core (``/settings``)."""
     bots: dict[str, BotInfo] = field(default_factory=dict)
     default_locale: str = DEFAULT_LANGUAGE
     escalate_to: str | None = None

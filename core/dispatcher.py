@@ -102,10 +102,13 @@ class Dispatcher:
                 if kind == FACT_JOB:
                     raise ValueError(f"{feature.name}: the job kind {FACT_JOB!r} is for facts")
                 self._jobs[kind] = (feature, handler)
-        settings.check_all(
-            [("core", settings.Language), ("core", settings.TimeZone), ("core", InboxSettings)]
-            + [(f.name, kind) for f in self.features for kind in f.settings_models]
-        )
+        models = [
+            ("core", settings.Language),
+            ("core", settings.TimeZone),
+            ("core", InboxSettings),
+        ] + [(f.name, kind) for f in self.features for kind in f.settings_models]
+        settings.check_all(models)
+        self._settings_models = tuple(kind for _owner, kind in models)
         self._specs = tuple(spec for spec, _feature, _handler in self._commands.values())
         self._routes: dict[type[Event], tuple[tuple[Feature, Handler], ...]] = {}
         self._fact_routes: dict[type[Fact], tuple[tuple[Feature, Handler], ...]] = {}
@@ -286,6 +289,7 @@ class Dispatcher:
             bot=run.bot,
             now=run.now,
             commands=self._specs,
+            settings_models=self._settings_models,
             bots=self.bots,
             default_locale=self.default_locale,
             escalate_to=self.escalate_to,

@@ -103,6 +103,15 @@ class Model:
                 continue  # the default
         return self.owner(**values)
 
+    def changed(self, current: FeatureSettings) -> dict[str, Any]:
+        """``{stored key: JSON value}`` of the fields of ``current`` that are not their
+        default (what ``/settings`` lists)."""
+        return {
+            field.key: field.dump(getattr(current, field.name))
+            for field in self.fields
+            if getattr(current, field.name) != field.default
+        }
+
     def dump(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         """``{stored key: JSON value}`` for the given field values."""
         by_name = {field.name: field for field in self.fields}

@@ -69,3 +69,19 @@ async def test_the_inbox_a_slack_manager_picks_gets_the_telegram_groups_reports(
         (card,) = await slack.wait_for("chat.postMessage")
         assert card["channel"] == "C0MGR" and "Case #1" in f.message_text(card)
         assert "nobody likes you" in f.message_text(card)
+
+
+async def test_settings_in_the_slack_workspace_show_the_rules_its_space_shares(
+    api: FakeBotApi, backend: str, slack: FakeSlack, port: int, sqlite_url: str
+) -> None:
+    """The rules were set in the Telegram group; a Slack manager's /settings lists them,
+    because they are the workspace's rules too (before, it listed only values stored
+    under the workspace itself and said nothing was changed)."""
+    async with _runtime(api, backend, slack, port, sqlite_url, spaces=[SPACE]):  # type: ignore[arg-type]
+        await api.push(tg_command("/rules set Be kind. No ads.", p.ADMIN, 20))
+        await api.wait_for("sendMessage")
+        before = len(slack.called("response_url"))
+        assert await slack_post(slack_events_url(port), olga_types(slack, "/settings", "")) == 200
+        answer = f.message_text((await slack.wait_for("response_url", before + 1))[before])
+        assert "Be kind. No ads." in answer
+        assert "No settings changed" not in answer
