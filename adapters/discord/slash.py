@@ -12,7 +12,10 @@ Mapping (Discord cannot express every shape of the grammar, so some are translat
 * a command with both its own parameters and subcommands (``/poll "Q?" A B`` and
   ``/poll close <id>``) cannot be both in Discord; its own form becomes an extra
   subcommand: ``create`` when it takes several values, ``ask`` when it takes one
-  (``/faq <question>``), whichever of those and ``run`` is free;
+  (``/faq <question>``), whichever of those and ``run`` is free; a command that takes
+  nothing itself but has subcommands (``/settings`` and ``/settings tz``) gets its bare
+  form as ``show``, unless it has a ``show`` subcommand already (``/rules show``), which
+  is what its bare form does;
 * a parameter becomes a string option, a variadic one up to ten numbered string options
   (``options`` -> ``option1`` .. ``option10``, the first required if the parameter is);
 * ``--flag`` becomes a boolean option, ``--key VALUE`` a string option;
@@ -236,7 +239,12 @@ def _options_payload(options: Iterable[SlashOption]) -> list[dict[str, Any]]:
 def _root_form_name(spec: CommandSpec) -> str:
     taken = {discord_name(sub.name) for sub in spec.subcommands}
     several = len(spec.params) > 1 or any(param.variadic for param in spec.params)
-    preferred = ("create", "ask", "run") if several else ("ask", "create", "run")
+    if not spec.params and not spec.options:
+        preferred: tuple[str, ...] = ("show", "run")
+    elif several:
+        preferred = ("create", "ask", "run")
+    else:
+        preferred = ("ask", "create", "run")
     return next((name for name in preferred if name not in taken), "invoke")
 
 
@@ -266,7 +274,7 @@ def _level(
         forms[discord_path] = form
         return _options_payload(form.options)
     entries: list[dict[str, Any]] = []
-    if spec.params or spec.options:
+    if spec.params or spec.options or "show" not in _subcommand_names(spec):
         name = _root_form_name(spec)
         form = SlashForm(command, grammar_path, tuple(_options(spec)), _subcommand_names(spec))
         forms[(*discord_path, name)] = form

@@ -86,8 +86,28 @@ def test_builtin_and_example_commands_are_valid_for_discord() -> None:
     faq = next(c for c in commands.payload if c["name"] == "faq")
     assert [o["name"] for o in faq["options"]] == ["ask", "add", "list"]
     case = next(c for c in commands.payload if c["name"] == "case")
-    (note,) = case["options"]
+    show, note = case["options"]
+    assert show == {"type": 1, "name": "show", "description": "Cases", "options": []}
     assert note["type"] == 2 and [o["name"] for o in note["options"]] == ["ask", "add"]
+
+
+def test_a_bare_command_with_subcommands_is_show_on_discord() -> None:
+    """``/settings`` (and ``/settings tz``): Discord cannot run a command that has
+    subcommands bare, so the bare form is ``/settings show``; ``/rules`` has a ``show``
+    subcommand of its own and gets no second one."""
+    settings = CommandSpec(
+        "settings", "Settings", subcommands=(CommandSpec("tz", "Zone", params=(Param("zone"),)),)
+    )
+    rules = CommandSpec(
+        "rules",
+        "Rules",
+        subcommands=(CommandSpec("show", "Show"), CommandSpec("set", "Set", params=(Param("t"),))),
+    )
+    commands = slash.build([settings, rules])
+    _validate(commands.payload)
+    shown = {c["name"]: [o["name"] for o in c["options"]] for c in commands.payload}
+    assert shown == {"settings": ["show", "tz"], "rules": ["show", "set"]}
+    assert commands.invocation(_data("settings", ("show",), {})) == ("settings", ())
 
 
 def test_too_many_options_are_capped() -> None:

@@ -284,7 +284,7 @@ async def test_discord_without_message_content(
         await fake.slash(guild, "general", world.alice_id, "faq ask", question=PARAPHRASE)
         (answer,) = await fake.wait_for(lambda: bot_answers(fake, world), timeout=15)
         assert shown(answer["content"]) == ANSWER
-        settings = await fake.slash(guild, "general", world.mod_id, "settings")
+        settings = await fake.slash(guild, "general", world.mod_id, "settings show")
         limits = shown(await discord_private_answer(fake, settings))
         assert "FAQ auto-answers only when it is mentioned" in limits
         gaps = await fake.slash(guild, "general", world.mod_id, "faq unanswered")
