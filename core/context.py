@@ -29,6 +29,7 @@ from townsquare.core.events import ButtonPressed, CommandIssued, Event, MessageP
 from townsquare.core.facts.fact import Fact, encode
 from townsquare.core.facts.published import MAX_DEPTH, FactChainTooLong, PublishedFact
 from townsquare.core.i18n import DEFAULT_LANGUAGE, Translator
+from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
 from townsquare.core.roles import Role
 from townsquare.core.settings import FeatureSettings, language_of, model, read
@@ -106,7 +107,7 @@ class Context:
         Read once per community per event."""
         if community_id is None:
             return language_of({}, self.default_locale)
-        where = CommunityRef(platform, community_id)
+        where = CommunityRef(account_platform(platform), community_id)  # not the backend
         if where == self.event.community:
             return await self.translator()
         found = self._elsewhere.get(where)

@@ -134,25 +134,31 @@ async def test_a_space_poll_shows_one_tally_on_telegram_discord_and_slack(
 async def test_each_post_of_a_space_poll_speaks_its_communitys_language(
     api: FakeBotApi, backend: str, slack: FakeSlack, port: int, sqlite_url: str
 ) -> None:
-    """The Slack workspace chose Italian, the Telegram group English: the poll started in
-    Telegram is posted, updated and closed in Italian on Slack, in English on Telegram."""
+    """The Telegram group speaks Russian, the Slack workspace Italian: a poll started in
+    Telegram is posted, updated (by a vote on Slack) and closed in each post's own
+    language, whichever community the vote or the close came from."""
     api.administrators[GROUP_ID] = [p.owner(p.ADMIN)]
     space = [{"name": "town", "communities": [f"tg:{GROUP_ID}", f"sl:{sf.TEAM}/C0GENERAL"]}]
     bots = telegram_bot(api, backend), slack_bot(slack, port)
     settings = config(sqlite_url, *bots, spaces=space)  # type: ignore[arg-type]
     async with Runtime(settings, delivery_options={"edit_interval": 0.0}) as runtime:
         async with runtime.store.transaction() as tx:
-            workspace = CommunityRef("slack", sf.TEAM)
-            await tx.set_setting(workspace, "locale", "it", datetime.now(UTC))
+            now = datetime.now(UTC)
+            await tx.set_setting(CommunityRef("telegram", str(GROUP_ID)), "locale", "ru", now)
+            await tx.set_setting(CommunityRef("slack", sf.TEAM), "locale", "it", now)
 
         await api.push(p.command('/poll "Lunch?" Pizza Sushi --space', user=p.ADMIN))
         (telegram_poll,) = await api.wait_for("sendMessage")
         (slack_poll,) = await slack.wait_for("chat.postMessage")
-        assert "0 voters" in telegram_poll["text"]
+        assert "0 проголосовавших" in telegram_poll["text"]
         assert "0 votanti" in sf.message_text(slack_poll)
 
-        await api.push(p.callback("poll:1:0", user=p.ALICE, message_id=500))
-        await _telegram_edit_showing(api, ("1 voter",))
+        ts = slack.posted[0]
+        eve = sf.block_actions("poll:1:0", SLACK_EVE, response_url=slack.response_url, ts=ts)
+        assert await slack_interaction(port, eve) == 200
+        (toast,) = await slack.wait_for("response_url")
+        assert toast["text"] == "Voto registrato"
+        await _telegram_edit_showing(api, ("1 проголосовавший",))
         await slack.wait_for("chat.update", where=lambda e: "1 votante" in sf.message_text(e))
 
         await api.push(p.command("/poll close 1", user=p.ADMIN))
@@ -160,4 +166,4 @@ async def test_each_post_of_a_space_poll_speaks_its_communitys_language(
             "chat.postMessage", where=lambda m: "Sondaggio #1 chiuso" in sf.message_text(m)
         )
         sent = await api.wait_for("sendMessage", 2)
-        assert any("Poll #1 closed" in message["text"] for message in sent)
+        assert any("Опрос #1 закрыт" in message["text"] for message in sent)
