@@ -55,6 +55,7 @@ from aiohttp import WSMsgType, web
 from tests.fakes import multipart
 from tests.fakes.discord import payloads as p
 from tests.fakes.discord.publishing import Publishing
+from tests.fakes.discord.scheduled import ScheduledEvents
 from tests.fakes.images import picture_size
 
 API_PREFIX = "/api/v10"
@@ -264,7 +265,7 @@ class Guild:
         return data
 
 
-class FakeDiscord(Publishing):
+class FakeDiscord(Publishing, ScheduledEvents):
     """Discord REST + gateway on one loopback port.
 
     ``application_flags`` decides which privileged intents the "developer portal" allows;
@@ -314,6 +315,7 @@ class FakeDiscord(Publishing):
         self._closing = False
         self.port = 0
         self.init_publishing()
+        self.init_scheduled_events()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -647,6 +649,7 @@ class FakeDiscord(Publishing):
             ("PUT", r"/applications/(\d+)/commands", self._put_global_commands),
             ("GET", r"/applications/(\d+)/commands", self._get_global_commands),
             *self.publishing_routes(),
+            *self.scheduled_event_routes(),
         ]
 
     def _ratelimit_headers(self, bucket: str) -> dict[str, str]:
