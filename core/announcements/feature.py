@@ -128,7 +128,7 @@ class Announcements(Feature):
         settings = await ctx.settings(TimeZone)
         request = read_request(invocation, ctx.now, zone(settings.tz))
         if isinstance(request, Problem):
-            ctx.respond(tr(request.text, **request.values))
+            ctx.respond(request.say(tr))
             return
         space = ctx.space if request.space else None
         if request.space and space is None:

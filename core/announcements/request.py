@@ -3,9 +3,9 @@ without a bot.
 
 ``--at`` takes one value, so a time of two words needs quotes (``--at "fri 18:30"``).
 Managers type it without them too, so when ``--at``'s word and the text's first word
-read together as a time (``--at tomorrow 19:00 Meetup!``, ``--at in 2h ...``), they are
-taken together; the text is what follows, and options right after the time
-(``--at tomorrow 19:00 --pin Meetup!``) are read as options, as they would be before it.
+read together as a time (``--at tomorrow 19:00 Meetup!``, ``--at in 2h ...``; the second
+has a digit), they are taken together; the text is what follows, and options right after
+the time (``--at tomorrow 19:00 --pin Meetup!``) are read as options, as before it.
 """
 
 from __future__ import annotations
@@ -22,16 +22,25 @@ from townsquare.core.commands import (
     bind,
     split_arguments,
 )
-from townsquare.core.i18n import _
-from townsquare.core.when import parse_when
+from townsquare.core.i18n import Translator, _
+from townsquare.core.when import Reason, Refusal, When, parse_when, read_when
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A one-line answer to a request that cannot be used (a template and its values)."""
+    """A one-line answer to a request that cannot be used (a template and its values, or
+    :mod:`core.when`'s reason a time cannot be used)."""
 
     text: str
     values: dict[str, object] = field(default_factory=dict)
+    refusal: Refusal | None = None
+
+    def say(self, tr: Translator) -> str:
+        return self.refusal.text(tr) if self.refusal is not None else tr(self.text, **self.values)
+
+
+_OWN_SENTENCE = ""
+"""A refusal of a time brings its own sentence (:meth:`core.when.Refusal.text`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,23 +107,37 @@ def _options_after(spec: CommandSpec, text: str) -> tuple[dict[str, str | bool],
 
 
 def _read_at(raw: str, text: str, now: datetime, where: tzinfo) -> tuple[datetime, str] | Problem:
-    """``--at``'s time and the text left after it (see the module docstring)."""
+    """``--at``'s time and the text left after it (see the module docstring), read by
+    :func:`core.when.read_when`: a time that names nothing, an ambiguous date, a time the
+    clocks skip that day or one in the past is refused with the reason. A time the clocks
+    repeat that day is taken at its first reading, as a recurring one's occurrences are."""
     first, _space, rest = text.lstrip().partition(" ")
     if "\n" in first:
         first, _newline, tail = first.partition("\n")
         rest = f"{tail} {rest}".strip() if rest else tail
-    joined = parse_when(f"{raw} {first}", now, where) if first else None
-    at = joined if joined is not None else parse_when(raw, now, where)
-    if at is None:
-        return Problem(
-            _(
-                "I cannot read --at {when}: write 2026-12-10 19:00, tomorrow 19:00, fri 18:30 "
-                "or in 2h (in quotes when it has a space)."
-            ),
-            {"when": raw[:40]},
-        )
-    if at <= now:
-        return Problem(_("That time has passed: --at takes a time still to come."))
+    # Only a word with a digit may finish the time (19:00, 2h): "Hi" never does.
+    joined = _when(f"{raw} {first}", now, where) if _digit(first) else None
+    if isinstance(joined, datetime):
+        at, text = joined, rest
+    elif isinstance(joined, Refusal) and joined.reason is not Reason.UNREADABLE:
+        return Problem(_OWN_SENTENCE, refusal=joined)  # two words name a time, refused
+    else:
+        alone = _when(raw, now, where)
+        if isinstance(alone, Refusal):
+            return Problem(_OWN_SENTENCE, refusal=alone)
+        at = alone
     if at > now + LONGEST_WAIT:
         return Problem(_("--at must be within a year."))
-    return at, rest if joined is not None else text
+    return at, text
+
+
+def _digit(word: str) -> bool:
+    return any(char.isdigit() for char in word)
+
+
+def _when(text: str, now: datetime, where: tzinfo) -> datetime | Refusal:
+    found = read_when(text, now, where)
+    if isinstance(found, Refusal) and found.reason is Reason.REPEATED:
+        lenient = parse_when(text, now, where)
+        return lenient if lenient is not None and lenient > now else found
+    return found.at if isinstance(found, When) else found

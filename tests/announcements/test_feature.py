@@ -5,7 +5,7 @@ capabilities and a clock the test moves (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -215,8 +215,10 @@ async def test_members_may_use_no_form(runtime: Runtime, bots: dict[str, Bot]) -
         ("--at in 1h", "Write the announcement after the options"),
         ("--at tomorrow 19:00 --pin", "Missing <text>"),
         ("--at tomorrow 19:00 --at 20:00 Hi", "Give --at once."),
-        ("--at someday Hi", "I cannot read --at someday"),
-        ("--at 2020-01-01 10:00 Hi", "That time has passed"),
+        ("--at someday Hi", "I cannot read someday as a time; write e.g. 2026-12-10 19:00"),
+        ("--at 2020-01-01 10:00 Hi", "2020-01-01 10:00 is in the past."),
+        ("--at 10/12 Hi", "10/12 could be "),
+        ("--at 2027-03-28 02:30 Hi", "02:30 does not exist on "),
         ("--at 2031-01-01 10:00 Hi", "--at must be within a year."),
         ("--every hourly Hi", "--every takes daily, weekly or monthly."),
         ("x" * 1901, "The announcement is too long: at most 1900 characters, it has 1901."),
@@ -225,6 +227,8 @@ async def test_members_may_use_no_form(runtime: Runtime, bots: dict[str, Bot]) -
 async def test_mistakes_get_one_line_and_nothing_is_posted(
     runtime: Runtime, bots: dict[str, Bot], typed: str, answer: str
 ) -> None:
+    await play(runtime, TG.command("tz Europe/Rome", name="settings"))
+    bots["tg"].take()
     await play(runtime, TG.command(typed))
     done = bots["tg"].take()
     assert posts(done) == []
@@ -311,3 +315,22 @@ async def test_help_shows_the_forms_options_and_examples_to_managers_only(
     assert 'Example: /announce --at "fri 18:30" --pin Meetup tonight at the library!' in shown
     assert "Example: /announce cancel 3" in shown
     assert refused == "/announce is for managers."
+
+
+async def test_a_time_the_autumn_change_repeats_is_posted_at_its_first_reading(
+    runtime: Runtime, bots: dict[str, Bot], clock: Clock
+) -> None:
+    await play(runtime, TG.command("tz Europe/Rome", name="settings"))
+    bots["tg"].take()
+    await play(runtime, TG.command("--at 2027-10-31 02:30 Clocks go back tonight"))
+    (said,) = answers(bots["tg"].take())
+    assert said.startswith("Announcement #1 will be posted ")
+    clock.now = datetime(2027, 10, 31, 0, 29, tzinfo=UTC)
+    await tick(runtime)
+    assert posts(bots["tg"].take()) == []
+    clock.advance(timedelta(minutes=1))  # 02:30 summer time, the first of the two
+    await tick(runtime)
+    assert [p.text.plain() for p in posts(bots["tg"].take())] == ["Clocks go back tonight"]
+    clock.advance(timedelta(hours=1))  # 02:30 again, winter time: not again
+    await tick(runtime)
+    assert posts(bots["tg"].take()) == []
