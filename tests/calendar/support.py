@@ -83,7 +83,10 @@ class EventAdapter(MemoryAdapter):
 
     def card(self, event_id: int = 1) -> str:
         """The newest text of the event's post."""
-        key = f"event:{event_id}"
+        return self.card_of(f"event:{event_id}")
+
+    def card_of(self, key: str) -> str:
+        """The newest text of the post under ``key``."""
         texts = [
             a.text.plain()
             for a in self.performed
