@@ -17,11 +17,20 @@ from townsquare.adapters.console.config import ConsoleBotConfig
 from townsquare.adapters.console.transport import ConsoleAdapter
 from townsquare.bots.config import parse_config
 from townsquare.bots.runtime import Runtime
-from townsquare.bots.scenes import Step, escalation, faq, foundation, onboarding, polls
+from townsquare.bots.scenes import (
+    Step,
+    escalation,
+    events,
+    faq,
+    foundation,
+    onboarding,
+    polls,
+)
 
 SCRIPT: list[Step] = [
     *foundation.SCENE,
     *polls.SCENE,
+    *events.SCENE,
     *escalation.SCENE,
     *faq.SCENE,
     *onboarding.SCENE,

@@ -47,6 +47,7 @@ def test_demo_prints_a_transcript() -> None:
     assert "Unknown command /dance. Try `/help`." in out
     assert "Bob: /vote 1 2\ntownbot › Vote moved" in out
     assert "Poll #1 closed: Where do we meet? → Library (2 voters)" in out
+    assert "(private to Dan) A seat freed up: you are now going to #1 Board games night" in out
     help_for_bob = out.split("Bob: /help", 1)[1].split("Alice: /help", 1)[0]
     assert "/help" in help_for_bob and "/settings" not in help_for_bob
 
