@@ -1,5 +1,5 @@
-"""Facts of the events feature (published by :mod:`core.events_feature` once it exists;
-rewards give XP for an attended event)."""
+"""Facts of the events feature (published by :mod:`core.calendar`, feature name
+``events``; rewards give XP for an attended event)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from townsquare.core.facts.fact import Fact
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EventAttended(Fact):
-    """``user_id`` was checked in at event ``event_id`` (``/event checkin``)."""
+    """``user_id`` was checked in at event ``event_id`` (the button ``/event checkin``
+    posts, or ``/event here``): once per person and event."""
 
     kind: ClassVar[str] = "events.attended"
     event_id: int

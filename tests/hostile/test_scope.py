@@ -59,12 +59,24 @@ async def new_giveaway(runtime: Runtime, a: Place) -> int:
     return 1
 
 
+async def new_event(runtime: Runtime, a: Place) -> int:
+    await play(runtime, a.command("event", '"Meetup" 2030-01-10 19:00 --capacity 3', who=ANN))
+    return 1
+
+
+async def new_announcement(runtime: Runtime, a: Place) -> int:
+    await play(runtime, a.command("announce", '--at "2030-01-10 19:00" Hello', who=ANN))
+    return 1
+
+
 CREATE: dict[str, Callable[[Runtime, Place], Awaitable[int]]] = {
     "poll": new_poll,
     "case": new_case,
     "faq": new_faq,
     "unanswered": new_unanswered,
     "giveaway": new_giveaway,
+    "event": new_event,
+    "announcement": new_announcement,
 }
 """How to make, in community A, one thing of each kind an id names (id 1)."""
 
@@ -126,6 +138,7 @@ async def test_every_id_parameter_declares_what_it_names(sqlite_url: str) -> Non
     assert {"poll close", "poll results", "poll export", "vote", "case"} <= set(paths)
     assert {"faq edit", "faq remove", "faq dismiss", "faq helpful", "faq nothelpful"} <= set(paths)
     assert {"giveaway enter", "giveaway verify", "giveaway reroll", "giveaway end"} <= set(paths)
+    assert {"event rsvp", "event edit", "event cancel", "event export", "event ics"} <= set(paths)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -179,11 +192,11 @@ async def test_buttons_count_only_where_the_bot_sent_them(sqlite_url: str, platf
                 for button in row
             }
         )
-        assert {"poll:1:0", "case:1:claim", "faq:1:y", "giveaway:1"} <= set(buttons)
+        assert {"poll:1:0", "case:1:claim", "faq:1:y", "giveaway:1", "ev:1:going"} <= set(buttons)
         for data in buttons:
             for where, who in ((b, BEN), (b, MIA), (elsewhere_in_a, ANN)):
-                if where is elsewhere_in_a and not data.startswith(("poll:", "giveaway:")):
-                    continue  # in A itself only polls and giveaways are bound to one message
+                if where is elsewhere_in_a and not data.startswith(("poll:", "giveaway:", "ev:")):
+                    continue  # in A itself only polls, giveaways, events: bound to one message
                 before = await feature_state(runtime)
                 await play(runtime, press_at(where, data, who, "m1"))
                 done = take(adapter)
