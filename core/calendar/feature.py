@@ -335,6 +335,14 @@ class Events(Feature):
 
     # -- the start, editing and cancelling ----------------------------------------------------
 
+    @job(steps.CUTOFF_JOB)
+    async def cut_off(self, due: JobDue, ctx: Context) -> None:
+        """Answers close: the posts lose their buttons and say so."""
+        store = self.store(ctx.tx)
+        found = await store.get(int(due.payload["event"]))
+        if found is not None and found.cancelled_at is None:
+            await steps.refresh(found, counts(await store.rsvps(found.id)), ctx)
+
     @job(steps.START_JOB)
     async def started(self, due: JobDue, ctx: Context) -> None:
         store = self.store(ctx.tx)

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from icalendar import Calendar, vRecur
-from icalendar import Event as VEvent
-
 from townsquare.core.calendar.recurrence import rrule_text
 from townsquare.core.calendar.store import CalendarEvent
 from townsquare.core.when import zone
@@ -27,6 +24,10 @@ def uid(event: CalendarEvent) -> str:
 
 def ics(event: CalendarEvent, now: datetime, link: str | None = None) -> bytes:
     """The calendar file of one event (or of a series from this occurrence on)."""
+    # Imported here: icalendar costs ~50 ms to import, and only this command needs it.
+    from icalendar import Calendar, vRecur
+    from icalendar import Event as VEvent
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")

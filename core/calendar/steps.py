@@ -20,6 +20,7 @@ from townsquare.core.text import Text, bold, compose, lines
 
 REMIND_JOB = "events.remind"
 START_JOB = "events.start"
+CUTOFF_JOB = "events.cutoff"
 
 REFUSED_EVENT = _(
     "I could not post your event #{id} {title}: the platform refused it. Check that I may "
@@ -95,6 +96,10 @@ def start_key(event_id: int) -> str:
     return f"event-start:{event_id}"
 
 
+def cutoff_key(event_id: int) -> str:
+    return f"event-cutoff:{event_id}"
+
+
 async def schedule(event: CalendarEvent, ctx: Context) -> None:
     """The event's reminders (those still ahead) and its start, as durable jobs: each
     fires once, after a restart too, whichever process claims it."""
@@ -115,6 +120,18 @@ async def schedule(event: CalendarEvent, ctx: Context) -> None:
             key=key,
             now=ctx.now,
         )
+    if event.details.cutoff and event.closes_at > ctx.now:  # the buttons go at the cutoff
+        await ctx.tx.schedule(
+            kind=CUTOFF_JOB,
+            due_at=event.closes_at,
+            platform=event.platform,
+            bot=event.bot,
+            payload={"event": event.id},
+            community_id=event.community_id,
+            channel_id=event.channel_id,
+            key=cutoff_key(event.id),
+            now=ctx.now,
+        )
     await ctx.tx.schedule(
         kind=START_JOB,
         due_at=event.starts_at,
@@ -131,6 +148,7 @@ async def schedule(event: CalendarEvent, ctx: Context) -> None:
 async def unschedule(event: CalendarEvent, ctx: Context, *, start: bool = True) -> None:
     for key in remind_keys(event.id, event.details.remind):
         await ctx.tx.cancel_job(key)
+    await ctx.tx.cancel_job(cutoff_key(event.id))
     if start:
         await ctx.tx.cancel_job(start_key(event.id))
 

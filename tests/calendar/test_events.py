@@ -17,6 +17,7 @@ from tests.calendar.support import (
     typed,
 )
 from tests.support import member
+from townsquare.core.actions import EditMessage
 
 BOB, CAROL, DAN, EVE = member("Bob"), member("Carol"), member("Dan"), member("Eve")
 
@@ -256,3 +257,19 @@ async def test_check_in_publishes_attendance_once(database_url: str) -> None:
         assert adapter.answers()[-1] == "Checked in. Welcome!"
         await heard.hears(2)
         assert sorted(heard.heard) == [(1, "bob"), (1, "carol")]
+
+
+async def test_answers_close_at_the_cutoff(database_url: str) -> None:
+    clock, adapter = Clock(), EventAdapter()
+    async with events_runtime(database_url, adapter, clock) as runtime:
+        await play(
+            runtime,
+            typed('/event "Dinner" 2026-12-01 20:00 --cutoff 2h --remind off', ALICE, clock),
+        )
+        assert "answers close Tue 1 Dec 2026, 18:00 UTC" in adapter.card()
+        clock.now = START.replace(hour=18)
+        assert await fire_due(runtime) == 1
+        edits = [a for a in adapter.performed if isinstance(a, EditMessage)]
+        assert edits[-1].buttons == () and "answers are closed" in edits[-1].text.plain()
+        await play(runtime, press("ev:1:going", BOB, clock))
+        assert adapter.toasts() == ["Answers to this event are closed."]
