@@ -19,6 +19,7 @@ from townsquare.bots.config import parse_config
 from townsquare.bots.runtime import Runtime
 from townsquare.bots.scenes import (
     Step,
+    announcements,
     escalation,
     events,
     faq,
@@ -31,6 +32,7 @@ SCRIPT: list[Step] = [
     *foundation.SCENE,
     *polls.SCENE,
     *events.SCENE,
+    *announcements.SCENE,
     *escalation.SCENE,
     *faq.SCENE,
     *onboarding.SCENE,
