@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from townsquare.bots.config import Config, FeaturesConfig
 from townsquare.bots.platforms import adapter_factory
 from townsquare.bots.plugins import assemble, migration_folders
+from townsquare.core.analytics.feature import Analytics
 from townsquare.core.announcements.feature import Announcements
 from townsquare.core.builtin import builtin_features
 from townsquare.core.calendar.feature import Events
@@ -42,6 +43,7 @@ from townsquare.core.polls.feature import Polls
 from townsquare.core.ports import Adapter, AdapterDeps
 from townsquare.core.scheduler import Scheduler
 from townsquare.core.waiting import wait_event
+from townsquare.storage.analytics import SqlAnalyticsStore
 from townsquare.storage.announcements import SqlAnnouncementStore
 from townsquare.storage.calendar import SqlEventStore
 from townsquare.storage.database import create_engine, is_sqlite
@@ -77,6 +79,7 @@ def default_features() -> list[Feature]:
         Giveaways(store=SqlGiveawayStore, persons=SqlPersonDirectory()),
         Events(store=SqlEventStore, persons=SqlPersonDirectory()),
         Announcements(store=SqlAnnouncementStore),
+        Analytics(store=SqlAnalyticsStore, persons=SqlPersonDirectory()),
     ]
 
 

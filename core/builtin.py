@@ -59,6 +59,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_("FAQ"), ("faq",)),
     (_("Giveaways"), ("giveaway",)),
     (_("Announcements"), ("announce", "announcements")),
+    (_("Stats"), ("stats",)),
     (
         _("Moderation"),
         ("report", "warn", "mute", "unmute", "warnings", "cases", "case", "managers", "escalation"),
@@ -94,6 +95,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "/announce cancel 3",
     ),
     "announcements": ("/announcements",),
+    "stats": ("/stats 30d", "/stats export 90d", "/stats digest off"),
     "giveaway": (
         '/giveaway "Two concert tickets" --ends "fri 18:30" --winners 2 --min-days 7',
         "/giveaway verify 3",

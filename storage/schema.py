@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # Imported for their side effect: each module registers its tables on Base.metadata.
 from townsquare.storage import (  # noqa: F401
+    analytics_models,
     announcements_models,
     calendar_models,
     escalation_models,

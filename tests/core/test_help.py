@@ -53,6 +53,7 @@ async def test_help_is_a_few_grouped_lines(runtime: tuple[Runtime, MemoryAdapter
         "FAQ: /faq",
         "Giveaways: /giveaway",
         "Announcements: /announce /announcements",
+        "Stats: /stats",
         "Moderation: /report /warn /mute /unmute /warnings /cases /case /managers /escalation",
         "/help and a command gives its usage and an example, e.g. /help poll",
     ]

@@ -39,6 +39,12 @@ INFRASTRUCTURE = frozenset(
         "rejected_updates",
         "escalation_managers",
         "faq_state",
+        # Counters of the community's own activity, added to when its facts are handled,
+        # which the scheduler does whenever it runs (after A's example, during B's).
+        "analytics_days",
+        "analytics_active",
+        "analytics_newcomers",
+        "analytics_cases",
     }
 )
 """Tables that change with any event (the pipeline's records, the roster, the managers

@@ -1,0 +1,1 @@
+"""Analytics for managers: counted from events and facts, never from other features\x27 tables."""

@@ -1,0 +1,133 @@
+"""How the figures are shown: the ``/stats`` answer, the weekly digest, the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from townsquare.core.analytics.metrics import Summary, change, series
+from townsquare.core.analytics.store import COUNTERS, Window
+from townsquare.core.i18n import Translator, _
+from townsquare.core.text import Text, bold, compose, lines
+
+HEADER = ("day", "active_members", *COUNTERS)
+"""The CSV's columns: one row per UTC day of the period."""
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def delta(now: float | None, before: float | None) -> str:
+    """``+12%``, ``-5%``, ``±0%``; ``new`` when there was nothing before."""
+    if now is None or before is None:
+        return "—"
+    if before == 0:
+        return "±0%" if now == 0 else "new"
+    moved = change(now, before)
+    assert moved is not None
+    rounded = round(moved * 100)
+    return "±0%" if rounded == 0 else f"{rounded:+d}%"
+
+
+def duration(value: timedelta | None) -> str:
+    """``45m``, ``3h 5m``, ``2d 4h`` (whole minutes); ``—`` when nothing got there."""
+    if value is None:
+        return "—"
+    minutes = round(value.total_seconds() / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m"
+
+
+def number(value: float) -> str:
+    return f"{value:.1f}" if value != int(value) else str(int(value))
+
+
+def figures(now: Summary, before: Summary, tr: Translator, title: str) -> Text:
+    """The headline figures of a period, each with its change against the one before."""
+    return lines(
+        bold(title),
+        tr(
+            _("Messages: {messages} ({change}); replies {replies}, reactions {reactions}"),
+            messages=now.messages,
+            change=delta(now.messages, before.messages),
+            replies=now.replies,
+            reactions=now.reactions,
+        ),
+        tr(
+            _(
+                "Active members: {active} ({change}); per day {dau}, WAU {wau}, MAU {mau}, "
+                "stickiness {stickiness}"
+            ),
+            active=now.active,
+            change=delta(now.active, before.active),
+            dau=number(round(now.dau, 1)),
+            wau=now.wau,
+            mau=now.mau,
+            stickiness=percent(now.stickiness),
+        ),
+        tr(
+            _(
+                "New members: {joins} ({change}), left {leaves}; still writing in week 1: "
+                "{week1}, in week 4: {week4}"
+            ),
+            joins=now.new_members,
+            change=delta(now.new_members, before.new_members),
+            leaves=now.leaves,
+            week1=percent(now.week1),
+            week4=percent(now.week4),
+        ),
+        tr(
+            _(
+                "Questions: {questions} ({change}); answered {answered}, {bot} of them in "
+                "the chat by the bot; unanswered {unanswered}; deflection {deflection}"
+            ),
+            questions=now.questions,
+            change=delta(now.questions, before.questions),
+            answered=now.answered,
+            bot=now.answered_by_bot,
+            unanswered=now.unanswered,
+            deflection=percent(now.deflection),
+        ),
+        tr(
+            _("Cases: {cases} ({change}); median time to claim {claim}, to resolve {resolve}"),
+            cases=now.cases_opened,
+            change=delta(now.cases_opened, before.cases_opened),
+            claim=duration(now.median_claim),
+            resolve=duration(now.median_resolve),
+        ),
+    )
+
+
+def period_title(days: int, tr: Translator) -> str:
+    return tr(_("Stats for the last {days} days, against the {days} before"), days=days)
+
+
+def export_csv(window: Window) -> str:
+    """Every day of the period: the date, the people who wrote, then each counter."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    for day in series(window):
+        writer.writerow(
+            [
+                date.fromordinal(day.day).isoformat(),
+                day.active,
+                *(getattr(day, name) for name in COUNTERS),
+            ]
+        )
+    return out.getvalue()
+
+
+def digest(now: Summary, before: Summary, tr: Translator) -> Text:
+    return compose(
+        "{figures}\n{hint}",
+        figures=figures(now, before, tr, tr(_("This week in the community"))),
+        hint=tr(_("/stats 30d shows more; /stats digest off stops this weekly message.")),
+    )

@@ -1,0 +1,261 @@
+"""``/stats`` through the runtime: a scripted 70 days (fixed seed) in a space of a
+Telegram-like and a Discord-like community gives exactly the figures and the CSV worked
+out here from the script itself; Alice, linked on both, counts once; the chart is a PNG."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from PIL import Image
+
+from tests.harness import console_runtime, play
+from tests.people.support import Clock
+from tests.support import MemoryAdapter
+from townsquare.core.actions import SendFile
+from townsquare.core.events import (
+    CommandIssued,
+    JobDue,
+    MemberJoined,
+    MessagePosted,
+    ReactionAdded,
+)
+from townsquare.core.facts import (
+    CaseClaimed,
+    CaseOpened,
+    CaseResolved,
+    FaqAnswered,
+    FaqRated,
+    FaqUnanswered,
+    encode,
+)
+from townsquare.core.facts.fact import Fact
+from townsquare.core.facts.published import FACT_JOB
+from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.storage.people import SqlPeopleStore, SqlPersonDirectory
+
+START = datetime(2026, 9, 1, tzinfo=UTC)
+DAYS = 70
+SPACE = {"name": "town", "communities": ["tg:g1", "dc:d1"]}
+PLACES = {"tg": ("telegram", "g1"), "dc": ("discord", "d1")}
+_ids = itertools.count(1)
+
+
+@dataclass
+class Script:
+    """The events, and what they should count, worked out as they are made."""
+
+    events: list[Any] = field(default_factory=list)
+    active: set[tuple[int, str]] = field(default_factory=set)
+    """(day, person) pairs: someone wrote that day."""
+    counts: dict[tuple[int, str], int] = field(default_factory=dict)
+    joined: dict[str, int] = field(default_factory=dict)
+
+    def count(self, day: int, name: str) -> None:
+        self.counts[(day, name)] = self.counts.get((day, name), 0) + 1
+
+
+def person(bot: str, user: str) -> str:
+    return "alice" if user.startswith("alice") else f"{bot}:{user}"
+
+
+def envelope(bot: str, at: datetime, actor: Actor | None) -> dict[str, Any]:
+    platform, community = PLACES[bot]
+    return {
+        "platform": platform,
+        "bot": bot,
+        "event_id": f"s{next(_ids)}",
+        "occurred_at": at,
+        "community": CommunityRef(platform, community),
+        "channel": ChannelRef("general"),
+        "actor": actor,
+    }
+
+
+def fact_event(bot: str, fact: Fact) -> JobDue:
+    return JobDue(
+        **envelope(bot, fact.at, None),
+        job_id=next(_ids),
+        job_kind=FACT_JOB,
+        payload={**encode(fact), "depth": 1},
+    )
+
+
+def script(seed: int = 21) -> Script:
+    rng = random.Random(seed)
+    out = Script()
+    regulars = {"tg": ["alice", *(f"t{n}" for n in range(6))], "dc": ["alice-d", "d0", "d1"]}
+    for day in range(DAYS):
+        base = START + timedelta(days=day)
+        if day % 4 == 1:  # a newcomer every four days, on either side
+            bot = "tg" if day % 8 == 1 else "dc"
+            user = f"new{day}"
+            regulars[bot].append(user)
+            who = Actor(user, user.title())
+            at = base + timedelta(hours=8)
+            out.events.append(MemberJoined(**envelope(bot, at, who), member=who))
+            out.count(START.date().toordinal() + day, "joins")
+            out.joined.setdefault(person(bot, user), START.date().toordinal() + day)
+        for bot, users in regulars.items():
+            for user in users:
+                if rng.random() < 0.35:
+                    at = base + timedelta(hours=rng.randint(9, 22), minutes=rng.randint(0, 59))
+                    who = Actor(user, user.title())
+                    env = envelope(bot, at, who)
+                    reply = rng.random() < 0.3
+                    out.events.append(
+                        MessagePosted(
+                            **env,
+                            message=MessageRef(ChannelRef("general"), env["event_id"]),
+                            text="hello there",
+                            reply_to=MessageRef(ChannelRef("general"), "x") if reply else None,
+                        )
+                    )
+                    ordinal = at.date().toordinal()
+                    out.active.add((ordinal, person(bot, user)))
+                    out.count(ordinal, "messages")
+                    if reply:
+                        out.count(ordinal, "replies")
+                if rng.random() < 0.15:
+                    at = base + timedelta(hours=23)
+                    env = envelope(bot, at, Actor(user, user.title()))
+                    message = MessageRef(ChannelRef("general"), "x")
+                    out.events.append(ReactionAdded(**env, message=message, emoji="👍"))
+                    out.count(at.date().toordinal(), "reactions")
+    facts_day = START + timedelta(days=DAYS - 3, hours=10)
+    ordinal = facts_day.date().toordinal()
+    where = {"platform": "telegram", "community_id": "g1", "at": facts_day}
+    facts: list[Fact] = [
+        FaqAnswered(**where, entry_id=1, user_id="t1", automatic=True),
+        FaqAnswered(**where, entry_id=1, user_id="t2", automatic=True),
+        FaqAnswered(**where, entry_id=2, user_id="t3"),
+        FaqUnanswered(**where, user_id="t4", question="where is the venue"),
+        FaqRated(**where, entry_id=1, user_id="t1", helpful=True),
+        FaqRated(**where, entry_id=2, user_id="t3", helpful=False),
+        CaseOpened(**where, case_id=7, source="report", severity=1),
+        CaseOpened(**where, case_id=8, source="report", severity=1),
+    ]
+    moved = {**where, "manager_id": "boss", "manager_platform": "telegram"}
+    facts += [
+        CaseClaimed(**{**moved, "at": facts_day + timedelta(minutes=20)}, case_id=7),
+        CaseClaimed(**{**moved, "at": facts_day + timedelta(minutes=40)}, case_id=8),
+        CaseResolved(**{**moved, "at": facts_day + timedelta(hours=3)}, case_id=7),
+    ]
+    out.events += [fact_event("tg", fact) for fact in facts]
+    for name, n in (("questions", 4), ("answered", 3), ("answered_by_bot", 2), ("helpful", 1)):
+        out.counts[(ordinal, name)] = n
+    out.counts[(ordinal, "cases_opened")] = 2
+    return out
+
+
+def expected(s: Script, first: int, last: int, today: int) -> dict[str, Any]:
+    """The figures of days ``first``..``last``, from the script alone."""
+
+    def total(name: str) -> int:
+        return sum(
+            n for (day, kind), n in s.counts.items() if kind == name and first <= day <= last
+        )
+
+    def distinct(since: int) -> int:
+        return len({who for day, who in s.active if since <= day <= last})
+
+    newcomers = [(who, day) for who, day in s.joined.items() if first <= day <= last]
+
+    def kept(lo: int, hi: int) -> str:
+        due = [(who, day) for who, day in newcomers if day + hi < today]
+        if not due:
+            return "—"
+        back = [w for w, d in due if any((d + k, w) in s.active for k in range(lo, hi + 1))]
+        return f"{round(len(back) / len(due) * 100)}%"
+
+    days = last - first + 1
+    dau = sum(1 for day, _who in s.active if first <= day <= last) / days
+    mau = distinct(max(first, last - 29))
+    return {
+        "messages": total("messages"),
+        "replies": total("replies"),
+        "reactions": total("reactions"),
+        "active": distinct(first),
+        "dau": round(dau, 1),
+        "wau": distinct(max(first, last - 6)),
+        "mau": mau,
+        "stickiness": f"{round(dau / mau * 100)}%" if mau else "—",
+        "joins": len(newcomers),
+        "week1": kept(7, 13),
+        "week4": kept(28, 34),
+    }
+
+
+def change(now: int, before: int) -> str:
+    if before == 0:
+        return "±0%" if now == 0 else "new"
+    moved = round((now - before) / before * 100)
+    return "±0%" if moved == 0 else f"{moved:+d}%"
+
+
+def shown(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+async def test_stats_give_the_scripted_figures_csv_and_chart(sqlite_url: str) -> None:
+    s = script()
+    clock = Clock(START)
+    adapters = {"tg": MemoryAdapter("tg"), "dc": MemoryAdapter("dc")}
+    async with console_runtime(sqlite_url, adapters, clock=clock, spaces=[SPACE]) as runtime:
+        directory = SqlPersonDirectory()
+        async with runtime.store.transaction() as tx:
+            keep = await directory.person_of(tx, "telegram", "alice")
+            merged = await directory.person_of(tx, "discord", "alice-d")
+            await SqlPeopleStore(tx).merge(keep, merged, START)
+        for event in s.events:
+            clock.now = event.occurred_at
+            await runtime.pipeline.submit(event)
+        clock.now = START + timedelta(days=DAYS - 1, hours=23, minutes=30)
+        boss = Actor("boss", "Boss", platform_role=PlatformRole.ADMIN)
+        stranger = Actor("t1", "T1")
+        await play(
+            runtime,
+            CommandIssued(**envelope("tg", clock.now, stranger), name="stats", argv=("30d",)),
+            CommandIssued(**envelope("tg", clock.now, boss), name="stats", argv=("30d",)),
+            CommandIssued(**envelope("tg", clock.now, boss), name="stats", argv=("export", "30d")),
+        )
+    today = clock.now.date().toordinal()
+    now = expected(s, today - 29, today, today)
+    before = expected(s, today - 59, today - 30, today)
+    assert now["active"] > 5 and now["joins"] >= 5 and now["week1"] != "—"  # a real test
+    texts = [t for t in adapters["tg"].texts() if not t.startswith("Welcome")]
+    refusal, answer = texts[-2], texts[-1]
+    assert "manager" in refusal and "Messages" not in refusal, texts
+    assert answer.splitlines() == [
+        "Stats for the last 30 days, against the 30 before",
+        f"Messages: {now['messages']} ({change(now['messages'], before['messages'])}); "
+        f"replies {now['replies']}, reactions {now['reactions']}",
+        f"Active members: {now['active']} ({change(now['active'], before['active'])}); "
+        f"per day {shown(now['dau'])}, WAU {now['wau']}, MAU {now['mau']}, "
+        f"stickiness {now['stickiness']}",
+        f"New members: {now['joins']} ({change(now['joins'], before['joins'])}), left 0; "
+        f"still writing in week 1: {now['week1']}, in week 4: {now['week4']}",
+        "Questions: 4 (new); answered 3, 2 of them in the chat by the bot; unanswered 1; "
+        "deflection 25%",
+        "Cases: 2 (new); median time to claim 30m, to resolve 3h 0m",
+    ]
+    files = [a for a in adapters["tg"].performed if isinstance(a, SendFile)]
+    chart, export = files
+    assert chart.mime_type == "image/png" and chart.channel == ChannelRef("general")
+    image = Image.open(io.BytesIO(bytes(chart.data)))
+    assert image.format == "PNG" and image.size[0] > 100
+    image.verify()
+    assert export.user_id == "boss" and export.mime_type == "text/csv"
+    rows = list(csv.reader(io.StringIO(bytes(export.data).decode("utf-8"))))
+    header, body = rows[0], rows[1:]
+    assert len(body) == 30
+    for row in body:
+        day = date.fromisoformat(row[0]).toordinal()
+        people = len({who for d, who in s.active if d == day})
+        wanted = [str(people), *(str(s.counts.get((day, name), 0)) for name in header[2:])]
+        assert row[1:] == wanted, row[0]
