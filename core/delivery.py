@@ -65,6 +65,7 @@ from townsquare.core.errors import (
 )
 from townsquare.core.metrics import Metrics
 from townsquare.core.notices import give_up_notice, refusal_notice
+from townsquare.core.pacing import Pacer
 from townsquare.core.pipeline import Clock, utcnow
 from townsquare.core.ports import Adapter, Delivered
 from townsquare.core.ratelimit import MemorySlots, SlotBook
@@ -73,6 +74,7 @@ from townsquare.core.sending import (
     describe,
     direct_fallback,
     hold,
+    send_in,
     wait_for_slot,
     with_idempotency_key,
 )
@@ -128,6 +130,7 @@ class DeliveryWorker:
         self.per_lane = per_lane
         """Rows of one lane claimed at most at once (the lane's first ones by id)."""
         self.slots: SlotBook = slots or MemorySlots()
+        self.pacer = Pacer(self.slots)
         if not 0 <= flush_window <= lease_seconds / 10:
             raise ValueError("flush_window must be between 0 and a tenth of lease_seconds")
         self.flush_window = flush_window
@@ -147,9 +150,6 @@ class DeliveryWorker:
         self._lane_tasks: dict[str, asyncio.Task[None]] = {}
         self._in_flight: set[int] = set()
         self._edits = EditPacing(edit_interval)
-        self._sent_at: dict[str, float] = {}
-        """When each lane's last paced message went (``time.monotonic()``, its slot's
-        time when it went on time: :func:`core.sending.wait_for_slot`)."""
         self._tasks: list[asyncio.Task[None]] = []
         self.completions = Completions(
             store,
@@ -311,11 +311,9 @@ class DeliveryWorker:
             self._wake.set()
 
     def _forget_settled_state(self) -> None:
-        """Drop per-key and per-chat bookkeeping nothing depends on any more, so a bot that
-        runs for months does not keep one entry per message it ever edited."""
+        """Drop per-key bookkeeping nothing depends on any more, so a bot that runs for
+        months does not keep one entry per message it ever edited."""
         self._edits.forget_settled()
-        recent = time.monotonic() - 60  # longer than any chat's pace
-        self._sent_at = {lane: at for lane, at in self._sent_at.items() if at > recent}
 
     # -- delivering one row ---------------------------------------------------------------
 
@@ -360,20 +358,18 @@ class DeliveryWorker:
         attempts = item.attempts
         while True:
             asked = time.monotonic()
-            self._sent_at[item.lane] = await wait_for_slot(
-                self.slots, item, adapter, self._sent_at.get(item.lane)
-            )
+            slot = await wait_for_slot(self.pacer, item, adapter)
             if time.monotonic() - asked > WAITED:
                 self.metrics.inc("delivery.limiter_waits")
             attempts += 1
             try:
-                return await adapter.perform(action), attempts
+                return await send_in(self.pacer, slot, adapter, action), attempts
             except RateLimited as error:
                 attempts -= 1  # waiting out a 429 is not a failure, and never a reason to drop
                 wait = error.retry_after if error.retry_after is not None else 1.0
                 log.info("%s rate limited on %s; waiting %.1fs", item.bot, item.lane, wait)
                 self.metrics.inc("delivery.rate_limited")
-                await hold(self.slots, item, adapter, wait)
+                await hold(self.pacer, item, adapter, wait)
             except DirectMessageRefused as error:
                 if (
                     isinstance(action, SendDirect | SendFile)

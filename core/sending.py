@@ -4,7 +4,6 @@ idempotency key, and the post that replaces a private message the platform refus
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import replace
 
 from townsquare.core.actions import (
@@ -24,8 +23,9 @@ from townsquare.core.actions import (
     UnrestrictMember,
 )
 from townsquare.core.errors import DeliveryError
+from townsquare.core.pacing import Pacer
 from townsquare.core.ports import Adapter, Delivered
-from townsquare.core.ratelimit import Limit, SlotBook, bot_limit, chat_limit
+from townsquare.core.ratelimit import Limit, Slot, bot_limit, chat_limit
 from townsquare.core.store import OutboxItem
 from townsquare.core.text import compose, mention
 
@@ -54,61 +54,32 @@ def paced_by(item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] |
     return bot, chat_limit(item.bot, item.lane, adapter.limits)
 
 
-LATE = 0.010
-"""Seconds a sender may wake after its slot and still use it. One that wakes later (the
-event loop was busy, the process was not scheduled) takes a new slot instead: sending at
-once would put it next to the messages of other chats holding the following slots of the
-bot, and a strict window (30 in any second) would count one too many. Well under the
-pacing's margin (:data:`core.ratelimit.MARGIN`: 40 ms of a 1 s window), leaving the rest
-for the network's own jitter."""
-
-RESERVE_AGAIN = 3
-"""How often a late sender takes a new slot before it sends anyway."""
-
-
-async def wait_for_slot(
-    slots: SlotBook, item: OutboxItem, adapter: Adapter, last_sent: float | None = None
-) -> float:
-    """Sleep until this row's reserved send slot (asking again while its chat is not free
-    yet: nothing is reserved for the bot meanwhile), taking a new one if it woke late.
-
-    ``last_sent`` (``time.monotonic()``) is what this returned for the lane's previous
-    message: when its slot was, or when it really went if later than :data:`LATE` after
-    (the chat's pace then counts from the real time, not from the slot it missed).
-    """
-    clock = time.monotonic
+async def wait_for_slot(pacer: Pacer, item: OutboxItem, adapter: Adapter) -> Slot | None:
+    """Sleep until this row's send slot (None: the row is not paced)."""
     limits = paced_by(item, adapter)
     if limits is None:
-        return clock()
-    bot, chat = limits
-    not_before = None
-    if chat is not None and last_sent is not None:
-        not_before = last_sent + chat.interval
-    slot = await slots.reserve(bot, chat, not_before=not_before)
-    while not slot.reserved:
-        await asyncio.sleep(slot.wait)
-        slot = await slots.reserve(bot, chat, not_before=not_before)
-    asked = clock()  # a slot's wait counts from when the book answered
-    for _ in range(RESERVE_AGAIN):
-        due = asked + slot.wait
-        if due > clock():
-            await asyncio.sleep(due - clock())
-        if clock() - due <= LATE:
-            return due
-        slot = await slots.reserve(bot, chat, again=True)
-        asked = clock()
-    await asyncio.sleep(max(0.0, asked + slot.wait - clock()))
-    return max(clock(), asked + slot.wait)
+        return None
+    return await pacer.slot(*limits)
 
 
-async def hold(slots: SlotBook, item: OutboxItem, adapter: Adapter, seconds: float) -> None:
+async def send_in(pacer: Pacer, slot: Slot | None, adapter: Adapter, action: Action) -> Delivered:
+    """Perform ``action`` in ``slot`` and report that the platform answered, whatever the
+    answer (a 429 and a failed request count too: they may have reached it)."""
+    try:
+        return await adapter.perform(action)
+    finally:
+        if slot is not None:
+            await pacer.sent(slot, asyncio.get_running_loop().time())
+
+
+async def hold(pacer: Pacer, item: OutboxItem, adapter: Adapter, seconds: float) -> None:
     """Hold the lane (and the bot's shared budget) for ``seconds`` after a 429."""
     limits = paced_by(item, adapter)
     if limits is None:
         await asyncio.sleep(seconds)
         return
     bot, chat = limits
-    await slots.pause([bot] if chat is None else [bot, chat], seconds)
+    await pacer.pause([bot] if chat is None else [bot, chat], seconds)
 
 
 def with_idempotency_key(action: Action, row_id: int) -> Action:

@@ -1,13 +1,16 @@
 """Send slots shared through PostgreSQL by every process of a bot (:mod:`core.ratelimit`).
 
-One row per limit key (``rate_slots``) holds the theoretical time of its next message on
-the database's clock. A reservation is one statement, one round trip per message: it
-reads the chat's next free time and, when the chat is free by the bot's next slot, moves
-the bot's row on by one interval (``greatest(next_at, now) + interval``, under the row
-lock, so concurrent processes are handed consecutive slots) and the chat's row to that
-slot plus the chat's interval. The bot's row is hot (every message of the bot updates it)
-but the update is a single-row primary-key write in its own short transaction; 30 to 50
-of them a second are nothing for PostgreSQL.
+One row per limit key (``rate_slots``) holds, on the database's clock, the theoretical
+time of its next message, when its latest one goes, how many slots it has handed out and
+the times of its last ``count`` slots; ``rate_answers`` when the platform answered each
+of those (:mod:`storage.ratelimit_sql`). A reservation is one statement: it reads the
+chat's next free time and, when the chat is free by the bot's next slot, moves the bot's
+row on by one interval (under the row lock, so concurrent processes are handed
+consecutive slots) and the chat's row to that slot plus the chat's interval. Answers are
+written as they come, those that came meanwhile together, in ``rate_answers`` only, so
+they never queue for the bot's row. The bot's row is hot (every message of the bot
+updates it) but the update is a single-row primary-key write in its own short
+transaction; and a process asks for a few slots of a bot at a time (:mod:`core.pacing`).
 
 A chat's row is only read, not locked, before the bot's is updated: a lane is delivered
 by one process at a time (:meth:`storage.store.SqlStore.claim_outbox` never splits a
@@ -20,71 +23,31 @@ SQLite has one process per database file: :func:`send_slots` gives it the in-mem
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from townsquare.core.ratelimit import Limit, MemorySlots, Slot, SlotBook
+from townsquare.core.ratelimit import CATCH_UP, LOST, Hold, Limit, MemorySlots, Slot, SlotBook
+from townsquare.storage.ratelimit_sql import (
+    ANSWERED,
+    ENSURE,
+    PAUSE,
+    PRUNE_ANSWERS,
+    PRUNE_SLOTS,
+    RESERVE,
+)
 
 log = logging.getLogger(__name__)
 
-_RESERVE = text(
-    """
-WITH free AS (
-    SELECT greatest(
-        coalesce((SELECT next_at FROM rate_slots WHERE key = :chat), 0),
-        CAST(:not_before AS float8)
-    ) - CAST(:chat_tolerance AS float8) AS at
-),
-bot AS (
-    UPDATE rate_slots
-    SET next_at = greatest(next_at, extract(epoch FROM clock_timestamp()))
-        + CAST(:bot_interval AS float8)
-    WHERE key = :bot
-      AND (CAST(:again AS boolean) OR (SELECT at FROM free) <= greatest(
-          next_at - CAST(:bot_tolerance AS float8), extract(epoch FROM clock_timestamp())
-      ))
-    RETURNING greatest(
-        next_at - CAST(:bot_interval AS float8) - CAST(:bot_tolerance AS float8),
-        least(extract(epoch FROM clock_timestamp()), next_at - CAST(:bot_interval AS float8))
-    )::float8 AS send_at, extract(epoch FROM clock_timestamp())::float8 AS now
-),
-chat AS (
-    INSERT INTO rate_slots (key, next_at)
-    SELECT :chat, send_at + CAST(:chat_interval AS float8) FROM bot WHERE :chat <> ''
-    ON CONFLICT (key) DO UPDATE SET next_at = greatest(
-        greatest(rate_slots.next_at, CAST(:not_before AS float8))
-            + CAST(:chat_charge AS float8),
-        excluded.next_at
-    )
-)
-SELECT (SELECT send_at FROM bot) AS send_at, (SELECT at FROM free) AS chat_free,
-       coalesce((SELECT now FROM bot), extract(epoch FROM clock_timestamp())::float8) AS now
-"""
-)
-"""The clock is read where the bot's row is updated, after its lock was granted: a
-process that waited for another's update gets a wait counted from when its own slot was
-written, not from before the wait."""
-
-_ENSURE = text(
-    "INSERT INTO rate_slots (key, next_at) VALUES (:key, 0) ON CONFLICT (key) DO NOTHING"
-)
-
-_PAUSE = text(
-    """
-INSERT INTO rate_slots (key, next_at)
-VALUES (:key, extract(epoch FROM clock_timestamp())::float8 + CAST(:hold AS float8))
-ON CONFLICT (key) DO UPDATE SET next_at = greatest(rate_slots.next_at, excluded.next_at)
-"""
-)
-
-_PRUNE = text(
-    "DELETE FROM rate_slots "
-    "WHERE next_at < extract(epoch FROM clock_timestamp())::float8 - CAST(:idle AS float8)"
-)
+SKEW = 0.003
+"""Seconds added to an answer's time turned to the database's clock: the offset this
+process learned (:meth:`SqlSlots._learn_offset`) is a little small, by the quickest
+answer's way back (well under a millisecond), and another process's, which waits for the
+slots this one's answers free, may be a little off the other way."""
 
 
 class SqlSlots:
@@ -102,6 +65,11 @@ class SqlSlots:
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         """Each statement its own transaction: one round trip, and the bot's row is locked
         only while the statement runs (not for a COMMIT's round trip more)."""
+        self._answers: list[tuple[str, int, int, float]] = []
+        """Answers not written yet: (key, place, seq, when on the database's clock)."""
+        self._written: asyncio.Future[None] | None = None
+        """Done once the answers queued now are written."""
+        self._writer: asyncio.Task[None] | None = None
         self.local = MemorySlots()
         """Used while the database cannot be reached."""
         self._ensured: set[str] = set()
@@ -111,16 +79,9 @@ class SqlSlots:
         """The database's clock minus this host's monotonic one (:meth:`_learn_offset`)."""
         self._offset_at: float | None = None
 
-    async def reserve(
-        self,
-        bot: Limit,
-        chat: Limit | None,
-        *,
-        again: bool = False,
-        not_before: float | None = None,
-    ) -> Slot:
+    async def reserve(self, bot: Limit, chat: Limit | None) -> Slot:
         try:
-            slot = await self._reserve(bot, chat, again, not_before)
+            slot = await self._reserve(bot, chat)
         except Exception as error:
             if not self._degraded:
                 log.warning(
@@ -128,48 +89,97 @@ class SqlSlots:
                     error,
                 )
                 self._degraded = True
-            return await self.local.reserve(bot, chat, again=again, not_before=not_before)
+            return replace(await self.local.reserve(bot, chat), fallback=True)
         if self._degraded:
             log.info("shared send slots reachable again")
             self._degraded = False
         return slot
 
-    async def _reserve(
-        self, bot: Limit, chat: Limit | None, again: bool, not_before: float | None
-    ) -> Slot:
+    async def _reserve(self, bot: Limit, chat: Limit | None) -> Slot:
         async with self._autocommit.connect() as connection:
             if bot.key not in self._ensured:
-                await connection.execute(_ENSURE, {"key": bot.key})
+                await connection.execute(ENSURE, {"key": bot.key})
                 self._ensured.add(bot.key)
-            row = (
-                await connection.execute(
-                    _RESERVE,
-                    {
-                        "bot": bot.key,
-                        "bot_interval": bot.interval,
-                        "bot_tolerance": bot.tolerance,
-                        "chat": "" if chat is None else chat.key,
-                        "chat_interval": 0.0 if chat is None else chat.interval,
-                        "chat_tolerance": 0.0 if chat is None else chat.tolerance,
-                        "chat_charge": 0.0 if chat is None or again else chat.interval,
-                        "again": again,
-                        "not_before": 0.0 if not_before is None else not_before + self._offset,
-                    },
-                )
-            ).one()
+            row = (await connection.execute(RESERVE, _parameters(bot, chat))).one()
             local = time.monotonic()
             if local >= self._next_prune:
                 self._next_prune = local + self.prune_every
-                await connection.execute(_PRUNE, {"idle": self.idle})
+                await connection.execute(PRUNE_SLOTS, {"idle": self.idle})
+                await connection.execute(PRUNE_ANSWERS, {"idle": self.idle})
         offset = self._learn_offset(row.now, local)
         if row.send_at is not None:
-            # Counted from now on this host: negative if the answer came back too late to
-            # use the slot (the sender then takes a new one, core.sending.LATE).
+            holds = [Hold(bot.key, row.bot_seq, bot.count, bot.window)]
+            if chat is not None:
+                holds.append(Hold(chat.key, row.chat_seq, chat.count, chat.window))
+            # Counted from now on this host: negative if the answer came back late (the
+            # sender then sends at once; the window rule counts it from its answer).
             wait = row.send_at - offset - time.monotonic()
-            return Slot(wait, reserved=True, at=row.send_at)
-        if row.chat_free <= row.now:  # the bot's row is gone (pruned): create it again
+            return Slot(wait, reserved=True, at=row.send_at, holds=tuple(holds))
+        if row.bot_pending is None:  # the bot's row is gone (pruned): create it again
             self._ensured.discard(bot.key)
-        return Slot(max(0.0, row.chat_free - offset - time.monotonic()), reserved=False)
+            return Slot(0.0, reserved=False)
+        if row.chat_pending:
+            until = row.chat_expires
+        elif (
+            not row.bot_pending
+            and row.chat_free is not None
+            and row.chat_free > row.bot_free + bot.defer
+        ):
+            until = row.chat_free - bot.defer
+        else:  # the message `count` slots back of the bot is not answered yet
+            return Slot(bot.interval, reserved=False)
+        wait = max(0.0, until - offset - time.monotonic())
+        return Slot(wait, reserved=False, chat_busy=True)
+
+    async def sent(self, slot: Slot, at: float | None = None) -> None:
+        """Record the answer (with the others that came meanwhile: one statement at a
+        time), and return once it is written: the lane's next message may depend on it."""
+        answered = time.monotonic() if at is None else at
+        if slot.fallback:
+            await self.local.sent(slot, answered)
+            return
+        when = answered + self._offset + SKEW
+        rows = [(h.key, h.seq % h.count, h.seq, when) for h in slot.holds if h.window > 0]
+        if not rows:
+            return
+        self._answers.extend(rows)
+        if self._written is None:
+            self._written = asyncio.get_running_loop().create_future()
+        written = self._written
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="townsquare-rate-answers")
+        await asyncio.shield(written)
+
+    async def _write(self) -> None:
+        while self._answers:
+            rows, self._answers = self._answers, []
+            written, self._written = self._written, None
+            try:
+                async with self._autocommit.connect() as connection:
+                    await connection.execute(
+                        ANSWERED,
+                        {
+                            "keys": [row[0] for row in rows],
+                            "places": [row[1] for row in rows],
+                            "seqs": [row[2] for row in rows],
+                            "answered": [row[3] for row in rows],
+                        },
+                    )
+            except Exception as error:
+                log.warning(
+                    "cannot record %d answer(s) in the shared send slots (%s); each counts "
+                    "as arrived %.0fs after its slot",
+                    len(rows),
+                    error,
+                    LOST,
+                )
+            finally:
+                if written is not None and not written.done():
+                    written.set_result(None)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
 
     def _learn_offset(self, database_now: float, local: float) -> float:
         """The database's clock minus this host's monotonic one. An answer is read some
@@ -189,11 +199,29 @@ class SqlSlots:
         try:
             async with self._autocommit.connect() as connection:
                 await connection.execute(
-                    _PAUSE,
+                    PAUSE,
                     [{"key": limit.key, "hold": seconds + limit.tolerance} for limit in limits],
                 )
         except Exception as error:
             log.warning("cannot hold the shared send slots after a 429: %s", error)
+
+
+def _parameters(bot: Limit, chat: Limit | None) -> dict[str, object]:
+    return {
+        "lost": LOST,
+        "bot": bot.key,
+        "bot_interval": bot.interval,
+        "bot_tolerance": bot.tolerance,
+        "bot_count": bot.count,
+        "bot_window": bot.window,
+        "bot_defer": bot.defer,
+        "bot_spacing": bot.interval * CATCH_UP,
+        "chat": "" if chat is None else chat.key,
+        "chat_interval": 0.0 if chat is None else chat.interval,
+        "chat_tolerance": 0.0 if chat is None else chat.tolerance,
+        "chat_count": 1 if chat is None else chat.count,
+        "chat_window": 0.0 if chat is None else chat.window,
+    }
 
 
 def send_slots(engine: AsyncEngine) -> SlotBook:

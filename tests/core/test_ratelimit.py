@@ -21,7 +21,7 @@ from townsquare.core.actions import Action, SendMessage
 from townsquare.core.capabilities import RateLimits
 from townsquare.core.delivery import DeliveryWorker
 from townsquare.core.ports import Delivered
-from townsquare.core.ratelimit import MemorySlots, bot_limit, chat_limit
+from townsquare.core.ratelimit import LOST, MemorySlots, Slot, bot_limit, chat_limit
 from townsquare.core.refs import ChannelRef
 from townsquare.core.text import as_text
 from townsquare.storage.store import SqlStore
@@ -37,8 +37,8 @@ class Clock:
 
 def simulate(limits: RateLimits, lanes: dict[str, int], *, start: float = 0.0) -> list[float]:
     """Send ``lanes[lane]`` messages in each lane (``bot:chat:ID`` or ``bot:dm:ID``), all
-    queued at ``start``: each lane asks for a slot, sleeps until it, sends, asks for the
-    next. Returns every send time."""
+    queued at ``start``: each lane asks for a slot, sleeps until it, sends (answered at
+    once), asks for the next. Returns every send time."""
     clock = Clock()
     slots = MemorySlots(clock)
     bot = bot_limit("bot", limits)
@@ -46,12 +46,16 @@ def simulate(limits: RateLimits, lanes: dict[str, int], *, start: float = 0.0) -
     heapq.heapify(ready)
     left = dict(lanes)
     sent: list[float] = []
+    answers: list[tuple[float, int, Slot]] = []  # answered at once, in slot order
     while ready:
         clock.now, lane = heapq.heappop(ready)
+        while answers and answers[0][0] <= clock.now:
+            slots.sent_now(heapq.heappop(answers)[2])
         slot = slots.reserve_now(bot, chat_limit("bot", lane, limits))
         at = clock.now + slot.wait
         if slot.reserved:
             sent.append(at)
+            heapq.heappush(answers, (at, len(sent), slot))
             left[lane] -= 1
             if left[lane] == 0:
                 continue
@@ -206,18 +210,62 @@ def test_the_benchmarks_gate_counts_strict_windows() -> None:
     assert gate.admit(private, 100.0) is None and gate.admit(private, 100.5) is not None
 
 
-async def test_a_late_sender_takes_a_new_slot_and_its_chat_counts_from_it() -> None:
+async def test_a_chats_next_slot_waits_a_window_after_its_last_answer() -> None:
+    """However late a message reached the platform, the chat's next one goes a whole
+    window after its answer (a private chat: 1 in any second)."""
+    clock = Clock()
+    slots = MemorySlots(clock)
+    private = chat_limit("bot", "bot:chat:42", TELEGRAM)
+    bot = bot_limit("bot", TELEGRAM)
+    first = await slots.reserve(bot, private)
+    assert first.reserved and first.at == 0.0
+    clock.now = 0.5  # sent late, or slow to arrive: answered at 0.5
+    await slots.sent(first)
+    busy = await slots.reserve(bot, private)
+    assert not busy.reserved and busy.chat_busy
+    clock.now += busy.wait  # back a little early (one bot interval), to be booked in time
+    assert clock.now < 1.5
+    second = await slots.reserve(bot, private)
+    assert second.reserved and second.at == 1.5, "a window after the answer, not the slot"
+
+
+async def test_the_bots_slot_count_places_on_waits_a_window_after_that_answer() -> None:
+    """30 in any second: the bot's 31st slot goes a second after the 1st was answered,
+    not 30 intervals after its slot, when that one was answered late."""
     clock = Clock()
     slots = MemorySlots(clock)
     bot = bot_limit("bot", TELEGRAM)
-    mine, other = (chat_limit("bot", f"bot:chat:{n}", TELEGRAM) for n in (1, 2))
-    assert (await slots.reserve(bot, mine)).at == 0.0
-    taken = await slots.reserve(bot, other)
-    clock.now = 0.5  # woke far too late for slot 0: the next slot is someone else's
-    again = await slots.reserve(bot, mine, again=True)
-    assert again.reserved and again.at is not None and again.at > (taken.at or 0.0)
-    chat_free = await slots.reserve(bot, mine)
-    assert not chat_free.reserved
-    assert clock.now + chat_free.wait >= again.at + mine.interval - 1e-9
-    clock.now = 10.0
-    assert (await slots.reserve(bot, mine, not_before=12.0)).wait == 2.0, "the lane's own pace"
+    taken = []
+    for n in range(30):
+        slot = await slots.reserve(bot, chat_limit("bot", f"bot:chat:{100 + n}", TELEGRAM))
+        assert slot.reserved and slot.at is not None
+        taken.append(slot)
+    for n, slot in enumerate(taken):
+        assert slot.at is not None
+        clock.now = max(clock.now, slot.at)
+        await slots.sent(slot, 0.3 if n == 0 else slot.at)
+    assert clock.now + bot.interval < 1.3, "the pace alone would give the 31st earlier"
+    thirty_first = await slots.reserve(bot, chat_limit("bot", "bot:chat:7", TELEGRAM))
+    assert thirty_first.reserved and thirty_first.at == 1.3
+
+
+async def test_an_unanswered_message_holds_its_window_until_it_counts_as_lost() -> None:
+    clock = Clock()
+    slots = MemorySlots(clock)
+    bot = bot_limit("bot", TELEGRAM)
+    private = chat_limit("bot", "bot:chat:42", TELEGRAM)
+    gone = await slots.reserve(bot, private)
+    assert gone.reserved  # ...and its sender never reports an answer (killed)
+    clock.now = 2.0
+    waiting = await slots.reserve(bot, private)
+    assert not waiting.reserved and waiting.chat_busy
+    assert clock.now + waiting.wait == LOST, "it may still be on its way until LOST"
+    for n in range(29):
+        slot = await slots.reserve(bot, chat_limit("bot", f"bot:chat:{100 + n}", TELEGRAM))
+        assert slot.reserved
+        await slots.sent(slot)
+    held = await slots.reserve(bot, chat_limit("bot", "bot:chat:7", TELEGRAM))
+    assert not held.reserved and not held.chat_busy, "the bot's 31st waits for the 1st"
+    clock.now = LOST
+    after = await slots.reserve(bot, chat_limit("bot", "bot:chat:7", TELEGRAM))
+    assert after.reserved and after.at == LOST + 1.0
