@@ -186,9 +186,8 @@ async def _work(url: str, endpoints: Endpoints, ready: Any, stop: Any) -> None:
     adapters = {bot.name: adapter_factory(bot.platform)(bot, deps) for bot in config.bots}
     await adapters["dc"].start(_ignore)  # REST needs the logged-in client
     engine = create_engine(url)
-    worker = DeliveryWorker(
-        SqlStore(engine), adapters, poll_interval=0.05, slots=send_slots(engine)
-    )
+    slots = send_slots(engine)
+    worker = DeliveryWorker(SqlStore(engine), adapters, poll_interval=0.05, slots=slots)
     worker.start()
     gc.freeze()  # as `townsquare run` does once its bots are started (bots/cli.py)
     ready.release()
@@ -199,6 +198,7 @@ async def _work(url: str, endpoints: Endpoints, ready: Any, stop: Any) -> None:
         await worker.stop()
         for adapter in adapters.values():
             await adapter.close()
+        await slots.close()
         await engine.dispose()
 
 

@@ -41,6 +41,7 @@ from townsquare.core.people.feature import People
 from townsquare.core.pipeline import Pipeline
 from townsquare.core.polls.feature import Polls
 from townsquare.core.ports import Adapter, AdapterDeps
+from townsquare.core.ratelimit import SlotBook
 from townsquare.core.scheduler import Scheduler
 from townsquare.core.waiting import wait_event
 from townsquare.storage.analytics import SqlAnalyticsStore
@@ -159,6 +160,7 @@ class Runtime:
         self._supervisors: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
         self._heartbeat: asyncio.Task[None] | None = None
+        self._slots: SlotBook | None = None
 
     @property
     def commands(self) -> list[Any]:
@@ -245,8 +247,9 @@ class Runtime:
         )
         # The worker and the scheduler serve a bot only once it runs (see _supervise).
         # Send slots shared through PostgreSQL by every process of a bot (memory on SQLite).
+        self._slots = send_slots(self.engine)
         options = {
-            "slots": send_slots(self.engine),
+            "slots": self._slots,
             "owner": self.processes.owner,
             **self._delivery_options,
         }
@@ -429,6 +432,9 @@ class Runtime:
         await self._release_storage()
 
     async def _release_storage(self) -> None:
+        if self._slots is not None:
+            await self._slots.close()
+            self._slots = None
         await self.engine.dispose()
         if self._sqlite_lock is not None:
             self._sqlite_lock.release()

@@ -144,7 +144,7 @@ class SlotBook(Protocol):
         ...
 
     async def close(self) -> None:
-        """Finish what the book still has to write."""
+        """Release what the book holds (its database connections)."""
         ...
 
 

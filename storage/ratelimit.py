@@ -10,7 +10,8 @@ consecutive slots) and the chat's row to that slot plus the chat's interval. Ans
 written as they come, those that came meanwhile together, in ``rate_answers`` only, so
 they never queue for the bot's row. The bot's row is hot (every message of the bot
 updates it) but the update is a single-row primary-key write in its own short
-transaction; and a process asks for a few slots of a bot at a time (:mod:`core.pacing`).
+transaction, on connections of the slots' own; and a process asks for a few slots of a
+bot at a time (:mod:`core.pacing`).
 
 A chat's row is only read, not locked, before the bot's is updated: a lane is delivered
 by one process at a time (:meth:`storage.store.SqlStore.claim_outbox` never splits a
@@ -32,6 +33,7 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from townsquare.core.ratelimit import CATCH_UP, LOST, Hold, Limit, MemorySlots, Slot, SlotBook
+from townsquare.storage.database import create_engine
 from townsquare.storage.ratelimit_sql import (
     ANSWERED,
     ENSURE,
@@ -58,13 +60,25 @@ class SqlSlots:
     idle = 600.0
     """A row whose next slot is this long past holds no constraint any more."""
 
+    pool_size = 4
+    """Connections kept for the slots' statements (more open while more are in flight)."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         if engine.dialect.name != "postgresql":
             raise ValueError("shared send slots need PostgreSQL; use MemorySlots")
-        self.engine = engine
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        """Each statement its own transaction: one round trip, and the bot's row is locked
-        only while the statement runs (not for a COMMIT's round trip more)."""
+        self.engine = create_engine(
+            engine.url.render_as_string(hide_password=False),
+            pool_size=self.pool_size,
+            max_overflow=2 * self.pool_size,
+            pool_pre_ping=False,
+            isolation_level="AUTOCOMMIT",
+        )
+        """A pool of the slots' own, every statement its own transaction: a slot is on
+        every message's way, one round trip, not behind the store's claims and
+        completions for a connection nor a ping of each checkout (a connection the
+        database dropped fails one statement, which is then paced in memory, and is
+        replaced). The bot's row is locked only while a statement runs."""
+        self._autocommit = self.engine
         self._answers: list[tuple[str, int, int, float]] = []
         """Answers not written yet: (key, place, seq, when on the database's clock)."""
         self._written: asyncio.Future[None] | None = None
@@ -180,6 +194,7 @@ class SqlSlots:
     async def close(self) -> None:
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+        await self.engine.dispose()
 
     def _learn_offset(self, database_now: float, local: float) -> float:
         """The database's clock minus this host's monotonic one. An answer is read some
