@@ -13,6 +13,7 @@ offered on :class:`core.features.Context`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Protocol
 
 
@@ -27,6 +28,11 @@ class PersonDirectory(Protocol):
     async def person_of(self, tx: Any, platform: str, user_id: str) -> int:
         """The person the account ``(platform, user_id)`` belongs to now (a new person of
         its own the first time it is asked about), inside the batch transaction ``tx``."""
+        ...
+
+    async def persons_of(self, tx: Any, platform: str, user_ids: Collection[str]) -> dict[str, int]:
+        """:meth:`person_of` for many accounts of one platform at once (one read for those
+        already known): what a feature's ``prepare`` asks for a chunk of events."""
         ...
 
     async def aliases(self, tx: Any, person_id: int) -> frozenset[int]:

@@ -9,6 +9,7 @@ concurrent ``/link CODE`` wins), an account is created with ``ON CONFLICT DO NOT
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -229,6 +230,24 @@ class SqlPersonDirectory:
         now = datetime.now(UTC)
         created = await store.account(account_platform(platform), user_id, "", "", now)
         return created.person_id
+
+    async def persons_of(
+        self, tx: SqlTransaction, platform: str, user_ids: Collection[str]
+    ) -> dict[str, int]:
+        wanted = sorted(set(user_ids))
+        if not wanted:
+            return {}
+        on = account_platform(platform)
+        rows = await tx.connection.execute(
+            select(_accounts.c.user_id, _accounts.c.person_id).where(
+                _accounts.c.platform == on, _accounts.c.user_id.in_(wanted)
+            )
+        )
+        found: dict[str, int] = {row.user_id: row.person_id for row in rows}
+        for user_id in wanted:
+            if user_id not in found:
+                found[user_id] = await self.person_of(tx, platform, user_id)
+        return found
 
     async def aliases(self, tx: SqlTransaction, person_id: int) -> frozenset[int]:
         rows = await tx.connection.execute(

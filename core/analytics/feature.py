@@ -12,7 +12,8 @@ events every feature sees and from facts, never from another feature's tables.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, ClassVar
@@ -23,7 +24,14 @@ from townsquare.core.analytics.metrics import Summary, summarize
 from townsquare.core.analytics.store import AnalyticsStore, Counter, Window
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import CommandSpec, Invocation, Param
-from townsquare.core.events import JobDue, MemberJoined, MemberLeft, MessagePosted, ReactionAdded
+from townsquare.core.events import (
+    Event,
+    JobDue,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    ReactionAdded,
+)
 from townsquare.core.facts import (
     CaseClaimed,
     CaseOpened,
@@ -78,6 +86,8 @@ class AnalyticsSettings(FeatureSettings):
 
 
 StoreFactory = Callable[[Any], AnalyticsStore]
+_KNOWN: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
+"""Per transaction: the people :meth:`Analytics.prepare` read for its chunk."""
 
 
 def community_scope(platform: str, community_id: str) -> str:
@@ -113,8 +123,48 @@ class Analytics(Feature):
         self._digests: set[str] = set()
         """Scopes whose digest job this process has scheduled."""
 
+    async def prepare(self, events: Sequence[Event], tx: Any) -> None:
+        """The people behind the chunk's messages not yet counted today, in one read per
+        platform (instead of one per message)."""
+        wanted: dict[str, set[str]] = {}
+        for event in events:
+            actor = event.actor
+            if (
+                isinstance(event, MessagePosted)
+                and actor is not None
+                and not actor.is_bot
+                and event.community is not None
+                and self._unseen(event) not in self._seen
+            ):
+                wanted.setdefault(event.platform, set()).add(actor.user_id)
+            elif (
+                isinstance(event, MemberJoined)
+                and not event.channel_only
+                and not event.member.is_bot
+                and event.community is not None
+            ):
+                wanted.setdefault(event.platform, set()).add(event.member.user_id)
+        if wanted:
+            known = _KNOWN.setdefault(tx, {})
+            for platform, users in wanted.items():
+                found = await self.persons.persons_of(tx, platform, users)
+                known.update(((platform, user), person) for user, person in found.items())
+
     async def finish(self, tx: Any) -> None:
+        _KNOWN.pop(tx, None)
         await self.store(tx).flush()
+
+    def _unseen(self, event: MessagePosted) -> tuple[int, str, str, str, str]:
+        assert event.actor is not None and event.community is not None
+        day = day_of(event.occurred_at)
+        return (day, event.bot, event.community.id, event.platform, event.actor.user_id)
+
+    async def _person(self, ctx: Context, platform: str, user_id: str) -> int:
+        known = _KNOWN.get(ctx.tx)
+        person = known.get((platform, user_id)) if known is not None else None
+        if person is None:
+            person = await self.persons.person_of(ctx.tx, platform, user_id)
+        return person
 
     # -- counting -------------------------------------------------------------------------
 
@@ -140,10 +190,10 @@ class Analytics(Feature):
         self._add(ctx, scopes, day, "messages")
         if event.reply_to is not None:
             self._add(ctx, scopes, day, "replies")
-        seen = (day, event.bot, community.id, event.platform, actor.user_id)
+        seen = self._unseen(event)
         if seen in self._seen:
             return
-        person = await self.persons.person_of(ctx.tx, event.platform, actor.user_id)
+        person = await self._person(ctx, event.platform, actor.user_id)
         store = self.store(ctx.tx)
         for scope in scopes:
             store.active(scope, day, person)
@@ -186,7 +236,7 @@ class Analytics(Feature):
         scopes = self._scopes(ctx, event.platform, event.community.id)
         day = day_of(event.occurred_at)
         self._add(ctx, scopes, day, "joins")
-        person = await self.persons.person_of(ctx.tx, event.platform, event.member.user_id)
+        person = await self._person(ctx, event.platform, event.member.user_id)
         store = self.store(ctx.tx)
         for scope in scopes:
             store.joined(scope, day, person)

@@ -202,11 +202,11 @@ def shown(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:.1f}"
 
 
-async def test_stats_give_the_scripted_figures_csv_and_chart(sqlite_url: str) -> None:
+async def test_stats_give_the_scripted_figures_csv_and_chart(database_url: str) -> None:
     s = script()
     clock = Clock(START)
     adapters = {"tg": MemoryAdapter("tg"), "dc": MemoryAdapter("dc")}
-    async with console_runtime(sqlite_url, adapters, clock=clock, spaces=[SPACE]) as runtime:
+    async with console_runtime(database_url, adapters, clock=clock, spaces=[SPACE]) as runtime:
         directory = SqlPersonDirectory()
         async with runtime.store.transaction() as tx:
             keep = await directory.person_of(tx, "telegram", "alice")

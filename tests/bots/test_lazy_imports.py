@@ -15,6 +15,7 @@ LAZY = (
     "snowballstemmer",  # the FAQ's first word to stem
     "numpy",  # the FAQ's first search
     "PIL",  # the first rank card drawn (core.rewards.card)
+    "matplotlib",  # the first /stats chart drawn (core.analytics.chart)
     "aiogram",  # only for a bot with platform = "telegram"
     "telegram",
     "discord",
