@@ -11,9 +11,12 @@ every event is committed; delivery and jobs paused. Rounds interleave the two si
 swap which goes first each round, so a burst of load elsewhere hits both; the figure is
 the cost ratio (time with rewards / time without) per round, min / median / max.
 
-Two mixes. *Ordinary*: each round's members are new and post two different sentences
-each, so the first earns XP and the second falls in its cooldown (half the messages
-write a wallet). *Every message earns*: one message per new member, all of them writing.
+Three mixes, each text one no other repeats or copies. *Ordinary*: members who wrote
+before post two messages each, so the first earns XP and the second falls in its
+cooldown (half the messages write a wallet). *Every message earns*: one message per
+member, all of them writing. *New members*: the ordinary mix from members never seen
+before (their first message creates their person; informative). The cooldown is set to
+1 s for the run and each round waits it out, so the members are out of it again.
 Goal: an ordinary message with rewards costs at most 1.15 times the same without.
 
 Until the rewards feature is registered (``bots.runtime.default_features``) both sides are
@@ -47,8 +50,11 @@ SENTENCES = (
     "does anyone have the slides from last Thursday's talk",
     "welcome to the new members, introduce yourselves in this thread",
 )
-MIXES = {"ordinary": 2, "every message earns": 1}
+MIXES = {"ordinary": 2, "every message earns": 1, "new members": 2}
 """Messages per member in a round: the first earns XP, the others are in its cooldown."""
+COOLDOWN = 1.0
+"""Seconds between two messages of a member that earn XP, set for the run (``/levels set
+cooldown 1s``) so that every member is out of it again at the next round."""
 NOT_PRESENT = "rewards feature not present"
 
 
@@ -60,10 +66,12 @@ _members = itertools.count(20_000_000, 10_000)
 _updates = itertools.count(30_000_000, 10_000)
 
 
-def messages(count: int, per_member: int, first_member: int, first_update: int) -> list[Update]:
+def messages(count: int, per_member: int, first_member: int, round_number: int) -> list[Update]:
     """``count`` group messages from ``count / per_member`` members from ``first_member``
-    on, each member posting different sentences."""
+    on. Every text is one a member would write and none repeats or copies another (each
+    names its member and round), so whether it earns XP is the cooldown's call alone."""
     now = p.now()
+    first_update = next(_updates)
     updates = []
     for n in range(count):
         member = first_member + n // per_member
@@ -75,6 +83,7 @@ def messages(count: int, per_member: int, first_member: int, first_update: int) 
             "username": f"member{member}",
             "language_code": "en",
         }
+        sentence = SENTENCES[(member + n) % len(SENTENCES)]
         updates.append(
             {
                 "update_id": first_update + n,
@@ -83,21 +92,17 @@ def messages(count: int, per_member: int, first_member: int, first_update: int) 
                     "from": user,
                     "chat": GROUP,
                     "date": now,
-                    "text": SENTENCES[(member + n) % len(SENTENCES)],
+                    "text": f"{sentence} (table {member % 10_000}, round {round_number})",
                 },
             }
         )
     return updates
 
 
-def round_of(count: int, per_member: int) -> tuple[list[Update], list[Update]]:
-    """A round's updates from members never seen before, twice (fresh dicts per side)."""
-    assert count <= 10_000
-    member, update = next(_members), next(_updates)
-    return (
-        messages(count, per_member, member, update),
-        messages(count, per_member, member, update),
-    )
+def levels_command(text: str) -> Update:
+    update = p.command(text, p.ADMIN)
+    update["update_id"] = next(_updates)
+    return update
 
 
 @asynccontextmanager
@@ -129,9 +134,15 @@ class Result:
 
 
 async def measure(db: str, mix: str, count: int, rounds: int) -> Result:
-    """Interleaved rounds of ``count`` messages of ``mix`` through rewards on and off."""
+    """Interleaved rounds of ``count`` messages of ``mix`` through rewards on and off.
+
+    The members of ``ordinary`` and ``every message earns`` wrote before (a warm-up round
+    made them known), as most authors of a chat's messages did; each round waits out the
+    cooldown first. ``new members`` are new every round (their first message creates
+    their person)."""
     per_member = MIXES[mix]
     result = Result(Ratios())
+    members = count // per_member
     async with AsyncExitStack() as stack:
         on = await stack.enter_async_context(
             side(await stack.enter_async_context(database(db)), rewards=True)
@@ -139,22 +150,26 @@ async def measure(db: str, mix: str, count: int, rounds: int) -> Result:
         off = await stack.enter_async_context(
             side(await stack.enter_async_context(database(db)), rewards=False)
         )
-        warm_on, warm_off = round_of(min(count, 200), per_member)
-        await on.feed(warm_on)
-        await off.feed(warm_off)
+        first = next(_members)
         for bench in (on, off):
+            await bench.feed([levels_command(f"/levels set cooldown {COOLDOWN:g}s")])
+            await bench.feed(messages(count, per_member, first, 0))  # warm-up: known members
             bench.statements = bench.events = 0
         gc.collect()
         gc.freeze()
         try:
-            for number in range(rounds):
-                for_on, for_off = round_of(count, per_member)
-                if number % 2 == 0:
-                    off_rate = await timed(off.feed, for_off)
-                    on_rate = await timed(on.feed, for_on)
-                else:
-                    on_rate = await timed(on.feed, for_on)
-                    off_rate = await timed(off.feed, for_off)
+            for number in range(1, rounds + 1):
+                if mix == "new members":
+                    first = next(_members)
+                assert members < 10_000
+                order = (off, on) if number % 2 else (on, off)
+                rates = {}
+                await asyncio.sleep(COOLDOWN)  # every member out of the cooldown
+                for bench in order:
+                    rates[id(bench)] = await timed(
+                        bench.feed, messages(count, per_member, first, number)
+                    )
+                on_rate, off_rate = rates[id(on)], rates[id(off)]
                 result.on_rates.append(on_rate)
                 result.off_rates.append(off_rate)
                 result.ratios.add(off_rate / on_rate)
@@ -167,13 +182,14 @@ async def measure(db: str, mix: str, count: int, rounds: int) -> Result:
 
 async def rows(databases: list[str], rounds: int, quick: bool) -> list[Row]:
     """The runner's rows: the ordinary mix on each database (the goal), every message
-    earning on SQLite (informative)."""
+    earning and new members on SQLite (informative)."""
     present = rewards_present()
     if not present:
         print(f"{NOT_PRESENT}: both sides run the same features (the harness's noise)")
     count = 300 if quick else 1000
     out: list[Row] = []
-    plan = [(db, "ordinary") for db in databases] + [("sqlite", "every message earns")]
+    plan = [(db, "ordinary") for db in databases]
+    plan += [("sqlite", "every message earns"), ("sqlite", "new members")]
     for db, mix in plan:
         result = await measure(db, mix, count, rounds)
         name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[db]
