@@ -30,6 +30,7 @@ import logging
 import random
 import statistics
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
@@ -47,10 +48,12 @@ from tests.support import ALL_CAPABILITIES, COMMUNITY, MemoryAdapter, command, m
 from townsquare.bots.runtime import Runtime
 from townsquare.core.capabilities import Capability
 from townsquare.core.events import CommandIssued
+from townsquare.storage.analytics import gap_of
 from townsquare.storage.analytics_models import (
     AnalyticsActiveRow,
     AnalyticsCaseRow,
     AnalyticsDayRow,
+    AnalyticsGapRow,
     AnalyticsNewcomerRow,
 )
 from townsquare.storage.people import SqlPersonDirectory
@@ -134,6 +137,8 @@ async def seed(runtime: Runtime, days: int, dau: int, today: int) -> int:
         day_rows: list[dict[str, object]] = []
         case_rows: list[dict[str, object]] = []
         newcomer_rows: list[dict[str, object]] = []
+        last: defaultdict[int, int] = defaultdict(int)
+        gap_rows: list[dict[str, object]] = []
         for n in range(days):
             day = today - days + 1 + n
             day_rows.append(
@@ -166,15 +171,24 @@ async def seed(runtime: Runtime, days: int, dau: int, today: int) -> int:
             newcomer_rows += [
                 {"scope": scope, "person": MEMBERS + n * 40 + k, "day": day} for k in range(40)
             ]
-            active = [
-                {"scope": scope, "day": day, "person": person}
-                for person in rng.sample(range(1, MEMBERS + n * 40), dau)
+            active = []
+            gaps: defaultdict[int, int] = defaultdict(int)
+            for person in rng.sample(range(1, MEMBERS + n * 40), dau):
+                active.append({"scope": scope, "day": day, "person": person, "prev": last[person]})
+                gaps[gap_of(day, last[person])] += 1
+                last[person] = day
+            gap_rows += [
+                {"scope": scope, "day": day, "gap": gap, "people": people}
+                for gap, people in gaps.items()
             ]
+            for row in day_rows[-1:]:
+                row["active"] = dau
             await connection.execute(insert(AnalyticsActiveRow), active)
             written += len(active)
         for table, rows in (
             (AnalyticsDayRow, day_rows),
             (AnalyticsCaseRow, case_rows),
+            (AnalyticsGapRow, gap_rows),
             (AnalyticsNewcomerRow, newcomer_rows),
         ):
             await connection.execute(insert(table), rows)

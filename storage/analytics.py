@@ -2,8 +2,14 @@
 
 A chunk's counters are added up in memory per transaction (:data:`_PENDING`) and written
 at its end as one multi-row upsert (``counter = counter + excluded.counter``) on SQLite
-and PostgreSQL alike; the active people and newcomers as one ``INSERT ... ON CONFLICT DO
-NOTHING`` each. A period is read in five statements, whatever its length.
+and PostgreSQL alike; the chunk's new active rows after one read of those people's last
+days, the newcomers as one ``INSERT ... ON CONFLICT DO NOTHING``. A period is read in
+four statements whatever its length, none of them a ``COUNT(DISTINCT)``
+(:class:`~storage.analytics_models.AnalyticsActiveRow`).
+
+Two processes counting the same person's first message of a day at the same instant
+(PostgreSQL, one community served by two processes) may each add them to the day's
+``active``; the rows themselves stay one per person and day.
 """
 
 from __future__ import annotations
@@ -14,13 +20,15 @@ from datetime import UTC as _UTC
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, select, update
+from sqlalchemy import Table, and_, case, func, select, tuple_, update
 
-from townsquare.core.analytics.store import COUNTERS, CaseTimes, Counter, Day, Newcomer, Window
+from townsquare.core.analytics.store import COUNTERS, CaseTimes, Cohort, Counter, Day, Window
 from townsquare.storage.analytics_models import (
+    MAX_GAP,
     AnalyticsActiveRow,
     AnalyticsCaseRow,
     AnalyticsDayRow,
+    AnalyticsGapRow,
     AnalyticsNewcomerRow,
 )
 from townsquare.storage.store import SqlTransaction
@@ -29,6 +37,14 @@ _days: Table = AnalyticsDayRow.__table__  # type: ignore[assignment]
 _active: Table = AnalyticsActiveRow.__table__  # type: ignore[assignment]
 _newcomers: Table = AnalyticsNewcomerRow.__table__  # type: ignore[assignment]
 _cases: Table = AnalyticsCaseRow.__table__  # type: ignore[assignment]
+_gaps: Table = AnalyticsGapRow.__table__  # type: ignore[assignment]
+_COLUMNS = ("active", *COUNTERS)
+
+
+def gap_of(day: int, prev: int) -> int:
+    """The gap a row for ``day`` after ``prev`` counts under (:data:`MAX_GAP` for a
+    first day or one more than 90 days after the last)."""
+    return MAX_GAP if prev == 0 or day - prev >= MAX_GAP else day - prev
 
 
 @dataclass
@@ -36,6 +52,7 @@ class _Pending:
     counters: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
     active: set[tuple[str, int, int]] = field(default_factory=set)
     joined: dict[tuple[str, int], int] = field(default_factory=dict)
+    gaps: dict[tuple[str, int, int], int] = field(default_factory=dict)
 
 
 _PENDING: weakref.WeakKeyDictionary[SqlTransaction, _Pending] = weakref.WeakKeyDictionary()
@@ -70,25 +87,32 @@ class SqlAnalyticsStore:
             return
         connection = self.tx.connection  # not tx.execute: outside any feature savepoint
         insert = self.tx.store._insert
+        if pending.active:
+            await self._write_active(connection, pending)
         if pending.counters:
             rows = [
-                {"scope": scope, "day": day, **{name: counts.get(name, 0) for name in COUNTERS}}
+                {"scope": scope, "day": day, **{name: counts.get(name, 0) for name in _COLUMNS}}
                 for (scope, day), counts in sorted(pending.counters.items())
             ]
             upsert = insert(_days)
             upsert = upsert.on_conflict_do_update(
                 index_elements=[_days.c.scope, _days.c.day],
-                set_={name: _days.c[name] + upsert.excluded[name] for name in COUNTERS},
+                set_={name: _days.c[name] + upsert.excluded[name] for name in _COLUMNS},
             )
             await connection.execute(upsert, rows)
-        if pending.active:
-            await connection.execute(
-                insert(_active).on_conflict_do_nothing(),
-                [
-                    {"scope": scope, "day": day, "person": person}
-                    for scope, day, person in sorted(pending.active)
-                ],
+        if pending.gaps:
+            upsert = insert(_gaps)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=[_gaps.c.scope, _gaps.c.day, _gaps.c.gap],
+                set_={"people": _gaps.c.people + upsert.excluded.people},
             )
+            rows = [
+                {"scope": scope, "day": day, "gap": gap, "people": people}
+                for (scope, day, gap), people in sorted(pending.gaps.items())
+                if people
+            ]
+            if rows:
+                await connection.execute(upsert, rows)
         if pending.joined:
             await connection.execute(
                 insert(_newcomers).on_conflict_do_nothing(),
@@ -96,6 +120,77 @@ class SqlAnalyticsStore:
                     {"scope": scope, "person": person, "day": day}
                     for (scope, person), day in sorted(pending.joined.items())
                 ],
+            )
+
+    async def _write_active(self, connection: Any, pending: _Pending) -> None:
+        """Write the chunk's new (scope, day, person) rows, each linked to the person's
+        previous day, and count them into the day's ``active``: one read of the people's
+        last days, one insert. A day older than the person's last one (a late event) is
+        rare and linked in with a few statements of its own."""
+        days: dict[tuple[str, int], list[int]] = {}
+        for scope, day, person in pending.active:
+            days.setdefault((scope, person), []).append(day)
+        last_day = {
+            (row.scope, row.person): row.last
+            for row in await connection.execute(
+                select(_active.c.scope, _active.c.person, func.max(_active.c.day).label("last"))
+                .where(tuple_(_active.c.scope, _active.c.person).in_(sorted(days)))
+                .group_by(_active.c.scope, _active.c.person)
+            )
+        }
+        rows: list[dict[str, Any]] = []
+        late: list[tuple[str, int, int]] = []
+        for (scope, person), wanted in sorted(days.items()):
+            last = last_day.get((scope, person), 0)
+            for day in sorted(wanted):
+                if day == last:
+                    continue
+                if day < last:
+                    late.append((scope, day, person))
+                    continue
+                rows.append({"scope": scope, "day": day, "person": person, "prev": last})
+                last = day
+        for scope, day, person in late:
+            await self._link_late(connection, pending, scope, day, person)
+        for row in rows:
+            self._count(pending, row["scope"], row["day"], row["prev"])
+        if rows:
+            await connection.execute(self.tx.store._insert(_active).on_conflict_do_nothing(), rows)
+
+    @staticmethod
+    def _count(pending: _Pending, scope: str, day: int, prev: int, people: int = 1) -> None:
+        """Count a new row (or, ``people=-1``, a row's old link) in the day's ``active``
+        and its gap."""
+        if people > 0:
+            counters = pending.counters.setdefault((scope, day), {})
+            counters["active"] = counters.get("active", 0) + people
+        key = (scope, day, gap_of(day, prev))
+        pending.gaps[key] = pending.gaps.get(key, 0) + people
+
+    async def _link_late(
+        self, connection: Any, pending: _Pending, scope: str, day: int, person: int
+    ) -> None:
+        """Insert a row older than the person's last one and relink its successor (its
+        gap moves); nothing when the row was there already."""
+        theirs = and_(_active.c.scope == scope, _active.c.person == person)
+        if await connection.scalar(select(func.count()).where(theirs, _active.c.day == day)):
+            return
+        before = select(func.max(_active.c.day)).where(theirs, _active.c.day < day)
+        prev = await connection.scalar(before) or 0
+        after = await connection.scalar(
+            select(func.min(_active.c.day)).where(theirs, _active.c.day > day)
+        )
+        await connection.execute(
+            _active.insert().values(scope=scope, day=day, person=person, prev=prev)
+        )
+        self._count(pending, scope, day, prev)
+        if after is not None:
+            await connection.execute(
+                update(_active).where(theirs, _active.c.day == after).values(prev=day)
+            )
+            self._count(pending, scope, after, prev, people=-1)
+            pending.gaps[(scope, after, gap_of(after, day))] = (
+                pending.gaps.get((scope, after, gap_of(after, day)), 0) + 1
             )
 
     async def case_opened(self, scope: str, case_id: int, at: datetime) -> None:
@@ -120,75 +215,75 @@ class SqlAnalyticsStore:
                     .values({column: at})
                 )
 
-    async def window(self, scope: str, first: int, last: int) -> Window:
+    async def window(self, scope: str, first: int, last: int, *, brief: bool = False) -> Window:
         connection = self.tx.connection
-        in_period = and_(_active.c.scope == scope, _active.c.day.between(first, last))
-        daily = {
-            row.day: row.n
-            for row in await connection.execute(
-                select(_active.c.day, func.count().label("n"))
-                .where(in_period)
-                .group_by(_active.c.day)
-            )
-        }
         counted = await connection.execute(
             select(_days).where(_days.c.scope == scope, _days.c.day.between(first, last))
         )
-        by_day: dict[int, Day] = {
-            row.day: Day(row.day, daily.get(row.day, 0), *(getattr(row, n) for n in COUNTERS))
-            for row in counted
-        }
-        for day, n in daily.items():
-            by_day.setdefault(day, Day(day, n))
+        days = tuple(
+            Day(row.day, row.active, *(getattr(row, name) for name in COUNTERS))
+            for row in sorted(counted, key=_day)
+        )
+        # The people of a..b: those of each day d whose gap reaches back before a.
+        windows = (("active", first), ("wau", max(first, last - 6)), ("mau", max(first, last - 29)))
         distinct = await connection.execute(
             select(
                 *(
-                    func.count(func.distinct(_active.c.person))
-                    .filter(_active.c.day >= since)
-                    .label(label)
-                    for label, since in (
-                        ("active", first),
-                        ("wau", max(first, last - 6)),
-                        ("mau", max(first, last - 29)),
-                    )
+                    func.coalesce(
+                        func.sum(_gaps.c.people).filter(
+                            _gaps.c.day >= since, _gaps.c.gap > _gaps.c.day - since
+                        ),
+                        0,
+                    ).label(label)
+                    for label, since in (windows[:1] if brief else windows)
                 )
-            ).where(in_period)
+            ).where(_gaps.c.scope == scope, _gaps.c.day.between(first, last))
         )
         counts = distinct.one()
         return Window(
             first=first,
             last=last,
-            days=tuple(by_day[day] for day in sorted(by_day)),
-            active=counts.active,
-            wau=counts.wau,
-            mau=counts.mau,
-            newcomers=await self._newcomers(connection, scope, first, last),
-            cases=await self._cases(connection, scope, first, last),
+            days=days,
+            active=int(counts.active),
+            wau=0 if brief else int(counts.wau),
+            mau=0 if brief else int(counts.mau),
+            cohorts=await self._cohorts(connection, scope, first, last, brief),
+            cases=() if brief else await self._cases(connection, scope, first, last),
         )
 
-    async def _newcomers(
-        self, connection: Any, scope: str, first: int, last: int
-    ) -> tuple[Newcomer, ...]:
-        later = _active.alias("later")
+    async def _cohorts(
+        self, connection: Any, scope: str, first: int, last: int, brief: bool
+    ) -> tuple[Cohort, ...]:
+        """Newcomers per joining day, and (unless ``brief``) how many wrote in weeks 1
+        and 4 after: one grouped statement, an index probe per newcomer."""
+        n = _newcomers
+        columns: list[Any] = [n.c.day, func.count().label("joined")]
+        if not brief:
+            for label, (low, high) in (("week1", (7, 13)), ("week4", (28, 34))):
+                wrote = (
+                    select(_active.c.day)
+                    .where(
+                        _active.c.scope == n.c.scope,
+                        _active.c.person == n.c.person,
+                        _active.c.day.between(n.c.day + low, n.c.day + high),
+                    )
+                    .exists()
+                )
+                columns.append(func.sum(case((wrote, 1), else_=0)).label(label))
         rows = await connection.execute(
-            select(_newcomers.c.person, _newcomers.c.day, later.c.day.label("seen"))
-            .outerjoin(
-                later,
-                and_(
-                    later.c.scope == _newcomers.c.scope,
-                    later.c.person == _newcomers.c.person,
-                    later.c.day.between(_newcomers.c.day + 7, _newcomers.c.day + 34),
-                ),
-            )
-            .where(_newcomers.c.scope == scope, _newcomers.c.day.between(first, last))
+            select(*columns)
+            .where(n.c.scope == scope, n.c.day.between(first, last))
+            .group_by(n.c.day)
+            .order_by(n.c.day)
         )
-        found: dict[int, tuple[int, set[int]]] = {}
-        for row in rows:
-            _day, seen = found.setdefault(row.person, (row.day, set()))
-            if row.seen is not None:
-                seen.add(row.seen - row.day)
         return tuple(
-            Newcomer(day, frozenset(seen)) for day, seen in sorted(found.values(), key=_first)
+            Cohort(
+                row.day,
+                row.joined,
+                0 if brief else int(row.week1 or 0),
+                0 if brief else int(row.week4 or 0),
+            )
+            for row in rows
         )
 
     async def _cases(
@@ -204,5 +299,6 @@ class SqlAnalyticsStore:
         return tuple(CaseTimes(row.opened_at, row.claimed_at, row.resolved_at) for row in rows)
 
 
-def _first(item: tuple[int, set[int]]) -> int:
-    return item[0]
+def _day(row: Any) -> int:
+    day: int = row.day
+    return day

@@ -298,7 +298,7 @@ class Analytics(Feature):
         today = day_of(ctx.now)
         store = self.store(ctx.tx)
         window = await store.window(scope, today - days + 1, today)
-        before = await store.window(scope, today - 2 * days + 1, today - days)
+        before = await store.window(scope, today - 2 * days + 1, today - days, brief=True)
         return window, summarize(window, today), summarize(before, today)
 
     @command(STATS)

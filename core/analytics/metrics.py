@@ -10,12 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from townsquare.core.analytics.store import CaseTimes, Day, Newcomer, Window
+from townsquare.core.analytics.store import CaseTimes, Cohort, Day, Window
 
 WEEK_1 = range(7, 14)
-"""Days after joining that are its first week after the first (week-1 retention)."""
+"""Days after joining that are the first week after the first (week-1 retention)."""
 WEEK_4 = range(28, 35)
-"""Days after joining that are its fourth week after the first (week-4 retention)."""
+"""Days after joining that are the fourth week after the first (week-4 retention)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +57,12 @@ def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def retention(newcomers: Sequence[Newcomer], week: range, today: int) -> float | None:
-    """Of the newcomers whose ``week`` has ended by ``today``, the share who wrote in it."""
-    due = [n for n in newcomers if n.day + week[-1] < today]
-    kept = sum(1 for n in due if any(offset in n.later for offset in week))
-    return share(kept, len(due))
+def retention(cohorts: Sequence[Cohort], week: range, today: int) -> float | None:
+    """Of the newcomers whose ``week`` (:data:`WEEK_1` or :data:`WEEK_4`) has ended by
+    ``today``, the share who wrote in it."""
+    due = [c for c in cohorts if c.day + week[-1] < today]
+    kept = sum(c.week1 if week == WEEK_1 else c.week4 for c in due)
+    return share(kept, sum(c.joined for c in due))
 
 
 def median(values: Sequence[timedelta]) -> timedelta | None:
@@ -102,9 +103,9 @@ def summarize(window: Window, today: int) -> Summary:
         wau=window.wau,
         mau=window.mau,
         stickiness=dau / window.mau if window.mau else None,
-        new_members=len(window.newcomers),
-        week1=retention(window.newcomers, WEEK_1, today),
-        week4=retention(window.newcomers, WEEK_4, today),
+        new_members=sum(cohort.joined for cohort in window.cohorts),
+        week1=retention(window.cohorts, WEEK_1, today),
+        week4=retention(window.cohorts, WEEK_4, today),
         questions=questions,
         answered=answered,
         answered_by_bot=total(days, "answered_by_bot"),

@@ -57,12 +57,14 @@ class Day:
 
 
 @dataclass(frozen=True, slots=True)
-class Newcomer:
-    """Someone who first joined on ``day``; ``later``: the days after joining (``7`` is a
-    week later) on which they wrote, from day 7 to day 34."""
+class Cohort:
+    """The people who first joined on ``day``: how many, and how many of them wrote in
+    their first week after the first (days 7-13 after joining) and their fourth (28-34)."""
 
     day: int
-    later: frozenset[int] = frozenset()
+    joined: int
+    week1: int = 0
+    week4: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,8 @@ class Window:
     """Distinct people who wrote in the period's last 7 days."""
     mau: int = 0
     """Distinct people who wrote in the period's last 30 days."""
-    newcomers: tuple[Newcomer, ...] = ()
+    cohorts: tuple[Cohort, ...] = ()
+    """One per day someone joined in the period, in order."""
     cases: tuple[CaseTimes, ...] = ()
     """Cases opened in the period."""
 
@@ -120,4 +123,7 @@ class AnalyticsStore(Protocol):
         """Set the case's claim or resolution time, if not set yet (the first one counts)."""
         ...
 
-    async def window(self, scope: str, first: int, last: int) -> Window: ...
+    async def window(self, scope: str, first: int, last: int, *, brief: bool = False) -> Window:
+        """The period's rows; ``brief``: only what a comparison needs (the day counters,
+        the distinct people, the cohorts' sizes), not WAU, MAU, retention or cases."""
+        ...

@@ -14,7 +14,7 @@ from townsquare.core.analytics.metrics import (
     summarize,
 )
 from townsquare.core.analytics.render import delta, duration, export_csv
-from townsquare.core.analytics.store import CaseTimes, Day, Newcomer, Window
+from townsquare.core.analytics.store import CaseTimes, Cohort, Day, Window
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -28,14 +28,14 @@ def test_median_of_odd_and_even_counts() -> None:
 
 def test_retention_counts_only_newcomers_whose_week_has_ended() -> None:
     today = 100
-    newcomers = [
-        Newcomer(80, frozenset({8})),  # week 1 ended (day 93 < 100), came back: kept
-        Newcomer(80, frozenset({3, 20})),  # week 1 ended, absent in it
-        Newcomer(90, frozenset({8})),  # week 1 ends on day 103: not counted yet
+    cohorts = [
+        Cohort(80, joined=4, week1=1, week4=0),  # week 1 ended on day 93: counted
+        Cohort(85, joined=1, week1=1),  # ended on day 98: counted
+        Cohort(90, joined=3, week1=3),  # ends on day 103: not yet
     ]
-    assert retention(newcomers, WEEK_1, today) == 0.5
-    assert retention(newcomers, WEEK_4, today) is None  # nobody's 4th week has ended
-    assert retention([Newcomer(50, frozenset({30}))], WEEK_4, today) == 1.0
+    assert retention(cohorts, WEEK_1, today) == 2 / 5
+    assert retention(cohorts, WEEK_4, today) is None  # nobody's 4th week has ended
+    assert retention([Cohort(50, joined=2, week4=1)], WEEK_4, today) == 0.5
 
 
 def test_case_medians_use_the_cases_that_got_there() -> None:
@@ -58,7 +58,7 @@ def test_summary_of_a_week() -> None:
         active=5,
         wau=5,
         mau=8,
-        newcomers=(Newcomer(10), Newcomer(11)),
+        cohorts=(Cohort(10, joined=1), Cohort(11, joined=1)),
     )
     summary = summarize(window, today=16)
     assert (summary.messages, summary.replies, summary.reactions) == (12, 1, 3)

@@ -1,4 +1,4 @@
-"""Migration 0140 builds exactly the analytics models' tables, on SQLite and PostgreSQL,
+"""Migrations 0140 and 0141 build exactly the analytics models' tables, on SQLite and PostgreSQL,
 and its branch goes down and up again on its own."""
 
 from __future__ import annotations
@@ -8,18 +8,25 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, inspect, text
 
 from townsquare.storage.analytics_models import (
     AnalyticsActiveRow,
     AnalyticsCaseRow,
     AnalyticsDayRow,
+    AnalyticsGapRow,
     AnalyticsNewcomerRow,
 )
 from townsquare.storage.database import create_engine
 from townsquare.storage.migrate import alembic_config, current_revisions, upgrade
 
-ROWS = (AnalyticsDayRow, AnalyticsActiveRow, AnalyticsNewcomerRow, AnalyticsCaseRow)
+ROWS = (
+    AnalyticsDayRow,
+    AnalyticsActiveRow,
+    AnalyticsGapRow,
+    AnalyticsNewcomerRow,
+    AnalyticsCaseRow,
+)
 TABLES = {row.__tablename__ for row in ROWS}
 
 
@@ -31,11 +38,11 @@ def _ours() -> MetaData:
     return metadata
 
 
-async def test_migration_0140_matches_the_models_and_downgrades(database_url: str) -> None:
+async def test_migrations_0140_0141_match_the_models_and_downgrade(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         await upgrade(engine)
-        assert "0140" in await current_revisions(engine)
+        assert "0141" in await current_revisions(engine)
 
         def diff(connection: Any) -> list[Any]:
             context = MigrationContext.configure(
@@ -62,5 +69,58 @@ async def test_migration_0140_matches_the_models_and_downgrades(database_url: st
         await upgrade(engine)
         async with engine.connect() as connection:
             assert await connection.run_sync(diff) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_migration_0141_links_and_counts_the_rows_written_before_it(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+
+        def to(revision: str) -> Any:
+            def run(connection: Any) -> None:
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+
+            return run
+
+        async with engine.begin() as connection:
+            await connection.run_sync(to("0140"))
+            await connection.execute(
+                text(
+                    "INSERT INTO analytics_active (scope, day, person) VALUES "
+                    "('s', 10, 1), ('s', 12, 1), ('s', 12, 2), ('t', 12, 1)"
+                )
+            )
+            zeros = ", ".join(["0"] * 10)
+            days = f"('s', 10, {zeros}), ('s', 12, {zeros})"
+            await connection.execute(text(f"INSERT INTO analytics_days VALUES {days}"))
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            links = (
+                await connection.execute(
+                    text("SELECT scope, day, person, prev FROM analytics_active ORDER BY 1, 2, 3")
+                )
+            ).all()
+            active = (
+                await connection.execute(text("SELECT day, active FROM analytics_days"))
+            ).all()
+            gaps = (await connection.execute(text("SELECT * FROM analytics_gaps"))).all()
+        assert [tuple(row) for row in links] == [
+            ("s", 10, 1, 0),
+            ("s", 12, 1, 10),
+            ("s", 12, 2, 0),
+            ("t", 12, 1, 0),
+        ]
+        assert sorted(tuple(row) for row in active) == [(10, 1), (12, 2)]
+        assert sorted(tuple(row) for row in gaps) == [
+            ("s", 10, 91, 1),  # a first day
+            ("s", 12, 2, 1),  # person 1 again, 2 days later
+            ("s", 12, 91, 1),
+            ("t", 12, 91, 1),
+        ]
     finally:
         await engine.dispose()
