@@ -15,7 +15,7 @@ import logging
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 from townsquare.core.actions import SendFile, SendMessage
@@ -98,8 +98,12 @@ def space_scope(name: str) -> str:
     return f"s:{name}"
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
 def day_of(at: datetime) -> int:
-    return at.astimezone(UTC).date().toordinal()
+    """The UTC day of ``at`` as a date ordinal (``at`` is aware, as every event's time)."""
+    return int(at.timestamp() // 86400) + _EPOCH
 
 
 def next_digest(now: datetime) -> datetime:
@@ -120,6 +124,7 @@ class Analytics(Feature):
         self._seen: set[tuple[int, str, str, str, str]] = set()
         """(day, bot, community, platform, user) already counted as active, committed."""
         self._seen_day = 0
+        self._scope_cache: dict[tuple[str, str, str], tuple[str, ...]] = {}
         self._digests: set[str] = set()
         """Scopes whose digest job this process has scheduled."""
 
@@ -169,11 +174,19 @@ class Analytics(Feature):
     # -- counting -------------------------------------------------------------------------
 
     def _scopes(self, ctx: Context, platform: str, community_id: str | None) -> tuple[str, ...]:
+        """The community's scope, and its space's if it is in one (``[[spaces]]`` is read
+        once per community: the config does not change while the process runs)."""
         if community_id is None:
             return ()
-        space = ctx.spaces.of(ctx.event.bot, community_id)
-        own = community_scope(platform, community_id)
-        return (own,) if space is None else (own, space_scope(space.name))
+        key = (ctx.event.bot, platform, community_id)
+        found = self._scope_cache.get(key)
+        if found is None:
+            space = ctx.spaces.of(ctx.event.bot, community_id)
+            own = community_scope(platform, community_id)
+            found = (own,) if space is None else (own, space_scope(space.name))
+            if len(self._scope_cache) < SEEN_LIMIT:
+                self._scope_cache[key] = found
+        return found
 
     def _add(self, ctx: Context, scopes: tuple[str, ...], day: int, counter: Counter) -> None:
         store = self.store(ctx.tx)
@@ -187,14 +200,16 @@ class Analytics(Feature):
             return
         scopes = self._scopes(ctx, event.platform, community.id)
         day = day_of(event.occurred_at)
-        self._add(ctx, scopes, day, "messages")
-        if event.reply_to is not None:
-            self._add(ctx, scopes, day, "replies")
-        seen = self._unseen(event)
+        store = self.store(ctx.tx)
+        reply = event.reply_to is not None
+        for scope in scopes:
+            store.add(scope, day, "messages")
+            if reply:
+                store.add(scope, day, "replies")
+        seen = (day, event.bot, community.id, event.platform, actor.user_id)
         if seen in self._seen:
             return
         person = await self._person(ctx, event.platform, actor.user_id)
-        store = self.store(ctx.tx)
         for scope in scopes:
             store.active(scope, day, person)
         ctx.after_commit(lambda: self._remember(seen))

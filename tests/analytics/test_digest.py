@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.harness import console_runtime, play
 from tests.people.support import Clock
-from tests.support import MemoryAdapter, command, manager, said
+from tests.support import MemoryAdapter, command, manager, member, said
 from townsquare.core.actions import SendMessage
 from townsquare.core.analytics.feature import DIGEST_JOB, next_digest
 from townsquare.storage.tables import jobs
@@ -58,6 +58,10 @@ async def test_the_weekly_digest_reaches_the_inbox_until_turned_off(sqlite_url: 
         assert digest.channel.id == "mods"
         assert "Messages: 2 (new)" in digest.text.plain()
 
+        await play(runtime, command("stats", "digest", "off", who=member("Mallory")))
+        assert adapter.texts()[-1] == "Sorry, only managers can use /stats digest."
+        await play(runtime, command("stats", "export", who=member("Mallory")))
+        assert adapter.texts()[-1] == "Sorry, only managers can use /stats export."
         await play(runtime, command("stats", "digest", "off", who=manager()))
         assert adapter.texts()[-1].startswith("No more weekly digest")
         clock.advance(timedelta(days=7))
