@@ -193,6 +193,19 @@ class SqlAnalyticsStore:
                 pending.gaps.get((scope, after, gap_of(after, day)), 0) + 1
             )
 
+    async def prune(self, scope: str, before: int) -> None:
+        """Forget the scope's days before ``before`` (an ordinal), and its cases opened
+        before then. A person's later rows keep their link to a forgotten day: their
+        gap was counted when they were written."""
+        for table in (_days, _active, _gaps, _newcomers):
+            await self.tx.execute(
+                table.delete().where(table.c.scope == scope, table.c.day < before)
+            )
+        start = datetime.fromordinal(before).replace(tzinfo=_UTC)
+        await self.tx.execute(
+            _cases.delete().where(_cases.c.scope == scope, _cases.c.opened_at < start)
+        )
+
     async def case_opened(self, scope: str, case_id: int, at: datetime) -> None:
         await self.tx.execute(
             self.tx.store._insert(_cases)

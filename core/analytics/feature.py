@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 DIGEST_JOB = "analytics.digest"
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
+KEEP_DAYS = 400
+"""History kept per community and space; older days are forgotten each week."""
 SEEN_LIMIT = 200_000
 """How many (day, account) pairs the process remembers as counted before starting over."""
 
@@ -118,9 +120,13 @@ class Analytics(Feature):
     name = "analytics"
     settings_models = (AnalyticsSettings,)
 
-    def __init__(self, store: StoreFactory, persons: PersonDirectory) -> None:
+    def __init__(
+        self, store: StoreFactory, persons: PersonDirectory, keep_days: int = KEEP_DAYS
+    ) -> None:
         self.store = store
         self.persons = persons
+        self.keep_days = keep_days
+        """How many days of history each community keeps (the weekly job forgets older)."""
         self._seen: set[tuple[int, str, str, str, str]] = set()
         """(day, bot, community, platform, user) already counted as active, committed."""
         self._seen_day = 0
@@ -380,8 +386,12 @@ class Analytics(Feature):
 
     @job(DIGEST_JOB)
     async def digest(self, event: JobDue, ctx: Context) -> None:
-        """Post last week's figures to the managers' inbox, and schedule next week's."""
+        """Forget the scope's days past :attr:`keep_days`, post last week's figures to
+        the managers' inbox, and schedule next week's."""
         scope = str(event.payload["scope"])
+        oldest = day_of(ctx.now) - self.keep_days + 1
+        for kept in self._pruned(ctx, scope):
+            await self.store(ctx.tx).prune(kept, oldest)
         community = ctx.event.community
         await ctx.tx.schedule(
             kind=DIGEST_JOB,
@@ -404,6 +414,21 @@ class Analytics(Feature):
         ctx.emit(
             SendMessage(bot=inbox.bot, channel=inbox.channel, text=render.digest(now, before, tr))
         )
+
+    def _pruned(self, ctx: Context, scope: str) -> list[str]:
+        """The scope a digest is for, and for a space each of its communities' own."""
+        scopes = [scope]
+        community = ctx.event.community
+        if community is not None:
+            scopes.append(community_scope(ctx.event.platform, community.id))
+        for space in ctx.spaces.spaces:
+            if space_scope(space.name) == scope:
+                scopes += [
+                    community_scope(ctx.bots[place.bot].platform, place.community_id)
+                    for place in space.places
+                    if place.bot in ctx.bots
+                ]
+        return sorted(set(scopes))
 
 
 def _period(invocation: Invocation, default: int) -> int | None:

@@ -111,6 +111,10 @@ class AnalyticsStore(Protocol):
         """Write what this transaction deferred: one statement per table."""
         ...
 
+    async def prune(self, scope: str, before: int) -> None:
+        """Forget everything of ``scope`` before the day ``before``."""
+        ...
+
     async def case_opened(self, scope: str, case_id: int, at: datetime) -> None: ...
 
     async def case_moved(

@@ -7,15 +7,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from tests.harness import console_runtime, play
 from tests.people.support import Clock
 from tests.support import MemoryAdapter, command, manager, member, said
 from townsquare.core.actions import SendMessage
 from townsquare.core.analytics.feature import DIGEST_JOB, next_digest
+from townsquare.core.analytics.store import COUNTERS
+from townsquare.storage.analytics_models import AnalyticsDayRow
 from townsquare.storage.tables import jobs
 
+days = AnalyticsDayRow.__table__
+ZEROS = {name: 0 for name in ("active", *COUNTERS)}
 WEDNESDAY = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
 
 
@@ -51,12 +55,21 @@ async def test_the_weekly_digest_reaches_the_inbox_until_turned_off(sqlite_url: 
             ]
         assert due == [datetime(2026, 11, 9, 8, 0, tzinfo=UTC)]
 
+        today = clock.now.date().toordinal()
+        old = [("c:memory:c1", today - 400), ("c:memory:c1", today - 399)]
+        async with runtime.engine.begin() as connection:
+            for scope, day in old:
+                await connection.execute(insert(days).values(scope=scope, day=day, **ZEROS))
+
         clock.advance(timedelta(days=5))  # Monday 15:00
         await runtime.scheduler.run_once()
         await adapter.wait_for(lambda _done: len(digests(adapter)) == 1)
         (digest,) = digests(adapter)
         assert digest.channel.id == "mods"
         assert "Messages: 2 (new)" in digest.text.plain()
+        async with runtime.engine.connect() as connection:
+            kept = {row.day for row in await connection.execute(select(days))}
+        assert kept == {today}  # Monday keeps its last 400 days: from today - 394 on
 
         await play(runtime, command("stats", "digest", "off", who=member("Mallory")))
         assert adapter.texts()[-1] == "Sorry, only managers can use /stats digest."
