@@ -42,6 +42,7 @@ from townsquare.core.pipeline import Pipeline
 from townsquare.core.polls.feature import Polls
 from townsquare.core.ports import Adapter, AdapterDeps
 from townsquare.core.ratelimit import SlotBook
+from townsquare.core.rewards.feature import Rewards
 from townsquare.core.scheduler import Scheduler
 from townsquare.core.waiting import wait_event
 from townsquare.storage.analytics import SqlAnalyticsStore
@@ -64,6 +65,7 @@ from townsquare.storage.processes import (
     receive_mode,
 )
 from townsquare.storage.ratelimit import send_slots
+from townsquare.storage.rewards import SqlRewardsStore
 from townsquare.storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ def default_features() -> list[Feature]:
         Events(store=SqlEventStore, persons=SqlPersonDirectory()),
         Announcements(store=SqlAnnouncementStore),
         Analytics(store=SqlAnalyticsStore, persons=SqlPersonDirectory()),
+        Rewards(store=SqlRewardsStore, persons=SqlPersonDirectory()),
     ]
 
 

@@ -57,7 +57,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_("Welcome and rules"), ("welcome", "rules", "verify", "accept")),
     (_("Polls and events"), ("poll", "vote", "event", "events")),
     (_("FAQ"), ("faq",)),
-    (_("Giveaways"), ("giveaway",)),
+    (_("Levels and giveaways"), ("rank", "top", "thanks", "xp", "levels", "giveaway")),
     (_("Announcements"), ("announce", "announcements")),
     (_("Stats"), ("stats",)),
     (
@@ -112,6 +112,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "case": ("/case 12 resolve talked to them",),
     "managers": ("/managers here",),
     "escalation": ("/escalation set report_limit 3",),
+    "rank": ("/rank", "/rank @bob"),
+    "top": ("/top week",),
+    "thanks": ("/thanks",),
+    "xp": ("/xp give 50", "/xp reset"),
+    "levels": ("/levels set cooldown 2m", "/levels role 5 @Regulars", "/levels announce here"),
 }
 """Typical uses of each command; ``/help <command>`` shows those the caller may run."""
 

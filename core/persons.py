@@ -30,9 +30,20 @@ class PersonDirectory(Protocol):
         its own the first time it is asked about), inside the batch transaction ``tx``."""
         ...
 
-    async def persons_of(self, tx: Any, platform: str, user_ids: Collection[str]) -> dict[str, int]:
-        """:meth:`person_of` for many accounts of one platform at once (one read for those
-        already known): what a feature's ``prepare`` asks for a chunk of events."""
+    async def persons_of(
+        self,
+        tx: Any,
+        platform: str,
+        user_ids: Collection[str],
+        *,
+        create: bool = True,
+        unknown: bool = False,
+    ) -> dict[str, int]:
+        """:meth:`person_of` for many accounts of one platform at once, by user id, in a
+        few statements for them all (what a feature's ``prepare`` asks for a chunk of
+        events): those known in one read, the others each made a new person of its own,
+        together; with ``create=False`` only those known. ``unknown``: the caller has
+        just looked, and none of these has a person yet (spares the read)."""
         ...
 
     async def aliases(self, tx: Any, person_id: int) -> frozenset[int]:

@@ -38,6 +38,8 @@ def _entry(row: Any) -> Entry:
         answer=row.answer,
         revision=row.revision,
         removed=row.removed,
+        author_id=row.author_id,
+        author_platform=row.author_platform,
     )
 
 
@@ -147,6 +149,8 @@ class SqlFaqStore:
                 "hits": 0,
                 "created_at": now,
                 "updated_at": now,
+                "author_id": entry.author_id,
+                "author_platform": entry.author_platform,
             }
             for entry in entries
         ]

@@ -30,6 +30,9 @@ class FaqEntryRow(Base):
     hits: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    author_id: Mapped[str | None] = mapped_column(String(128))
+    """Who added the entry (its helpful ratings reward them); None before 0031."""
+    author_platform: Mapped[str | None] = mapped_column(String(32))
 
 
 class FaqStateRow(Base):

@@ -232,22 +232,64 @@ class SqlPersonDirectory:
         return created.person_id
 
     async def persons_of(
-        self, tx: SqlTransaction, platform: str, user_ids: Collection[str]
+        self,
+        tx: SqlTransaction,
+        platform: str,
+        user_ids: Collection[str],
+        *,
+        create: bool = True,
+        unknown: bool = False,
     ) -> dict[str, int]:
+        """Four statements for a chunk with new accounts (read, new persons, their
+        accounts, read again: another process may have made some first, and the persons
+        made for those are deleted), one without."""
         wanted = sorted(set(user_ids))
         if not wanted:
             return {}
-        on = account_platform(platform)
+        family = account_platform(platform)
+        found = {} if unknown and create else await self._read(tx, family, wanted)
+        missing = [user_id for user_id in wanted if user_id not in found]
+        if not create or not missing:
+            return found
+        now = datetime.now(UTC)
+        connection = tx.connection  # a chunk's read-ahead: outside any feature's savepoint
+        made = await connection.execute(
+            insert(_persons).returning(_persons.c.id),  # any order: each is new
+            [{"created_at": now} for _user in missing],
+        )
+        persons = [row.id for row in made]
+        await connection.execute(
+            tx.store._insert(_accounts).on_conflict_do_nothing(),
+            [
+                {
+                    "platform": family,
+                    "user_id": user_id,
+                    "person_id": person_id,
+                    "display_name": "",
+                    "bot": "",
+                    "created_at": now,
+                    "linked_at": None,
+                }
+                for user_id, person_id in zip(missing, persons, strict=True)
+            ],
+        )
+        if tx.exclusive:  # nobody else can have made any meanwhile
+            found |= dict(zip(missing, persons, strict=True))
+            return found
+        found |= await self._read(tx, family, missing)
+        unused = set(persons) - set(found.values())
+        if unused:
+            await connection.execute(delete(_persons).where(_persons.c.id.in_(sorted(unused))))
+        return found
+
+    @staticmethod
+    async def _read(tx: SqlTransaction, platform: str, user_ids: list[str]) -> dict[str, int]:
         rows = await tx.connection.execute(
             select(_accounts.c.user_id, _accounts.c.person_id).where(
-                _accounts.c.platform == on, _accounts.c.user_id.in_(wanted)
+                _accounts.c.platform == platform, _accounts.c.user_id.in_(user_ids)
             )
         )
-        found: dict[str, int] = {row.user_id: row.person_id for row in rows}
-        for user_id in wanted:
-            if user_id not in found:
-                found[user_id] = await self.person_of(tx, platform, user_id)
-        return found
+        return {row.user_id: row.person_id for row in rows}
 
     async def aliases(self, tx: SqlTransaction, person_id: int) -> frozenset[int]:
         rows = await tx.connection.execute(

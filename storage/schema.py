@@ -21,6 +21,7 @@ from townsquare.storage import (  # noqa: F401
     people_models,
     polls_models,
     ratelimit_models,
+    rewards_models,
 )
 from townsquare.storage.models import Base
 

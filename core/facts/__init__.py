@@ -18,6 +18,7 @@ from townsquare.core.facts.fact import FACT_TYPES, Fact, FactError, decode, enco
 from townsquare.core.facts.faq import FaqAnswered, FaqRated, FaqUnanswered
 from townsquare.core.facts.giveaways import GiveawayDrawn, GiveawayEntered
 from townsquare.core.facts.onboarding import MemberGreeted, MemberVerified
+from townsquare.core.facts.people import PersonsLinked
 from townsquare.core.facts.polls import PollClosed, VoteCast
 from townsquare.core.facts.rewards import (
     LevelChanged,
@@ -45,6 +46,7 @@ __all__ = [
     "MemberLevelledUp",
     "MemberMuted",
     "MemberVerified",
+    "PersonsLinked",
     "PollClosed",
     "ReputationGiven",
     "VoteCast",

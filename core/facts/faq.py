@@ -22,12 +22,16 @@ class FaqAnswered(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FaqRated(Fact):
     """``user_id`` said entry ``entry_id`` was ``helpful`` or not (published only when
-    their rating changed)."""
+    their rating changed). ``author_id`` is who added the entry, on ``author_platform``
+    (in a space the FAQ is shared, so the author may be on another platform than the
+    rater); None for entries added before authors were recorded."""
 
     kind: ClassVar[str] = "faq.rated"
     entry_id: int
     user_id: str
     helpful: bool
+    author_id: str | None = None
+    author_platform: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

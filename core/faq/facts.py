@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from townsquare.core.facts.faq import FaqAnswered, FaqRated, FaqUnanswered
+from townsquare.core.faq.store import Entry
 from townsquare.core.features import Context
 
 
@@ -29,15 +30,17 @@ def answered(ctx: Context, entry_id: int, *, automatic: bool = False) -> FaqAnsw
     )
 
 
-def rated(ctx: Context, entry_id: int, helpful: bool) -> FaqRated:
+def rated(ctx: Context, entry: Entry, helpful: bool) -> FaqRated:
     platform, community_id, user_id = _who(ctx)
     return FaqRated(
         platform=platform,
         community_id=community_id,
         at=ctx.now,
-        entry_id=entry_id,
+        entry_id=entry.id,
         user_id=user_id,
         helpful=helpful,
+        author_id=entry.author_id,
+        author_platform=entry.author_platform,
     )
 
 

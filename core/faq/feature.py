@@ -57,6 +57,7 @@ from townsquare.core.faq.store import Entry, FaqStore
 from townsquare.core.faq.text import looks_like_question, normalised_question, terms
 from townsquare.core.features import Context, Feature, command, on, pressed, resolves, subcommand
 from townsquare.core.i18n import Translator, _
+from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
 from townsquare.core.scope import Owned, parse_id
 from townsquare.core.settings import FeatureSettings, setting
@@ -161,7 +162,7 @@ class Faq(Feature):
         changed = await self.store(ctx.tx).vote(entry.id, actor.user_id, helpful, ctx.now)
         if not changed:
             return tr(_("You already said that; thanks."))
-        ctx.publish(facts.rated(ctx, entry.id, helpful))
+        ctx.publish(facts.rated(ctx, entry, helpful))
         return tr(_("Thanks for the feedback!"))
 
     @pressed(FaqButton)
@@ -258,7 +259,9 @@ class Faq(Feature):
         question = unquote(invocation.args.get("question"))  # type: ignore[arg-type]
         answer = unquote(invocation.args.get("answer"))  # type: ignore[arg-type]
         entries = FaqEntries(self.store(ctx.tx), self.indexes, tr.language)
-        added = await entries.add(community, question, answer, ctx.now)
+        actor = ctx.event.actor
+        author = (account_platform(ctx.event.platform), actor.user_id) if actor else None
+        added = await entries.add(community, question, answer, ctx.now, author)
         match added:
             case Invalid(template, values):
                 ctx.respond(tr(template, **values))

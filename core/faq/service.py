@@ -115,9 +115,15 @@ class FaqEntries:
         return same_in(await self._index(community), question, self.language)
 
     async def add(
-        self, community: CommunityRef, question: str, answer: str, now: datetime
+        self,
+        community: CommunityRef,
+        question: str,
+        answer: str,
+        now: datetime,
+        author: tuple[str, str] | None = None,
     ) -> int | Refusal:
-        """The new entry's id, or why it is refused (nothing is written then)."""
+        """The new entry's id, or why it is refused (nothing is written then).
+        ``author``: who adds it, ``(platform, user_id)``."""
         question, answer = clean(question), clean(answer)
         problem = invalid(question, answer)
         if problem is not None:
@@ -126,9 +132,9 @@ class FaqEntries:
         if same is not None:
             return SameQuestion(same)
         revision = await self.store.bump(community, now)
-        (entry_id,) = await self.store.add(
-            community, [NewEntry(question, answer)], revision.number, now
-        )
+        platform, user_id = author if author is not None else (None, None)
+        fresh = NewEntry(question, answer, author_id=user_id, author_platform=platform)
+        (entry_id,) = await self.store.add(community, [fresh], revision.number, now)
         return entry_id
 
     async def put_many(

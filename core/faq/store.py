@@ -36,6 +36,10 @@ class Entry:
     revision: int
     """The community revision that last wrote this entry."""
     removed: bool = False
+    author_id: str | None = None
+    """Who added it (a manager's account on ``author_platform``); None for entries added
+    before authors were recorded, or imported."""
+    author_platform: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,8 @@ class Unanswered:
 class NewEntry:
     question: str
     answer: str
+    author_id: str | None = None
+    author_platform: str | None = None
 
 
 class FaqStore(Protocol):

@@ -44,6 +44,7 @@ from typing import Any
 from townsquare.core.actions import DeleteMessage, SendDirect, SendEphemeral
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import CommandSpec, Invocation, Param
+from townsquare.core.facts.people import PersonsLinked
 from townsquare.core.features import Context, Feature, command
 from townsquare.core.i18n import Translator, _, translator
 from townsquare.core.people import rules
@@ -306,6 +307,16 @@ class People(Feature):
             )
             return
         await store.merge(issuer.person_id, me.person_id, ctx.now)
+        community = ctx.event.community
+        ctx.publish(
+            PersonsLinked(
+                platform=community.platform if community is not None else ctx.event.platform,
+                community_id=community.id if community is not None else None,
+                at=ctx.now,
+                keep=issuer.person_id,
+                merged=me.person_id,
+            )
+        )
         joined = await store.accounts(issuer.person_id)
         _privately(
             ctx,

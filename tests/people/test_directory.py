@@ -88,3 +88,31 @@ async def test_a_code_is_used_once_and_stored_only_hashed(store: SqlStore) -> No
             str(row) for row in await tx.connection.execute(text("SELECT * FROM people_link_codes"))
         ]
     assert dump and not any(code in row for row in dump)
+
+
+async def test_many_accounts_are_looked_up_in_one_read_and_none_is_created(
+    store: SqlStore,
+) -> None:
+    directory = SqlPersonDirectory()
+    async with store.transaction() as tx:
+        people = SqlPeopleStore(tx)
+        bob = await people.account("telegram", "7", "Bob", "tg", NOW)
+        eve = await people.account("telegram", "8", "Eve", "tg", NOW)
+        await people.account("discord", "7", "bob", "dc", NOW)
+    async with store.transaction() as tx:
+        found = await directory.persons_of(tx, "telegram-ptb", ["7", "8", "9", "7"], create=False)
+        assert found == {"7": bob.person_id, "8": eve.person_id}
+        assert await directory.persons_of(tx, "telegram", []) == {}
+        assert await SqlPeopleStore(tx).find_account("telegram", "9") is None
+
+
+async def test_many_new_accounts_become_persons_in_a_few_statements(store: SqlStore) -> None:
+    directory = SqlPersonDirectory()
+    async with store.transaction() as tx:
+        bob = await directory.person_of(tx, "telegram", "7")
+        found = await directory.persons_of(tx, "telegram", ["7", "8", "9"], create=True)
+    assert found["7"] == bob and len(set(found.values())) == 3
+    async with store.transaction() as tx:
+        for user_id, person in found.items():
+            assert await directory.person_of(tx, "telegram", user_id) == person
+            assert await directory.aliases(tx, person) == {person}

@@ -1,0 +1,180 @@
+"""XP for ordinary messages: read ahead per chunk, judged by :mod:`core.rewards.rules`,
+written at the chunk's end.
+
+Cost, per chunk of messages: one read of the authors' persons (and, for accounts never
+seen, three statements making theirs) and one of the wallets (:func:`prepare`); on
+PostgreSQL the wallets of those out of their cooldown are read once more, for update. A
+message in its cooldown (most of them: a member writes several messages a minute) then
+costs no statement at all and records nothing: the cooldown is worked out from the wallet
+when ``/rank`` asks. Any other reason a message earned nothing is stored only when it
+differs from the last one; what messages earn is written in one statement per chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from townsquare.core.events import Event, MessagePosted
+from townsquare.core.features import Context
+from townsquare.core.persons import account_platform
+from townsquare.core.rewards import rules
+from townsquare.core.rewards.levels import Member, settle
+from townsquare.core.rewards.services import Services
+from townsquare.core.rewards.store import RewardsStore
+
+WEEKLY_JOB = "rewards.weekly"
+
+
+def ordinary(event: Event) -> bool:
+    """A message that may earn XP: a member's, in a community's channel, not a command."""
+    if not isinstance(event, MessagePosted):
+        return False
+    actor, channel = event.actor, event.channel
+    return (
+        actor is not None
+        and not actor.is_bot
+        and event.community is not None
+        and channel is not None
+        and not channel.is_direct
+        and not rules.is_command(event.text)
+    )
+
+
+async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
+    """Read what the chunk's ordinary messages need, in a few statements for all of them:
+    their authors' persons and wallets (one statement; accounts never seen make their
+    persons in two more), then for the messages of authors out of their cooldown the
+    wallets whose last earning message had the same text (one more) and, on PostgreSQL,
+    those authors' wallets again, locked. A chunk in its cooldown costs the first one."""
+    messages = [event for event in events if ordinary(event)]
+    if not messages:
+        return
+    users: dict[str, set[str]] = {}
+    for message in messages:
+        assert message.actor is not None
+        users.setdefault(account_platform(message.platform), set()).add(message.actor.user_id)
+    store = services.store(tx)
+    known = services.known(tx)
+    known |= await store.preload_accounts(users, ())
+    for platform, ids in users.items():
+        missing = [user_id for user_id in ids if (platform, user_id) not in known]
+        if missing:  # new accounts: new persons, with no wallet yet
+            found = await services.persons.persons_of(
+                tx, platform, missing, create=True, unknown=True
+            )
+            known |= {(platform, user_id): person for user_id, person in found.items()}
+            store.have_none(found.values())
+    now = datetime.now(UTC)
+    texts = services.texts(tx)
+    candidates: set[int] = set()
+    for message in messages:
+        assert isinstance(message, MessagePosted) and message.actor is not None
+        author = known.get((account_platform(message.platform), message.actor.user_id))
+        if author is not None and not _cooling(store, author, now):
+            candidates.add(author)
+            texts[message.event_id] = rules.normalise(message.text)
+    if texts:
+        await store.preload((), {rules.digest(normalised) for normalised in texts.values()})
+    if candidates:
+        await store.lock(candidates)
+
+
+def _cooling(store: RewardsStore, person: int, now: datetime) -> bool:
+    """Every wallet the person has is in its cooldown (so no message of theirs earns)."""
+    wallets = store.peek(person) or []
+    return bool(wallets) and all(w.next_xp_at is not None and now < w.next_xp_at for w in wallets)
+
+
+async def posted(services: Services, event: MessagePosted, ctx: Context) -> None:
+    """Judge an ordinary message and keep what it earns for the chunk's end."""
+    if not ordinary(event):
+        return
+    settings = await services.settings(ctx)
+    if not settings.enabled:
+        return
+    actor, channel, community = event.actor, event.channel, ctx.community
+    assert actor is not None and channel is not None
+    store = services.store(ctx.tx)
+    scope = services.scope(ctx, community)
+    person = await services.person(ctx, event.platform, actor.user_id)
+    wallet = await store.wallet(scope, person)
+    quiet, multiplier = settings.quiet(channel.id), settings.multiplier(channel.id)
+    closed = rules.gate(ctx.now, next_at=wallet.next_xp_at, quiet=quiet, multiplier=multiplier)
+    if closed is not None:
+        if closed is not rules.Miss.COOLDOWN and wallet.miss != closed.value:
+            await store.missed(replace(wallet, miss=closed.value), ctx.now)
+        return  # in its cooldown (the common case): nothing read, nothing written
+    normalised = services.texts(ctx.tx).get(event.event_id)
+    if normalised is None:
+        normalised = rules.normalise(event.text)
+    seen_by = None
+    if not rules.too_short(normalised, settings.min_length):
+        owners = await store.seen(scope, rules.digest(normalised))
+        seen_by = None if not owners else person in owners
+        wallet = await store.wallet(scope, person, lock=True)
+    verdict = rules.judge(
+        rules.Message(event.text, ctx.now, channel.id, event.reply_to_text),
+        settings.economy,
+        next_at=wallet.next_xp_at,
+        multiplier=multiplier,
+        quiet=quiet,
+        seen_by=seen_by,
+        roll=services.roll,
+        normalised=normalised,
+    )
+    match verdict:
+        case rules.Missed(reason):
+            if reason is not rules.Miss.COOLDOWN and wallet.miss != reason.value:
+                await store.missed(replace(wallet, miss=reason.value), ctx.now)
+        case rules.Earned(gained, next_at, text_digest):
+            member = Member(community, actor.user_id, actor.display_name, actor.username)
+            earned = replace(
+                wallet,
+                xp=wallet.xp + gained,
+                next_xp_at=next_at,
+                miss=None,
+                digest=text_digest,
+                periods=wallet.periods.add(gained, ctx.now),
+                display_name=actor.display_name,
+                platform=account_platform(event.platform),
+                user_id=actor.user_id,
+                username=actor.username,
+            )
+            settled = await settle(ctx, wallet, earned, settings, member, channel)
+            await _register(services, ctx, channel.id, settings)
+            # Applied last: written with the chunk's other grants, so nothing of this
+            # message may fail after it.
+            await store.earn(settled, ctx.now)
+
+
+async def _register(services: Services, ctx: Context, channel_id: str, settings: Any) -> None:
+    """The first XP earned in a community schedules its weekly post (once per process)."""
+    community = ctx.community
+    key = (account_platform(community.platform), community.id)
+    if key in services.registered:
+        return
+    store = services.store(ctx.tx)
+    if await store.register(key[0], community.id, channel_id, ctx.now) and settings.weekly:
+        await schedule_weekly(ctx, community.platform, community.id, channel_id)
+    ctx.after_commit(lambda: services.registered.add(key))
+
+
+async def schedule_weekly(ctx: Context, platform: str, community_id: str, channel_id: str) -> None:
+    await ctx.tx.schedule(
+        kind=WEEKLY_JOB,
+        due_at=rules.next_weekly(ctx.now),
+        platform=platform,
+        bot=ctx.bot.name,
+        payload={"channel": channel_id},
+        community_id=community_id,
+        channel_id=channel_id,
+        key=weekly_key(platform, community_id),
+        now=ctx.now,
+    )
+
+
+def weekly_key(platform: str, community_id: str) -> str:
+    return f"rewards-weekly:{account_platform(platform)}:{community_id}"[:128]

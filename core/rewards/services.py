@@ -1,0 +1,160 @@
+"""What the parts of the rewards feature share: the store, the person directory, the dice,
+and the few lookups every part makes (whose wallet, in which scope)."""
+
+from __future__ import annotations
+
+import random
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from townsquare.core.features import Context
+from townsquare.core.persons import PersonDirectory, account_platform
+from townsquare.core.refs import ChannelRef, CommunityRef
+from townsquare.core.rewards.levels import Member, level_for, settle
+from townsquare.core.rewards.rules import Periods
+from townsquare.core.rewards.scopes import scope_of
+from townsquare.core.rewards.settings import RewardsSettings
+from townsquare.core.rewards.store import LedgerEntry, RewardsStore, Wallet
+
+StoreFactory = Callable[[Any], RewardsStore]
+
+_PERSONS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
+"""Accounts' persons read (or made) ahead for a chunk, per transaction, outside any
+feature's savepoint: a person created by a handler that then fails is never kept here."""
+_TEXTS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+"""A chunk's messages' normalised texts by event id, worked out once, ahead."""
+_SETTINGS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], RewardsSettings]] = (
+    weakref.WeakKeyDictionary()
+)
+"""The settings read in a transaction, by community."""
+
+
+@dataclass
+class Services:
+    store: StoreFactory
+    persons: PersonDirectory
+    roll: random.Random = field(default_factory=random.Random)
+    registered: set[tuple[str, str]] = field(default_factory=set)
+    """Communities known to have their row (and weekly post) already (after commit)."""
+
+    def known(self, tx: Any) -> dict[tuple[str, str], int]:
+        return _PERSONS.setdefault(tx, {})
+
+    def texts(self, tx: Any) -> dict[str, str]:
+        return _TEXTS.setdefault(tx, {})
+
+    async def settings(self, ctx: Context) -> RewardsSettings:
+        """The event's community's settings, read once per transaction (every message
+        needs them; :func:`forget_settings` after changing them)."""
+        known = _SETTINGS.setdefault(ctx.tx, {})
+        community = ctx.community
+        key = (community.platform, community.id)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = await ctx.settings(RewardsSettings)
+        return found
+
+    async def person(self, ctx: Context, platform: str, user_id: str) -> int:
+        """The person of the account (created the first time it is asked about)."""
+        key = (account_platform(platform), user_id)
+        found = self.known(ctx.tx).get(key)
+        if found is None:
+            found = await self.persons.person_of(ctx.tx, platform, user_id)
+        return found
+
+    def scope(self, ctx: Context, community: CommunityRef) -> str:
+        """The scope of ``community``, whichever running bot serves it (a fact may come
+        through another platform's bot: a case resolved from the managers' inbox)."""
+        space = ctx.spaces.of(ctx.bot.name, community.id)
+        if space is None and ctx.spaces.spaces:
+            family = account_platform(community.platform)
+            for candidate in ctx.spaces.spaces:
+                for place in candidate.places:
+                    info = ctx.bots.get(place.bot)
+                    if (
+                        info is not None
+                        and place.community_id == community.id
+                        and account_platform(info.platform) == family
+                    ):
+                        return scope_of(candidate, community)
+        return scope_of(space, community)
+
+    async def award(
+        self,
+        ctx: Context,
+        member: Member,
+        delta: int,
+        entry: LedgerEntry,
+        *,
+        channel: ChannelRef | None = None,
+        settings: RewardsSettings | None = None,
+        scope: str | None = None,
+        quiet: bool = False,
+    ) -> Wallet | None:
+        """Add ``delta`` XP (negative takes, never below zero) to ``member``'s wallet at
+        once, with its ledger row, level change and role rewards; None if ``entry``'s
+        source was rewarded before. Call before this handler writes anything else: what
+        ordinary messages left pending is written first. ``scope``: the wallet's, if not
+        ``member.community``'s; ``quiet``: as :func:`core.rewards.levels.settle`."""
+        store = self.store(ctx.tx)
+        await store.flush()
+        settings = settings or await ctx.settings(RewardsSettings, member.community)
+        person = await self.person(ctx, member.community.platform, member.user_id)
+        scope = scope or self.scope(ctx, member.community)
+        wallet = await store.wallet(scope, person, lock=True)
+        if not member.display_name:
+            member = replace(member, display_name=wallet.display_name or member.user_id)
+        named = _named(wallet, member)
+        after = replace(
+            named, xp=max(0, wallet.xp + delta), periods=wallet.periods.add(delta, ctx.now)
+        )
+        after = replace(after, level=level_for(after, settings))
+        if not await store.adjust(after, after.xp - wallet.xp, entry, ctx.now):
+            return None
+        settled = await settle(ctx, wallet, after, settings, member, channel, quiet=quiet)
+        if settled != after:
+            await store.save(settled, ctx.now)
+        return settled
+
+    async def reset(
+        self, ctx: Context, member: Member, entry: LedgerEntry, channel: ChannelRef | None
+    ) -> Wallet:
+        store = self.store(ctx.tx)
+        await store.flush()
+        settings = await ctx.settings(RewardsSettings, member.community)
+        person = await self.person(ctx, member.community.platform, member.user_id)
+        wallet = await store.wallet(self.scope(ctx, member.community), person, lock=True)
+        after = replace(
+            _named(wallet, member),
+            xp=0,
+            level=0,
+            next_xp_at=None,
+            miss=None,
+            digest=None,
+            periods=Periods(),
+        )
+        await store.reset(after, entry, ctx.now)
+        settled = await settle(ctx, wallet, after, settings, member, channel)
+        if settled != after:
+            await store.save(settled, ctx.now)
+        return settled
+
+
+def _named(wallet: Wallet, member: Member) -> Wallet:
+    """The wallet naming ``member``'s account where it names none yet."""
+    if wallet.user_id:
+        return wallet
+    return replace(
+        wallet,
+        platform=account_platform(member.community.platform),
+        user_id=member.user_id,
+        display_name=member.display_name,
+        username=member.username,
+    )
+
+
+def forget_settings(ctx: Context) -> None:
+    """After ``/levels`` changed a setting: the next read in this transaction reads it."""
+    _SETTINGS.pop(ctx.tx, None)

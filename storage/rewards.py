@@ -1,0 +1,540 @@
+"""SQL side of :mod:`core.rewards`: wallets read ahead per chunk, written per chunk.
+
+A chunk of ordinary messages costs one statement to read its authors' wallets, together
+with the wallets whose last earning message had the same text as one of the chunk's
+(:meth:`SqlRewardsStore.preload`: a repeat or a copy earns nothing); most messages are in
+their cooldown and that is all they cost. On PostgreSQL the wallets of those that may earn
+are read once more, ``FOR UPDATE`` (:meth:`lock`), so that two processes never both grant
+in one cooldown. What they earn is written at the chunk's end (:meth:`flush`) in one
+multi-row upsert, which applies only where the stored cooldown has ended, so even a wallet
+created at the same instant by two processes earns once. The leaderboards of the week and
+the month read counters kept in the wallet, so a message writes nothing but its wallet.
+
+As in :mod:`storage.polls`, the reads live in the transaction's memo (emptied when a
+feature scope fails) and the pending writes apart, per transaction, written before the
+wallets are read from the database again; pending values win over what is read.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import Table, bindparam, case, delete, func, null, or_, select, union_all, update
+
+from townsquare.core.rewards.rules import Period, Periods, month_number, week_number
+from townsquare.core.rewards.store import LedgerEntry, Standing, Wallet
+from townsquare.storage.people_models import PersonAccountRow
+from townsquare.storage.rewards_models import (
+    RewardsCommunityRow,
+    RewardsLedgerRow,
+    RewardsThanksRow,
+    RewardsWalletRow,
+)
+from townsquare.storage.store import SqlTransaction
+
+_wallets: Table = RewardsWalletRow.__table__  # type: ignore[assignment]
+_ledger: Table = RewardsLedgerRow.__table__  # type: ignore[assignment]
+_thanks: Table = RewardsThanksRow.__table__  # type: ignore[assignment]
+_communities: Table = RewardsCommunityRow.__table__  # type: ignore[assignment]
+_accounts: Table = PersonAccountRow.__table__  # type: ignore[assignment]
+
+_NONE: Mapping[str, int] = MappingProxyType({})
+Key = tuple[str, int]
+"""``(scope, person_id)``"""
+_KEY = ("person_id", "scope")
+
+
+def _wallet(row: Any) -> Wallet:
+    return Wallet(
+        scope=row.scope,
+        person_id=row.person_id,
+        xp=int(row.xp),
+        level=row.level,
+        reputation=row.reputation,
+        next_xp_at=row.next_xp_at,
+        miss=row.miss,
+        digest=row.digest,
+        periods=Periods(
+            row.week, int(row.week_xp), int(row.last_week_xp), row.month, int(row.month_xp)
+        ),
+        display_name=row.display_name,
+        platform=row.platform,
+        user_id=row.user_id,
+        username=row.username,
+        synced={str(k): int(v) for k, v in row.synced.items()} if row.synced else _NONE,
+    )
+
+
+def _values(wallet: Wallet, now: datetime) -> dict[str, Any]:
+    periods = wallet.periods
+    return {
+        "scope": wallet.scope,
+        "person_id": wallet.person_id,
+        "xp": wallet.xp,
+        "level": wallet.level,
+        "reputation": wallet.reputation,
+        "next_xp_at": wallet.next_xp_at,
+        "miss": wallet.miss,
+        "digest": wallet.digest,
+        "week": periods.week,
+        "week_xp": periods.week_xp,
+        "last_week_xp": periods.last_week_xp,
+        "month": periods.month,
+        "month_xp": periods.month_xp,
+        "display_name": wallet.display_name[:256],
+        "platform": wallet.platform[:32],
+        "user_id": wallet.user_id[:128],
+        "username": wallet.username[:128] if wallet.username else None,
+        "synced": dict(wallet.synced) if wallet.synced else None,
+        "updated_at": now,
+    }
+
+
+_READ = [c for c in _wallets.c if c.name != "updated_at"]
+_ACCOUNTS_ONLY = (
+    select(
+        _accounts.c.platform.label("account_platform"),
+        _accounts.c.user_id.label("account"),
+        _accounts.c.person_id.label("person"),
+        *_READ,
+    )
+    .select_from(_accounts.outerjoin(_wallets, _wallets.c.person_id == _accounts.c.person_id))
+    .where(
+        _accounts.c.platform == bindparam("platform"),
+        _accounts.c.user_id.in_(bindparam("users", expanding=True)),
+    )
+)
+_ACCOUNTS_AND_TEXTS = union_all(
+    _ACCOUNTS_ONLY,
+    select(
+        null().label("account_platform"),
+        null().label("account"),
+        _wallets.c.person_id.label("person"),
+        *_READ,
+    ).where(_wallets.c.digest.in_(bindparam("digests", expanding=True))),
+)
+
+
+@dataclass
+class _Reads:
+    """What this transaction knows (lives in the memo)."""
+
+    wallets: dict[int, dict[str, Wallet]] = field(default_factory=dict)
+    """Person -> scope -> wallet."""
+    persons: set[int] = field(default_factory=set)
+    """Persons whose wallets in every scope are in :attr:`wallets` (absent: none)."""
+    locked: set[int] = field(default_factory=set)
+    texts: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    """``(scope, digest)`` -> the persons whose last earning message had that text."""
+    digests: set[str] = field(default_factory=set)
+    """Digests whose wallets were all read."""
+
+    def put(self, wallet: Wallet) -> None:
+        mine = self.wallets.setdefault(wallet.person_id, {})
+        before = mine.get(wallet.scope)
+        if before is not None and before.digest is not None:
+            self.texts.get((wallet.scope, before.digest), set()).discard(wallet.person_id)
+        mine[wallet.scope] = wallet
+        if wallet.digest is not None:
+            self.texts.setdefault((wallet.scope, wallet.digest), set()).add(wallet.person_id)
+
+
+@dataclass
+class _Pending:
+    grants: dict[Key, tuple[Wallet, datetime]] = field(default_factory=dict)
+    misses: dict[Key, tuple[Wallet, datetime]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.grants or self.misses)
+
+
+_PENDING: weakref.WeakKeyDictionary[SqlTransaction, _Pending] = weakref.WeakKeyDictionary()
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+class SqlRewardsStore:
+    """Rewards over one :class:`SqlTransaction`."""
+
+    MEMO = "rewards.reads"
+
+    def __init__(self, tx: SqlTransaction) -> None:
+        self.tx = tx
+
+    # -- what this transaction knows --------------------------------------------------------
+
+    async def _reads(self) -> _Reads:
+        reads = self.tx.memo.get(self.MEMO)
+        if reads is None:
+            await self.flush()
+            reads = self.tx.memo[self.MEMO] = _Reads()
+        assert isinstance(reads, _Reads)
+        return reads
+
+    def _pending(self) -> _Pending:
+        return _PENDING.setdefault(self.tx, _Pending())
+
+    async def _read(
+        self,
+        reads: _Reads,
+        persons: Iterable[int] = (),
+        digests: Iterable[str] = (),
+        *,
+        lock: bool = False,
+    ) -> None:
+        """Read the wallets of ``persons`` (every scope) and of ``digests`` (every person)
+        in one statement, keeping what this transaction changed."""
+        by_person, by_digest = sorted(set(persons)), sorted(set(digests))
+        if not by_person and not by_digest:
+            return
+        pending = _PENDING.get(self.tx)
+        changed = set(pending.grants) | set(pending.misses) if pending else set()
+        conditions = []
+        if by_person:
+            conditions.append(_wallets.c.person_id.in_(by_person))
+        if by_digest:
+            conditions.append(_wallets.c.digest.in_(by_digest))
+        query = select(_wallets).where(or_(*conditions))
+        if lock:
+            query = query.order_by(_wallets.c.scope, _wallets.c.person_id).with_for_update()
+        for row in await self.tx.connection.execute(query):
+            if (row.scope, row.person_id) not in changed:
+                reads.put(_wallet(row))
+        reads.persons.update(by_person)
+        reads.digests.update(by_digest)
+        if lock:
+            reads.locked.update(by_person)
+
+    async def preload(self, persons: Collection[int], digests: Collection[str] = ()) -> None:
+        reads = await self._reads()
+        await self._read(reads, set(persons) - reads.persons, set(digests) - reads.digests)
+
+    async def preload_accounts(
+        self, accounts: Mapping[str, Collection[str]], digests: Collection[str]
+    ) -> dict[tuple[str, str], int]:
+        """One statement (one per platform in a chunk of several): the accounts joined to
+        their wallets, and (``UNION ALL``) the wallets of the digests. The accounts are the
+        people directory's table (:mod:`storage.people`), read here only to save a round
+        trip per chunk; the statements are built once (building and keying one anew cost
+        as much as running it)."""
+        reads = await self._reads()
+        texts = sorted(set(digests) - reads.digests)
+        pending = _PENDING.get(self.tx)
+        changed = set(pending.grants) | set(pending.misses) if pending else set()
+        found: dict[tuple[str, str], int] = {}
+        wanted = [(platform, sorted(set(ids))) for platform, ids in sorted(accounts.items()) if ids]
+        if not wanted and texts:
+            wanted = [("", [])]
+        for number, (platform, ids) in enumerate(wanted):
+            query: Any = _ACCOUNTS_ONLY
+            params: dict[str, Any] = {"platform": platform, "users": ids}
+            if number == 0 and texts:
+                query, params = _ACCOUNTS_AND_TEXTS, {**params, "digests": texts}
+            for row in await self.tx.connection.execute(query, params):
+                if row.account is not None:
+                    found[(row.account_platform, row.account)] = row.person
+                if row.scope is not None and (row.scope, row.person_id) not in changed:
+                    reads.put(_wallet(row))
+        reads.persons.update(found.values())
+        reads.digests.update(texts)
+        return found
+
+    def have_none(self, persons: Collection[int]) -> None:
+        reads = self.tx.memo.get(self.MEMO)
+        if isinstance(reads, _Reads):
+            reads.persons.update(persons)
+
+    def peek(self, person_id: int) -> list[Wallet] | None:
+        reads = self.tx.memo.get(self.MEMO)
+        if not isinstance(reads, _Reads) or person_id not in reads.persons:
+            return None
+        return list(reads.wallets.get(person_id, {}).values())
+
+    async def lock(self, persons: Collection[int]) -> None:
+        if self.tx.exclusive:
+            return
+        reads = await self._reads()
+        await self._read(reads, set(persons) - reads.locked, lock=True)
+
+    async def wallet(self, scope: str, person_id: int, *, lock: bool = False) -> Wallet:
+        reads = await self._reads()
+        if lock and not self.tx.exclusive and person_id not in reads.locked:
+            await self._read(reads, (person_id,), lock=True)
+        elif person_id not in reads.persons:
+            await self._read(reads, (person_id,))
+        return reads.wallets.get(person_id, {}).get(scope) or Wallet(scope, person_id)
+
+    async def seen(self, scope: str, digest: str) -> list[int]:
+        reads = await self._reads()
+        if digest not in reads.digests:
+            await self._read(reads, digests=(digest,))
+        return sorted(reads.texts.get((scope, digest), ()))
+
+    # -- ordinary messages: kept for the chunk's end ---------------------------------------
+
+    async def earn(self, wallet: Wallet, now: datetime) -> None:
+        reads = await self._reads()
+        key = (wallet.scope, wallet.person_id)
+        pending = self._pending()
+        pending.misses.pop(key, None)
+        pending.grants[key] = (wallet, now)
+        reads.put(wallet)
+
+    async def missed(self, wallet: Wallet, now: datetime) -> None:
+        reads = await self._reads()
+        key = (wallet.scope, wallet.person_id)
+        pending = self._pending()
+        granted = pending.grants.get(key)
+        if granted is not None:
+            pending.grants[key] = (wallet, granted[1])
+        else:
+            pending.misses[key] = (wallet, now)
+        reads.put(wallet)
+
+    async def flush(self) -> None:
+        pending = _PENDING.pop(self.tx, None)
+        if not pending:
+            return
+        connection = self.tx.connection  # outside any feature savepoint, as polls do
+        if pending.grants:
+            rows = [_values(wallet, now) for wallet, now in pending.grants.values()]
+            await connection.execute(self._upsert("grant"), rows)
+        if pending.misses:
+            rows = [_values(wallet, now) for wallet, now in pending.misses.values()]
+            await connection.execute(self._upsert("miss"), rows)
+
+    def _upsert(self, kind: str) -> Any:
+        """The chunk's upserts, built once per dialect: a grant's applies only where the
+        stored cooldown has ended; a miss's changes only the reason."""
+        dialect = self.tx.store.dialect
+        found = _UPSERTS.get((dialect, kind))
+        if found is None:
+            statement = self.tx.store._insert(_wallets)
+            excluded = statement.excluded
+            if kind == "grant":
+                found = statement.on_conflict_do_update(
+                    index_elements=list(_KEY),
+                    set_={c.name: excluded[c.name] for c in _wallets.c if c.name not in _KEY},
+                    where=or_(
+                        _wallets.c.next_xp_at.is_(None),
+                        _wallets.c.next_xp_at <= excluded.updated_at,
+                    ),
+                )
+            else:
+                found = statement.on_conflict_do_update(
+                    index_elements=list(_KEY), set_={"miss": excluded.miss}
+                )
+            _UPSERTS[(dialect, kind)] = found
+        return found
+
+    # -- written at once -------------------------------------------------------------------
+
+    async def _store(self, wallet: Wallet, now: datetime) -> None:
+        statement = self.tx.store._insert(_wallets).values(_values(wallet, now))
+        columns = {c.name: statement.excluded[c.name] for c in _wallets.c if c.name not in _KEY}
+        await self.tx.execute(statement.on_conflict_do_update(index_elements=_KEY, set_=columns))
+        reads = await self._reads()
+        reads.put(wallet)
+
+    async def adjust(self, wallet: Wallet, delta: int, entry: LedgerEntry, now: datetime) -> bool:
+        await self.flush()
+        if not await self._record(wallet, delta, entry, now):
+            return False
+        await self._store(wallet, now)
+        return True
+
+    async def reset(self, wallet: Wallet, entry: LedgerEntry, now: datetime) -> None:
+        await self.flush()
+        before = await self.wallet(wallet.scope, wallet.person_id)
+        await self._record(wallet, wallet.xp - before.xp, entry, now)
+        await self._store(wallet, now)
+
+    async def _record(self, wallet: Wallet, delta: int, entry: LedgerEntry, now: datetime) -> bool:
+        values = {
+            "scope": wallet.scope,
+            "person_id": wallet.person_id,
+            "kind": entry.kind,
+            "delta": delta,
+            "xp": wallet.xp,
+            "by_platform": entry.by_platform,
+            "by_user_id": entry.by_user_id,
+            "by_name": entry.by_name[:256] if entry.by_name else None,
+            "source": entry.source[:200] if entry.source else None,
+            "at": now,
+        }
+        statement = self.tx.store._insert(_ledger).values(values).on_conflict_do_nothing()
+        result = await self.tx.execute(statement)
+        return bool(result.rowcount)
+
+    async def save(self, wallet: Wallet, now: datetime) -> None:
+        await self.flush()
+        await self._store(wallet, now)
+
+    async def thank(
+        self, scope: str, giver: int, receiver: int, now: datetime, since: datetime
+    ) -> bool:
+        statement = self.tx.store._insert(_thanks).values(
+            scope=scope, giver=giver, receiver=receiver, at=now
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["scope", "giver", "receiver"],
+            set_={"at": statement.excluded.at},
+            where=_thanks.c.at <= since,
+        )
+        result = await self.tx.execute(statement)
+        return bool(result.rowcount)
+
+    # -- leaderboards -----------------------------------------------------------------------
+
+    async def board(
+        self, scope: str, period: Period, at: datetime, offset: int, limit: int
+    ) -> tuple[list[Standing], int]:
+        await self.flush()
+        week, month = week_number(at), month_number(at)
+        match period:
+            case Period.ALL:
+                value: Any = _wallets.c.xp
+                where: Any = _wallets.c.xp > 0
+            case Period.WEEK:
+                value, where = (
+                    _wallets.c.week_xp,
+                    (_wallets.c.week == week) & (_wallets.c.week_xp > 0),
+                )
+            case Period.MONTH:
+                value, where = (
+                    _wallets.c.month_xp,
+                    (_wallets.c.month == month) & (_wallets.c.month_xp > 0),
+                )
+            case Period.LAST_WEEK:
+                before = week_number(at - _WEEK)
+                value = case(
+                    (_wallets.c.week == week, _wallets.c.last_week_xp),
+                    (_wallets.c.week == before, _wallets.c.week_xp),
+                    else_=0,
+                )
+                where = value > 0
+        query = (
+            select(
+                _wallets.c.person_id,
+                value.label("total"),
+                _wallets.c.display_name,
+                _wallets.c.level,
+                func.count().over().label("members"),
+            )
+            .where(_wallets.c.scope == scope, where)
+            .order_by(value.desc(), _wallets.c.person_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        rows = list(await self.tx.connection.execute(query))
+        if rows:
+            members = int(rows[0].members)
+        else:
+            members = int(
+                await self.tx.connection.scalar(
+                    select(func.count()).where(_wallets.c.scope == scope, where)
+                )
+                or 0
+            )
+        standings = [
+            Standing(row.person_id, int(row.total), row.display_name, row.level) for row in rows
+        ]
+        return standings, members
+
+    async def position(self, scope: str, xp: int) -> tuple[int, int]:
+        await self.flush()
+        ahead = func.sum(case((_wallets.c.xp > xp, 1), else_=0))
+        members = func.sum(case((_wallets.c.xp > 0, 1), else_=0))
+        row = (
+            await self.tx.connection.execute(
+                select(ahead.label("ahead"), members.label("members")).where(
+                    _wallets.c.scope == scope
+                )
+            )
+        ).one()
+        return int(row.ahead or 0) + 1, int(row.members or 0)
+
+    async def by_handle(self, scope: str, handle: str) -> Wallet | None:
+        await self.flush()
+        row = (
+            await self.tx.connection.execute(
+                select(_wallets)
+                .where(_wallets.c.scope == scope, func.lower(_wallets.c.username) == handle)
+                .order_by(_wallets.c.updated_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return _wallet(row) if row is not None else None
+
+    # -- communities and their weekly post ---------------------------------------------------
+
+    async def register(
+        self, platform: str, community_id: str, channel_id: str, now: datetime
+    ) -> bool:
+        statement = self.tx.store._insert(_communities).values(
+            platform=platform,
+            community_id=community_id,
+            channel_id=channel_id[:128],
+            last_week=None,
+            created_at=now,
+        )
+        result = await self.tx.execute(statement.on_conflict_do_nothing())
+        return bool(result.rowcount)
+
+    async def community_channel(self, platform: str, community_id: str) -> str | None:
+        found = await self.tx.connection.scalar(
+            select(_communities.c.channel_id).where(
+                _communities.c.platform == platform, _communities.c.community_id == community_id
+            )
+        )
+        return str(found) if found is not None else None
+
+    async def weekly_due(self, platform: str, community_id: str, week: int) -> bool:
+        result = await self.tx.execute(
+            update(_communities)
+            .where(
+                _communities.c.platform == platform,
+                _communities.c.community_id == community_id,
+                or_(_communities.c.last_week.is_(None), _communities.c.last_week < week),
+            )
+            .values(last_week=week)
+        )
+        return bool(result.rowcount)
+
+    # -- linked persons ---------------------------------------------------------------------
+
+    async def fold(self, keep: int, merged: int, now: datetime) -> None:
+        await self.flush()
+        reads = await self._reads()
+        await self._read(reads, (keep, merged), lock=not self.tx.exclusive)
+        theirs = list(reads.wallets.pop(merged, {}).values())
+        if not theirs:
+            return
+        for old in theirs:
+            mine = reads.wallets.get(keep, {}).get(old.scope)
+            joined = (
+                replace(old, person_id=keep)
+                if mine is None
+                else replace(
+                    mine,
+                    xp=mine.xp + old.xp,
+                    level=max(mine.level, old.level),
+                    reputation=mine.reputation + old.reputation,
+                    next_xp_at=_latest(mine.next_xp_at, old.next_xp_at),
+                    periods=mine.periods.joined(old.periods, now),
+                    synced={**old.synced, **mine.synced},
+                )
+            )
+            await self._store(joined, now)
+        await self.tx.execute(delete(_wallets).where(_wallets.c.person_id == merged))
+
+
+def _latest(*times: datetime | None) -> datetime | None:
+    return max((t for t in times if t is not None), default=None)
+
+
+_WEEK = timedelta(days=7)
