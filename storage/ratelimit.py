@@ -78,7 +78,6 @@ class SqlSlots:
         completions for a connection nor a ping of each checkout (a connection the
         database dropped fails one statement, which is then paced in memory, and is
         replaced). The bot's row is locked only while a statement runs."""
-        self._autocommit = self.engine
         self._answers: list[tuple[str, int, int, float]] = []
         """Answers not written yet: (key, place, seq, when on the database's clock)."""
         self._written: asyncio.Future[None] | None = None
@@ -110,7 +109,7 @@ class SqlSlots:
         return slot
 
     async def _reserve(self, bot: Limit, chat: Limit | None) -> Slot:
-        async with self._autocommit.connect() as connection:
+        async with self.engine.connect() as connection:
             if bot.key not in self._ensured:
                 await connection.execute(ENSURE, {"key": bot.key})
                 self._ensured.add(bot.key)
@@ -166,10 +165,13 @@ class SqlSlots:
 
     async def _write(self) -> None:
         while self._answers:
-            rows, self._answers = self._answers, []
+            # One row per key and place (a statement may not update a row twice): the
+            # latest slot's, should an answer come after its place was taken over.
+            latest = {(row[0], row[1]): row for row in sorted(self._answers, key=_seq)}
+            rows, self._answers = list(latest.values()), []
             written, self._written = self._written, None
             try:
-                async with self._autocommit.connect() as connection:
+                async with self.engine.connect() as connection:
                     await connection.execute(
                         ANSWERED,
                         {
@@ -212,13 +214,17 @@ class SqlSlots:
     async def pause(self, limits: Sequence[Limit], seconds: float) -> None:
         await self.local.pause(limits, seconds)
         try:
-            async with self._autocommit.connect() as connection:
+            async with self.engine.connect() as connection:
                 await connection.execute(
                     PAUSE,
                     [{"key": limit.key, "hold": seconds + limit.tolerance} for limit in limits],
                 )
         except Exception as error:
             log.warning("cannot hold the shared send slots after a 429: %s", error)
+
+
+def _seq(row: tuple[str, int, int, float]) -> int:
+    return row[2]
 
 
 def _parameters(bot: Limit, chat: Limit | None) -> dict[str, object]:

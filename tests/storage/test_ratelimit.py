@@ -20,7 +20,15 @@ from townsquare.core.actions import Action, SendMessage
 from townsquare.core.delivery import DeliveryWorker
 from townsquare.core.pacing import Pacer
 from townsquare.core.ports import Delivered
-from townsquare.core.ratelimit import CATCH_UP, Limit, MemorySlots, bot_limit, chat_limit
+from townsquare.core.ratelimit import (
+    CATCH_UP,
+    Hold,
+    Limit,
+    MemorySlots,
+    Slot,
+    bot_limit,
+    chat_limit,
+)
 from townsquare.core.refs import ChannelRef
 from townsquare.core.text import as_text
 from townsquare.storage import ratelimit as ratelimit_storage
@@ -223,4 +231,26 @@ async def test_three_pacers_on_one_database_never_overfill_a_strict_window(
     await asyncio.gather(*(send(n) for n in range(120)))
     assert not refused, f"{len(refused)} refused"
     arrivals = sorted(gate.accepted["bot"])
-    assert (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) >= 0.85 * 30
+    rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+    assert rate >= 0.75 * 30, f"{rate:.1f}/s"  # real time on a shared host: a loose floor
+
+
+async def test_two_answers_for_one_place_in_one_write_keep_the_latest(
+    books: list[SqlSlots],
+) -> None:
+    """One statement writes the answers that came meanwhile; should two be for one place
+    of a window (the later slot took the place over once the first counted as lost), the
+    later one is kept, and the others are not lost with a failed statement."""
+    from sqlalchemy import text
+
+    book = books[0]
+    await book.sent(Slot(0.0, True, holds=(Hold("bot:x", 3, 30, 1.0),)), 1.0)
+    book._answers = [("bot:x", 3, 33, 200.0), ("bot:x", 3, 3, 100.0), ("bot:y", 0, 0, 5.0)]
+    await book._write()
+    async with book.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text("SELECT key, place, seq, answered_at FROM rate_answers ORDER BY key")
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [("bot:x", 3, 33, 200.0), ("bot:y", 0, 0, 5.0)]
