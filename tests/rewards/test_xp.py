@@ -147,3 +147,18 @@ async def test_rank_shows_level_progress_position_and_reputation(
     take(adapter)
     await play(runtime, chat.command(CAROL, "/rank", reply_to=BOB))
     assert texts(take(adapter))[0].startswith("Bob — level 2")
+
+
+async def test_rank_is_a_png_card_where_the_platform_shows_files(database_url: str) -> None:
+    from townsquare.core.actions import SendFile
+    from townsquare.core.capabilities import Capability
+
+    clock = Clock()
+    adapter = MemoryAdapter("mem", capabilities=TEXT_ONLY | {Capability.FILES})
+    chat = Chat("mem", clock=clock)
+    async with running(database_url, {"mem": adapter}, clock) as runtime:
+        await play(runtime, chat.said(BOB, LONG), chat.command(BOB, "/rank"))
+        (card,) = [a for a in take(adapter) if isinstance(a, SendFile)]
+        assert card.mime_type == "image/png" and card.data.startswith(b"\x89PNG")
+        assert card.channel == ChannelRef("general")
+        assert card.caption.plain().startswith("Bob — level 0")
