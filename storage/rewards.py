@@ -1,14 +1,15 @@
 """SQL side of :mod:`core.rewards`: wallets read ahead per chunk, written per chunk.
 
-A chunk of ordinary messages costs one statement to read its authors' wallets, together
-with the wallets whose last earning message had the same text as one of the chunk's
-(:meth:`SqlRewardsStore.preload`: a repeat or a copy earns nothing); most messages are in
-their cooldown and that is all they cost. On PostgreSQL the wallets of those that may earn
-are read once more, ``FOR UPDATE`` (:meth:`lock`), so that two processes never both grant
-in one cooldown. What they earn is written at the chunk's end (:meth:`flush`) in one
-multi-row upsert, which applies only where the stored cooldown has ended, so even a wallet
-created at the same instant by two processes earns once. The leaderboards of the week and
-the month read counters kept in the wallet, so a message writes nothing but its wallet.
+A chunk of ordinary messages costs one statement to read its authors' persons and wallets
+(:meth:`SqlRewardsStore.preload_accounts`: the people directory's accounts joined to the
+wallets); most messages are in their cooldown and that is all they cost. On PostgreSQL
+the wallets of those that may earn are read once more, ``FOR UPDATE`` (:meth:`lock`), so
+that two processes never both grant in one cooldown. What they earn is written at the
+chunk's end (:meth:`flush`) in one multi-row upsert, which applies only where the stored
+cooldown has ended, so even a wallet created at the same instant by two processes earns
+once. The leaderboards of the week and the month read counters kept in the wallet, so a
+message writes nothing but its wallet. The statements of every chunk are built once:
+building and keying one anew cost about as much as running it.
 
 As in :mod:`storage.polls`, the reads live in the transaction's memo (emptied when a
 feature scope fails) and the pending writes apart, per transaction, written before the
@@ -20,11 +21,11 @@ from __future__ import annotations
 import weakref
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, delete, func, null, or_, select, union_all, update
+from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 
 from townsquare.core.rewards.rules import Period, Periods, month_number, week_number
 from townsquare.core.rewards.store import LedgerEntry, Standing, Wallet
@@ -56,7 +57,7 @@ def _wallet(row: Any) -> Wallet:
         xp=int(row.xp),
         level=row.level,
         reputation=row.reputation,
-        next_xp_at=row.next_xp_at,
+        next_xp_at=_time(row.cooling_until),
         miss=row.miss,
         digest=row.digest,
         periods=Periods(
@@ -78,7 +79,8 @@ def _values(wallet: Wallet, now: datetime) -> dict[str, Any]:
         "xp": wallet.xp,
         "level": wallet.level,
         "reputation": wallet.reputation,
-        "next_xp_at": wallet.next_xp_at,
+        "cooling_until": _ms(wallet.next_xp_at),
+        "earned_at": _ms(now),
         "miss": wallet.miss,
         "digest": wallet.digest,
         "week": periods.week,
@@ -91,32 +93,29 @@ def _values(wallet: Wallet, now: datetime) -> dict[str, Any]:
         "user_id": wallet.user_id[:128],
         "username": wallet.username[:128] if wallet.username else None,
         "synced": dict(wallet.synced) if wallet.synced else None,
-        "updated_at": now,
     }
 
 
-_READ = [c for c in _wallets.c if c.name != "updated_at"]
-_ACCOUNTS_ONLY = (
+def _ms(at: datetime | None) -> int | None:
+    return None if at is None else round(at.timestamp() * 1000)
+
+
+def _time(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+
+
+_ACCOUNTS = (
     select(
         _accounts.c.platform.label("account_platform"),
         _accounts.c.user_id.label("account"),
         _accounts.c.person_id.label("person"),
-        *_READ,
+        *_wallets.c,
     )
     .select_from(_accounts.outerjoin(_wallets, _wallets.c.person_id == _accounts.c.person_id))
     .where(
         _accounts.c.platform == bindparam("platform"),
         _accounts.c.user_id.in_(bindparam("users", expanding=True)),
     )
-)
-_ACCOUNTS_AND_TEXTS = union_all(
-    _ACCOUNTS_ONLY,
-    select(
-        null().label("account_platform"),
-        null().label("account"),
-        _wallets.c.person_id.label("person"),
-        *_READ,
-    ).where(_wallets.c.digest.in_(bindparam("digests", expanding=True))),
 )
 
 
@@ -129,19 +128,9 @@ class _Reads:
     persons: set[int] = field(default_factory=set)
     """Persons whose wallets in every scope are in :attr:`wallets` (absent: none)."""
     locked: set[int] = field(default_factory=set)
-    texts: dict[tuple[str, str], set[int]] = field(default_factory=dict)
-    """``(scope, digest)`` -> the persons whose last earning message had that text."""
-    digests: set[str] = field(default_factory=set)
-    """Digests whose wallets were all read."""
 
     def put(self, wallet: Wallet) -> None:
-        mine = self.wallets.setdefault(wallet.person_id, {})
-        before = mine.get(wallet.scope)
-        if before is not None and before.digest is not None:
-            self.texts.get((wallet.scope, before.digest), set()).discard(wallet.person_id)
-        mine[wallet.scope] = wallet
-        if wallet.digest is not None:
-            self.texts.setdefault((wallet.scope, wallet.digest), set()).add(wallet.person_id)
+        self.wallets.setdefault(wallet.person_id, {})[wallet.scope] = wallet
 
 
 @dataclass
@@ -178,69 +167,43 @@ class SqlRewardsStore:
     def _pending(self) -> _Pending:
         return _PENDING.setdefault(self.tx, _Pending())
 
-    async def _read(
-        self,
-        reads: _Reads,
-        persons: Iterable[int] = (),
-        digests: Iterable[str] = (),
-        *,
-        lock: bool = False,
-    ) -> None:
-        """Read the wallets of ``persons`` (every scope) and of ``digests`` (every person)
-        in one statement, keeping what this transaction changed."""
-        by_person, by_digest = sorted(set(persons)), sorted(set(digests))
-        if not by_person and not by_digest:
+    async def _read(self, reads: _Reads, persons: Iterable[int], *, lock: bool = False) -> None:
+        """Read the wallets of ``persons`` in every scope, keeping what this transaction
+        changed."""
+        wanted = sorted(set(persons))
+        if not wanted:
             return
         pending = _PENDING.get(self.tx)
         changed = set(pending.grants) | set(pending.misses) if pending else set()
-        conditions = []
-        if by_person:
-            conditions.append(_wallets.c.person_id.in_(by_person))
-        if by_digest:
-            conditions.append(_wallets.c.digest.in_(by_digest))
-        query = select(_wallets).where(or_(*conditions))
+        query = select(_wallets).where(_wallets.c.person_id.in_(wanted))
         if lock:
-            query = query.order_by(_wallets.c.scope, _wallets.c.person_id).with_for_update()
+            query = query.order_by(_wallets.c.person_id, _wallets.c.scope).with_for_update()
         for row in await self.tx.connection.execute(query):
             if (row.scope, row.person_id) not in changed:
                 reads.put(_wallet(row))
-        reads.persons.update(by_person)
-        reads.digests.update(by_digest)
+        reads.persons.update(wanted)
         if lock:
-            reads.locked.update(by_person)
-
-    async def preload(self, persons: Collection[int], digests: Collection[str] = ()) -> None:
-        reads = await self._reads()
-        await self._read(reads, set(persons) - reads.persons, set(digests) - reads.digests)
+            reads.locked.update(wanted)
 
     async def preload_accounts(
-        self, accounts: Mapping[str, Collection[str]], digests: Collection[str]
+        self, accounts: Mapping[str, Collection[str]]
     ) -> dict[tuple[str, str], int]:
-        """One statement (one per platform in a chunk of several): the accounts joined to
-        their wallets, and (``UNION ALL``) the wallets of the digests. The accounts are the
-        people directory's table (:mod:`storage.people`), read here only to save a round
-        trip per chunk; the statements are built once (building and keying one anew cost
-        as much as running it)."""
+        """One statement a platform (a chunk is mostly one): the accounts joined to their
+        wallets. The accounts are the people directory's table (:mod:`storage.people`),
+        read here only to save a round trip per chunk."""
         reads = await self._reads()
-        texts = sorted(set(digests) - reads.digests)
         pending = _PENDING.get(self.tx)
         changed = set(pending.grants) | set(pending.misses) if pending else set()
         found: dict[tuple[str, str], int] = {}
-        wanted = [(platform, sorted(set(ids))) for platform, ids in sorted(accounts.items()) if ids]
-        if not wanted and texts:
-            wanted = [("", [])]
-        for number, (platform, ids) in enumerate(wanted):
-            query: Any = _ACCOUNTS_ONLY
-            params: dict[str, Any] = {"platform": platform, "users": ids}
-            if number == 0 and texts:
-                query, params = _ACCOUNTS_AND_TEXTS, {**params, "digests": texts}
-            for row in await self.tx.connection.execute(query, params):
-                if row.account is not None:
-                    found[(row.account_platform, row.account)] = row.person
+        for platform, ids in sorted(accounts.items()):
+            if not ids:
+                continue
+            params = {"platform": platform, "users": sorted(set(ids))}
+            for row in await self.tx.connection.execute(_ACCOUNTS, params):
+                found[(row.account_platform, row.account)] = row.person
                 if row.scope is not None and (row.scope, row.person_id) not in changed:
                     reads.put(_wallet(row))
         reads.persons.update(found.values())
-        reads.digests.update(texts)
         return found
 
     def have_none(self, persons: Collection[int]) -> None:
@@ -267,12 +230,6 @@ class SqlRewardsStore:
         elif person_id not in reads.persons:
             await self._read(reads, (person_id,))
         return reads.wallets.get(person_id, {}).get(scope) or Wallet(scope, person_id)
-
-    async def seen(self, scope: str, digest: str) -> list[int]:
-        reads = await self._reads()
-        if digest not in reads.digests:
-            await self._read(reads, digests=(digest,))
-        return sorted(reads.texts.get((scope, digest), ()))
 
     # -- ordinary messages: kept for the chunk's end ---------------------------------------
 
@@ -320,8 +277,8 @@ class SqlRewardsStore:
                     index_elements=list(_KEY),
                     set_={c.name: excluded[c.name] for c in _wallets.c if c.name not in _KEY},
                     where=or_(
-                        _wallets.c.next_xp_at.is_(None),
-                        _wallets.c.next_xp_at <= excluded.updated_at,
+                        _wallets.c.cooling_until.is_(None),
+                        _wallets.c.cooling_until <= excluded.earned_at,
                     ),
                 )
             else:
@@ -464,7 +421,7 @@ class SqlRewardsStore:
             await self.tx.connection.execute(
                 select(_wallets)
                 .where(_wallets.c.scope == scope, func.lower(_wallets.c.username) == handle)
-                .order_by(_wallets.c.updated_at.desc())
+                .order_by(_wallets.c.earned_at.desc())
                 .limit(1)
             )
         ).first()

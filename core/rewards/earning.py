@@ -1,13 +1,15 @@
 """XP for ordinary messages: read ahead per chunk, judged by :mod:`core.rewards.rules`,
 written at the chunk's end.
 
-Cost, per chunk of messages: one read of the authors' persons (and, for accounts never
-seen, three statements making theirs) and one of the wallets (:func:`prepare`); on
-PostgreSQL the wallets of those out of their cooldown are read once more, for update. A
-message in its cooldown (most of them: a member writes several messages a minute) then
+Cost, per chunk of messages: one read of the authors' persons and wallets
+(:func:`prepare`; accounts never seen cost two statements more, making their persons);
+on PostgreSQL the wallets of those out of their cooldown are read once more, for update.
+A message in its cooldown (most of them: a member writes several messages a minute) then
 costs no statement at all and records nothing: the cooldown is worked out from the wallet
 when ``/rank`` asks. Any other reason a message earned nothing is stored only when it
-differs from the last one; what messages earn is written in one statement per chunk.
+differs from the last one; what messages earn is written in one statement per chunk. A
+repeat is checked against the wallet, a copy against the texts that earned lately
+(:mod:`core.rewards.recent`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from townsquare.core.persons import account_platform
 from townsquare.core.rewards import rules
 from townsquare.core.rewards.levels import Member, settle
 from townsquare.core.rewards.services import Services
-from townsquare.core.rewards.store import RewardsStore
+from townsquare.core.rewards.store import RewardsStore, Wallet
 
 WEEKLY_JOB = "rewards.weekly"
 
@@ -44,11 +46,9 @@ def ordinary(event: Event) -> bool:
 
 
 async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
-    """Read what the chunk's ordinary messages need, in a few statements for all of them:
-    their authors' persons and wallets (one statement; accounts never seen make their
-    persons in two more), then for the messages of authors out of their cooldown the
-    wallets whose last earning message had the same text (one more) and, on PostgreSQL,
-    those authors' wallets again, locked. A chunk in its cooldown costs the first one."""
+    """Read what the chunk's ordinary messages need: their authors' persons and wallets in
+    one statement (accounts never seen make their persons in two more) and, on PostgreSQL,
+    the wallets of the authors out of their cooldown again, locked."""
     messages = [event for event in events if ordinary(event)]
     if not messages:
         return
@@ -58,7 +58,7 @@ async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
         users.setdefault(account_platform(message.platform), set()).add(message.actor.user_id)
     store = services.store(tx)
     known = services.known(tx)
-    known |= await store.preload_accounts(users, ())
+    known |= await store.preload_accounts(users)
     for platform, ids in users.items():
         missing = [user_id for user_id in ids if (platform, user_id) not in known]
         if missing:  # new accounts: new persons, with no wallet yet
@@ -68,16 +68,14 @@ async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
             known |= {(platform, user_id): person for user_id, person in found.items()}
             store.have_none(found.values())
     now = datetime.now(UTC)
-    texts = services.texts(tx)
-    candidates: set[int] = set()
-    for message in messages:
-        assert isinstance(message, MessagePosted) and message.actor is not None
-        author = known.get((account_platform(message.platform), message.actor.user_id))
-        if author is not None and not _cooling(store, author, now):
-            candidates.add(author)
-            texts[message.event_id] = rules.normalise(message.text)
-    if texts:
-        await store.preload((), {rules.digest(normalised) for normalised in texts.values()})
+    candidates = {
+        author
+        for message in messages
+        if message.actor is not None
+        and (author := known.get((account_platform(message.platform), message.actor.user_id)))
+        is not None
+        and not _cooling(store, author, now)
+    }
     if candidates:
         await store.lock(candidates)
 
@@ -107,14 +105,16 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
         if closed is not rules.Miss.COOLDOWN and wallet.miss != closed.value:
             await store.missed(replace(wallet, miss=closed.value), ctx.now)
         return  # in its cooldown (the common case): nothing read, nothing written
-    normalised = services.texts(ctx.tx).get(event.event_id)
-    if normalised is None:
-        normalised = rules.normalise(event.text)
+    normalised = rules.normalise(event.text)
     seen_by = None
     if not rules.too_short(normalised, settings.min_length):
-        owners = await store.seen(scope, rules.digest(normalised))
-        seen_by = None if not owners else person in owners
+        text = rules.digest(normalised)
         wallet = await store.wallet(scope, person, lock=True)
+        owner = services.recent.owner(ctx.tx, scope, text, ctx.now)
+        if wallet.digest == text or owner == person:
+            seen_by = True
+        elif owner is not None:
+            seen_by = False
     verdict = rules.judge(
         rules.Message(event.text, ctx.now, channel.id, event.reply_to_text),
         settings.economy,
@@ -131,9 +131,12 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
                 await store.missed(replace(wallet, miss=reason.value), ctx.now)
         case rules.Earned(gained, next_at, text_digest):
             member = Member(community, actor.user_id, actor.display_name, actor.username)
-            earned = replace(
-                wallet,
+            earned = Wallet(  # built, not replace()d: every earning message passes here
+                scope=wallet.scope,
+                person_id=wallet.person_id,
                 xp=wallet.xp + gained,
+                level=wallet.level,
+                reputation=wallet.reputation,
                 next_xp_at=next_at,
                 miss=None,
                 digest=text_digest,
@@ -142,9 +145,13 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
                 platform=account_platform(event.platform),
                 user_id=actor.user_id,
                 username=actor.username,
+                synced=wallet.synced,
             )
             settled = await settle(ctx, wallet, earned, settings, member, channel)
             await _register(services, ctx, channel.id, settings)
+            recent, tx, now = services.recent, ctx.tx, ctx.now
+            recent.add(tx, scope, text_digest, person)
+            ctx.after_commit(lambda: recent.commit(scope, text_digest, person, now))
             # Applied last: written with the chunk's other grants, so nothing of this
             # message may fail after it.
             await store.earn(settled, ctx.now)

@@ -152,7 +152,9 @@ def too_short(normalised: str, min_length: int) -> bool:
     letters = normalised.replace(" ", "")
     if len(letters) < min_length:
         return True
-    return min_length > 0 and len(set(letters)) < min(3, min_length)
+    wanted = min(3, min_length)
+    # Most texts show three different letters at once: the whole set only when not.
+    return wanted > 0 and len(set(letters[:12])) < wanted and len(set(letters)) < wanted
 
 
 @dataclass(frozen=True, slots=True)

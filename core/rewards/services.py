@@ -13,6 +13,7 @@ from townsquare.core.features import Context
 from townsquare.core.persons import PersonDirectory, account_platform
 from townsquare.core.refs import ChannelRef, CommunityRef
 from townsquare.core.rewards.levels import Member, level_for, settle
+from townsquare.core.rewards.recent import RecentTexts
 from townsquare.core.rewards.rules import Periods
 from townsquare.core.rewards.scopes import scope_of
 from townsquare.core.rewards.settings import RewardsSettings
@@ -23,8 +24,6 @@ StoreFactory = Callable[[Any], RewardsStore]
 _PERSONS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
 """Accounts' persons read (or made) ahead for a chunk, per transaction, outside any
 feature's savepoint: a person created by a handler that then fails is never kept here."""
-_TEXTS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
-"""A chunk's messages' normalised texts by event id, worked out once, ahead."""
 _SETTINGS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], RewardsSettings]] = (
     weakref.WeakKeyDictionary()
 )
@@ -38,12 +37,10 @@ class Services:
     roll: random.Random = field(default_factory=random.Random)
     registered: set[tuple[str, str]] = field(default_factory=set)
     """Communities known to have their row (and weekly post) already (after commit)."""
+    recent: RecentTexts = field(default_factory=RecentTexts)
 
     def known(self, tx: Any) -> dict[tuple[str, str], int]:
         return _PERSONS.setdefault(tx, {})
-
-    def texts(self, tx: Any) -> dict[str, str]:
-        return _TEXTS.setdefault(tx, {})
 
     async def settings(self, ctx: Context) -> RewardsSettings:
         """The event's community's settings, read once per transaction (every message

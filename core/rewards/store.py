@@ -31,7 +31,7 @@ class Wallet:
     (:class:`core.rewards.rules.Miss`); None once one earns again."""
     digest: str | None = None
     """The text (:func:`core.rewards.rules.digest`) of the last message that earned: a
-    repeat of it, or a copy of it by another member, earns nothing."""
+    repeat of it earns nothing."""
     periods: Periods = field(default_factory=Periods)
     display_name: str = ""
     platform: str = ""
@@ -69,18 +69,13 @@ class LedgerEntry:
 
 
 class RewardsStore(Protocol):
-    async def preload(self, persons: Collection[int], digests: Collection[str] = ()) -> None:
-        """Read the wallets of ``persons`` in every scope, and those whose last message
-        that earned had one of these texts, in one statement."""
-        ...
-
     async def preload_accounts(
-        self, accounts: Mapping[str, Collection[str]], digests: Collection[str]
+        self, accounts: Mapping[str, Collection[str]]
     ) -> dict[tuple[str, str], int]:
         """For a chunk of messages, in one statement: the persons of the accounts
         (``platform -> user ids``) that have one (:class:`core.persons.PersonDirectory`
-        makes the others'), their wallets in every scope, and the wallets whose last
-        earning message had one of these texts. ``(platform, user_id) -> person``."""
+        makes the others') and their wallets in every scope.
+        ``(platform, user_id) -> person``."""
         ...
 
     def have_none(self, persons: Collection[int]) -> None:
@@ -100,10 +95,6 @@ class RewardsStore(Protocol):
     async def wallet(self, scope: str, person_id: int, *, lock: bool = False) -> Wallet:
         """The wallet (an empty one if the person has none yet), with this transaction's
         pending changes; ``lock``: as :meth:`lock` before it is read."""
-        ...
-
-    async def seen(self, scope: str, digest: str) -> list[int]:
-        """The persons in ``scope`` whose last message that earned had this text."""
         ...
 
     async def earn(self, wallet: Wallet, now: datetime) -> None:
