@@ -67,8 +67,7 @@ def upgrade() -> None:
         sa.Column("xp", sa.BigInteger(), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
         sa.Column("reputation", sa.Integer(), nullable=False),
-        sa.Column("cooling_until", sa.BigInteger(), nullable=True),
-        sa.Column("earned_at", sa.BigInteger(), nullable=False),
+        sa.Column("next_xp_at", models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("miss", sa.String(length=16), nullable=True),
         sa.Column("digest", sa.String(length=16), nullable=True),
         sa.Column("week", sa.Integer(), nullable=False),
@@ -81,12 +80,15 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=128), nullable=False),
         sa.Column("username", sa.String(length=128), nullable=True),
         sa.Column("synced", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("updated_at", models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("person_id", "scope", name=op.f("pk_rewards_wallets")),
     )
     op.create_index("ix_rewards_wallets_board", "rewards_wallets", ["scope", "xp"], unique=False)
+    op.create_index(op.f("ix_rewards_wallets_digest"), "rewards_wallets", ["digest"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_rewards_wallets_digest"), table_name="rewards_wallets")
     op.drop_index("ix_rewards_wallets_board", table_name="rewards_wallets")
 
     op.drop_table("rewards_wallets")
