@@ -9,7 +9,9 @@ Each side is what :mod:`benchmarks.inbound` measures: a whole runtime with a Tel
 Telegram sends handed to the bot's intake in getUpdates-sized batches, a batch counted once
 every event is committed; delivery and jobs paused. Rounds interleave the two sides and
 swap which goes first each round, so a burst of load elsewhere hits both; the figure is
-the cost ratio (time with rewards / time without) per round, min / median / max.
+the cost ratio (time with rewards / time without) per round, min / median / max, and the
+note has the same ratio of the process's CPU time, which other load on the host
+disturbs less (the database server's CPU, for PostgreSQL, is not in it).
 
 Three mixes, each text one no other repeats or copies. *Ordinary*: members who wrote
 before post two messages each, so the first earns XP and the second falls in its
@@ -30,6 +32,7 @@ import asyncio
 import gc
 import itertools
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -127,6 +130,9 @@ async def side(url: str, *, rewards: bool) -> AsyncIterator[Project]:
 @dataclass
 class Result:
     ratios: Ratios
+    cpu: Ratios = field(default_factory=Ratios)
+    """CPU time with rewards / without, per round (the process's, every thread): what the
+    host's other load disturbs less than the wall clock."""
     on_rates: list[float] = field(default_factory=list)
     off_rates: list[float] = field(default_factory=list)
     on_statements: float = 0.0
@@ -163,16 +169,19 @@ async def measure(db: str, mix: str, count: int, rounds: int) -> Result:
                     first = next(_members)
                 assert members < 10_000
                 order = (off, on) if number % 2 else (on, off)
-                rates = {}
+                rates, cpu = {}, {}
                 await asyncio.sleep(COOLDOWN)  # every member out of the cooldown
                 for bench in order:
+                    started = time.process_time()
                     rates[id(bench)] = await timed(
                         bench.feed, messages(count, per_member, first, number)
                     )
+                    cpu[id(bench)] = time.process_time() - started
                 on_rate, off_rate = rates[id(on)], rates[id(off)]
                 result.on_rates.append(on_rate)
                 result.off_rates.append(off_rate)
                 result.ratios.add(off_rate / on_rate)
+                result.cpu.add(cpu[id(on)] / cpu[id(off)])
         finally:
             gc.unfreeze()
         result.on_statements = on.statements / on.events
@@ -205,7 +214,8 @@ async def rows(databases: list[str], rounds: int, quick: bool) -> list[Row]:
                 figure=f"{result.ratios.text()} ({_rate(result.on_rates)})",
                 met=(result.ratios.median <= GOAL if goal_row else None) if present else None,
                 note=(
-                    f"{result.on_statements:.2f} vs {result.off_statements:.2f} statements/update"
+                    f"CPU {result.cpu.text()}; {result.on_statements:.2f} vs "
+                    f"{result.off_statements:.2f} statements/update"
                     if present
                     else NOT_PRESENT
                 ),
