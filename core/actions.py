@@ -326,7 +326,22 @@ class RemoveMember:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GiveRole:
+class _RoleChange:
+    """What giving and taking a role share (not an action of its own)."""
+
+    bot: str
+    community: CommunityRef
+    user_id: str
+    role_id: str
+    reason: str = ""
+    on_failure: SendMessage | None = None
+    """The notice for managers if the platform refuses (built by :mod:`core.refusals`)."""
+    on_give_up: SendMessage | None = None
+    """The notice for managers if delivery gives up after its retries."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiveRole(_RoleChange):
     """Give a member a role: a Discord role (member role PUT), a Slack user group (the
     member added to its users), printed on the console.
 
@@ -338,31 +353,13 @@ class GiveRole:
     roles, and the bot never promotes anyone to administrator to carry a title),
     :mod:`core.degrade` sends ``on_failure`` instead, or logs a line without one."""
 
-    bot: str
-    community: CommunityRef
-    user_id: str
-    role_id: str
-    reason: str = ""
-    on_failure: SendMessage | None = None
-    """The notice for managers if the platform refuses (built by :mod:`core.refusals`)."""
-    on_give_up: SendMessage | None = None
-    """The notice for managers if delivery gives up after its retries."""
     kind: Literal["give_role"] = "give_role"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TakeRole:
+class TakeRole(_RoleChange):
     """Take a role (:class:`GiveRole`) away again; taking one the member lacks is done."""
 
-    bot: str
-    community: CommunityRef
-    user_id: str
-    role_id: str
-    reason: str = ""
-    on_failure: SendMessage | None = None
-    """The notice for managers if the platform refuses (built by :mod:`core.refusals`)."""
-    on_give_up: SendMessage | None = None
-    """The notice for managers if delivery gives up after its retries."""
     kind: Literal["take_role"] = "take_role"
 
 
