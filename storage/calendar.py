@@ -36,6 +36,7 @@ from townsquare.storage.calendar_models import (
     EventSeriesRow,
 )
 from townsquare.storage.models import SentMessage
+from townsquare.storage.space_posts import insert_posts
 from townsquare.storage.store import SqlTransaction
 
 _events: Table = EventRow.__table__  # type: ignore[assignment]
@@ -185,29 +186,15 @@ class SqlEventStore:
     async def add_posts(
         self, event: CalendarEvent, places: Sequence[Place], platforms: Mapping[str, str]
     ) -> CalendarEvent:
-        posts = []
-        for number, place in enumerate(places, 1):
-            await self.tx.execute(
-                _posts.insert().values(
-                    event_id=event.id,
-                    number=number,
-                    platform=platforms[place.bot],
-                    bot=place.bot,
-                    community_id=place.community_id,
-                    channel_id=place.channel_id,
-                )
-            )
-            posts.append(
-                Post(
-                    place.bot,
-                    platforms[place.bot],
-                    place.community_id,
-                    place.channel_id,
-                    None,
-                    _post_key(event.id, number),
-                )
-            )
-        return replace(event, elsewhere=tuple(posts))
+        posts = await insert_posts(
+            self.tx,
+            _posts,
+            {"event_id": event.id},
+            places,
+            platforms,
+            lambda number: _post_key(event.id, number),
+        )
+        return replace(event, elsewhere=posts)
 
     def _select(self) -> Any:
         with_sent = _events.outerjoin(

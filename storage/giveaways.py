@@ -28,6 +28,7 @@ from townsquare.storage.giveaways_models import (
     GiveawayRow,
 )
 from townsquare.storage.models import SentMessage
+from townsquare.storage.space_posts import insert_posts
 from townsquare.storage.store import SqlTransaction
 
 _giveaways: Table = GiveawayRow.__table__  # type: ignore[assignment]
@@ -113,29 +114,13 @@ class SqlGiveawayStore:
     async def add_posts(
         self, giveaway: Giveaway, places: Sequence[Place], platforms: Mapping[str, str]
     ) -> Giveaway:
-        rows = [
-            {
-                "giveaway_id": giveaway.id,
-                "number": number,
-                "platform": platforms[place.bot],
-                "bot": place.bot,
-                "community_id": place.community_id,
-                "channel_id": place.channel_id,
-            }
-            for number, place in enumerate(places, 1)
-        ]
-        if rows:
-            await self.tx.execute(_posts.insert(), rows)
-        posts = tuple(
-            Post(
-                bot=place.bot,
-                platform=platforms[place.bot],
-                community_id=place.community_id,
-                channel_id=place.channel_id,
-                thread_id=None,
-                key=_post_key(giveaway.id, number),
-            )
-            for number, place in enumerate(places, 1)
+        posts = await insert_posts(
+            self.tx,
+            _posts,
+            {"giveaway_id": giveaway.id},
+            places,
+            platforms,
+            lambda number: _post_key(giveaway.id, number),
         )
         return replace(giveaway, elsewhere=posts)
 

@@ -51,6 +51,7 @@ from townsquare.core.refs import ChannelRef, MessageRef
 from townsquare.core.spaces import Place
 from townsquare.storage.models import SentMessage
 from townsquare.storage.polls_models import PollPostRow, PollRow, PollVoteRow
+from townsquare.storage.space_posts import insert_posts
 from townsquare.storage.store import SqlTransaction
 
 _polls: Table = PollRow.__table__  # type: ignore[assignment]
@@ -376,29 +377,13 @@ class SqlPollStore:
     async def add_posts(
         self, poll: Poll, places: Sequence[Place], platforms: Mapping[str, str]
     ) -> Poll:
-        rows = [
-            {
-                "poll_id": poll.id,
-                "number": number,
-                "platform": platforms[place.bot],
-                "bot": place.bot,
-                "community_id": place.community_id,
-                "channel_id": place.channel_id,
-            }
-            for number, place in enumerate(places, 1)
-        ]
-        if rows:
-            await self.tx.execute(_posts.insert(), rows)
-        posts = tuple(
-            Post(
-                bot=place.bot,
-                platform=platforms[place.bot],
-                community_id=place.community_id,
-                channel_id=place.channel_id,
-                thread_id=None,
-                key=_post_key(poll.id, number),
-            )
-            for number, place in enumerate(places, 1)
+        posts = await insert_posts(
+            self.tx,
+            _posts,
+            {"poll_id": poll.id},
+            places,
+            platforms,
+            lambda number: _post_key(poll.id, number),
         )
         found = replace(poll, elsewhere=posts)
         reads = self.tx.memo.get(self.MEMO)

@@ -9,25 +9,9 @@ from typing import Any, Protocol
 
 from townsquare.core.calendar.recurrence import Repeat
 from townsquare.core.calendar.rules import Seat, Status
+from townsquare.core.posts import Post as Post  # shared by every feature that posts
 from townsquare.core.refs import MessageRef
 from townsquare.core.spaces import Place
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """Where an event is shown and answered: where it was created, and for a space event
-    each other community of the space."""
-
-    bot: str
-    platform: str
-    community_id: str | None
-    channel_id: str
-    thread_id: str | None
-    key: str
-    """The outbox key of this post's message: every count update edits it."""
-    message: MessageRef | None = None
-    """The message as the platform reported it (None until then): a press counts only on
-    it."""
 
 
 @dataclass(frozen=True, slots=True)

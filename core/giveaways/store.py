@@ -9,25 +9,9 @@ from typing import Protocol
 
 from townsquare.core.giveaways.draw import Round
 from townsquare.core.giveaways.rules import Requirements
+from townsquare.core.posts import Post as Post  # shared by every feature that posts
 from townsquare.core.refs import MessageRef
 from townsquare.core.spaces import Place
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """Where a giveaway is shown and entered: where it was started, and for a space
-    giveaway each other community of the space."""
-
-    bot: str
-    platform: str
-    community_id: str | None
-    channel_id: str
-    thread_id: str | None
-    key: str
-    """The outbox key of this post's message: every entry count update edits it."""
-    message: MessageRef | None = None
-    """The message as the platform reported it (None until then): a press counts only
-    on it."""
 
 
 @dataclass(frozen=True, slots=True)

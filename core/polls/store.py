@@ -7,25 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from townsquare.core.posts import Post as Post  # shared by every feature that posts
 from townsquare.core.refs import MessageRef
 from townsquare.core.spaces import Place
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """Where a poll is shown and voted on: where it was started, and for a space poll
-    each other community of the space."""
-
-    bot: str
-    platform: str
-    community_id: str | None
-    channel_id: str
-    thread_id: str | None
-    key: str
-    """The outbox key of this post's message: every tally update edits it."""
-    message: MessageRef | None = None
-    """The message as the platform reported it when it was posted (None until then): a
-    press counts only on it."""
 
 
 @dataclass(frozen=True, slots=True)
