@@ -35,8 +35,8 @@ from collections.abc import Callable
 from rapidfuzz import fuzz, process
 
 from townsquare.core.faq import rules
-from townsquare.core.faq.matcher import Document, LexicalMatcher
-from townsquare.core.faq.text import looks_like_question, stem
+from townsquare.core.matching.matcher import Document, LexicalMatcher
+from townsquare.core.matching.text import looks_like_question, stem
 
 EN: dict[str, object] = {
     "openers": ["How do I", "How can I", "Where can I", "Can I", "Is it possible to"],

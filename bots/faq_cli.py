@@ -34,10 +34,10 @@ from typing import Any, TextIO, assert_never
 
 from townsquare.bots.config import Config
 from townsquare.core.faq.index import Indexes
-from townsquare.core.faq.matcher import LexicalMatcher
 from townsquare.core.faq.service import FaqEntries, Invalid, Repeated, check_rows
 from townsquare.core.faq.store import NewEntry
 from townsquare.core.i18n import DEFAULT_LANGUAGE
+from townsquare.core.matching.matcher import LexicalMatcher
 from townsquare.core.refs import CommunityRef
 from townsquare.core.settings import language_of
 

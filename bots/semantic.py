@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from townsquare.bots.config import FaqConfig
-from townsquare.core.faq.matcher import MatcherFactory
 from townsquare.core.faq.semantic import hybrid
+from townsquare.core.matching.matcher import MatcherFactory
 
 
 def embedding_matcher(config: FaqConfig) -> MatcherFactory:

@@ -49,14 +49,14 @@ from townsquare.core.events import MessagePosted
 from townsquare.core.faq import facts, rules
 from townsquare.core.faq.cards import card, choice_buttons, stats_line, vote_buttons
 from townsquare.core.faq.index import CommunityIndex, Indexes
-from townsquare.core.faq.matcher import LexicalMatcher, MatcherFactory
 from townsquare.core.faq.rules import Choice, FaqButton
 from townsquare.core.faq.service import FaqEntries, Invalid, SameQuestion
 from townsquare.core.faq.specs import FAQ, FAQ_ID, UNANSWERED_ID, unquote
 from townsquare.core.faq.store import Entry, FaqStore
-from townsquare.core.faq.text import looks_like_question, normalised_question, terms
 from townsquare.core.features import Context, Feature, command, on, pressed, resolves, subcommand
 from townsquare.core.i18n import Translator, _
+from townsquare.core.matching.matcher import LexicalMatcher, MatcherFactory
+from townsquare.core.matching.text import looks_like_question, normalised_question, terms
 from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
 from townsquare.core.scope import Owned, parse_id

@@ -29,8 +29,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from townsquare.core.faq.matcher import Document, Match, Matcher, MatcherFactory
 from townsquare.core.faq.store import Entry, FaqStore, Revision
+from townsquare.core.matching.matcher import Document, Match, Matcher, MatcherFactory
 from townsquare.core.refs import CommunityRef
 
 

@@ -20,7 +20,13 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from townsquare.core.faq.matcher import Document, LexicalMatcher, Match, Matcher, MatcherFactory
+from townsquare.core.matching.matcher import (
+    Document,
+    LexicalMatcher,
+    Match,
+    Matcher,
+    MatcherFactory,
+)
 
 ENCODE_BATCH = 256
 """Questions per encode call when a community's index is built: large enough that the

@@ -23,7 +23,7 @@ from datetime import datetime
 from townsquare.core.faq import rules
 from townsquare.core.faq.index import CommunityIndex, Indexes
 from townsquare.core.faq.store import Entry, FaqStore, NewEntry
-from townsquare.core.faq.text import normalised_question
+from townsquare.core.matching.text import normalised_question
 from townsquare.core.refs import CommunityRef
 
 

@@ -22,8 +22,8 @@ from tests.faq.support import (
 from tests.support import COMMUNITY, member
 from townsquare.core.actions import SendEphemeral, SendMessage
 from townsquare.core.faq.index import Indexes
-from townsquare.core.faq.matcher import LexicalMatcher
 from townsquare.core.faq.store import NewEntry
+from townsquare.core.matching.matcher import LexicalMatcher
 from townsquare.core.refs import CommunityRef
 from townsquare.storage.database import create_engine
 from townsquare.storage.faq import SqlFaqStore

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from tests.faq.labelled import CHATTER, ENTRIES, PARAPHRASES, UNANSWERABLE
 from townsquare.core.faq import rules
-from townsquare.core.faq.matcher import Document, LexicalMatcher
 from townsquare.core.faq.semantic import ENCODE_BATCH, EmbeddingMatcher, HybridMatcher, hybrid
-from townsquare.core.faq.text import (
+from townsquare.core.matching.matcher import Document, LexicalMatcher
+from townsquare.core.matching.text import (
     fold,
     is_small_talk,
     looks_like_question,

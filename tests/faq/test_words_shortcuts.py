@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from townsquare.core.faq.text import _MENTION, _URL, _WORD, fold, looks_like_question, words
+from townsquare.core.matching.text import _MENTION, _URL, _WORD, fold, looks_like_question, words
 
 TEXTS = [
     "good morning everyone",

@@ -18,7 +18,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from townsquare.core.faq.words import (
+from townsquare.core.matching.words import (
     QUESTION_OPENERS,
     QUESTION_PARTICLES,
     RUSSIAN_PREFIXES,

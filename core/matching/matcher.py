@@ -9,7 +9,7 @@ interface.
 
 :class:`LexicalMatcher` works in two stages:
 
-1. **Retrieval** with Okapi BM25 over the normalised terms (:func:`core.faq.text.terms`)
+1. **Retrieval** with Okapi BM25 over the normalised terms (:func:`core.matching.text.terms`)
    of each entry's question, from an inverted index updated per entry (no rebuilds).
    Each term's postings are kept as numpy arrays (rows, BM25 weights) until the index
    next changes, so scoring is one vector addition per query term, not one Python step
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from townsquare.core.faq.text import russian_root, terms
+from townsquare.core.matching.text import russian_root, terms
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,7 +1,7 @@
 """Word lists for English, Italian and Russian: stop words, question openers, small talk.
 
 All entries are in normalised form (case-folded, Latin accents removed, ``ё`` as ``е``),
-because they are compared after :func:`core.faq.text.fold`. Stop words include the
+because they are compared after :func:`core.matching.text.fold`. Stop words include the
 filler of questions ("how do I", "come posso", "как мне"): two phrasings of one question
 differ mostly there, so dropping it is what lets paraphrases meet.
 """
