@@ -1,15 +1,16 @@
 """SQL side of :mod:`core.rewards`: wallets read ahead per chunk, written per chunk.
 
-A chunk of ordinary messages costs one statement to read its authors' persons and wallets
-(:meth:`SqlRewardsStore.preload_accounts`: the people directory's accounts joined to the
-wallets); most messages are in their cooldown and that is all they cost. On PostgreSQL
-the wallets of those that may earn are read once more, ``FOR UPDATE`` (:meth:`lock`), so
-that two processes never both grant in one cooldown. What they earn is written at the
-chunk's end (:meth:`flush`) in one multi-row upsert, which applies only where the stored
-cooldown has ended, so even a wallet created at the same instant by two processes earns
-once. The leaderboards of the week and the month read counters kept in the wallet, so a
-message writes nothing but its wallet. The statements of every chunk are built once:
-building and keying one anew cost about as much as running it.
+A chunk of ordinary messages costs one statement to read its authors' wallets
+(:meth:`SqlRewardsStore.preload`, for the persons the people directory gave them: this
+store reads no other feature's tables); most messages are in their cooldown and that is
+all they cost. On PostgreSQL the wallets of those that may earn are read once more, ``FOR
+UPDATE`` (:meth:`lock`), so that two processes never both grant in one cooldown. What
+they earn is written at the chunk's end (:meth:`flush`) in one multi-row upsert, which
+applies only where the stored cooldown has ended, so even a wallet created at the same
+instant by two processes earns once. The leaderboards of the week and the month read
+counters kept in the wallet, so a message writes nothing but its wallet. The statements
+of every chunk are built once: building and keying one anew cost about as much as
+running it.
 
 As in :mod:`storage.polls`, the reads live in the transaction's memo (emptied when a
 feature scope fails) and the pending writes apart, per transaction, written before the
@@ -29,7 +30,6 @@ from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 
 from townsquare.core.rewards.rules import Period, Periods, month_number, week_number
 from townsquare.core.rewards.store import LedgerEntry, Standing, Wallet
-from townsquare.storage.people_models import PersonAccountRow
 from townsquare.storage.rewards_models import (
     RewardsCommunityRow,
     RewardsLedgerRow,
@@ -42,7 +42,6 @@ _wallets: Table = RewardsWalletRow.__table__  # type: ignore[assignment]
 _ledger: Table = RewardsLedgerRow.__table__  # type: ignore[assignment]
 _thanks: Table = RewardsThanksRow.__table__  # type: ignore[assignment]
 _communities: Table = RewardsCommunityRow.__table__  # type: ignore[assignment]
-_accounts: Table = PersonAccountRow.__table__  # type: ignore[assignment]
 
 _NONE: Mapping[str, int] = MappingProxyType({})
 Key = tuple[str, int]
@@ -104,19 +103,8 @@ def _time(ms: int | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
 
 
-_ACCOUNTS = (
-    select(
-        _accounts.c.platform.label("account_platform"),
-        _accounts.c.user_id.label("account"),
-        _accounts.c.person_id.label("person"),
-        *_wallets.c,
-    )
-    .select_from(_accounts.outerjoin(_wallets, _wallets.c.person_id == _accounts.c.person_id))
-    .where(
-        _accounts.c.platform == bindparam("platform"),
-        _accounts.c.user_id.in_(bindparam("users", expanding=True)),
-    )
-)
+_WALLETS = select(_wallets).where(_wallets.c.person_id.in_(bindparam("persons", expanding=True)))
+_LOCKED = _WALLETS.order_by(_wallets.c.person_id, _wallets.c.scope).with_for_update()
 
 
 @dataclass
@@ -175,41 +163,19 @@ class SqlRewardsStore:
             return
         pending = _PENDING.get(self.tx)
         changed = set(pending.grants) | set(pending.misses) if pending else set()
-        query = select(_wallets).where(_wallets.c.person_id.in_(wanted))
-        if lock:
-            query = query.order_by(_wallets.c.person_id, _wallets.c.scope).with_for_update()
-        for row in await self.tx.connection.execute(query):
+        query = _LOCKED if lock else _WALLETS
+        for row in await self.tx.connection.execute(query, {"persons": wanted}):
             if (row.scope, row.person_id) not in changed:
                 reads.put(_wallet(row))
         reads.persons.update(wanted)
         if lock:
             reads.locked.update(wanted)
 
-    async def preload_accounts(
-        self, accounts: Mapping[str, Collection[str]]
-    ) -> dict[tuple[str, str], int]:
-        """One statement a platform (a chunk is mostly one): the accounts joined to their
-        wallets. The accounts are the people directory's table (:mod:`storage.people`),
-        read here only to save a round trip per chunk."""
+    async def preload(self, persons: Collection[int]) -> None:
+        """One statement for a chunk: the wallets, in every scope, of the persons the
+        people directory (:class:`core.persons.PersonDirectory`) gave its authors."""
         reads = await self._reads()
-        pending = _PENDING.get(self.tx)
-        changed = set(pending.grants) | set(pending.misses) if pending else set()
-        found: dict[tuple[str, str], int] = {}
-        for platform, ids in sorted(accounts.items()):
-            if not ids:
-                continue
-            params = {"platform": platform, "users": sorted(set(ids))}
-            for row in await self.tx.connection.execute(_ACCOUNTS, params):
-                found[(row.account_platform, row.account)] = row.person
-                if row.scope is not None and (row.scope, row.person_id) not in changed:
-                    reads.put(_wallet(row))
-        reads.persons.update(found.values())
-        return found
-
-    def have_none(self, persons: Collection[int]) -> None:
-        reads = self.tx.memo.get(self.MEMO)
-        if isinstance(reads, _Reads):
-            reads.persons.update(persons)
+        await self._read(reads, set(persons) - reads.persons)
 
     def peek(self, person_id: int) -> list[Wallet] | None:
         reads = self.tx.memo.get(self.MEMO)
@@ -464,16 +430,15 @@ class SqlRewardsStore:
 
     # -- linked persons ---------------------------------------------------------------------
 
-    async def fold(self, keep: int, merged: int, now: datetime) -> None:
+    async def fold(self, keep: int, merged: int, now: datetime) -> list[Wallet]:
         await self.flush()
         reads = await self._reads()
         await self._read(reads, (keep, merged), lock=not self.tx.exclusive)
         theirs = list(reads.wallets.pop(merged, {}).values())
-        if not theirs:
-            return
+        joined: list[Wallet] = []
         for old in theirs:
             mine = reads.wallets.get(keep, {}).get(old.scope)
-            joined = (
+            wallet = (
                 replace(old, person_id=keep)
                 if mine is None
                 else replace(
@@ -486,8 +451,11 @@ class SqlRewardsStore:
                     synced={**old.synced, **mine.synced},
                 )
             )
-            await self._store(joined, now)
-        await self.tx.execute(delete(_wallets).where(_wallets.c.person_id == merged))
+            await self._store(wallet, now)
+            joined.append(wallet)
+        if theirs:
+            await self.tx.execute(delete(_wallets).where(_wallets.c.person_id == merged))
+        return joined
 
 
 def _latest(*times: datetime | None) -> datetime | None:

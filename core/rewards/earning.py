@@ -1,8 +1,9 @@
 """XP for ordinary messages: read ahead per chunk, judged by :mod:`core.rewards.rules`,
 written at the chunk's end.
 
-Cost, per chunk of messages: one read of the authors' persons and wallets
-(:func:`prepare`; accounts never seen cost two statements more, making their persons);
+Cost, per chunk of messages: one read of the authors' persons (the people directory's)
+and one of their wallets (:func:`prepare`; accounts never seen cost two statements more,
+making their persons);
 on PostgreSQL the wallets of those out of their cooldown are read once more, for update.
 A message in its cooldown (most of them: a member writes several messages a minute) then
 costs no statement at all and records nothing: the cooldown is worked out from the wallet
@@ -46,9 +47,9 @@ def ordinary(event: Event) -> bool:
 
 
 async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
-    """Read what the chunk's ordinary messages need: their authors' persons and wallets in
-    one statement (accounts never seen make their persons in two more) and, on PostgreSQL,
-    the wallets of the authors out of their cooldown again, locked."""
+    """Read what the chunk's ordinary messages need: their authors' persons (from the
+    person directory, which makes those of accounts never seen) and wallets, and, on
+    PostgreSQL, the wallets of the authors out of their cooldown again, locked."""
     messages = [event for event in events if ordinary(event)]
     if not messages:
         return
@@ -58,15 +59,12 @@ async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
         users.setdefault(account_platform(message.platform), set()).add(message.actor.user_id)
     store = services.store(tx)
     known = services.known(tx)
-    known |= await store.preload_accounts(users)
-    for platform, ids in users.items():
-        missing = [user_id for user_id in ids if (platform, user_id) not in known]
-        if missing:  # new accounts: new persons, with no wallet yet
-            found = await services.persons.persons_of(
-                tx, platform, missing, create=True, unknown=True
-            )
-            known |= {(platform, user_id): person for user_id, person in found.items()}
-            store.have_none(found.values())
+    for platform, ids in users.items():  # one read a platform (and two to make new ones)
+        found = await services.persons.persons_of(
+            tx, platform, [user_id for user_id in ids if (platform, user_id) not in known]
+        )
+        known |= {(platform, user_id): person for user_id, person in found.items()}
+    await store.preload(known.values())
     now = datetime.now(UTC)
     candidates = {
         author

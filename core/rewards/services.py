@@ -78,6 +78,25 @@ class Services:
                         return scope_of(candidate, community)
         return scope_of(space, community)
 
+    def community_of(self, ctx: Context, scope: str) -> CommunityRef | None:
+        """A community a running bot serves whose settings are ``scope``'s economy: a
+        space's first community, or the scope's community (None if no bot serves it)."""
+        platforms = {name: info.platform for name, info in ctx.bots.items()}
+        platforms.setdefault(ctx.bot.name, ctx.bot.platform)
+        if scope.startswith("space:"):
+            name = scope.removeprefix("space:")
+            for space in ctx.spaces.spaces:
+                if space.name == name:
+                    for place in space.places:
+                        if place.bot in platforms:
+                            return CommunityRef(platforms[place.bot], place.community_id)
+            return None
+        family, _, community_id = scope.partition(":")
+        for platform in sorted(set(platforms.values())):
+            if account_platform(platform) == family:
+                return CommunityRef(platform, community_id)
+        return None
+
     async def award(
         self,
         ctx: Context,

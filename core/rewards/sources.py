@@ -12,7 +12,7 @@ from townsquare.core.facts import CaseResolved, EventAttended, FaqRated, Persons
 from townsquare.core.features import Context
 from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
-from townsquare.core.rewards.levels import Member
+from townsquare.core.rewards.levels import Member, settle
 from townsquare.core.rewards.services import Services
 from townsquare.core.rewards.settings import RewardsSettings
 from townsquare.core.rewards.store import LedgerEntry
@@ -96,5 +96,17 @@ async def event_attended(services: Services, fact: EventAttended, ctx: Context) 
 
 
 async def persons_linked(services: Services, fact: PersonsLinked, ctx: Context) -> None:
-    if fact.keep != fact.merged:
-        await services.store(ctx.tx).fold(fact.keep, fact.merged, ctx.now)
+    """The two persons' wallets become one in each scope, at the level their XP makes
+    together (published as a level change, announced nowhere: nobody wrote anything)."""
+    if fact.keep == fact.merged:
+        return
+    store = services.store(ctx.tx)
+    for wallet in await store.fold(fact.keep, fact.merged, ctx.now):
+        community = services.community_of(ctx, wallet.scope)
+        if community is None:  # a scope no running bot serves: its level waits
+            continue
+        settings = await ctx.settings(RewardsSettings, community)
+        member = Member(community, wallet.user_id, wallet.display_name, wallet.username)
+        settled = await settle(ctx, wallet, wallet, settings, member, None, quiet=True)
+        if settled != wallet:
+            await store.save(settled, ctx.now)

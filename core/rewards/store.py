@@ -69,17 +69,9 @@ class LedgerEntry:
 
 
 class RewardsStore(Protocol):
-    async def preload_accounts(
-        self, accounts: Mapping[str, Collection[str]]
-    ) -> dict[tuple[str, str], int]:
-        """For a chunk of messages, in one statement: the persons of the accounts
-        (``platform -> user ids``) that have one (:class:`core.persons.PersonDirectory`
-        makes the others') and their wallets in every scope.
-        ``(platform, user_id) -> person``."""
-        ...
-
-    def have_none(self, persons: Collection[int]) -> None:
-        """Persons just made have no wallets: nothing to read for them."""
+    async def preload(self, persons: Collection[int]) -> None:
+        """For a chunk of messages, in one statement: the wallets in every scope of these
+        persons (its authors', from :class:`core.persons.PersonDirectory`)."""
         ...
 
     def peek(self, person_id: int) -> list[Wallet] | None:
@@ -156,9 +148,11 @@ class RewardsStore(Protocol):
         """Claim the weekly post of ``week`` for the community; False if already made."""
         ...
 
-    async def fold(self, keep: int, merged: int, now: datetime) -> None:
+    async def fold(self, keep: int, merged: int, now: datetime) -> list[Wallet]:
         """Person ``merged`` became ``keep`` (``/link``): their wallets in each scope become
-        one (XP, reputation and the period counters added up)."""
+        one (XP, reputation and the period counters added up), stored with the higher of
+        the two levels; the joined wallets (the caller works out each one's level from its
+        XP and saves it if it differs)."""
         ...
 
     async def flush(self) -> None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from tests.fakes.telegram import payloads as p
 from tests.rewards.town import (
     DC,
@@ -82,7 +80,9 @@ async def test_a_linked_person_has_one_wallet_and_their_discord_role_follows_the
     # One wallet (the accounts' wallets fold when the link's fact is handled, a moment
     # later): 100 XP counted once, on the space's one board and in /rank on both.
     board = await eventually(lambda: telegram_board(town), lambda rows: len(rows) == 1)
-    assert board[0].startswith("1. Alice — 100 XP"), board
+    # The joined wallet is at the level its 100 XP make, not the higher of the two old
+    # levels (0 each).
+    assert board == ["1. Alice — 100 XP (level 1)"], board
     on_discord_board = board_rows(shown(await town.discord_public("bob", "top", is_board)))
     assert on_discord_board == board, on_discord_board
     on_telegram = shown(await town.telegram_answer(ALICE, "/rank"))
@@ -110,9 +110,3 @@ async def test_a_linked_person_has_one_wallet_and_their_discord_role_follows_the
     announced = [m for m in [*town.telegram_sent(), *discord_posts] if announcement(m)]
     assert len(announced) <= 1, "level 1 is announced at most once (linking may reach it)"
     await town.stop()
-
-    if board != ["1. Alice — 100 XP (level 1)"]:
-        pytest.xfail(
-            f"the board showed {board}: folding linked wallets keeps the stored level, not "
-            "the one their XP makes (storage/rewards.py fold), until the next XP change"
-        )
