@@ -44,6 +44,7 @@ from townsquare.core.ports import Adapter, AdapterDeps
 from townsquare.core.ratelimit import SlotBook
 from townsquare.core.rewards.feature import Rewards
 from townsquare.core.scheduler import Scheduler
+from townsquare.core.tickets.feature import Tickets
 from townsquare.core.waiting import wait_event
 from townsquare.storage.analytics import SqlAnalyticsStore
 from townsquare.storage.announcements import SqlAnnouncementStore
@@ -67,6 +68,7 @@ from townsquare.storage.processes import (
 from townsquare.storage.ratelimit import send_slots
 from townsquare.storage.rewards import SqlRewardsStore
 from townsquare.storage.store import SqlStore
+from townsquare.storage.tickets import SqlTicketStore
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ def default_features() -> list[Feature]:
         Announcements(store=SqlAnnouncementStore),
         Analytics(store=SqlAnalyticsStore, persons=SqlPersonDirectory()),
         Rewards(store=SqlRewardsStore, persons=SqlPersonDirectory()),
+        Tickets(store=SqlTicketStore, people=SqlPersonDirectory()),
     ]
 
 

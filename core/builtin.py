@@ -62,7 +62,19 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_("Stats"), ("stats",)),
     (
         _("Moderation"),
-        ("report", "warn", "mute", "unmute", "warnings", "cases", "case", "managers", "escalation"),
+        (
+            "report",
+            "warn",
+            "mute",
+            "unmute",
+            "warnings",
+            "cases",
+            "case",
+            "managers",
+            "escalation",
+            "ticket",
+            "tickets",
+        ),
     ),
 )
 """``/help`` lists commands under these titles; any other command (a plugin's) under
@@ -112,6 +124,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "case": ("/case 12 resolve talked to them",),
     "managers": ("/managers here",),
     "escalation": ("/escalation set report_limit 3",),
+    "ticket": ("/ticket I cannot log in", "/ticket 12 reply Fixed, try again", "/ticket 12 close"),
+    "tickets": ("/tickets all", "/tickets autoclose 48"),
     "rank": ("/rank", "/rank @bob"),
     "top": ("/top week",),
     "thanks": ("/thanks",),

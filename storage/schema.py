@@ -22,6 +22,7 @@ from townsquare.storage import (  # noqa: F401
     polls_models,
     ratelimit_models,
     rewards_models,
+    tickets_models,
 )
 from townsquare.storage.models import Base
 

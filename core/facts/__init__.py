@@ -26,6 +26,7 @@ from townsquare.core.facts.rewards import (
     MemberLevelledUp,
     ReputationGiven,
 )
+from townsquare.core.facts.tickets import TicketAnswered, TicketClosed, TicketOpened
 
 __all__ = [
     "FACT_TYPES",
@@ -49,6 +50,9 @@ __all__ = [
     "PersonsLinked",
     "PollClosed",
     "ReputationGiven",
+    "TicketAnswered",
+    "TicketClosed",
+    "TicketOpened",
     "VoteCast",
     "WarningGiven",
     "decode",

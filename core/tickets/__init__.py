@@ -1,0 +1,1 @@
+"""Tickets: private member <-> team conversations (:mod:`.feature`)."""
