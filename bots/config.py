@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 
 from townsquare.adapters.console.config import ConsoleBotConfig
 from townsquare.adapters.discord.config import DiscordBotConfig
+from townsquare.adapters.github.config import GithubConfig
 from townsquare.adapters.slack.config import SlackBotConfig
 from townsquare.adapters.telegram.config import TelegramBotConfig
 from townsquare.bots.config_env import interpolate as interpolate  # re-exported
@@ -163,6 +164,15 @@ class FeaturesConfig(BaseModel):
     in the entry point group ``townsquare.features``."""
 
 
+class FeedbackConfig(BaseModel):
+    """``[feedback]``: where ideas go beyond the chats."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    github: GithubConfig | None = None
+    """``[feedback.github]``: ``/feedback issue`` opens GitHub issues (:mod:`adapters.github`)."""
+
+
 BotConfig = Annotated[
     TelegramBotConfig | DiscordBotConfig | SlackBotConfig | ConsoleBotConfig,
     Field(discriminator="platform"),
@@ -188,6 +198,7 @@ class Config(BaseModel):
     web: WebConfig = WebConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     features: FeaturesConfig = FeaturesConfig()
+    feedback: FeedbackConfig = FeedbackConfig()
     bots: list[BotConfig] = Field(min_length=1)
     spaces: list[SpaceConfig] = []
 
@@ -242,12 +253,40 @@ class Config(BaseModel):
 
 def secrets_of(config: Config) -> list[str]:
     """Every secret value in the config, for log redaction."""
-    return [
+    found = [
         value.get_secret_value()
         for bot in config.bots
         for value in bot.__dict__.values()
         if isinstance(value, SecretStr)
     ]
+    github = config.feedback.github
+    if github is not None:
+        found += [github.token.get_secret_value(), github.webhook_secret.get_secret_value()]
+    return found
+
+
+def github_problems(config: Config) -> list[tuple[str, str]]:
+    """``[feedback.github]`` needs the web side: GitHub's webhook comes to ``[web] listen``
+    and issues link back to ``public_url``."""
+    if config.feedback.github is None:
+        return []
+    problems = []
+    if config.web.listen is None:
+        problems.append(
+            (
+                "web.listen",
+                'required by [feedback.github] (GitHub\'s webhook): add listen = "host:port"',
+            )
+        )
+    if config.web.public_url is None:
+        problems.append(
+            (
+                "web.public_url",
+                "required by [feedback.github]: the address GitHub's webhook reaches, "
+                'e.g. public_url = "https://bots.example.org"',
+            )
+        )
+    return problems
 
 
 PLATFORM_MODELS: dict[str, type[BaseModel]] = {
@@ -279,6 +318,8 @@ def parse_config(
         config.space_directory()
     except ConfigError as error:
         raise ConfigError(source, error.problems) from None
+    if needs_web := github_problems(config):
+        raise ConfigError(source, needs_web)
     if base is not None:
         url = sqlite_url_against(config.storage.url, base)
         if url != config.storage.url:

@@ -7,6 +7,7 @@ pydantic's validation errors are turned into the key the operator wrote
 from __future__ import annotations
 
 import difflib
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,11 +70,23 @@ def _model_at(
     if parent[0] == "bots":
         tags = [item for item in parent if isinstance(item, str) and item in platforms]
         return platforms[tags[0]] if tags else None
-    if len(parent) == 1 and isinstance(parent[0], str) and parent[0] in root.model_fields:
-        annotation = root.model_fields[parent[0]].annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            return annotation
-    return None
+    model: type[BaseModel] | None = root
+    for name in parent:  # nested tables: [feedback.github]
+        field = model.model_fields.get(str(name)) if model is not None else None
+        model = _table_model(field.annotation) if field is not None else None
+    return model
+
+
+def _table_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a table-valued field (``Model`` or ``Model | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    found = [
+        kind
+        for kind in typing.get_args(annotation)
+        if isinstance(kind, type) and issubclass(kind, BaseModel)
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _unknown_key(loc: tuple[int | str, ...], root: type[BaseModel], platforms: Models) -> str:

@@ -167,6 +167,9 @@ class Runtime:
         self._stopping = asyncio.Event()
         self._heartbeat: asyncio.Task[None] | None = None
         self._slots: SlotBook | None = None
+        self.github: Any = None
+        """The GitHub issues' worker (:mod:`adapters.github.worker`) with ``[feedback.github]``."""
+        self.github_issues: Any = None
 
     @property
     def commands(self) -> list[Any]:
@@ -264,6 +267,7 @@ class Runtime:
             self.store, self.dispatcher, on_commit=self._committed, metrics=self.metrics
         )
         self.scheduler = Scheduler(self.store, self.pipeline.submit, {}, metrics=self.metrics)
+        self._start_github()
         self.pipeline.start()
         self.worker.start()
         self.scheduler.start()
@@ -395,6 +399,21 @@ class Runtime:
     def _committed(self, actions: Sequence[Any]) -> None:
         self.worker.wake()
         self.scheduler.wake()
+        if self.github is not None:
+            self.github.wake()
+
+    def _start_github(self) -> None:
+        """``[feedback.github]``: the worker that opens ideas' issues, and the requests'
+        table the webhook's route (``/hooks/github``) reads."""
+        config = self.config.feedback.github
+        if config is None:
+            return
+        from townsquare.adapters.github.worker import github_worker
+
+        self.github_issues, self.github = github_worker(
+            config, self.store, self.pipeline.submit, self.metrics
+        )
+        self.github.start()
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -409,6 +428,8 @@ class Runtime:
                 await adapter.stop()
             except Exception:
                 log.exception("bot %s did not stop cleanly", adapter.bot)
+        if self.github is not None:
+            await self.github.stop()
         await self.pipeline.close()
         await self.scheduler.stop()
         if not await self.worker.drain(self.drain_timeout):

@@ -159,6 +159,42 @@ class UpdateRejected(Event):
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GithubIssueOpened(Event):
+    """The GitHub issue of an idea's request (``request_id``) is open: the worker opened
+    it, or found the one an earlier try opened. Carries the request's bot and community,
+    so the requester is answered in their language (:mod:`adapters.github.worker`)."""
+
+    request_id: int
+    repo: str
+    number: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GithubIssueRefused(Event):
+    """GitHub refused to open the issue of a request (a bad token, no right, no such
+    repository): ``reason`` is what the operator should fix."""
+
+    request_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GithubIssueClosed(Event):
+    """GitHub's webhook: the issue of request ``request_id`` was closed, as
+    ``state_reason`` (``completed`` or ``not_planned``) by ``closed_by`` (a GitHub
+    login). ``event_id`` is ``github:`` and the ``X-GitHub-Delivery`` id."""
+
+    request_id: int
+    delivery_id: str
+    repo: str
+    number: int
+    state_reason: str
+    closed_by: str
+    url: str
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     MessagePosted,
     MessageEdited,
@@ -171,4 +207,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     BotAdded,
     BotRemoved,
     JobDue,
+    GithubIssueOpened,
+    GithubIssueRefused,
+    GithubIssueClosed,
 )

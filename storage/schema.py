@@ -15,6 +15,7 @@ from townsquare.storage import (  # noqa: F401
     escalation_models,
     faq_models,
     gateway_models,
+    github_models,
     giveaways_models,
     intake_models,
     onboarding_models,

@@ -31,6 +31,7 @@ from townsquare.bots.config import BotConfig, Config, parse_listen
 from townsquare.core.metrics import Metrics
 from townsquare.storage.database import describe_connection_error
 from townsquare.storage.health import outbox_backlog, ping
+from townsquare.web.github_hook import add_github_hook
 
 DATABASE_TIMEOUT = 5.0
 
@@ -74,6 +75,7 @@ def create_app(runtime: Observed, *, probe_seconds: float = 10.0) -> web.Applica
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    add_github_hook(app, runtime)
     return app
 
 
