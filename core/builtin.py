@@ -129,7 +129,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "rank": ("/rank", "/rank @bob"),
     "top": ("/top week",),
     "thanks": ("/thanks",),
-    "xp": ("/xp give 50", "/xp reset"),
+    "xp": ("/xp give 50 @member", "/xp reset @member"),
     "levels": ("/levels set cooldown 2m", "/levels role 5 @Regulars", "/levels announce here"),
 }
 """Typical uses of each command; ``/help <command>`` shows those the caller may run."""

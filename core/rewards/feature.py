@@ -6,7 +6,7 @@ leaderboard and its weekly post.
 * Other features' facts earn XP (:mod:`core.rewards.sources`), thank-yous give
   reputation (:mod:`core.rewards.thanking`).
 * Members see ``/rank`` and ``/top`` (:mod:`core.rewards.members`); managers set it all
-  with ``/levels`` and change XP with ``/xp`` (:mod:`core.rewards.manage`).
+  with ``/levels`` and change XP with ``/xp`` (:mod:`core.rewards.adjust`).
 * One wallet per person per scope (:mod:`core.rewards.scopes`): a linked person's XP is
   counted once, and a space has one leaderboard across its platforms.
 """
@@ -21,9 +21,8 @@ from townsquare.core.commands import Invocation
 from townsquare.core.events import Event, JobDue, MessagePosted
 from townsquare.core.facts import CaseResolved, EventAttended, FaqRated, PersonsLinked
 from townsquare.core.features import Context, Feature, command, job, on, pressed, subcommand
-from townsquare.core.i18n import _
 from townsquare.core.persons import PersonDirectory
-from townsquare.core.rewards import earning, manage, members, sources, thanking, weekly
+from townsquare.core.rewards import adjust, earning, manage, members, sources, thanking, weekly
 from townsquare.core.rewards.ranking import TopPage
 from townsquare.core.rewards.services import Services, StoreFactory
 from townsquare.core.rewards.settings import RewardsSettings
@@ -104,21 +103,21 @@ class Rewards(Feature):
 
     @command(XP)
     async def xp(self, invocation: Invocation, ctx: Context) -> None:
-        ctx.respond(
-            ctx.tr(_("Reply to a member's message with /xp give 50, /xp take 50 or /xp reset."))
-        )
+        ctx.respond(ctx.tr(adjust.HOW))
 
     @subcommand("xp", "give")
     async def give(self, invocation: Invocation, ctx: Context) -> None:
-        await manage.change(self.services, ctx, str(invocation.args["amount"]), +1)
+        amount, member = str(invocation.args["amount"]), _text(invocation.args.get("member"))
+        await adjust.change(self.services, ctx, amount, member, +1)
 
     @subcommand("xp", "take")
     async def take(self, invocation: Invocation, ctx: Context) -> None:
-        await manage.change(self.services, ctx, str(invocation.args["amount"]), -1)
+        amount, member = str(invocation.args["amount"]), _text(invocation.args.get("member"))
+        await adjust.change(self.services, ctx, amount, member, -1)
 
     @subcommand("xp", "reset")
     async def reset(self, invocation: Invocation, ctx: Context) -> None:
-        await manage.reset(self.services, ctx)
+        await adjust.reset(self.services, ctx, _text(invocation.args.get("member")))
 
     @command(LEVELS)
     async def levels(self, invocation: Invocation, ctx: Context) -> None:

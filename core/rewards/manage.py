@@ -1,28 +1,23 @@
 """What managers run: ``/levels`` (show, ``set``, ``role``, ``channel``, ``announce``)
-and ``/xp give|take|reset`` (as a reply; each change is a ledger row naming the manager)."""
+(``/xp`` is :mod:`core.rewards.adjust`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from townsquare.core.events import CommandIssued
 from townsquare.core.features import Context
-from townsquare.core.i18n import Translator, _
+from townsquare.core.i18n import _
 from townsquare.core.persons import account_platform
 from townsquare.core.rewards import rules
 from townsquare.core.rewards.earning import schedule_weekly, weekly_key
-from townsquare.core.rewards.levels import Member, role_capable
-from townsquare.core.rewards.ranking import number
-from townsquare.core.rewards.services import Services, forget_settings
+from townsquare.core.rewards.levels import role_capable
+from townsquare.core.rewards.services import forget_settings
 from townsquare.core.rewards.settings import DAY, Announce, RewardsSettings
-from townsquare.core.rewards.store import LedgerEntry
 from townsquare.core.roles_ref import parse_role_ref
 from townsquare.core.text import TextLike, bold, code, compose, lines
 
-MAX_GIVE = 1_000_000
 MAX_LEVEL = 1000
 NO_ROLES = _(
     "Members of this platform have no roles I can give: levels show in /rank and in the "
@@ -305,91 +300,4 @@ async def role(ctx: Context, raw_level: str, raw_role: str) -> None:
             tr(_("Level {level} now gives the role {role}."), level=level, role="{role}"),
             role=code(role_id),
         )
-    )
-
-
-# -- /xp ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    member: Member
-    entry_by: dict[str, str]
-
-
-def _target(ctx: Context) -> Target | None:
-    event = ctx.event
-    assert isinstance(event, CommandIssued) and event.actor is not None
-    replied = event.reply_to_author
-    if replied is None:
-        ctx.respond(ctx.tr(_("I do not know who wrote that message; reply to a newer one.")))
-        return None
-    if replied.is_bot:
-        ctx.respond(ctx.tr(_("Bots have no levels.")))
-        return None
-    member = Member(ctx.community, replied.user_id, replied.display_name, replied.username)
-    by = {
-        "by_platform": account_platform(event.platform),
-        "by_user_id": event.actor.user_id,
-        "by_name": event.actor.display_name,
-    }
-    return Target(member, by)
-
-
-async def change(services: Services, ctx: Context, raw: str, sign: int) -> None:
-    tr = ctx.tr
-    text = raw.strip().replace(",", "").replace("_", "")
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_GIVE:
-        ctx.respond(tr(_("Give a whole number from {low} to {high}."), low=1, high=MAX_GIVE))
-        return
-    target = _target(ctx)
-    if target is None:
-        return
-    amount = int(text)
-    kind = "give" if sign > 0 else "take"
-    entry = LedgerEntry(kind, **target.entry_by)
-    wallet = await services.award(
-        ctx, target.member, sign * amount, entry, channel=ctx.event.channel
-    )
-    assert wallet is not None  # a manager's change has no source: it always applies
-    sentence = (
-        _("{manager} gave {member} {n} XP: now {xp} XP, level {level}.")
-        if sign > 0
-        else _("{manager} took {n} XP from {member}: now {xp} XP, level {level}.")
-    )
-    ctx.reply(_said(tr, sentence, target, number(tr, amount), wallet.xp, wallet.level))
-
-
-async def reset(services: Services, ctx: Context) -> None:
-    tr = ctx.tr
-    target = _target(ctx)
-    if target is None:
-        return
-    store = services.store(ctx.tx)
-    await store.flush()
-    entry = LedgerEntry("reset", **target.entry_by)
-    before_scope = services.scope(ctx, ctx.community)
-    person = await services.person(ctx, ctx.event.platform, target.member.user_id)
-    before = await store.wallet(before_scope, person)
-    await services.reset(ctx, target.member, entry, ctx.event.channel)
-    ctx.reply(
-        compose(
-            tr(
-                _("{manager} reset the XP of {member} (it was {xp} XP, level {level})."),
-                xp=number(tr, before.xp),
-                level=before.level,
-                manager="{manager}",
-                member="{member}",
-            ),
-            manager=bold(target.entry_by["by_name"]),
-            member=bold(target.member.display_name),
-        )
-    )
-
-
-def _said(tr: Translator, sentence: str, target: Target, n: str, xp: int, level: int) -> Any:
-    return compose(
-        tr(sentence, n=n, xp=number(tr, xp), level=level, manager="{manager}", member="{member}"),
-        manager=bold(target.entry_by["by_name"]),
-        member=bold(target.member.display_name),
     )

@@ -135,13 +135,24 @@ class Services:
         return settled
 
     async def reset(
-        self, ctx: Context, member: Member, entry: LedgerEntry, channel: ChannelRef | None
+        self,
+        ctx: Context,
+        member: Member,
+        entry: LedgerEntry,
+        channel: ChannelRef | None,
+        *,
+        settings: RewardsSettings | None = None,
+        scope: str | None = None,
+        quiet: bool = False,
     ) -> Wallet:
+        """XP and level back to zero, at once, with a ledger row (``settings``, ``scope``
+        and ``quiet`` as :meth:`award`)."""
         store = self.store(ctx.tx)
         await store.flush()
-        settings = await ctx.settings(RewardsSettings, member.community)
+        settings = settings or await ctx.settings(RewardsSettings, member.community)
         person = await self.person(ctx, member.community.platform, member.user_id)
-        wallet = await store.wallet(self.scope(ctx, member.community), person, lock=True)
+        scope = scope or self.scope(ctx, member.community)
+        wallet = await store.wallet(scope, person, lock=True)
         after = replace(
             _named(wallet, member),
             xp=0,
@@ -152,7 +163,7 @@ class Services:
             periods=Periods(),
         )
         await store.reset(after, entry, ctx.now)
-        settled = await settle(ctx, wallet, after, settings, member, channel)
+        settled = await settle(ctx, wallet, after, settings, member, channel, quiet=quiet)
         if settled != after:
             await store.save(settled, ctx.now)
         return settled

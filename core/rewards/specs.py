@@ -6,10 +6,11 @@ from townsquare.core.commands import CommandSpec, Param
 from townsquare.core.i18n import _
 from townsquare.core.roles import Role
 
+_MEMBER = Param("member", _("a member (@name), or reply to them"), required=False)
 RANK = CommandSpec(
     "rank",
     _("Your level, XP, rank and reputation, or a member's"),
-    params=(Param("member", _("a member (@name), or reply to them"), required=False),),
+    params=(_MEMBER,),
     needs_community=True,
 )
 TOP = CommandSpec(
@@ -32,20 +33,21 @@ XP = CommandSpec(
     subcommands=(
         CommandSpec(
             "give",
-            _("Give XP to the member you reply to"),
+            _("Give XP to a member: name them, or reply to them"),
             Role.MANAGER,
-            params=(Param("amount", _("how much XP")),),
-            needs_reply=True,
+            params=(Param("amount", _("how much XP")), _MEMBER),
         ),
         CommandSpec(
             "take",
-            _("Take XP from the member you reply to"),
+            _("Take XP from a member: name them, or reply to them"),
             Role.MANAGER,
-            params=(Param("amount", _("how much XP")),),
-            needs_reply=True,
+            params=(Param("amount", _("how much XP")), _MEMBER),
         ),
         CommandSpec(
-            "reset", _("Reset the XP of the member you reply to"), Role.MANAGER, needs_reply=True
+            "reset",
+            _("Reset a member's XP: name them, or reply to them"),
+            Role.MANAGER,
+            params=(_MEMBER,),
         ),
     ),
 )

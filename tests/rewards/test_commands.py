@@ -75,7 +75,8 @@ async def test_xp_give_take_reset_are_replies_and_audited(
 ) -> None:
     runtime, adapter, chat = town
     assert await answers(runtime, adapter, chat.command(ALICE, "/xp give 50")) == [
-        "Use /xp give as a reply to the message it is about."
+        "Name the member or reply to their message: /xp give 50 @member, /xp take 50 "
+        "@member or /xp reset @member."
     ]
     assert await answers(runtime, adapter, chat.command(ALICE, "/xp give lots", reply_to=BOB)) == [
         "Give a whole number from 1 to 1000000."
@@ -100,6 +101,35 @@ async def test_xp_give_take_reset_are_replies_and_audited(
         ("give", 70, 70, "alice", "Alice"),
         ("reset", -70, 0, "alice", "Alice"),
     ]
+
+
+async def test_xp_names_a_member_known_here_instead_of_a_reply(
+    town: tuple[Runtime, MemoryAdapter, Chat],
+) -> None:
+    """Where a command cannot reply (Discord's slash commands), the member is named: a
+    mention, a username or an id, the amount before or after it. Only a member with a
+    wallet here can be named; a named member gets the change as a reply would give it."""
+    runtime, adapter, chat = town
+    bob = person("Bob", username="bobby")
+    await play(runtime, chat.said(bob, LONG))  # Bob earns here: he has a wallet
+    before = xp_of(await wallets(runtime), "Bob")
+    said = await answers(runtime, adapter, chat.command(ALICE, "/xp give 100 <@bob>"))
+    assert said[-1] == f"Alice gave Bob 100 XP: now {before + 100} XP, level 1.", said
+    said = await answers(runtime, adapter, chat.command(ALICE, "/xp take @bobby 10"))
+    assert said == [f"Alice took 10 XP from Bob: now {before + 90} XP, level 1."], said
+    said = await answers(runtime, adapter, chat.command(ALICE, "/xp reset bob"))
+    assert said == [f"Alice reset the XP of Bob (it was {before + 90} XP, level 1)."], said
+    assert xp_of(await wallets(runtime), "Bob") == 0
+    # A name wins over the reply; nobody unknown here is named, nor gets a wallet so.
+    said = await answers(runtime, adapter, chat.command(ALICE, "/xp give 5 <@bob>", reply_to=CAROL))
+    assert said == ["Alice gave Bob 5 XP: now 5 XP, level 0."], said
+    for text in ("/xp give 5 <@carol>", "/xp give 5 @nobody", "/xp reset <@1234>"):
+        (refused,) = await answers(runtime, adapter, chat.command(ALICE, text))
+        assert refused.startswith("I know no member ") and refused.endswith(" here."), refused
+    assert xp_of(await wallets(runtime), "Carol") == 0
+    assert {name for _scope, name in await wallets(runtime)} == {"Bob"}
+    (refused,) = await answers(runtime, adapter, chat.command(BOB, "/xp give 5 <@bob>"))
+    assert refused == "Sorry, only managers can use /xp give."
 
 
 async def test_levels_settings(town: tuple[Runtime, MemoryAdapter, Chat]) -> None:

@@ -1,7 +1,8 @@
 """Rewards end to end on Slack, through ``townsquare run`` and slack-bolt against the fake
 Web API: channel messages earn XP and a direct message, a command or a copied text none,
 ``/rank`` is a rank card uploaded to the channel, thank-yous naming a member in English,
-Italian and Russian give reputation (not to oneself), and ``/top`` ranks the members."""
+Italian and Russian give reputation (not to oneself), ``/top`` ranks the members, and a
+manager's ``/xp give`` names its member with a mention."""
 
 from __future__ import annotations
 
@@ -62,4 +63,14 @@ async def test_messages_thanks_rank_and_top_on_slack(town: Town) -> None:
     assert first_two == {"Alice — 20 XP (level 0)", "Bob — 20 XP (level 0)"}, rows
     last_two = {row.split(". ", 1)[1] for row in rows[2:]}
     assert last_two == {"Carla — 10 XP (level 0)", "Olga — 10 XP (level 0)"}, rows
+    # A manager names the member in the command's text (Slack writes the mention as
+    # <@U0BOB|bob>): the change is posted in the channel.
+    answer = await town.slack_command(
+        SLACK_OLGA, "/xp", f"give 30 <@{SLACK_BOB}|bob>", private=False
+    )
+    (given,) = await town.slack.wait_for(
+        "chat.postMessage", where=lambda sent: "gave" in slack_fake.message_text(sent)
+    )
+    said = slack_fake.message_text(given).replace("*", "")
+    assert said == "Olga gave Bob 30 XP: now 50 XP, level 0.", said
     await town.stop()

@@ -6,7 +6,8 @@ discord.py against their fakes, the Telegram group and the Discord guild one spa
   XP each account earned is counted once, in ``/rank`` on either platform and on the
   space's one leaderboard;
 * the level reached gives the Discord role a manager rewards it with (at her next message
-  there), and a demotion by a manager (``/xp take`` on Telegram) takes the role away.
+  there), and a demotion by a manager (``/xp take`` on Telegram, as a reply) takes the
+  role away; ``/xp give`` on Discord names her in the slash command's member option.
 """
 
 from __future__ import annotations
@@ -105,6 +106,27 @@ async def test_a_linked_person_has_one_wallet_and_their_discord_role_follows_the
     assert role["id"] not in town.guild.members[alice]["roles"]
     on_discord = shown(await town.discord_public("alice", "rank", has_card))
     assert on_discord.startswith("Alice — level 0\n60 XP"), on_discord
+
+    # On Discord a slash command cannot reply: the member is the command's option.
+    before = len(town.discord.messages_in(town.general_id))
+    await town.discord.slash(
+        town.guild,
+        "general",
+        town.discord_members["mo"],
+        "xp give",
+        amount="40",
+        member=f"<@{alice}>",
+    )
+    given = await town.discord.wait_for(
+        lambda: [
+            m for m in town.discord.messages_in(town.general_id)[before:] if "gave" in m["content"]
+        ],
+        timeout=30,
+    )
+    said = given[0]["content"].replace("\\", "").replace("*", "")
+    assert said == "Mo gave Alice 40 XP: now 100 XP, level 1.", said
+    await town.discord.wait_request("PUT", role_path, timeout=30)  # level 1's role again
+    assert role["id"] in town.guild.members[alice]["roles"]
 
     discord_posts = town.discord.messages_in(town.general_id)
     announced = [m for m in [*town.telegram_sent(), *discord_posts] if announcement(m)]
