@@ -9,6 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# The rank card (/rank) draws with DejaVu Sans (core/rewards/card.py); without a system
+# font it falls back to Pillow's built-in one, Latin letters only.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 townsquare \
     && useradd --system --uid 10001 --gid townsquare --home-dir /var/lib/townsquare \
        --create-home --shell /usr/sbin/nologin townsquare

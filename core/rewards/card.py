@@ -8,15 +8,18 @@ and unassigned characters are dropped, any run of whitespace becomes one space, 
 does not fit its box is cut with an ellipsis, measured in pixels, never wrapped.
 
 Pillow is imported on the first card drawn, not when the feature loads (start-up time and
-memory). No font file ships with the project. The card uses a system font with wide coverage when
-the host has one (DejaVu Sans, Noto Sans, Liberation Sans) and Pillow's built-in font
-otherwise (``ImageFont.load_default(size)``, Latin letters only: other scripts show as
-boxes there, but still render). Right-to-left names are laid out by Pillow's text layout
+memory). No font file ships with the project. The card uses a system font with wide
+coverage when the host has one (DejaVu Sans, Noto Sans, Liberation Sans; the Docker image
+installs ``fonts-dejavu-core``) and otherwise Pillow's built-in font
+(``ImageFont.load_default(size)``, Latin letters only: other scripts show as boxes there,
+but still render; Pillow's bitmap font where it has no FreeType), with one warning in the
+log. Right-to-left names are laid out by Pillow's text layout
 (libraqm where the build has it).
 """
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -29,6 +32,8 @@ from townsquare.core.i18n import Translator, _
 
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
+
+log = logging.getLogger(__name__)
 
 WIDTH = 800
 HEIGHT = 240
@@ -227,4 +232,18 @@ def _font(size: int, *, bold: bool = False) -> Font:
             return ImageFont.truetype(name, size)
         except OSError:
             continue
-    return ImageFont.load_default(size)
+    _no_system_font()
+    try:
+        return ImageFont.load_default(size)
+    except (OSError, ImportError, TypeError):  # a Pillow without FreeType: its bitmap font
+        return ImageFont.load_default()
+
+
+@cache
+def _no_system_font() -> None:
+    """Said once per process."""
+    log.warning(
+        "rank card: none of %s found, drawing with Pillow's built-in font (Latin letters "
+        "only); install fonts-dejavu-core",
+        ", ".join(_FONT_FILES),
+    )

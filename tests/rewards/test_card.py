@@ -4,11 +4,13 @@ without error and cut with an ellipsis; on a system font and on Pillow's built-i
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -215,3 +217,35 @@ def test_pillow_loads_with_the_first_card_not_with_the_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_without_a_system_font_the_card_still_renders_with_one_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A host without DejaVu, Noto or Liberation Sans (a bare container): Pillow's own
+    font, said once in the log however many sizes and cards are drawn; and where Pillow's
+    scalable default is missing too (no FreeType), its bitmap font."""
+    monkeypatch.setattr(card_module, "_FONT_FILES", ("NoSuchFont.ttf",))
+    monkeypatch.setattr(card_module, "_BOLD_FONT_FILES", ("NoSuchFont-Bold.ttf",))
+    card_module._font.cache_clear()
+    card_module._no_system_font.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger=card_module.__name__):
+            for _ in range(2):
+                image = decode(render_rank_card(make()))
+                assert image.size == (WIDTH, HEIGHT)
+        (said,) = [r.getMessage() for r in caplog.records if r.name == card_module.__name__]
+        assert "\n" not in said and "fonts-dejavu-core" in said, said
+
+        def scalable_missing(size: float | None = None) -> Any:
+            if size is not None:
+                raise OSError("cannot open resource")
+            return original()
+
+        original = ImageFont.load_default
+        card_module._font.cache_clear()
+        monkeypatch.setattr(ImageFont, "load_default", scalable_missing)
+        assert decode(render_rank_card(make())).size == (WIDTH, HEIGHT)
+    finally:
+        card_module._font.cache_clear()
+        card_module._no_system_font.cache_clear()
