@@ -144,7 +144,9 @@ def test_one_process_fills_the_bot_without_a_burst() -> None:
     assert not platform.gate.refused
     assert share(platform.arrivals, 30, 1.0) >= 0.95
     first = sorted(platform.arrivals)
-    assert first[29] - first[0] >= 1.0 - 1e-9, "no saved-up burst in the first second"
+    paced = 29 * bot_limit("tg", TELEGRAM).interval  # arrivals jitter by a few ms
+    assert first[29] - first[0] >= paced - 0.01, "no saved-up burst: paced from the first"
+    assert first[30] - first[0] >= 1.0 - 1e-9, "never 31 in a second"
 
 
 def test_late_and_slow_sends_never_overfill_a_window() -> None:
