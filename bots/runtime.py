@@ -46,6 +46,7 @@ from townsquare.core.rewards.feature import Rewards
 from townsquare.core.scheduler import Scheduler
 from townsquare.core.tickets.feature import Tickets
 from townsquare.core.waiting import wait_event
+from townsquare.core.watch.feature import Watch
 from townsquare.storage.analytics import SqlAnalyticsStore
 from townsquare.storage.announcements import SqlAnnouncementStore
 from townsquare.storage.calendar import SqlEventStore
@@ -69,6 +70,7 @@ from townsquare.storage.ratelimit import send_slots
 from townsquare.storage.rewards import SqlRewardsStore
 from townsquare.storage.store import SqlStore
 from townsquare.storage.tickets import SqlTicketStore
+from townsquare.storage.watch import SqlWatchStore
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ def default_features() -> list[Feature]:
         Analytics(store=SqlAnalyticsStore, persons=SqlPersonDirectory()),
         Rewards(store=SqlRewardsStore, persons=SqlPersonDirectory()),
         Tickets(store=SqlTicketStore, people=SqlPersonDirectory()),
+        Watch(store=SqlWatchStore),
     ]
 
 

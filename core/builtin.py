@@ -60,6 +60,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_("Levels and giveaways"), ("rank", "top", "thanks", "xp", "levels", "giveaway")),
     (_("Announcements"), ("announce", "announcements")),
     (_("Stats"), ("stats",)),
+    (_("Watch words"), ("watch",)),
     (
         _("Moderation"),
         (
@@ -108,6 +109,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "announcements": ("/announcements",),
     "stats": ("/stats 30d", "/stats export 90d", "/stats digest off"),
+    "watch": ("/watch add refund", '/watch add "app crashes"', "/watch remove 3"),
     "giveaway": (
         '/giveaway "Two concert tickets" --ends "fri 18:30" --winners 2 --min-days 7',
         "/giveaway verify 3",

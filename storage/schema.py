@@ -24,6 +24,7 @@ from townsquare.storage import (  # noqa: F401
     ratelimit_models,
     rewards_models,
     tickets_models,
+    watch_models,
 )
 from townsquare.storage.models import Base
 

@@ -54,6 +54,7 @@ async def test_help_is_a_few_grouped_lines(runtime: tuple[Runtime, MemoryAdapter
         "Levels and giveaways: /rank /top /thanks /xp /levels /giveaway",
         "Announcements: /announce /announcements",
         "Stats: /stats",
+        "Watch words: /watch",
         "Moderation: /report /warn /mute /unmute /warnings /cases /case /managers /escalation "
         "/ticket /tickets",
         "/help and a command gives its usage and an example, e.g. /help poll",
