@@ -34,6 +34,7 @@ from townsquare.core.dispatcher import Dispatcher
 from townsquare.core.escalation.feature import Escalation
 from townsquare.core.faq.feature import Faq
 from townsquare.core.features import BotInfo, Feature
+from townsquare.core.feedback.feature import Feedback
 from townsquare.core.giveaways.feature import Giveaways
 from townsquare.core.metrics import Metrics
 from townsquare.core.onboarding.feature import Onboarding
@@ -53,6 +54,7 @@ from townsquare.storage.calendar import SqlEventStore
 from townsquare.storage.database import create_engine, is_sqlite
 from townsquare.storage.escalation import SqlEscalationStore
 from townsquare.storage.faq import SqlFaqStore
+from townsquare.storage.feedback import SqlFeedbackStore
 from townsquare.storage.gateway import SqlGatewaySessions
 from townsquare.storage.giveaways import SqlGiveawayStore
 from townsquare.storage.migrate import ensure_current
@@ -90,6 +92,7 @@ def default_features() -> list[Feature]:
         Rewards(store=SqlRewardsStore, persons=SqlPersonDirectory()),
         Tickets(store=SqlTicketStore, people=SqlPersonDirectory()),
         Watch(store=SqlWatchStore),
+        Feedback(store=SqlFeedbackStore, persons=SqlPersonDirectory()),
     ]
 
 

@@ -14,6 +14,7 @@ from townsquare.storage import (  # noqa: F401
     calendar_models,
     escalation_models,
     faq_models,
+    feedback_models,
     gateway_models,
     github_models,
     giveaways_models,

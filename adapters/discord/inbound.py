@@ -398,7 +398,8 @@ def report_from_menu(
     guild: discord.Guild | None,
     ref: InteractionRef,
 ) -> CommandIssued | None:
-    """The "Report to managers" message menu: ``/report`` as a reply to the target."""
+    """A message menu ("Report to managers", "Send as feedback"): ``command`` (``/report``,
+    ``/feedback``) as a reply to the target."""
     data: Mapping[str, Any] = interaction.data or {}
     target_id = data.get("target_id")
     resolved = (data.get("resolved") or {}).get("messages", {}).get(str(target_id))

@@ -94,9 +94,10 @@ class Receipt:
                     return inbound.command_issued(
                         interaction, name, argv, bot=self.host.bot, guild=guild, ref=ref
                     ), Kind.COMMAND
-                if command_type == slash.MESSAGE_MENU and data.get("name") == slash.REPORT_MENU:
+                menu = slash.MESSAGE_MENUS.get(str(data.get("name")))
+                if command_type == slash.MESSAGE_MENU and menu is not None:
                     return inbound.report_from_menu(
-                        interaction, slash.REPORT_COMMAND, bot=self.host.bot, guild=guild, ref=ref
+                        interaction, menu, bot=self.host.bot, guild=guild, ref=ref
                     ), Kind.COMMAND
                 return None, Kind.COMMAND
             case _:

@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 REPORT_MENU = "Report to managers"
 """Name of the message context-menu command that files ``/report`` on a message."""
 REPORT_COMMAND = "report"
+FEEDBACK_MENU = "Send as feedback"
+"""Name of the message context-menu command that files ``/feedback`` on a message."""
+MESSAGE_MENUS = {REPORT_MENU: REPORT_COMMAND, FEEDBACK_MENU: "feedback"}
+"""Each message context-menu command and the command it sends as a reply to the message;
+registered when that command is."""
 
 MAX_OPTIONS = 25
 MAX_VARIADIC = 10
@@ -133,6 +138,8 @@ class SlashCommands:
     forms: dict[tuple[str, ...], SlashForm] = field(default_factory=dict)
     """Keyed by the Discord path: command name, then subcommand group/subcommand names."""
     report_menu: bool = False
+    menus: list[str] = field(default_factory=list)
+    """The message context-menu commands registered (names of :data:`MESSAGE_MENUS`)."""
 
     def invocation(self, data: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
         """``(command name, argv)`` for a CHAT_INPUT interaction's ``data``.
@@ -311,12 +318,14 @@ def build(specs: Iterable[CommandSpec]) -> SlashCommands:
     """Application commands for ``specs`` (the top-level specs of the enabled features)."""
     commands = SlashCommands()
     seen: set[str] = set()
+    specs_seen: list[CommandSpec] = []
     for spec in specs:
         name = discord_name(spec.name)
         if name in seen:
             log.warning("two commands map to the Discord name /%s; keeping the first", name)
             continue
         seen.add(name)
+        specs_seen.append(spec)
         options = _level(spec, spec.name, (), (name,), 0, commands.forms)
         entry: dict[str, Any] = {
             "type": CHAT_INPUT,
@@ -327,6 +336,9 @@ def build(specs: Iterable[CommandSpec]) -> SlashCommands:
         commands.payload.append(entry)
         if spec.name == REPORT_COMMAND:
             commands.report_menu = True
-    if commands.report_menu:
-        commands.payload.append({"type": MESSAGE_MENU, "name": REPORT_MENU})
+    named = {spec.name for spec in specs_seen}
+    for menu, command_name in MESSAGE_MENUS.items():
+        if command_name in named:
+            commands.menus.append(menu)
+            commands.payload.append({"type": MESSAGE_MENU, "name": menu})
     return commands

@@ -50,6 +50,10 @@ Users = Callable[[str], Actor]
 """Resolves a user id to an actor (display name, role), from a ``users.info`` cache."""
 
 REPORT_SHORTCUT = "report_to_managers"
+FEEDBACK_SHORTCUT = "send_as_feedback"
+SHORTCUT_COMMANDS = {REPORT_SHORTCUT: "report", FEEDBACK_SHORTCUT: "feedback"}
+"""Each message shortcut's ``callback_id`` and the command it sends as a reply to the
+message: "Report to managers" (``/report``), "Send as feedback" (``/feedback``)."""
 FORM_CALLBACK = "townsquare_form"
 """``callback_id`` of the modals the bot opens for :class:`core.actions.AskText`."""
 FORM_BLOCK = "form"
@@ -397,8 +401,10 @@ class SlackMapper:
 
     @sanitized
     def shortcut(self, payload: JSON, users: Users) -> CommandIssued | None:
-        """The "Report to managers" message shortcut -> ``/report`` replying to that message."""
-        if payload.get("callback_id") != REPORT_SHORTCUT:
+        """A message shortcut ("Report to managers", "Send as feedback") -> its command
+        (``/report``, ``/feedback``) replying to that message."""
+        name = SHORTCUT_COMMANDS.get(str(payload.get("callback_id")))
+        if name is None:
             return None
         channel = ChannelRef(str(payload["channel"]["id"]))
         message = payload["message"]
@@ -411,7 +417,7 @@ class SlackMapper:
             **self._envelope(
                 trigger, self._team(payload), channel, users(str(payload["user"]["id"])), None
             ),
-            name="report",
+            name=name,
             reply_to=MessageRef(channel, str(ts)),
             reply_to_author=author,
             reply_to_text=plain_text(str(message["text"])) if message.get("text") else None,

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from townsquare.adapters.slack.config import EVENTS_PATH, SlackBotConfig
-from townsquare.adapters.slack.inbound import REPORT_SHORTCUT
+from townsquare.adapters.slack.inbound import FEEDBACK_SHORTCUT, REPORT_SHORTCUT
 from townsquare.core.commands import CommandSpec, usage
 from townsquare.core.ports import AdapterDeps
 
@@ -74,6 +74,23 @@ def build_manifest(config: SlackBotConfig, deps: AdapterDeps) -> str:
     if not socket_mode:
         settings["event_subscriptions"]["request_url"] = events_url
         settings["interactivity"]["request_url"] = events_url
+    shortcuts: list[dict[str, str]] = [
+        {
+            "name": "Report to managers",
+            "type": "message",
+            "callback_id": REPORT_SHORTCUT,
+            "description": "Send this message to the community managers",
+        }
+    ]
+    if any(spec.name == "feedback" for spec in deps.commands):
+        shortcuts.append(
+            {
+                "name": "Send as feedback",
+                "type": "message",
+                "callback_id": FEEDBACK_SHORTCUT,
+                "description": "File this message as an idea on the feedback board",
+            }
+        )
     manifest = {
         "display_information": {
             "name": config.name[:35],
@@ -82,14 +99,7 @@ def build_manifest(config: SlackBotConfig, deps: AdapterDeps) -> str:
         "features": {
             "bot_user": {"display_name": config.name[:80], "always_online": True},
             "slash_commands": commands,
-            "shortcuts": [
-                {
-                    "name": "Report to managers",
-                    "type": "message",
-                    "callback_id": REPORT_SHORTCUT,
-                    "description": "Send this message to the community managers",
-                }
-            ],
+            "shortcuts": shortcuts,
         },
         "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
         "settings": settings,

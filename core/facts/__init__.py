@@ -16,6 +16,7 @@ from townsquare.core.facts.escalation import (
 from townsquare.core.facts.events import EventAttended
 from townsquare.core.facts.fact import FACT_TYPES, Fact, FactError, decode, encode
 from townsquare.core.facts.faq import FaqAnswered, FaqRated, FaqUnanswered
+from townsquare.core.facts.feedback import FeedbackFiled, FeedbackStatusChanged, FeedbackVoted
 from townsquare.core.facts.giveaways import GiveawayDrawn, GiveawayEntered
 from townsquare.core.facts.onboarding import MemberGreeted, MemberVerified
 from townsquare.core.facts.people import PersonsLinked
@@ -39,6 +40,9 @@ __all__ = [
     "FaqAnswered",
     "FaqRated",
     "FaqUnanswered",
+    "FeedbackFiled",
+    "FeedbackStatusChanged",
+    "FeedbackVoted",
     "GiveawayDrawn",
     "GiveawayEntered",
     "LevelChanged",

@@ -50,7 +50,7 @@ async def test_help_is_a_few_grouped_lines(runtime: tuple[Runtime, MemoryAdapter
         "General: /help /settings /lang /link /unlink",
         "Welcome and rules: /welcome /rules /verify /accept",
         "Polls and events: /poll /vote /event /events",
-        "FAQ: /faq",
+        "FAQ and feedback: /faq /feedback /idea",
         "Levels and giveaways: /rank /top /thanks /xp /levels /giveaway",
         "Announcements: /announce /announcements",
         "Stats: /stats",

@@ -53,6 +53,7 @@ def test_the_built_in_features_have_their_facts() -> None:
         "giveaways",
         "people",
         "tickets",
+        "feedback",
     }
     fact = sample(FACT_TYPES["polls.vote_cast"])
     assert fact.community == CommunityRef("telegram", "-100")

@@ -69,6 +69,17 @@ async def new_announcement(runtime: Runtime, a: Place) -> int:
     return 1
 
 
+async def new_idea(runtime: Runtime, a: Place) -> int:
+    await play(runtime, a.command("feedback", "A dark mode for the mobile app", who=MIA))
+    return 1
+
+
+async def new_feedback_draft(runtime: Runtime, a: Place) -> int:
+    """An idea held back while a similar one (:func:`new_idea`) is offered."""
+    await play(runtime, a.command("feedback", "please add dark mode to the app", who=MIA))
+    return 1
+
+
 CREATE: dict[str, Callable[[Runtime, Place], Awaitable[int]]] = {
     "poll": new_poll,
     "case": new_case,
@@ -77,6 +88,8 @@ CREATE: dict[str, Callable[[Runtime, Place], Awaitable[int]]] = {
     "giveaway": new_giveaway,
     "event": new_event,
     "announcement": new_announcement,
+    "idea": new_idea,
+    "feedback-draft": new_feedback_draft,
 }
 """How to make, in community A, one thing of each kind an id names (id 1)."""
 

@@ -61,8 +61,11 @@ def test_manifest_covers_every_command_and_the_shortcut() -> None:
     settings = manifest["settings"]
     assert settings["interactivity"] == {"is_enabled": True, "request_url": url}  # type: ignore[index]
     assert settings["event_subscriptions"]["request_url"] == url  # type: ignore[index]
-    (shortcut,) = manifest["features"]["shortcuts"]  # type: ignore[index]
-    assert shortcut["callback_id"] == "report_to_managers" and shortcut["type"] == "message"
+    shortcuts = manifest["features"]["shortcuts"]  # type: ignore[index]
+    assert [(s["callback_id"], s["type"]) for s in shortcuts] == [
+        ("report_to_managers", "message"),
+        ("send_as_feedback", "message"),
+    ]
 
 
 def test_scopes_cover_every_event_and_call_and_nothing_more() -> None:
