@@ -23,6 +23,7 @@ from townsquare.bots.scenes import (
     escalation,
     events,
     faq,
+    feedback,
     foundation,
     onboarding,
     polls,
@@ -35,6 +36,7 @@ SCRIPT: list[Step] = [
     *announcements.SCENE,
     *escalation.SCENE,
     *faq.SCENE,
+    *feedback.SCENE,
     *onboarding.SCENE,
     *foundation.FAREWELL,
 ]

@@ -136,7 +136,7 @@ async def test_one_idea_one_count_across_platforms_and_every_backer_told_once(
     await town.stop()
     await town.start(config)
     telegram_told = await town.telegram_wait(
-        lambda: [t for t in town.telegram_texts(int(ALICE["id"])) if "new status" in t]
+        lambda: [shown(s) for s in town.telegram_sent(int(ALICE["id"])) if "new status" in shown(s)]
     )
     await town.discord.wait_for(
         lambda: any("new status" in t for t in discord_dms(town, "bob")), timeout=30
