@@ -308,7 +308,8 @@ class SqlTicketStore:
 
     async def for_card(self, bot: str, message_ids: Sequence[str]) -> Ticket | None:
         """The card is found by its platform message id among ``bot``'s ``ticket:<id>``
-        keys: a range of the primary key ``(bot, key)``, so only ticket cards are read."""
+        keys (the primary key ``(bot, key)`` narrows the read to the bot's messages; a
+        prefix match, not a range, since PostgreSQL collations may order ``:`` apart)."""
         if not message_ids:
             return None
         found = (
@@ -316,8 +317,7 @@ class SqlTicketStore:
                 select(_sent.c.key)
                 .where(
                     _sent.c.bot == bot,
-                    _sent.c.key >= CARD_PREFIX,
-                    _sent.c.key < CARD_PREFIX[:-1] + chr(ord(CARD_PREFIX[-1]) + 1),
+                    _sent.c.key.startswith(CARD_PREFIX, autoescape=True),
                     _sent.c.message_id.in_(sorted(set(message_ids))),
                 )
                 .limit(1)

@@ -14,6 +14,10 @@ Which community a message belongs to:
 
 One open ticket per person and community (or space): linked accounts (``/link``) share
 it, and answers go to the account that wrote last, through the bot it wrote to.
+
+A card is never posted in the community's own chat (a Telegram group made its own inbox
+with ``/managers here``): every member reads that chat, and a ticket is private; such a
+ticket is kept without a card, for ``/tickets``.
 """
 
 from __future__ import annotations
@@ -178,7 +182,7 @@ async def _create(
         ctx.now,
     )
     inbox = await managers_inbox(ctx, community)
-    if inbox is not None:
+    if inbox is not None and not (inbox.bot == bot and inbox.channel.id == community.id):
         ticket = replace(
             ticket,
             inbox_bot=inbox.bot,

@@ -10,7 +10,7 @@ from typing import Any
 from tests.announcements.support import Bot, Clock, play, tick, town
 from townsquare.core.actions import Action, SendDirect, SendMessage
 from townsquare.core.commands import split_arguments
-from townsquare.core.events import CommandIssued, MessagePosted
+from townsquare.core.events import ButtonPressed, CommandIssued, MessagePosted
 from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 
 __all__ = ["Bot", "Clock", "play", "tick", "town"]
@@ -98,3 +98,25 @@ def texts(actions: list[Action], kind: type[Any] = SendMessage) -> list[str]:
 
 def directs(actions: list[Action]) -> list[SendDirect]:
     return [a for a in actions if isinstance(a, SendDirect)]
+
+
+def pressed(
+    bot: str,
+    platform: str,
+    community: str,
+    channel: str,
+    when: datetime,
+    data: str,
+    message_id: str,
+    who: Actor = MANAGER,
+) -> ButtonPressed:
+    env = _envelope(bot, platform, when, who)
+    where = ChannelRef(channel)
+    return ButtonPressed(
+        **env,
+        community=CommunityRef(platform, community, title="Town"),
+        channel=where,
+        data=data,
+        interaction_id=f"i{env['event_id']}",
+        message=MessageRef(where, message_id),
+    )
