@@ -3,9 +3,10 @@ against their loopback fakes:
 
 * a ticket opened on Discord by a direct message, its card in a Telegram managers' inbox,
   answered there by a Telegram reply to the card: the member reads it once, privately, on
-  Discord; a member cannot claim it; claim and close from Telegram; an answer queued
-  while Discord fails, then a stop, is delivered once after the next start; a quiet
-  ticket is closed after a restart with a note to the member;
+  Discord; a member cannot claim it; claim and close from Telegram;
+* an answer queued while Discord fails, then a stop, is delivered once after the next
+  start; a ticket left quiet while the process was down is closed after the start, with
+  a note to its member only;
 * a ticket opened on Telegram by a direct message from a member with a hostile name, its
   card in a Slack channel, answered with ``/ticket <id> reply`` and in the card's thread:
   the member reads each answer once on Telegram, and a member cannot close it there.
@@ -17,6 +18,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from tests.fakes.telegram import payloads as p
@@ -98,6 +100,7 @@ async def move_to_the_past(town: Town, ticket: int) -> None:
         await engine.dispose()
 
 
+@pytest.mark.timeout(300)
 async def test_a_discord_ticket_is_answered_from_a_telegram_inbox(town: Town) -> None:
     config = inbox_config(town, f"{TG}:{GROUP}")
     await town.start(config)
@@ -142,33 +145,43 @@ async def test_a_discord_ticket_is_answered_from_a_telegram_inbox(town: Town) ->
         ]
     )
 
-    # An answer queued while Discord fails is delivered once after a stop and a start.
-    dm_path = rf"/channels/{dm_channel(town, alice)}/messages"
-    failing = len(town.discord.requests)
-    town.discord.inject(
-        "POST", dm_path, 500, {"message": "Internal Server Error", "code": 0}, times=3
-    )
-    await town.telegram_says(OLGA, "/ticket 1 reply --named Fixed on our side")
-    await town.discord.wait_request("POST", dm_path, since=failing, count=2, timeout=30)
-    await town.stop()
-    assert bot_dms(town, alice, "Fixed on our side") == []
-    await town.start(config)
-    fixed = await town.discord.wait_for(lambda: bot_dms(town, alice, "Fixed on our side"), 60)
-    assert "Olga (team of Town Square)" in fixed[0], fixed
-
     # Close from the inbox: the member is told.
     closed = shown(await town.telegram_answer(OLGA, "/ticket 1 close"))
     assert closed == "Ticket #1 is closed; Alice was told.", closed
     await town.discord.wait_for(lambda: bot_dms(town, alice, "closed your ticket #1"), 30)
-
-    # A new ticket left quiet is closed after inactivity, across a restart.
-    await town.discord.direct_message(alice, "one more question about the meetup")
-    await town.telegram_wait(lambda: [t for t in town.telegram_texts() if "Ticket #2" in t])
     await town.stop()
-    await move_to_the_past(town, 2)
+    assert len(bot_dms(town, alice, "Try logging in again now")) == 1
+
+
+@pytest.mark.timeout(300)
+async def test_an_answer_and_an_auto_close_survive_a_restart(town: Town) -> None:
+    config = inbox_config(town, f"{TG}:{GROUP}")
     await town.start(config)
+    alice, bob = town.discord_members["alice"], town.discord_members["bob"]
+    await town.discord_says("alice", "hello everyone")
+    await town.discord_says("bob", "hi there")
+    await town.discord.direct_message(alice, "one question about the meetup")
+    await town.telegram_wait(lambda: [t for t in town.telegram_texts() if "Ticket #1" in t])
+    await town.discord.direct_message(bob, "my account is locked")
+    await town.telegram_wait(lambda: [t for t in town.telegram_texts() if "Ticket #2" in t])
+    await town.discord.wait_for(lambda: bot_dms(town, bob, "ticket #2"), 30)
+
+    # An answer to Bob queued while Discord fails: a stop, then a start delivers it once.
+    dm_path = rf"/channels/{dm_channel(town, bob)}/messages"
+    failing = len(town.discord.requests)
+    error = {"message": "Internal Server Error", "code": 0}
+    town.discord.inject("POST", dm_path, 500, error, times=3)
+    await town.telegram_says(OLGA, "/ticket 2 reply --named Unlocked it for you")
+    await town.discord.wait_request("POST", dm_path, since=failing, count=2, timeout=30)
+    await town.stop()
+    assert bot_dms(town, bob, "Unlocked it for you") == []
+    # Alice's ticket stayed quiet meanwhile: 73 hours pass while the process is down.
+    await move_to_the_past(town, 1)
+    await town.start(config)
+    fixed = await town.discord.wait_for(lambda: bot_dms(town, bob, "Unlocked it for you"), 60)
+    assert "Olga (team of Town Square)" in fixed[0], fixed
     note = await town.discord.wait_for(lambda: bot_dms(town, alice, "after a quiet while"), 60)
-    assert "ticket #2" in note[0], note
+    assert "ticket #1" in note[0], note
     await town.telegram_wait(
         lambda: [
             c
@@ -177,11 +190,12 @@ async def test_a_discord_ticket_is_answered_from_a_telegram_inbox(town: Town) ->
         ]
     )
     await town.stop()
-    assert len(bot_dms(town, alice, "Try logging in again now")) == 1
-    assert len(bot_dms(town, alice, "Fixed on our side")) == 1
+    assert len(bot_dms(town, bob, "Unlocked it for you")) == 1
     assert len(bot_dms(town, alice, "after a quiet while")) == 1
+    assert bot_dms(town, bob, "after a quiet while") == []
 
 
+@pytest.mark.timeout(300)
 async def test_a_telegram_ticket_is_answered_from_slack(town: Town) -> None:
     await town.start(inbox_config(town, f"{SL}:{SLACK_CHANNEL}"))
     eve = p.EVE
