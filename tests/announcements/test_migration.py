@@ -3,56 +3,11 @@ PostgreSQL, and its branch goes down and up again on its own."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, inspect
-
+from tests.storage.branches import assert_branch_migrates
 from townsquare.storage.announcements_models import AnnouncementRow
-from townsquare.storage.database import create_engine
-from townsquare.storage.migrate import alembic_config, current_revisions, upgrade
-
-
-def _ours() -> MetaData:
-    metadata = MetaData()
-    AnnouncementRow.__table__.to_metadata(metadata)
-    return metadata
 
 
 async def test_migration_0130_matches_the_model_and_downgrades(database_url: str) -> None:
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        assert "0130" in await current_revisions(engine)
-
-        def diff(connection: Any) -> list[Any]:
-            context = MigrationContext.configure(
-                connection,
-                opts={
-                    "compare_type": True,
-                    "include_name": lambda name, kind, _parent: (
-                        kind != "table" or name == "announcements"
-                    ),
-                },
-            )
-            return list(compare_metadata(context, _ours()))
-
-        async with engine.connect() as connection:
-            assert await connection.run_sync(diff) == []
-
-        def down(connection: Any) -> set[str]:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "announcements@0001")
-            return set(inspect(connection).get_table_names())
-
-        async with engine.begin() as connection:
-            left = await connection.run_sync(down)
-        assert "announcements" not in left and "polls" in left, "only this branch went down"
-        await upgrade(engine)
-        async with engine.connect() as connection:
-            assert await connection.run_sync(diff) == []
-    finally:
-        await engine.dispose()
+    await assert_branch_migrates(
+        database_url, branch="announcements", head="0130", rows=[AnnouncementRow]
+    )

@@ -3,57 +3,11 @@ its branch goes down and up again on its own."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, inspect
-
-from townsquare.storage.database import create_engine
+from tests.storage.branches import assert_branch_migrates
 from townsquare.storage.github_models import GithubDeliveryRow, GithubIssueRow
-from townsquare.storage.migrate import alembic_config, current_revisions, upgrade
-
-OURS = ("github_issues", "github_deliveries")
-
-
-def _ours() -> MetaData:
-    metadata = MetaData()
-    GithubIssueRow.__table__.to_metadata(metadata)
-    GithubDeliveryRow.__table__.to_metadata(metadata)
-    return metadata
 
 
 async def test_migration_0155_matches_the_models_and_downgrades(database_url: str) -> None:
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        assert "0155" in await current_revisions(engine)
-
-        def diff(connection: Any) -> list[Any]:
-            context = MigrationContext.configure(
-                connection,
-                opts={
-                    "compare_type": True,
-                    "include_name": lambda name, kind, _parent: kind != "table" or name in OURS,
-                },
-            )
-            return list(compare_metadata(context, _ours()))
-
-        async with engine.connect() as connection:
-            assert await connection.run_sync(diff) == []
-
-        def down(connection: Any) -> set[str]:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "github@0001")
-            return set(inspect(connection).get_table_names())
-
-        async with engine.begin() as connection:
-            left = await connection.run_sync(down)
-        assert not set(OURS) & left and "polls" in left, "only this branch went down"
-        await upgrade(engine)
-        async with engine.connect() as connection:
-            assert await connection.run_sync(diff) == []
-    finally:
-        await engine.dispose()
+    await assert_branch_migrates(
+        database_url, branch="github", head="0155", rows=[GithubIssueRow, GithubDeliveryRow]
+    )

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import text
 
+from tests.storage.branches import assert_branch_migrates
 from townsquare.storage.analytics_models import (
     AnalyticsActiveRow,
     AnalyticsCaseRow,
@@ -18,7 +17,7 @@ from townsquare.storage.analytics_models import (
     AnalyticsNewcomerRow,
 )
 from townsquare.storage.database import create_engine
-from townsquare.storage.migrate import alembic_config, current_revisions, upgrade
+from townsquare.storage.migrate import alembic_config, upgrade
 
 ROWS = (
     AnalyticsDayRow,
@@ -27,50 +26,10 @@ ROWS = (
     AnalyticsNewcomerRow,
     AnalyticsCaseRow,
 )
-TABLES = {row.__tablename__ for row in ROWS}
-
-
-def _ours() -> MetaData:
-    """The analytics tables alone, as the models declare them."""
-    metadata = MetaData()
-    for row in ROWS:
-        row.__table__.to_metadata(metadata)  # type: ignore[attr-defined]
-    return metadata
 
 
 async def test_migrations_0140_0141_match_the_models_and_downgrade(database_url: str) -> None:
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        assert "0141" in await current_revisions(engine)
-
-        def diff(connection: Any) -> list[Any]:
-            context = MigrationContext.configure(
-                connection,
-                opts={
-                    "compare_type": True,
-                    "include_name": lambda name, kind, _parent: kind != "table" or name in TABLES,
-                },
-            )
-            return list(compare_metadata(context, _ours()))
-
-        async with engine.connect() as connection:
-            assert await connection.run_sync(diff) == []
-
-        def down(connection: Any) -> set[str]:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "analytics@0001")
-            return set(inspect(connection).get_table_names())
-
-        async with engine.begin() as connection:
-            left = await connection.run_sync(down)
-        assert not TABLES & left and "polls" in left, "only the analytics branch went down"
-        await upgrade(engine)
-        async with engine.connect() as connection:
-            assert await connection.run_sync(diff) == []
-    finally:
-        await engine.dispose()
+    await assert_branch_migrates(database_url, branch="analytics", head="0141", rows=ROWS)
 
 
 async def test_migration_0141_links_and_counts_the_rows_written_before_it(
