@@ -29,8 +29,9 @@ from townsquare.core.analytics.feature import Analytics
 from townsquare.core.announcements.feature import Announcements
 from townsquare.core.builtin import builtin_features
 from townsquare.core.calendar.feature import Events
+from townsquare.core.dashboard.answers import AnsweringDispatcher
+from townsquare.core.dashboard.feature import Dashboard
 from townsquare.core.delivery import DeliveryWorker
-from townsquare.core.dispatcher import Dispatcher
 from townsquare.core.escalation.feature import Escalation
 from townsquare.core.faq.feature import Faq
 from townsquare.core.features import BotInfo, Feature
@@ -73,6 +74,7 @@ from townsquare.storage.rewards import SqlRewardsStore
 from townsquare.storage.store import SqlStore
 from townsquare.storage.tickets import SqlTicketStore
 from townsquare.storage.watch import SqlWatchStore
+from townsquare.storage.web import SqlDashboardStore
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ def default_features() -> list[Feature]:
         Tickets(store=SqlTicketStore, people=SqlPersonDirectory()),
         Watch(store=SqlWatchStore),
         Feedback(store=SqlFeedbackStore, persons=SqlPersonDirectory()),
+        Dashboard(store=SqlDashboardStore, persons=SqlPersonDirectory()),
     ]
 
 
@@ -110,6 +113,17 @@ def config_secrets(config: Config) -> list[str]:
             if isinstance(value, SecretStr):
                 secrets.append(value.get_secret_value())
     return secrets
+
+
+def dashboard_url(config: Config) -> str | None:
+    """Where managers' dashboard links point: ``[web] public_url``, else ``http://`` and
+    ``[web] listen``; None when no web side is served."""
+    web = getattr(config, "web", None)
+    if web is None or web.listen is None:
+        return None
+    if web.public_url is not None:
+        return str(web.public_url).rstrip("/")
+    return f"http://{web.listen}"
 
 
 class NoBotStarted(RuntimeError):
@@ -157,6 +171,9 @@ class Runtime:
                 if isinstance(feature, Faq):
                     feature.use_matcher(matcher)
         self.config_path = config_path
+        for feature in self.features:
+            if isinstance(feature, Dashboard):
+                feature.public_url = dashboard_url(config)
         self.metrics = Metrics()
         delivery = getattr(config, "delivery", None)
         configured_drain = getattr(delivery, "drain_seconds", 30.0)
@@ -251,7 +268,7 @@ class Runtime:
             name: BotInfo(name, adapter.platform, adapter.capabilities)
             for name, adapter in self.adapters.items()
         }
-        self.dispatcher = Dispatcher(
+        self.dispatcher = AnsweringDispatcher(
             self.features,
             bots=bots,
             managers=self.config.defaults.managers,

@@ -26,6 +26,7 @@ from townsquare.storage import (  # noqa: F401
     rewards_models,
     tickets_models,
     watch_models,
+    web_models,
 )
 from townsquare.storage.models import Base
 

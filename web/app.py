@@ -6,6 +6,7 @@
   what is wrong. A bot's platform is asked (``getMe``, ``GET /users/@me``, ``auth.test``)
   at most every ``probe_seconds`` per bot, so a probe every few seconds costs the platforms
   nothing noticeable, and a platform that goes away is seen without waiting for traffic.
+- The managers' dashboard (:mod:`web.dashboard`): login links, sessions, the inbox.
 - ``GET /metrics``: Prometheus text from :attr:`core.metrics.Metrics.registry`, with the
   outbox depth and oldest pending age read from the database and the bots up from the
   runtime at each scrape.
@@ -69,13 +70,16 @@ PROBES: web.AppKey[_Probes] = web.AppKey("probes", _Probes)
 
 
 def create_app(runtime: Observed, *, probe_seconds: float = 10.0) -> web.Application:
-    app = web.Application()
+    from townsquare.web import dashboard
+
+    app = web.Application(middlewares=[dashboard.security_headers])
     app[RUNTIME] = runtime
     app[PROBES] = _Probes(probe_seconds)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     add_github_hook(app, runtime)
+    dashboard.add_routes(app)
     return app
 
 

@@ -1,0 +1,1 @@
+"""``/dashboard``: a manager's private one-time login link to the web dashboard."""

@@ -1,0 +1,133 @@
+"""The dashboard end to end in a real headless Chromium, against a real ``townsquare run``
+process with aiogram, discord.py and slack-bolt on their loopback fakes:
+
+the bot sends Olga (the Telegram group's owner) a ``/dashboard`` link privately; she logs
+in in the browser; a case reported on Telegram (a hostile name and text, shown as text)
+is in the inbox, and a second one appears there without reloading; she claims the case,
+warns its author and resolves it from the browser: the fake Bot API receives the case
+card's edits in the managers' chat and the warning in the group. The pages pass axe-core
+with no serious finding, read in Italian after a switch, and fit a phone's screen; a
+screenshot of each page is saved under the test's tmp dir (``screens/``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tests.fakes.telegram import payloads as p
+from tests.rewards.town import GROUP, TG, Town, free_port, telegram_user
+from tests.rewards.town import town as town
+from tests.web.browser import axe_check, chromium
+
+MANAGERS = -1005550001
+EVE = telegram_user(2666, '<img src=x onerror="alert(1)">Eve')
+ALICE = telegram_user(2001, "Alice")
+HOSTILE = "<script>alert('owned')</script> buy <b>cheap</b> @everyone"
+LINK = re.compile(r"https?://[^\s\"<>]+/login/[A-Za-z0-9_-]+")
+
+
+def sent(town: Town, chat: int, method: str = "sendMessage") -> list[dict[str, Any]]:
+    return [
+        c.params
+        for c in town.telegram.calls
+        if c.method == method and int(c.params.get("chat_id", 0)) == chat
+    ]
+
+
+async def report(town: Town, text: str) -> None:
+    before = len(sent(town, MANAGERS))
+    offending = await town.telegram_says(EVE, text)
+    await town.telegram_says(ALICE, "/report spam", reply_to=offending)
+    await town.telegram_wait(lambda: len(sent(town, MANAGERS)) > before)
+
+
+async def test_a_manager_handles_a_telegram_case_from_the_browser(
+    town: Town, tmp_path: Path
+) -> None:
+    port = free_port()
+    extra = f'\n[defaults]\nescalate_to = "{TG}:{MANAGERS}"\n\n[web]\nlisten = "127.0.0.1:{port}"\n'
+    await town.start(town.write_config(extra=extra))
+    screens = tmp_path / "screens"
+    screens.mkdir()
+    olga = p.ADMIN
+
+    # /dashboard in the group: the link arrives privately, never in the group.
+    await town.telegram_says(olga, "/dashboard")
+    dms = await town.telegram_wait(lambda: town.telegram_texts(int(olga["id"])))
+    (link,) = set(LINK.findall(dms[0]))
+    assert link.startswith(f"http://127.0.0.1:{port}/login/")
+    assert "/login/" not in str(town.telegram_texts())
+    await report(town, HOSTILE)
+
+    async with chromium() as browser:
+        context = await browser.new_context(
+            bypass_csp=True, viewport={"width": 1200, "height": 900}
+        )
+        page = await context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+
+        await page.goto(link)
+        await page.screenshot(path=screens / "login.png", full_page=True)
+        await axe_check(page, "login")
+        await page.get_by_role("button", name="Log in").click()
+        await page.wait_for_url("**/inbox")
+        item = page.locator('[data-kind="case"][data-id="1"]')
+        await item.wait_for()
+        assert HOSTILE in await item.inner_text(), "the hostile text reads as text"
+        assert '<img src=x onerror="alert(1)">Eve' in await item.inner_text()
+        await page.screenshot(path=screens / "inbox.png", full_page=True)
+        await axe_check(page, "inbox")
+
+        # A new case appears without reloading (htmx polls the list).
+        await report(town, "second offence in the group")
+        await page.locator('[data-kind="case"][data-id="2"]').wait_for(timeout=20_000)
+
+        # Claim from the browser: the card in the managers' chat is edited.
+        await item.locator("a").click()
+        await page.wait_for_url("**/cases/1")
+        await page.screenshot(path=screens / "case.png", full_page=True)
+        await axe_check(page, "case")
+        edits = len(sent(town, MANAGERS, "editMessageText"))
+        await page.get_by_role("button", name="Claim").click()
+        await page.get_by_role("status").wait_for()
+        assert "claimed" in (await page.get_by_role("status").inner_text()).lower()
+        await town.telegram_wait(lambda: len(sent(town, MANAGERS, "editMessageText")) > edits)
+        assert "Olga" in str(sent(town, MANAGERS, "editMessageText")[-1]["text"])
+
+        # Warn the author: the warning reaches the group on Telegram.
+        await page.get_by_label("Reason", exact=True).fill("please keep it friendly")
+        await page.get_by_role("button", name="Warn the author").click()
+        await town.telegram_wait(
+            lambda: [t for t in town.telegram_texts(GROUP) if "please keep it friendly" in t]
+        )
+        # Resolve with a note: the card says so, and so does the audit log on the page.
+        edits = len(sent(town, MANAGERS, "editMessageText"))
+        await page.locator("#note-resolve").fill("talked to them")
+        await page.get_by_role("button", name="Resolve").click()
+        await town.telegram_wait(lambda: len(sent(town, MANAGERS, "editMessageText")) > edits)
+        await page.locator(".audit").get_by_text("talked to them").first.wait_for()
+        await page.screenshot(path=screens / "case-resolved.png", full_page=True)
+
+        await page.goto(link.split("/login/")[0] + "/sessions")
+        await page.screenshot(path=screens / "sessions.png", full_page=True)
+        await axe_check(page, "sessions")
+
+        # Italian, on a phone.
+        await page.goto(link.split("/login/")[0] + "/inbox?status=all")
+        await page.get_by_label("Language").select_option("it")
+        await page.get_by_role("button", name="Change").click()
+        await page.get_by_role("heading", name="Posta in arrivo").wait_for()
+        await page.set_viewport_size({"width": 390, "height": 844})
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the inbox is {width}px wide on a 390px phone screen"
+        await page.screenshot(path=screens / "inbox-phone-it.png", full_page=True)
+        await axe_check(page, "inbox (it, phone)")
+        assert dialogs == [], "no script from a member ever ran"
+        await context.close()
+
+    for name in ("login", "inbox", "case", "case-resolved", "sessions", "inbox-phone-it"):
+        assert (screens / f"{name}.png").stat().st_size > 1000
+    await town.stop()

@@ -1,0 +1,192 @@
+"""The dashboard's security, through the real aiogram bot on the fake Bot API and the
+real web app over HTTP:
+
+* ``/dashboard`` sends a manager a private link and a member none;
+* a link works once (a second use gets 403 and no session), an expired one not at all;
+* one community's manager can neither read nor change another community: every route
+  of the app is tried with the other community's ids;
+* a POST without the CSRF token changes nothing;
+* hostile names and texts in a case render as text, never as HTML;
+* logout and the session list end sessions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from tests.fakes.telegram import payloads as p
+from tests.web.dashboard_support import (
+    BORIS,
+    EVE,
+    HOSTILE_TEXT,
+    MANAGERS_CHAT,
+    OLGA,
+    OTHER,
+    Site,
+    browser,
+    command,
+    nonce_of,
+    site,
+)
+from townsquare.core.escalation.store import CaseStatus
+from townsquare.storage.escalation import SqlEscalationStore
+from townsquare.storage.web_models import WebLoginTokenRow
+from townsquare.web.app import create_app
+
+
+async def case_status(town: Site, case_id: int) -> CaseStatus:
+    async with town.runtime.store.transaction() as tx:
+        case = await SqlEscalationStore(tx).case(case_id)
+    assert case is not None
+    return case.status
+
+
+async def two_cases(town: Site) -> None:
+    """Case 1 in Town Square (Eve's hostile message), case 2 in Other Place."""
+    offending = await town.say(HOSTILE_TEXT, EVE)
+    await town.report(offending, p.ALICE)
+    elsewhere = await town.say("secret of the other place", EVE, OTHER)
+    await town.report(elsewhere, p.ALICE, OTHER)
+
+
+async def test_a_link_works_once_and_only_for_managers(sqlite_url: str) -> None:
+    async with site(sqlite_url) as town:
+        link = await town.dashboard_link(OLGA)
+        assert link.startswith(town.base + "/login/")
+        assert "/login/" not in str(town.sent(int(str(p.GROUP["id"])))), "never in public"
+
+        # A member gets a refusal and no link.
+        group = int(str(p.GROUP["id"]))
+        await town.wait(lambda: "privately" in str(town.sent(group)))
+        before = len(town.api.calls)
+        await town.api.push(command("/dashboard", p.ALICE))
+        await town.wait(lambda: "only managers can use /dashboard" in str(town.sent(group)))
+        assert "/login/" not in str([c.params for c in town.api.calls[before:]])
+        assert not town.sent(int(str(p.ALICE["id"])))
+
+        async with browser(town.base) as first, browser(town.base) as second:
+            await first.log_in(link)
+            assert first.http.cookie_jar.filter_cookies(town.base).get("ts_session")
+            # The second use: 403 on the page and on the POST, and no session.
+            status, _body = await second.get(link)
+            assert status == 403
+            second.csrf = "x"
+            status, _body = await second.post(link, {})
+            assert status == 403
+            assert not second.http.cookie_jar.filter_cookies(town.base).get("ts_session")
+            assert (await second.get("/inbox"))[0] == 303
+
+        # An expired link: refused too.
+        late = await town.dashboard_link(OLGA)
+        async with town.runtime.store.transaction() as tx:
+            await tx.connection.execute(
+                update(WebLoginTokenRow)
+                .where(WebLoginTokenRow.used_at.is_(None))
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        async with browser(town.base) as third:
+            assert (await third.get(late))[0] == 403
+
+
+async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
+    async with site(sqlite_url) as town:
+        olga_link = await town.dashboard_link(OLGA)
+        boris_link = await town.dashboard_link(BORIS, OTHER)
+        await two_cases(town)
+        async with browser(town.base) as olga, browser(town.base) as boris:
+            await olga.log_in(olga_link)
+            await boris.log_in(boris_link)
+            status, inbox = await olga.get("/inbox")
+            assert 'data-id="1"' in inbox and 'data-id="2"' not in inbox
+            assert "Other Place" not in inbox and "secret of the other" not in inbox
+            status, mine = await boris.get("/inbox")
+            assert 'data-id="2"' in mine and 'data-id="1"' not in mine
+            listed = (await boris.get("/sessions"))[1]
+            boris_session = re.findall(r'action="/sessions/(\d+)/end"', listed)
+            assert boris_session
+
+            # Every route of the app, with Other Place's ids, as Olga.
+            app = create_app(town.runtime)
+            values = {"case": "2", "session": boris_session[0], "token": "nope"}
+            tried = 0
+            for route in app.router.routes():
+                info = route.resource.get_info() if route.resource else {}
+                path = info.get("formatter") or info.get("path") or ""
+                if not path or path.startswith("/static") or "prefix" in info:
+                    continue
+                url = path.format(**values)
+                if route.method == "GET":
+                    status, body = await olga.get(url)
+                    assert "secret of the other" not in body, url
+                    assert "Other Place" not in body, url
+                    if "{" in path:
+                        assert status in (403, 404), (url, status)
+                elif route.method == "POST" and "{" in path and "{token}" not in path:
+                    status, body = await olga.post(
+                        url, {"action": "claim", "note": "x", "nonce": "abcdefgh12"}
+                    )
+                    assert status in (403, 404), (url, status, body)
+                tried += 1
+            assert tried >= 8
+            assert await case_status(town, 2) is CaseStatus.OPEN
+            assert (await boris.get("/inbox"))[0] == 200, "Boris's session is still live"
+
+
+async def test_no_csrf_token_changes_nothing_and_hostile_text_stays_text(sqlite_url: str) -> None:
+    async with site(sqlite_url) as town:
+        link = await town.dashboard_link(OLGA)
+        await two_cases(town)
+        async with browser(town.base) as olga:
+            await olga.log_in(link)
+            status, page = await olga.get("/cases/1")
+            assert status == 200
+            assert "<script>alert" not in page and "<img src=x" not in page
+            assert "&lt;script&gt;alert(&#39;owned&#39;)&lt;/script&gt;" in page
+            assert "&lt;img src=x onerror=" in page
+            inbox = (await olga.get("/inbox"))[1]
+            assert "<script>alert" not in inbox and "&lt;script&gt;" in inbox
+
+            edits = len(town.edits(MANAGERS_CHAT))
+            form = {"action": "claim", "nonce": nonce_of(page)}
+            status, _body = await olga.post("/cases/1", form, csrf=False)
+            assert status == 403
+            status, _body = await olga.post("/cases/1", {**form, "csrf": "forged"}, csrf=False)
+            assert status == 403
+            assert await case_status(town, 1) is CaseStatus.OPEN
+            assert len(town.edits(MANAGERS_CHAT)) == edits
+            assert (await olga.post("/logout", {}, csrf=False))[0] == 403
+
+            # With the token, the claim goes through the pipeline: the card is edited.
+            status, answer = await olga.post("/cases/1", form)
+            assert status == 200, answer
+            assert "claimed" in answer.lower()
+            assert await case_status(town, 1) is CaseStatus.CLAIMED
+            await town.wait(lambda: len(town.edits(MANAGERS_CHAT)) > edits)
+            # The same form again acts once: nothing more is done.
+            status, again = await olga.post("/cases/1", form)
+            assert "already sent" in again
+
+            # Logout ends the session.
+            assert (await olga.post("/logout", {}))[0] == 303
+            assert (await olga.get("/inbox"))[0] == 303
+
+
+async def test_a_manager_ends_their_other_sessions(sqlite_url: str) -> None:
+    async with (
+        site(sqlite_url) as town,
+        browser(town.base) as phone,
+        browser(town.base) as laptop,
+    ):
+        await phone.log_in(await town.dashboard_link(OLGA))
+        await laptop.log_in(await town.dashboard_link(OLGA))
+        page = (await laptop.get("/sessions"))[1]
+        ids = re.findall(r'action="/sessions/(\d+)/end"', page)
+        assert len(ids) == 2
+        other = min(ids, key=int)
+        status, page = await laptop.post(f"/sessions/{other}/end", {})
+        assert status == 200 and "ended" in page
+        assert (await phone.get("/inbox"))[0] == 303
+        assert (await laptop.get("/inbox"))[0] == 200
