@@ -3,7 +3,8 @@
 Pages (server-rendered with Jinja2, htmx for live parts, no build step):
 
 * ``/login/<token>``, ``/logout``, ``/sessions``, ``/language`` (:mod:`web.auth`);
-* ``/inbox``, ``/inbox/items``, ``/cases/<id>`` (:mod:`web.inbox`).
+* ``/inbox``, ``/inbox/items``, ``/cases/<id>`` (:mod:`web.inbox`), ``/tickets/<id>``
+  (:mod:`web.tickets`).
 
 Every page reads the viewer's session and grants again (:func:`web.auth.viewer`);
 every action goes through the pipeline as the manager's own command
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from townsquare.web import auth, inbox
+from townsquare.web import auth, inbox, tickets
 from townsquare.web.views import STATIC, security_headers
 
 __all__ = ["add_routes", "security_headers"]
@@ -23,4 +24,5 @@ __all__ = ["add_routes", "security_headers"]
 def add_routes(app: web.Application) -> None:
     auth.add_routes(app)
     inbox.add_routes(app)
+    tickets.add_routes(app)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)

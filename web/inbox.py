@@ -43,6 +43,7 @@ LIMIT = 100
 STATUS_NAMES = {
     "open": _("open"),
     "claimed": _("claimed"),
+    "closed": _("closed"),
     "resolved": _("resolved"),
     "dismissed": _("dismissed"),
 }
@@ -137,6 +138,9 @@ async def items(request: web.Request, who: Viewer, filters: Filters) -> list[Ite
                     platform=platform, community_id=community_id, statuses=statuses, limit=LIMIT
                 )
                 found += [case_item(case) for case in await store.cases(where)]
+    from townsquare.web.tickets import ticket_items
+
+    found += await ticket_items(request, who, filters)
     if filters.text:
         needle = filters.text.casefold()
         found = [

@@ -23,6 +23,7 @@ from townsquare.web.app import start_web, stop_web
 OTHER = {"id": -1009876543210, "title": "Other Place", "type": "supergroup", "is_forum": False}
 MANAGERS_CHAT = -1005550000
 OLGA = p.ADMIN
+MALLORY = {"id": 3001, "is_bot": False, "first_name": "Mallory"}
 BORIS = {"id": 3000, "is_bot": False, "first_name": "Boris", "username": "boris"}
 EVE = {"id": 1002, "is_bot": False, "first_name": '<img src=x onerror="alert(1)"> Eve'}
 HOSTILE_TEXT = "<script>alert('owned')</script> <b>bold?</b> @everyone"

@@ -3,9 +3,11 @@ process with aiogram, discord.py and slack-bolt on their loopback fakes:
 
 the bot sends Olga (the Telegram group's owner) a ``/dashboard`` link privately; she logs
 in in the browser; a case reported on Telegram (a hostile name and text, shown as text)
-is in the inbox, and a second one appears there without reloading; she claims the case,
-warns its author and resolves it from the browser: the fake Bot API receives the case
-card's edits in the managers' chat and the warning in the group. The pages pass axe-core
+and a ticket Alice opened on Discord (the group and the guild are one space) are in one
+list, and a second case appears there without reloading; she claims the case, warns its
+author and resolves it from the browser: the fake Bot API receives the case card's edits
+in the managers' chat and the warning in the group; she answers the ticket from the
+browser and Alice receives the answer privately on Discord. The pages pass axe-core
 with no serious finding, read in Italian after a switch, and fit a phone's screen; a
 screenshot of each page is saved under the test's tmp dir (``screens/``).
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.telegram import payloads as p
-from tests.rewards.town import GROUP, TG, Town, free_port, telegram_user
+from tests.rewards.town import DC, GROUP, TG, Town, free_port, telegram_user
 from tests.rewards.town import town as town
 from tests.web.browser import axe_check, chromium
 
@@ -36,6 +38,20 @@ def sent(town: Town, chat: int, method: str = "sendMessage") -> list[dict[str, A
     ]
 
 
+def bot_dms(town: Town, user_id: int, containing: str) -> list[str]:
+    """What the bot wrote to ``user_id`` in private on Discord containing ``containing``."""
+    channels = {
+        int(channel_id)
+        for channel_id, channel in town.discord.channels.items()
+        if channel["type"] == 1 and channel["recipients"][0]["id"] == str(user_id)
+    }
+    return [
+        str(m["content"]).replace("\\", "")
+        for m in town.discord.bot_messages()
+        if int(m["channel_id"]) in channels and containing in str(m["content"]).replace("\\", "")
+    ]
+
+
 async def report(town: Town, text: str) -> None:
     before = len(sent(town, MANAGERS))
     offending = await town.telegram_says(EVE, text)
@@ -48,7 +64,7 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
 ) -> None:
     port = free_port()
     extra = f'\n[defaults]\nescalate_to = "{TG}:{MANAGERS}"\n\n[web]\nlisten = "127.0.0.1:{port}"\n'
-    await town.start(town.write_config(extra=extra))
+    await town.start(town.write_config(space=[TG, DC], extra=extra))
     screens = tmp_path / "screens"
     screens.mkdir()
     olga = p.ADMIN
@@ -60,6 +76,11 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
     assert link.startswith(f"http://127.0.0.1:{port}/login/")
     assert "/login/" not in str(town.telegram_texts())
     await report(town, HOSTILE)
+    # Alice opens a ticket on Discord: a direct message to the bot.
+    alice = town.discord_members["alice"]
+    await town.discord_says("alice", "hello everyone")
+    await town.discord.direct_message(alice, "I cannot log in <b>@everyone</b>")
+    await town.telegram_wait(lambda: "Ticket #1" in str(sent(town, MANAGERS)))
 
     async with chromium() as browser:
         context = await browser.new_context(
@@ -78,6 +99,9 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         await item.wait_for()
         assert HOSTILE in await item.inner_text(), "the hostile text reads as text"
         assert '<img src=x onerror="alert(1)">Eve' in await item.inner_text()
+        ticket = page.locator('[data-kind="ticket"][data-id="1"]')
+        assert "I cannot log in <b>@everyone</b>" in await ticket.inner_text()
+        assert "discord" in await ticket.inner_text()
         await page.screenshot(path=screens / "inbox.png", full_page=True)
         await axe_check(page, "inbox")
 
@@ -111,6 +135,21 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         await page.locator(".audit").get_by_text("talked to them").first.wait_for()
         await page.screenshot(path=screens / "case-resolved.png", full_page=True)
 
+        # Answer the Discord ticket from the browser: Alice gets it privately on Discord.
+        base = link.split("/login/")[0]
+        await page.goto(base + "/inbox")
+        await page.locator('[data-kind="ticket"][data-id="1"] a').click()
+        await page.wait_for_url("**/tickets/1")
+        await page.screenshot(path=screens / "ticket.png", full_page=True)
+        await axe_check(page, "ticket")
+        await page.get_by_label("Answer").fill("Try logging in again now")
+        await page.get_by_role("button", name="Send the answer").click()
+        answers = await town.discord.wait_for(
+            lambda: bot_dms(town, alice, "Try logging in again now"), 30
+        )
+        assert "The team of Town Square" in answers[0], answers
+        await page.locator(".conversation").get_by_text("Try logging in again now").wait_for()
+
         await page.goto(link.split("/login/")[0] + "/sessions")
         await page.screenshot(path=screens / "sessions.png", full_page=True)
         await axe_check(page, "sessions")
@@ -128,6 +167,6 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         assert dialogs == [], "no script from a member ever ran"
         await context.close()
 
-    for name in ("login", "inbox", "case", "case-resolved", "sessions", "inbox-phone-it"):
+    for name in ("login", "inbox", "case", "case-resolved", "ticket", "sessions", "inbox-phone-it"):
         assert (screens / f"{name}.png").stat().st_size > 1000
     await town.stop()

@@ -16,12 +16,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
+from yarl import URL
 
 from tests.fakes.telegram import payloads as p
 from tests.web.dashboard_support import (
     BORIS,
     EVE,
     HOSTILE_TEXT,
+    MALLORY,
     MANAGERS_CHAT,
     OLGA,
     OTHER,
@@ -32,7 +34,9 @@ from tests.web.dashboard_support import (
     site,
 )
 from townsquare.core.escalation.store import CaseStatus
+from townsquare.core.tickets.store import TicketStatus
 from townsquare.storage.escalation import SqlEscalationStore
+from townsquare.storage.tickets import SqlTicketStore
 from townsquare.storage.web_models import WebLoginTokenRow
 from townsquare.web.app import create_app
 
@@ -45,11 +49,15 @@ async def case_status(town: Site, case_id: int) -> CaseStatus:
 
 
 async def two_cases(town: Site) -> None:
-    """Case 1 in Town Square (Eve's hostile message), case 2 in Other Place."""
+    """Case 1 in Town Square (Eve's hostile message), case 2 and ticket 1 in Other Place
+    (Mallory, last seen there, writes to the bot privately)."""
     offending = await town.say(HOSTILE_TEXT, EVE)
     await town.report(offending, p.ALICE)
     elsewhere = await town.say("secret of the other place", EVE, OTHER)
     await town.report(elsewhere, p.ALICE, OTHER)
+    await town.say("hello all", MALLORY, OTHER)
+    await town.api.push(p.private_message("secret ticket of the other place", MALLORY))
+    await town.wait(lambda: "Ticket #1" in str(town.sent(MANAGERS_CHAT)))
 
 
 async def test_a_link_works_once_and_only_for_managers(sqlite_url: str) -> None:
@@ -69,14 +77,14 @@ async def test_a_link_works_once_and_only_for_managers(sqlite_url: str) -> None:
 
         async with browser(town.base) as first, browser(town.base) as second:
             await first.log_in(link)
-            assert first.http.cookie_jar.filter_cookies(town.base).get("ts_session")
+            assert first.http.cookie_jar.filter_cookies(URL(town.base)).get("ts_session")
             # The second use: 403 on the page and on the POST, and no session.
             status, _body = await second.get(link)
             assert status == 403
             second.csrf = "x"
             status, _body = await second.post(link, {})
             assert status == 403
-            assert not second.http.cookie_jar.filter_cookies(town.base).get("ts_session")
+            assert not second.http.cookie_jar.filter_cookies(URL(town.base)).get("ts_session")
             assert (await second.get("/inbox"))[0] == 303
 
         # An expired link: refused too.
@@ -100,17 +108,21 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
             await olga.log_in(olga_link)
             await boris.log_in(boris_link)
             status, inbox = await olga.get("/inbox")
-            assert 'data-id="1"' in inbox and 'data-id="2"' not in inbox
+            assert 'data-kind="case" data-id="1"' in inbox
+            assert 'data-kind="case" data-id="2"' not in inbox
+            assert 'data-kind="ticket"' not in inbox
             assert "Other Place" not in inbox and "secret of the other" not in inbox
             status, mine = await boris.get("/inbox")
-            assert 'data-id="2"' in mine and 'data-id="1"' not in mine
+            assert 'data-kind="case" data-id="2"' in mine
+            assert 'data-kind="case" data-id="1"' not in mine
+            assert 'data-kind="ticket" data-id="1"' in mine
             listed = (await boris.get("/sessions"))[1]
             boris_session = re.findall(r'action="/sessions/(\d+)/end"', listed)
             assert boris_session
 
             # Every route of the app, with Other Place's ids, as Olga.
             app = create_app(town.runtime)
-            values = {"case": "2", "session": boris_session[0], "token": "nope"}
+            values = {"case": "2", "ticket": "1", "session": boris_session[0], "token": "nope"}
             tried = 0
             for route in app.router.routes():
                 info = route.resource.get_info() if route.resource else {}
@@ -126,12 +138,16 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
                         assert status in (403, 404), (url, status)
                 elif route.method == "POST" and "{" in path and "{token}" not in path:
                     status, body = await olga.post(
-                        url, {"action": "claim", "note": "x", "nonce": "abcdefgh12"}
+                        url, {"action": "claim", "note": "x", "text": "x", "nonce": "abcdefgh12"}
                     )
                     assert status in (403, 404), (url, status, body)
                 tried += 1
             assert tried >= 8
             assert await case_status(town, 2) is CaseStatus.OPEN
+            async with town.runtime.store.transaction() as tx:
+                ticket = await SqlTicketStore(tx).get(1)
+            assert ticket is not None and ticket.status is TicketStatus.OPEN
+            assert "secret ticket" in (await boris.get("/tickets/1"))[1]
             assert (await boris.get("/inbox"))[0] == 200, "Boris's session is still live"
 
 
