@@ -119,7 +119,7 @@ class TeamKeywords:
 def routed_team(text: str, teams: Sequence[TeamKeywords], language: str = "en") -> str | None:
     """The first team (in the order given) one of whose keywords the idea mentions: a
     keyword matches when all of its normalised terms are among the idea's (so ``dark
-    mode`` matches "a darker mode?" and ``пароль`` matches "пароли"), in any language."""
+    mode`` matches "dark modes" and ``пароль`` matches "пароли"), in any language."""
     found = set(terms(text, language))
     if not found:
         return None
