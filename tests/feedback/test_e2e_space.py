@@ -4,6 +4,7 @@ the Slack workspace one space:
 
 * an idea filed on Telegram is posted on the board of each community, and votes from
   Discord and Slack (buttons on each platform's post) make one count, shown on all three;
+* "Send as feedback" on a Discord message files its text;
 * a similar idea is offered privately before filing ("vote for #1 instead?");
 * a member cannot change a status, a manager can, and every backer is told privately on
   their own platform, once, also when the process stops before the notices are due and
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.bots import slack_button_values, slack_interaction
+from tests.fakes.bots import discord_private_answer, slack_button_values, slack_interaction
 from tests.fakes.slack import server as slack_fake
 from tests.fakes.slack.blocks import message_text
 from tests.fakes.telegram import payloads as p
@@ -116,6 +117,14 @@ async def test_one_idea_one_count_across_platforms_and_every_backer_told_once(
             if c.method == "editMessageText" and "3 votes" in str(c.params.get("text"))
         ]
     )
+
+    # "Send as feedback" on a Discord message files its text, answered privately.
+    message = await town.discord_says("alice", "Could we get a calendar file for each event?")
+    menu = await town.discord.message_command(
+        town.guild, "general", town.discord_members["bob"], "Send as feedback", message
+    )
+    answer = (await discord_private_answer(town.discord, menu)).replace("\\", "")
+    assert answer.startswith("Thanks! Your idea is #2."), answer
 
     # A similar idea is offered privately before filing, from Slack.
     offer = await town.slack_command(SLACK_ALICE, "/feedback", "please add dark mode to the app")
