@@ -198,6 +198,7 @@ class SqlPeopleStore:
     # -- persons ----------------------------------------------------------------------------
 
     async def merge(self, keep: int, merged: int, now: datetime) -> None:
+        self.tx.memo.pop(PERSONS_MEMO, None)
         await self.tx.execute(
             update(_accounts)
             .where(_accounts.c.person_id.in_([keep, merged]))
@@ -210,6 +211,7 @@ class SqlPeopleStore:
         )
 
     async def detach(self, platform: str, user_id: str, now: datetime) -> int:
+        self.tx.memo.pop(PERSONS_MEMO, None)
         person_id = await self._new_person(now)
         await self.tx.execute(
             update(_accounts)
@@ -219,17 +221,34 @@ class SqlPeopleStore:
         return person_id
 
 
+PERSONS_MEMO = "people.persons"
+"""The accounts' persons a transaction has read or made, ``(platform, user id) -> person``,
+in its memo (emptied when a feature scope fails, dropped by a link or an unlink): the
+features that read a chunk's persons ahead (rewards, analytics) read them once."""
+
+
+def _memo(tx: SqlTransaction) -> dict[tuple[str, str], int]:
+    found = tx.memo.get(PERSONS_MEMO)
+    if found is None:
+        found = tx.memo[PERSONS_MEMO] = {}
+    return found
+
+
 class SqlPersonDirectory:
     """:class:`core.persons.PersonDirectory` on the people tables."""
 
     async def person_of(self, tx: SqlTransaction, platform: str, user_id: str) -> int:
+        family = account_platform(platform)
+        memo = _memo(tx)
+        known = memo.get((family, user_id))
+        if known is not None:
+            return known
         store = SqlPeopleStore(tx)
-        found = await store.find_account(account_platform(platform), user_id)
-        if found is not None:
-            return found.person_id
-        now = datetime.now(UTC)
-        created = await store.account(account_platform(platform), user_id, "", "", now)
-        return created.person_id
+        found = await store.find_account(family, user_id)
+        if found is None:
+            found = await store.account(family, user_id, "", "", datetime.now(UTC))
+        memo[(family, user_id)] = found.person_id
+        return found.person_id
 
     async def persons_of(
         self,
@@ -242,11 +261,27 @@ class SqlPersonDirectory:
     ) -> dict[str, int]:
         """Four statements for a chunk with new accounts (read, new persons, their
         accounts, read again: another process may have made some first, and the persons
-        made for those are deleted), one without."""
-        wanted = sorted(set(user_ids))
-        if not wanted:
-            return {}
+        made for those are deleted), one without, none for accounts this transaction
+        asked about before (:data:`PERSONS_MEMO`)."""
         family = account_platform(platform)
+        memo = _memo(tx)
+        known: dict[str, int] = {}
+        wanted: list[str] = []
+        for user_id in sorted(set(user_ids)):
+            person = memo.get((family, user_id))
+            if person is None:
+                wanted.append(user_id)
+            else:
+                known[user_id] = person
+        if not wanted:
+            return known
+        found = await self._ask(tx, family, wanted, create=create, unknown=unknown)
+        memo.update({(family, user_id): person for user_id, person in found.items()})
+        return known | found
+
+    async def _ask(
+        self, tx: SqlTransaction, family: str, wanted: list[str], *, create: bool, unknown: bool
+    ) -> dict[str, int]:
         found = {} if unknown and create else await self._read(tx, family, wanted)
         missing = [user_id for user_id in wanted if user_id not in found]
         if not create or not missing:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from townsquare.core.events import Event, MessagePosted
@@ -25,7 +25,7 @@ from townsquare.core.features import Context
 from townsquare.core.persons import account_platform
 from townsquare.core.rewards import rules
 from townsquare.core.rewards.levels import Member, settle
-from townsquare.core.rewards.services import Services
+from townsquare.core.rewards.services import Cooling, Services
 from townsquare.core.rewards.store import RewardsStore, Wallet
 
 WEEKLY_JOB = "rewards.weekly"
@@ -50,9 +50,15 @@ async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
     """Read what the chunk's ordinary messages need: their authors' persons (from the
     person directory, which makes those of accounts never seen) and wallets, and, on
     PostgreSQL, the wallets of the authors out of their cooldown again, locked."""
-    messages = [event for event in events if ordinary(event)]
+    now = services.now()
+    cooling = services.cooling
+    messages = [
+        event
+        for event in events
+        if ordinary(event) and not _passed_over(cooling, event, now)  # type: ignore[arg-type]
+    ]
     if not messages:
-        return
+        return  # nothing, or only members this process knows are in their cooldown
     users: dict[str, set[str]] = {}
     for message in messages:
         assert message.actor is not None
@@ -65,7 +71,6 @@ async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
         )
         known |= {(platform, user_id): person for user_id, person in found.items()}
     await store.preload(known.values())
-    now = datetime.now(UTC)
     candidates = {
         author
         for message in messages
@@ -78,6 +83,12 @@ async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
         await store.lock(candidates)
 
 
+def _passed_over(cooling: Cooling, event: MessagePosted, now: datetime) -> bool:
+    """The author earned in this community lately (this process saw it commit)."""
+    assert event.actor is not None and event.community is not None
+    return cooling.cooling(event.bot, event.community.id, event.actor.user_id, now)
+
+
 def _cooling(store: RewardsStore, person: int, now: datetime) -> bool:
     """Every wallet the person has is in its cooldown (so no message of theirs earns)."""
     wallets = store.peek(person) or []
@@ -86,8 +97,8 @@ def _cooling(store: RewardsStore, person: int, now: datetime) -> bool:
 
 async def posted(services: Services, event: MessagePosted, ctx: Context) -> None:
     """Judge an ordinary message and keep what it earns for the chunk's end."""
-    if not ordinary(event):
-        return
+    if not ordinary(event) or _passed_over(services.cooling, event, ctx.now):
+        return  # the common case: the member earned a moment ago (no read, no write)
     settings = await services.settings(ctx)
     if not settings.enabled:
         return
@@ -149,7 +160,13 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
             await _register(services, ctx, channel.id, settings)
             recent, tx, now = services.recent, ctx.tx, ctx.now
             recent.add(tx, scope, text_digest, person)
-            ctx.after_commit(lambda: recent.commit(scope, text_digest, person, now))
+            where = (event.bot, community.id, actor.user_id)
+
+            def committed() -> None:
+                recent.commit(scope, text_digest, person, now)
+                services.cooling.granted(*where, next_at, now)
+
+            ctx.after_commit(committed)
             # Applied last: written with the chunk's other grants, so nothing of this
             # message may fail after it.
             await store.earn(settled, ctx.now)

@@ -7,6 +7,7 @@ import random
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from townsquare.core.features import Context
@@ -38,6 +39,12 @@ class Services:
     registered: set[tuple[str, str]] = field(default_factory=set)
     """Communities known to have their row (and weekly post) already (after commit)."""
     recent: RecentTexts = field(default_factory=RecentTexts)
+    cooling: Cooling = field(default_factory=lambda: Cooling())
+    """Accounts known to be in their cooldown (:class:`Cooling`)."""
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """The time a chunk is read ahead at (the pipeline's clock; tests move both)."""
+    scopes: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """``(bot, platform, community id) -> scope``: the spaces are the config's."""
 
     def known(self, tx: Any) -> dict[tuple[str, str], int]:
         return _PERSONS.setdefault(tx, {})
@@ -64,6 +71,13 @@ class Services:
     def scope(self, ctx: Context, community: CommunityRef) -> str:
         """The scope of ``community``, whichever running bot serves it (a fact may come
         through another platform's bot: a case resolved from the managers' inbox)."""
+        key = (ctx.bot.name, community.platform, community.id)
+        found = self.scopes.get(key)
+        if found is None:
+            found = self.scopes[key] = self._scope(ctx, community)
+        return found
+
+    def _scope(self, ctx: Context, community: CommunityRef) -> str:
         space = ctx.spaces.of(ctx.bot.name, community.id)
         if space is None and ctx.spaces.spaces:
             family = account_platform(community.platform)
@@ -163,10 +177,51 @@ class Services:
             periods=Periods(),
         )
         await store.reset(after, entry, ctx.now)
+        ctx.after_commit(self.cooling.clear)  # the member may earn at once again
         settled = await settle(ctx, wallet, after, settings, member, channel, quiet=quiet)
         if settled != after:
             await store.save(settled, ctx.now)
         return settled
+
+
+class Cooling:
+    """The accounts this process saw earn XP, until their cooldown ends: a message of one
+    of them (most messages: a member writes several a minute) is passed over with no
+    person, settings or wallet looked up, and a chunk of only such messages costs no
+    statement. ``(bot, community id, user id) -> when the cooldown ends``, set once a
+    grant commits.
+
+    It only ever passes messages over: a grant is still decided from the wallet read from
+    the database, so several processes never grant twice in one cooldown, whatever each
+    remembers. What it can get wrong: after ``/xp reset`` or a shorter ``cooldown`` in
+    another process, this one passes a member over until the cooldown it remembers ends
+    (in this process both forget everything: :func:`forget_settings`)."""
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self._until: dict[tuple[str, str, str], datetime] = {}
+        _COOLINGS.add(self)
+
+    def cooling(self, bot: str, community_id: str, user_id: str, now: datetime) -> bool:
+        until = self._until.get((bot, community_id, user_id))
+        return until is not None and now < until
+
+    def granted(
+        self, bot: str, community_id: str, user_id: str, until: datetime, now: datetime
+    ) -> None:
+        if len(self._until) >= self.LIMIT:
+            self._until = {key: at for key, at in self._until.items() if now < at}
+            if len(self._until) >= self.LIMIT:
+                self._until.clear()
+        self._until[(bot, community_id, user_id)] = until
+
+    def clear(self) -> None:
+        self._until.clear()
+
+
+_COOLINGS: weakref.WeakSet[Cooling] = weakref.WeakSet()
+"""Every runtime's, so that a settings change clears them (:func:`forget_settings`)."""
 
 
 def _named(wallet: Wallet, member: Member) -> Wallet:
@@ -183,5 +238,12 @@ def _named(wallet: Wallet, member: Member) -> Wallet:
 
 
 def forget_settings(ctx: Context) -> None:
-    """After ``/levels`` changed a setting: the next read in this transaction reads it."""
+    """After ``/levels`` changed a setting: the next read in this transaction reads it
+    (and, once it commits, nobody is passed over for a cooldown it may have shortened)."""
     _SETTINGS.pop(ctx.tx, None)
+    ctx.after_commit(_forget_cooldowns)
+
+
+def _forget_cooldowns() -> None:
+    for cooling in list(_COOLINGS):
+        cooling.clear()

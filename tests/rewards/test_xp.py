@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import event
 
 from tests.rewards.support import (
     TEXT_ONLY,
@@ -24,6 +25,7 @@ from tests.rewards.support import (
 from tests.support import MemoryAdapter
 from townsquare.bots.runtime import Runtime
 from townsquare.core.refs import Actor, ChannelRef
+from townsquare.core.rewards.feature import Rewards
 
 BOB, CAROL, EVE = person("Bob"), person("Carol"), person("Eve")
 ALICE = boss()
@@ -125,6 +127,40 @@ async def test_a_chunk_of_messages_earns_once_per_member(
     await batch(runtime, *events)
     found = await wallets(runtime)
     assert 15 <= xp_of(found, "Bob") <= 25 and 15 <= xp_of(found, "Carol") <= 25
+
+
+async def test_messages_of_members_in_their_cooldown_cost_no_statement(
+    town: tuple[Runtime, MemoryAdapter, Chat],
+) -> None:
+    """Once a grant commits, this process remembers the member's cooldown: a chunk of
+    their messages in it reads and writes no rewards table at all; once it ends they earn
+    again (the wallet, read from the database, decides)."""
+    runtime, _adapter, chat = town
+    (rewards,) = [feature for feature in runtime.features if isinstance(feature, Rewards)]
+    rewards.services.now = chat.clock  # the pipeline's clock, which the test moves
+    await batch(runtime, chat.said(BOB, LONG), chat.said(CAROL, f"{LONG} as well"))
+    earned = await wallets(runtime)
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        seen.append(statement)
+
+    engine = runtime.store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        chat.clock.advance(10)
+        await batch(
+            runtime,
+            *(chat.said(who, f"{LONG}, part {n}") for n in range(5) for who in (BOB, CAROL)),
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen, "the other features wrote the chunk"
+    assert not [s for s in seen if "rewards_" in s], [s for s in seen if "rewards_" in s]
+    assert await wallets(runtime) == earned
+    chat.clock.advance(60)
+    await play(runtime, chat.said(BOB, "the cooldown is over, so this one earns again"))
+    assert xp_of(await wallets(runtime), "Bob") > xp_of(earned, "Bob")
 
 
 async def test_rank_shows_level_progress_position_and_reputation(
