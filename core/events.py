@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef
+from townsquare.core.refs import Actor, Attachment, ChannelRef, CommunityRef, MessageRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,11 +34,16 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessagePosted(Event):
+    """A member's message. ``attachments``: the files it carries, where the adapter
+    reads them (a Telegram photo's caption is its ``text``; a private message with a file
+    and no caption arrives with ``text`` empty)."""
+
     message: MessageRef
     text: str
     reply_to: MessageRef | None = None
     reply_to_author: Actor | None = None
     reply_to_text: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

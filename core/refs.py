@@ -65,3 +65,16 @@ class MessageRef:
 
     channel: ChannelRef
     message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a member's message carries: ``kind`` (``photo``, ``video``, ``audio``,
+    ``voice``, ``document``, ``sticker``, ``file``), its ``name`` if it has one, and ``url``
+    where the platform gives a link another person can open (a Discord attachment's CDN
+    link, a Slack file's permalink for members of the workspace). Telegram gives none a
+    bot may pass on: its file links carry the bot's token."""
+
+    kind: str
+    name: str = ""
+    url: str | None = None

@@ -47,7 +47,14 @@ from townsquare.core.events import (
     MessagePosted,
     ReactionAdded,
 )
-from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.refs import (
+    Actor,
+    Attachment,
+    ChannelRef,
+    CommunityRef,
+    MessageRef,
+    PlatformRole,
+)
 from townsquare.core.sanitize import sanitized
 
 PLATFORM = "discord"
@@ -177,7 +184,15 @@ def message_posted(message: discord.Message, *, bot: str) -> MessagePosted | Non
         reply_to=reply_to,
         reply_to_author=reply_author,
         reply_to_text=reply_text,
+        attachments=tuple(attachment(item) for item in message.attachments),
     )
+
+
+def attachment(item: discord.Attachment) -> Attachment:
+    """A file of a message, with its CDN link (Discord signs it; it works for a while)."""
+    kind = (item.content_type or "").split("/", 1)[0]
+    named = {"image": "photo", "video": "video", "audio": "audio"}.get(kind, "file")
+    return Attachment(named, item.filename, item.url)
 
 
 @sanitized

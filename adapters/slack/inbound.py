@@ -42,7 +42,14 @@ from townsquare.core.events import (
     ReactionAdded,
     UpdateRejected,
 )
-from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.refs import (
+    Actor,
+    Attachment,
+    ChannelRef,
+    CommunityRef,
+    MessageRef,
+    PlatformRole,
+)
 from townsquare.core.sanitize import sanitized
 
 JSON = Mapping[str, Any]
@@ -61,6 +68,26 @@ FORM_INPUT = "text"
 """``block_id`` and ``action_id`` of the form's one text input."""
 MAX_TEXT = 40_000
 POSTED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
+
+
+def files(value: Any) -> tuple[Attachment, ...]:
+    """The files of a ``file_share`` message, each with its permalink (which opens for
+    members of the workspace only)."""
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value[:10]:
+        if not isinstance(item, dict):
+            continue
+        mime = str(item.get("mimetype") or "").split("/", 1)[0]
+        kind = {"image": "photo", "video": "video", "audio": "audio"}.get(mime, "file")
+        link = item.get("permalink")
+        found.append(
+            Attachment(kind, str(item.get("name") or ""), link if isinstance(link, str) else None)
+        )
+    return tuple(found)
+
+
 """Message subtypes a member wrote; the others are joins, topic changes, bots..."""
 
 _MARKUP = re.compile(r"<([^<>]*)>")
@@ -280,6 +307,7 @@ class SlackMapper:
                 **self._envelope(event_id, team, channel, users(str(event["user"])), when),
                 message=MessageRef(channel, str(ts)),
                 text=plain_text(str(event.get("text") or ""))[:MAX_TEXT],
+                attachments=files(event.get("files")),
             )
         ]
 

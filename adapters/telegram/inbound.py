@@ -53,7 +53,14 @@ from townsquare.core.events import (
     ReactionAdded,
     UpdateRejected,
 )
-from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.core.refs import (
+    Actor,
+    Attachment,
+    ChannelRef,
+    CommunityRef,
+    MessageRef,
+    PlatformRole,
+)
 from townsquare.core.sanitize import clean_event, clean_events
 
 ALLOWED_UPDATES = [
@@ -171,6 +178,32 @@ def channel_of(chat: JSON, message: JSON | None = None) -> ChannelRef:
         is_direct=chat.get("type") == "private",
         title=chat.get("title", ""),
     )
+
+
+MEDIA_KINDS = (
+    ("photo", "photo"),
+    ("video", "video"),
+    ("animation", "video"),
+    ("video_note", "video"),
+    ("audio", "audio"),
+    ("voice", "voice"),
+    ("document", "document"),
+    ("sticker", "sticker"),
+)
+"""Message fields that hold a file, and the kind each is to the core."""
+
+
+def media(message: JSON) -> tuple[Attachment, ...]:
+    """The files of a message, without links: a Telegram file's download link carries
+    the bot's token, so it is never passed on."""
+    found = []
+    for field_name, kind in MEDIA_KINDS:
+        value = message.get(field_name)
+        if not value:
+            continue
+        name = value.get("file_name") or value.get("title") or "" if isinstance(value, dict) else ""
+        found.append(Attachment(kind, str(name)))
+    return tuple(found)
 
 
 ANONYMOUS_ADMIN_BOT = 1087968824
@@ -315,8 +348,11 @@ class TelegramMapper:
         text = message.get("text")
         if not isinstance(text, str):
             text = message.get("caption")  # a photo or file with a question under it
+        files = media(message)
         if not isinstance(text, str):
-            return []  # stickers, media without caption and other service messages
+            if not (files and chat.get("type") == "private"):
+                return []  # stickers, media without caption and other service messages
+            text = ""  # a file sent privately to the bot (a ticket keeps a note of it)
         text = text[:MAX_TEXT]
         env = self._envelope(update, chat, message.get("date"), who, message)
         ref = MessageRef(env["channel"], str(message["message_id"]))
@@ -325,7 +361,7 @@ class TelegramMapper:
         if parsed is None:
             if text.startswith("/") and _addressed_elsewhere(text, self.me.username):
                 return []  # /cmd@otherbot is for another bot
-            return [MessagePosted(**env, message=ref, text=text, **reply_fields)]
+            return [MessagePosted(**env, message=ref, text=text, attachments=files, **reply_fields)]
         name, arg_text = parsed
         try:
             argv, error = split_arguments(arg_text), None

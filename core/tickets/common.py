@@ -12,7 +12,7 @@ from townsquare.core.capabilities import Capability
 from townsquare.core.features import Context, community_translator
 from townsquare.core.i18n import Translator, _
 from townsquare.core.persons import PersonDirectory, account_platform
-from townsquare.core.refs import Actor, CommunityRef
+from townsquare.core.refs import Actor, Attachment, CommunityRef
 from townsquare.core.scope import IdRef
 from townsquare.core.text import TextLike, as_text
 from townsquare.core.tickets.card import card_buttons, render_card
@@ -187,3 +187,19 @@ def to_member(ctx: Context, ticket: Ticket, text: TextLike) -> None:
 
 def touched(ticket: Ticket, ctx: Context, **changes: Any) -> Ticket:
     return replace(ticket, last_activity_at=ctx.now, **changes)
+
+
+def with_files(text: str, files: tuple[Attachment, ...], platform: str, tr: Translator) -> str:
+    """The message as a ticket keeps it: its text, then a line per file with its link
+    where the platform gives one another person can open (Discord, Slack), else a note
+    that the file stays where it was sent (Telegram)."""
+    parts = [text.strip()] if text.strip() else []
+    for item in files[:10]:
+        label = " ".join(part for part in (f"📎 {item.kind}", item.name) if part)
+        if item.url:
+            parts.append(f"{label}: {item.url}")
+        else:
+            parts.append(
+                f"{label} {tr(_('(the file stays on {platform})'), platform=platform.capitalize())}"
+            )
+    return "\n".join(parts)

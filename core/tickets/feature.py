@@ -33,7 +33,13 @@ from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef, parse_id
 from townsquare.core.text import as_text
 from townsquare.core.tickets import manage
-from townsquare.core.tickets.common import Refused, Services, StoreFactory, privately
+from townsquare.core.tickets.common import (
+    Refused,
+    Services,
+    StoreFactory,
+    privately,
+    with_files,
+)
 from townsquare.core.tickets.member import member_writes
 from townsquare.core.tickets.specs import (
     AUTOCLOSE_JOB,
@@ -105,8 +111,11 @@ class Tickets(Feature):
         if actor is None or actor.is_bot or channel is None:
             return
         if channel.is_direct:
-            if event.text.strip():
-                await member_writes(self.services, ctx, event.text)
+            text = with_files(
+                event.text, event.attachments, account_platform(event.platform), ctx.tr
+            )
+            if text:
+                await member_writes(self.services, ctx, text)
             return
         await self._note_seen(ctx)
         await self._answer_on_card(event, ctx)
@@ -126,7 +135,9 @@ class Tickets(Feature):
         ticket = await store.for_card(ctx.bot.name, ids)
         if ticket is None:
             return
+        platform = account_platform(event.platform)
         text, named = split_named(event.text)
+        text = with_files(text, event.attachments, platform, ctx.tr)
         try:
             answer = await manage.act(
                 self.services, ctx, ticket, TicketAction.REPLY, text, named=named
