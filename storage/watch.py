@@ -1,22 +1,25 @@
 """SQL side of :mod:`core.watch`: phrases, mentions, hourly counts and digests.
 
 An ordinary message costs no statement here: scanning happens in memory
-(:mod:`core.watch.matcher`). A mention costs two statements: the mention inserted (``ON
-CONFLICT DO NOTHING`` on the message and phrase, so the same message counted twice is
-counted once) and the hour's count upserted with ``RETURNING``, which hands back the
-count that decides a spike atomically on SQLite and PostgreSQL alike, however many
-processes count at once. A count that reaches :data:`core.watch.rules.SPIKE_MIN` reads
-the previous 7 days' sum (one indexed range on the counts' primary key).
+(:mod:`core.watch.matcher`). A chunk's mentions cost two statements at its end, however
+many: one multi-row insert of the mentions (``ON CONFLICT DO NOTHING ... RETURNING``, so
+the same message counted twice for a phrase is kept once, and only what was kept is
+counted) and one multi-row upsert of their hours' counts (``hits = hits + excluded.hits``,
+SQLite and PostgreSQL alike, however many processes count at once). The digest job reads
+an hour's phrases that may spike and the previous 7 days' sum of each (one indexed range
+on the counts' primary key), and marks an alert sent with a conditional update, so two
+processes never both send it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select, update
 
-from townsquare.core.watch.store import Counted, Digest, HourCount, Mention, Phrase
+from townsquare.core.watch.store import Digest, HourCount, Mention, Phrase
 from townsquare.storage.store import SqlTransaction
 from townsquare.storage.watch_models import (
     WatchCountRow,
@@ -51,6 +54,11 @@ def _mention(row: Any) -> Mention:
         link=row.link,
         at=row.at,
     )
+
+
+def _key(mention: Mention) -> tuple[str, int, str, str, str]:
+    """What makes a mention one: the message and the phrase (the table's unique key)."""
+    return (mention.scope, mention.phrase_id, mention.bot, mention.channel_id, mention.message_id)
 
 
 class SqlWatchStore:
@@ -107,43 +115,104 @@ class SqlWatchStore:
 
     # -- mentions and counts -------------------------------------------------------------
 
-    async def record(self, mention: Mention) -> Counted | None:
-        insert = self.tx.store._insert
-        kept = await self.tx.execute(
-            insert(_mentions)
-            .values(
-                scope=mention.scope,
-                hour=mention.hour,
-                phrase_id=mention.phrase_id,
-                phrase=mention.phrase,
-                platform=mention.platform,
-                bot=mention.bot,
-                community_id=mention.community_id,
-                channel_id=mention.channel_id,
-                message_id=mention.message_id,
-                author=mention.author,
-                excerpt=mention.excerpt,
-                link=mention.link,
-                at=mention.at,
+    async def record(self, mentions: Sequence[Mention]) -> list[Mention]:
+        by_key: dict[tuple[str, int, str, str, str], Mention] = {}
+        for mention in mentions:
+            key = (
+                mention.scope,
+                mention.phrase_id,
+                mention.bot,
+                mention.channel_id,
+                mention.message_id,
             )
+            by_key.setdefault(key, mention)
+        if not by_key:
+            return []
+        connection = self.tx.connection  # not tx.execute: the chunk's end, outside any feature
+        insert = self.tx.store._insert
+        rows = [
+            {
+                "scope": m.scope,
+                "hour": m.hour,
+                "phrase_id": m.phrase_id,
+                "phrase": m.phrase,
+                "platform": m.platform,
+                "bot": m.bot,
+                "community_id": m.community_id,
+                "channel_id": m.channel_id,
+                "message_id": m.message_id,
+                "author": m.author,
+                "excerpt": m.excerpt,
+                "link": m.link,
+                "at": m.at,
+            }
+            for m in by_key.values()
+        ]
+        kept_rows = await connection.execute(
+            insert(_mentions)
+            .values(rows)
             .on_conflict_do_nothing()
-            .returning(_mentions.c.id)
+            .returning(
+                _mentions.c.scope,
+                _mentions.c.phrase_id,
+                _mentions.c.bot,
+                _mentions.c.channel_id,
+                _mentions.c.message_id,
+            )
         )
-        if kept.scalar_one_or_none() is None:
-            return None
-        upsert = insert(_counts).values(
-            scope=mention.scope,
-            phrase_id=mention.phrase_id,
-            hour=mention.hour,
-            hits=1,
-            alerted=False,
+        kept = [
+            by_key[(r.scope, r.phrase_id, r.bot, r.channel_id, r.message_id)] for r in kept_rows
+        ]
+        counts: dict[tuple[str, int, int], int] = {}
+        for mention in kept:
+            key3 = (mention.scope, mention.phrase_id, mention.hour)
+            counts[key3] = counts.get(key3, 0) + 1
+        if counts:
+            upsert = insert(_counts)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=[_counts.c.scope, _counts.c.phrase_id, _counts.c.hour],
+                set_={"hits": _counts.c.hits + upsert.excluded.hits},
+            )
+            await connection.execute(
+                upsert,
+                [
+                    {
+                        "scope": scope,
+                        "phrase_id": phrase,
+                        "hour": hour,
+                        "hits": hits,
+                        "alerted": False,
+                    }
+                    for (scope, phrase, hour), hits in sorted(counts.items())
+                ],
+            )
+        return kept
+
+    async def unalerted(self, scope: str, hour: int, minimum: int) -> list[tuple[int, int]]:
+        rows = await self._read(
+            select(_counts.c.phrase_id, _counts.c.hits).where(
+                _counts.c.scope == scope,
+                _counts.c.hour == hour,
+                _counts.c.hits >= minimum,
+                _counts.c.alerted.is_(False),
+            )
         )
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[_counts.c.scope, _counts.c.phrase_id, _counts.c.hour],
-            set_={"hits": _counts.c.hits + 1},
-        ).returning(_counts.c.hits, _counts.c.alerted)
-        row = (await self.tx.execute(upsert)).one()
-        return Counted(int(row.hits), bool(row.alerted))
+        return [(int(row.phrase_id), int(row.hits)) for row in rows]
+
+    async def latest(self, scope: str, phrase_id: int, hour: int) -> Mention | None:
+        row = (
+            await self._read(
+                select(_mentions)
+                .where(
+                    _mentions.c.scope == scope,
+                    _mentions.c.hour == hour,
+                    _mentions.c.phrase_id == phrase_id,
+                )
+                .order_by(_mentions.c.id.desc())
+                .limit(1)
+            )
+        ).first()
+        return _mention(row) if row is not None else None
 
     async def previous(self, scope: str, phrase_id: int, hour: int, hours: int) -> int:
         found = await self.tx.connection.scalar(

@@ -10,18 +10,21 @@ sanitised excerpt with a link to it, and counted in its UTC hour.
 cases go), sent at the hour's first mention and edited in place as more come, so the
 inbox gains one message an hour at most, and the message always shows the hour so far:
 each phrase's count and the latest :data:`~core.watch.rules.DIGEST_LINES` mentions, each
-with its link where the platform has message links. It is written by the
-``watch.digest`` job, scheduled (one per scope) in the transaction that counted the
-mention and fired at once: a chunk's mentions make one edit, and an edit waiting in the
-outbox is replaced by a newer one (the delivery worker coalesces edits of one message).
+with its link where the platform has message links.
 
 *A spike* (:mod:`core.watch.rules`: ≥ 5× the phrase's mean hourly rate over the last 7
-days, and at least 5 mentions in the hour) is an alert sent at once, in the transaction
-of the message that made it one, at most once per phrase and hour.
+days, and at least 5 mentions in the hour) is a message of its own in the inbox, at most
+once per phrase and hour.
 
-Everything goes through the pipeline's transaction (the mention, its count, the job, the
-alert in the outbox), so a restart loses nothing and counts nothing twice; the same
-message counted again (another delivery of it) is kept once.
+A message's mentions are kept for the end of its chunk (:meth:`Watch.finish`), where the
+chunk's mentions and their hourly counts are written in two statements, in the batch's
+transaction, with the ``watch.digest`` job of each scope that gained one, due at once
+(one pending job per scope, keyed). The job, which fires on the scheduler's next look (a
+second at most), alerts the spikes and sends or edits the digest; the delivery worker
+coalesces edits of one message, so a burst of mentions costs few edits. Mentions, counts,
+the job and what it sends all go through transactions and the outbox, so a restart loses
+nothing and counts nothing twice; the same message counted again (another delivery of
+it) is kept once.
 
 Scanning is cheap: each list is compiled once into a :class:`~core.watch.matcher
 .WatchMatcher` kept in memory and labelled with the list's version, a setting written
@@ -36,7 +39,8 @@ import logging
 import uuid
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from townsquare.core.actions import EditMessage, SendMessage
@@ -44,7 +48,7 @@ from townsquare.core.commands import Invocation
 from townsquare.core.events import JobDue, MessagePosted
 from townsquare.core.features import Context, Feature, command, job, on, resolves, subcommand
 from townsquare.core.i18n import _
-from townsquare.core.inbox import managers_inbox
+from townsquare.core.inbox import Inbox, managers_inbox
 from townsquare.core.permalinks import message_link
 from townsquare.core.persons import account_platform
 from townsquare.core.refs import CommunityRef
@@ -93,8 +97,18 @@ class WatchSettings(FeatureSettings):
 
 
 StoreFactory = Callable[[Any], WatchStore]
-_SCHEDULED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-"""Per transaction: the scopes whose digest job it scheduled already."""
+
+
+@dataclass
+class _Pending:
+    """A transaction's mentions, written at the chunk's end (:meth:`Watch.finish`)."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    jobs: dict[str, tuple[str, str, str, int, datetime]] = field(default_factory=dict)
+    """Per scope: the platform, bot, community, hour and time its digest job is for."""
+
+
+_PENDING: weakref.WeakKeyDictionary[Any, _Pending] = weakref.WeakKeyDictionary()
 
 
 def community_scope(platform: str, community_id: str) -> str:
@@ -162,9 +176,9 @@ class Watch(Feature):
         matcher, texts = await self._matcher(ctx, scope, version)
         found = matcher.scan(event.text, ctx.tr.language)
         if found:
-            await self._record(event, ctx, community, scope, found, texts)
+            self._record(event, ctx, community, scope, found, texts)
 
-    async def _record(
+    def _record(
         self,
         event: MessagePosted,
         ctx: Context,
@@ -173,13 +187,13 @@ class Watch(Feature):
         found: list[Found],
         texts: dict[int, str],
     ) -> None:
+        """Keep the mentions for the chunk's end (:meth:`finish`): no statement now."""
         assert event.actor is not None
-        store = self.store(ctx.tx)
         hour = hour_of(event.occurred_at)
         link = message_link(community.platform, community.id, event.message, community.url)
-        counted_any = False
-        for hit in found:
-            mention = Mention(
+        author = short_name(event.actor.display_name)
+        mentions = [
+            Mention(
                 scope=scope,
                 hour=hour,
                 phrase_id=hit.phrase_id,
@@ -189,70 +203,54 @@ class Watch(Feature):
                 community_id=community.id,
                 channel_id=event.message.channel.id,
                 message_id=event.message.message_id,
-                author=short_name(event.actor.display_name),
+                author=author,
                 excerpt=excerpt(event.text, word_offset(event.text, hit.start)),
                 link=link if link is None or len(link) <= 512 else None,
                 at=event.occurred_at,
             )
-            counted = await store.record(mention)
-            if counted is None:
-                continue  # this message was counted for this phrase already
-            counted_any = True
-            if counted.hits >= SPIKE_MIN and not counted.alerted:
-                previous = await store.previous(scope, hit.phrase_id, hour, BASELINE_HOURS)
-                if is_spike(counted.hits, previous) and await store.mark_alerted(
-                    scope, hit.phrase_id, hour
-                ):
-                    await self._alert(ctx, community, mention, counted.hits, previous)
-        if counted_any:
-            await self._schedule_digest(ctx, community, scope, hour)
-
-    async def _alert(
-        self, ctx: Context, community: CommunityRef, mention: Mention, hits: int, previous: int
-    ) -> None:
-        inbox = await managers_inbox(ctx, community)
-        if inbox is None:
-            log.info(
-                "no managers' inbox for %s: the spike of %r is in /watch list only",
-                mention.scope,
-                mention.phrase,
-            )
-            return
-        text = render.spike(mention, hits, previous, ctx.tr)
-        ctx.emit(SendMessage(bot=inbox.bot, channel=inbox.channel, text=text))
-
-    async def _schedule_digest(
-        self, ctx: Context, community: CommunityRef, scope: str, hour: int
-    ) -> None:
-        """The scope's digest job, due now: one per transaction however many mentions
-        it counted (its key replaces a pending one, so one job per scope is pending)."""
-        scheduled = _SCHEDULED.setdefault(ctx.tx, set())
-        if scope in scheduled:
-            return
-        scheduled.add(scope)
-        await ctx.tx.schedule(
-            kind=DIGEST_JOB,
-            due_at=ctx.now,
-            platform=ctx.event.platform,
-            bot=ctx.event.bot,
-            payload={"scope": scope, "hour": hour},
-            community_id=community.id,
-            key=digest_job_key(scope),
-            now=ctx.now,
+            for hit in found
+        ]
+        pending = _PENDING.setdefault(ctx.tx, _Pending())
+        pending.mentions.extend(mentions)
+        pending.jobs.setdefault(
+            scope, (ctx.event.platform, ctx.event.bot, community.id, hour, ctx.now)
         )
+
+    async def finish(self, tx: Any) -> None:
+        """Write the chunk's mentions and counts (two statements), and schedule the digest
+        job of each scope that gained one, due now (one statement per scope; its key
+        replaces a pending one, so one job per scope is pending)."""
+        pending = _PENDING.pop(tx, None)
+        if pending is None or not pending.mentions:
+            return
+        kept = await self.store(tx).record(pending.mentions)
+        for scope in dict.fromkeys(mention.scope for mention in kept):
+            platform, bot, community_id, hour, now = pending.jobs[scope]
+            await tx.schedule(
+                kind=DIGEST_JOB,
+                due_at=now,
+                platform=platform,
+                bot=bot,
+                payload={"scope": scope, "hour": hour},
+                community_id=community_id,
+                key=digest_job_key(scope),
+                now=now,
+            )
 
     @job(DIGEST_JOB)
     async def digest(self, event: JobDue, ctx: Context) -> None:
-        """Send or edit the digest of every recent hour with mentions it does not show:
-        the hour that scheduled the job, the one before it (a mention at 10:59 whose job
-        fires at 11:00), and the current hour and the one before."""
+        """Alert the spikes, and send or edit the digest of every recent hour with
+        mentions it does not show: the hour that scheduled the job, the one before it (a
+        mention at 10:59 whose job fires at 11:00), the current hour and the one before."""
         scope, community = str(event.payload["scope"]), event.community
         if community is None:
             return
         now = hour_of(ctx.now)
         asked = int(event.payload.get("hour", now))
         store = self.store(ctx.tx)
+        inbox = await managers_inbox(ctx, community)
         for hour in sorted({asked - 1, asked, now - 1, now}):
+            await self._spikes(ctx, store, inbox, scope, hour)
             counts, latest = await store.hour(scope, hour, DIGEST_LINES)
             total = sum(count.hits for count in counts)
             if total == 0:
@@ -266,13 +264,29 @@ class Watch(Feature):
                 ctx.emit(EditMessage(bot=sent.bot, text=text, key=key))
                 await store.digest_sent(scope, hour, Digest(sent.bot, sent.channel_id, total))
                 continue
-            inbox = await managers_inbox(ctx, community)
             if inbox is None:
                 log.info("no managers' inbox for %s: its watch digest waits for one", scope)
                 return
             ctx.emit(SendMessage(bot=inbox.bot, channel=inbox.channel, text=text, key=key))
             await store.digest_sent(scope, hour, Digest(inbox.bot, inbox.channel.id, total))
             await store.prune(scope, hour - KEEP_HOURS)
+
+    async def _spikes(
+        self, ctx: Context, store: WatchStore, inbox: Inbox | None, scope: str, hour: int
+    ) -> None:
+        """An alert for each of the hour's phrases that became a spike, once: the mark is
+        a conditional update, so of two processes only one sends it."""
+        for phrase_id, hits in await store.unalerted(scope, hour, SPIKE_MIN):
+            previous = await store.previous(scope, phrase_id, hour, BASELINE_HOURS)
+            if not is_spike(hits, previous):
+                continue
+            if inbox is None:
+                log.info("no managers' inbox for %s: a spike is in its digest only", scope)
+                return
+            latest = await store.latest(scope, phrase_id, hour)
+            if latest is not None and await store.mark_alerted(scope, phrase_id, hour):
+                text = render.spike(latest, hits, previous, ctx.tr)
+                ctx.emit(SendMessage(bot=inbox.bot, channel=inbox.channel, text=text))
 
     # -- managers -----------------------------------------------------------------------
 

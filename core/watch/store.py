@@ -9,6 +9,7 @@ message is (ids and its link), who wrote it (a display name) and an excerpt of a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -43,14 +44,6 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
-class Counted:
-    """A phrase's mentions in one hour, after one more was counted."""
-
-    hits: int
-    alerted: bool
-
-
-@dataclass(frozen=True, slots=True)
 class HourCount:
     phrase_id: int
     phrase: str
@@ -82,10 +75,18 @@ class WatchStore(Protocol):
 
     async def count(self, scope: str) -> int: ...
 
-    async def record(self, mention: Mention) -> Counted | None:
-        """Keep ``mention`` and count it in its hour; None if that message was already
-        counted for that phrase (the same message delivered twice)."""
+    async def record(self, mentions: Sequence[Mention]) -> list[Mention]:
+        """Keep the mentions and count them in their hours: one statement for all of them,
+        one for their counts. Those kept (a message already counted for a phrase, the same
+        message delivered twice, is not kept again)."""
         ...
+
+    async def unalerted(self, scope: str, hour: int, minimum: int) -> list[tuple[int, int]]:
+        """``(phrase_id, mentions)`` of the hour's phrases mentioned at least ``minimum``
+        times whose spike was not alerted yet."""
+        ...
+
+    async def latest(self, scope: str, phrase_id: int, hour: int) -> Mention | None: ...
 
     async def previous(self, scope: str, phrase_id: int, hour: int, hours: int) -> int:
         """Mentions of the phrase in the ``hours`` whole hours before ``hour``."""

@@ -152,12 +152,16 @@ async def test_a_spike_is_alerted_once_and_a_message_counts_once(database_url: s
         # The same message delivered twice (two event ids) is one mention.
         once = text_in(clock, "is there an outage?")
         await play(runtime, once, replace(once, event_id=once.event_id + "-again"))
+        twice = text_in(clock, "an outage, delivered twice in one batch")
+        await runtime.pipeline.process([twice, replace(twice, event_id=twice.event_id + "-b")])
         async with runtime.engine.connect() as connection:
-            assert await connection.scalar(select(func.count()).select_from(mentions)) == 1
-        for n in range(3):
+            assert await connection.scalar(select(func.count()).select_from(mentions)) == 2
+        for n in range(2):
             await play(runtime, text_in(clock, f"outage here too ({n})"))
+        await digest_round(runtime, clock)
         assert alerts(mem) == []  # four mentions: not yet
         await play(runtime, text_in(clock, "total outage"))
+        await digest_round(runtime, clock)
         (alert,) = alerts(mem)
         assert alert.channel.id == "mods"
         assert alert.text.plain().startswith(
@@ -165,11 +169,14 @@ async def test_a_spike_is_alerted_once_and_a_message_counts_once(database_url: s
         )
         assert "Bob on Memory: total outage" in alert.text.plain()
         await play(runtime, text_in(clock, "outage again"))
+        await digest_round(runtime, clock)
         assert len(alerts(mem)) == 1  # once an hour
 
         # Next hour: 5 mentions against a week that had 6 is a spike again (6/168 an hour).
+        assert "“outage” ×6" in digests(mem)[-1].text.plain()
         clock.advance(timedelta(hours=1))
         for n in range(5):
             await play(runtime, text_in(clock, f"outage {n}"))
+        await digest_round(runtime, clock)
         assert len(alerts(mem)) == 2
         assert "usually 0.04 an hour over the last 7 days" in alerts(mem)[-1].text.plain()
