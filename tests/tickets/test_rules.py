@@ -25,7 +25,13 @@ from tests.tickets.support import (
     typed,
 )
 from townsquare.bots.runtime import default_features
-from townsquare.core.actions import AnswerButton, EditMessage, SendDirect, SendMessage
+from townsquare.core.actions import (
+    AnswerButton,
+    DeleteMessage,
+    EditMessage,
+    SendDirect,
+    SendMessage,
+)
 from townsquare.core.facts import TicketAnswered
 from townsquare.core.features import Context, Feature, on
 from townsquare.core.refs import Actor, PlatformRole
@@ -218,3 +224,50 @@ async def test_a_community_chat_made_the_inbox_gets_no_card(database_url: str) -
         await play(runtime, typed("tg", "telegram", "-100", "-100", clock.now, "tickets", ""))
         (listed,) = texts(tg.take())
         assert "#1" in listed
+
+
+async def test_ticket_in_a_group_is_private_and_auto_close_follows_activity(
+    database_url: str,
+) -> None:
+    clock = Clock()
+    tg = Bot("tg", "telegram")
+    async with town(database_url, {"tg": tg}, clock) as runtime:
+        await play(runtime, typed("tg", "telegram", "-100", "-200", clock.now, "managers", "here"))
+        tg.take()
+        # /ticket <text> typed in the group: deleted there, answered privately.
+        await play(
+            runtime, typed("tg", "telegram", "-100", "-100", clock.now, "ticket", "help", MEMBER)
+        )
+        done = tg.take()
+        assert any(isinstance(a, DeleteMessage) for a in done)
+        assert [d.user_id for d in directs(done)] == ["bob"]
+        assert not [a for a in done if isinstance(a, SendMessage) and a.channel.id == "-100"]
+        # Activity moves the auto-close: a message after 48 h keeps it open at 73 h.
+        clock.advance(timedelta(hours=48))
+        await play(runtime, direct("tg", "telegram", clock.now, "any news?"))
+        tg.take()
+        clock.advance(timedelta(hours=25))
+        await tick(runtime)
+        assert not [d for d in directs(tg.take()) if "quiet" in d.text.plain()]
+        clock.advance(timedelta(hours=48))
+        await tick(runtime)
+        assert [d.user_id for d in directs(tg.take()) if "quiet" in d.text.plain()] == ["bob"]
+        # Managers choose the delay; 0 switches it off, members may not.
+        await play(
+            runtime,
+            typed("tg", "telegram", "-100", "-100", clock.now, "tickets", "autoclose 0", MEMBER),
+        )
+        assert any("only managers" in t for t in texts(tg.take()))
+        await play(
+            runtime, typed("tg", "telegram", "-100", "-100", clock.now, "tickets", "autoclose 0")
+        )
+        assert texts(tg.take()) == ["Tickets no longer close by themselves."]
+        await play(runtime, direct("tg", "telegram", clock.now, "new question"))
+        tg.take()
+        clock.advance(timedelta(days=30))
+        await tick(runtime)
+        assert not [d for d in directs(tg.take()) if "quiet" in d.text.plain()]
+        await play(
+            runtime, typed("tg", "telegram", "-100", "-100", clock.now, "tickets", "autoclose soon")
+        )
+        assert "from 0 (never)" in texts(tg.take())[0]
