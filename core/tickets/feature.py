@@ -124,7 +124,9 @@ class Tickets(Feature):
         """A reply to a ticket's card in its inbox (or in the card's Slack thread)."""
         channel = event.channel
         assert channel is not None
-        ids = [event.reply_to.message_id] if event.reply_to is not None else []
+        author = event.reply_to_author
+        to_bot = event.reply_to is not None and (author is None or author.is_bot)
+        ids = [event.reply_to.message_id] if event.reply_to is not None and to_bot else []
         if channel.thread_id:
             ids.append(channel.thread_id)
         if not ids:
@@ -138,14 +140,10 @@ class Tickets(Feature):
         platform = account_platform(event.platform)
         text, named = split_named(event.text)
         text = with_files(text, event.attachments, platform, ctx.tr)
-        try:
-            answer = await manage.act(
-                self.services, ctx, ticket, TicketAction.REPLY, text, named=named
-            )
+        try:  # the card's edit shows the answer in the inbox: nothing more is said there
+            await manage.act(self.services, ctx, ticket, TicketAction.REPLY, text, named=named)
         except Refused as refusal:
             privately(ctx, refusal.text)
-            return
-        del answer  # the card's edit shows the answer in the inbox
 
     # -- commands -----------------------------------------------------------------------------
 

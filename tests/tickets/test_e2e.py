@@ -130,7 +130,9 @@ async def test_a_discord_ticket_is_answered_from_a_telegram_inbox(town: Town) ->
     assert refused == "Only managers can handle tickets.", refused
 
     # A manager answers in the Telegram inbox by replying to the card.
-    await town.telegram_says(OLGA, "Try logging in again now", reply_to=card)
+    html = str(town.telegram.messages[(GROUP, card["message_id"])]["html"])
+    assert "&lt;b&gt;@everyone&lt;/b&gt;" in html, html
+    await town.telegram_says(OLGA, "Try logging in again now @everyone", reply_to=card)
     answers = await town.discord.wait_for(
         lambda: bot_dms(town, alice, "Try logging in again now"), 30
     )
