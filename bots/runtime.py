@@ -434,7 +434,11 @@ class Runtime:
         from townsquare.adapters.github.worker import github_worker
 
         self.github_issues, self.github = github_worker(
-            config, self.store, self.pipeline.submit, self.metrics
+            config,
+            self.store,
+            self.pipeline.submit,
+            self.metrics,
+            alone=self._sqlite_lock is not None,
         )
         self.github.start()
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
@@ -198,6 +198,17 @@ class SqlGithubIssues:
         if ids:
             await self._update(ids, locked_until=None)
 
+    async def release_all(self) -> None:
+        """End every lease: for a process that knows it is alone on the database (SQLite,
+        whose lock it holds), so what a killed process held is tried at once."""
+        statement = (
+            update(_issues)
+            .where(_issues.c.state == PENDING, _issues.c.locked_until.is_not(None))
+            .values(locked_until=None)
+        )
+        async with self.store._writing(), self.engine.begin() as connection:
+            await connection.execute(statement)
+
     async def retry(self, request_id: int, at: datetime, error: str) -> None:
         """Try again at ``at`` (any process); ``error`` is why this try failed."""
         await self._update(
@@ -244,7 +255,3 @@ class SqlGithubIssues:
                 select(_deliveries.c.delivery_id).where(_deliveries.c.delivery_id == delivery_id)
             )
             return found.first() is not None
-
-
-def lease_until(now: datetime, seconds: float) -> datetime:
-    return now + timedelta(seconds=seconds)

@@ -62,6 +62,7 @@ class IssueWorker:
         lease_seconds: float = 60.0,
         backoff_base: float = 30.0,
         backoff_cap: float = 1800.0,
+        alone: bool = False,
     ) -> None:
         self.issues = issues
         self.client = client
@@ -72,6 +73,8 @@ class IssueWorker:
         self.lease_seconds = lease_seconds
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.alone = alone
+        """Alone on the database (SQLite): leases left by a killed process end at start."""
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._held: set[int] = set()
@@ -111,6 +114,11 @@ class IssueWorker:
 
     async def _run(self) -> None:
         failures = 0
+        if self.alone:
+            try:
+                await self.issues.release_all()
+            except Exception as error:
+                log.warning("cannot release old GitHub request leases: %s", error)
         while not self._stopping.is_set():
             self._wake.clear()
             try:
@@ -241,8 +249,10 @@ def _refused(request: IssueRequest, error: GithubError, now: datetime) -> Github
 
 
 def github_worker(
-    config: GithubConfig, store: SqlStore, submit: Submit, metrics: Metrics
+    config: GithubConfig, store: SqlStore, submit: Submit, metrics: Metrics, *, alone: bool
 ) -> tuple[SqlGithubIssues, IssueWorker]:
-    """The requests' table and a worker for them, as the runtime starts them."""
+    """The requests' table and a worker for them, as the runtime starts them (``alone``:
+    this process holds the SQLite lock)."""
     issues = SqlGithubIssues(store)
-    return issues, IssueWorker(issues, GithubClient(config), submit, metrics=metrics)
+    worker = IssueWorker(issues, GithubClient(config), submit, metrics=metrics, alone=alone)
+    return issues, worker

@@ -14,10 +14,12 @@ It checks what GitHub checks: ``Authorization: Bearer <token>`` (or ``token <tok
 the fake's token, else 401 ``Bad credentials``; an unknown repository is 404 ``Not Found``;
 a missing title is 422; a request without ``User-Agent`` is 403 (GitHub refuses those too).
 Failures can be queued per route (:meth:`FakeGithub.fail`): a 5xx, a secondary rate limit
-(403 with ``Retry-After`` and GitHub's message), a primary one (``x-ratelimit-remaining: 0``)
-, and :attr:`FakeGithub.fail_after_create` opens the issue and then answers 502, as a
-GitHub behind a flaky proxy may. :meth:`FakeGithub.deliver` sends a webhook delivery,
-signed with ``X-Hub-Signature-256`` (or deliberately not), to our endpoint.
+(403 with ``Retry-After`` and GitHub's message) or a primary one
+(``x-ratelimit-remaining: 0``); :attr:`FakeGithub.fail_after_create` opens the issue and
+then answers 502, as a GitHub behind a flaky proxy may, and
+:attr:`FakeGithub.hang_after_create` opens it and never answers (the caller is killed
+meanwhile). :meth:`FakeGithub.deliver` sends a webhook delivery, signed with
+``X-Hub-Signature-256`` (or deliberately not), to our endpoint.
 """
 
 from __future__ import annotations
@@ -69,10 +71,14 @@ class FakeGithub:
     ``repo``, ``issues`` or ``issue``."""
     fail_after_create: int = 0
     """This many issue creations are carried out and then answered 502 all the same."""
+    hang_after_create: bool = False
+    """Issue creations are carried out and then never answered (until the fake closes):
+    the caller may be killed meanwhile."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
         self._numbers = itertools.count(1)
+        self._closing = asyncio.Event()
         self.runner: web.AppRunner | None = None
         self.url = ""
 
@@ -90,6 +96,7 @@ class FakeGithub:
         return self
 
     async def close(self) -> None:
+        self._closing.set()
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
@@ -295,6 +302,9 @@ class FakeGithub:
             self._changed.notify_all()
         if self.fail_after_create > 0:
             self.fail_after_create -= 1
+            return _error(502, "Server Error")
+        if self.hang_after_create:
+            await self._closing.wait()
             return _error(502, "Server Error")
         return web.json_response(issue, status=201)
 
