@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 
 from townsquare.adapters.console.config import ConsoleBotConfig
 from townsquare.adapters.discord.config import DiscordBotConfig
-from townsquare.adapters.github.config import GithubConfig
+from townsquare.adapters.github.config import GithubConfig as GithubConfig  # re-exported
 from townsquare.adapters.slack.config import SlackBotConfig
 from townsquare.adapters.telegram.config import TelegramBotConfig
 from townsquare.bots.config_env import interpolate as interpolate  # re-exported

@@ -170,6 +170,14 @@ class Runtime:
             for feature in self.features:
                 if isinstance(feature, Faq):
                     feature.use_matcher(matcher)
+        if config.feedback.github is not None:
+            from townsquare.core.feedback.github import GithubLink
+            from townsquare.storage.github import SqlGithubStore
+
+            link = GithubLink(repo=config.feedback.github.repo, store=SqlGithubStore)
+            for feature in self.features:
+                if isinstance(feature, Feedback):
+                    feature.use_github(link)
         self.config_path = config_path
         for feature in self.features:
             if isinstance(feature, Dashboard):
@@ -431,14 +439,17 @@ class Runtime:
         config = self.config.feedback.github
         if config is None:
             return
-        from townsquare.adapters.github.worker import github_worker
+        from townsquare.adapters.github.client import GithubClient
+        from townsquare.adapters.github.worker import IssueWorker
+        from townsquare.storage.github import SqlGithubIssues
 
-        self.github_issues, self.github = github_worker(
-            config,
-            self.store,
+        self.github_issues = SqlGithubIssues(self.store)
+        self.github = IssueWorker(
+            self.github_issues,
+            GithubClient(config),
             self.pipeline.submit,
-            self.metrics,
-            alone=self._sqlite_lock is not None,
+            metrics=self.metrics,
+            alone=self._sqlite_lock is not None,  # it holds the SQLite lock
         )
         self.github.start()
 

@@ -17,12 +17,12 @@ issue at once, and a try after a crash knows an earlier one may have reached Git
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
 
+from townsquare.core.feedback.github import IssueRequest, NewRequest
 from townsquare.storage.database import reader
 from townsquare.storage.github_models import GithubDeliveryRow, GithubIssueRow
 from townsquare.storage.store import SqlStore
@@ -32,50 +32,15 @@ _issues: Table = GithubIssueRow.__table__  # type: ignore[assignment]
 _deliveries: Table = GithubDeliveryRow.__table__  # type: ignore[assignment]
 
 PENDING, OPENED, FAILED = "pending", "opened", "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class IssueRequest:
-    """One idea's issue: to be opened (``pending``), ``opened`` (``number``, ``url``) or
-    ``failed`` (GitHub refused it: ``last_error``)."""
-
-    id: int
-    idea_id: int
-    idea_number: int
-    repo: str
-    marker: str
-    title: str
-    body: str
-    platform: str
-    bot: str
-    community_id: str | None
-    channel_id: str
-    requested_by: str
-    requested_by_name: str
-    state: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    number: int | None
-    url: str | None
-    created_at: datetime
-    opened_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewRequest:
-    idea_id: int
-    idea_number: int
-    repo: str
-    marker: str
-    title: str
-    body: str
-    platform: str
-    bot: str
-    community_id: str | None
-    channel_id: str
-    requested_by: str
-    requested_by_name: str
+__all__ = [
+    "FAILED",
+    "OPENED",
+    "PENDING",
+    "IssueRequest",
+    "NewRequest",
+    "SqlGithubIssues",
+    "SqlGithubStore",
+]
 
 
 def _request(row: Any) -> IssueRequest:

@@ -34,7 +34,7 @@ from typing import Any
 
 from aiohttp import web
 
-from townsquare.adapters.github.config import GithubConfig
+from townsquare.bots.config import GithubConfig
 from townsquare.core.events import GithubIssueClosed
 from townsquare.core.refs import CommunityRef
 

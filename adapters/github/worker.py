@@ -22,8 +22,9 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from townsquare.adapters.github.client import (
     GithubClient,
@@ -32,17 +33,33 @@ from townsquare.adapters.github.client import (
     GithubUnavailable,
     Issue,
 )
-from townsquare.adapters.github.config import GithubConfig
 from townsquare.core.events import Event, GithubIssueOpened, GithubIssueRefused
+from townsquare.core.feedback.github import IssueRequest
 from townsquare.core.metrics import Metrics
 from townsquare.core.refs import ChannelRef, CommunityRef
 from townsquare.core.waiting import wait_event
-from townsquare.storage.github import IssueRequest, SqlGithubIssues
-from townsquare.storage.store import SqlStore
 
 log = logging.getLogger(__name__)
 
 Submit = Callable[[Event], Awaitable[None]]
+
+
+class Requests(Protocol):
+    """The requests' rows as the worker claims them (``storage.github.SqlGithubIssues``)."""
+
+    async def claim(
+        self, now: datetime, *, limit: int, lease_seconds: float
+    ) -> list[IssueRequest]: ...
+
+    async def renew(self, ids: Collection[int], until: datetime) -> None: ...
+
+    async def release(self, ids: Collection[int]) -> None: ...
+
+    async def release_all(self) -> None: ...
+
+    async def retry(self, request_id: int, at: datetime, error: str) -> None: ...
+
+    async def next_due(self) -> datetime | None: ...
 
 
 def _utcnow() -> datetime:
@@ -52,7 +69,7 @@ def _utcnow() -> datetime:
 class IssueWorker:
     def __init__(
         self,
-        issues: SqlGithubIssues,
+        issues: Requests,
         client: GithubClient,
         submit: Submit,
         *,
@@ -246,13 +263,3 @@ def _refused(request: IssueRequest, error: GithubError, now: datetime) -> Github
         request_id=request.id,
         reason=str(error),
     )
-
-
-def github_worker(
-    config: GithubConfig, store: SqlStore, submit: Submit, metrics: Metrics, *, alone: bool
-) -> tuple[SqlGithubIssues, IssueWorker]:
-    """The requests' table and a worker for them, as the runtime starts them (``alone``:
-    this process holds the SQLite lock)."""
-    issues = SqlGithubIssues(store)
-    worker = IssueWorker(issues, GithubClient(config), submit, metrics=metrics, alone=alone)
-    return issues, worker

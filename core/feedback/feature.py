@@ -23,6 +23,7 @@ from townsquare.core.features import (
 )
 from townsquare.core.feedback import render, rules
 from townsquare.core.feedback import teams as team_ops
+from townsquare.core.feedback.github import GithubIssues
 from townsquare.core.feedback.rules import (
     CLOSED,
     FileButton,
@@ -69,7 +70,7 @@ ONLY_MANAGERS = _("Sorry, only managers can use {command}.")
 NO_COMMUNITY = _("Send ideas from a community, not from a private chat.")
 
 
-class Feedback(Feature):
+class Feedback(GithubIssues, Feature):
     name = "feedback"
     settings_models = (FeedbackSettings,)
 

@@ -73,6 +73,12 @@ FEEDBACK = CommandSpec(
             params=(_ID, Param("team", _("the team's name"))),
         ),
         CommandSpec(
+            "issue",
+            _("Open a GitHub issue for an idea (managers)"),
+            Role.MANAGER,
+            params=(_ID,),
+        ),
+        CommandSpec(
             "board",
             _("Make this channel the feedback board (managers)"),
             Role.MANAGER,
