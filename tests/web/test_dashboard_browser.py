@@ -150,6 +150,25 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         assert "The team of Town Square" in answers[0], answers
         await page.locator(".conversation").get_by_text("Try logging in again now").wait_for()
 
+        # Settings: the welcome template's preview follows the typing, without a reload.
+        await page.goto(f"{base}/settings/telegram/{GROUP}")
+        await page.get_by_label("Template", exact=False).fill("Hello {name} <i>of</i> {community}!")
+        preview = page.locator("#preview")
+        await preview.get_by_text("Hello Olga <i>of</i> Town Square!").wait_for()
+        await page.screenshot(path=screens / "settings.png", full_page=True)
+        await axe_check(page, "settings")
+        await page.get_by_role("button", name="Save the welcome message").click()
+        await page.get_by_role("status").wait_for()
+
+        # FAQ: add an entry from the page.
+        await page.goto(f"{base}/faq/telegram/{GROUP}")
+        await page.locator("#new-question").fill("Where do we meet?")
+        await page.locator("#new-answer").fill("At the library, on Thursdays.")
+        await page.get_by_role("button", name="Add the entry").click()
+        await page.get_by_text("At the library, on Thursdays.").wait_for()
+        await page.screenshot(path=screens / "faq.png", full_page=True)
+        await axe_check(page, "faq")
+
         await page.goto(link.split("/login/")[0] + "/sessions")
         await page.screenshot(path=screens / "sessions.png", full_page=True)
         await axe_check(page, "sessions")
@@ -167,6 +186,7 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         assert dialogs == [], "no script from a member ever ran"
         await context.close()
 
-    for name in ("login", "inbox", "case", "case-resolved", "ticket", "sessions", "inbox-phone-it"):
+    pages = ("login", "inbox", "case", "case-resolved", "ticket", "settings", "faq", "sessions")
+    for name in (*pages, "inbox-phone-it"):
         assert (screens / f"{name}.png").stat().st_size > 1000
     await town.stop()

@@ -122,7 +122,14 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
 
             # Every route of the app, with Other Place's ids, as Olga.
             app = create_app(town.runtime)
-            values = {"case": "2", "ticket": "1", "session": boris_session[0], "token": "nope"}
+            values = {
+                "case": "2",
+                "ticket": "1",
+                "session": boris_session[0],
+                "token": "nope",
+                "platform": "telegram",
+                "community": str(OTHER["id"]),
+            }
             tried = 0
             for route in app.router.routes():
                 info = route.resource.get_info() if route.resource else {}
@@ -137,8 +144,9 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
                     if "{" in path:
                         assert status in (403, 404), (url, status)
                 elif route.method == "POST" and "{" in path and "{token}" not in path:
+                    form = {"action": "claim", "what": "rules", "language": "it"}
                     status, body = await olga.post(
-                        url, {"action": "claim", "note": "x", "text": "x", "nonce": "abcdefgh12"}
+                        url, {**form, "note": "x", "text": "x", "nonce": "abcdefgh12"}
                     )
                     assert status in (403, 404), (url, status, body)
                 tried += 1

@@ -1,0 +1,79 @@
+"""A community's settings from the dashboard: the welcome template's live preview (hostile
+text stays text, a broken template is explained), saving it, the rules and the bot's
+language, each through the manager's own command."""
+
+from __future__ import annotations
+
+import re
+
+from tests.fakes.telegram import payloads as p
+from tests.web.dashboard_support import OLGA, browser, command, nonce_of, site
+from townsquare.core.onboarding.settings import OnboardingSettings
+from townsquare.core.refs import CommunityRef
+from townsquare.core.settings import Language, read
+
+PAGE = f"/settings/telegram/{p.GROUP['id']}"
+
+
+async def test_welcome_rules_and_language_from_the_dashboard(sqlite_url: str) -> None:
+    async with site(sqlite_url) as town, browser(town.base) as olga:
+        await olga.log_in(await town.dashboard_link(OLGA))
+        status, index = await olga.get("/settings")
+        assert status == 200 and PAGE in index
+        status, page = await olga.get(PAGE)
+        assert status == 200 and "Welcome to Town Square" in page
+
+        status, shown = await olga.post(
+            PAGE + "/preview", {"text": "Hi {name} <script>x</script>, see {community}"}
+        )
+        assert status == 200
+        assert "Hi Olga &lt;script&gt;x&lt;/script&gt;, see Town Square" in shown
+        status, broken = await olga.post(PAGE + "/preview", {"text": "Hi {nope}"})
+        assert "cannot be used" in broken
+
+        form = {"what": "welcome", "text": "Ciao {name}, benvenuto!", "nonce": nonce_of(page)}
+        status, saved = await olga.post(PAGE, form)
+        assert status == 200, saved
+        assert "Ciao {name}, benvenuto!" in saved
+        status, saved = await olga.post(
+            PAGE, {"what": "rules", "text": "Be kind.", "nonce": nonce_of(saved)}
+        )
+        assert "Be kind." in saved
+        status, saved = await olga.post(
+            PAGE, {"what": "lang", "language": "it", "nonce": nonce_of(saved)}
+        )
+        assert status == 200
+        async with town.runtime.store.transaction() as tx:
+            stored = await tx.settings(CommunityRef("telegram", str(p.GROUP["id"])))
+        assert read(OnboardingSettings, stored).template == "Ciao {name}, benvenuto!"
+        assert read(OnboardingSettings, stored).rules == "Be kind."
+        assert read(Language, stored).locale == "it"
+
+
+async def test_an_unanswered_question_becomes_an_entry_in_one_step(sqlite_url: str) -> None:
+    async with site(sqlite_url) as town, browser(town.base) as olga:
+        await olga.log_in(await town.dashboard_link(OLGA))
+        faq = f"/faq/telegram/{p.GROUP['id']}"
+        status, page = await olga.get(faq)
+        assert status == 200
+        form = {"what": "add", "question": "Where is the meetup?", "answer": "At the library."}
+        status, page = await olga.post(faq, {**form, "nonce": nonce_of(page)})
+        assert status == 200 and "At the library." in page
+        # A member's /faq search that finds nothing is an unanswered question.
+        before = len(town.api.calls)
+        await town.api.push(command("/faq how do I pay <b>the fee</b>?", p.ALICE))
+        await town.wait(lambda: [c for c in town.api.calls[before:] if c.method == "sendMessage"])
+        status, page = await olga.get(faq)
+        assert "how do I pay &lt;b&gt;the fee&lt;/b&gt;?" in page
+        item = re.search(r'name="item" value="(\d+)"', page)
+        assert item is not None
+        form = {
+            "what": "answer",
+            "item": item.group(1),
+            "question": "How do I pay the fee?",
+            "answer": "By card at the desk.",
+        }
+        status, page = await olga.post(faq, {**form, "nonce": nonce_of(page)})
+        assert status == 200, page
+        assert "By card at the desk." in page
+        assert 'name="item"' not in page, "the question left the unanswered list"
