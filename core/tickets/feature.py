@@ -53,6 +53,7 @@ from townsquare.core.tickets.specs import (
 )
 from townsquare.core.tickets.store import Seen, Ticket
 
+UNREADABLE = _("I could not read that answer to ticket #{id}; send /ticket {id} reply <text>.")
 SEEN_REFRESH = timedelta(hours=6)
 """How often an account's last community is written again while it stays the same."""
 SEEN_CACHE = 100_000
@@ -140,6 +141,10 @@ class Tickets(Feature):
         platform = account_platform(event.platform)
         text, named = split_named(event.text)
         text = with_files(text, event.attachments, platform, ctx.tr)
+        if not text:  # Discord without the message-content intent sends replies empty
+            if ctx.role >= Role.MANAGER:
+                privately(ctx, ctx.tr(UNREADABLE, id=ticket.id))
+            return
         try:  # the card's edit shows the answer in the inbox: nothing more is said there
             await manage.act(self.services, ctx, ticket, TicketAction.REPLY, text, named=named)
         except Refused as refusal:

@@ -77,6 +77,13 @@ async def test_a_direct_message_opens_a_ticket_answered_from_the_inbox(tmp_path:
         assert [d.user_id for d in sent] == ["bob"]
         assert "Try again now" in sent[0].text.plain()
         assert "Mo" not in sent[0].text.plain()  # signed as the team
+        # A reply the bot cannot read (Discord without the intent) is not sent on.
+        await play(
+            runtime,
+            said("tg", "telegram", "-100", "-100", clock.now, "", MANAGER, reply_to="msg-ticket:1"),
+        )
+        assert directs(dc.take()) == []
+        assert any("could not read" in d.text.plain() for d in directs(tg.take()))
         # ... and with the command, signed.
         await play(
             runtime,
