@@ -34,6 +34,7 @@ from townsquare.storage.feedback_models import (
     FeedbackIdeaRow,
     FeedbackNoticeRow,
     FeedbackPostRow,
+    FeedbackTeamCodeRow,
     FeedbackTeamRow,
     FeedbackVoteRow,
 )
@@ -48,6 +49,7 @@ _notices: Table = FeedbackNoticeRow.__table__  # type: ignore[assignment]
 _drafts: Table = FeedbackDraftRow.__table__  # type: ignore[assignment]
 _boards: Table = FeedbackBoardRow.__table__  # type: ignore[assignment]
 _teams: Table = FeedbackTeamRow.__table__  # type: ignore[assignment]
+_codes: Table = FeedbackTeamCodeRow.__table__  # type: ignore[assignment]
 _sent: Table = SentMessage.__table__  # type: ignore[assignment]
 
 _VOTES = (
@@ -549,3 +551,31 @@ class SqlFeedbackStore:
 
     async def route(self, idea_id: int, team: str) -> None:
         await self.tx.execute(update(_ideas).where(_ideas.c.id == idea_id).values(team=team))
+
+    async def add_team_code(
+        self, code_hash: str, scope: str, team: str, by: str, now: datetime, expires: datetime
+    ) -> None:
+        await self.tx.execute(
+            _codes.insert().values(
+                code_hash=code_hash,
+                scope=scope,
+                team=team,
+                created_by=by[:160],
+                created_at=now,
+                expires_at=expires,
+                used_at=None,
+            )
+        )
+
+    async def take_team_code(self, code_hash: str, team: str, now: datetime) -> str | None:
+        row = (
+            await self.tx.connection.execute(select(_codes).where(_codes.c.code_hash == code_hash))
+        ).first()
+        if row is None or row.used_at is not None or row.expires_at <= now or row.team != team:
+            return None
+        result = await self.tx.execute(
+            update(_codes)
+            .where(_codes.c.code_hash == code_hash, _codes.c.used_at.is_(None))
+            .values(used_at=now)
+        )
+        return str(row.scope) if result.rowcount else None

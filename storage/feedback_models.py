@@ -164,3 +164,17 @@ class FeedbackTeamRow(Base):
     keywords: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class FeedbackTeamCodeRow(Base):
+    """A one-time code making a chat of any community a team's inbox (SHA-256 only)."""
+
+    __tablename__ = "feedback_team_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

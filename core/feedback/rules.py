@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar
 
@@ -162,3 +164,33 @@ def previous_month(at: datetime) -> datetime:
     if start.month == 1:
         return datetime(start.year - 1, 12, 1, tzinfo=UTC)
     return datetime(start.year, start.month - 1, 1, tzinfo=UTC)
+
+
+# -- a team inbox in a chat of any community ------------------------------------------------
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+CODE_TTL = timedelta(minutes=10)
+"""``/feedback team <name> link`` gives a one-time code (31⁸ ≈ 8.5·10¹¹ of them, from
+:mod:`secrets`, stored as its SHA-256 only); ``/feedback team <name> here CODE`` by a
+manager of any chat, on any platform, within this time makes that chat the inbox."""
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _index in range(CODE_LENGTH))
+
+
+def read_code(typed: str) -> str | None:
+    """The code as stored (case, spaces and dashes do not matter); None if it cannot be one."""
+    value = typed.translate(str.maketrans("", "", " -_.")).upper()
+    if len(value) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in value):
+        return None
+    return value
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def shown_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"

@@ -91,8 +91,13 @@ FEEDBACK = CommandSpec(
             Role.MANAGER,
             params=(
                 Param("name", _("the team's name, e.g. product")),
-                Param("action", _("here, or keywords")),
-                Param("words", _("the keywords, comma separated"), required=False, rest=True),
+                Param("action", _("here, keywords or link")),
+                Param(
+                    "words",
+                    _("the keywords, comma separated; after here, a code from link"),
+                    required=False,
+                    rest=True,
+                ),
             ),
         ),
         CommandSpec(

@@ -244,3 +244,13 @@ class FeedbackStore(Protocol):
     async def teams(self, scope: str) -> list[Team]: ...
 
     async def route(self, idea_id: int, team: str) -> None: ...
+
+    async def add_team_code(
+        self, code_hash: str, scope: str, team: str, by: str, now: datetime, expires: datetime
+    ) -> None: ...
+
+    async def take_team_code(self, code_hash: str, team: str, now: datetime) -> str | None:
+        """The scope of a live code for ``team``, which is used up; None for a wrong,
+        expired or used one, or one for another team (two processes taking one code: one
+        gets it)."""
+        ...

@@ -42,16 +42,45 @@ async def team_command(feature: Feedback, invocation: Invocation, ctx: Context) 
             )
         )
         return
-    if event.community is None and action == "keywords":
+    if event.community is None and action in ("keywords", "link"):
         ctx.respond(tr(_("Set a team's keywords from a community of its board.")))
         return
     store = feature.store(ctx.tx)
+    if action == "link":
+        await _link(feature, name, ctx)
+        return
     if action == "here":
         if event.channel is None:
             return
-        scope = await _inbox_scope(feature, ctx)
+        typed = str(invocation.args.get("words") or "").strip()
+        if typed:
+            code = rules.read_code(typed)
+            hashed = rules.code_hash(code) if code else None
+            taken = await store.take_team_code(hashed, name, ctx.now) if hashed else None
+            if taken is None:
+                ctx.respond(
+                    tr(
+                        _(
+                            "That code is wrong, used or expired: /feedback team {team} link "
+                            "in a community of the board gives a new one."
+                        ),
+                        team=name,
+                    )
+                )
+                return
+            scope: str | None = taken
+        else:
+            scope = await _inbox_scope(feature, ctx)
         if scope is None:
-            ctx.respond(tr(_("Send /feedback team <name> here from a community first.")))
+            ctx.respond(
+                tr(
+                    _(
+                        "Send /feedback team {team} here from a community of the board, or "
+                        "/feedback team {team} link there for a code to use in any chat."
+                    ),
+                    team=name,
+                )
+            )
             return
         place = Place(
             ctx.bot.name,
@@ -85,11 +114,37 @@ async def team_command(feature: Feedback, invocation: Invocation, ctx: Context) 
     ctx.respond(
         tr(
             _(
-                "Write /feedback team {team} here (this chat is its inbox) or "
-                "/feedback team {team} keywords billing, invoice."
+                "Write /feedback team {team} here (this chat is its inbox), "
+                "/feedback team {team} keywords billing, invoice, or /feedback team {team} link "
+                "(a code making a chat of any other community its inbox)."
             ),
             team=name,
         )
+    )
+
+
+async def _link(feature: Feedback, name: str, ctx: Context) -> None:
+    """A one-time code, told privately, that makes a chat anywhere the team's inbox."""
+    tr, actor = ctx.tr, ctx.event.actor
+    code = rules.new_code()
+    by = f"{account_platform(ctx.event.platform)}:{actor.user_id}" if actor else "unknown"
+    store = feature.store(ctx.tx)
+    await store.add_team_code(
+        rules.code_hash(code), feature._scope(ctx), name, by, ctx.now, ctx.now + rules.CODE_TTL
+    )
+    shown = rules.shown_code(code)
+    feature._privately(
+        ctx,
+        tr(
+            _(
+                "A one-time code for the team {team}'s inbox: {code}. In the team's chat, "
+                "on any platform, a manager there sends /feedback team {team} here {code} "
+                "within {minutes} minutes."
+            ),
+            team=name,
+            code=shown,
+            minutes=int(rules.CODE_TTL.total_seconds() // 60),
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""Migration 0150 builds exactly the feedback models' tables, on SQLite and PostgreSQL,
+"""Migrations 0150 and 0151 build exactly the feedback models' tables, on SQLite and PostgreSQL,
 and its branch goes down and up again on its own."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from townsquare.storage.feedback_models import (
     FeedbackIdeaRow,
     FeedbackNoticeRow,
     FeedbackPostRow,
+    FeedbackTeamCodeRow,
     FeedbackTeamRow,
     FeedbackVoteRow,
 )
@@ -24,8 +25,9 @@ ROWS = (
     FeedbackDraftRow,
     FeedbackBoardRow,
     FeedbackTeamRow,
+    FeedbackTeamCodeRow,
 )
 
 
-async def test_migration_0150_matches_the_models_and_downgrades(database_url: str) -> None:
-    await assert_branch_migrates(database_url, branch="feedback", head="0150", rows=ROWS)
+async def test_migrations_0150_0151_match_the_models_and_downgrades(database_url: str) -> None:
+    await assert_branch_migrates(database_url, branch="feedback", head="0151", rows=ROWS)

@@ -3,6 +3,7 @@ the monthly "you asked, we shipped" post, through the real runtime on SQLite."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from tests.feedback.support import (
     said,
     start,
 )
-from tests.support import COMMUNITY, manager
+from tests.support import manager
 from townsquare.bots.runtime import Runtime
 from townsquare.core.actions import AnswerButton, SendMessage
 from townsquare.core.events import CommandIssued
@@ -194,5 +195,30 @@ async def test_you_asked_we_shipped_posts_last_months_done_ideas(
     assert not [a for a in adapter.performed[before:] if isinstance(a, SendMessage)]
 
 
-def test_the_space_is_the_fixtures() -> None:
-    assert COMMUNITY.id == "c1"
+async def test_a_code_makes_a_chat_of_any_community_a_team_inbox(
+    running: tuple[Runtime, PostAdapter],
+) -> None:
+    runtime, adapter = running
+    await play(runtime, said("/feedback Calendar sync with Google please", BOB))
+    await play(runtime, said("/feedback team ops link", ALICE))
+    told = directs(adapter.performed, "alice")[-1]
+    found = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", told)
+    assert found is not None, told
+    code = found.group(1)
+    # the code names its team, works once, and only there
+    await play(runtime, at(said(f"/feedback team sales here {code}", ALICE), THIRD, "ops"))
+    assert answers(adapter.performed)[-1].startswith("That code is wrong, used or expired")
+    await play(runtime, at(said(f"/feedback team ops here {code.lower()}", ALICE), THIRD, "ops"))
+    assert answers(adapter.performed)[-1].startswith("This chat is now the inbox of the team ops")
+    await play(runtime, at(said(f"/feedback team ops here {code}", ALICE), THIRD, "elsewhere"))
+    assert answers(adapter.performed)[-1].startswith("That code is wrong, used or expired")
+
+    await play(runtime, said("/feedback route 1 ops", ALICE))
+    assert answers(adapter.performed)[-1] == "Idea #1 went to the team ops's inbox."
+    (inbox_post,) = posts(adapter.performed)
+    assert inbox_post.channel.id == "ops"
+    # from the inbox, the idea is named; from another chat of that community it is not
+    await play(runtime, at(said("/feedback status 1 planned", ALICE), THIRD, "ops"))
+    assert answers(adapter.performed)[-1].startswith("Idea #1 is now Planned")
+    await play(runtime, at(said("/feedback status 1 done", ALICE), THIRD, "random"))
+    assert answers(adapter.performed)[-1] == "There is no idea #1."
