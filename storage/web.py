@@ -344,3 +344,25 @@ class WebAuth:
             await connection.execute(
                 update(_sessions).where(_sessions.c.id == session_id).values(locale=language)
             )
+
+
+async def poll_ids(
+    connection: AsyncConnection, communities: list[tuple[str, str]], limit: int = 50
+) -> list[int]:
+    """The newest polls posted in these communities (``(platform, id)``), for the
+    dashboard's list; each is then read through :class:`storage.polls.SqlPollStore`."""
+    from townsquare.storage.polls_models import PollRow
+
+    polls: Table = PollRow.__table__  # type: ignore[assignment]
+    if not communities:
+        return []
+    where = or_(
+        *(
+            (polls.c.platform == platform) & (polls.c.community_id == community_id)
+            for platform, community_id in communities
+        )
+    )
+    rows = await connection.execute(
+        select(polls.c.id).where(where).order_by(polls.c.id.desc()).limit(limit)
+    )
+    return [int(row.id) for row in rows]

@@ -169,6 +169,16 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         await page.screenshot(path=screens / "faq.png", full_page=True)
         await axe_check(page, "faq")
 
+        # Polls: the live tally follows a vote cast on Telegram, without a reload.
+        await town.telegram_says(olga, '/poll "Pizza or pasta?" "Pizza" "Pasta"')
+        await town.telegram_wait(lambda: "Pizza or pasta?" in str(town.telegram_texts()))
+        await page.goto(f"{base}/polls/1")
+        await page.locator("#tally").get_by_text("Votes: 0").wait_for()
+        await town.telegram_says(ALICE, "/vote 1 2")
+        await page.locator("#tally").get_by_text("Votes: 1").wait_for(timeout=20_000)
+        await page.screenshot(path=screens / "poll.png", full_page=True)
+        await axe_check(page, "poll")
+
         await page.goto(link.split("/login/")[0] + "/sessions")
         await page.screenshot(path=screens / "sessions.png", full_page=True)
         await axe_check(page, "sessions")
@@ -186,7 +196,7 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         assert dialogs == [], "no script from a member ever ran"
         await context.close()
 
-    pages = ("login", "inbox", "case", "case-resolved", "ticket", "settings", "faq", "sessions")
-    for name in (*pages, "inbox-phone-it"):
+    pages = ("login", "inbox", "case", "case-resolved", "ticket", "settings", "faq", "poll")
+    for name in (*pages, "sessions", "inbox-phone-it"):
         assert (screens / f"{name}.png").stat().st_size > 1000
     await town.stop()

@@ -58,6 +58,9 @@ async def two_cases(town: Site) -> None:
     await town.say("hello all", MALLORY, OTHER)
     await town.api.push(p.private_message("secret ticket of the other place", MALLORY))
     await town.wait(lambda: "Ticket #1" in str(town.sent(MANAGERS_CHAT)))
+    before = len(town.sent(int(str(OTHER["id"]))))
+    await town.api.push(command('/poll "secret poll of the other place?" "a" "b"', BORIS, OTHER))
+    await town.wait(lambda: len(town.sent(int(str(OTHER["id"])))) > before)
 
 
 async def test_a_link_works_once_and_only_for_managers(sqlite_url: str) -> None:
@@ -127,6 +130,7 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
                 "ticket": "1",
                 "session": boris_session[0],
                 "token": "nope",
+                "poll": "1",
                 "platform": "telegram",
                 "community": str(OTHER["id"]),
             }
@@ -139,7 +143,7 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
                 url = path.format(**values)
                 if route.method == "GET":
                     status, body = await olga.get(url)
-                    assert "secret of the other" not in body, url
+                    assert "secret" not in body, url
                     assert "Other Place" not in body, url
                     if "{" in path:
                         assert status in (403, 404), (url, status)
@@ -152,6 +156,7 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
                 tried += 1
             assert tried >= 8
             assert await case_status(town, 2) is CaseStatus.OPEN
+            assert "Close the poll" in (await boris.get("/polls/1"))[1], "still open"
             async with town.runtime.store.transaction() as tx:
                 ticket = await SqlTicketStore(tx).get(1)
             assert ticket is not None and ticket.status is TicketStatus.OPEN

@@ -77,3 +77,25 @@ async def test_an_unanswered_question_becomes_an_entry_in_one_step(sqlite_url: s
         assert status == 200, page
         assert "By card at the desk." in page
         assert 'name="item"' not in page, "the question left the unanswered list"
+
+
+async def test_a_poll_has_a_live_tally_an_export_and_closes(sqlite_url: str) -> None:
+    async with site(sqlite_url) as town, browser(town.base) as olga:
+        await olga.log_in(await town.dashboard_link(OLGA))
+        group = int(str(p.GROUP["id"]))
+        before = len(town.sent(group))
+        await town.api.push(command('/poll "Where <b>now</b>?" "Park" "Library"', OLGA))
+        await town.wait(lambda: "Where" in str(town.sent(group)[before:]))
+        status, listed = await olga.get("/polls")
+        assert status == 200 and 'data-poll="1"' in listed
+        assert "Where &lt;b&gt;now&lt;/b&gt;?" in listed
+        status, tally = await olga.get("/polls/1/tally")
+        assert status == 200 and "Park" in tally and "Votes: 0" in tally
+        async with olga.http.get(olga.url("/polls/1/export.csv")) as response:
+            assert response.status == 200
+            assert response.headers["Content-Disposition"] == 'attachment; filename="poll-1.csv"'
+            assert (await response.text()).splitlines()[0] == "option,votes,voters"
+        status, page = await olga.get("/polls/1")
+        status, closed = await olga.post("/polls/1", {"action": "close", "nonce": nonce_of(page)})
+        assert status == 200, closed
+        assert "Close the poll" not in closed
