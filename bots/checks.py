@@ -272,9 +272,29 @@ async def online_problems(config: Config) -> list[Problem]:
         for index, bot in enumerate(config.bots)
         if bot.enabled and not isinstance(bot, ConsoleBotConfig)
     ]
-    for found in await asyncio.gather(*checks):
+    for found in await asyncio.gather(*checks, github_problems(config)):
         problems.extend(found)
     return problems
+
+
+async def github_problems(config: Config, *, timeout: float = 15.0) -> list[Problem]:
+    """``[feedback.github]``: the token reaches the repository (``GET /repos/{repo}``)."""
+    github = config.feedback.github
+    if github is None:
+        return []
+    from townsquare.adapters.github.client import GithubClient, GithubRefused, GithubUnavailable
+
+    client = GithubClient(github, tries=1, timeout=timeout)
+    try:
+        await client.check()
+    except GithubRefused as error:
+        key = "feedback.github.repo" if error.status in (404, 410) else "feedback.github.token"
+        return [(key, str(error))]
+    except GithubUnavailable as error:
+        return [("feedback.github.api_url", f"{error}; check the network or api_url")]
+    finally:
+        await client.close()
+    return []
 
 
 def _request(

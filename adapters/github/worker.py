@@ -131,6 +131,7 @@ class IssueWorker:
 
     async def _run(self) -> None:
         failures = 0
+        await self._check()
         if self.alone:
             try:
                 await self.issues.release_all()
@@ -149,6 +150,18 @@ class IssueWorker:
                 continue
             if not handled:
                 await wait_event(self._wake, await self._idle_wait())
+
+    async def _check(self) -> None:
+        """Say at start, in one line, when the token cannot reach the repository (the
+        requests wait: they are tried again as they fall due)."""
+        try:
+            await self.client.check()
+        except GithubRefused as error:
+            log.error("GitHub: %s; /feedback issue cannot open issues until it is fixed", error)
+        except GithubUnavailable as error:
+            log.warning("GitHub: %s; requests are tried again later", error)
+        else:
+            log.info("GitHub: %s is reachable; ideas' issues open there", self.client.repo)
 
     async def _idle_wait(self) -> float:
         try:

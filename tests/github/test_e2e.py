@@ -57,6 +57,7 @@ async def test_an_issue_closed_on_github_marks_the_idea_done_and_tells_its_backe
     town: GithubTown,
 ) -> None:
     await town.start(town.write_config())
+    await town.wait_log("GitHub: acme/app is reachable")
     await an_idea_with_two_votes(town)
 
     await town.says(BOB, "/feedback issue 1")
