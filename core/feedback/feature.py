@@ -7,8 +7,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from townsquare.core.actions import ButtonRows, SendDirect, SendEphemeral
-from townsquare.core.capabilities import Capability
 from townsquare.core.commands import Invocation
 from townsquare.core.events import CommandIssued, JobDue
 from townsquare.core.facts.feedback import FeedbackFiled, FeedbackVoted
@@ -23,6 +21,7 @@ from townsquare.core.features import (
 )
 from townsquare.core.feedback import render, rules
 from townsquare.core.feedback import teams as team_ops
+from townsquare.core.feedback.answers import account_of, outcome_text, privately, unquoted
 from townsquare.core.feedback.github import GithubIssues
 from townsquare.core.feedback.rules import (
     CLOSED,
@@ -31,9 +30,7 @@ from townsquare.core.feedback.rules import (
     Status,
     StatusButton,
     VoteButton,
-    account_key,
     parse_status,
-    person_key,
     scope_of,
 )
 from townsquare.core.feedback.settings import FeedbackSettings
@@ -56,13 +53,13 @@ from townsquare.core.feedback.status import (
     send_notices,
     send_posts,
 )
-from townsquare.core.feedback.store import Account, Draft, FeedbackStore, Idea, Place
+from townsquare.core.feedback.store import Account, Draft, FeedbackStore, Idea
 from townsquare.core.i18n import Translator, _
 from townsquare.core.matching import LexicalMatcher, Matcher
 from townsquare.core.persons import PersonDirectory, account_platform
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef, parse_id, press_matches
-from townsquare.core.text import TextLike, as_text, lines
+from townsquare.core.text import as_text
 
 StoreFactory = Callable[[Any], FeedbackStore]
 
@@ -92,7 +89,7 @@ class Feedback(GithubIssues, Feature):
 
     @command(FEEDBACK)
     async def feedback(self, invocation: Invocation, ctx: Context) -> None:
-        text = _unquoted(invocation.args.get("text"))
+        text = unquoted(invocation.args.get("text"))
         number = parse_id(text) if text and len(text.split()) == 1 else None
         if number is not None:
             found = await self.find(IDEA_ID, number, ctx)
@@ -106,7 +103,7 @@ class Feedback(GithubIssues, Feature):
 
     @command(IDEA)
     async def idea(self, invocation: Invocation, ctx: Context) -> None:
-        await self._submit(_unquoted(invocation.args.get("text")), ctx)
+        await self._submit(unquoted(invocation.args.get("text")), ctx)
 
     async def _submit(self, text: str, ctx: Context, *, anyway: bool = False) -> None:
         tr, event = ctx.tr, ctx.event
@@ -132,14 +129,14 @@ class Feedback(GithubIssues, Feature):
             return
         scope = self._scope(ctx)
         store = self.store(ctx.tx)
-        author, _aliases = await self._account(ctx)
+        author, _aliases = await account_of(ctx, self.persons)
         if not anyway:
             similar = await self._similar(store, scope, text, ctx)
             if similar:
                 draft = await store.draft(
                     scope=scope, text=text, author=author, channel_id=event.channel.id, now=ctx.now
                 )
-                self._privately(
+                privately(
                     ctx,
                     render.similar(similar, draft.id, tr),
                     render.similar_buttons(similar, draft.id, tr),
@@ -147,7 +144,7 @@ class Feedback(GithubIssues, Feature):
                 )
                 return
         idea = await self._file(store, scope, text, author, event.channel.id, ctx)
-        self._privately(ctx, render.filed(idea, tr, team=idea.team))
+        privately(ctx, render.filed(idea, tr, team=idea.team))
 
     async def _similar(
         self, store: FeedbackStore, scope: str, text: str, ctx: Context
@@ -225,14 +222,12 @@ class Feedback(GithubIssues, Feature):
         tr = ctx.tr
         store = self.store(ctx.tx)
         if draft.idea_id is not None:
-            self._privately(
-                ctx, as_text(tr(_("That idea is filed already as #{id}."), id=draft.idea_id))
-            )
+            privately(ctx, as_text(tr(_("That idea is filed already as #{id}."), id=draft.idea_id)))
             return
         idea = await self._file(store, draft.scope, draft.text, draft.author, draft.channel_id, ctx)
         if not await store.filed_draft(draft.id, idea.id):
             raise RuntimeError("a draft filed twice in one transaction")
-        self._privately(ctx, render.filed(idea, tr, team=idea.team))
+        privately(ctx, render.filed(idea, tr, team=idea.team))
 
     # -- voting ---------------------------------------------------------------------------
 
@@ -276,7 +271,7 @@ class Feedback(GithubIssues, Feature):
     ) -> tuple[str, bool]:
         if found.status in CLOSED:
             return tr(_("Idea #{id} is closed: it takes no more votes."), id=found.id), True
-        voter, aliases = await self._account(ctx, community)
+        voter, aliases = await account_of(ctx, self.persons, community)
         store = self.store(ctx.tx)
         if not await store.vote(found.id, voter, aliases, ctx.now):
             return tr(_("You have already voted for #{id}."), id=found.id), False
@@ -338,7 +333,7 @@ class Feedback(GithubIssues, Feature):
                 )
             )
             return
-        note = _unquoted(invocation.args.get("note")) or None
+        note = unquoted(invocation.args.get("note")) or None
         await self._change(found, status, note, None, ctx)
 
     @subcommand("feedback", "duplicate")
@@ -382,13 +377,13 @@ class Feedback(GithubIssues, Feature):
             ctx.answer(tr(_("Only managers can change an idea's status.")), alert=True)
             return
         outcome = await self._apply(found, data.status, None, None, ctx)
-        ctx.answer(self._outcome(outcome, found, tr))
+        ctx.answer(outcome_text(outcome, found, tr))
 
     async def _change(
         self, found: Idea, status: Status, note: str | None, duplicate_of: int | None, ctx: Context
     ) -> None:
         outcome = await self._apply(found, status, note, duplicate_of, ctx)
-        ctx.respond(self._outcome(outcome, found, ctx.tr))
+        ctx.respond(outcome_text(outcome, found, ctx.tr))
 
     async def _apply(
         self, found: Idea, status: Status, note: str | None, duplicate_of: int | None, ctx: Context
@@ -422,26 +417,6 @@ class Feedback(GithubIssues, Feature):
             delay=self.notice_delay,
         )
 
-    def _outcome(self, outcome: Changed | Unchanged, found: Idea, tr: Translator) -> str:
-        if isinstance(outcome, Unchanged):
-            if outcome.reason == "same":
-                return tr(
-                    _("Idea #{id} is {status} already."),
-                    id=found.id,
-                    status=render.status_name(found.status, tr),
-                )
-            return tr(
-                _("Idea #{id} was changed meanwhile; look again with /feedback {id}."), id=found.id
-            )
-        idea = outcome.idea
-        return tr.plural(
-            _("Idea #{id} is now {status}; {n} backer will be told privately."),
-            _("Idea #{id} is now {status}; {n} backers will be told privately."),
-            outcome.told,
-            id=idea.id,
-            status=render.status_name(idea.status, tr),
-        )
-
     @job(NOTICE_JOB)
     async def notices_due(self, event: JobDue, ctx: Context) -> None:
         await send_notices(ctx, self.store(ctx.tx), str(event.payload["recipient"]))
@@ -450,27 +425,11 @@ class Feedback(GithubIssues, Feature):
 
     @subcommand("feedback", "board")
     async def board(self, invocation: Invocation, ctx: Context) -> None:
-        tr, event = ctx.tr, ctx.event
-        if str(invocation.args.get("where") or "").lower() != "here":
-            ctx.respond(tr(_("Send /feedback board here in the channel that is to be the board.")))
-            return
-        assert event.channel is not None
-        place = Place(
-            ctx.bot.name,
-            ctx.bot.platform,
-            ctx.community.id,
-            event.channel.id,
-            event.channel.thread_id,
-        )
-        await self.store(ctx.tx).set_board(self._scope(ctx), place, ctx.now)
-        ctx.respond(
-            tr(
-                _(
-                    "This channel is now the feedback board: each new idea is posted here with a "
-                    "vote button."
-                )
-            )
-        )
+        await team_ops.board_command(self, invocation, ctx)
+
+    @subcommand("feedback", "shipped")
+    async def shipped_setting(self, invocation: Invocation, ctx: Context) -> None:
+        await team_ops.shipped_command(invocation, ctx)
 
     @subcommand("feedback", "team")
     async def team(self, invocation: Invocation, ctx: Context) -> None:
@@ -479,19 +438,6 @@ class Feedback(GithubIssues, Feature):
     @subcommand("feedback", "route")
     async def route(self, invocation: Invocation, ctx: Context) -> None:
         await team_ops.route_command(self, invocation, ctx)
-
-    @subcommand("feedback", "shipped")
-    async def shipped_setting(self, invocation: Invocation, ctx: Context) -> None:
-        tr = ctx.tr
-        state = str(invocation.args.get("state") or "").lower()
-        if state not in ("on", "off"):
-            ctx.respond(tr(_("Write /feedback shipped on or /feedback shipped off.")))
-            return
-        await ctx.update_settings(FeedbackSettings, shipped=state == "on")
-        if state == "on":
-            ctx.respond(tr(_('The monthly "you asked, we shipped" post is on.')))
-        else:
-            ctx.respond(tr(_('The monthly "you asked, we shipped" post is off.')))
 
     @job(SHIPPED_JOB)
     async def shipped_due(self, event: JobDue, ctx: Context) -> None:
@@ -504,27 +450,6 @@ class Feedback(GithubIssues, Feature):
         return scope_of(
             space.name if space is not None else None, ctx.event.platform, ctx.community.id
         )
-
-    async def _account(
-        self, ctx: Context, community: str | None = None
-    ) -> tuple[Account, frozenset[str]]:
-        """The caller as a backer (told in the language of ``community``, default the
-        event's), and the other keys of the same person."""
-        event = ctx.event
-        actor = event.actor
-        assert actor is not None
-        if community is None and event.community is not None:
-            community = event.community.id
-        if self.persons is None:
-            key, aliases = account_key(event.platform, actor.user_id), frozenset[str]()
-        else:
-            person = await self.persons.person_of(ctx.tx, event.platform, actor.user_id)
-            others = await self.persons.aliases(ctx.tx, person)
-            key, aliases = person_key(person), frozenset(person_key(p) for p in others)
-        account = Account(
-            key, event.platform, ctx.bot.name, actor.user_id, actor.display_name, community
-        )
-        return account, aliases
 
     def _is_author(self, draft: Draft, ctx: Context) -> bool:
         actor = ctx.event.actor
@@ -539,67 +464,6 @@ class Feedback(GithubIssues, Feature):
         (before the message is recorded, nowhere)."""
         return self._is_author(draft, ctx) and press_matches(
             ctx.press, draft.author.bot, "", draft.message
-        )
-
-    def _privately(
-        self, ctx: Context, text: TextLike, buttons: ButtonRows = (), *, key: str | None = None
-    ) -> None:
-        """Answer only the caller: an ephemeral answer to a slash command when there are no
-        buttons, else a direct message (with a note in the chat naming nobody where the
-        platform refuses it)."""
-        event, tr = ctx.event, ctx.tr
-        actor, channel = event.actor, event.channel
-        if actor is None or channel is None:
-            return
-        if channel.is_direct:
-            ctx.reply(text, buttons, key=key)
-            return
-        if ctx.interaction_id is not None and ctx.can(Capability.EPHEMERAL):
-            if not buttons:
-                ctx.emit(
-                    SendEphemeral(
-                        bot=ctx.bot.name,
-                        channel=channel,
-                        user_id=actor.user_id,
-                        display_name=actor.display_name,
-                        text=as_text(text),
-                        interaction_id=ctx.interaction_id,
-                    )
-                )
-                return
-            ctx.emit(
-                SendEphemeral(
-                    bot=ctx.bot.name,
-                    channel=channel,
-                    user_id=actor.user_id,
-                    display_name=actor.display_name,
-                    text=as_text(
-                        lines(text, tr(_("(The buttons are in my private message to you.)")))
-                    ),
-                    interaction_id=ctx.interaction_id,
-                )
-            )
-        if not ctx.can(Capability.DIRECT_MESSAGES):
-            ctx.respond(text)
-            return
-        ctx.emit(
-            SendDirect(
-                bot=ctx.bot.name,
-                user_id=actor.user_id,
-                display_name=actor.display_name,
-                text=as_text(text),
-                buttons=buttons,
-                key=key,
-                fallback_channel=channel,
-                fallback_text=as_text(
-                    tr(
-                        _(
-                            "I could not answer someone here privately. To get my answers, "
-                            "open a private chat with me (press Start there), then try again."
-                        )
-                    )
-                ),
-            )
         )
 
     # -- where ids are found ----------------------------------------------------------------
@@ -640,11 +504,3 @@ class Feedback(GithubIssues, Feature):
             for post in found.posts
             if post.key not in found.team_posts
         )
-
-
-def _unquoted(raw: object) -> str:
-    text = " ".join(str(raw or "").split()) if not isinstance(raw, tuple) else " ".join(raw)
-    for opening, closing in (('"', '"'), ("“", "”"), ("«", "»"), ("„", "“"), ("'", "'")):
-        if len(text) >= 2 and text.startswith(opening) and text.endswith(closing):
-            return text[1:-1].strip()
-    return text

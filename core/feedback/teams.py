@@ -10,6 +10,7 @@ from townsquare.core.actions import SendMessage
 from townsquare.core.events import JobDue
 from townsquare.core.features import Context
 from townsquare.core.feedback import render, rules
+from townsquare.core.feedback.answers import privately
 from townsquare.core.feedback.settings import FeedbackSettings
 from townsquare.core.feedback.specs import SHIPPED_JOB, shipped_key
 from townsquare.core.feedback.status import send_posts
@@ -133,7 +134,7 @@ async def _link(feature: Feedback, name: str, ctx: Context) -> None:
         rules.code_hash(code), feature._scope(ctx), name, by, ctx.now, ctx.now + rules.CODE_TTL
     )
     shown = rules.shown_code(code)
-    feature._privately(
+    privately(
         ctx,
         tr(
             _(
@@ -198,6 +199,43 @@ async def route_command(feature: Feedback, invocation: Invocation, ctx: Context)
             team=team.name,
         )
     )
+
+
+async def board_command(feature: Feedback, invocation: Invocation, ctx: Context) -> None:
+    tr, event = ctx.tr, ctx.event
+    if str(invocation.args.get("where") or "").lower() != "here":
+        ctx.respond(tr(_("Send /feedback board here in the channel that is to be the board.")))
+        return
+    assert event.channel is not None
+    place = Place(
+        ctx.bot.name,
+        ctx.bot.platform,
+        ctx.community.id,
+        event.channel.id,
+        event.channel.thread_id,
+    )
+    await feature.store(ctx.tx).set_board(feature._scope(ctx), place, ctx.now)
+    ctx.respond(
+        tr(
+            _(
+                "This channel is now the feedback board: each new idea is posted here with a "
+                "vote button."
+            )
+        )
+    )
+
+
+async def shipped_command(invocation: Invocation, ctx: Context) -> None:
+    tr = ctx.tr
+    state = str(invocation.args.get("state") or "").lower()
+    if state not in ("on", "off"):
+        ctx.respond(tr(_("Write /feedback shipped on or /feedback shipped off.")))
+        return
+    await ctx.update_settings(FeedbackSettings, shipped=state == "on")
+    if state == "on":
+        ctx.respond(tr(_('The monthly "you asked, we shipped" post is on.')))
+    else:
+        ctx.respond(tr(_('The monthly "you asked, we shipped" post is off.')))
 
 
 async def post_shipped(feature: Feedback, event: JobDue, ctx: Context) -> None:
