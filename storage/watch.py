@@ -148,9 +148,10 @@ class SqlWatchStore:
             }
             for m in by_key.values()
         ]
+        # Parameters apart from the statement keep its compiled form cached (SQLAlchemy
+        # sends them as one multi-row INSERT, RETURNING included, on both databases).
         kept_rows = await connection.execute(
             insert(_mentions)
-            .values(rows)
             .on_conflict_do_nothing()
             .returning(
                 _mentions.c.scope,
@@ -158,7 +159,8 @@ class SqlWatchStore:
                 _mentions.c.bot,
                 _mentions.c.channel_id,
                 _mentions.c.message_id,
-            )
+            ),
+            rows,
         )
         kept = [
             by_key[(r.scope, r.phrase_id, r.bot, r.channel_id, r.message_id)] for r in kept_rows
