@@ -390,6 +390,22 @@ class PinMessage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UnpinMessage:
+    """Unpin a message the bot pinned, named like :class:`PinMessage` (by ``key``, in the
+    lane of ``channel``, or by ``message``): Telegram ``unpinChatMessage``, the Discord
+    pin route's DELETE, Slack ``pins.remove``. A message that is not pinned (any more) is
+    done. It tells nobody when it fails (the next pin is what the manager asked for).
+    Where the platform has no :attr:`~core.capabilities.Capability.PIN` it is dropped
+    like a pin."""
+
+    bot: str
+    channel: ChannelRef
+    key: str | None = None
+    message: MessageRef | None = None
+    kind: Literal["unpin_message"] = "unpin_message"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CrosspostMessage:
     """Publish a message the bot sent to the servers that follow its channel: on a
     Discord announcement channel (type 5), ``POST .../messages/{id}/crosspost``. Named
@@ -477,6 +493,7 @@ Action = (
     | GiveRole
     | TakeRole
     | PinMessage
+    | UnpinMessage
     | CrosspostMessage
     | CreateScheduledEvent
     | UpdateScheduledEvent

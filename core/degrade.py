@@ -31,6 +31,7 @@ from townsquare.core.actions import (
     SendFile,
     SendMessage,
     TakeRole,
+    UnpinMessage,
     UnrestrictMember,
     UpdateScheduledEvent,
 )
@@ -105,9 +106,9 @@ def degrade(
             return _moderation_notice(action, tr)
         case GiveRole() | TakeRole() if not _ROLE_CAPABILITIES & capabilities:
             return _role_notice(action)
-        case EditMessage() | DeleteMessage() | PinMessage() | CrosspostMessage() if (
-            _NEEDS[type(action)] not in capabilities
-        ):
+        case (
+            EditMessage() | DeleteMessage() | PinMessage() | UnpinMessage() | CrosspostMessage()
+        ) if _NEEDS[type(action)] not in capabilities:
             return _skipped(action)
         case CreateScheduledEvent() | UpdateScheduledEvent() | CancelScheduledEvent() if (
             Capability.SCHEDULED_EVENTS not in capabilities
@@ -121,16 +122,24 @@ _NEEDS: dict[type, Capability] = {
     EditMessage: Capability.EDIT,
     DeleteMessage: Capability.DELETE,
     PinMessage: Capability.PIN,
+    UnpinMessage: Capability.PIN,
     CrosspostMessage: Capability.CROSSPOST,
 }
 """What a change to a posted message needs; without it the change is skipped."""
 
 
-def _skipped(action: EditMessage | DeleteMessage | PinMessage | CrosspostMessage) -> list[Action]:
+def _skipped(
+    action: EditMessage | DeleteMessage | PinMessage | UnpinMessage | CrosspostMessage,
+) -> list[Action]:
     """A change the platform cannot make to a message, logged (a publication only where
     some channel could have followers: elsewhere there is nobody to publish to)."""
     if not isinstance(action, CrosspostMessage):
-        what = {"edit_message": "edit", "delete_message": "delete", "pin_message": "pin"}
+        what = {
+            "edit_message": "edit",
+            "delete_message": "delete",
+            "pin_message": "pin",
+            "unpin_message": "unpin",
+        }
         verb = what[action.kind]
         log.warning(
             "bot %s cannot %s messages; %s of %s skipped", action.bot, verb, verb, action.key

@@ -54,6 +54,7 @@ from townsquare.core.actions import (
     SendDirect,
     SendFile,
     SendMessage,
+    UnpinMessage,
     UpdateScheduledEvent,
 )
 from townsquare.core.completions import Completions
@@ -87,6 +88,7 @@ _KEYED = (
     EditMessage,
     DeleteMessage,
     PinMessage,
+    UnpinMessage,
     CrosspostMessage,
     UpdateScheduledEvent,
     CancelScheduledEvent,
@@ -461,6 +463,10 @@ class DeliveryWorker:
             return None
         # It may have been sent between the two reads above.
         target = await self.store.sent_message(item.bot, key)
+        if target is None and isinstance(item.action, UnpinMessage):
+            # Nothing was pinned under that key (the previous post went elsewhere).
+            await self.completions.done(item, "superseded")
+            return None
         if target is None:
             error = PermanentDeliveryError(f"no message sent as {key!r}")
             await self._fail(item, item.attempts, error)

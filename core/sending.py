@@ -20,6 +20,7 @@ from townsquare.core.actions import (
     SendFile,
     SendMessage,
     TakeRole,
+    UnpinMessage,
     UnrestrictMember,
 )
 from townsquare.core.errors import DeliveryError
@@ -32,9 +33,9 @@ from townsquare.core.text import compose, mention
 
 def paced_by(item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] | None:
     """The bot's and the chat's limit a row is paced by (None: not paced; answers to a
-    press, moderation, roles and publications to followers are not messages; edits and
-    deletions count for the bot; a pin is paced like a message, Telegram posts a notice of
-    it in the chat)."""
+    press, moderation, roles and publications to followers are not messages; edits,
+    deletions and unpins count for the bot; a pin is paced like a message, Telegram posts
+    a notice of it in the chat)."""
     action = item.action
     if isinstance(
         action,
@@ -49,7 +50,7 @@ def paced_by(item: OutboxItem, adapter: Adapter) -> tuple[Limit, Limit | None] |
     ):
         return None
     bot = bot_limit(item.bot, adapter.limits)
-    if isinstance(action, EditMessage | DeleteMessage):
+    if isinstance(action, EditMessage | DeleteMessage | UnpinMessage):
         return bot, None
     return bot, chat_limit(item.bot, item.lane, adapter.limits)
 

@@ -33,6 +33,7 @@ from townsquare.core.actions import (
     SendFile,
     SendMessage,
     TakeRole,
+    UnpinMessage,
     UnrestrictMember,
     UpdateScheduledEvent,
     action_from_payload,
@@ -102,7 +103,7 @@ def lane_of(action: Action) -> str:
             # (usergroups.users.update), so two changes of one group must not interleave;
             # a scheduled event is created before it is changed or cancelled.
             return f"{bot}:{_COMMUNITY_LANES[action.kind]}:{action.community.id}"
-        case PinMessage():
+        case PinMessage() | UnpinMessage():
             # The chat's lane: the pin follows the keyed send it names, in order.
             return f"{bot}:chat:{action.channel.id}"
         case CrosspostMessage():

@@ -29,6 +29,7 @@ from townsquare.core.actions import (
     SendFile,
     SendMessage,
     TakeRole,
+    UnpinMessage,
     UnrestrictMember,
     UpdateScheduledEvent,
 )
@@ -123,6 +124,7 @@ def _describe(action: Action, bot: str) -> list[str]:
             SendFile()
             | AskText()
             | PinMessage()
+            | UnpinMessage()
             | CrosspostMessage()
             | CreateScheduledEvent()
             | UpdateScheduledEvent()

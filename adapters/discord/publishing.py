@@ -17,7 +17,7 @@ import discord
 from discord.http import Route
 
 from townsquare.adapters.discord.rest import Rest, int_id, target
-from townsquare.core.actions import CrosspostMessage, PinMessage
+from townsquare.core.actions import CrosspostMessage, PinMessage, UnpinMessage
 from townsquare.core.errors import PermanentDeliveryError
 from townsquare.core.ports import Delivered
 
@@ -27,14 +27,19 @@ ANNOUNCEMENT_CHANNEL = 5
 """``GUILD_ANNOUNCEMENT``: a channel other servers may follow."""
 ALREADY_CROSSPOSTED = 40033
 """"This message has already been crossposted": a publication repeated after a crash."""
+UNKNOWN_MESSAGE = 10008
+"""The message is gone: nothing is left to unpin."""
 
 ChannelTypes = Callable[[int], int | None]
 """A channel's type as the gateway cache knows it (None: not cached)."""
 
 
-async def pin(rest: Rest, action: PinMessage) -> Delivered:
+async def pin(rest: Rest, action: PinMessage | UnpinMessage) -> Delivered:
     """Pin the message (the bot needs Pin Messages, or Manage Messages on older guilds);
-    pinning a pinned message is answered 204 like the first time."""
+    pinning a pinned message is answered 204 like the first time. An unpin is
+    :func:`unpin`."""
+    if isinstance(action, UnpinMessage):
+        return await unpin(rest, action)
     if action.message is None:
         raise PermanentDeliveryError("pin without a resolved message")
     channel_id = target(action.message.channel)
@@ -46,6 +51,28 @@ async def pin(rest: Rest, action: PinMessage) -> Delivered:
         message_id=message_id,
     )
     await rest.request(route, f"pin message {message_id}", reason="townsquare: announcement")
+    return Delivered((action.message,))
+
+
+async def unpin(rest: Rest, action: UnpinMessage) -> Delivered:
+    """Unpin the message (the permission a pin needs); a message that is not pinned is
+    answered 204 too, and one that was deleted has nothing left to unpin."""
+    if action.message is None:
+        raise PermanentDeliveryError("unpin without a resolved message")
+    channel_id = target(action.message.channel)
+    message_id = int_id(action.message.message_id, "message")
+    route = Route(
+        "DELETE",
+        "/channels/{channel_id}/messages/pins/{message_id}",
+        channel_id=channel_id,
+        message_id=message_id,
+    )
+    try:
+        await rest.request(route, f"unpin message {message_id}", reason="townsquare: announcement")
+    except PermanentDeliveryError as error:
+        cause = error.__cause__
+        if not (isinstance(cause, discord.HTTPException) and cause.code == UNKNOWN_MESSAGE):
+            raise
     return Delivered((action.message,))
 
 

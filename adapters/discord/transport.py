@@ -83,6 +83,7 @@ from townsquare.core.actions import (
     SendFile,
     SendMessage,
     TakeRole,
+    UnpinMessage,
     UnrestrictMember,
     UpdateScheduledEvent,
 )
@@ -517,7 +518,7 @@ class DiscordAdapter:
                 | CancelScheduledEvent()
             ):
                 return await self.rest.guild(action)
-            case PinMessage():
+            case PinMessage() | UnpinMessage():
                 return await publishing.pin(self.rest, action)
             case CrosspostMessage():
                 return await publishing.crosspost(self.rest, action, self._channel_type)

@@ -84,6 +84,7 @@ from townsquare.core.actions import (
     SendFile,
     SendMessage,
     TakeRole,
+    UnpinMessage,
     UnrestrictMember,
     UpdateScheduledEvent,
 )
@@ -287,6 +288,8 @@ class SlackAdapter:
                 return await self._delete(action)
             case PinMessage():
                 return await self._pin(action)
+            case UnpinMessage():
+                return await self._unpin(action)
             case GiveRole() | TakeRole():
                 return await change_group(self.client, self.bot, action)
             case (
@@ -337,6 +340,18 @@ class SlackAdapter:
             if error.response.get("error") != "message_not_found":
                 raise
         return Delivered()
+
+    async def _unpin(self, action: UnpinMessage) -> Delivered:
+        """``pins.remove``; a message no longer pinned (or gone) is done."""
+        assert action.message is not None
+        try:
+            await self.client.pins_remove(
+                channel=action.message.channel.id, timestamp=action.message.message_id
+            )
+        except SlackApiError as error:
+            if error.response.get("error") not in ("no_pin", "message_not_found"):
+                raise
+        return Delivered((action.message,))
 
     async def _pin(self, action: PinMessage) -> Delivered:
         """``pins.add`` (the app needs ``pins:write``); a message pinned already is done."""

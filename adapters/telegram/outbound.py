@@ -32,6 +32,7 @@ from townsquare.core.actions import (
     SendFile,
     SendMessage,
     TakeRole,
+    UnpinMessage,
     UnrestrictMember,
     UpdateScheduledEvent,
 )
@@ -74,7 +75,12 @@ LIMITS = RateLimits(
 )
 """Telegram's published limits: about 30 messages/s per bot, 20 per minute in one group, one
 per second in one private chat (a private chat's id is positive, a group's negative)."""
-HARMLESS = ("message is not modified", "message to delete not found", "query is too old")
+HARMLESS = (
+    "message is not modified",
+    "message to delete not found",
+    "message to unpin not found",
+    "query is too old",
+)
 """Bot API errors that mean the work is already done (or can no longer matter: a button
 press older than 15 minutes cannot be answered)."""
 TOAST_LIMIT = 200
@@ -204,6 +210,14 @@ def is_direct(action: Action) -> bool:
     return isinstance(action, SendDirect) or (isinstance(action, SendFile) and action.private)
 
 
+def _pin_call(action: PinMessage | UnpinMessage) -> ApiCall:
+    assert action.message is not None, "the delivery worker resolves keys first"
+    pin = {"chat_id": action.message.channel.id, "message_id": int(action.message.message_id)}
+    if isinstance(action, UnpinMessage):
+        return ApiCall("unpinChatMessage", pin)
+    return ApiCall("pinChatMessage", {**pin, "disable_notification": action.silent})
+
+
 def plan(action: Action) -> list[ApiCall]:
     """The Bot API requests that perform ``action`` (keys already resolved)."""
     match action:
@@ -238,14 +252,8 @@ def plan(action: Action) -> list[ApiCall]:
                 ApiCall("banChatMember", member),
                 ApiCall("unbanChatMember", {**member, "only_if_banned": True}),
             ]
-        case PinMessage():
-            assert action.message is not None, "the delivery worker resolves keys first"
-            pin = {
-                "chat_id": action.message.channel.id,
-                "message_id": int(action.message.message_id),
-                "disable_notification": action.silent,
-            }
-            return [ApiCall("pinChatMessage", pin)]
+        case PinMessage() | UnpinMessage():
+            return [_pin_call(action)]
         case (
             SendEphemeral()
             | AskText()

@@ -66,7 +66,7 @@ from townsquare.adapters.telegram.outbound import (
 )
 from townsquare.adapters.telegram.polling import Poller
 from townsquare.adapters.telegram.webhook import serve_webhook
-from townsquare.core.actions import Action, EditMessage, PinMessage
+from townsquare.core.actions import Action, EditMessage, PinMessage, UnpinMessage
 from townsquare.core.ports import AdapterDeps, Delivered, EventSink
 from townsquare.core.refs import MessageRef
 
@@ -248,7 +248,10 @@ class PtbAdapter:
             if call.sends_message:
                 assert isinstance(result, Message)
                 sent.append(sent_ref(call, result.message_id))
-        if isinstance(action, EditMessage | PinMessage) and action.message is not None:
+        if (
+            isinstance(action, EditMessage | PinMessage | UnpinMessage)
+            and action.message is not None
+        ):
             return Delivered((action.message,))
         return Delivered(tuple(sent))
 

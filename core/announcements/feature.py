@@ -11,7 +11,9 @@ the bot was down are not caught up (the latest is posted once, late).
 
 The posts are ordinary outbox messages, one per community, so each goes at its platform's
 pace (the delivery worker's per-chat and per-bot limits). With ``--pin`` each post is
-followed by a :class:`~core.actions.PinMessage` in its chat's lane; on a bot that can
+followed by a :class:`~core.actions.PinMessage` in its chat's lane, and from the second
+occurrence on by an :class:`~core.actions.UnpinMessage` of the one before it in that
+channel, so a repeating announcement keeps one pin; on a bot that can
 publish (Discord) each post is also followed by a
 :class:`~core.actions.CrosspostMessage`, which the adapter performs only in an
 announcement channel. A ``--space`` announcement goes to every community the config lists
@@ -25,11 +27,18 @@ nothing to warn about is its own confirmation.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from townsquare.core.actions import CrosspostMessage, PinMessage, SendDirect, SendMessage
+from townsquare.core.actions import (
+    CrosspostMessage,
+    PinMessage,
+    SendDirect,
+    SendMessage,
+    UnpinMessage,
+)
 from townsquare.core.announcements import render
 from townsquare.core.announcements.request import Problem, read_request
 from townsquare.core.announcements.rules import next_occurrence
@@ -240,12 +249,12 @@ class Announcements(Feature):
 
     def _post(self, found: Announcement, occurrence: int, ctx: Context, tr: Translator) -> None:
         """Every post of one occurrence, with its pin and its publication to followers."""
-        for number, (bot, channel) in enumerate(self._targets(found, ctx)):
+        for bot, channel in self._targets(found, ctx):
             info = ctx.bots.get(bot)
             capabilities = info.capabilities if info is not None else frozenset()
             pin = found.pin and Capability.PIN in capabilities
             publish = Capability.CROSSPOST in capabilities
-            key = f"announce:{found.id}:{occurrence}:{number}" if pin or publish else None
+            key = _post_key(found, occurrence, bot, channel) if pin or publish else None
             refused, gave_up = self._notices(found, bot, REFUSED_POST, GAVE_UP_POST, ctx, tr)
             ctx.emit(
                 SendMessage(
@@ -264,6 +273,9 @@ class Announcements(Feature):
                         bot=bot, channel=channel, key=key, on_failure=refused, on_give_up=gave_up
                     )
                 )
+                if occurrence > 1:  # one pin at a time: the one before it comes down
+                    before = _post_key(found, occurrence - 1, bot, channel)
+                    ctx.emit(UnpinMessage(bot=bot, channel=channel, key=before))
             if publish:
                 ctx.emit(CrosspostMessage(bot=bot, channel=channel, key=key))
 
@@ -324,6 +336,14 @@ class Announcements(Feature):
         private = ctx.interaction_id is not None and ctx.can(Capability.EPHEMERAL)
         if private or found.scheduled or found.space is not None or (found.pin and unpinned):
             ctx.respond(text)
+
+
+def _post_key(found: Announcement, occurrence: int, bot: str, channel: ChannelRef) -> str:
+    """The key of one post of one occurrence: named by where it goes (not by its place in
+    the list, which changes when the config's space does), so the next occurrence finds
+    the post it unpins."""
+    where = hashlib.sha256(f"{bot}\0{channel.id}\0{channel.thread_id or ''}".encode())
+    return f"announce:{found.id}:{occurrence}:{where.hexdigest()[:16]}"
 
 
 def _job_key(found: Announcement) -> str:

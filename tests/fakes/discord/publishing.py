@@ -6,6 +6,7 @@
   holds at most 50 pins (400, code 30003), pinning a pinned message is 204 again. The
   pin is dispatched as CHANNEL_PINS_UPDATE; the system message Discord adds ("pinned a
   message") is left out, so a channel's messages stay the bot's posts.
+  ``DELETE`` on the same route unpins (204 also for a message that is not pinned).
 * ``POST /channels/{id}/messages/{message}/crosspost``: only in an announcement channel
   (type 5; elsewhere 400, code 50024), once per message (400, code 40033), the bot's own
   message or with Manage Messages, and at most :data:`CROSSPOSTS_PER_HOUR` per channel
@@ -85,6 +86,7 @@ class Publishing:
         return [
             ("GET", r"/channels/(\d+)", self._get_channel),
             ("PUT", r"/channels/(\d+)/messages/pins/(\d+)", self._pin_message),
+            ("DELETE", r"/channels/(\d+)/messages/pins/(\d+)", self._unpin_message),
             ("POST", r"/channels/(\d+)/messages/(\d+)/crosspost", self._crosspost),
         ]
 
@@ -128,6 +130,30 @@ class Publishing:
             await self.dispatch(
                 "CHANNEL_PINS_UPDATE",
                 {"guild_id": guild_id, "channel_id": channel_id, "last_pin_timestamp": p.iso()},
+                guild_id=int(guild_id) if guild_id else None,
+            )
+        return web.Response(status=204)
+
+    async def _unpin_message(
+        self, request: web.Request, body: Any, channel_id: str, message_id: str
+    ) -> web.Response:
+        """Checked as a pin is; unpinning a message that is not pinned is 204."""
+        channel = self.channels.get(int(channel_id))
+        if channel is None:
+            return _error(404, 10003, "Unknown Channel")
+        message = self._message_in(channel_id, message_id)
+        if message is None:
+            return _error(404, 10008, "Unknown Message")
+        if not self._bot_may(channel, PIN_MESSAGES, p.MANAGE_MESSAGES):
+            return _error(403, 50013, "Missing Permissions")
+        pins = self._pins.setdefault(int(channel_id), [])
+        if int(message_id) in pins:
+            pins.remove(int(message_id))
+            message["pinned"] = False
+            guild_id = channel.get("guild_id")
+            await self.dispatch(
+                "CHANNEL_PINS_UPDATE",
+                {"guild_id": guild_id, "channel_id": channel_id, "last_pin_timestamp": None},
                 guild_id=int(guild_id) if guild_id else None,
             )
         return web.Response(status=204)

@@ -258,6 +258,18 @@ class FakeSlack(UserGroups):
         pins.append(ts)
         return {}
 
+    def _pins_remove(self, params: dict[str, Any]) -> dict[str, Any] | str:
+        channel, ts = str(params.get("channel", "")), str(params.get("timestamp", ""))
+        if not channel or not ts:
+            return "invalid_arguments"
+        if ts not in self.posted:
+            return "message_not_found"
+        pins = self.pins.setdefault(channel, [])
+        if ts not in pins:
+            return "no_pin"
+        pins.remove(ts)
+        return {}
+
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"channel": params["channel"], "ts": params["ts"], "text": params.get("text", "")}
 

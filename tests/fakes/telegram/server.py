@@ -453,6 +453,22 @@ class FakeBotApi:
             pins.append((message_id, bool(params.get("disable_notification"))))
         return True
 
+    async def _m_unpinChatMessage(self, params: dict[str, Any]) -> Any:
+        """An unpin: refused as a pin is; of a message not pinned, accepted."""
+        chat = self._chat(int(params["chat_id"]))
+        if isinstance(chat, web.Response):
+            return chat
+        if chat["id"] in self.cannot_pin:
+            return _error(
+                400, "Bad Request: not enough rights to manage pinned messages in the chat"
+            )
+        message_id = int(params["message_id"])
+        if (chat["id"], message_id) not in self.messages:
+            return _error(400, "Bad Request: message to unpin not found")
+        pins = self.pinned.get(chat["id"], [])
+        self.pinned[chat["id"]] = [pin for pin in pins if pin[0] != message_id]
+        return True
+
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         if len(str(params.get("text", ""))) > 200:
             return _error(400, "Bad Request: MESSAGE_TOO_LONG")
