@@ -178,6 +178,9 @@ class Runtime:
             for feature in self.features:
                 if isinstance(feature, Feedback):
                     feature.use_github(link)
+        for feature in self.features:  # calendar feeds are served by [web]
+            if isinstance(feature, Events) and config.web.listen is not None:
+                feature.use_feeds(str(config.web.public_url) if config.web.public_url else None)
         self.config_path = config_path
         for feature in self.features:
             if isinstance(feature, Dashboard):

@@ -433,7 +433,8 @@ class CreateScheduledEvent:
     ``key`` names it like a message's key: the delivery worker remembers the platform's
     id under it, so :class:`UpdateScheduledEvent` and :class:`CancelScheduledEvent` of
     the same key reach it, across restarts too. Everything here is plain text the adapter
-    sends as such (a scheduled event has no markup)."""
+    sends as such (a scheduled event has no markup). A creation the platform refuses (the
+    bot lacks Manage Events) sends ``on_failure``, as :class:`SendMessage` does."""
 
     bot: str
     community: CommunityRef
@@ -444,6 +445,8 @@ class CreateScheduledEvent:
     location: str
     description: str = ""
     idempotency_key: str | None = None
+    on_failure: SendDirect | None = None
+    """As :attr:`SendMessage.on_failure`."""
     kind: Literal["create_scheduled_event"] = "create_scheduled_event"
 
 

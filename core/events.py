@@ -136,6 +136,19 @@ class BotRemoved(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduledEventInterest(Event):
+    """How many are interested in one of the platform's own scheduled events changed (a
+    member marked a Discord guild scheduled event "Interested", or took it back; ``actor``
+    is that member). ``native_id`` is the platform's id of the scheduled event (the one the
+    delivery worker stored for :class:`~core.actions.CreateScheduledEvent`), ``interested``
+    the platform's own count read after the change, so a lost or repeated update never
+    leaves a wrong number behind."""
+
+    native_id: str
+    interested: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobDue(Event):
     """A scheduled job reached its UTC due time; produced by the scheduler, not a platform.
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from townsquare.core.actions import (
     Action,
+    CreateScheduledEvent,
     GiveRole,
     PinMessage,
     RemoveMember,
@@ -33,6 +34,7 @@ def refusal_notice(action: Action, error: BaseException) -> tuple[Action, ...]:
             | TakeRole()
             | SendMessage()
             | PinMessage()
+            | CreateScheduledEvent()
         ):
             return _notice(action.on_failure, error)
         case _:

@@ -28,8 +28,10 @@ from townsquare.core.calendar.store import (
 )
 from townsquare.core.refs import ChannelRef, MessageRef
 from townsquare.core.spaces import Place
+from townsquare.storage.calendar_feeds import FeedsAndMirrors
 from townsquare.storage.calendar_models import (
     EventAttendanceRow,
+    EventInterestRow,
     EventPostRow,
     EventRow,
     EventRsvpRow,
@@ -37,13 +39,13 @@ from townsquare.storage.calendar_models import (
 )
 from townsquare.storage.models import SentMessage
 from townsquare.storage.space_posts import insert_posts
-from townsquare.storage.store import SqlTransaction
 
 _events: Table = EventRow.__table__  # type: ignore[assignment]
 _series: Table = EventSeriesRow.__table__  # type: ignore[assignment]
 _posts: Table = EventPostRow.__table__  # type: ignore[assignment]
 _rsvps: Table = EventRsvpRow.__table__  # type: ignore[assignment]
 _attendance: Table = EventAttendanceRow.__table__  # type: ignore[assignment]
+_interest: Table = EventInterestRow.__table__  # type: ignore[assignment]
 _sent: Table = SentMessage.__table__  # type: ignore[assignment]
 _SENT = (
     _sent.c.channel_id.label("sent_channel"),
@@ -89,7 +91,8 @@ def _message(row: Any) -> MessageRef | None:
     return MessageRef(ChannelRef(row.sent_channel, thread_id=row.sent_thread), sent)
 
 
-def _event(row: Any) -> CalendarEvent:
+def event_of_row(row: Any) -> CalendarEvent:
+    """An event read with :meth:`SqlEventStore.select_events` (without its space posts)."""
     repeat = getattr(row, "series_repeat", None)
     ended = getattr(row, "series_ended", None)
     return CalendarEvent(
@@ -110,6 +113,8 @@ def _event(row: Any) -> CalendarEvent:
         cancelled_at=row.cancelled_at,
         message=_message(row),
         mirror=row.mirror,
+        checkin_code=row.checkin_code,
+        interested=int(getattr(row, "interested", 0) or 0),
     )
 
 
@@ -133,11 +138,9 @@ def _post_key(event_id: int, number: int) -> str:
     return f"event:{event_id}:{number}"
 
 
-class SqlEventStore:
-    """Events over one :class:`SqlTransaction`."""
-
-    def __init__(self, tx: SqlTransaction) -> None:
-        self.tx = tx
+class SqlEventStore(FeedsAndMirrors):
+    """Events over one :class:`SqlTransaction` (check-in codes, mirrors' interested
+    counts and feed tokens: :class:`~storage.calendar_feeds.FeedsAndMirrors`)."""
 
     async def _scalar(self, statement: Any) -> Any:
         return (await self.tx.execute(statement)).scalar_one()
@@ -196,7 +199,9 @@ class SqlEventStore:
         )
         return replace(event, elsewhere=posts)
 
-    def _select(self) -> Any:
+    @staticmethod
+    def select_events() -> Any:
+        """Events with their message, series rule and interested count."""
         with_sent = _events.outerjoin(
             _sent,
             and_(
@@ -204,21 +209,27 @@ class SqlEventStore:
                 _sent.c.key == literal("event:", String) + cast(_events.c.id, String),
             ),
         ).outerjoin(_series, _series.c.id == _events.c.series_id)
+        interested = (
+            select(func.coalesce(func.sum(_interest.c.interested), 0))
+            .where(_interest.c.event_id == _events.c.id)
+            .scalar_subquery()
+        )
         return select(
             *_events.c,
             *_SENT,
             _series.c.repeat.label("series_repeat"),
             _series.c.ended_at.label("series_ended"),
+            interested.label("interested"),
         ).select_from(with_sent)
 
     async def get(self, event_id: int, *, lock: bool = False) -> CalendarEvent | None:
-        query = self._select().where(_events.c.id == event_id)
+        query = self.select_events().where(_events.c.id == event_id)
         if lock and not self.tx.exclusive:
             query = query.with_for_update(of=_events)
         row = (await self.tx.connection.execute(query)).first()
         if row is None:
             return None
-        found = _event(row)
+        found = event_of_row(row)
         if found.space is None:
             return found
         return replace(found, elsewhere=tuple(await self._posts(found.id)))
@@ -258,7 +269,7 @@ class SqlEventStore:
         )
         ends = _events.c.starts_at  # compared with the duration in Python below
         query = (
-            self._select()
+            self.select_events()
             .where(
                 or_(
                     and_(_events.c.bot == bot, _events.c.community_id == community_id),
@@ -271,7 +282,7 @@ class SqlEventStore:
         )
         found = []
         for row in await self.tx.connection.execute(query):
-            event = _event(row)
+            event = event_of_row(row)
             if event.ends_at > now:
                 found.append(event)
             if len(found) >= limit:

@@ -59,6 +59,8 @@ class EventRow(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
+    checkin_code: Mapped[str | None] = mapped_column(String(8))
+    """The code ``/event checkin`` shows the room (typed where buttons are missing)."""
 
 
 class EventPostRow(Base):
@@ -113,3 +115,34 @@ class EventAttendanceRow(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str] = mapped_column(String(256))
     checked_in_at: Mapped[datetime]
+
+
+class EventInterestRow(Base):
+    """How many marked a post's Discord scheduled event "Interested" (its ``user_count``),
+    as the platform last reported it; ``mirror_key`` is the mirror's outbox key."""
+
+    __tablename__ = "calendar_interest"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("calendar_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    mirror_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    interested: Mapped[int]
+    updated_at: Mapped[datetime]
+
+
+class EventFeedRow(Base):
+    """A secret calendar feed (``GET /calendar/<token>.ics`` on ``[web]``): a community's
+    events (``owner`` ``community:<bot>:<community id>``), or the events one account
+    answered Going or Maybe or waits for, wherever (``person:<platform>:<user id>``).
+    Resetting it replaces the token, so the old URL stops working."""
+
+    __tablename__ = "calendar_feeds"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(256), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    bot: Mapped[str] = mapped_column(String(64))
+    community_id: Mapped[str | None] = mapped_column(String(128))
+    user_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]

@@ -32,6 +32,7 @@ from townsquare.bots.config import BotConfig, Config, parse_listen
 from townsquare.core.metrics import Metrics
 from townsquare.storage.database import describe_connection_error
 from townsquare.storage.health import outbox_backlog, ping
+from townsquare.web.calendar_feed import add_calendar_feed
 from townsquare.web.github_hook import add_github_hook
 
 DATABASE_TIMEOUT = 5.0
@@ -80,6 +81,7 @@ def create_app(runtime: Observed, *, probe_seconds: float = 10.0) -> web.Applica
     app.router.add_get("/metrics", _metrics)
     add_github_hook(app, runtime)
     dashboard.add_routes(app)
+    add_calendar_feed(app, runtime)
     return app
 
 

@@ -88,14 +88,16 @@ def gateway_url(config: DiscordBotConfig) -> yarl.URL:
 
 
 def intents_for(config: DiscordBotConfig) -> discord.Intents:
-    """Guilds, members (privileged), messages and reactions in guilds and DMs, and message
-    content (privileged) unless the config turns it off."""
+    """Guilds, members (privileged), messages and reactions in guilds and DMs, guild
+    scheduled events (who is interested in our events' mirrors), and message content
+    (privileged) unless the config turns it off."""
     intents = discord.Intents.none()
     intents.guilds = True
     intents.members = True
     intents.guild_messages = True
     intents.dm_messages = True
     intents.guild_reactions = True
+    intents.guild_scheduled_events = True  # who marks our events' mirrors "Interested"
     intents.dm_reactions = True
     intents.message_content = config.message_content
     return intents

@@ -42,7 +42,7 @@ import aiohttp
 import discord
 
 from townsquare.adapters.common_config import secret_value
-from townsquare.adapters.discord import inbound, outbound, publishing, slash
+from townsquare.adapters.discord import inbound, interest, outbound, publishing, slash
 from townsquare.adapters.discord.answers import Answers
 from townsquare.adapters.discord.client import (
     _OVERRIDES,
@@ -192,6 +192,8 @@ class DiscordAdapter:
             "on_guild_available": self._on_guild_available,
             "on_guild_remove": self._on_guild_remove,
             "on_interaction": self._on_interaction,
+            "on_scheduled_event_user_add": self._on_interested,
+            "on_scheduled_event_user_remove": self._on_not_interested,
         }
         for name, handler in handlers.items():
             setattr(client, name, handler)
@@ -462,6 +464,22 @@ class DiscordAdapter:
             )
 
         await self._emit("MESSAGE_REACTION_ADD", build)
+
+    async def _on_interested(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        await self._interest(event, user, added=True)
+
+    async def _on_not_interested(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        await self._interest(event, user, added=False)
+
+    async def _interest(
+        self, event: discord.ScheduledEvent, user: discord.User, *, added: bool
+    ) -> None:
+        me = self.client.user.id if self.client is not None and self.client.user else None
+        found = await interest.interest_changed(
+            self.rest, bot=self.bot, me=me, scheduled=event, user=user, added=added
+        )
+        if found is not None:
+            await self.intake.emit(found)
 
     async def _on_guild_join(self, guild: discord.Guild) -> None:
         if self.config.sync_commands and self.intake.accepting:

@@ -4,22 +4,25 @@ answering, the ids), and its reminders and check-ins (:class:`Attendance`), so
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import Any
 
-from townsquare.core.actions import SendMessage
+from townsquare.core.actions import SendDirect, SendMessage
 from townsquare.core.calendar import render, rules, steps
 from townsquare.core.calendar.rules import CheckIn, RemindersOff
 from townsquare.core.calendar.specs import EVENT_ID
 from townsquare.core.calendar.store import Account, CalendarEvent, EventStore
 from townsquare.core.calendar.times import when
+from townsquare.core.capabilities import Capability
 from townsquare.core.commands import Invocation
 from townsquare.core.events import JobDue
 from townsquare.core.facts.events import EventAttended
 from townsquare.core.features import Context, Feature, job, pressed, resolves, subcommand
 from townsquare.core.i18n import _
 from townsquare.core.persons import PersonDirectory
+from townsquare.core.roles import Role
 from townsquare.core.text import bold, compose
 
 StoreFactory = Callable[[Any], EventStore]
@@ -135,14 +138,33 @@ class Attendance(EventsBase):
 
     @subcommand("event", "checkin")
     async def checkin(self, invocation: Invocation, ctx: Context) -> None:
+        """With a code, a member checks in; without, a manager opens the check-in: a
+        button in the channel, and the code (for members without buttons) privately
+        for the manager to show the room."""
         found, tr = named_event(invocation), ctx.tr
+        typed = invocation.args.get("code")
+        if typed is not None:
+            if found.checkin_code is None or code_of(str(typed)) != found.checkin_code:
+                ctx.respond(tr(_("That is not the check-in code of event #{id}."), id=found.id))
+                return
+            ctx.respond(await self._check_in(found, ctx))
+            return
+        if ctx.role < Role.MANAGER:
+            ctx.respond(tr(_("Sorry, only managers can use {command}."), command="/event checkin"))
+            return
+        code = await self.store(ctx.tx).set_checkin_code(found.id, new_code())
         assert ctx.event.channel is not None
         ctx.emit(
             SendMessage(
                 bot=ctx.bot.name,
                 channel=ctx.event.channel,
                 text=compose(
-                    tr(_("Check in at #{id} {title}: press the button when you are here.")),
+                    tr(
+                        _(
+                            "Check in at #{id} {title}: press the button when you are here, "
+                            "or type /event checkin {id} and the code shown in the room."
+                        )
+                    ),
                     id=str(found.id),
                     title=bold(found.title),
                 ),
@@ -150,6 +172,25 @@ class Attendance(EventsBase):
                 key=f"event-checkin:{found.id}:{ctx.event.event_id}",
             )
         )
+        told = compose(
+            tr(_("The check-in code of #{id} is {code}: show it to the room.")),
+            id=str(found.id),
+            code=bold(code),
+        )
+        private = ctx.interaction_id is not None and ctx.can(Capability.EPHEMERAL)
+        actor = ctx.event.actor
+        if private or actor is None or not ctx.can(Capability.DIRECT_MESSAGES):
+            ctx.respond(told)
+        else:  # a reply would show it in the channel, to those not in the room
+            ctx.emit(
+                SendDirect(
+                    bot=ctx.bot.name,
+                    user_id=actor.user_id,
+                    display_name=actor.display_name,
+                    text=told,
+                    fallback_channel=ctx.event.channel,
+                )
+            )
 
     @pressed(CheckIn)
     async def checked_in(self, data: CheckIn, ctx: Context) -> None:
@@ -158,10 +199,6 @@ class Attendance(EventsBase):
             ctx.answer(ctx.tr(_("This event no longer exists.")))
             return
         ctx.answer(await self._check_in(found, ctx))
-
-    @subcommand("event", "here")
-    async def here(self, invocation: Invocation, ctx: Context) -> None:
-        ctx.respond(await self._check_in(named_event(invocation), ctx))
 
     async def _check_in(self, found: CalendarEvent, ctx: Context) -> str:
         tr = ctx.tr
@@ -185,6 +222,20 @@ class Attendance(EventsBase):
             )
         )
         return tr(_("Checked in. Welcome!"))
+
+
+CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""No 0/O or 1/I: a code read off a screen is typed right."""
+CODE_LENGTH = 6
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
+
+
+def code_of(typed: str) -> str:
+    """A typed code as stored: capitals, without spaces or dashes."""
+    return "".join(c for c in typed.upper() if c.isalnum())
 
 
 def named_event(invocation: Invocation) -> CalendarEvent:

@@ -15,7 +15,8 @@ from dataclasses import replace
 
 from townsquare.core.actions import SendFile
 from townsquare.core.calendar import reading, render, rules, steps
-from townsquare.core.calendar.attendance import Attendance, named_event
+from townsquare.core.calendar.attendance import named_event
+from townsquare.core.calendar.extras import Extras
 from townsquare.core.calendar.ics import ics
 from townsquare.core.calendar.mirror import cancel_mirror, create_mirror, update_mirror
 from townsquare.core.calendar.recurrence import next_slot
@@ -27,6 +28,7 @@ from townsquare.core.calendar.store import (
     counts,
     next_order,
 )
+from townsquare.core.capabilities import Capability
 from townsquare.core.commands import Invocation
 from townsquare.core.events import JobDue
 from townsquare.core.features import Context, command, job, pressed, subcommand
@@ -35,7 +37,7 @@ from townsquare.core.roles import Role
 from townsquare.core.scope import parse_id, press_matches
 from townsquare.core.settings import TimeZone
 from townsquare.core.spaces import Place
-from townsquare.core.text import bold, compose
+from townsquare.core.text import bold, compose, lines
 from townsquare.core.when import zone
 
 TOASTS = {
@@ -49,7 +51,7 @@ CHANGED = _("Event #{id} {title} has changed: it is now {when}.")
 CANCELLED = _("Event #{id} {title}, {when}, is cancelled.")
 
 
-class Events(Attendance):
+class Events(Extras):
     name = "events"
 
     # -- creating and showing ---------------------------------------------------------------
@@ -127,13 +129,19 @@ class Events(Attendance):
             )
         created = replace(created, repeat=repeat)
         await steps.post(created, ctx)
-        create_mirror(created, ctx)
+        create_mirror(created, ctx, tell=True)
         await steps.schedule(created, ctx)
 
     @command(EVENTS)
     async def events(self, invocation: Invocation, ctx: Context) -> None:
         found = await self.store(ctx.tx).upcoming(ctx.bot.name, ctx.community.id, ctx.now, 10)
-        ctx.respond(render.listing(found, ctx.tr))
+        listed = render.listing(found, ctx.tr)
+        if self.feeds_url is not None:
+            private = ctx.interaction_id is not None and ctx.can(Capability.EPHEMERAL)
+            mine = await self.personal_feed(ctx) if private else None
+            hint = ctx.tr(_("/event feed sends you your calendar feed URL privately."))
+            listed = lines(listed, mine if mine is not None else hint)
+        ctx.respond(listed)
 
     @subcommand("event", "ics")
     async def calendar_file(self, invocation: Invocation, ctx: Context) -> None:
@@ -156,6 +164,9 @@ class Events(Attendance):
                 fallback_channel=ctx.event.channel,
             )
         )
+        mine = await self.personal_feed(ctx)
+        if mine is not None:
+            self.tell_privately(ctx, mine)
 
     @subcommand("event", "export")
     async def export(self, invocation: Invocation, ctx: Context) -> None:

@@ -85,6 +85,8 @@ def tally(event: CalendarEvent, counted: Counts, tr: Translator) -> Text:
     waiting = counted.of(Status.WAITING)
     if waiting:
         parts.append(tr(_("⏳ {n} waiting"), n=waiting))
+    if event.interested:
+        parts.append(tr(_("⭐ {n} interested on Discord"), n=event.interested))
     return join(parts, " · ")
 
 
@@ -117,13 +119,14 @@ def reminder_buttons(event: CalendarEvent, tr: Translator) -> ButtonRows:
 
 
 def checkin_buttons(event: CalendarEvent, tr: Translator) -> ButtonRows:
+    """ "I'm here"; where buttons are missing, the command with the code the room is shown."""
     return (
         (
             Button(
                 tr(_("I'm here")),
                 CheckIn(event.id).pack(),
                 ButtonStyle.PRIMARY,
-                fallback=f"/event here {event.id}",
+                fallback=f"/event checkin {event.id} <code>",
             ),
         ),
     )

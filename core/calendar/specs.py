@@ -1,9 +1,10 @@
 """The ``/event`` and ``/events`` commands as declared (their handlers are in
 :mod:`core.calendar.feature`).
 
-``/event`` itself is open to members so that ``/event 12``, ``/event ics 12`` and
-``/event rsvp 12 going`` work for them; creating one (``/event "Title" <when>``) is
-checked for the manager role by its handler, with the dispatcher's own refusal.
+``/event`` itself is open to members so that ``/event 12``, ``/event ics 12``,
+``/event rsvp 12 going`` and ``/event checkin 12 <code>`` work for them; creating one
+(``/event "Title" <when>``) and opening a check-in are checked for the manager role by
+their handlers, with the dispatcher's own refusal.
 """
 
 from __future__ import annotations
@@ -72,7 +73,6 @@ EVENT = CommandSpec(
             _("Answer where there are no buttons"),
             params=(*_ID, Param("answer", _("going, maybe or no"))),
         ),
-        CommandSpec("here", _("Check in at an event"), params=_ID),
         CommandSpec(
             "remind",
             _("Turn your reminders of an event on or off"),
@@ -98,7 +98,19 @@ EVENT = CommandSpec(
             options=(Option("series", _("end the series too")),),
         ),
         CommandSpec("export", _("Answers as CSV, privately"), Role.MANAGER, params=_ID),
-        CommandSpec("checkin", _("Post a check-in button"), Role.MANAGER, params=_ID),
+        CommandSpec(
+            "feed",
+            _("Your calendar feed URL, privately (managers: this community's too)"),
+            options=(
+                Option("reset", _("a new URL; the old one stops working")),
+                Option("community", _("with --reset: the community's feed (managers)")),
+            ),
+        ),
+        CommandSpec(
+            "checkin",
+            _("Managers: post a check-in button and a code for the room; with the code: check in"),
+            params=(*_ID, Param("code", _("the code shown in the room"), required=False)),
+        ),
     ),
 )
 

@@ -55,6 +55,10 @@ class CalendarEvent:
     elsewhere: tuple[Post, ...] = ()
     mirror: bool = False
     """A Discord scheduled event mirrors it (created under :attr:`mirror_key`)."""
+    checkin_code: str | None = None
+    """The code ``/event checkin`` shows the room, once it was asked for."""
+    interested: int = 0
+    """Those who marked its Discord scheduled events "Interested", as Discord counts."""
 
     @property
     def key(self) -> str:
@@ -236,6 +240,33 @@ class EventStore(Protocol):
         ...
 
     async def attended(self, event_id: int) -> int: ...
+
+    async def set_checkin_code(self, event_id: int, code: str) -> str:
+        """Store ``code`` unless the event has one; the event's code either way."""
+        ...
+
+    async def mirrored(self, bot: str, platform_id: str) -> tuple[int, str] | None:
+        """The event and mirror key whose native event ``bot`` created as ``platform_id``."""
+        ...
+
+    async def set_interest(self, event_id: int, mirror_key: str, count: int, now: datetime) -> bool:
+        """Store a mirror's interested count; False if it already was that."""
+        ...
+
+    async def feed_token(
+        self,
+        owner: str,
+        *,
+        platform: str,
+        bot: str,
+        community_id: str | None,
+        user_id: str | None,
+        now: datetime,
+        reset: bool = False,
+    ) -> str:
+        """The secret token of the feed ``owner`` (made on first use; ``reset``: a new
+        one, the old one stops working)."""
+        ...
 
 
 def counts(rsvps: Sequence[Rsvp]) -> Counts:

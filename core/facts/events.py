@@ -12,7 +12,7 @@ from townsquare.core.facts.fact import Fact
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EventAttended(Fact):
     """``user_id`` was checked in at event ``event_id`` (the button ``/event checkin``
-    posts, or ``/event here``): once per person and event."""
+    posts, or ``/event checkin <id> <code>``): once per person and event."""
 
     kind: ClassVar[str] = "events.attended"
     event_id: int

@@ -17,7 +17,9 @@ from tests.calendar.support import (
     typed,
 )
 from tests.support import member
-from townsquare.core.actions import EditMessage
+from townsquare.core.actions import CreateScheduledEvent, EditMessage
+from townsquare.core.onboarding.feature import Onboarding
+from townsquare.storage.onboarding import SqlOnboardingStore
 
 BOB, CAROL, DAN, EVE = member("Bob"), member("Carol"), member("Dan"), member("Eve")
 
@@ -234,29 +236,53 @@ async def test_a_weekly_series_keeps_its_wall_clock_time_across_dst(database_url
         assert adapter.answers()[-1].startswith("No upcoming events.")
 
 
-async def test_check_in_publishes_attendance_once(database_url: str) -> None:
+async def test_check_in_by_button_or_by_the_rooms_code_publishes_attendance_once(
+    database_url: str,
+) -> None:
     clock, adapter, heard = Clock(), EventAdapter(), Attendance()
     async with events_runtime(database_url, adapter, clock, heard) as runtime:
         await play(runtime, typed('/event "Meetup" 2026-12-01 16:00 --remind off', ALICE, clock))
-        await play(runtime, typed("/event here 1", BOB, clock))
+        await play(runtime, typed("/event checkin 1 ABCDEF", BOB, clock))
+        assert adapter.answers()[-1] == "That is not the check-in code of event #1."
+        await play(runtime, typed("/event checkin 1", BOB, clock))
+        assert adapter.answers()[-1] == "Sorry, only managers can use /event checkin."
+        adapter.clear()
+        await play(runtime, typed("/event checkin 1", ALICE, clock))
+        (card,) = adapter.sent()
+        assert [[b.data for b in row] for row in card.buttons] == [["evc:1"]]
+        assert [[b.fallback for b in row] for row in card.buttons] == [["/event checkin 1 <code>"]]
+        (told,) = adapter.directs()  # the code goes to the manager, not to the channel
+        assert told.user_id == ALICE.user_id
+        code = told.text.plain().split(" is ")[1].split(":")[0]
+        assert len(code) == 6 and code.isalnum() and code.isupper()
+        assert code not in card.text.plain()
+        assert told.text.plain() == f"The check-in code of #1 is {code}: show it to the room."
+        await play(runtime, typed(f"/event checkin 1 {code}", BOB, clock))
         assert adapter.answers()[-1] == "Check-in opens 2 hours before the start."
         clock.now = START.replace(hour=14, minute=30)
         adapter.clear()
         await play(runtime, typed("/event checkin 1", ALICE, clock))
         (card,) = adapter.sent()
-        assert [[b.data for b in row] for row in card.buttons] == [["evc:1"]]
+        (again,) = adapter.directs()
+        assert code in again.text.plain(), "the event keeps its code"
         key = card.key
         assert key is not None
         await play(
             runtime,
             press("evc:1", BOB, clock, key=key),
             press("evc:1", BOB, clock, key=key),
-            typed("/event here 1", CAROL, clock),
+            typed(f"/event checkin 1 {code.lower()[:3]}-{code.lower()[3:]}", CAROL, clock),
+            typed(f"/event checkin 1 {code}", CAROL, clock),
+            typed(f"/event checkin 1 {code}", BOB, clock),
         )
         assert adapter.toasts() == ["Checked in. Welcome!", "You are already checked in."]
-        assert adapter.answers()[-1] == "Checked in. Welcome!"
+        assert adapter.answers()[-3:] == [
+            "Checked in. Welcome!",
+            "You are already checked in.",
+            "You are already checked in.",
+        ]
         await heard.hears(2)
-        assert sorted(heard.heard) == [(1, "bob"), (1, "carol")]
+        assert sorted(heard.heard) == [(1, "bob"), (1, "carol")], "once per person"
 
 
 async def test_answers_close_at_the_cutoff(database_url: str) -> None:
@@ -273,3 +299,22 @@ async def test_answers_close_at_the_cutoff(database_url: str) -> None:
         assert edits[-1].buttons == () and "answers are closed" in edits[-1].text.plain()
         await play(runtime, press("ev:1:going", BOB, clock))
         assert adapter.toasts() == ["Answers to this event are closed."]
+
+
+async def test_the_mirrors_refusal_notice_is_in_the_managers_language_only_on_creation(
+    database_url: str,
+) -> None:
+    clock, adapter = Clock(), EventAdapter()
+    lang = Onboarding(store=SqlOnboardingStore)  # /lang
+    async with events_runtime(database_url, adapter, clock, lang) as runtime:
+        await play(runtime, typed("/lang it", ALICE, clock))
+        await play(runtime, typed('/event "Quiz" 2026-12-10 19:00 --repeat weekly', ALICE, clock))
+        (created,) = [a for a in adapter.performed if isinstance(a, CreateScheduledEvent)]
+        assert created.on_failure is not None and created.on_failure.user_id == ALICE.user_id
+        assert created.on_failure.text.plain().startswith(
+            "Discord ha rifiutato di aggiungere il tuo evento #1 Quiz"
+        )
+        clock.now = START.replace(day=10, hour=19)
+        await fire_due(runtime)  # the next occurrence is made by the start job
+        mirrors = [a for a in adapter.performed if isinstance(a, CreateScheduledEvent)]
+        assert len(mirrors) == 2 and mirrors[-1].on_failure is None, "told once, not weekly"

@@ -8,8 +8,11 @@
 * ``PATCH /guilds/{id}/scheduled-events/{event}``: the same checks on what is given;
   ``status`` 4 cancels a scheduled event (only a scheduled one: 400 otherwise).
   Dispatched as GUILD_SCHEDULED_EVENT_UPDATE.
-* ``GET /guilds/{id}/scheduled-events``: the guild's events, ``user_count`` with
-  ``?with_user_count=true``.
+* ``GET /guilds/{id}/scheduled-events``: the guild's events, and ``GET
+  .../scheduled-events/{event}`` one; ``user_count`` with ``?with_user_count=true``.
+* :meth:`ScheduledEvents.mark_interested`: a member marks an event "Interested" (or
+  takes it back): ``user_count`` changes and GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE is
+  dispatched (intent GUILD_SCHEDULED_EVENTS, as every GUILD_SCHEDULED_EVENT_* is).
 """
 
 from __future__ import annotations
@@ -49,11 +52,14 @@ class ScheduledEvents:
         """Every guild scheduled event, by id."""
         self.scheduled_calls: list[tuple[str, dict[str, Any]]] = []
         """``(method, body)`` of each scheduled-event call that succeeded, in order."""
+        self.interested: dict[int, set[int]] = {}
+        """Who marked each scheduled event "Interested"."""
 
     def scheduled_event_routes(self) -> list[tuple[str, str, Any]]:
         return [
             ("POST", r"/guilds/(\d+)/scheduled-events", self._create_scheduled_event),
             ("GET", r"/guilds/(\d+)/scheduled-events", self._list_scheduled_events),
+            ("GET", r"/guilds/(\d+)/scheduled-events/(\d+)", self._get_scheduled_event),
             ("PATCH", r"/guilds/(\d+)/scheduled-events/(\d+)", self._modify_scheduled_event),
         ]
 
@@ -103,6 +109,31 @@ class ScheduledEvents:
             if event["guild_id"] == guild_id
         ]
         return _json(found)
+
+    async def _get_scheduled_event(
+        self, request: web.Request, body: Any, guild_id: str, event_id: str
+    ) -> web.Response:
+        event = self.scheduled_events.get(int(event_id))
+        if event is None or event["guild_id"] != guild_id:
+            return _error(404, 10070, "Unknown Guild Scheduled Event")
+        counted = request.query.get("with_user_count") == "true"
+        return _json({k: v for k, v in event.items() if counted or k != "user_count"})
+
+    async def mark_interested(self, event_id: int | str, user_id: int, *, on: bool = True) -> None:
+        """``user_id`` marks the scheduled event "Interested" (``on``) or takes it back."""
+        event = self.scheduled_events[int(event_id)]
+        users = self.interested.setdefault(int(event_id), set())
+        if on == (user_id in users):
+            return
+        (users.add if on else users.discard)(user_id)
+        event["user_count"] = len(users)
+        kind = "GUILD_SCHEDULED_EVENT_USER_ADD" if on else "GUILD_SCHEDULED_EVENT_USER_REMOVE"
+        data = {
+            "guild_scheduled_event_id": str(event["id"]),
+            "user_id": str(user_id),
+            "guild_id": event["guild_id"],
+        }
+        await self.dispatch(kind, data, guild_id=int(event["guild_id"]))
 
     async def _modify_scheduled_event(
         self, request: web.Request, body: Any, guild_id: str, event_id: str

@@ -77,6 +77,7 @@ GUILD_MESSAGE_REACTIONS = 1 << 10
 DIRECT_MESSAGES = 1 << 12
 DIRECT_MESSAGE_REACTIONS = 1 << 13
 MESSAGE_CONTENT = 1 << 15
+GUILD_SCHEDULED_EVENTS = 1 << 16
 
 PRIVILEGED = {
     GUILD_MEMBERS: p.GATEWAY_GUILD_MEMBERS | (1 << 15),
@@ -1547,6 +1548,8 @@ class FakeDiscord(Publishing, ScheduledEvents):
             )
         if event.startswith("MESSAGE_"):
             return bool(intents & (GUILD_MESSAGES if guild_id else DIRECT_MESSAGES))
+        if event.startswith("GUILD_SCHEDULED_EVENT"):
+            return bool(intents & GUILD_SCHEDULED_EVENTS)
         if event.startswith("GUILD_") or event.startswith("CHANNEL_"):
             return bool(intents & GUILDS)
         return True
