@@ -23,7 +23,7 @@ from townsquare.core.features import Context, Feature, job, pressed, resolves, s
 from townsquare.core.i18n import _
 from townsquare.core.persons import PersonDirectory
 from townsquare.core.roles import Role
-from townsquare.core.text import bold, compose
+from townsquare.core.text import as_text, bold, compose
 
 StoreFactory = Callable[[Any], EventStore]
 CHECKIN_BEFORE = 2
@@ -189,6 +189,7 @@ class Attendance(EventsBase):
                     display_name=actor.display_name,
                     text=told,
                     fallback_channel=ctx.event.channel,
+                    fallback_text=as_text(tr(CODE_NOT_PRIVATE)),
                 )
             )
 
@@ -224,6 +225,11 @@ class Attendance(EventsBase):
         return tr(_("Checked in. Welcome!"))
 
 
+CODE_NOT_PRIVATE = _(
+    "I could not send you the check-in code privately: open a private chat with me, then "
+    "ask again with /event checkin."
+)
+"""Said in the channel instead, without the code (those not in the room must not see it)."""
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """No 0/O or 1/I: a code read off a screen is typed right."""
 CODE_LENGTH = 6

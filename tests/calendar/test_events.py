@@ -256,6 +256,8 @@ async def test_check_in_by_button_or_by_the_rooms_code_publishes_attendance_once
         code = told.text.plain().split(" is ")[1].split(":")[0]
         assert len(code) == 6 and code.isalnum() and code.isupper()
         assert code not in card.text.plain()
+        assert told.fallback_text is not None, "where it cannot go privately: not the code"
+        assert code not in told.fallback_text.plain()
         assert told.text.plain() == f"The check-in code of #1 is {code}: show it to the room."
         await play(runtime, typed(f"/event checkin 1 {code}", BOB, clock))
         assert adapter.answers()[-1] == "Check-in opens 2 hours before the start."
