@@ -4,7 +4,7 @@ the Slack workspace one space:
 
 * an idea filed on Telegram is posted on the board of each community, and votes from
   Discord and Slack (buttons on each platform's post) make one count, shown on all three;
-* "Send as feedback" on a Discord message files its text;
+* "Send as feedback" on a Discord message, and the Slack message shortcut, file its text;
 * a similar idea is offered privately before filing ("vote for #1 instead?");
 * a member cannot change a status, a manager can, and every backer is told privately on
   their own platform, once, also when the process stops before the notices are due and
@@ -125,6 +125,27 @@ async def test_one_idea_one_count_across_platforms_and_every_backer_told_once(
     )
     answer = (await discord_private_answer(town.discord, menu)).replace("\\", "")
     assert answer.startswith("Thanks! Your idea is #2."), answer
+
+    # And the Slack message shortcut does the same.
+    before = len(town.slack.called("response_url"))
+    shortcut = {
+        "type": "message_action",
+        "callback_id": "send_as_feedback",
+        "trigger_id": "trigger.feedback",
+        "team": {"id": slack_fake.TEAM},
+        "user": {"id": SLACK_BOB, "team_id": slack_fake.TEAM},
+        "channel": {"id": SLACK_CHANNEL},
+        "message": {
+            "type": "message",
+            "user": SLACK_ALICE,
+            "ts": "1700000099.000100",
+            "text": "Invite links that expire after one day",
+        },
+        "response_url": town.slack.response_url,
+    }
+    assert await slack_interaction(town.slack_port, shortcut) == 200
+    (answered,) = (await town.slack.wait_for("response_url", before + 1, timeout=30))[before:]
+    assert message_text(answered).startswith("Thanks! Your idea is #3."), answered
 
     # A similar idea is offered privately before filing, from Slack.
     offer = await town.slack_command(SLACK_ALICE, "/feedback", "please add dark mode to the app")
