@@ -9,8 +9,11 @@ indexed range read before each search, which also brings in what other processes
 
 That highest id is confirmed only once the transaction that read it commits (a rolled-back
 idea's id may be used again by SQLite): until then the next search reads from the last
-confirmed id again, and re-indexing an id replaces what the index had for it. Statuses are
-not indexed: the caller reads the found ideas from the database and keeps the open ones.
+confirmed id again, and re-indexing an id replaces what the index had for it. With several
+processes on PostgreSQL, ideas may commit out of id order (#11 visible before #10), so each
+read also goes back :data:`RECHECK` ids behind the confirmed one: re-reading a known idea
+changes nothing, and a late one is indexed. Statuses are not indexed: the caller reads the
+found ideas from the database and keeps the open ones.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from dataclasses import dataclass, field
 from townsquare.core.feedback.store import FeedbackStore
 from townsquare.core.matching import Document, LexicalMatcher, Match, Matcher
 
+RECHECK = 100
+"""Ids behind the highest indexed one read again, for ideas committed out of id order."""
 MAX_QUERY_CHARS = 400
 """Only the start of a long idea is compared: it says what the idea is about, and a
 query's cost grows with its number of terms."""
@@ -62,11 +67,11 @@ class SimilarIdeas:
         index = self._items.get(scope)
         if index is None:
             index = self._items[scope] = ScopeIndex(self.factory(language))
-        rows = await store.texts_since(scope, index.confirmed)
+        rows = await store.texts_since(scope, max(0, index.confirmed - RECHECK))
         for idea_id, text in rows:
             index.add(idea_id, text)
         if rows:
-            newest = rows[-1][0]
+            newest = max(idea_id for idea_id, _text in rows)
 
             def confirm() -> None:
                 index.confirmed = max(index.confirmed, newest)
