@@ -366,3 +366,75 @@ async def poll_ids(
         select(polls.c.id).where(where).order_by(polls.c.id.desc()).limit(limit)
     )
     return [int(row.id) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    platform: str
+    community_id: str
+    community_title: str
+    user_id: str
+    display_name: str
+    is_bot: bool
+    joined_at: datetime | None
+    left_at: datetime | None
+
+
+async def members(
+    connection: AsyncConnection,
+    communities: list[tuple[str, str]],
+    *,
+    text: str = "",
+    user_id: str | None = None,
+    limit: int = 50,
+) -> list[MemberRow]:
+    """Members of these communities (``(platform, id)``) known to the roster, by name
+    (``text``: a case-insensitive part of the display name or the user id)."""
+    from townsquare.storage.models import Community, Member
+
+    roster: Table = Member.__table__  # type: ignore[assignment]
+    known: Table = Community.__table__  # type: ignore[assignment]
+    if not communities:
+        return []
+    where = [
+        or_(
+            *(
+                (known.c.platform == platform) & (known.c.external_id == community_id)
+                for platform, community_id in communities
+            )
+        )
+    ]
+    if text:
+        needle = f"%{text.lower()}%"
+        where.append(or_(roster.c.display_name.ilike(needle), roster.c.user_id.ilike(needle)))
+    if user_id is not None:
+        where.append(roster.c.user_id == user_id)
+    rows = await connection.execute(
+        select(
+            known.c.platform,
+            known.c.external_id,
+            known.c.title,
+            roster.c.user_id,
+            roster.c.display_name,
+            roster.c.is_bot,
+            roster.c.joined_at,
+            roster.c.left_at,
+        )
+        .select_from(roster.join(known, known.c.id == roster.c.community_id))
+        .where(*where)
+        .order_by(roster.c.display_name, roster.c.user_id)
+        .limit(limit)
+    )
+    return [
+        MemberRow(
+            platform=row.platform,
+            community_id=row.external_id,
+            community_title=row.title,
+            user_id=row.user_id,
+            display_name=row.display_name,
+            is_bot=row.is_bot,
+            joined_at=row.joined_at,
+            left_at=row.left_at,
+        )
+        for row in rows
+    ]

@@ -6,7 +6,7 @@ Pages (server-rendered with Jinja2, htmx for live parts, no build step):
 * ``/inbox``, ``/inbox/items``, ``/cases/<id>`` (:mod:`web.inbox`), ``/tickets/<id>``
   (:mod:`web.tickets`); ``/settings``, ``/settings/<platform>/<id>``
   (:mod:`web.community_settings`); ``/faq``, ``/faq/<platform>/<id>`` (:mod:`web.faq`);
-  ``/polls``, ``/polls/<id>`` (:mod:`web.polls`).
+  ``/polls``, ``/polls/<id>`` (:mod:`web.polls`); ``/members`` (:mod:`web.members`).
 
 Every page reads the viewer's session and grants again (:func:`web.auth.viewer`);
 every action goes through the pipeline as the manager's own command
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from townsquare.web import auth, community_settings, faq, inbox, polls, tickets
+from townsquare.web import auth, community_settings, faq, inbox, members, polls, tickets
 from townsquare.web.views import STATIC, security_headers
 
 __all__ = ["add_routes", "security_headers"]
@@ -30,4 +30,5 @@ def add_routes(app: web.Application) -> None:
     community_settings.add_routes(app)
     faq.add_routes(app)
     polls.add_routes(app)
+    members.add_routes(app)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)

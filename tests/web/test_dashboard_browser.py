@@ -75,6 +75,7 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
     (link,) = set(LINK.findall(dms[0]))
     assert link.startswith(f"http://127.0.0.1:{port}/login/")
     assert "/login/" not in str(town.telegram_texts())
+    await town.telegram.push(p.chat_member(EVE, "left", "member"))
     await report(town, HOSTILE)
     # Alice opens a ticket on Discord: a direct message to the bot.
     alice = town.discord_members["alice"]
@@ -179,6 +180,13 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         await page.screenshot(path=screens / "poll.png", full_page=True)
         await axe_check(page, "poll")
 
+        # Members: Eve (warned above) found by name, her warning and XP on her page.
+        await page.goto(f"{base}/members?q=eve")
+        await page.locator(f'[data-member="{EVE["id"]}"] a').click()
+        await page.locator(".warnings").get_by_text("please keep it friendly").wait_for()
+        await page.screenshot(path=screens / "member.png", full_page=True)
+        await axe_check(page, "member")
+
         await page.goto(link.split("/login/")[0] + "/sessions")
         await page.screenshot(path=screens / "sessions.png", full_page=True)
         await axe_check(page, "sessions")
@@ -196,7 +204,17 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         assert dialogs == [], "no script from a member ever ran"
         await context.close()
 
-    pages = ("login", "inbox", "case", "case-resolved", "ticket", "settings", "faq", "poll")
+    pages = (
+        "login",
+        "inbox",
+        "case",
+        "case-resolved",
+        "ticket",
+        "settings",
+        "faq",
+        "poll",
+        "member",
+    )
     for name in (*pages, "sessions", "inbox-phone-it"):
         assert (screens / f"{name}.png").stat().st_size > 1000
     await town.stop()

@@ -131,6 +131,7 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
                 "session": boris_session[0],
                 "token": "nope",
                 "poll": "1",
+                "user": str(MALLORY["id"]),
                 "platform": "telegram",
                 "community": str(OTHER["id"]),
             }

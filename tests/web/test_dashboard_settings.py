@@ -1,13 +1,15 @@
-"""A community's settings from the dashboard: the welcome template's live preview (hostile
-text stays text, a broken template is explained), saving it, the rules and the bot's
-language, each through the manager's own command."""
+"""The dashboard's community pages, over HTTP against the Telegram fake: settings (the
+welcome template's live preview, hostile text staying text, a broken template explained;
+saving it, the rules and the bot's language through the manager's own commands), the FAQ
+(an unanswered question made an entry in one step), a poll (tally, export, closing) and
+a member (search, linked accounts, warnings, XP)."""
 
 from __future__ import annotations
 
 import re
 
 from tests.fakes.telegram import payloads as p
-from tests.web.dashboard_support import OLGA, browser, command, nonce_of, site
+from tests.web.dashboard_support import EVE, OLGA, browser, command, nonce_of, site
 from townsquare.core.onboarding.settings import OnboardingSettings
 from townsquare.core.refs import CommunityRef
 from townsquare.core.settings import Language, read
@@ -99,3 +101,22 @@ async def test_a_poll_has_a_live_tally_an_export_and_closes(sqlite_url: str) -> 
         status, closed = await olga.post("/polls/1", {"action": "close", "nonce": nonce_of(page)})
         assert status == 200, closed
         assert "Close the poll" not in closed
+
+
+async def test_a_member_with_linked_accounts_warnings_and_xp(sqlite_url: str) -> None:
+    async with site(sqlite_url) as town, browser(town.base) as olga:
+        await olga.log_in(await town.dashboard_link(OLGA))
+        await town.api.push(p.chat_member(EVE, "left", "member"))
+        offending = await town.say("buy cheap watches here, best prices in town today", EVE)
+        before = len(town.sent(int(str(p.GROUP["id"]))))
+        await town.api.push(command("/warn spam <b>again</b>", OLGA, reply_to_message=offending))
+        await town.wait(lambda: len(town.sent(int(str(p.GROUP["id"])))) > before)
+        status, found = await olga.get("/members?q=eve")
+        assert status == 200
+        assert "&lt;img src=x onerror=" in found and "<img src=x" not in found
+        status, page = await olga.get(f"/members/telegram/{p.GROUP['id']}/{EVE['id']}")
+        assert status == 200, page
+        assert "spam &lt;b&gt;again&lt;/b&gt;" in page
+        assert 'class="xp"' in page
+        assert "telegram: " in page, "her account is listed"
+        assert (await olga.get(f"/members/telegram/{p.GROUP['id']}/999999"))[0] == 404
