@@ -13,12 +13,16 @@ the cost ratio (time with rewards / time without) per round, min / median / max,
 note has the same ratio of the process's CPU time, which other load on the host
 disturbs less (the database server's CPU, for PostgreSQL, is not in it).
 
-Three mixes, each text one no other repeats or copies. *Ordinary*: members who wrote
+Four mixes, each text one no other repeats or copies. *Ordinary*: members who wrote
 before post two messages each, so the first earns XP and the second falls in its
-cooldown (half the messages write a wallet). *Every message earns*: one message per
-member, all of them writing. *New members*: the ordinary mix from members never seen
-before (their first message creates their person; informative). The cooldown is set to
-1 s for the run and each round waits it out, so the members are out of it again.
+cooldown (half the messages write a wallet), each member's two next to each other (so in
+one transaction). *Ordinary, spread*: the same messages, every member's first before
+anyone's second, as in a chat where a member's messages have others' between them (the
+second ones come in later transactions, after the grants committed; informative).
+*Every message earns*: one message per member, all of them writing. *New members*: the
+ordinary mix from members never seen before (their first message creates their person;
+informative). The cooldown is set to 1 s for the run and each round waits it out, so the
+members are out of it again.
 Goal: an ordinary message with rewards costs at most 1.15 times the same without.
 
 Until the rewards feature is registered (``bots.runtime.default_features``) both sides are
@@ -53,8 +57,9 @@ SENTENCES = (
     "does anyone have the slides from last Thursday's talk",
     "welcome to the new members, introduce yourselves in this thread",
 )
-MIXES = {"ordinary": 2, "every message earns": 1, "new members": 2}
+MIXES = {"ordinary": 2, "ordinary, spread": 2, "every message earns": 1, "new members": 2}
 """Messages per member in a round: the first earns XP, the others are in its cooldown."""
+SPREAD = "ordinary, spread"
 COOLDOWN = 1.0
 """Seconds between two messages of a member that earn XP, set for the run (``/levels set
 cooldown 1s``) so that every member is out of it again at the next round."""
@@ -69,15 +74,20 @@ _members = itertools.count(20_000_000, 10_000)
 _updates = itertools.count(30_000_000, 10_000)
 
 
-def messages(count: int, per_member: int, first_member: int, round_number: int) -> list[Update]:
+def messages(
+    count: int, per_member: int, first_member: int, round_number: int, *, spread: bool = False
+) -> list[Update]:
     """``count`` group messages from ``count / per_member`` members from ``first_member``
-    on. Every text is one a member would write and none repeats or copies another (each
-    names its member and round), so whether it earns XP is the cooldown's call alone."""
+    on, each member's next to each other (``spread``: every member's first, then every
+    member's second...). Every text is one a member would write and none repeats or copies
+    another (each names its member and round), so whether it earns XP is the cooldown's
+    call alone."""
     now = p.now()
     first_update = next(_updates)
     updates = []
+    members = count // per_member
     for n in range(count):
-        member = first_member + n // per_member
+        member = first_member + (n % members if spread else n // per_member)
         user = {
             "id": member,
             "is_bot": False,
@@ -95,7 +105,8 @@ def messages(count: int, per_member: int, first_member: int, round_number: int) 
                     "from": user,
                     "chat": GROUP,
                     "date": now,
-                    "text": f"{sentence} (table {member % 10_000}, round {round_number})",
+                    "text": f"{sentence} (table {member % 10_000}, round {round_number})"
+                    + (f", part {n // members}" if spread else ""),
                 },
             }
         )
@@ -146,7 +157,7 @@ async def measure(db: str, mix: str, count: int, rounds: int) -> Result:
     made them known), as most authors of a chat's messages did; each round waits out the
     cooldown first. ``new members`` are new every round (their first message creates
     their person)."""
-    per_member = MIXES[mix]
+    per_member, spread = MIXES[mix], mix == SPREAD
     result = Result(Ratios())
     members = count // per_member
     async with AsyncExitStack() as stack:
@@ -159,7 +170,7 @@ async def measure(db: str, mix: str, count: int, rounds: int) -> Result:
         first = next(_members)
         for bench in (on, off):
             await bench.feed([levels_command(f"/levels set cooldown {COOLDOWN:g}s")])
-            await bench.feed(messages(count, per_member, first, 0))  # warm-up: known members
+            await bench.feed(messages(count, per_member, first, 0, spread=spread))  # warm-up
             bench.statements = bench.events = 0
         gc.collect()
         gc.freeze()
@@ -174,7 +185,7 @@ async def measure(db: str, mix: str, count: int, rounds: int) -> Result:
                 for bench in order:
                     started = time.process_time()
                     rates[id(bench)] = await timed(
-                        bench.feed, messages(count, per_member, first, number)
+                        bench.feed, messages(count, per_member, first, number, spread=spread)
                     )
                     cpu[id(bench)] = time.process_time() - started
                 on_rate, off_rate = rates[id(on)], rates[id(off)]
@@ -197,7 +208,7 @@ async def rows(databases: list[str], rounds: int, quick: bool) -> list[Row]:
         print(f"{NOT_PRESENT}: both sides run the same features (the harness's noise)")
     count = 300 if quick else 1000
     out: list[Row] = []
-    plan = [(db, "ordinary") for db in databases]
+    plan = [(db, mix) for db in databases for mix in ("ordinary", SPREAD)]
     plan += [("sqlite", "every message earns"), ("sqlite", "new members")]
     for db, mix in plan:
         result = await measure(db, mix, count, rounds)

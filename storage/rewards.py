@@ -153,7 +153,10 @@ class SqlRewardsStore:
         return reads
 
     def _pending(self) -> _Pending:
-        return _PENDING.setdefault(self.tx, _Pending())
+        found = _PENDING.get(self.tx)
+        if found is None:
+            found = _PENDING[self.tx] = _Pending()
+        return found
 
     async def _read(self, reads: _Reads, persons: Iterable[int], *, lock: bool = False) -> None:
         """Read the wallets of ``persons`` in every scope, keeping what this transaction

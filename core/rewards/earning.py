@@ -115,7 +115,7 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
             await store.missed(replace(wallet, miss=closed.value), ctx.now)
         return  # in its cooldown (the common case): nothing read, nothing written
     normalised = rules.normalise(event.text)
-    seen_by = None
+    seen_by = text = None
     if not rules.too_short(normalised, settings.min_length):
         text = rules.digest(normalised)
         wallet = await store.wallet(scope, person, lock=True)
@@ -133,6 +133,7 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
         seen_by=seen_by,
         roll=services.roll,
         normalised=normalised,
+        digested=text,
     )
     match verdict:
         case rules.Missed(reason):

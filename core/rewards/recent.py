@@ -41,7 +41,10 @@ class RecentTexts:
 
     def add(self, tx: Any, scope: str, digest: str, person: int) -> None:
         """Remember a text that earned, for the rest of ``tx`` now (:meth:`commit` it)."""
-        self._pending.setdefault(tx, {})[(scope, digest)] = person
+        pending = self._pending.get(tx)
+        if pending is None:
+            pending = self._pending[tx] = {}
+        pending[(scope, digest)] = person
 
     def commit(self, scope: str, digest: str, person: int, at: datetime) -> None:
         """Keep a text whose grant committed (oldest forgotten past the bounds)."""

@@ -134,7 +134,8 @@ def normalise(text: str) -> str:
     """The text as compared for repeats and copies: links and mentions dropped, case and
     accents folded, letters and digits only, words separated by single spaces. (Every
     ordinary message passes here once, so plain ASCII takes the short way.)"""
-    text = _NOISE.sub(" ", text)
+    if "/" in text or "@" in text or "<" in text or "#" in text:  # most texts have none
+        text = _NOISE.sub(" ", text)
     if text.isascii():
         folded = text.lower()
     else:
@@ -203,25 +204,31 @@ def judge(
     seen_by: bool | None,
     roll: random.Random,
     normalised: str | None = None,
+    digested: str | None = None,
 ) -> Verdict:
     """What ``message`` earns. ``next_at``: when the member's cooldown ends (None: never
     earned); ``quiet``: the channel gives no XP; ``seen_by``: whether its text earned XP
     in the scope lately, True if by this member, False if by another, None if not;
-    ``normalised``: :func:`normalise` of its text, if already worked out."""
+    ``normalised``: :func:`normalise` of its text, and ``digested`` its :func:`digest`
+    (given only for a text not :func:`too_short`), if already worked out."""
     closed = gate(message.at, next_at=next_at, quiet=quiet, multiplier=multiplier)
     if closed is not None:
         return Missed(closed)
     if normalised is None:
         normalised = normalise(message.text)
-    if too_short(normalised, economy.min_length):
+    if digested is None and too_short(normalised, economy.min_length):
         return Missed(Miss.TOO_SHORT)
     if seen_by is not None:
         return Missed(Miss.REPEATED if seen_by else Miss.COPIED)
     if message.quoted is not None and normalise(message.quoted) == normalised:
         return Missed(Miss.COPIED)
-    low, high = sorted((economy.xp_min, economy.xp_max))
-    amount = round(roll.randint(low, high) * min(multiplier, MAX_MULTIPLIER))
-    return Earned(amount, message.at + economy.cooldown, digest(normalised))
+    low, high = economy.xp_min, economy.xp_max
+    if high < low:
+        low, high = high, low
+    amount = roll.randint(low, high)
+    if multiplier != 1:
+        amount = round(amount * min(multiplier, MAX_MULTIPLIER))
+    return Earned(amount, message.at + economy.cooldown, digested or digest(normalised))
 
 
 def cap(economy: Economy, multiplier: float) -> int:

@@ -47,12 +47,17 @@ class Services:
     """``(bot, platform, community id) -> scope``: the spaces are the config's."""
 
     def known(self, tx: Any) -> dict[tuple[str, str], int]:
-        return _PERSONS.setdefault(tx, {})
+        found = _PERSONS.get(tx)
+        if found is None:
+            found = _PERSONS[tx] = {}
+        return found
 
     async def settings(self, ctx: Context) -> RewardsSettings:
         """The event's community's settings, read once per transaction (every message
         needs them; :func:`forget_settings` after changing them)."""
-        known = _SETTINGS.setdefault(ctx.tx, {})
+        known = _SETTINGS.get(ctx.tx)
+        if known is None:
+            known = _SETTINGS[ctx.tx] = {}
         community = ctx.community
         key = (community.platform, community.id)
         found = known.get(key)
