@@ -35,7 +35,7 @@ from townsquare.core.commands import Invocation
 from townsquare.core.events import GithubIssueClosed, GithubIssueOpened, GithubIssueRefused
 from townsquare.core.features import Context, on, subcommand
 from townsquare.core.feedback.rules import Status
-from townsquare.core.feedback.store import Idea
+from townsquare.core.feedback.store import FeedbackStore, Idea
 from townsquare.core.i18n import _
 from townsquare.core.persons import account_platform
 from townsquare.core.refs import ChannelRef
@@ -188,6 +188,8 @@ class GithubIssues:
     """The GitHub part of the feedback feature (a mixin of :class:`Feedback`)."""
 
     github: GithubLink | None = None
+    store: Callable[[Any], FeedbackStore]
+    """The feature's own store (:class:`Feedback`)."""
 
     def use_github(self, link: GithubLink | None) -> None:
         """Turn ``/feedback issue`` and the webhook on (the runtime does, from the config)."""
@@ -298,8 +300,9 @@ class GithubIssues:
         if request.state == PENDING:  # the webhook overtook the worker's own event
             await store.opened(request.id, event.number, event.url, ctx.now)
         status = closed_status(event.state_reason)
-        if status is None:
-            return
+        idea = await self.store(ctx.tx).get(request.idea_id)
+        if status is None or idea is None or idea.status is status:
+            return  # closed again after a reopen, or moved there in the chat already
         login = re.sub(r"[^A-Za-z0-9-]", "", event.closed_by)[:39] or "unknown"
         await self.apply_status(
             ctx, request.idea_id, status, note=event.url or None, by=f"github:{login}"
