@@ -2,7 +2,7 @@
 Telegram updates through two started runtimes in one process, every built-in feature on
 in both, one of them with ``[features] disable = ["watch"]``.
 
-    .venv/bin/python -m benchmarks.watch [--rounds 7] [--quick] [--postgres]
+    .venv/bin/python -m benchmarks.watch [--rounds 7] [--quick] [--postgres] [--aa]
 
 The shape of :mod:`benchmarks.rewards` and :mod:`benchmarks.analytics`: each side is a
 whole runtime with a Telegram bot (aiogram backend) on the loopback fake Bot API, its own
@@ -19,7 +19,9 @@ same ratio of the process's CPU time, which the host's other load disturbs less.
 text differs: each names its member and round), so each one is scanned and nothing is
 written. Goal: at most 1.10 times the same without watch words. *One in ten mentions*:
 every tenth message mentions a watched phrase (a kept mention, its count, the digest job
-scheduled); informative.
+scheduled); informative. ``--aa`` first runs the ordinary mix with watch words on in
+both runtimes: the spread of that ratio is what the host's other load alone does to the
+figure.
 """
 
 from __future__ import annotations
@@ -147,7 +149,9 @@ class Result:
     phrases: int = 0
 
 
-async def measure(db: str, mix: str, count: int, rounds: int) -> Result:
+async def measure(db: str, mix: str, count: int, rounds: int, *, same: bool = False) -> Result:
+    """Interleaved rounds through watch on and off (``same``: on in both, an A/A run that
+    shows how far the harness alone moves the ratio on this host)."""
     every = MIXES[mix]
     result = Result()
     async with AsyncExitStack() as stack:
@@ -155,7 +159,7 @@ async def measure(db: str, mix: str, count: int, rounds: int) -> Result:
             side(await stack.enter_async_context(database(db)), watch=True)
         )
         off = await stack.enter_async_context(
-            side(await stack.enter_async_context(database(db)), watch=False)
+            side(await stack.enter_async_context(database(db)), watch=same)
         )
         first = next(_members)
         for bench in (on, off):
@@ -214,10 +218,22 @@ def scan_cost(count: int = 2000) -> tuple[float, float]:
     return scanned / count * 1e6, stemmed / count * 1e6
 
 
-async def rows(databases: list[str], rounds: int, quick: bool) -> list[Row]:
-    """The ordinary mix on each database (the goal), one in ten mentions on SQLite."""
+async def rows(databases: list[str], rounds: int, quick: bool, same: bool = False) -> list[Row]:
+    """The ordinary mix on each database (the goal), one in ten mentions on SQLite; with
+    ``same``, an A/A run of the ordinary mix on each database first (informative)."""
     count = 300 if quick else 1000
     out: list[Row] = []
+    for db in databases if same else []:
+        aa = await measure(db, "ordinary", count, rounds, same=True)
+        out.append(
+            Row(
+                goal=f"A/A: ordinary message, {NAMES[db]}, watch on in both runtimes",
+                baseline="watch on",
+                figure=aa.ratios.text(),
+                met=None,
+                note=f"CPU {aa.cpu.text()}: the harness's own spread on this host",
+            )
+        )
     plan = [(db, "ordinary") for db in databases] + [("sqlite", "one in ten mentions")]
     for db, mix in plan:
         result = await measure(db, mix, count, rounds)
@@ -257,12 +273,13 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="300 messages a round")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL too")
+    parser.add_argument("--aa", action="store_true", help="an A/A run first (watch on in both)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     databases = ["sqlite"]
     if args.postgres and postgres_reachable():
         databases.append("postgresql")
-    print_table(await rows(databases, args.rounds, args.quick))
+    print_table(await rows(databases, args.rounds, args.quick, args.aa))
 
 
 if __name__ == "__main__":
