@@ -271,6 +271,14 @@ def github_problems(config: Config) -> list[tuple[str, str]]:
     if config.feedback.github is None:
         return []
     problems = []
+    if "feedback" in config.features.disable:
+        problems.append(
+            (
+                "feedback.github",
+                'the feedback feature is disabled ([features] disable = ["feedback"]): '
+                "remove one or the other",
+            )
+        )
     if config.web.listen is None:
         problems.append(
             (

@@ -110,3 +110,19 @@ platform = "console"
         "feedback.github.webhook_secret",
     ], lines
     assert wrong not in done.stdout + done.stderr and "Traceback" not in done.stderr
+
+
+def test_github_without_the_feedback_feature_is_refused() -> None:
+    data = {
+        "web": WEB,
+        "features": {"disable": ["feedback"]},
+        "feedback": {"github": good()},
+        "bots": BOTS,
+    }
+    try:
+        parse_config(data, {}, "t.toml")
+    except ConfigError as error:
+        assert [key for key, _m in error.problems] == ["feedback.github"]
+        assert "disabled" in error.problems[0][1]
+    else:
+        raise AssertionError("accepted")
