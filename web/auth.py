@@ -96,6 +96,8 @@ async def viewer(request: web.Request) -> Viewer:
     store = auth(request)
     session = await store.session(secret, now()) if secret else None
     if session is None:
+        if request.headers.get("HX-Request"):  # a live part of a page: reload to log in
+            raise web.HTTPUnauthorized(headers={"HX-Redirect": "/login"})
         raise web.HTTPSeeOther("/login")
     grants = await store.grants(session, now())
     return Viewer(session, tuple(grants), session.locale)
@@ -223,7 +225,8 @@ async def set_language(request: web.Request) -> web.StreamResponse:
     if language in LANGUAGES:
         await auth(request).set_language(who.session.id, language)
     back = str(form.get("back", "/inbox"))
-    raise web.HTTPSeeOther(back if back.startswith("/") and not back.startswith("//") else "/")
+    local = back.startswith("/") and not back.startswith(("//", "/\\")) and "\\" not in back
+    raise web.HTTPSeeOther(back if local else "/inbox")
 
 
 def add_routes(app: web.Application) -> None:

@@ -220,3 +220,14 @@ async def test_a_manager_ends_their_other_sessions(sqlite_url: str) -> None:
         assert status == 200 and "ended" in page
         assert (await phone.get("/inbox"))[0] == 303
         assert (await laptop.get("/inbox"))[0] == 200
+        # The list's live refresh on the ended session asks the page to reload to log in.
+        headers = {"HX-Request": "true"}
+        async with phone.http.get(phone.url("/inbox/items"), headers=headers) as response:
+            assert response.status == 401 and response.headers["HX-Redirect"] == "/login"
+        # The language switch only ever sends back to a page of this site.
+        for back in ("//evil.example/x", "/\\evil.example", "https://evil.example"):
+            form = {"csrf": laptop.csrf, "lang": "it", "back": back}
+            async with laptop.http.post(
+                laptop.url("/language"), data=form, allow_redirects=False
+            ) as response:
+                assert response.status == 303 and response.headers["Location"] == "/inbox"
