@@ -187,9 +187,21 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         await page.screenshot(path=screens / "member.png", full_page=True)
         await axe_check(page, "member")
 
+        for listing in ("/polls", "/members", "/faq", "/settings", "/inbox?status=all"):
+            await page.goto(base + listing)
+            await axe_check(page, listing)
+
         await page.goto(link.split("/login/")[0] + "/sessions")
         await page.screenshot(path=screens / "sessions.png", full_page=True)
         await axe_check(page, "sessions")
+
+        # A used link: refused, in a page that passes axe too.
+        used = await context.new_page()
+        response = await used.goto(link)
+        assert response is not None and response.status == 403
+        await used.screenshot(path=screens / "refused.png", full_page=True)
+        await axe_check(used, "refused")
+        await used.close()
 
         # Italian, on a phone.
         await page.goto(link.split("/login/")[0] + "/inbox?status=all")
@@ -215,6 +227,6 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         "poll",
         "member",
     )
-    for name in (*pages, "sessions", "inbox-phone-it"):
+    for name in (*pages, "sessions", "refused", "inbox-phone-it"):
         assert (screens / f"{name}.png").stat().st_size > 1000
     await town.stop()
