@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from tests.fakes.telegram import payloads as p
+from tests.rewards.town import eventually
 from tests.web.dashboard_support import EVE, OLGA, browser, command, nonce_of, site
 from townsquare.core.onboarding.settings import OnboardingSettings
 from townsquare.core.refs import CommunityRef
@@ -111,7 +112,11 @@ async def test_a_member_with_linked_accounts_warnings_and_xp(sqlite_url: str) ->
         before = len(town.sent(int(str(p.GROUP["id"]))))
         await town.api.push(command("/warn spam <b>again</b>", OLGA, reply_to_message=offending))
         await town.wait(lambda: len(town.sent(int(str(p.GROUP["id"])))) > before)
-        status, found = await olga.get("/members?q=eve")
+        # The join is written with its batch; ask again until the roster has her.
+        found = await eventually(
+            lambda: olga.get("/members?q=eve"), lambda answer: "data-member" in answer[1]
+        )
+        status, found = found
         assert status == 200
         assert "&lt;img src=x onerror=" in found and "<img src=x" not in found
         status, page = await olga.get(f"/members/telegram/{p.GROUP['id']}/{EVE['id']}")
