@@ -25,6 +25,7 @@ from townsquare.bots.config import Config, ConfigError, load_config, secrets_of
 from townsquare.bots.faq_cli import add_faq_parser
 from townsquare.bots.logging import LOG_LEVELS, configure_logging
 from townsquare.bots.plugins import FeaturesRefused
+from townsquare.bots.privacy_cli import add_privacy_parser
 from townsquare.storage.migrate import SchemaBehind
 
 log = logging.getLogger("townsquare")
@@ -128,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("config")
     manifest.add_argument("--bot", help="name of the Slack bot in CONFIG (default: the first)")
     add_faq_parser(commands)
+    add_privacy_parser(commands)
     for child in _subparsers(parser):
         _add_global_options(child, top=False)
     return parser
@@ -434,6 +436,11 @@ def _with_config(args: argparse.Namespace, config: Config) -> int:
             return asyncio.run(_web(config, args.config))
         case "slack":
             return _slack_manifest(config, args.bot, args.config)
+        case "privacy":
+            from townsquare.bots.privacy_cli import run_privacy
+
+            _storage_only(config, args.config)
+            return asyncio.run(run_privacy(args, config))
         case "faq":
             from townsquare.bots.faq_cli import run_faq
 

@@ -37,6 +37,7 @@ from townsquare.adapters.telegram.config import TelegramBotConfig
 from townsquare.bots.config_env import interpolate as interpolate  # re-exported
 from townsquare.bots.config_errors import ConfigError as ConfigError  # re-exported
 from townsquare.bots.config_errors import problems_of
+from townsquare.core.privacy import MAX_DAYS, MIN_DAYS, RETENTION
 from townsquare.core.spaces import Space, Spaces, parse_place
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
@@ -189,6 +190,28 @@ class SpaceConfig(BaseModel):
     communities: list[str] = Field(min_length=2)
 
 
+class RetentionConfig(BaseModel):
+    """``[retention]``: days each kind of data is kept (:data:`core.privacy.RETENTION`
+    names the kinds and their defaults); the privacy feature's daily job forgets older."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    analytics: int = Field(default=RETENTION["analytics"], ge=MIN_DAYS, le=MAX_DAYS)
+    polls: int = Field(default=RETENTION["polls"], ge=MIN_DAYS, le=MAX_DAYS)
+    events: int = Field(default=RETENTION["events"], ge=MIN_DAYS, le=MAX_DAYS)
+    giveaways: int = Field(default=RETENTION["giveaways"], ge=MIN_DAYS, le=MAX_DAYS)
+    announcements: int = Field(default=RETENTION["announcements"], ge=MIN_DAYS, le=MAX_DAYS)
+    faq: int = Field(default=RETENTION["faq"], ge=MIN_DAYS, le=MAX_DAYS)
+    moderation: int = Field(default=RETENTION["moderation"], ge=MIN_DAYS, le=MAX_DAYS)
+    people: int = Field(default=RETENTION["people"], ge=MIN_DAYS, le=MAX_DAYS)
+    feedback: int = Field(default=RETENTION["feedback"], ge=MIN_DAYS, le=MAX_DAYS)
+    tickets: int = Field(default=RETENTION["tickets"], ge=MIN_DAYS, le=MAX_DAYS)
+    watch: int = Field(default=RETENTION["watch"], ge=MIN_DAYS, le=MAX_DAYS)
+
+    def days(self) -> dict[str, int]:
+        return {kind: int(getattr(self, kind)) for kind in RETENTION}
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -201,6 +224,7 @@ class Config(BaseModel):
     feedback: FeedbackConfig = FeedbackConfig()
     bots: list[BotConfig] = Field(min_length=1)
     spaces: list[SpaceConfig] = []
+    retention: RetentionConfig = RetentionConfig()
 
     @model_validator(mode="after")
     def _names_unique_and_targets_known(self) -> Config:

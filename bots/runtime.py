@@ -36,6 +36,7 @@ from townsquare.core.escalation.feature import Escalation
 from townsquare.core.faq.feature import Faq
 from townsquare.core.features import BotInfo, Feature
 from townsquare.core.feedback.feature import Feedback
+from townsquare.core.forgetme.feature import Privacy
 from townsquare.core.giveaways.feature import Giveaways
 from townsquare.core.metrics import Metrics
 from townsquare.core.onboarding.feature import Onboarding
@@ -43,6 +44,7 @@ from townsquare.core.people.feature import People
 from townsquare.core.pipeline import Pipeline
 from townsquare.core.polls.feature import Polls
 from townsquare.core.ports import Adapter, AdapterDeps
+from townsquare.core.privacy import Retention
 from townsquare.core.ratelimit import SlotBook
 from townsquare.core.rewards.feature import Rewards
 from townsquare.core.scheduler import Scheduler
@@ -62,6 +64,7 @@ from townsquare.storage.migrate import ensure_current
 from townsquare.storage.onboarding import SqlOnboardingStore
 from townsquare.storage.people import SqlPeopleStore, SqlPersonDirectory
 from townsquare.storage.polls import SqlPollStore
+from townsquare.storage.privacy import SqlPrivacyStore
 from townsquare.storage.processes import (
     HEARTBEAT,
     BotProcesses,
@@ -79,7 +82,7 @@ from townsquare.storage.web import SqlDashboardStore
 log = logging.getLogger(__name__)
 
 
-def default_features() -> list[Feature]:
+def default_features(retention: Retention | None = None) -> list[Feature]:
     return [
         *builtin_features(),
         Polls(store=SqlPollStore, persons=SqlPersonDirectory()),
@@ -90,19 +93,26 @@ def default_features() -> list[Feature]:
         Giveaways(store=SqlGiveawayStore, persons=SqlPersonDirectory()),
         Events(store=SqlEventStore, persons=SqlPersonDirectory()),
         Announcements(store=SqlAnnouncementStore),
-        Analytics(store=SqlAnalyticsStore, persons=SqlPersonDirectory()),
+        Analytics(
+            store=SqlAnalyticsStore,
+            persons=SqlPersonDirectory(),
+            keep_days=(retention or Retention()).of("analytics"),
+        ),
         Rewards(store=SqlRewardsStore, persons=SqlPersonDirectory()),
         Tickets(store=SqlTicketStore, people=SqlPersonDirectory()),
         Watch(store=SqlWatchStore),
         Feedback(store=SqlFeedbackStore, persons=SqlPersonDirectory()),
         Dashboard(store=SqlDashboardStore, persons=SqlPersonDirectory()),
+        Privacy(store=SqlPrivacyStore, persons=SqlPersonDirectory(), retention=retention),
     ]
 
 
 def configured_features(config: Config) -> list[Feature]:
     """The built-in features and the plugins, as ``[features]`` says; raises
     :class:`bots.plugins.FeaturesRefused` naming what is wrong."""
-    return assemble(default_features(), getattr(config, "features", FeaturesConfig()))
+    days = config.retention.days() if hasattr(config, "retention") else None
+    retention = Retention(days) if days is not None else None
+    return assemble(default_features(retention), getattr(config, "features", FeaturesConfig()))
 
 
 def config_secrets(config: Config) -> list[str]:

@@ -53,7 +53,7 @@ def lacks(capabilities: frozenset[Capability], needed: Capability | frozenset[Ca
 
 
 HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (_("General"), ("help", "settings", "lang", "link", "unlink", "dashboard")),
+    (_("General"), ("help", "settings", "lang", "link", "unlink", "dashboard", "forgetme")),
     (_("Welcome and rules"), ("welcome", "rules", "verify", "accept")),
     (_("Polls and events"), ("poll", "vote", "event", "events")),
     (_("FAQ and feedback"), ("faq", "feedback", "idea")),
@@ -127,6 +127,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "link": ("/link", "/link ABCD-2345"),
     "unlink": ("/unlink discord",),
     "dashboard": ("/dashboard",),
+    "forgetme": ("/forgetme",),
     "report": ("/report spam",),
     "warn": ("/warn off-topic",),
     "mute": ("/mute 2h spam",),

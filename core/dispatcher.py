@@ -113,6 +113,8 @@ class Dispatcher:
         self._routes: dict[type[Event], tuple[tuple[Feature, Handler], ...]] = {}
         self._fact_routes: dict[type[Fact], tuple[tuple[Feature, Handler], ...]] = {}
         self._capabilities = {name: info.capabilities for name, info in self.bots.items()}
+        for feature in self.features:
+            feature.attached(self.features)
         self._preparing = [f for f in self.features if type(f).prepare is not Feature.prepare]
         self._finishing = [f for f in self.features if type(f).finish is not Feature.finish]
 

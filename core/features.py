@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from townsquare.core.buttons import Payload
@@ -52,6 +53,7 @@ from townsquare.core.context import Context as Context  # part of the features A
 from townsquare.core.context import community_translator as community_translator
 from townsquare.core.events import Event
 from townsquare.core.facts.fact import Fact
+from townsquare.core.privacy import Retention, Subject
 from townsquare.core.routing import pressed as pressed  # part of the features API
 from townsquare.core.routing import router
 from townsquare.core.routing import subcommand as subcommand  # part of the features API
@@ -234,6 +236,29 @@ class Feature:
         """Write what the chunk's handlers deferred, in few multi-row statements, before
         the transaction commits. Optional; a failure fails the batch (it is retried, and
         nothing of it is acknowledged), so a deferred write is never lost."""
+        return None
+
+    # -- privacy hooks (:mod:`core.privacy`) -------------------------------------------------
+
+    async def erase_person(self, subject: Subject, tx: Transaction) -> None:
+        """Forget ``subject`` in this feature's tables (``/forgetme``), inside the
+        confirmation's transaction: delete what is theirs, keep counts without the person,
+        keep moderation records under ``subject.pseudonym``. Nothing by default."""
+        return None
+
+    async def export_person(self, subject: Subject, tx: Transaction) -> dict[str, Any]:
+        """Everything this feature stores about ``subject`` as JSON-ready values, by
+        table (``townsquare privacy export``). Nothing by default."""
+        return {}
+
+    async def expire_data(self, retention: Retention, now: datetime, tx: Transaction) -> None:
+        """Forget what is older than the configured retention of this feature's kinds
+        of data (a daily job). Nothing by default."""
+        return None
+
+    def attached(self, features: Sequence[Feature]) -> None:
+        """Called once by the dispatcher with every running feature (the privacy
+        feature calls their hooks). Nothing by default."""
         return None
 
     def _methods(self) -> list[Any]:

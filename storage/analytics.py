@@ -31,6 +31,7 @@ from townsquare.storage.analytics_models import (
     AnalyticsGapRow,
     AnalyticsNewcomerRow,
 )
+from townsquare.storage.analytics_privacy import AnalyticsPersonalData
 from townsquare.storage.store import SqlTransaction
 
 _days: Table = AnalyticsDayRow.__table__  # type: ignore[assignment]
@@ -59,7 +60,7 @@ _PENDING: weakref.WeakKeyDictionary[SqlTransaction, _Pending] = weakref.WeakKeyD
 """Each open transaction's deferred writes (gone with the transaction)."""
 
 
-class SqlAnalyticsStore:
+class SqlAnalyticsStore(AnalyticsPersonalData):
     """Analytics over one :class:`SqlTransaction`."""
 
     def __init__(self, tx: SqlTransaction) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import Table, and_, or_, select, update
 from townsquare.core.announcements.rules import Every
 from townsquare.core.announcements.store import Announcement, Draft
 from townsquare.storage.announcements_models import AnnouncementRow
+from townsquare.storage.announcements_privacy import AnnouncementsPersonalData
 from townsquare.storage.store import SqlTransaction
 
 _announcements: Table = AnnouncementRow.__table__  # type: ignore[assignment]
@@ -45,7 +46,7 @@ def _announcement(row: Any) -> Announcement:
     )
 
 
-class SqlAnnouncementStore:
+class SqlAnnouncementStore(AnnouncementsPersonalData):
     """Announcements over one :class:`SqlTransaction`."""
 
     def __init__(self, tx: SqlTransaction) -> None:

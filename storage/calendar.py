@@ -37,6 +37,7 @@ from townsquare.storage.calendar_models import (
     EventRsvpRow,
     EventSeriesRow,
 )
+from townsquare.storage.calendar_privacy import EventsPersonalData
 from townsquare.storage.models import SentMessage
 from townsquare.storage.space_posts import insert_posts
 
@@ -138,7 +139,7 @@ def _post_key(event_id: int, number: int) -> str:
     return f"event:{event_id}:{number}"
 
 
-class SqlEventStore(FeedsAndMirrors):
+class SqlEventStore(EventsPersonalData, FeedsAndMirrors):
     """Events over one :class:`SqlTransaction` (check-in codes, mirrors' interested
     counts and feed tokens: :class:`~storage.calendar_feeds.FeedsAndMirrors`)."""
 

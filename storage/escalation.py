@@ -31,6 +31,7 @@ from townsquare.storage.escalation_models import (
     EscalationReporterRow,
     EscalationWarningRow,
 )
+from townsquare.storage.escalation_privacy import EscalationPersonalData
 from townsquare.storage.store import SqlTransaction
 
 _cases: Table = EscalationCaseRow.__table__  # type: ignore[assignment]
@@ -110,7 +111,7 @@ def _warning(row: Any) -> WarningRecord:
     )
 
 
-class SqlEscalationStore:
+class SqlEscalationStore(EscalationPersonalData):
     """Implements :class:`core.escalation.store.EscalationStore`."""
 
     def __init__(self, tx: SqlTransaction) -> None:

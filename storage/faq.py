@@ -18,6 +18,7 @@ from townsquare.storage.faq_models import (
     FaqUnansweredRow,
     FaqVoteRow,
 )
+from townsquare.storage.faq_privacy import FaqPersonalData
 from townsquare.storage.store import SqlTransaction
 
 _entries: Table = FaqEntryRow.__table__  # type: ignore[assignment]
@@ -43,7 +44,7 @@ def _entry(row: Any) -> Entry:
     )
 
 
-class SqlFaqStore:
+class SqlFaqStore(FaqPersonalData):
     def __init__(self, tx: SqlTransaction) -> None:
         self.tx = tx
 

@@ -27,6 +27,7 @@ from townsquare.storage.giveaways_models import (
     GiveawayRoundRow,
     GiveawayRow,
 )
+from townsquare.storage.giveaways_privacy import GiveawaysPersonalData
 from townsquare.storage.models import SentMessage
 from townsquare.storage.space_posts import insert_posts
 from townsquare.storage.store import SqlTransaction
@@ -63,7 +64,7 @@ def _post_key(giveaway_id: int, number: int) -> str:
     return f"giveaway:{giveaway_id}:{number}"
 
 
-class SqlGiveawayStore:
+class SqlGiveawayStore(GiveawaysPersonalData):
     """Giveaways over one :class:`SqlTransaction`."""
 
     def __init__(self, tx: SqlTransaction) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import Table, delete, select, update
 
 from townsquare.core.onboarding.store import CommunityState, GateStatus, Newcomer
 from townsquare.storage.onboarding_models import OnboardingCommunityRow, OnboardingNewcomerRow
+from townsquare.storage.onboarding_privacy import OnboardingPersonalData
 from townsquare.storage.store import SqlTransaction
 
 _newcomers: Table = OnboardingNewcomerRow.__table__  # type: ignore[assignment]
@@ -86,7 +87,7 @@ def _newcomer(row: Any) -> Newcomer:
     )
 
 
-class SqlOnboardingStore:
+class SqlOnboardingStore(OnboardingPersonalData):
     def __init__(self, tx: SqlTransaction) -> None:
         self.tx = tx
 

@@ -24,6 +24,7 @@ from townsquare.storage.people_models import (
     PersonAccountRow,
     PersonRow,
 )
+from townsquare.storage.people_privacy import PeoplePersonalData
 from townsquare.storage.store import SqlTransaction
 
 _persons: Table = PersonRow.__table__  # type: ignore[assignment]
@@ -46,7 +47,7 @@ def _key(table: Table, platform: str, user_id: str) -> list[Any]:
     return [table.c.platform == platform, table.c.user_id == user_id]
 
 
-class SqlPeopleStore:
+class SqlPeopleStore(PeoplePersonalData):
     def __init__(self, tx: SqlTransaction) -> None:
         self.tx = tx
 
@@ -331,3 +332,14 @@ class SqlPersonDirectory:
             select(_persons.c.id).where(_persons.c.merged_into == person_id)
         )
         return frozenset({person_id, *(row.id for row in rows)})
+
+    async def accounts(
+        self, tx: SqlTransaction, person_ids: Collection[int]
+    ) -> list[tuple[str, str, str]]:
+        """``(platform, user_id, display_name)`` of every account of these persons."""
+        rows = await tx.connection.execute(
+            select(_accounts.c.platform, _accounts.c.user_id, _accounts.c.display_name).where(
+                _accounts.c.person_id.in_(sorted(person_ids))
+            )
+        )
+        return [(row.platform, row.user_id, row.display_name) for row in rows]

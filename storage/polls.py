@@ -51,6 +51,7 @@ from townsquare.core.refs import ChannelRef, MessageRef
 from townsquare.core.spaces import Place
 from townsquare.storage.models import SentMessage
 from townsquare.storage.polls_models import PollPostRow, PollRow, PollVoteRow
+from townsquare.storage.polls_privacy import PollsPersonalData
 from townsquare.storage.space_posts import insert_posts
 from townsquare.storage.store import SqlTransaction
 
@@ -146,7 +147,7 @@ _PENDING: weakref.WeakKeyDictionary[SqlTransaction, dict[VoterKey, _Change]] = (
 """Votes applied in a transaction but not written yet (see the module docstring)."""
 
 
-class SqlPollStore:
+class SqlPollStore(PollsPersonalData):
     """Polls over one :class:`SqlTransaction`."""
 
     MEMO = "polls.reads"

@@ -36,6 +36,7 @@ from townsquare.storage.rewards_models import (
     RewardsThanksRow,
     RewardsWalletRow,
 )
+from townsquare.storage.rewards_privacy import RewardsPersonalData
 from townsquare.storage.store import SqlTransaction
 
 _wallets: Table = RewardsWalletRow.__table__  # type: ignore[assignment]
@@ -134,7 +135,7 @@ _PENDING: weakref.WeakKeyDictionary[SqlTransaction, _Pending] = weakref.WeakKeyD
 _UPSERTS: dict[tuple[str, str], Any] = {}
 
 
-class SqlRewardsStore:
+class SqlRewardsStore(RewardsPersonalData):
     """Rewards over one :class:`SqlTransaction`."""
 
     MEMO = "rewards.reads"

@@ -44,6 +44,7 @@ from townsquare.core.features import Context, Feature, command, job, on, subcomm
 from townsquare.core.i18n import _
 from townsquare.core.inbox import managers_inbox
 from townsquare.core.persons import PersonDirectory, account_platform
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.roles import Role
 from townsquare.core.settings import FeatureSettings, setting
 
@@ -116,7 +117,7 @@ def next_digest(now: datetime) -> datetime:
     return due if due > now else due + timedelta(days=7)
 
 
-class Analytics(Feature):
+class Analytics(KeepsPersonalData, Feature):
     name = "analytics"
     settings_models = (AnalyticsSettings,)
 

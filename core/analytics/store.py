@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from townsquare.core.privacy import PersonalData
+
 Counter = Literal[
     "joins",
     "leaves",
@@ -94,7 +96,7 @@ class Window:
     """Cases opened in the period."""
 
 
-class AnalyticsStore(Protocol):
+class AnalyticsStore(PersonalData, Protocol):
     def add(self, scope: str, day: int, counter: Counter, amount: int = 1) -> None:
         """Add to a counter (written at :meth:`flush`)."""
         ...

@@ -48,6 +48,7 @@ from townsquare.core.commands import CommandSpec, Invocation, Option, Param
 from townsquare.core.events import JobDue
 from townsquare.core.features import Context, Feature, command, job, resolves, subcommand
 from townsquare.core.i18n import Translator, _
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.refs import ChannelRef
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef, Scope
@@ -123,7 +124,7 @@ Target = tuple[str, ChannelRef]
 """Where one post goes: the bot, and the channel."""
 
 
-class Announcements(Feature):
+class Announcements(KeepsPersonalData, Feature):
     name = "announcements"
 
     def __init__(self, store: StoreFactory) -> None:

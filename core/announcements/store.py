@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from townsquare.core.announcements.rules import Every
+from townsquare.core.privacy import PersonalData
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ class Announcement:
         return self.next_at is not None and self.cancelled_at is None
 
 
-class AnnouncementStore(Protocol):
+class AnnouncementStore(PersonalData, Protocol):
     async def create(
         self, draft: Draft, *, posted: int, next_at: datetime | None, now: datetime
     ) -> Announcement:

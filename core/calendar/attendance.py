@@ -22,6 +22,7 @@ from townsquare.core.facts.events import EventAttended
 from townsquare.core.features import Context, Feature, job, pressed, resolves, subcommand
 from townsquare.core.i18n import _
 from townsquare.core.persons import PersonDirectory
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.roles import Role
 from townsquare.core.text import as_text, bold, compose
 
@@ -30,7 +31,7 @@ CHECKIN_BEFORE = 2
 """Hours before the start from which members may check in (until 12 hours after its end)."""
 
 
-class EventsBase(Feature):
+class EventsBase(KeepsPersonalData, Feature):
     """The store, who answers, and the ids of the events feature."""
 
     def __init__(self, store: StoreFactory, persons: PersonDirectory | None = None) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from townsquare.core.calendar.recurrence import Repeat
 from townsquare.core.calendar.rules import Seat, Status
 from townsquare.core.posts import Post as Post  # shared by every feature that posts
+from townsquare.core.privacy import PersonalData
 from townsquare.core.refs import MessageRef
 from townsquare.core.spaces import Place
 
@@ -151,7 +152,7 @@ class Counts:
         return self.by_status.get(status, 0)
 
 
-class EventStore(Protocol):
+class EventStore(PersonalData, Protocol):
     async def create(
         self,
         *,

@@ -76,13 +76,14 @@ from townsquare.core.features import (
     subcommand,
 )
 from townsquare.core.persons import PersonDirectory
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef
 
 __all__ = ["Escalation", "_form_title"]
 
 
-class Escalation(Feature):
+class Escalation(KeepsPersonalData, Feature):
     name = "escalation"
     settings_models = (EscalationSettings,)
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from townsquare.core.escalation.signals import Severity
+from townsquare.core.privacy import PersonalData
 from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 from townsquare.core.roles import Role
 
@@ -201,7 +202,7 @@ class CaseFilter:
     limit: int = 15
 
 
-class EscalationStore(Protocol):
+class EscalationStore(PersonalData, Protocol):
     async def create_case(self, case: NewCase, now: datetime) -> Case | None:
         """Insert; None when a case for the same message already exists (a race)."""
         ...

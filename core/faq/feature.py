@@ -58,6 +58,7 @@ from townsquare.core.i18n import Translator, _
 from townsquare.core.matching.matcher import LexicalMatcher, MatcherFactory
 from townsquare.core.matching.text import looks_like_question, normalised_question, terms
 from townsquare.core.persons import account_platform
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.refs import CommunityRef
 from townsquare.core.scope import Owned, parse_id
 from townsquare.core.settings import FeatureSettings, setting
@@ -76,7 +77,7 @@ class FaqSettings(FeatureSettings):
 StoreFactory = Callable[[Any], FaqStore]
 
 
-class Faq(Feature):
+class Faq(KeepsPersonalData, Feature):
     name = "faq"
     settings_models = (FaqSettings,)
 

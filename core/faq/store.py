@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from townsquare.core.privacy import PersonalData
 from townsquare.core.refs import CommunityRef
 
 
@@ -69,7 +70,7 @@ class NewEntry:
     author_platform: str | None = None
 
 
-class FaqStore(Protocol):
+class FaqStore(PersonalData, Protocol):
     # -- revisions ----------------------------------------------------------------------
 
     async def revision(self, community: CommunityRef) -> Revision:

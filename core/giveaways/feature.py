@@ -57,6 +57,7 @@ from townsquare.core.giveaways.rules import (
 from townsquare.core.giveaways.store import Entry, Giveaway, GiveawayStore, Post
 from townsquare.core.i18n import Translator, _
 from townsquare.core.persons import PersonDirectory, account_platform
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.refs import ChannelRef
 from townsquare.core.refusals import with_manager_notice
 from townsquare.core.roles import Role
@@ -78,7 +79,7 @@ GAVE_UP_POST = _(
 ONLY_MANAGERS = _("Sorry, only managers can use {command}.")
 
 
-class Giveaways(Feature):
+class Giveaways(KeepsPersonalData, Feature):
     name = "giveaways"
 
     def __init__(self, store: StoreFactory, persons: PersonDirectory | None = None) -> None:

@@ -10,6 +10,7 @@ from typing import Protocol
 from townsquare.core.giveaways.draw import Round
 from townsquare.core.giveaways.rules import Requirements
 from townsquare.core.posts import Post as Post  # shared by every feature that posts
+from townsquare.core.privacy import PersonalData
 from townsquare.core.refs import MessageRef
 from townsquare.core.spaces import Place
 
@@ -65,7 +66,7 @@ class Entry:
     display_name: str
 
 
-class GiveawayStore(Protocol):
+class GiveawayStore(PersonalData, Protocol):
     async def create(
         self,
         *,

@@ -49,11 +49,12 @@ from townsquare.core.onboarding.specs import (
     VERIFY_SPEC,
     WELCOME_SPEC,
 )
+from townsquare.core.privacy import KeepsPersonalData
 
 __all__ = ["DEFAULT_TEMPLATE", "Onboarding"]
 
 
-class Onboarding(Feature):
+class Onboarding(KeepsPersonalData, Feature):
     name = "onboarding"
     settings_models = (OnboardingSettings,)
 

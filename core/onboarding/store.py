@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from townsquare.core.privacy import PersonalData
+
 
 class GateStatus(StrEnum):
     PENDING = "pending"
@@ -59,7 +61,7 @@ class CommunityState:
     last_greeting_key: str | None = None
 
 
-class OnboardingStore(Protocol):
+class OnboardingStore(PersonalData, Protocol):
     async def newcomer(self, platform: str, community_id: str, user_id: str) -> Newcomer | None: ...
 
     async def add(self, newcomer: Newcomer) -> None:

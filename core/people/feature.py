@@ -50,6 +50,7 @@ from townsquare.core.i18n import Translator, _, translator
 from townsquare.core.people import rules
 from townsquare.core.people.store import Account, PeopleStore
 from townsquare.core.persons import account_platform
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.refs import Actor
 from townsquare.core.text import Text, TextLike, as_text, bold, code, compose, join, lines
 
@@ -69,7 +70,7 @@ UNLINK = CommandSpec(
 StoreFactory = Callable[[Any], PeopleStore]
 
 
-class People(Feature):
+class People(KeepsPersonalData, Feature):
     name = "people"
 
     def __init__(self, store: StoreFactory) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from townsquare.core.people.rules import Attempts
+from townsquare.core.privacy import PersonalData
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class IssuedCode:
     used_at: datetime | None
 
 
-class PeopleStore(Protocol):
+class PeopleStore(PersonalData, Protocol):
     async def account(
         self, platform: str, user_id: str, display_name: str, bot: str, now: datetime
     ) -> Account:

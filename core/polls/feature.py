@@ -38,6 +38,7 @@ from townsquare.core.polls.render import (
 )
 from townsquare.core.polls.rules import VoteButton
 from townsquare.core.polls.store import Poll, PollStore, Tally
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.refs import ChannelRef
 from townsquare.core.refusals import with_manager_notice
 from townsquare.core.roles import Role
@@ -116,7 +117,7 @@ closed, cannot be posted (the platform's reason follows on its own line,
 StoreFactory = Callable[[Any], PollStore]
 
 
-class Polls(Feature):
+class Polls(KeepsPersonalData, Feature):
     name = "polls"
 
     def __init__(self, store: StoreFactory, persons: PersonDirectory | None = None) -> None:

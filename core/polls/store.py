@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from townsquare.core.posts import Post as Post  # shared by every feature that posts
+from townsquare.core.privacy import PersonalData
 from townsquare.core.refs import MessageRef
 from townsquare.core.spaces import Place
 
@@ -68,7 +69,7 @@ class Tally:
     voters: int
 
 
-class PollStore(Protocol):
+class PollStore(PersonalData, Protocol):
     async def create(
         self,
         *,

@@ -22,6 +22,7 @@ from townsquare.core.events import Event, JobDue, MessagePosted
 from townsquare.core.facts import CaseResolved, EventAttended, FaqRated, PersonsLinked
 from townsquare.core.features import Context, Feature, command, job, on, pressed, subcommand
 from townsquare.core.persons import PersonDirectory
+from townsquare.core.privacy import KeepsPersonalData, PersonalData
 from townsquare.core.rewards import adjust, earning, manage, members, sources, thanking, weekly
 from townsquare.core.rewards.ranking import TopPage
 from townsquare.core.rewards.services import Services, StoreFactory
@@ -35,7 +36,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else " ".join(str(v) for v in value)  # type: ignore[attr-defined]
 
 
-class Rewards(Feature):
+class Rewards(KeepsPersonalData, Feature):
     name = "rewards"
     settings_models = (RewardsSettings,)
 
@@ -43,6 +44,9 @@ class Rewards(Feature):
         self, store: StoreFactory, persons: PersonDirectory, roll: random.Random | None = None
     ) -> None:
         self.services = Services(store, persons, roll or random.Random())
+
+    def personal_data(self, tx: Any) -> PersonalData:
+        return self.services.store(tx)
 
     # -- a chunk of messages at once ------------------------------------------------------
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from townsquare.core.privacy import PersonalData
 from townsquare.core.rewards.rules import Period, Periods
 
 
@@ -68,7 +69,7 @@ class LedgerEntry:
     rewarded once however often its fact repeats."""
 
 
-class RewardsStore(Protocol):
+class RewardsStore(PersonalData, Protocol):
     async def preload(self, persons: Collection[int]) -> None:
         """For a chunk of messages, in one statement: the wallets in every scope of these
         persons (its authors', from :class:`core.persons.PersonDirectory`)."""

@@ -47,7 +47,7 @@ async def test_help_is_a_few_grouped_lines(runtime: tuple[Runtime, MemoryAdapter
     )
     assert for_manager.splitlines() == [
         "Commands you can use:",
-        "General: /help /settings /lang /link /unlink /dashboard",
+        "General: /help /settings /lang /link /unlink /dashboard /forgetme",
         "Welcome and rules: /welcome /rules /verify /accept",
         "Polls and events: /poll /vote /event /events",
         "FAQ and feedback: /faq /feedback /idea",

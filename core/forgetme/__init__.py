@@ -1,0 +1,1 @@
+"""``/forgetme`` and the daily retention job (:mod:`core.forgetme.feature`)."""
