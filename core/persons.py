@@ -50,3 +50,8 @@ class PersonDirectory(Protocol):
         """Every person id that now means the person ``person_id`` is: its own and those
         merged into it by links. Data keyed by person is read for all of them."""
         ...
+
+    async def accounts(self, tx: Any, person_ids: Collection[int]) -> list[tuple[str, str, str]]:
+        """``(platform, user_id, display_name)`` of every account of these persons (the
+        name empty where the directory never learnt one)."""
+        ...

@@ -17,12 +17,20 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 from datetime import UTC as _UTC
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, case, func, select, tuple_, update
 
-from townsquare.core.analytics.store import COUNTERS, CaseTimes, Cohort, Counter, Day, Window
+from townsquare.core.analytics.store import (
+    COUNTERS,
+    CaseTimes,
+    Cohort,
+    Counter,
+    Day,
+    QuestionTimes,
+    Window,
+)
 from townsquare.storage.analytics_models import (
     MAX_GAP,
     AnalyticsActiveRow,
@@ -30,6 +38,8 @@ from townsquare.storage.analytics_models import (
     AnalyticsDayRow,
     AnalyticsGapRow,
     AnalyticsNewcomerRow,
+    AnalyticsQuestionRow,
+    AnalyticsThanksRow,
 )
 from townsquare.storage.analytics_privacy import AnalyticsPersonalData
 from townsquare.storage.store import SqlTransaction
@@ -39,6 +49,34 @@ _active: Table = AnalyticsActiveRow.__table__  # type: ignore[assignment]
 _newcomers: Table = AnalyticsNewcomerRow.__table__  # type: ignore[assignment]
 _cases: Table = AnalyticsCaseRow.__table__  # type: ignore[assignment]
 _gaps: Table = AnalyticsGapRow.__table__  # type: ignore[assignment]
+_questions: Table = AnalyticsQuestionRow.__table__  # type: ignore[assignment]
+_thanks: Table = AnalyticsThanksRow.__table__  # type: ignore[assignment]
+TOP = 3
+"""Top contributors shown per list."""
+_answer = (
+    update(_questions)
+    .where(
+        _questions.c.message == bindparam("m"),
+        _questions.c.answered_at.is_(None),
+        _questions.c.asker != bindparam("replier"),
+        _questions.c.asked_at <= bindparam("at"),
+    )
+    .values(
+        answered_at=bindparam("at"),
+        answerer_platform=bindparam("platform"),
+        answerer_id=bindparam("user"),
+    )
+)
+_got_reply = (
+    update(_newcomers)
+    .where(
+        _newcomers.c.scope == bindparam("s"),
+        _newcomers.c.person == bindparam("p"),
+        _newcomers.c.replied.is_(None),
+        _newcomers.c.day <= bindparam("d"),
+    )
+    .values(replied=bindparam("d"))
+)
 _COLUMNS = ("active", *COUNTERS)
 
 
@@ -54,6 +92,10 @@ class _Pending:
     active: set[tuple[str, int, int]] = field(default_factory=set)
     joined: dict[tuple[str, int], int] = field(default_factory=dict)
     gaps: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    questions: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    got_reply: dict[tuple[str, int], int] = field(default_factory=dict)
+    thanks: dict[tuple[str, int, int], int] = field(default_factory=dict)
 
 
 _PENDING: weakref.WeakKeyDictionary[SqlTransaction, _Pending] = weakref.WeakKeyDictionary()
@@ -82,12 +124,79 @@ class SqlAnalyticsStore(AnalyticsPersonalData):
     def joined(self, scope: str, day: int, person: int) -> None:
         self._pending().joined.setdefault((scope, person), day)
 
+    def asked(self, scope: str, message: str, asker: str, at: datetime) -> None:
+        self._pending().questions.setdefault((scope, message), (asker, at))
+
+    def replied(
+        self, message: str, at: datetime, replier: str, platform: str, user_id: str
+    ) -> None:
+        self._pending().replies.append(
+            {"m": message, "at": at, "replier": replier, "platform": platform, "user": user_id}
+        )
+
+    def got_reply(self, scope: str, day: int, person: int) -> None:
+        known = self._pending().got_reply
+        known[(scope, person)] = min(day, known.get((scope, person), day))
+
+    def thanked(self, scope: str, day: int, person: int) -> None:
+        thanks = self._pending().thanks
+        thanks[(scope, day, person)] = thanks.get((scope, day, person), 0) + 1
+
+    async def bot_answered(self, scope: str, asker: str, at: datetime) -> None:
+        await self._flush_questions()
+        q = _questions
+        latest = (
+            select(q.c.message)
+            .where(
+                q.c.scope == scope,
+                q.c.asker == asker,
+                q.c.answered_at.is_(None),
+                q.c.asked_at.between(at - timedelta(hours=1), at + timedelta(minutes=1)),
+            )
+            .order_by(q.c.asked_at.desc())
+            .limit(1)
+        )
+        message = await self.tx.connection.scalar(latest)
+        if message is not None:
+            await self.tx.execute(
+                update(q)
+                .where(q.c.scope == scope, q.c.message == message)
+                .values(answered_at=at, by_bot=True)
+            )
+
+    async def _flush_questions(self) -> None:
+        pending = _PENDING.get(self.tx)
+        if pending is None or not pending.questions:
+            return
+        rows = [
+            {"scope": scope, "message": message, "asker": asker, "asked_at": at, "by_bot": False}
+            for (scope, message), (asker, at) in sorted(pending.questions.items())
+        ]
+        pending.questions = {}
+        await self.tx.connection.execute(
+            self.tx.store._insert(_questions).on_conflict_do_nothing(), rows
+        )
+
     async def flush(self) -> None:
+        await self._flush_questions()
         pending = _PENDING.pop(self.tx, None)
         if pending is None:
             return
         connection = self.tx.connection  # not tx.execute: outside any feature savepoint
         insert = self.tx.store._insert
+        if pending.replies:
+            await connection.execute(_answer, pending.replies)
+        if pending.thanks:
+            upsert = insert(_thanks)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=[_thanks.c.scope, _thanks.c.day, _thanks.c.person],
+                set_={"thanks": _thanks.c.thanks + upsert.excluded.thanks},
+            )
+            rows = [
+                {"scope": scope, "day": day, "person": person, "thanks": n}
+                for (scope, day, person), n in sorted(pending.thanks.items())
+            ]
+            await connection.execute(upsert, rows)
         if pending.active:
             await self._write_active(connection, pending)
         if pending.counters:
@@ -122,6 +231,12 @@ class SqlAnalyticsStore(AnalyticsPersonalData):
                     for (scope, person), day in sorted(pending.joined.items())
                 ],
             )
+        if pending.got_reply:
+            rows = [
+                {"s": scope, "p": person, "d": day}
+                for (scope, person), day in sorted(pending.got_reply.items())
+            ]
+            await connection.execute(_got_reply, rows)
 
     async def _write_active(self, connection: Any, pending: _Pending) -> None:
         """Write the chunk's new (scope, day, person) rows, each linked to the person's
@@ -263,7 +378,54 @@ class SqlAnalyticsStore(AnalyticsPersonalData):
             mau=0 if brief else int(counts.mau),
             cohorts=await self._cohorts(connection, scope, first, last, brief),
             cases=() if brief else await self._cases(connection, scope, first, last),
+            questions=await self._questions(connection, scope, first, last),
+            thanked=() if brief else await self._thanked(connection, scope, first, last),
+            answerers=() if brief else await self._answerers(connection, scope, first, last),
         )
+
+    async def _questions(
+        self, connection: Any, scope: str, first: int, last: int
+    ) -> tuple[QuestionTimes, ...]:
+        q = _questions
+        start, end = _moment(first), _moment(last + 1)
+        rows = await connection.execute(
+            select(q.c.asked_at, q.c.answered_at, q.c.by_bot).where(
+                q.c.scope == scope, q.c.asked_at >= start, q.c.asked_at < end
+            )
+        )
+        return tuple(QuestionTimes(row.asked_at, row.answered_at, bool(row.by_bot)) for row in rows)
+
+    async def _thanked(
+        self, connection: Any, scope: str, first: int, last: int
+    ) -> tuple[tuple[int, int], ...]:
+        total = func.sum(_thanks.c.thanks).label("n")
+        rows = await connection.execute(
+            select(_thanks.c.person, total)
+            .where(_thanks.c.scope == scope, _thanks.c.day.between(first, last))
+            .group_by(_thanks.c.person)
+            .order_by(total.desc(), _thanks.c.person)
+            .limit(TOP * 4)
+        )
+        return tuple((int(row.person), int(row.n)) for row in rows)
+
+    async def _answerers(
+        self, connection: Any, scope: str, first: int, last: int
+    ) -> tuple[tuple[str, str, int], ...]:
+        q = _questions
+        n = func.count().label("n")
+        rows = await connection.execute(
+            select(q.c.answerer_platform, q.c.answerer_id, n)
+            .where(
+                q.c.scope == scope,
+                q.c.asked_at >= _moment(first),
+                q.c.asked_at < _moment(last + 1),
+                q.c.answerer_id.is_not(None),
+            )
+            .group_by(q.c.answerer_platform, q.c.answerer_id)
+            .order_by(n.desc(), q.c.answerer_platform, q.c.answerer_id)
+            .limit(TOP * 4)
+        )
+        return tuple((str(row.answerer_platform), str(row.answerer_id), int(row.n)) for row in rows)
 
     async def _cohorts(
         self, connection: Any, scope: str, first: int, last: int, brief: bool
@@ -284,6 +446,17 @@ class SqlAnalyticsStore(AnalyticsPersonalData):
                     .exists()
                 )
                 columns.append(func.sum(case((wrote, 1), else_=0)).label(label))
+            since = (
+                select(_active.c.day)
+                .where(
+                    _active.c.scope == n.c.scope,
+                    _active.c.person == n.c.person,
+                    _active.c.day >= n.c.day,
+                )
+                .exists()
+            )
+            columns.append(func.sum(case((since, 1), else_=0)).label("wrote"))
+            columns.append(func.count(n.c.replied).label("replied"))
         rows = await connection.execute(
             select(*columns)
             .where(n.c.scope == scope, n.c.day.between(first, last))
@@ -296,6 +469,8 @@ class SqlAnalyticsStore(AnalyticsPersonalData):
                 row.joined,
                 0 if brief else int(row.week1 or 0),
                 0 if brief else int(row.week4 or 0),
+                0 if brief else int(row.wrote or 0),
+                0 if brief else int(row.replied or 0),
             )
             for row in rows
         )
@@ -311,6 +486,11 @@ class SqlAnalyticsStore(AnalyticsPersonalData):
             )
         )
         return tuple(CaseTimes(row.opened_at, row.claimed_at, row.resolved_at) for row in rows)
+
+
+def _moment(day: int) -> datetime:
+    """The start (00:00 UTC) of the day with ordinal ``day``."""
+    return datetime.fromordinal(day).replace(tzinfo=_UTC)
 
 
 def _day(row: Any) -> int:

@@ -35,6 +35,10 @@ class AnalyticsDayRow(Base):
     answered_by_bot: Mapped[int] = mapped_column(default=0)
     helpful: Mapped[int] = mapped_column(default=0)
     cases_opened: Mapped[int] = mapped_column(default=0)
+    signals: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Cases a detector opened (escalation's heat signals)."""
+    checkins: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Members checked in at an event."""
 
 
 class AnalyticsActiveRow(Base):
@@ -83,6 +87,8 @@ class AnalyticsNewcomerRow(Base):
     scope: Mapped[str] = mapped_column(String(200), primary_key=True)
     person: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     day: Mapped[int]
+    replied: Mapped[int | None]
+    """The first day, on or after joining, someone replied to one of their messages."""
 
 
 class AnalyticsCaseRow(Base):
@@ -95,3 +101,38 @@ class AnalyticsCaseRow(Base):
     opened_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+
+
+class AnalyticsQuestionRow(Base):
+    """A question asked in the chat (a member's short message with a question mark) and
+    its first answer: the first reply to it by someone else, or the bot's FAQ answer.
+
+    ``asker`` is a digest of the asking account (to tell their own replies from
+    answers), ``answerer_*`` the account whose reply answered it first (top
+    contributors); never the text."""
+
+    __tablename__ = "analytics_questions"
+    __table_args__ = (
+        Index("ix_analytics_questions_asked", "scope", "asked_at"),
+        Index("ix_analytics_questions_message", "message"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    message: Mapped[str] = mapped_column(String(200), primary_key=True)
+    asker: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    by_bot: Mapped[bool] = mapped_column(default=False)
+    answerer_platform: Mapped[str | None] = mapped_column(String(32))
+    answerer_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class AnalyticsThanksRow(Base):
+    """How many thanks (reputation, from the rewards facts) ``person`` got on ``day``."""
+
+    __tablename__ = "analytics_thanks"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    person: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    thanks: Mapped[int]

@@ -14,17 +14,27 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from townsquare.core.actions import SendFile, SendMessage
 from townsquare.core.analytics import render
 from townsquare.core.analytics.metrics import Summary, summarize
-from townsquare.core.analytics.store import AnalyticsStore, Counter, Window
+from townsquare.core.analytics.rules import (
+    FAQ_WORDS,
+    account_digest,
+    community_scope,
+    day_of,
+    is_question,
+    message_key,
+    next_digest,
+    space_scope,
+)
+from townsquare.core.analytics.store import AnalyticsStore, Contributor, Counter, Window
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import CommandSpec, Invocation, Param
 from townsquare.core.events import (
+    CommandIssued,
     Event,
     JobDue,
     MemberJoined,
@@ -36,15 +46,18 @@ from townsquare.core.facts import (
     CaseClaimed,
     CaseOpened,
     CaseResolved,
+    EventAttended,
     FaqAnswered,
     FaqRated,
     FaqUnanswered,
+    ReputationGiven,
 )
 from townsquare.core.features import Context, Feature, command, job, on, subcommand
 from townsquare.core.i18n import _
 from townsquare.core.inbox import managers_inbox
 from townsquare.core.persons import PersonDirectory, account_platform
 from townsquare.core.privacy import KeepsPersonalData
+from townsquare.core.refs import MessageRef
 from townsquare.core.roles import Role
 from townsquare.core.settings import FeatureSettings, setting
 
@@ -54,6 +67,8 @@ DIGEST_JOB = "analytics.digest"
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 KEEP_DAYS = 400
 """History kept per community and space; older days are forgotten each week."""
+TOP = 3
+"""Top contributors shown in each list."""
 SEEN_LIMIT = 200_000
 """How many (day, account) pairs the process remembers as counted before starting over."""
 
@@ -93,30 +108,6 @@ _KNOWN: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], int]] = weakref.Wea
 """Per transaction: the people :meth:`Analytics.prepare` read for its chunk."""
 
 
-def community_scope(platform: str, community_id: str) -> str:
-    return f"c:{account_platform(platform)}:{community_id}"
-
-
-def space_scope(name: str) -> str:
-    return f"s:{name}"
-
-
-_EPOCH = date(1970, 1, 1).toordinal()
-
-
-def day_of(at: datetime) -> int:
-    """The UTC day of ``at`` as a date ordinal (``at`` is aware, as every event's time)."""
-    return int(at.timestamp() // 86400) + _EPOCH
-
-
-def next_digest(now: datetime) -> datetime:
-    """The next Monday, 08:00 UTC, after ``now``."""
-    today = now.astimezone(UTC).date()
-    monday = today + timedelta(days=(7 - today.weekday()) % 7)
-    due = datetime.combine(monday, time(8), tzinfo=UTC)
-    return due if due > now else due + timedelta(days=7)
-
-
 class Analytics(KeepsPersonalData, Feature):
     name = "analytics"
     settings_models = (AnalyticsSettings,)
@@ -132,6 +123,8 @@ class Analytics(KeepsPersonalData, Feature):
         """(day, bot, community, platform, user) already counted as active, committed."""
         self._seen_day = 0
         self._scope_cache: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        self._replied: set[tuple[str, str, str, str]] = set()
+        """Accounts a reply to has been counted for (committed): only the first counts."""
         self._digests: set[str] = set()
         """Scopes whose digest job this process has scheduled."""
 
@@ -149,7 +142,11 @@ class Analytics(KeepsPersonalData, Feature):
                 and self._unseen(event) not in self._seen
             ):
                 wanted.setdefault(event.platform, set()).add(actor.user_id)
-            elif (
+            if isinstance(event, MessagePosted) and self._reply_unseen(event) is not None:
+                author = event.reply_to_author
+                assert author is not None
+                wanted.setdefault(event.platform, set()).add(author.user_id)
+            if (
                 isinstance(event, MemberJoined)
                 and not event.channel_only
                 and not event.member.is_bot
@@ -165,6 +162,22 @@ class Analytics(KeepsPersonalData, Feature):
     async def finish(self, tx: Any) -> None:
         _KNOWN.pop(tx, None)
         await self.store(tx).flush()
+
+    def _reply_unseen(self, event: MessagePosted) -> tuple[str, str, str, str] | None:
+        """The replied-to account, if it is a member's other than the writer's and this
+        process has not counted a reply to it yet (a newcomer's activation)."""
+        author, actor, community = event.reply_to_author, event.actor, event.community
+        if (
+            author is None
+            or author.is_bot
+            or actor is None
+            or actor.is_bot
+            or community is None
+            or author.user_id == actor.user_id
+        ):
+            return None
+        key = (event.bot, community.id, event.platform, author.user_id)
+        return None if key in self._replied else key
 
     def _unseen(self, event: MessagePosted) -> tuple[int, str, str, str, str]:
         assert event.actor is not None and event.community is not None
@@ -208,11 +221,17 @@ class Analytics(KeepsPersonalData, Feature):
         scopes = self._scopes(ctx, event.platform, community.id)
         day = day_of(event.occurred_at)
         store = self.store(ctx.tx)
-        reply = event.reply_to is not None
+        reply = event.reply_to
         for scope in scopes:
             store.add(scope, day, "messages")
-            if reply:
+            if reply is not None:
                 store.add(scope, day, "replies")
+        if reply is not None:
+            await self._reply(event, reply, ctx, scopes, day)
+        if is_question(event.text):
+            key, asker = message_key(event.bot, event.message), self._digest(event)
+            for scope in scopes:
+                store.asked(scope, key, asker, event.occurred_at)
         seen = (day, event.bot, community.id, event.platform, actor.user_id)
         if seen in self._seen:
             return
@@ -221,6 +240,66 @@ class Analytics(KeepsPersonalData, Feature):
             store.active(scope, day, person)
         ctx.after_commit(lambda: self._remember(seen))
         await self._schedule_digest(ctx, scopes[-1], community.id)
+
+    def _digest(self, event: Event) -> str:
+        assert event.actor is not None
+        return account_digest(event.platform, event.actor.user_id)
+
+    async def _reply(
+        self,
+        event: MessagePosted,
+        reply: MessageRef,
+        ctx: Context,
+        scopes: tuple[str, ...],
+        day: int,
+    ) -> None:
+        """A reply: perhaps a question's first answer, perhaps a newcomer's first reply."""
+        assert event.actor is not None
+        store = self.store(ctx.tx)
+        store.replied(
+            message_key(event.bot, reply),
+            event.occurred_at,
+            self._digest(event),
+            account_platform(event.platform),
+            event.actor.user_id,
+        )
+        unseen = self._reply_unseen(event)
+        if unseen is None:
+            return
+        person = await self._person(ctx, event.platform, unseen[3])
+        for scope in scopes:
+            store.got_reply(scope, day, person)
+        ctx.after_commit(lambda: self._replied_add(unseen))
+
+    def _replied_add(self, key: tuple[str, str, str, str]) -> None:
+        if len(self._replied) >= SEEN_LIMIT:
+            self._replied.clear()
+        self._replied.add(key)
+
+    @on(CommandIssued)
+    async def faq_asked(self, event: CommandIssued, ctx: Context) -> None:
+        """``/faq <question>`` is a question too (answered by the bot's FAQ answer, or by
+        a reply to the command's message)."""
+        if (
+            event.name != "faq"
+            or not event.argv
+            or event.argv[0].lower() in FAQ_WORDS
+            or event.argv[0].lstrip("#").isdigit()
+            or event.actor is None
+            or event.actor.is_bot
+            or event.community is None
+        ):
+            return
+        if event.message is not None:
+            message = event.message
+        elif event.channel is not None:  # a slash command: no message of its own
+            message = MessageRef(event.channel, event.event_id)
+        else:
+            return
+        scopes = self._scopes(ctx, event.platform, event.community.id)
+        key, asker = message_key(event.bot, message), self._digest(event)
+        for scope in scopes:
+            self.store(ctx.tx).asked(scope, key, asker, event.occurred_at)
 
     def _remember(self, seen: tuple[int, str, str, str, str]) -> None:
         """Keep today's counted accounts only: a new day, or too many, start over."""
@@ -279,6 +358,20 @@ class Analytics(KeepsPersonalData, Feature):
         self._add(ctx, scopes, day, "answered")
         if fact.automatic:
             self._add(ctx, scopes, day, "answered_by_bot")
+        asker = account_digest(fact.platform, fact.user_id)
+        for scope in scopes:
+            await self.store(ctx.tx).bot_answered(scope, asker, fact.at)
+
+    @on(EventAttended)
+    async def attended(self, fact: EventAttended, ctx: Context) -> None:
+        scopes = self._scopes(ctx, fact.platform, fact.community_id)
+        self._add(ctx, scopes, day_of(fact.at), "checkins")
+
+    @on(ReputationGiven)
+    async def thanked(self, fact: ReputationGiven, ctx: Context) -> None:
+        scopes, day = self._scopes(ctx, fact.platform, fact.community_id), day_of(fact.at)
+        for scope in scopes:
+            self.store(ctx.tx).thanked(scope, day, fact.person_id)
 
     @on(FaqUnanswered)
     async def unanswered(self, fact: FaqUnanswered, ctx: Context) -> None:
@@ -295,6 +388,8 @@ class Analytics(KeepsPersonalData, Feature):
     async def case_opened(self, fact: CaseOpened, ctx: Context) -> None:
         scopes = self._scopes(ctx, fact.platform, fact.community_id)
         self._add(ctx, scopes, day_of(fact.at), "cases_opened")
+        if fact.source == "signal":
+            self._add(ctx, scopes, day_of(fact.at), "signals")
         for scope in scopes:
             await self.store(ctx.tx).case_opened(scope, fact.case_id, fact.at)
 
@@ -321,7 +416,42 @@ class Analytics(KeepsPersonalData, Feature):
         store = self.store(ctx.tx)
         window = await store.window(scope, today - days + 1, today)
         before = await store.window(scope, today - 2 * days + 1, today - days, brief=True)
-        return window, summarize(window, today), summarize(before, today)
+        summary = replace(
+            summarize(window, today),
+            top_thanked=await self._named(ctx, window.thanked),
+            top_answerers=await self._named(ctx, await self._by_person(ctx, window.answerers)),
+        )
+        return window, summary, summarize(before, today)
+
+    async def _by_person(
+        self, ctx: Context, answerers: tuple[tuple[str, str, int], ...]
+    ) -> tuple[tuple[int, int], ...]:
+        """The accounts' counts added up per person (linked accounts are one)."""
+        by_platform: dict[str, list[str]] = {}
+        for platform, user_id, _n in answerers:
+            by_platform.setdefault(platform, []).append(user_id)
+        persons: dict[tuple[str, str], int] = {}
+        for platform, users in by_platform.items():
+            found = await self.persons.persons_of(ctx.tx, platform, users, create=False)
+            persons |= {(platform, user): person for user, person in found.items()}
+        counts: dict[int, int] = {}
+        for platform, user_id, n in answerers:
+            person = persons.get((platform, user_id))
+            if person is not None:
+                counts[person] = counts.get(person, 0) + n
+        return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    async def _named(
+        self, ctx: Context, counted: tuple[tuple[int, int], ...]
+    ) -> tuple[Contributor, ...]:
+        """The first :data:`TOP` with the name the directory knows them by, if any."""
+        top = counted[:TOP]
+        names: dict[int, str] = {}
+        for person, _n in top:
+            for _platform, _user, name in await self.persons.accounts(ctx.tx, [person]):
+                if name and person not in names:
+                    names[person] = name
+        return tuple(Contributor(person, n, names.get(person, "")) for person, n in top)
 
     @command(STATS)
     async def stats(self, invocation: Invocation, ctx: Context) -> None:

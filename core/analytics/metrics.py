@@ -6,11 +6,19 @@ compute the same figures independently from a scripted history.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from townsquare.core.analytics.store import CaseTimes, Cohort, Day, Window
+from townsquare.core.analytics.store import (
+    CaseTimes,
+    Cohort,
+    Contributor,
+    Day,
+    QuestionTimes,
+    Window,
+)
 
 WEEK_1 = range(7, 14)
 """Days after joining that are the first week after the first (week-1 retention)."""
@@ -42,6 +50,22 @@ class Summary:
     cases_opened: int
     median_claim: timedelta | None
     median_resolve: timedelta | None
+    activated: float | None = None
+    """Of the new members, the share who wrote since joining."""
+    replied: float | None = None
+    """Of the new members, the share someone replied to."""
+    asked: int = 0
+    """Questions asked in the chat (and with ``/faq``) in the period."""
+    by_people: int = 0
+    by_bot: int = 0
+    first_answer_median: timedelta | None = None
+    first_answer_p90: timedelta | None = None
+    never_answered: float | None = None
+    signals: int = 0
+    signals_weekly: tuple[int, ...] = ()
+    checkins: int = 0
+    top_thanked: tuple[Contributor, ...] = ()
+    top_answerers: tuple[Contributor, ...] = ()
 
     @property
     def net(self) -> int:
@@ -76,6 +100,42 @@ def median(values: Sequence[timedelta]) -> timedelta | None:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def percentile(values: Sequence[timedelta], share: float) -> timedelta | None:
+    """The nearest-rank percentile: the smallest value with at least ``share`` of the
+    values at or below it (the 9th of 10 for p90)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
+
+
+def first_answers(
+    questions: Sequence[QuestionTimes],
+) -> tuple[int, int, timedelta | None, timedelta | None, float | None]:
+    """(answered by people, by the bot, median and p90 time to the first answer, share
+    never answered) of the questions asked in a period."""
+    waits = [
+        max(q.answered_at - q.asked_at, timedelta(0))
+        for q in questions
+        if q.answered_at is not None
+    ]
+    by_bot = sum(1 for q in questions if q.answered_at is not None and q.by_bot)
+    never = share(sum(1 for q in questions if q.answered_at is None), len(questions))
+    return len(waits) - by_bot, by_bot, median(waits), percentile(waits, 0.9), never
+
+
+def weekly(days: Sequence[Day], first: int, last: int, name: str) -> tuple[int, ...]:
+    """A counter per 7-day week of days ``first``..``last``, oldest first; the first week
+    is shorter when the period is not a whole number of weeks."""
+    sums: dict[int, int] = {}
+    for day in days:
+        if first <= day.day <= last:
+            week = (last - day.day) // 7
+            sums[week] = sums.get(week, 0) + int(getattr(day, name))
+    weeks = (last - first) // 7 + 1
+    return tuple(sums.get(week, 0) for week in reversed(range(weeks)))
+
+
 def case_medians(cases: Sequence[CaseTimes]) -> tuple[timedelta | None, timedelta | None]:
     """Median time from opening to the first claim, and to resolution, of the cases that
     got there."""
@@ -91,6 +151,8 @@ def summarize(window: Window, today: int) -> Summary:
     questions, answered = total(days, "questions"), total(days, "answered")
     claim, resolve = case_medians(window.cases)
     dau = total(days, "active") / length
+    new_members = sum(cohort.joined for cohort in window.cohorts)
+    people, bot, wait, wait90, never = first_answers(window.questions)
     return Summary(
         days=length,
         messages=total(days, "messages"),
@@ -103,7 +165,7 @@ def summarize(window: Window, today: int) -> Summary:
         wau=window.wau,
         mau=window.mau,
         stickiness=dau / window.mau if window.mau else None,
-        new_members=sum(cohort.joined for cohort in window.cohorts),
+        new_members=new_members,
         week1=retention(window.cohorts, WEEK_1, today),
         week4=retention(window.cohorts, WEEK_4, today),
         questions=questions,
@@ -114,6 +176,17 @@ def summarize(window: Window, today: int) -> Summary:
         cases_opened=total(days, "cases_opened"),
         median_claim=claim,
         median_resolve=resolve,
+        activated=share(sum(c.wrote for c in window.cohorts), new_members),
+        replied=share(sum(c.replied for c in window.cohorts), new_members),
+        asked=len(window.questions),
+        by_people=people,
+        by_bot=bot,
+        first_answer_median=wait,
+        first_answer_p90=wait90,
+        never_answered=never,
+        signals=total(days, "signals"),
+        signals_weekly=weekly(days, window.first, window.last, "signals"),
+        checkins=total(days, "checkins"),
     )
 
 

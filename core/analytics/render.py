@@ -7,7 +7,7 @@ import io
 from datetime import date, timedelta
 
 from townsquare.core.analytics.metrics import Summary, change, series
-from townsquare.core.analytics.store import COUNTERS, Window
+from townsquare.core.analytics.store import COUNTERS, Contributor, Window
 from townsquare.core.i18n import Translator, _
 from townsquare.core.text import Text, bold, compose, lines
 
@@ -32,9 +32,12 @@ def delta(now: float | None, before: float | None) -> str:
 
 
 def duration(value: timedelta | None) -> str:
-    """``45m``, ``3h 5m``, ``2d 4h`` (whole minutes); ``—`` when nothing got there."""
+    """``12s`` under a minute, then ``45m``, ``3h 5m``, ``2d 4h`` (whole minutes); ``—``
+    when nothing got there."""
     if value is None:
         return "—"
+    if value.total_seconds() < 60:
+        return f"{round(value.total_seconds())}s"
     minutes = round(value.total_seconds() / 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
@@ -102,7 +105,61 @@ def figures(now: Summary, before: Summary, tr: Translator, title: str) -> Text:
             claim=duration(now.median_claim),
             resolve=duration(now.median_resolve),
         ),
+        *details(now, before, tr),
     )
+
+
+def details(now: Summary, before: Summary, tr: Translator) -> list[Text | str]:
+    """Activation, first answers, heat signals, check-ins and top contributors."""
+    found: list[Text | str] = [
+        tr(
+            _("Activation: of {joins} new members, {wrote} wrote, {replied} got a reply"),
+            joins=now.new_members,
+            wrote=percent(now.activated),
+            replied=percent(now.replied),
+        ),
+        tr(
+            _(
+                "Questions in the chat: {asked} ({change}); first answer in {median} "
+                "(median), {p90} (p90); by people {people}, by the bot {bot}; never "
+                "answered {never}"
+            ),
+            asked=now.asked,
+            change=delta(now.asked, before.asked),
+            median=duration(now.first_answer_median),
+            p90=duration(now.first_answer_p90),
+            people=now.by_people,
+            bot=now.by_bot,
+            never=percent(now.never_answered),
+        ),
+        tr(
+            _("Heat signals: {signals} ({change}); per week {weekly}"),
+            signals=now.signals,
+            change=delta(now.signals, before.signals),
+            weekly=", ".join(str(n) for n in now.signals_weekly),
+        ),
+        tr(
+            _("Event check-ins: {checkins} ({change})"),
+            checkins=now.checkins,
+            change=delta(now.checkins, before.checkins),
+        ),
+    ]
+    if now.top_thanked or now.top_answerers:
+        found.append(
+            tr(
+                _("Top contributors: thanked {thanked}; answered first {answered}"),
+                thanked=contributors(now.top_thanked),
+                answered=contributors(now.top_answerers),
+            )
+        )
+    return found
+
+
+def contributors(found: tuple[Contributor, ...]) -> str:
+    """``Alice 5, #12 3`` (a person whose name the bot does not know by number)."""
+    if not found:
+        return "—"
+    return ", ".join(f"{c.name or f'#{c.person}'} {c.count}" for c in found)
 
 
 def period_title(days: int, tr: Translator) -> str:

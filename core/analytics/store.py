@@ -24,6 +24,8 @@ Counter = Literal[
     "answered_by_bot",
     "helpful",
     "cases_opened",
+    "signals",
+    "checkins",
 ]
 COUNTERS: tuple[Counter, ...] = (
     "joins",
@@ -36,6 +38,8 @@ COUNTERS: tuple[Counter, ...] = (
     "answered_by_bot",
     "helpful",
     "cases_opened",
+    "signals",
+    "checkins",
 )
 
 
@@ -56,6 +60,8 @@ class Day:
     answered_by_bot: int = 0
     helpful: int = 0
     cases_opened: int = 0
+    signals: int = 0
+    checkins: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,10 @@ class Cohort:
     joined: int
     week1: int = 0
     week4: int = 0
+    wrote: int = 0
+    """How many of them wrote at all since joining (activation, first step)."""
+    replied: int = 0
+    """How many of them got a reply from someone (activation, second step)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +84,25 @@ class CaseTimes:
     opened_at: datetime
     claimed_at: datetime | None = None
     resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionTimes:
+    """A question asked in the chat and its first answer (None: none yet)."""
+
+    asked_at: datetime
+    answered_at: datetime | None = None
+    by_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Contributor:
+    """A person and how many (thanks received, questions answered first) in a period;
+    ``name`` as the directory knows them (empty when it does not)."""
+
+    person: int
+    count: int
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +123,12 @@ class Window:
     """One per day someone joined in the period, in order."""
     cases: tuple[CaseTimes, ...] = ()
     """Cases opened in the period."""
+    questions: tuple[QuestionTimes, ...] = ()
+    """Questions asked in the chat in the period."""
+    thanked: tuple[tuple[int, int], ...] = ()
+    """(person, thanks received in the period), most first."""
+    answerers: tuple[tuple[str, str, int], ...] = ()
+    """(platform, user id, questions they answered first in the period), most first."""
 
 
 class AnalyticsStore(PersonalData, Protocol):
@@ -107,6 +142,28 @@ class AnalyticsStore(PersonalData, Protocol):
 
     def joined(self, scope: str, day: int, person: int) -> None:
         """``person`` joined ``scope`` on ``day`` (the first join stays; at :meth:`flush`)."""
+        ...
+
+    def asked(self, scope: str, message: str, asker: str, at: datetime) -> None:
+        """A question was asked in ``message`` (written at :meth:`flush`)."""
+        ...
+
+    def replied(
+        self, message: str, at: datetime, replier: str, platform: str, user_id: str
+    ) -> None:
+        """A reply to ``message`` by the account ``replier`` (a digest): the question's
+        first answer if it is one and nobody answered it yet (at :meth:`flush`)."""
+        ...
+
+    def got_reply(self, scope: str, day: int, person: int) -> None:
+        """Someone replied to ``person`` on ``day`` (a newcomer's activation)."""
+        ...
+
+    def thanked(self, scope: str, day: int, person: int) -> None: ...
+
+    async def bot_answered(self, scope: str, asker: str, at: datetime) -> None:
+        """The bot answered the asker's latest unanswered question (an automatic FAQ
+        answer), if they asked one in the last hour."""
         ...
 
     async def flush(self) -> None:
@@ -131,5 +188,6 @@ class AnalyticsStore(PersonalData, Protocol):
 
     async def window(self, scope: str, first: int, last: int, *, brief: bool = False) -> Window:
         """The period's rows; ``brief``: only what a comparison needs (the day counters,
-        the distinct people, the cohorts' sizes), not WAU, MAU, retention or cases."""
+        the distinct people, the cohorts' sizes, the questions), not WAU, MAU,
+        retention, cases or top contributors."""
         ...

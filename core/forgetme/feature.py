@@ -73,12 +73,6 @@ class PrivacyStore(Protocol):
         ...
 
 
-class Directory(PersonDirectory, Protocol):
-    async def accounts(self, tx: Any, person_ids: frozenset[int]) -> list[tuple[str, str, str]]:
-        """``(platform, user_id, display_name)`` of every account of these persons."""
-        ...
-
-
 StoreFactory = Callable[[Any], PrivacyStore]
 
 
@@ -93,7 +87,7 @@ def next_run(now: datetime) -> datetime:
 
 
 async def subject_of(
-    persons: Directory, tx: Any, platform: str, user_id: str, names: Sequence[str] = ()
+    persons: PersonDirectory, tx: Any, platform: str, user_id: str, names: Sequence[str] = ()
 ) -> Subject:
     """The person behind ``(platform, user_id)`` with every linked account."""
     person = await persons.person_of(tx, platform, user_id)
@@ -138,7 +132,7 @@ class Privacy(Feature):
     name = "privacy"
 
     def __init__(
-        self, store: StoreFactory, persons: Directory, retention: Retention | None = None
+        self, store: StoreFactory, persons: PersonDirectory, retention: Retention | None = None
     ) -> None:
         self.store = store
         self.persons = persons

@@ -13,7 +13,8 @@ from tests.harness import console_runtime, play
 from tests.people.support import Clock
 from tests.support import MemoryAdapter, command, manager, member, said
 from townsquare.core.actions import SendMessage
-from townsquare.core.analytics.feature import DIGEST_JOB, next_digest
+from townsquare.core.analytics.feature import DIGEST_JOB
+from townsquare.core.analytics.rules import next_digest
 from townsquare.core.analytics.store import COUNTERS
 from townsquare.storage.analytics_models import AnalyticsDayRow
 from townsquare.storage.tables import jobs

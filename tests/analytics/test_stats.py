@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,9 +30,11 @@ from townsquare.core.facts import (
     CaseClaimed,
     CaseOpened,
     CaseResolved,
+    EventAttended,
     FaqAnswered,
     FaqRated,
     FaqUnanswered,
+    ReputationGiven,
     encode,
 )
 from townsquare.core.facts.fact import Fact
@@ -55,6 +58,8 @@ class Script:
     """(day, person) pairs: someone wrote that day."""
     counts: dict[tuple[int, str], int] = field(default_factory=dict)
     joined: dict[str, int] = field(default_factory=dict)
+    thanks: list[tuple[str, str, datetime]] = field(default_factory=list)
+    """(bot, user, when) of each thanks fact, made with the person ids in the test."""
 
     def count(self, day: int, name: str) -> None:
         self.counts[(day, name)] = self.counts.get((day, name), 0) + 1
@@ -108,12 +113,27 @@ def script(seed: int = 21) -> Script:
                     who = Actor(user, user.title())
                     env = envelope(bot, at, who)
                     reply = rng.random() < 0.3
+                    target: MessagePosted | None = None
+                    if reply:
+                        asked = [e for e in out.events[-60:] if isinstance(e, MessagePosted)]
+                        asked = [e for e in asked if e.bot == bot and "?" in e.text]
+                        target = rng.choice(asked) if asked and rng.random() < 0.7 else None
+                    text = "where is it?" if rng.random() < 0.12 else "hello there"
                     out.events.append(
                         MessagePosted(
                             **env,
                             message=MessageRef(ChannelRef("general"), env["event_id"]),
-                            text="hello there",
-                            reply_to=MessageRef(ChannelRef("general"), "x") if reply else None,
+                            text=text,
+                            reply_to=(
+                                (
+                                    target.message
+                                    if target
+                                    else MessageRef(ChannelRef("general"), "x")
+                                )
+                                if reply
+                                else None
+                            ),
+                            reply_to_author=target.actor if target else None,
                         )
                     )
                     ordinal = at.date().toordinal()
@@ -130,6 +150,12 @@ def script(seed: int = 21) -> Script:
     facts_day = START + timedelta(days=DAYS - 3, hours=10)
     ordinal = facts_day.date().toordinal()
     where = {"platform": "telegram", "community_id": "g1", "at": facts_day}
+    asking = facts_day - timedelta(minutes=10)  # the FAQ answers it in the chat at 10:00
+    ask = envelope("tg", asking, Actor("t1", "T1"))
+    message = MessageRef(ChannelRef("general"), ask["event_id"])
+    out.events.append(MessagePosted(**ask, message=message, text="is there parking?"))
+    out.count(ordinal, "messages")
+    out.active.add((ordinal, person("tg", "t1")))
     facts: list[Fact] = [
         FaqAnswered(**where, entry_id=1, user_id="t1", automatic=True),
         FaqAnswered(**where, entry_id=1, user_id="t2", automatic=True),
@@ -139,7 +165,17 @@ def script(seed: int = 21) -> Script:
         FaqRated(**where, entry_id=2, user_id="t3", helpful=False),
         CaseOpened(**where, case_id=7, source="report", severity=1),
         CaseOpened(**where, case_id=8, source="report", severity=1),
+        CaseOpened(**where, case_id=9, source="signal", severity=2),
+        CaseOpened(
+            **{**where, "at": facts_day - timedelta(days=9)},
+            case_id=10,
+            source="signal",
+            severity=1,
+        ),
+        EventAttended(**where, event_id=3, user_id="t1"),
+        EventAttended(**where, event_id=3, user_id="t2"),
     ]
+    out.thanks = [("tg", "alice", facts_day), ("tg", "alice", facts_day), ("tg", "t1", facts_day)]
     moved = {**where, "manager_id": "boss", "manager_platform": "telegram"}
     facts += [
         CaseClaimed(**{**moved, "at": facts_day + timedelta(minutes=20)}, case_id=7),
@@ -149,8 +185,99 @@ def script(seed: int = 21) -> Script:
     out.events += [fact_event("tg", fact) for fact in facts]
     for name, n in (("questions", 4), ("answered", 3), ("answered_by_bot", 2), ("helpful", 1)):
         out.counts[(ordinal, name)] = n
-    out.counts[(ordinal, "cases_opened")] = 2
+    out.counts[(ordinal, "cases_opened")] = 3
+    out.counts[(ordinal - 9, "cases_opened")] = 1
+    out.counts[(ordinal, "signals")] = 1
+    out.counts[(ordinal - 9, "signals")] = 1
+    out.counts[(ordinal, "checkins")] = 2
+    out.events.sort(key=lambda event: event.occurred_at)
     return out
+
+
+@dataclass
+class Asked:
+    bot: str
+    user: str
+    at: datetime
+    answered_at: datetime | None = None
+    by_bot: bool = False
+    answerer: tuple[str, str] | None = None
+
+
+def questions(s: Script) -> list[Asked]:
+    """Every question of the script with its first answer, walking it in order."""
+    found: dict[str, Asked] = {}
+    for event in s.events:
+        if isinstance(event, MessagePosted):
+            assert event.actor is not None
+            if event.reply_to is not None and event.reply_to.message_id in found:
+                q = found[event.reply_to.message_id]
+                if q.answered_at is None and q.user != event.actor.user_id:
+                    q.answered_at = event.occurred_at
+                    q.answerer = (PLACES[event.bot][0], event.actor.user_id)
+            if "?" in event.text:
+                found[event.message.message_id] = Asked(
+                    event.bot, event.actor.user_id, event.occurred_at
+                )
+        elif isinstance(event, JobDue) and event.payload["kind"] == "faq.answered":
+            # The FAQ's answer (automatic or asked for) answers the asker's latest open
+            # question of the hour before.
+            fields = event.payload["fields"]
+            at = datetime.fromisoformat(fields["at"])
+            waiting = [
+                q
+                for q in found.values()
+                if q.user == fields["user_id"]
+                and q.answered_at is None
+                and at - timedelta(hours=1) <= q.at <= at + timedelta(minutes=1)
+            ]
+            if waiting:
+                latest = max(waiting, key=lambda q: q.at)
+                latest.answered_at, latest.by_bot = at, True
+    return list(found.values())
+
+
+def replied_newcomers(s: Script) -> set[str]:
+    """The newcomers someone else replied to after they joined."""
+    found = set()
+    for event in s.events:
+        author = getattr(event, "reply_to_author", None)
+        if isinstance(event, MessagePosted) and author is not None:
+            assert event.actor is not None
+            who = person(event.bot, author.user_id)
+            if author.user_id != event.actor.user_id and who in s.joined:
+                found.add(who)
+    return found
+
+
+def p90(values: list[timedelta]) -> timedelta | None:
+    """Nearest rank: the value at rank ceil(0.9 n)."""
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1] if ordered else None
+
+
+def middle(values: list[timedelta]) -> timedelta | None:
+    ordered = sorted(values)
+    n = len(ordered)
+    if not n:
+        return None
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
+def wait(value: timedelta | None) -> str:
+    if value is None:
+        return "—"
+    seconds = value.total_seconds()
+    if seconds < 60:
+        return f"{round(seconds)}s"
+    minutes = round(seconds / 60)
+    d, rest = divmod(minutes, 1440)
+    h, m = divmod(rest, 60)
+    return f"{d}d {h}h" if d else f"{h}h {m}m" if h else f"{m}m"
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{round(part / whole * 100)}%" if whole else "—"
 
 
 def expected(s: Script, first: int, last: int, today: int) -> dict[str, Any]:
@@ -173,6 +300,14 @@ def expected(s: Script, first: int, last: int, today: int) -> dict[str, Any]:
         back = [w for w, d in due if any((d + k, w) in s.active for k in range(lo, hi + 1))]
         return f"{round(len(back) / len(due) * 100)}%"
 
+    asked = [q for q in questions(s) if first <= q.at.date().toordinal() <= last]
+    waits = [q.answered_at - q.at for q in asked if q.answered_at is not None]
+    wrote = [w for w, d in newcomers if any(day >= d and p == w for day, p in s.active)]
+    replied = replied_newcomers(s)
+    signals = [0] * ((last - first) // 7 + 1)
+    for (day, kind), n in s.counts.items():
+        if kind == "signals" and first <= day <= last:
+            signals[len(signals) - 1 - (last - day) // 7] += n
     days = last - first + 1
     dau = sum(1 for day, _who in s.active if first <= day <= last) / days
     mau = distinct(max(first, last - 29))
@@ -188,7 +323,22 @@ def expected(s: Script, first: int, last: int, today: int) -> dict[str, Any]:
         "joins": len(newcomers),
         "week1": kept(7, 13),
         "week4": kept(28, 34),
+        "wrote": pct(len(wrote), len(newcomers)),
+        "replied": pct(len([w for w, _d in newcomers if w in replied]), len(newcomers)),
+        "asked": len(asked),
+        "median": wait(middle(waits)),
+        "p90": wait(p90(waits)),
+        "by_people": sum(1 for q in asked if q.answered_at is not None and not q.by_bot),
+        "by_bot": sum(1 for q in asked if q.by_bot),
+        "never": pct(sum(1 for q in asked if q.answered_at is None), len(asked)),
+        "answerers": [q.answerer for q in asked if q.answerer is not None],
+        "signals": signals,
+        "checkins": total("checkins"),
     }
+
+
+def today_of(clock: Clock) -> int:
+    return clock.now.date().toordinal()
 
 
 def change(now: int, before: int) -> str:
@@ -212,7 +362,26 @@ async def test_stats_give_the_scripted_figures_csv_and_chart(database_url: str) 
             keep = await directory.person_of(tx, "telegram", "alice")
             merged = await directory.person_of(tx, "discord", "alice-d")
             await SqlPeopleStore(tx).merge(keep, merged, START)
-        for event in s.events:
+            people = {
+                user: await directory.person_of(tx, "telegram", user) for user in ("alice", "t1")
+            }
+        thanks = [
+            fact_event(
+                bot,
+                ReputationGiven(
+                    platform="telegram",
+                    community_id="g1",
+                    at=at,
+                    scope="town",
+                    person_id=people[user],
+                    user_id=user,
+                    from_user_id="t5",
+                    reputation=1,
+                ),
+            )
+            for bot, user, at in s.thanks
+        ]
+        for event in sorted([*s.events, *thanks], key=lambda event: event.occurred_at):
             clock.now = event.occurred_at
             await runtime.pipeline.submit(event)
         clock.now = START + timedelta(days=DAYS - 1, hours=23, minutes=30)
@@ -224,12 +393,22 @@ async def test_stats_give_the_scripted_figures_csv_and_chart(database_url: str) 
             CommandIssued(**envelope("tg", clock.now, boss), name="stats", argv=("30d",)),
             CommandIssued(**envelope("tg", clock.now, boss), name="stats", argv=("export", "30d")),
         )
+        async with runtime.store.transaction() as tx:
+            answerers: dict[int, int] = {}
+            found = expected(s, today_of(clock) - 29, today_of(clock), today_of(clock))
+            for platform, user in found["answerers"]:
+                who = await directory.person_of(tx, platform, user)
+                answerers[who] = answerers.get(who, 0) + 1
+    top = sorted(answerers.items(), key=lambda item: (-item[1], item[0]))[:3]
+    answered_first = ", ".join(f"#{who} {n}" for who, n in top)
+    thanked = f"#{people['alice']} 2, #{people['t1']} 1"
     today = clock.now.date().toordinal()
     now = expected(s, today - 29, today, today)
     before = expected(s, today - 59, today - 30, today)
     assert now["active"] > 5 and now["joins"] >= 5 and now["week1"] != "—"  # a real test
     texts = [t for t in adapters["tg"].texts() if not t.startswith("Welcome")]
-    refusal, answer = texts[-2], texts[-1]
+    refusal = next(t for t in reversed(texts) if "/stats" in t and "Messages" not in t)
+    answer = next(t for t in reversed(texts) if t.startswith("Stats for"))
     assert "manager" in refusal and "Messages" not in refusal, texts
     assert answer.splitlines() == [
         "Stats for the last 30 days, against the 30 before",
@@ -242,8 +421,18 @@ async def test_stats_give_the_scripted_figures_csv_and_chart(database_url: str) 
         f"still writing in week 1: {now['week1']}, in week 4: {now['week4']}",
         "Questions: 4 (new); answered 3, 2 of them in the chat by the bot; unanswered 1; "
         "deflection 25%",
-        "Cases: 2 (new); median time to claim 30m, to resolve 3h 0m",
+        "Cases: 4 (new); median time to claim 30m, to resolve 3h 0m",
+        f"Activation: of {now['joins']} new members, {now['wrote']} wrote, "
+        f"{now['replied']} got a reply",
+        f"Questions in the chat: {now['asked']} ({change(now['asked'], before['asked'])}); "
+        f"first answer in {now['median']} (median), {now['p90']} (p90); by people "
+        f"{now['by_people']}, by the bot {now['by_bot']}; never answered {now['never']}",
+        f"Heat signals: 2 (new); per week {', '.join(map(str, now['signals']))}",
+        "Event check-ins: 2 (new)",
+        f"Top contributors: thanked {thanked}; answered first {answered_first or '—'}",
     ]
+    assert now["asked"] > 10 and now["by_people"] > 3 and now["by_bot"] >= 1  # a real test
+    assert now["replied"] not in ("—", "0%") and now["never"] not in ("—", "0%")
     files = [a for a in adapters["tg"].performed if isinstance(a, SendFile)]
     chart, export = files
     assert chart.mime_type == "image/png" and chart.channel == ChannelRef("general")

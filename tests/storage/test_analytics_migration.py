@@ -1,4 +1,4 @@
-"""Migrations 0140 and 0141 build exactly the analytics models' tables, on SQLite and PostgreSQL,
+"""Migrations 0140 to 0142 build exactly the analytics models' tables, on SQLite and PostgreSQL,
 and its branch goes down and up again on its own."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from townsquare.storage.analytics_models import (
     AnalyticsDayRow,
     AnalyticsGapRow,
     AnalyticsNewcomerRow,
+    AnalyticsQuestionRow,
+    AnalyticsThanksRow,
 )
 from townsquare.storage.database import create_engine
 from townsquare.storage.migrate import alembic_config, upgrade
@@ -25,11 +27,13 @@ ROWS = (
     AnalyticsGapRow,
     AnalyticsNewcomerRow,
     AnalyticsCaseRow,
+    AnalyticsQuestionRow,
+    AnalyticsThanksRow,
 )
 
 
-async def test_migrations_0140_0141_match_the_models_and_downgrade(database_url: str) -> None:
-    await assert_branch_migrates(database_url, branch="analytics", head="0141", rows=ROWS)
+async def test_migrations_0140_to_0142_match_the_models_and_downgrade(database_url: str) -> None:
+    await assert_branch_migrates(database_url, branch="analytics", head="0142", rows=ROWS)
 
 
 async def test_migration_0141_links_and_counts_the_rows_written_before_it(
