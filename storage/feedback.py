@@ -38,6 +38,7 @@ from townsquare.storage.feedback_models import (
     FeedbackTeamRow,
     FeedbackVoteRow,
 )
+from townsquare.storage.feedback_privacy import FeedbackPersonalData
 from townsquare.storage.models import SentMessage
 from townsquare.storage.store import SqlTransaction
 
@@ -105,7 +106,7 @@ def _place(row: Any) -> Place:
     return Place(row.bot, row.platform, row.community_id, row.channel_id, row.thread_id)
 
 
-class SqlFeedbackStore:
+class SqlFeedbackStore(FeedbackPersonalData):
     """The feedback board over one :class:`SqlTransaction`."""
 
     def __init__(self, tx: SqlTransaction) -> None:

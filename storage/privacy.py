@@ -112,7 +112,8 @@ async def anonymise(
     one member's two options in one poll stay one voter) and ``values`` set; returns
     each old key with its replacement."""
     primary = list(table.primary_key.columns)
-    found = (await tx.connection.execute(select(*primary).where(condition))).all()
+    wanted = primary if key in {column.name for column in primary} else [*primary, table.c[key]]
+    found = (await tx.connection.execute(select(*wanted).where(condition))).all()
     replaced: dict[Any, str] = {}
     for row in found:
         old = row._mapping[key]

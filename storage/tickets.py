@@ -50,6 +50,7 @@ from townsquare.storage.tickets_models import (
     TicketRow,
     TicketSeenRow,
 )
+from townsquare.storage.tickets_privacy import TicketsPersonalData
 
 _tickets: Table = TicketRow.__table__  # type: ignore[assignment]
 _messages: Table = TicketMessageRow.__table__  # type: ignore[assignment]
@@ -199,7 +200,7 @@ async def ticket_audit_log(connection: AsyncConnection, ticket_id: int) -> list[
 # -- the feature's store ---------------------------------------------------------------------
 
 
-class SqlTicketStore:
+class SqlTicketStore(TicketsPersonalData):
     """Tickets over one :class:`SqlTransaction`: reads on its connection, writes in the
     feature's savepoint."""
 

@@ -27,6 +27,7 @@ from townsquare.storage.watch_models import (
     WatchMentionRow,
     WatchPhraseRow,
 )
+from townsquare.storage.watch_privacy import WatchPersonalData
 
 _phrases: Table = WatchPhraseRow.__table__  # type: ignore[assignment]
 _mentions: Table = WatchMentionRow.__table__  # type: ignore[assignment]
@@ -61,7 +62,7 @@ def _key(mention: Mention) -> tuple[str, int, str, str, str]:
     return (mention.scope, mention.phrase_id, mention.bot, mention.channel_id, mention.message_id)
 
 
-class SqlWatchStore:
+class SqlWatchStore(WatchPersonalData):
     """Watch words over one :class:`SqlTransaction`."""
 
     def __init__(self, tx: SqlTransaction) -> None:

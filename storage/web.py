@@ -24,6 +24,7 @@ from townsquare.storage.database import reader
 from townsquare.storage.people_models import PersonAccountRow, PersonRow
 from townsquare.storage.store import SqlStore, SqlTransaction
 from townsquare.storage.web_models import WebGrantRow, WebLoginTokenRow, WebSessionRow
+from townsquare.storage.web_privacy import DashboardPersonalData
 
 _tokens: Table = WebLoginTokenRow.__table__  # type: ignore[assignment]
 _sessions: Table = WebSessionRow.__table__  # type: ignore[assignment]
@@ -51,7 +52,7 @@ def _live(now: datetime) -> list[Any]:
     return [_grants.c.revoked_at.is_(None), _grants.c.expires_at > now]
 
 
-class SqlDashboardStore:
+class SqlDashboardStore(DashboardPersonalData):
     """:class:`core.dashboard.store.DashboardStore` in the batch transaction."""
 
     def __init__(self, tx: SqlTransaction) -> None:

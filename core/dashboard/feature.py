@@ -31,6 +31,7 @@ from townsquare.core.events import CommandIssued, MemberLeft
 from townsquare.core.features import Context, Feature, command, on
 from townsquare.core.i18n import _
 from townsquare.core.persons import PersonDirectory, account_platform
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.refs import PlatformRole
 from townsquare.core.roles import Role
 from townsquare.core.text import TextLike, as_text, compose, link
@@ -42,7 +43,7 @@ DASHBOARD = CommandSpec(
 StoreFactory = Callable[[Any], DashboardStore]
 
 
-class Dashboard(Feature):
+class Dashboard(KeepsPersonalData, Feature):
     name = "dashboard"
 
     def __init__(self, store: StoreFactory, persons: PersonDirectory) -> None:

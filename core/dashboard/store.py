@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from townsquare.core.privacy import PersonalData
+
 
 @dataclass(frozen=True, slots=True)
 class Grant:
@@ -23,7 +25,7 @@ class Grant:
     expires_at: datetime
 
 
-class DashboardStore(Protocol):
+class DashboardStore(PersonalData, Protocol):
     async def issue_token(
         self,
         *,

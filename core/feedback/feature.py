@@ -57,6 +57,7 @@ from townsquare.core.feedback.store import Account, Draft, FeedbackStore, Idea
 from townsquare.core.i18n import Translator, _
 from townsquare.core.matching import LexicalMatcher, Matcher
 from townsquare.core.persons import PersonDirectory, account_platform
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef, parse_id, press_matches
 from townsquare.core.text import as_text
@@ -67,7 +68,7 @@ ONLY_MANAGERS = _("Sorry, only managers can use {command}.")
 NO_COMMUNITY = _("Send ideas from a community, not from a private chat.")
 
 
-class Feedback(GithubIssues, Feature):
+class Feedback(KeepsPersonalData, GithubIssues, Feature):
     name = "feedback"
     settings_models = (FeedbackSettings,)
 

@@ -89,7 +89,8 @@ async def apply_status(
     changed = await store.get(idea_id)
     assert changed is not None
     await edit_posts(changed, ctx)
-    backers = await store.backers(idea_id)
+    # A forgotten backer's vote counts on without an account to tell (core.privacy).
+    backers = [backer for backer in await store.backers(idea_id) if backer.user_id]
     await store.add_notices(changed, backers, status, ctx.now)
     for backer in {b.key: b for b in backers}.values():
         await ctx.tx.schedule(

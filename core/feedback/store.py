@@ -9,6 +9,7 @@ from typing import Protocol
 
 from townsquare.core.feedback.rules import Status, TeamKeywords
 from townsquare.core.posts import Post as Post  # shared by every feature that posts
+from townsquare.core.privacy import PersonalData
 from townsquare.core.refs import MessageRef
 
 
@@ -122,7 +123,7 @@ class Shipped:
     votes: int
 
 
-class FeedbackStore(Protocol):
+class FeedbackStore(PersonalData, Protocol):
     # -- ideas --------------------------------------------------------------------------
 
     async def file(

@@ -29,6 +29,7 @@ from townsquare.core.features import Context, Feature, command, job, on, pressed
 from townsquare.core.features import subcommand as subcommand_of
 from townsquare.core.i18n import _
 from townsquare.core.persons import PersonDirectory, account_platform
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.roles import Role
 from townsquare.core.scope import IdRef, parse_id
 from townsquare.core.text import as_text
@@ -72,7 +73,7 @@ def split_named(text: str) -> tuple[str, bool]:
     return words, False
 
 
-class Tickets(Feature):
+class Tickets(KeepsPersonalData, Feature):
     name = "tickets"
     settings_models = (TicketSettings,)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from townsquare.core.privacy import PersonalData
 from townsquare.core.refs import ChannelRef, CommunityRef
 
 
@@ -142,7 +143,7 @@ class Seen:
     community_title: str
 
 
-class TicketStore(Protocol):
+class TicketStore(PersonalData, Protocol):
     async def create(self, new: NewTicket, now: datetime) -> Ticket: ...
 
     async def get(self, ticket_id: int) -> Ticket | None: ...

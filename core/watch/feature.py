@@ -51,6 +51,7 @@ from townsquare.core.i18n import _
 from townsquare.core.inbox import Inbox, managers_inbox
 from townsquare.core.permalinks import message_link
 from townsquare.core.persons import account_platform
+from townsquare.core.privacy import KeepsPersonalData
 from townsquare.core.refs import CommunityRef
 from townsquare.core.scope import Owned, parse_id
 from townsquare.core.settings import FeatureSettings, setting
@@ -119,7 +120,7 @@ def space_scope(name: str) -> str:
     return f"s:{name}"
 
 
-class Watch(Feature):
+class Watch(KeepsPersonalData, Feature):
     name = "watch"
     settings_models = (WatchSettings,)
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from townsquare.core.privacy import PersonalData
+
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
@@ -60,7 +62,7 @@ class Digest:
     """How many mentions it counted when last sent or edited."""
 
 
-class WatchStore(Protocol):
+class WatchStore(PersonalData, Protocol):
     async def phrases(self, scope: str) -> list[Phrase]: ...
 
     async def phrase(self, phrase_id: int) -> Phrase | None: ...

@@ -64,6 +64,7 @@ async def naming(
                         text in user_ids
                         or text in names
                         or text in {f"person:{p}" for p in persons}
+                        or text in {f"p{p}" for p in persons}
                     ) or any(f":{u}" in text or f"{u}:" in text for u in user_ids):
                         hits.append(Hit(table.name, column.name, value))
                 elif isinstance(kind, Integer) and person_column and value in persons:

@@ -27,6 +27,7 @@ from townsquare.core.events import ButtonPressed, CommandIssued, MemberJoined, M
 from townsquare.core.forgetme.feature import ForgetButton, account_digest
 from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
 from townsquare.storage.escalation_models import EscalationReporterRow, EscalationWarningRow
+from townsquare.storage.feedback_models import FeedbackIdeaRow, FeedbackVoteRow
 from townsquare.storage.people import SqlPeopleStore, SqlPersonDirectory
 from townsquare.storage.polls_models import PollVoteRow
 
@@ -45,7 +46,7 @@ def env(bot: str, at: datetime, actor: Actor) -> dict[str, Any]:
     return {
         "platform": platform,
         "bot": bot,
-        "event_id": f"p{next(_ids)}",
+        "event_id": f"ev{next(_ids)}",
         "occurred_at": at,
         "community": CommunityRef(platform, community),
         "channel": ChannelRef("general"),
@@ -140,6 +141,13 @@ async def test_forgetme_leaves_no_row_naming_the_member(database_url: str) -> No
             cmd("tg", t + timedelta(minutes=11), BOSS, "warn", "be kind", reply=ZELDA_TG),
             cmd("tg", t + timedelta(minutes=12), ZELDA_TG, "thanks", reply=OTHER),
             cmd("dc", t + timedelta(minutes=13), ZELDA_DC, "link"),
+            cmd("tg", t + timedelta(minutes=14), BOSS, "watch", "add", "refund"),
+            said("tg", t + timedelta(minutes=15), ZELDA_TG, "I want a refund for the tickets"),
+            cmd("tg", t + timedelta(minutes=16), ZELDA_TG, "feedback", "Add a night market"),
+            cmd("tg", t + timedelta(minutes=16), OTHER, "feedback", "vote", "1"),
+            cmd("tg", t + timedelta(minutes=17), OTHER, "feedback", "Longer opening hours"),
+            cmd("tg", t + timedelta(minutes=17), ZELDA_TG, "feedback", "vote", "2"),
+            cmd("tg", t + timedelta(minutes=18), ZELDA_TG, "ticket", "I lost my badge"),
         ]
         for step in steps:
             clock.now = step.occurred_at
@@ -168,6 +176,11 @@ async def test_forgetme_leaves_no_row_naming_the_member(database_url: str) -> No
         tables = {hit.table for hit in before}
         assert {"poll_votes", "calendar_rsvps", "giveaway_entries", "people_accounts"} <= tables
         assert {"escalation_warnings", "rewards_wallets", "analytics_active", "members"} <= tables
+        assert {"feedback_ideas", "feedback_votes", "tickets", "watch_mentions"} <= tables, tables
+        async with runtime.store.engine.connect() as connection:
+            before_votes = await connection.scalar(
+                select(func.count()).select_from(FeedbackVoteRow)
+            )
         await play(runtime, press("tg", clock.now, OTHER, data))  # not theirs: nothing
         await play(runtime, press("tg", clock.now, ZELDA_TG, data))
         async with runtime.store.engine.connect() as connection:
@@ -180,6 +193,8 @@ async def test_forgetme_leaves_no_row_naming_the_member(database_url: str) -> No
             votes = await connection.scalar(select(func.count()).select_from(PollVoteRow))
             warnings = (await connection.execute(select(EscalationWarningRow.user_id))).all()
             reports = (await connection.execute(select(EscalationReporterRow.user_id))).all()
+            ideas = await connection.scalar(select(func.count()).select_from(FeedbackIdeaRow))
+            backed = await connection.scalar(select(func.count()).select_from(FeedbackVoteRow))
     texts = adapters["tg"].texts()
     toasts = [a for a in adapters["tg"].performed if getattr(a, "toast", "")]
     assert any("Only the member who asked" in a.toast for a in toasts), toasts
@@ -193,3 +208,4 @@ async def test_forgetme_leaves_no_row_naming_the_member(database_url: str) -> No
     assert votes == 2  # Zelda's vote still counts, without her
     assert [row.user_id.startswith("forgotten-") for row in warnings] == [True]
     assert len(reports) == 1
+    assert ideas == 2 and backed == before_votes  # her idea and her vote stay, without her
