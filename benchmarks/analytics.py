@@ -282,11 +282,21 @@ def _on(event: CommandIssued, bot: str) -> CommandIssued:
     return replace(event, bot=bot)
 
 
-async def rows(databases: list[str], rounds: int, quick: bool, days: int, dau: int) -> list[Row]:
+async def rows(
+    databases: list[str],
+    rounds: int,
+    quick: bool,
+    days: int,
+    dau: int,
+    *,
+    only: str | None = None,
+) -> list[Row]:
     count = 300 if quick else 1000
     out: list[Row] = []
     plan = [(db, mix) for db in databases for mix in ("ordinary", "two a day")]
     plan += [("sqlite", "first of the day"), ("sqlite", "first message ever")]
+    if only == "reading":
+        plan = []
     for db, mix in plan:
         ratios, rates, cpu = await counters(db, mix, count, rounds)
         goal = mix == "ordinary"
@@ -303,7 +313,7 @@ async def rows(databases: list[str], rounds: int, quick: bool, days: int, dau: i
                 note=f"CPU {cpu.text()}",
             )
         )
-    for db in databases:
+    for db in databases if only != "counters" else []:
         figures, charted, seeded = await reading(db, days, dau, rounds)
         median = statistics.median(figures)
         out.append(
@@ -325,12 +335,15 @@ async def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL too")
     parser.add_argument("--days", type=int, default=400)
     parser.add_argument("--dau", type=int, default=2000)
+    parser.add_argument(
+        "--only", choices=("counters", "reading"), help="measure one goal (default: both)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     databases = ["sqlite"]
     if args.postgres and postgres_reachable():
         databases.append("postgresql")
-    print_table(await rows(databases, args.rounds, args.quick, args.days, args.dau))
+    print_table(await rows(databases, args.rounds, args.quick, args.days, args.dau, only=args.only))
 
 
 if __name__ == "__main__":

@@ -117,6 +117,9 @@ class Dispatcher:
             feature.attached(self.features)
         self._preparing = [f for f in self.features if type(f).prepare is not Feature.prepare]
         self._finishing = [f for f in self.features if type(f).finish is not Feature.finish]
+        self._committing = [
+            f for f in self.features if type(f).before_commit is not Feature.before_commit
+        ]
 
     @property
     def commands(self) -> list[CommandSpec]:
@@ -163,6 +166,12 @@ class Dispatcher:
         failing the batch, if they cannot."""
         for feature in self._finishing:
             await feature.finish(tx)
+
+    async def before_commit(self, tx: Transaction) -> None:
+        """Let features write what the batch deferred (:meth:`Feature.before_commit`);
+        raises, failing the batch, if they cannot."""
+        for feature in self._committing:
+            await feature.before_commit(tx)
 
     async def dispatch(self, event: Event, tx: Transaction, now: datetime) -> list[Action]:
         """Run every interested handler; return the (capability-degraded) actions."""

@@ -238,6 +238,12 @@ class Feature:
         nothing of it is acknowledged), so a deferred write is never lost."""
         return None
 
+    async def before_commit(self, tx: Transaction) -> None:
+        """Write, once, what the whole batch's chunks deferred, just before its
+        transaction commits (one statement per batch instead of one per chunk).
+        Optional; a failure fails the batch, as :meth:`finish`'s does."""
+        return None
+
     # -- privacy hooks (:mod:`core.privacy`) -------------------------------------------------
 
     async def erase_person(self, subject: Subject, tx: Transaction) -> None:

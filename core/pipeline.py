@@ -240,6 +240,7 @@ class Pipeline:
                         break  # commit now; a completion waiting for the writer goes first
                     if finished - started > self.max_transaction_seconds:
                         break
+                await self.dispatcher.before_commit(tx)
                 if actions:
                     await tx.enqueue(coalesce_edits(actions), now)
             for (kind, result), count in outcomes.items():

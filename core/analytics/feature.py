@@ -161,6 +161,10 @@ class Analytics(KeepsPersonalData, Feature):
 
     async def finish(self, tx: Any) -> None:
         _KNOWN.pop(tx, None)
+
+    async def before_commit(self, tx: Any) -> None:
+        """The batch's counters, active rows and questions: one write per table for the
+        whole transaction (its chunks add up in memory)."""
         await self.store(tx).flush()
 
     def _reply_unseen(self, event: MessagePosted) -> tuple[str, str, str, str] | None:

@@ -1,8 +1,10 @@
 """What the analytics feature needs from storage, and the rows it reads back.
 
 Writes are deferred: the handlers add to per-transaction counters and the store writes
-them at :meth:`AnalyticsStore.flush` (the feature's ``finish``), one multi-row upsert per
-table for the whole chunk, so an ordinary message costs no statement of its own.
+them at :meth:`AnalyticsStore.flush` (the feature's ``before_commit``), one multi-row
+upsert per table for the whole batch transaction, so an ordinary message costs no
+statement of its own. (A ``/stats`` in the same batch as messages reads the figures
+without that batch's, which commit with it.)
 """
 
 from __future__ import annotations
