@@ -9,12 +9,13 @@ import townsquare.bots.runtime
 from tests.features import e2e_features
 from townsquare.bots.cli import main
 from townsquare.core.features import Feature
+from townsquare.core.privacy import Retention
 
 _builtin = townsquare.bots.runtime.default_features
 
 
-def _with_test_features() -> list[Feature]:
-    return [*_builtin(), *e2e_features()]
+def _with_test_features(retention: Retention | None = None) -> list[Feature]:
+    return [*_builtin(retention), *e2e_features()]
 
 
 if __name__ == "__main__":

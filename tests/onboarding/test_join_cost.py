@@ -120,7 +120,9 @@ async def test_another_feature_failing_mid_chunk_loses_no_newcomer(
 ) -> None:
     defaults = townsquare.bots.runtime.default_features
     monkeypatch.setattr(
-        townsquare.bots.runtime, "default_features", lambda: [*defaults(), FailsOnCarol()]
+        townsquare.bots.runtime,
+        "default_features",
+        lambda retention=None: [*defaults(retention), FailsOnCarol()],
     )
     async with harness(database_url) as h:
         await burst(h, "early", 20)  # greetings now wait for the combined message
