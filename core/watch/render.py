@@ -35,7 +35,7 @@ def _where(mention: Mention, tr: Translator) -> Text:
         platform=platform_name(mention.platform),
     )
     if mention.link:
-        place = place + " " + link(tr(_("open")), mention.link)
+        place = place + " " + link(tr(_("view")), mention.link)
     return place
 
 

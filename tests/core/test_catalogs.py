@@ -42,3 +42,27 @@ def test_every_marked_sentence_of_the_core_is_translated(language: str, forms: i
         sentence: where for sentence, where in sentences.items() if sentence not in translated
     }
     assert missing == {}
+
+
+@pytest.mark.parametrize("language", ["it", "ru"])
+def test_a_sentence_has_one_translation_across_the_catalogs(language: str) -> None:
+    """The catalogs merge into one per language, so a sentence two features both mark must
+    read the same in both files: otherwise the file sorted last silently wins for both."""
+    seen: dict[str | tuple[str, ...], tuple[str, str | tuple[str, ...]]] = {}
+    clashes: list[str] = []
+    for path in sorted((LOCALES_DIR / language).glob("*.po")):
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            if not message.id or not message.string:
+                continue
+            key = tuple(message.id) if isinstance(message.id, tuple | list) else message.id
+            string = (
+                tuple(message.string)
+                if isinstance(message.string, tuple | list)
+                else message.string
+            )
+            first = seen.setdefault(key, (path.name, string))
+            if first[1] != string:
+                clashes.append(f"{key!r}: {first[0]} {first[1]!r} / {path.name} {string!r}")
+    assert clashes == []
