@@ -170,6 +170,8 @@ class Watch(KeepsPersonalData, Feature):
         community, actor = event.community, event.actor
         if community is None or actor is None or actor.is_bot or not event.text:
             return
+        if event.message.channel.is_direct:  # a private word to the bot: in no community
+            return
         version = (await ctx.settings(WatchSettings, community)).version
         if not version:
             return
