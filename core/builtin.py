@@ -20,7 +20,7 @@ from townsquare.core.events import MemberJoined, MemberLeft
 from townsquare.core.features import Context, Feature, command, on, subcommand
 from townsquare.core.i18n import Translator, _
 from townsquare.core.roles import Role
-from townsquare.core.settings import TimeZone, model
+from townsquare.core.settings import TimeZone, internal_keys, model
 from townsquare.core.text import TextLike, bold, code, compose, lines
 from townsquare.core.when import known_zone
 
@@ -336,7 +336,8 @@ async def _changed_settings(ctx: Context) -> dict[str, Any]:
         built = model(kind)
         claimed.update(built.keys)
         changed |= built.changed(await ctx.settings(kind))
-    return changed | {key: value for key, value in stored.items() if key not in claimed}
+    hidden = claimed | internal_keys()
+    return changed | {key: value for key, value in stored.items() if key not in hidden}
 
 
 class Roster(Feature):

@@ -56,13 +56,23 @@ def setting(
     load: Callable[[Any], Any] | None = None,
     dump: Callable[[Any], Any] | None = None,
     space: bool = False,
+    internal: bool = False,
 ) -> Any:
     """A field with its stored ``key`` (default ``<namespace>.<field>``); ``valid`` also
     refuses a stored value of the right type (it then reads as the default); ``load`` and
     ``dump`` convert a type JSON does not have (``load`` raises ValueError to refuse).
     ``space``: in a space (``[[spaces]]``) the value is the space's, read and written at
-    its first community (the rules, the managers' inbox)."""
-    metadata = {"key": key, "valid": valid, "load": load, "dump": dump, "space": space}
+    its first community (the rules, the managers' inbox). ``internal``: the feature's own
+    bookkeeping, not a setting for managers: ``/settings`` never lists it (not even when
+    its feature is disabled), and only the feature's code writes it."""
+    metadata = {
+        "key": key,
+        "valid": valid,
+        "load": load,
+        "dump": dump,
+        "space": space,
+        "internal": internal,
+    }
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -74,6 +84,7 @@ class _Field:
     load: Callable[[Any], Any]
     dump: Callable[[Any], Any]
     space: bool = False
+    internal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +116,11 @@ class Model:
 
     def changed(self, current: FeatureSettings) -> dict[str, Any]:
         """``{stored key: JSON value}`` of the fields of ``current`` that are not their
-        default (what ``/settings`` lists)."""
+        default and not internal (what ``/settings`` lists)."""
         return {
             field.key: field.dump(getattr(current, field.name))
             for field in self.fields
-            if getattr(current, field.name) != field.default
+            if not field.internal and getattr(current, field.name) != field.default
         }
 
     def dump(self, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -136,6 +147,23 @@ def read(owner: type[S], stored: Mapping[str, Any]) -> S:
     result = model(owner).read(stored)
     assert isinstance(result, owner)
     return result
+
+
+def internal_keys() -> frozenset[str]:
+    """The stored keys of every internal field of every settings model defined (a
+    disabled feature's too: its module is imported all the same)."""
+    keys: set[str] = set()
+    pending = list(FeatureSettings.__subclasses__())
+    while pending:
+        owner = pending.pop()
+        pending.extend(owner.__subclasses__())
+        if getattr(owner, "__dataclass_params__", None) is None:
+            continue
+        namespace = getattr(owner, "namespace", "")
+        for field in dataclasses.fields(owner):  # type: ignore[arg-type]  # a dataclass
+            if field.metadata.get("internal"):
+                keys.add(field.metadata.get("key") or f"{namespace}.{field.name}")
+    return frozenset(keys)
 
 
 def _build(owner: type[FeatureSettings]) -> Model:
@@ -165,6 +193,7 @@ def _build(owner: type[FeatureSettings]) -> Model:
                 _checked(load, valid) if valid is not None else load,
                 meta.get("dump") or _dump,
                 bool(meta.get("space")),
+                bool(meta.get("internal")),
             )
         )
     return Model(owner, tuple(fields))

@@ -93,8 +93,9 @@ SCOPES_CACHED = 100_000
 @dataclass(frozen=True, slots=True)
 class WatchSettings(FeatureSettings):
     namespace: ClassVar[str] = "watch"
-    version: str = setting("", key="watch_list_version", space=True)
-    """Changes with every change of the list (empty: nothing was ever watched here)."""
+    version: str = setting("", key="watch_list_version", space=True, internal=True)
+    """Changes with every change of the list (empty: nothing was ever watched here); the
+    feature's bookkeeping, which ``/settings`` does not list."""
 
 
 StoreFactory = Callable[[Any], WatchStore]

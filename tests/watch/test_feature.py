@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from tests.harness import console_runtime, play
 from tests.people.support import Clock
 from tests.support import MemoryAdapter, command, manager, member, said
-from townsquare.bots.runtime import Runtime
+from townsquare.bots.runtime import Runtime, default_features
 from townsquare.core.actions import EditMessage, SendMessage
 from townsquare.core.refs import ChannelRef, CommunityRef, MessageRef
 from townsquare.core.watch.rules import digest_key, hour_of
+from townsquare.storage.models import CommunitySetting
 from townsquare.storage.watch_models import WatchMentionRow
 
 START = datetime(2026, 12, 4, 10, 5, tzinfo=UTC)
@@ -180,3 +181,28 @@ async def test_a_spike_is_alerted_once_and_a_message_counts_once(database_url: s
         await digest_round(runtime, clock)
         assert len(alerts(mem)) == 2
         assert "usually 0.04 an hour over the last 7 days" in alerts(mem)[-1].text.plain()
+
+
+async def test_settings_do_not_show_the_lists_version(database_url: str) -> None:
+    """The list's version is the feature's bookkeeping: ``/settings`` lists it neither
+    with watch words on nor, the key still stored, with the feature disabled."""
+    clock = Clock(START)
+    mem = MemoryAdapter("mem")
+    async with console_runtime(database_url, {"mem": mem}, clock=clock) as runtime:
+        await play(runtime, command("watch", "add", "refund", who=manager()))
+        await play(runtime, command("settings", who=manager()))
+        assert "No settings changed from the defaults." in mem.texts()[-1], mem.texts()[-1]
+        assert "watch_list_version" not in mem.texts()[-1]
+    without = [f for f in default_features() if f.name != "watch"]
+    async with console_runtime(
+        database_url, {"mem": mem}, clock=clock, features=without
+    ) as runtime:
+        async with runtime.engine.connect() as connection:
+            stored = await connection.scalar(
+                select(func.count())
+                .select_from(CommunitySetting)
+                .where(CommunitySetting.key == "watch_list_version")
+            )
+        assert stored == 1
+        await play(runtime, command("settings", who=manager()))
+        assert "No settings changed from the defaults." in mem.texts()[-1], mem.texts()[-1]
