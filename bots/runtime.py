@@ -1,12 +1,12 @@
 """The runtime: every configured bot, one pipeline, one delivery worker, one scheduler.
 
-Start-up order: database (migrated; SQLite locked for this process), the registry of
+Start-up order: database (migrated; SQLite locked for this process, and the sends the last
+run made but had not marked are marked: :mod:`core.sent_journal`), the registry of
 processes (deployments that cannot work are refused: :mod:`storage.processes`), features,
-then every bot at once. Each bot has its own supervisor: a bot whose adapter cannot be
-built (a missing extra) is ``failed`` and stays so; one that cannot connect or log in is
-logged in one line and retried with backoff (1 s doubling to 5 min) while the others run,
-and its outbox rows and jobs wait for it. :meth:`Runtime.bot_states` tells which is which
-(for ``/readyz``). Shutdown is the reverse: stop intake, finish queued events, drain the
+then every bot at once. Each bot has its own supervisor (:mod:`bots.supervision`): a bot
+whose adapter cannot be built (a missing extra) is ``failed`` and stays so; one that
+cannot connect or log in is retried with backoff while the others run, and its outbox
+rows and jobs wait for it. Shutdown is the reverse: stop intake, finish queued events, drain the
 outbox, release leases and registry rows, close connections.
 """
 
@@ -15,16 +15,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import SecretStr
 
 from townsquare.bots.config import Config, FeaturesConfig
 from townsquare.bots.platforms import adapter_factory
 from townsquare.bots.plugins import assemble, migration_folders
+from townsquare.bots.supervision import RETRY_DELAYS, BotState, Supervision, one_line
 from townsquare.core.analytics.feature import Analytics
 from townsquare.core.announcements.feature import Announcements
 from townsquare.core.builtin import builtin_features
@@ -48,6 +48,7 @@ from townsquare.core.privacy import Retention
 from townsquare.core.ratelimit import SlotBook
 from townsquare.core.rewards.feature import Rewards
 from townsquare.core.scheduler import Scheduler
+from townsquare.core.sent_journal import SentJournal
 from townsquare.core.tickets.feature import Tickets
 from townsquare.core.waiting import wait_event
 from townsquare.core.watch.feature import Watch
@@ -149,15 +150,7 @@ class StartRefused(RuntimeError):
         self.problems = problems
 
 
-BotState = Literal["starting", "running", "retrying", "failed", "lost", "stopped"]
-"""``lost``: it ran, then its platform ended the connection for good (an adapter that can
-tell says why in ``lost``: a Discord token reset, an intent switched off)."""
-
-RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
-"""Seconds between attempts to start a bot that could not; the last one repeats."""
-
-
-class Runtime:
+class Runtime(Supervision):
     def __init__(
         self,
         config: Config,
@@ -211,6 +204,7 @@ class Runtime:
         self._stopping = asyncio.Event()
         self._heartbeat: asyncio.Task[None] | None = None
         self._slots: SlotBook | None = None
+        self._journal: SentJournal | None = None
         self.github: Any = None
         """The GitHub issues' worker (:mod:`adapters.github.worker`) with ``[feedback.github]``."""
         self.github_issues: Any = None
@@ -218,15 +212,6 @@ class Runtime:
     @property
     def commands(self) -> list[Any]:
         return [spec for feature in self.features for spec, _ in feature.command_handlers()]
-
-    def bot_states(self) -> dict[str, BotState]:
-        """Each enabled bot's state: what ``/readyz`` reports."""
-        for adapter in self.started:
-            lost = getattr(adapter, "lost", None)
-            if lost and self._states.get(adapter.bot) == "running":
-                self._states[adapter.bot] = "lost"
-                self.errors[adapter.bot] = str(lost)
-        return dict(self._states)
 
     def build_adapters(self) -> dict[str, Adapter]:
         """An adapter per enabled bot; a bot whose adapter cannot be built (a missing
@@ -249,13 +234,6 @@ class Runtime:
             except Exception as error:  # one bot that cannot be built never stops the rest
                 self._fail(bot.name, bot.platform, error)
         return adapters
-
-    def _fail(self, name: str, platform: str, error: BaseException) -> None:
-        reason = _one_line(error)
-        log.error("bot %s (%s) cannot run: %s", name, platform, reason)
-        self.metrics.inc("bots.failed_to_start")
-        self._states[name] = "failed"
-        self.errors[name] = reason
 
     async def start(self) -> None:
         url = self.config.storage.url
@@ -284,6 +262,7 @@ class Runtime:
             await self._release_storage()
             raise StartRefused(problems)
         self.store = SqlStore(self.engine)
+        self._journal = await self._replay_journal(url)
         self.adapters = self.build_adapters()
         bots = {
             name: BotInfo(name, adapter.platform, adapter.capabilities)
@@ -306,7 +285,9 @@ class Runtime:
             "owner": self.processes.owner,
             **self._delivery_options,
         }
-        self.worker = DeliveryWorker(self.store, {}, metrics=self.metrics, **options)
+        self.worker = DeliveryWorker(
+            self.store, {}, metrics=self.metrics, journal=self._journal, **options
+        )
         self.pipeline = Pipeline(
             self.store, self.dispatcher, on_commit=self._committed, metrics=self.metrics
         )
@@ -331,6 +312,23 @@ class Runtime:
             await self.stop()
             raise NoBotStarted("no bot could start; see the errors above")
 
+    async def _replay_journal(self, url: str) -> SentJournal | None:
+        """On SQLite: mark sent what the last run sent but had not marked yet (a SIGKILL),
+        before anything is claimed, then start an empty journal for this run."""
+        journal = SentJournal.beside(url)
+        if journal is None:
+            return None
+        rows = journal.replay()
+        try:
+            marked = await self.store.outbox_replay_sent(rows, _now())
+            journal.open()
+        except BaseException:
+            await self._release_storage()
+            raise
+        if marked:
+            log.info("marked %d message(s) sent before the last stop as sent", marked)
+        return journal
+
     async def _take_over(self) -> None:
         """Hand back at once the leases of processes that are gone (a SIGKILL), rather than
         when they run out; alone on SQLite (the lock is held), every job lease too."""
@@ -343,102 +341,12 @@ class Runtime:
             if bot.enabled
         }
 
-    async def _supervise(
-        self, name: str, adapter: Adapter, attempted: asyncio.Future[None]
-    ) -> None:
-        """Start one bot, retrying with backoff until it runs or the runtime stops; start
-        it again, with the same backoff, when its platform ends its connection for good
-        (an adapter that can tell sets its ``ended`` event): a token reset back or an
-        intent switched on again in the platform's settings then needs no restart."""
-        attempt = 0
-        try:
-            while not self._stopping.is_set():
-                try:
-                    await adapter.start(self.pipeline.submit)
-                except Exception as error:
-                    reason = _one_line(error)
-                    delay = self._retry_delay(attempt)
-                    attempt += 1
-                    log.error(
-                        "bot %s (%s) did not start: %s; retrying in %gs",
-                        name,
-                        adapter.platform,
-                        reason,
-                        delay,
-                    )
-                    self.metrics.inc("bots.failed_to_start")
-                    self._states[name] = "retrying"
-                    self.errors[name] = reason
-                    with contextlib.suppress(Exception):
-                        await adapter.close()
-                    if not attempted.done():
-                        attempted.set_result(None)
-                    await wait_event(self._stopping, delay)
-                    continue
-                self._running(name, adapter)
-                if not attempted.done():
-                    attempted.set_result(None)
-                ran_from = time.monotonic()
-                if not await self._until_ended(adapter):
-                    return
-                if time.monotonic() - ran_from >= self.retry_delays[-1]:
-                    attempt = 0  # it ran for a good while: this loss is a new story
-                delay = self._retry_delay(attempt)
-                attempt += 1
-                log.error(
-                    "bot %s (%s) lost its connection: %s; starting it again in %gs",
-                    name,
-                    adapter.platform,
-                    getattr(adapter, "lost", None) or "the platform ended it",
-                    delay,
-                )
-                self.metrics.inc("bots.lost")
-                self._states[name] = "lost"
-                self.errors[name] = str(getattr(adapter, "lost", None) or "connection ended")
-                with contextlib.suppress(Exception):
-                    await adapter.close()
-                await wait_event(self._stopping, delay)
-        finally:
-            if not attempted.done():
-                attempted.set_result(None)
-
-    def _retry_delay(self, attempt: int) -> float:
-        return self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
-
-    def _running(self, name: str, adapter: Adapter) -> None:
-        self._states[name] = "running"
-        self.errors.pop(name, None)
-        if adapter not in self.started:
-            self.started.append(adapter)
-        self.worker.adapters[name] = adapter
-        self.scheduler.bots[name] = adapter.platform
-        self.worker.wake()
-        self.scheduler.wake()
-        log.info("bot %s (%s) is running", name, adapter.platform)
-
-    async def _until_ended(self, adapter: Adapter) -> bool:
-        """Wait until the adapter's connection ends for good (True) or the runtime stops
-        (False); an adapter that cannot tell never ends here."""
-        ended = getattr(adapter, "ended", None)
-        if not isinstance(ended, asyncio.Event):
-            return False
-        waiters = [
-            asyncio.ensure_future(ended.wait()),
-            asyncio.ensure_future(self._stopping.wait()),
-        ]
-        try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
-        return ended.is_set() and not self._stopping.is_set()
-
     async def _beat(self) -> None:
         while not await wait_event(self._stopping, HEARTBEAT):
             try:
                 await self.processes.refresh(_now())
             except Exception as error:
-                log.warning("cannot refresh this process's bot registry: %s", _one_line(error))
+                log.warning("cannot refresh this process's bot registry: %s", one_line(error))
 
     def _committed(self, actions: Sequence[Any]) -> None:
         self.worker.wake()
@@ -506,7 +414,7 @@ class Runtime:
         try:
             await self.processes.release()
         except Exception as error:
-            log.warning("cannot clear this process's bot registry: %s", _one_line(error))
+            log.warning("cannot clear this process's bot registry: %s", one_line(error))
         await self._release_storage()
 
     async def _release_storage(self) -> None:
@@ -514,6 +422,8 @@ class Runtime:
             await self._slots.close()
             self._slots = None
         await self.engine.dispose()
+        if self._journal is not None:
+            self._journal.close()
         if self._sqlite_lock is not None:
             self._sqlite_lock.release()
 
@@ -527,9 +437,3 @@ class Runtime:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _one_line(error: BaseException) -> str:
-    """An error as one line for the log: its first line, or its type when it says nothing."""
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

@@ -13,9 +13,11 @@ their own transaction.
 Guarantees: until its mark commits a row stays in :attr:`Completions.unflushed` (the worker
 keeps it in flight, so its lease keeps being renewed and no other process claims a
 delivered row again); a crash before the flush leaves the row pending, and it is sent
-again once its lease ends (at least once); a write that fails is retried with backoff
-bounded by a tenth of the lease, never the send. Stores without ``outbox_done_many``
-(:class:`core.store.GroupCommitStore`) get one transaction per row.
+again once its lease ends (at least once) — except on SQLite, where the send was written
+to the :class:`~core.sent_journal.SentJournal` first and the next start marks it; a
+write that fails is retried with backoff bounded by a tenth of the lease, never the send.
+Stores without ``outbox_done_many`` (:class:`core.store.GroupCommitStore`) get one
+transaction per row.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from townsquare.core.actions import SendDirect, SendMessage
 from townsquare.core.metrics import Metrics
 from townsquare.core.pipeline import Clock
 from townsquare.core.sending import describe
+from townsquare.core.sent_journal import SentJournal
 from townsquare.core.store import Completion, GroupCommitStore, OutboxItem, Store
 from townsquare.core.waiting import finish
 
@@ -49,6 +52,7 @@ class Completions:
         retry_cap: float,
         backoff_base: float,
         flushed: Callable[[Collection[int]], None],
+        journal: SentJournal | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -58,6 +62,8 @@ class Completions:
         """Seconds a failed write waits at most before it is tried again."""
         self.backoff_base = backoff_base
         self._on_flushed = flushed
+        self.journal = journal
+        """Told of every committed mark, so it forgets the send it recorded."""
         """Called with the row ids of each committed flush (the worker frees them)."""
         self._group_commit = isinstance(store, GroupCommitStore)
         self._marks: dict[int, tuple[str, int]] = {}
@@ -80,6 +86,8 @@ class Completions:
         while True:
             try:
                 await write()
+                if self.journal is not None:
+                    self.journal.settled((item.id,))
                 return
             except Exception as error:
                 failures += 1
@@ -153,6 +161,8 @@ class Completions:
                     await asyncio.sleep(delay)
                     continue
                 failures = 0
+                if self.journal is not None:
+                    self.journal.settled(taken)
                 self.unflushed.difference_update(taken)
                 self._on_flushed(taken.keys())
                 if taken:

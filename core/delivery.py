@@ -79,6 +79,7 @@ from townsquare.core.sending import (
     wait_for_slot,
     with_idempotency_key,
 )
+from townsquare.core.sent_journal import SentJournal, SentRow
 from townsquare.core.store import OutboxItem, Store
 from townsquare.core.waiting import finish, wait_event
 
@@ -117,6 +118,7 @@ class DeliveryWorker:
         flush_window: float = 0.002,
         slots: SlotBook | None = None,
         owner: str | None = None,
+        journal: SentJournal | None = None,
     ) -> None:
         self.store = store
         self.adapters = dict(adapters)
@@ -161,7 +163,10 @@ class DeliveryWorker:
             retry_cap=lease_seconds / 10,
             backoff_base=backoff_base,
             flushed=self._flushed,
+            journal=journal,
         )
+        self.journal = journal
+        """Where each accepted send is recorded before its mark (SQLite; see the module)."""
         """Rows sent here whose completion is not committed stay in ``_in_flight`` (in
         ``completions.unflushed``), so their leases keep being renewed."""
 
@@ -436,6 +441,8 @@ class DeliveryWorker:
         created = SendMessage | SendDirect | CreateScheduledEvent
         if key is not None and delivered.messages and isinstance(action, created):
             remember = (key, delivered.messages[-1])
+        if self.journal is not None:
+            self.journal.sent(SentRow(item.id, item.bot, attempts, remember))
         if isinstance(action, EditMessage) and action.key is not None:
             self._edits.delivered((item.bot, action.key), item.id)
         if remember is None:

@@ -40,6 +40,7 @@ from townsquare.core.actions import (
     action_to_payload,
 )
 from townsquare.core.refs import ChannelRef, MessageRef
+from townsquare.core.sent_journal import SentRow
 from townsquare.core.store import OutboxItem
 from townsquare.storage.tables import outbox as _outbox
 from townsquare.storage.tables import sent as _sent
@@ -272,21 +273,24 @@ class OutboxQueries:
                 )
             )
             if remember is not None:
-                key, message = remember
-                values = {
-                    "bot": item.bot,
-                    "key": key,
-                    "channel_id": message.channel.id,
-                    "thread_id": message.channel.thread_id,
-                    "message_id": message.message_id,
-                    "sent_at": now,
-                }
-                upsert = self._insert(_sent).values(values)
-                upsert = upsert.on_conflict_do_update(
-                    index_elements=[_sent.c.bot, _sent.c.key],
-                    set_={k: v for k, v in values.items() if k not in ("bot", "key")},
-                )
-                await connection.execute(upsert)
+                await connection.execute(self._remember(item.bot, remember, now))
+
+    def _remember(self, bot: str, remember: tuple[str, MessageRef], now: datetime) -> Any:
+        """The upsert that records the message a keyed send created under its key."""
+        key, message = remember
+        values = {
+            "bot": bot,
+            "key": key,
+            "channel_id": message.channel.id,
+            "thread_id": message.channel.thread_id,
+            "message_id": message.message_id,
+            "sent_at": now,
+        }
+        upsert = self._insert(_sent).values(values)
+        return upsert.on_conflict_do_update(
+            index_elements=[_sent.c.bot, _sent.c.key],
+            set_={k: v for k, v in values.items() if k not in ("bot", "key")},
+        )
 
     DONE_CHUNK = 500
     """Row ids per ``UPDATE ... WHERE id IN (...)`` of :meth:`outbox_done_many` (well under
@@ -321,6 +325,37 @@ class OutboxQueries:
                             )
                         )
         return len(completions)
+
+    async def outbox_replay_sent(self, rows: Sequence[SentRow], now: datetime) -> int:
+        """Mark sent the rows the last run's :class:`core.sent_journal.SentJournal` says
+        were accepted by their platform (a SIGKILL came before their marks committed), so
+        they are not sent again; rows no longer pending are left as they are. Returns how
+        many rows were marked."""
+        if not rows:
+            return 0
+        marked = 0
+        async with self._writing(urgent=True), self.engine.begin() as connection:
+            for row in rows:
+                result = await connection.execute(
+                    update(_outbox)
+                    .where(
+                        _outbox.c.id == row.id,
+                        _outbox.c.bot == row.bot,
+                        _outbox.c.status == "pending",
+                    )
+                    .values(
+                        status="sent",
+                        finished_at=now,
+                        locked_until=None,
+                        locked_by=None,
+                        attempts=row.attempts,
+                        last_error=None,
+                    )
+                )
+                if result.rowcount and row.remember is not None:
+                    await connection.execute(self._remember(row.bot, row.remember, now))
+                marked += int(result.rowcount or 0)
+        return marked
 
     async def outbox_retry(
         self,
