@@ -81,6 +81,9 @@ class Scheduler:
         self._last_prune = self.clock() - timedelta(days=1)
         self._firing: set[int] = set()
         """Jobs claimed here whose events are not committed yet (leases to renew)."""
+        self._turn = asyncio.Lock()
+        """One firing at a time: a caller of :meth:`run_once` beside the loop (a test
+        driving time) waits until the loop's firing committed, so it sees its effects."""
 
     def start(self) -> None:
         if self._task is None:
@@ -111,6 +114,10 @@ class Scheduler:
 
     async def run_once(self) -> int:
         """Fire every job due now; return how many fired."""
+        async with self._turn:
+            return await self._fire_due()
+
+    async def _fire_due(self) -> int:
         jobs = await self.store.claim_jobs(
             self.bots, self.clock(), limit=100, lease_seconds=self.lease_seconds
         )

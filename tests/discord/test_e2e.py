@@ -59,7 +59,7 @@ async def _members_use_the_bot(fake: FakeDiscord, world: World) -> dict[str, Any
 
     Returns the vote message, whose buttons are pressed again after a restart."""
     guild = world.guild
-    await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=30)
+    await fake.wait_request("PUT", rf"/applications/\d+/guilds/{guild.id}/commands", timeout=90)
     registered = {c["name"] for c in fake.commands[guild.id]}
     assert {"help", "settings", "lunch", "poll", "vote", "whisper"} <= registered
 
@@ -193,7 +193,7 @@ async def test_townsquare_run_end_to_end(fake: FakeDiscord, world: World, tmp_pa
     # Restarted: the old message's buttons still work, and plain ``townsquare run`` works.
     process = await _townsquare(fake, *run, module="tests.discord.run_with_test_features")
     try:
-        await fake.wait_ready(sessions=1, timeout=30)
+        await fake.wait_ready(sessions=1, timeout=90)
         await _press_and_expect_toast(fake, world, poll, "vote:1:0")
     finally:
         log = await _interrupt(process)
@@ -206,7 +206,7 @@ async def test_plain_townsquare_run_answers_help(
     process = await _townsquare(fake, "run", str(_write_config(fake, tmp_path)))
     try:
         await fake.wait_request(
-            "PUT", rf"/applications/\d+/guilds/{world.guild.id}/commands", timeout=30
+            "PUT", rf"/applications/\d+/guilds/{world.guild.id}/commands", timeout=90
         )
         interaction = await fake.slash(world.guild, "general", world.alice_id, "help")
         answer = await _ephemeral_answer(fake, interaction.payload["token"])

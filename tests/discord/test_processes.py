@@ -215,7 +215,7 @@ async def test_a_dropped_gateway_resumes_without_loss_or_doubles(
             await fake.post(guild, "general", alice, text)
         (resume,) = await fake.wait_gateway(6, timeout=15)
         assert resume["d"]["seq"] >= 1 and resume["d"]["session_id"] in fake.sessions
-        await fake.wait_ready(sessions=1, timeout=15)
+        await fake.wait_ready(sessions=1, timeout=90)
         await fake.post(guild, "general", alice, "after")
         await running.events.wait_for(lambda e: isinstance(e, MessagePosted), count=4, timeout=15)
         texts = [e.text for e in running.events.events if isinstance(e, MessagePosted)]

@@ -55,7 +55,7 @@ async def _run_and_greet_one(
     fake: FakeDiscord, world: World, config: str
 ) -> asyncio.subprocess.Process:
     process = await _townsquare(fake, "run", config, module="tests.discord.run_with_test_features")
-    await fake.wait_ready(sessions=1, timeout=30)
+    await fake.wait_ready(sessions=1, timeout=90)
     await fake.member_joins(world.guild, "before", global_name="Before")
     await fake.wait_for(lambda: _greeted(fake, world, "Before"), timeout=30)
     return process
@@ -119,7 +119,7 @@ async def test_an_expired_session_is_reported_and_the_bot_runs_on(
 
     process = await _townsquare(fake, "run", config, module="tests.discord.run_with_test_features")
     try:
-        await fake.wait_ready(sessions=1, timeout=30)
+        await fake.wait_ready(sessions=1, timeout=90)
         await fake.member_joins(world.guild, "after", global_name="After")
         await fake.wait_for(lambda: _greeted(fake, world, "After"), timeout=30)
     finally:
