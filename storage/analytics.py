@@ -39,6 +39,7 @@ from townsquare.storage.analytics_models import (
     AnalyticsGapRow,
     AnalyticsNewcomerRow,
     AnalyticsQuestionRow,
+    AnalyticsShippedRow,
     AnalyticsThanksRow,
 )
 from townsquare.storage.analytics_privacy import AnalyticsPersonalData
@@ -51,6 +52,7 @@ _cases: Table = AnalyticsCaseRow.__table__  # type: ignore[assignment]
 _gaps: Table = AnalyticsGapRow.__table__  # type: ignore[assignment]
 _questions: Table = AnalyticsQuestionRow.__table__  # type: ignore[assignment]
 _thanks: Table = AnalyticsThanksRow.__table__  # type: ignore[assignment]
+_shipped: Table = AnalyticsShippedRow.__table__  # type: ignore[assignment]
 TOP = 3
 """Top contributors shown per list."""
 _answer = (
@@ -313,7 +315,7 @@ class SqlAnalyticsStore(AnalyticsPersonalData):
         """Forget the scope's days before ``before`` (an ordinal), and its cases opened
         before then. A person's later rows keep their link to a forgotten day: their
         gap was counted when they were written."""
-        for table in (_days, _active, _gaps, _newcomers):
+        for table in (_days, _active, _gaps, _newcomers, _shipped):
             await self.tx.execute(
                 table.delete().where(table.c.scope == scope, table.c.day < before)
             )
@@ -328,6 +330,16 @@ class SqlAnalyticsStore(AnalyticsPersonalData):
             .values(scope=scope, case_id=case_id, opened_at=at)
             .on_conflict_do_nothing()
         )
+
+    async def shipped(self, scope: str, idea_id: int, day: int) -> bool:
+        insert = (
+            self.tx.store._insert(_shipped)
+            .values(scope=scope, idea_id=idea_id, day=day)
+            .on_conflict_do_nothing()
+            .returning(_shipped.c.idea_id)
+        )
+        result = await self.tx.execute(insert)
+        return result.first() is not None
 
     async def case_moved(
         self,

@@ -39,6 +39,10 @@ class AnalyticsDayRow(Base):
     """Cases a detector opened (escalation's heat signals)."""
     checkins: Mapped[int] = mapped_column(default=0, server_default="0")
     """Members checked in at an event."""
+    feedback_filed: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Ideas filed (the feedback feature's facts)."""
+    feedback_shipped: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Ideas marked done for the first time (:class:`AnalyticsShippedRow`)."""
 
 
 class AnalyticsActiveRow(Base):
@@ -101,6 +105,17 @@ class AnalyticsCaseRow(Base):
     opened_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+
+
+class AnalyticsShippedRow(Base):
+    """An idea of the feedback feature first marked done in the scope on ``day`` (from
+    its facts): an idea reopened and done again is not shipped twice."""
+
+    __tablename__ = "analytics_shipped"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    idea_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[int]
 
 
 class AnalyticsQuestionRow(Base):

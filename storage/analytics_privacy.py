@@ -21,6 +21,7 @@ from townsquare.storage.analytics_models import (
     AnalyticsGapRow,
     AnalyticsNewcomerRow,
     AnalyticsQuestionRow,
+    AnalyticsShippedRow,
     AnalyticsThanksRow,
 )
 from townsquare.storage.privacy import (
@@ -39,6 +40,7 @@ _cases: Table = AnalyticsCaseRow.__table__  # type: ignore[assignment]
 _gaps: Table = AnalyticsGapRow.__table__  # type: ignore[assignment]
 _questions: Table = AnalyticsQuestionRow.__table__  # type: ignore[assignment]
 _thanks: Table = AnalyticsThanksRow.__table__  # type: ignore[assignment]
+_shipped: Table = AnalyticsShippedRow.__table__  # type: ignore[assignment]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -83,7 +85,7 @@ class AnalyticsPersonalData:
         """Every scope's days older than ``analytics`` days go (today counts as one)."""
         cutoff = retention.cutoff("analytics", now)
         before = day_number(now) - retention.of("analytics") + 1
-        for table in (_days, _active, _gaps, _newcomers, _thanks):
+        for table in (_days, _active, _gaps, _newcomers, _thanks, _shipped):
             await self.tx.execute(delete(table).where(table.c.day < before))
         await self.tx.execute(delete(_cases).where(_cases.c.opened_at < cutoff))
         await self.tx.execute(delete(_questions).where(_questions.c.asked_at < cutoff))

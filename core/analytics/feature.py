@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from townsquare.core.actions import SendFile, SendMessage
 from townsquare.core.analytics import render
+from townsquare.core.analytics.handlers import Counting
 from townsquare.core.analytics.metrics import Summary, summarize
 from townsquare.core.analytics.rules import (
     FAQ_WORDS,
@@ -30,7 +31,7 @@ from townsquare.core.analytics.rules import (
     next_digest,
     space_scope,
 )
-from townsquare.core.analytics.store import AnalyticsStore, Contributor, Counter, Window
+from townsquare.core.analytics.store import AnalyticsStore, Contributor, Window
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import CommandSpec, Invocation, Param
 from townsquare.core.events import (
@@ -38,19 +39,7 @@ from townsquare.core.events import (
     Event,
     JobDue,
     MemberJoined,
-    MemberLeft,
     MessagePosted,
-    ReactionAdded,
-)
-from townsquare.core.facts import (
-    CaseClaimed,
-    CaseOpened,
-    CaseResolved,
-    EventAttended,
-    FaqAnswered,
-    FaqRated,
-    FaqUnanswered,
-    ReputationGiven,
 )
 from townsquare.core.features import Context, Feature, command, job, on, subcommand
 from townsquare.core.i18n import _
@@ -108,7 +97,7 @@ _KNOWN: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], int]] = weakref.Wea
 """Per transaction: the people :meth:`Analytics.prepare` read for its chunk."""
 
 
-class Analytics(KeepsPersonalData, Feature):
+class Analytics(KeepsPersonalData, Counting, Feature):
     name = "analytics"
     settings_models = (AnalyticsSettings,)
 
@@ -195,27 +184,7 @@ class Analytics(KeepsPersonalData, Feature):
             person = await self.persons.person_of(ctx.tx, platform, user_id)
         return person
 
-    # -- counting -------------------------------------------------------------------------
-
-    def _scopes(self, ctx: Context, platform: str, community_id: str | None) -> tuple[str, ...]:
-        """The community's scope, and its space's if it is in one (``[[spaces]]`` is read
-        once per community: the config does not change while the process runs)."""
-        if community_id is None:
-            return ()
-        key = (ctx.event.bot, platform, community_id)
-        found = self._scope_cache.get(key)
-        if found is None:
-            space = ctx.spaces.of(ctx.event.bot, community_id)
-            own = community_scope(platform, community_id)
-            found = (own,) if space is None else (own, space_scope(space.name))
-            if len(self._scope_cache) < SEEN_LIMIT:
-                self._scope_cache[key] = found
-        return found
-
-    def _add(self, ctx: Context, scopes: tuple[str, ...], day: int, counter: Counter) -> None:
-        store = self.store(ctx.tx)
-        for scope in scopes:
-            store.add(scope, day, counter)
+    # -- counting (the facts and the simple events: core.analytics.handlers) -------------
 
     @on(MessagePosted)
     async def posted(self, event: MessagePosted, ctx: Context) -> None:
@@ -327,13 +296,6 @@ class Analytics(KeepsPersonalData, Feature):
         )
         ctx.after_commit(lambda: self._digests.add(scope))
 
-    @on(ReactionAdded)
-    async def reacted(self, event: ReactionAdded, ctx: Context) -> None:
-        if event.actor is None or event.actor.is_bot or event.community is None:
-            return
-        scopes = self._scopes(ctx, event.platform, event.community.id)
-        self._add(ctx, scopes, day_of(event.occurred_at), "reactions")
-
     @on(MemberJoined)
     async def joined(self, event: MemberJoined, ctx: Context) -> None:
         if event.channel_only or event.member.is_bot or event.community is None:
@@ -345,65 +307,6 @@ class Analytics(KeepsPersonalData, Feature):
         store = self.store(ctx.tx)
         for scope in scopes:
             store.joined(scope, day, person)
-
-    @on(MemberLeft)
-    async def left(self, event: MemberLeft, ctx: Context) -> None:
-        if event.channel_only or event.member.is_bot or event.community is None:
-            return
-        scopes = self._scopes(ctx, event.platform, event.community.id)
-        self._add(ctx, scopes, day_of(event.occurred_at), "leaves")
-
-    # -- facts ----------------------------------------------------------------------------
-
-    @on(FaqAnswered)
-    async def answered(self, fact: FaqAnswered, ctx: Context) -> None:
-        scopes, day = self._scopes(ctx, fact.platform, fact.community_id), day_of(fact.at)
-        self._add(ctx, scopes, day, "questions")
-        self._add(ctx, scopes, day, "answered")
-        if fact.automatic:
-            self._add(ctx, scopes, day, "answered_by_bot")
-        asker = account_digest(fact.platform, fact.user_id)
-        for scope in scopes:
-            await self.store(ctx.tx).bot_answered(scope, asker, fact.at)
-
-    @on(EventAttended)
-    async def attended(self, fact: EventAttended, ctx: Context) -> None:
-        scopes = self._scopes(ctx, fact.platform, fact.community_id)
-        self._add(ctx, scopes, day_of(fact.at), "checkins")
-
-    @on(ReputationGiven)
-    async def thanked(self, fact: ReputationGiven, ctx: Context) -> None:
-        scopes, day = self._scopes(ctx, fact.platform, fact.community_id), day_of(fact.at)
-        for scope in scopes:
-            self.store(ctx.tx).thanked(scope, day, fact.person_id)
-
-    @on(FaqUnanswered)
-    async def unanswered(self, fact: FaqUnanswered, ctx: Context) -> None:
-        scopes = self._scopes(ctx, fact.platform, fact.community_id)
-        self._add(ctx, scopes, day_of(fact.at), "questions")
-
-    @on(FaqRated)
-    async def rated(self, fact: FaqRated, ctx: Context) -> None:
-        if fact.helpful:
-            scopes = self._scopes(ctx, fact.platform, fact.community_id)
-            self._add(ctx, scopes, day_of(fact.at), "helpful")
-
-    @on(CaseOpened)
-    async def case_opened(self, fact: CaseOpened, ctx: Context) -> None:
-        scopes = self._scopes(ctx, fact.platform, fact.community_id)
-        self._add(ctx, scopes, day_of(fact.at), "cases_opened")
-        if fact.source == "signal":
-            self._add(ctx, scopes, day_of(fact.at), "signals")
-        for scope in scopes:
-            await self.store(ctx.tx).case_opened(scope, fact.case_id, fact.at)
-
-    @on(CaseClaimed)
-    async def case_claimed(self, fact: CaseClaimed, ctx: Context) -> None:
-        await self.store(ctx.tx).case_moved(fact.case_id, claimed_at=fact.at)
-
-    @on(CaseResolved)
-    async def case_resolved(self, fact: CaseResolved, ctx: Context) -> None:
-        await self.store(ctx.tx).case_moved(fact.case_id, resolved_at=fact.at)
 
     # -- reading --------------------------------------------------------------------------
 

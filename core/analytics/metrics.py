@@ -64,6 +64,10 @@ class Summary:
     signals: int = 0
     signals_weekly: tuple[int, ...] = ()
     checkins: int = 0
+    feedback_filed: int = 0
+    """Ideas filed with the feedback feature in the period."""
+    feedback_shipped: int = 0
+    """Ideas first marked done in the period (whenever they were filed)."""
     top_thanked: tuple[Contributor, ...] = ()
     top_answerers: tuple[Contributor, ...] = ()
 
@@ -187,6 +191,8 @@ def summarize(window: Window, today: int) -> Summary:
         signals=total(days, "signals"),
         signals_weekly=weekly(days, window.first, window.last, "signals"),
         checkins=total(days, "checkins"),
+        feedback_filed=total(days, "feedback_filed"),
+        feedback_shipped=total(days, "feedback_shipped"),
     )
 
 

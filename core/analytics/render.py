@@ -110,7 +110,7 @@ def figures(now: Summary, before: Summary, tr: Translator, title: str) -> Text:
 
 
 def details(now: Summary, before: Summary, tr: Translator) -> list[Text | str]:
-    """Activation, first answers, heat signals, check-ins and top contributors."""
+    """Activation, first answers, heat signals, check-ins, feedback and top contributors."""
     found: list[Text | str] = [
         tr(
             _("Activation: of {joins} new members, {wrote} wrote, {replied} got a reply"),
@@ -142,6 +142,13 @@ def details(now: Summary, before: Summary, tr: Translator) -> list[Text | str]:
             _("Event check-ins: {checkins} ({change})"),
             checkins=now.checkins,
             change=delta(now.checkins, before.checkins),
+        ),
+        tr(
+            _("Feedback: {filed} filed ({change}), {shipped} shipped ({shipped_change})"),
+            filed=now.feedback_filed,
+            change=delta(now.feedback_filed, before.feedback_filed),
+            shipped=now.feedback_shipped,
+            shipped_change=delta(now.feedback_shipped, before.feedback_shipped),
         ),
     ]
     if now.top_thanked or now.top_answerers:

@@ -28,6 +28,8 @@ Counter = Literal[
     "cases_opened",
     "signals",
     "checkins",
+    "feedback_filed",
+    "feedback_shipped",
 ]
 COUNTERS: tuple[Counter, ...] = (
     "joins",
@@ -42,6 +44,8 @@ COUNTERS: tuple[Counter, ...] = (
     "cases_opened",
     "signals",
     "checkins",
+    "feedback_filed",
+    "feedback_shipped",
 )
 
 
@@ -64,6 +68,10 @@ class Day:
     cases_opened: int = 0
     signals: int = 0
     checkins: int = 0
+    feedback_filed: int = 0
+    """Ideas filed with the feedback feature (its ``FeedbackFiled`` facts)."""
+    feedback_shipped: int = 0
+    """Ideas moved to done, each counted once: on the day it was first marked done."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +185,11 @@ class AnalyticsStore(PersonalData, Protocol):
         ...
 
     async def case_opened(self, scope: str, case_id: int, at: datetime) -> None: ...
+
+    async def shipped(self, scope: str, idea_id: int, day: int) -> bool:
+        """Remember that idea ``idea_id`` was marked done in ``scope`` on ``day``: True
+        the first time, False when it was already (done, reopened, done again)."""
+        ...
 
     async def case_moved(
         self,

@@ -95,5 +95,5 @@ def test_the_series_and_csv_have_every_day() -> None:
     assert [day.messages for day in series(window)] == [0, 2, 0]
     rows = export_csv(window).splitlines()
     assert rows[0].startswith("day,active_members,joins,leaves,messages")
-    assert rows[2] == "2026-11-02,1,0,0,2,0,0,0,0,0,0,0,0,0"
+    assert rows[2] == "2026-11-02,1,0,0,2,0,0,0,0,0,0,0,0,0,0,0"
     assert len(rows) == 4

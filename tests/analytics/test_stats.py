@@ -1,9 +1,13 @@
 """``/stats`` through the runtime: a scripted 70 days (fixed seed) in a space of a
 Telegram-like and a Discord-like community gives exactly the figures and the CSV worked
-out here from the script itself; Alice, linked on both, counts once; the chart is a PNG."""
+out here from the script itself; Alice, linked on both, counts once; the chart is a PNG.
+Ideas are filed and shipped with the feedback feature's own commands (its facts reach
+analytics through the scheduler, as in production): one reopened and done again, in the
+same period and across two, ships once."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import itertools
@@ -14,11 +18,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from PIL import Image
+from sqlalchemy import func, select
 
 from tests.harness import console_runtime, play
 from tests.people.support import Clock
 from tests.support import MemoryAdapter
+from townsquare.bots.runtime import Runtime
 from townsquare.core.actions import SendFile
+from townsquare.core.commands import parse_command_text, split_arguments
 from townsquare.core.events import (
     CommandIssued,
     JobDue,
@@ -40,13 +47,32 @@ from townsquare.core.facts import (
 from townsquare.core.facts.fact import Fact
 from townsquare.core.facts.published import FACT_JOB
 from townsquare.core.refs import Actor, ChannelRef, CommunityRef, MessageRef, PlatformRole
+from townsquare.storage.models import ScheduledJob
 from townsquare.storage.people import SqlPeopleStore, SqlPersonDirectory
 
 START = datetime(2026, 9, 1, tzinfo=UTC)
 DAYS = 70
 SPACE = {"name": "town", "communities": ["tg:g1", "dc:d1"]}
 PLACES = {"tg": ("telegram", "g1"), "dc": ("discord", "d1")}
+BOSS = Actor("boss", "Boss", platform_role=PlatformRole.ADMIN)
 _ids = itertools.count(1)
+FEEDBACK = [
+    # (day, bot, user, command, counter it adds to that day, if any); ideas are numbered
+    # in the order they are filed. The last 30 days are days 40..69, the 30 before 10..39.
+    (20, "tg", "alice", "/feedback A dark mode for the mobile app", "feedback_filed"),
+    (20, "dc", "d0", "/feedback Calendar sync with Google", "feedback_filed"),
+    (25, "tg", "boss", "/feedback status 1 done", "feedback_shipped"),
+    (45, "tg", "t1", "/feedback Export the member list as CSV", "feedback_filed"),
+    (45, "dc", "d1", "/idea Weekly meetups in the north district", "feedback_filed"),
+    (46, "tg", "t2", "/feedback Translate the rules into Spanish", "feedback_filed"),
+    (50, "tg", "boss", "/feedback status 2 done", "feedback_shipped"),  # filed before
+    (50, "tg", "boss", "/feedback status 3 done", "feedback_shipped"),
+    (52, "tg", "boss", "/feedback status 3 progress", None),
+    (55, "tg", "boss", "/feedback status 3 done Really done now", None),  # once
+    (60, "tg", "boss", "/feedback status 1 progress", None),
+    (61, "tg", "boss", "/feedback status 1 done", None),  # shipped on day 25 already
+    (62, "tg", "boss", "/feedback status 4 declined", None),
+]
 
 
 @dataclass
@@ -80,6 +106,39 @@ def envelope(bot: str, at: datetime, actor: Actor | None) -> dict[str, Any]:
         "channel": ChannelRef("general"),
         "actor": actor,
     }
+
+
+def typed(bot: str, at: datetime, user: str, text: str) -> CommandIssued:
+    """A command as a text platform delivers it (``argv`` and the raw text)."""
+    parsed = parse_command_text(text)
+    assert parsed is not None, text
+    name, arg_text = parsed
+    who = BOSS if user == "boss" else Actor(user, user.title())
+    env = envelope(bot, at, who)
+    return CommandIssued(
+        **env,
+        name=name,
+        argv=split_arguments(arg_text),
+        arg_text=arg_text,
+        message=MessageRef(ChannelRef("general"), env["event_id"]),
+    )
+
+
+async def facts_handled(runtime: Runtime, timeout: float = 15) -> None:
+    """Fire the facts the last event published, until none waits (in order: each
+    command's facts are handled before the next command)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    waiting = select(func.count()).where(
+        ScheduledJob.kind == FACT_JOB, ScheduledJob.status == "pending"
+    )
+    while True:
+        await runtime.scheduler.run_once()
+        async with runtime.engine.connect() as connection:
+            if not await connection.scalar(waiting):
+                return
+        assert loop.time() < deadline, "facts not handled"
+        await asyncio.sleep(0.05)
 
 
 def fact_event(bot: str, fact: Fact) -> JobDue:
@@ -149,7 +208,7 @@ def script(seed: int = 21) -> Script:
                     out.count(at.date().toordinal(), "reactions")
     facts_day = START + timedelta(days=DAYS - 3, hours=10)
     ordinal = facts_day.date().toordinal()
-    where = {"platform": "telegram", "community_id": "g1", "at": facts_day}
+    where: dict[str, Any] = {"platform": "telegram", "community_id": "g1", "at": facts_day}
     asking = facts_day - timedelta(minutes=10)  # the FAQ answers it in the chat at 10:00
     ask = envelope("tg", asking, Actor("t1", "T1"))
     message = MessageRef(ChannelRef("general"), ask["event_id"])
@@ -176,13 +235,18 @@ def script(seed: int = 21) -> Script:
         EventAttended(**where, event_id=3, user_id="t2"),
     ]
     out.thanks = [("tg", "alice", facts_day), ("tg", "alice", facts_day), ("tg", "t1", facts_day)]
-    moved = {**where, "manager_id": "boss", "manager_platform": "telegram"}
+    moved: dict[str, Any] = {**where, "manager_id": "boss", "manager_platform": "telegram"}
     facts += [
         CaseClaimed(**{**moved, "at": facts_day + timedelta(minutes=20)}, case_id=7),
         CaseClaimed(**{**moved, "at": facts_day + timedelta(minutes=40)}, case_id=8),
         CaseResolved(**{**moved, "at": facts_day + timedelta(hours=3)}, case_id=7),
     ]
     out.events += [fact_event("tg", fact) for fact in facts]
+    for n, (day, bot, user, text, counter) in enumerate(FEEDBACK):
+        at = START + timedelta(days=day, hours=12, seconds=n)
+        out.events.append(typed(bot, at, user, text))
+        if counter is not None:
+            out.count(at.date().toordinal(), counter)
     for name, n in (("questions", 4), ("answered", 3), ("answered_by_bot", 2), ("helpful", 1)):
         out.counts[(ordinal, name)] = n
     out.counts[(ordinal, "cases_opened")] = 3
@@ -334,6 +398,8 @@ def expected(s: Script, first: int, last: int, today: int) -> dict[str, Any]:
         "answerers": [q.answerer for q in asked if q.answerer is not None],
         "signals": signals,
         "checkins": total("checkins"),
+        "filed": total("feedback_filed"),
+        "shipped": total("feedback_shipped"),
     }
 
 
@@ -384,8 +450,10 @@ async def test_stats_give_the_scripted_figures_csv_and_chart(database_url: str) 
         for event in sorted([*s.events, *thanks], key=lambda event: event.occurred_at):
             clock.now = event.occurred_at
             await runtime.pipeline.submit(event)
+            if isinstance(event, CommandIssued):
+                await facts_handled(runtime)
         clock.now = START + timedelta(days=DAYS - 1, hours=23, minutes=30)
-        boss = Actor("boss", "Boss", platform_role=PlatformRole.ADMIN)
+        boss = BOSS
         stranger = Actor("t1", "T1")
         await play(
             runtime,
@@ -429,8 +497,10 @@ async def test_stats_give_the_scripted_figures_csv_and_chart(database_url: str) 
         f"{now['by_people']}, by the bot {now['by_bot']}; never answered {now['never']}",
         f"Heat signals: 2 (new); per week {', '.join(map(str, now['signals']))}",
         "Event check-ins: 2 (new)",
+        "Feedback: 3 filed (+50%), 2 shipped (+100%)",
         f"Top contributors: thanked {thanked}; answered first {answered_first or '—'}",
     ]
+    assert (now["filed"], now["shipped"], before["filed"], before["shipped"]) == (3, 2, 2, 1)
     assert now["asked"] > 10 and now["by_people"] > 3 and now["by_bot"] >= 1  # a real test
     assert now["replied"] not in ("—", "0%") and now["never"] not in ("—", "0%")
     files = [a for a in adapters["tg"].performed if isinstance(a, SendFile)]
@@ -443,8 +513,11 @@ async def test_stats_give_the_scripted_figures_csv_and_chart(database_url: str) 
     rows = list(csv.reader(io.StringIO(bytes(export.data).decode("utf-8"))))
     header, body = rows[0], rows[1:]
     assert len(body) == 30
+    assert header[-2:] == ["feedback_filed", "feedback_shipped"]
+    columns = {name: header.index(name) for name in ("feedback_filed", "feedback_shipped")}
+    assert [sum(int(row[i]) for row in body) for i in columns.values()] == [3, 2]
     for row in body:
         day = date.fromisoformat(row[0]).toordinal()
-        people = len({who for d, who in s.active if d == day})
-        wanted = [str(people), *(str(s.counts.get((day, name), 0)) for name in header[2:])]
+        writers = len({who for d, who in s.active if d == day})
+        wanted = [str(writers), *(str(s.counts.get((day, name), 0)) for name in header[2:])]
         assert row[1:] == wanted, row[0]

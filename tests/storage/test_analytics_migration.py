@@ -1,5 +1,5 @@
-"""Migrations 0140 to 0142 build exactly the analytics models' tables, on SQLite and PostgreSQL,
-and its branch goes down and up again on its own."""
+"""Migrations 0140 to 0143 build exactly the analytics models' tables, on SQLite and
+PostgreSQL, and its branch goes down and up again on its own."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from townsquare.storage.analytics_models import (
     AnalyticsGapRow,
     AnalyticsNewcomerRow,
     AnalyticsQuestionRow,
+    AnalyticsShippedRow,
     AnalyticsThanksRow,
 )
 from townsquare.storage.database import create_engine
@@ -28,12 +29,41 @@ ROWS = (
     AnalyticsNewcomerRow,
     AnalyticsCaseRow,
     AnalyticsQuestionRow,
+    AnalyticsShippedRow,
     AnalyticsThanksRow,
 )
 
 
-async def test_migrations_0140_to_0142_match_the_models_and_downgrade(database_url: str) -> None:
-    await assert_branch_migrates(database_url, branch="analytics", head="0142", rows=ROWS)
+async def test_migrations_0140_to_0143_match_the_models_and_downgrade(database_url: str) -> None:
+    await assert_branch_migrates(database_url, branch="analytics", head="0143", rows=ROWS)
+
+
+def _to(revision: str) -> Any:
+    def run(connection: Any) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    return run
+
+
+async def test_migration_0143_counts_no_feedback_on_the_days_before_it(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_to("0142"))
+            zeros = ", ".join(["0"] * 13)
+            await connection.execute(text(f"INSERT INTO analytics_days VALUES ('s', 10, {zeros})"))
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text("SELECT feedback_filed, feedback_shipped FROM analytics_days")
+                )
+            ).one()
+        assert tuple(row) == (0, 0)
+    finally:
+        await engine.dispose()
 
 
 async def test_migration_0141_links_and_counts_the_rows_written_before_it(
@@ -41,17 +71,8 @@ async def test_migration_0141_links_and_counts_the_rows_written_before_it(
 ) -> None:
     engine = create_engine(database_url)
     try:
-
-        def to(revision: str) -> Any:
-            def run(connection: Any) -> None:
-                config = alembic_config()
-                config.attributes["connection"] = connection
-                command.upgrade(config, revision)
-
-            return run
-
         async with engine.begin() as connection:
-            await connection.run_sync(to("0140"))
+            await connection.run_sync(_to("0140"))
             await connection.execute(
                 text(
                     "INSERT INTO analytics_active (scope, day, person) VALUES "
