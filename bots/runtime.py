@@ -55,7 +55,7 @@ from townsquare.core.watch.feature import Watch
 from townsquare.storage.analytics import SqlAnalyticsStore
 from townsquare.storage.announcements import SqlAnnouncementStore
 from townsquare.storage.calendar import SqlEventStore
-from townsquare.storage.database import create_engine, is_sqlite
+from townsquare.storage.database import create_engine, is_sqlite, sqlite_file
 from townsquare.storage.escalation import SqlEscalationStore
 from townsquare.storage.faq import SqlFaqStore
 from townsquare.storage.feedback import SqlFeedbackStore
@@ -315,9 +315,10 @@ class Runtime(Supervision):
     async def _replay_journal(self, url: str) -> SentJournal | None:
         """On SQLite: mark sent what the last run sent but had not marked yet (a SIGKILL),
         before anything is claimed, then start an empty journal for this run."""
-        journal = SentJournal.beside(url)
-        if journal is None:
-            return None
+        database = sqlite_file(url)
+        if database is None:
+            return None  # PostgreSQL commits each mark at once; an in-memory one is gone
+        journal = SentJournal.beside(database)
         rows = journal.replay()
         try:
             marked = await self.store.outbox_replay_sent(rows, _now())

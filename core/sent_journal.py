@@ -25,8 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from townsquare.core.refs import ChannelRef, MessageRef
 
 log = logging.getLogger(__name__)
@@ -87,17 +85,9 @@ class SentJournal:
         """Row id -> its line, for rows journaled whose marks have not committed."""
 
     @classmethod
-    def beside(cls, url: str) -> SentJournal | None:
-        """The journal of a SQLite database file; None for PostgreSQL or an in-memory
-        database (several processes, or nothing to survive a restart)."""
-        parsed = make_url(url)
-        if not parsed.get_backend_name().startswith("sqlite"):
-            return None
-        database = parsed.database
-        if not database or database == ":memory:":
-            return None
-        path = Path(database)
-        return cls(path.with_name(path.name + ".sent"))
+    def beside(cls, database: Path) -> SentJournal:
+        """The journal of the SQLite database file ``database``."""
+        return cls(database.with_name(database.name + ".sent"))
 
     def replay(self) -> list[SentRow]:
         """The rows journaled by the last run (the last line of each row wins)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -34,6 +35,14 @@ def reader(engine: AsyncEngine) -> AsyncEngine:
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for PostgreSQL or an in-memory database."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    return None if not database or database == ":memory:" else Path(database)
 
 
 def create_engine(url: str, *, single_hop: bool = True, **kwargs: Any) -> AsyncEngine:

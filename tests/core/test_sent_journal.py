@@ -10,6 +10,7 @@ from townsquare.core.actions import SendMessage
 from townsquare.core.refs import ChannelRef, MessageRef
 from townsquare.core.sent_journal import SentJournal, SentRow
 from townsquare.core.text import as_text
+from townsquare.storage.database import sqlite_file
 from townsquare.storage.store import SqlStore
 
 CARD = ("case:7", MessageRef(ChannelRef("-100", "42"), "9001"))
@@ -20,10 +21,11 @@ def send(n: int) -> SendMessage:
 
 
 def test_only_a_sqlite_file_has_a_journal(tmp_path: Path) -> None:
-    journal = SentJournal.beside(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    assert journal is not None and journal.path == tmp_path / "bot.db.sent"
-    assert SentJournal.beside("sqlite+aiosqlite:///:memory:") is None
-    assert SentJournal.beside("postgresql+asyncpg://bot@127.0.0.1/bot") is None
+    database = sqlite_file(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    assert database == tmp_path / "bot.db"
+    assert SentJournal.beside(database).path == tmp_path / "bot.db.sent"
+    assert sqlite_file("sqlite+aiosqlite:///:memory:") is None
+    assert sqlite_file("postgresql+asyncpg://bot@127.0.0.1/bot") is None
 
 
 def test_a_restart_reads_back_every_send_not_settled(tmp_path: Path) -> None:
