@@ -51,19 +51,7 @@ def _verdict(outcome: Outcome, logs: str) -> None:
 @pytest.mark.parametrize(
     ("mode", "chaos_database"),
     [
-        pytest.param(
-            SQLITE,
-            "sqlite",
-            marks=pytest.mark.xfail(
-                reason=(
-                    "open: on SQLite a SIGKILL repeats the sends whose completions were "
-                    "still waiting for the single writer; with completions first at the "
-                    "writer it averages about one per kill (0-3 per kill, 1 allowed, more "
-                    "on a loaded host), every double is attributed to a kill; nothing is lost"
-                ),
-                strict=False,
-            ),
-        ),
+        (SQLITE, "sqlite"),
         (POSTGRES, "postgresql"),
         (POSTGRES_3, "postgresql"),
     ],
