@@ -6,7 +6,10 @@ Pages (server-rendered with Jinja2, htmx for live parts, no build step):
 * ``/inbox``, ``/inbox/items``, ``/cases/<id>`` (:mod:`web.inbox`), ``/tickets/<id>``
   (:mod:`web.tickets`); ``/settings``, ``/settings/<platform>/<id>``
   (:mod:`web.community_settings`); ``/faq``, ``/faq/<platform>/<id>`` (:mod:`web.faq`);
-  ``/polls``, ``/polls/<id>`` (:mod:`web.polls`); ``/members`` (:mod:`web.members`).
+  ``/polls``, ``/polls/<id>`` (:mod:`web.polls`); ``/members`` (:mod:`web.members`);
+  ``/feedback``, ``/feedback/<id>`` (:mod:`web.feedback`); ``/events``, ``/events/<id>``
+  (:mod:`web.events`); ``/analytics``, ``/analytics/<platform>/<id>`` (:mod:`web.analytics`,
+  charts drawn by :mod:`web.charts`).
 
 Every page reads the viewer's session and grants again (:func:`web.auth.viewer`);
 every action goes through the pipeline as the manager's own command
@@ -17,7 +20,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from townsquare.web import auth, community_settings, faq, inbox, members, polls, tickets
+from townsquare.web import (
+    analytics,
+    auth,
+    community_settings,
+    events,
+    faq,
+    feedback,
+    inbox,
+    members,
+    polls,
+    tickets,
+)
 from townsquare.web.views import STATIC, security_headers
 
 __all__ = ["add_routes", "security_headers"]
@@ -31,4 +45,7 @@ def add_routes(app: web.Application) -> None:
     faq.add_routes(app)
     polls.add_routes(app)
     members.add_routes(app)
+    feedback.add_routes(app)
+    events.add_routes(app)
+    analytics.add_routes(app)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)
