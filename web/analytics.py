@@ -26,7 +26,7 @@ from townsquare.core.analytics.metrics import Summary, series, summarize
 from townsquare.core.analytics.rules import community_scope, day_of, space_scope
 from townsquare.core.analytics.store import Contributor, Window
 from townsquare.core.dashboard.store import Grant
-from townsquare.core.i18n import translator
+from townsquare.core.i18n import _, translator
 from townsquare.storage.analytics import SqlAnalyticsStore
 from townsquare.storage.people import SqlPersonDirectory
 from townsquare.storage.store import SqlTransaction
@@ -110,11 +110,11 @@ def headlines(found: Figures, language: str) -> list[Headline]:
     tr = translator(language)
     now, before = found.now, found.before
     pairs = (
-        (tr("Messages"), now.messages, before.messages),
-        (tr("Active members"), now.active, before.active),
-        (tr("New members"), now.new_members, before.new_members),
-        (tr("Questions"), now.questions, before.questions),
-        (tr("Cases"), now.cases_opened, before.cases_opened),
+        (tr(_("Messages")), now.messages, before.messages),
+        (tr(_("Active members")), now.active, before.active),
+        (tr(_("New members")), now.new_members, before.new_members),
+        (tr(_("Questions")), now.questions, before.questions),
+        (tr(_("Cases")), now.cases_opened, before.cases_opened),
     )
     return [Headline(name, str(value), stats.delta(value, old)) for name, value, old in pairs]
 
@@ -176,8 +176,8 @@ async def analytics_page(request: web.Request) -> web.Response:
     lines = stats.figures(found.now, found.before, tr, stats.period_title(days, tr))
     rows = _days(found.window, who.language)
     charts: list[tuple[str, str, Chart]] = [
-        ("messages", tr("Messages per day"), chart([(row[1], row[2]) for row in rows])),
-        ("active", tr("Members who wrote, per day"), chart([(row[1], row[3]) for row in rows])),
+        ("messages", tr(_("Messages per day")), chart([(row[1], row[2]) for row in rows])),
+        ("active", tr(_("Members who wrote, per day")), chart([(row[1], row[3]) for row in rows])),
     ]
     return render(
         request,

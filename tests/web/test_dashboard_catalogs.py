@@ -1,5 +1,6 @@
-"""Every sentence the dashboard's templates show (``t("...")``) is in the Italian and
-Russian catalogs, and the pages render in each language."""
+"""Every sentence the dashboard's templates show (``t("...")``) and its modules mark
+(``_("...")`` in ``web/*.py``) is in the Italian and Russian catalogs, and the pages
+render in each language."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from townsquare.core.i18n import LOCALES_DIR
@@ -19,6 +21,10 @@ def template_sentences() -> set[str]:
     found: set[str] = set()
     for path in TEMPLATES.glob("*.html"):
         found.update(match.group(2) for match in SENTENCE.finditer(path.read_text("utf-8")))
+    marked = extract_from_dir(
+        str(TEMPLATES.parent), method_map=[("*.py", "python")], keywords={"_": None}
+    )
+    found.update(str(message) for _path, _line, message, _comments, _context in marked)
     return found
 
 

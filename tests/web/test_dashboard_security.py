@@ -4,7 +4,7 @@ real web app over HTTP:
 * ``/dashboard`` sends a manager a private link and a member none;
 * a link works once (a second use gets 403 and no session), an expired one not at all;
 * one community's manager can neither read nor change another community: every route
-  of the app is tried with the other community's ids;
+  of the app (feedback, events and analytics too) is tried with the other community's ids;
 * a POST without the CSRF token changes nothing;
 * hostile names and texts in a case render as text, never as HTML;
 * logout and the session list end sessions.
@@ -34,8 +34,11 @@ from tests.web.dashboard_support import (
     site,
 )
 from townsquare.core.escalation.store import CaseStatus
+from townsquare.core.feedback.rules import Status as IdeaStatus
 from townsquare.core.tickets.store import TicketStatus
+from townsquare.storage.calendar import SqlEventStore
 from townsquare.storage.escalation import SqlEscalationStore
+from townsquare.storage.feedback import SqlFeedbackStore
 from townsquare.storage.tickets import SqlTicketStore
 from townsquare.storage.web_models import WebLoginTokenRow
 from townsquare.web.app import create_app
@@ -50,7 +53,8 @@ async def case_status(town: Site, case_id: int) -> CaseStatus:
 
 async def two_cases(town: Site) -> None:
     """Case 1 in Town Square (Eve's hostile message), case 2 and ticket 1 in Other Place
-    (Mallory, last seen there, writes to the bot privately)."""
+    (Mallory, last seen there, writes to the bot privately), and there too poll 1, idea 1
+    and event 1 (Mallory going)."""
     offending = await town.say(HOSTILE_TEXT, EVE)
     await town.report(offending, p.ALICE)
     elsewhere = await town.say("secret of the other place", EVE, OTHER)
@@ -60,6 +64,16 @@ async def two_cases(town: Site) -> None:
     await town.wait(lambda: "Ticket #1" in str(town.sent(MANAGERS_CHAT)))
     before = len(town.sent(int(str(OTHER["id"]))))
     await town.api.push(command('/poll "secret poll of the other place?" "a" "b"', BORIS, OTHER))
+    await town.wait(lambda: len(town.sent(int(str(OTHER["id"])))) > before)
+    # Idea 1 and event 1, in Other Place too.
+    await town.api.push(command("/feedback secret idea of the other place", MALLORY, OTHER))
+    await town.wait(lambda: "Your idea is #1" in str(town.sent(int(str(MALLORY["id"])))))
+    await town.api.push(
+        command('/event "secret event of the other place" 2030-06-01 19:00', BORIS, OTHER)
+    )
+    await town.wait(lambda: "secret event" in str(town.sent(int(str(OTHER["id"])))))
+    before = len(town.sent(int(str(OTHER["id"]))))
+    await town.api.push(command("/event rsvp 1 going", MALLORY, OTHER))
     await town.wait(lambda: len(town.sent(int(str(OTHER["id"])))) > before)
 
 
@@ -131,6 +145,8 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
                 "session": boris_session[0],
                 "token": "nope",
                 "poll": "1",
+                "idea": "1",
+                "event": "1",
                 "user": str(MALLORY["id"]),
                 "platform": "telegram",
                 "community": str(OTHER["id"]),
@@ -150,14 +166,25 @@ async def test_one_community_cannot_reach_another(sqlite_url: str) -> None:
                         assert status in (403, 404), (url, status)
                 elif route.method == "POST" and "{" in path and "{token}" not in path:
                     form = {"action": "claim", "what": "rules", "language": "it"}
+                    form |= {"status": "declined"} if "feedback" in path else {}
+                    form |= {"action": "cancel"} if "events" in path else {}
                     status, body = await olga.post(
                         url, {**form, "note": "x", "text": "x", "nonce": "abcdefgh12"}
                     )
                     assert status in (403, 404), (url, status, body)
                 tried += 1
-            assert tried >= 8
+            assert tried >= 14
             assert await case_status(town, 2) is CaseStatus.OPEN
             assert "Close the poll" in (await boris.get("/polls/1"))[1], "still open"
+            async with town.runtime.store.transaction() as tx:
+                idea = await SqlFeedbackStore(tx).get(1)
+                event = await SqlEventStore(tx).get(1)
+            assert idea is not None and idea.status is IdeaStatus.NEW
+            assert event is not None and event.cancelled_at is None
+            assert "secret idea" in (await boris.get("/feedback/1"))[1]
+            assert "secret event" in (await boris.get("/events/1"))[1]
+            mine = (await boris.get(f"/analytics/telegram/{OTHER['id']}"))[1]
+            assert "Other Place" in mine
             async with town.runtime.store.transaction() as tx:
                 ticket = await SqlTicketStore(tx).get(1)
             assert ticket is not None and ticket.status is TicketStatus.OPEN
