@@ -24,7 +24,10 @@ from townsquare.core.feedback.render import status_name
 from townsquare.core.feedback.rules import MAX_NOTE, SETTABLE, Status, parse_status, scope_of
 from townsquare.core.feedback.store import Idea
 from townsquare.core.i18n import translator
+from townsquare.core.persons import account_platform
 from townsquare.storage.feedback import SqlFeedbackStore
+from townsquare.storage.people import SqlPeopleStore
+from townsquare.storage.store import SqlTransaction
 from townsquare.web import actions
 from townsquare.web.auth import Viewer, posted, viewer
 from townsquare.web.inbox import read_tx
@@ -115,9 +118,30 @@ async def _visible(request: web.Request, who: Viewer) -> tuple[Idea, Board, list
         idea = await store.get(idea_id)
         board = reached.get(idea.scope) if idea is not None else None
         history = await store.history(idea_id) if board is not None else []
-    if idea is None or board is None:
-        raise web.HTTPNotFound(text="There is no such idea.")
-    return idea, board, list(history)
+        if idea is None or board is None:
+            raise web.HTTPNotFound(text="There is no such idea.")
+        names = await _names(tx, who, {by for _at, _status, _note, by in history})
+    return idea, board, [(at, status, note, names.get(by, by)) for at, status, note, by in history]
+
+
+async def _names(tx: SqlTransaction, who: Viewer, changers: set[str]) -> dict[str, str]:
+    """The names of the accounts (``platform:user_id``) that changed a status, as the
+    viewer's grants or the people directory know them; others (``github``) stay as
+    written."""
+    own = {
+        f"{account_platform(g.platform)}:{g.user_id}": g.display_name
+        for g in who.grants
+        if g.display_name
+    }
+    people = SqlPeopleStore(tx)
+    found: dict[str, str] = {}
+    for by in changers:
+        platform, _colon, user_id = by.partition(":")
+        account = await people.find_account(platform, user_id) if user_id else None
+        name = own.get(by) or (account.display_name if account is not None else "")
+        if name:
+            found[by] = f"{name} ({platform})"
+    return found
 
 
 async def idea_page(

@@ -7,13 +7,15 @@ and a ticket Alice opened on Discord (the group and the guild are one space) are
 list, and a second case appears there without reloading; she claims the case, warns its
 author and resolves it from the browser: the fake Bot API receives the case card's edits
 in the managers' chat and the warning in the group; she answers the ticket from the
-browser and Alice receives the answer privately on Discord. The pages pass axe-core
+browser and Alice receives the answer privately on Discord; she plans an idea Alice
+sent, sees Alice going to her event and the analytics charts. The pages pass axe-core
 with no serious finding, read in Italian after a switch, and fit a phone's screen; a
 screenshot of each page is saved under the test's tmp dir (``screens/``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,17 @@ async def report(town: Town, text: str) -> None:
     offending = await town.telegram_says(EVE, text)
     await town.telegram_says(ALICE, "/report spam", reply_to=offending)
     await town.telegram_wait(lambda: len(sent(town, MANAGERS)) > before)
+
+
+async def shown(page: Any, url: str, selector: str, tries: int = 80) -> None:
+    """Open ``url`` again until ``selector`` is on it (what a member did on Telegram is
+    processed a moment later)."""
+    for _attempt in range(tries):
+        await page.goto(url)
+        if await page.locator(selector).count():
+            return
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{selector} never appeared on {url}")
 
 
 async def test_a_manager_handles_a_telegram_case_from_the_browser(
@@ -187,7 +200,38 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         await page.screenshot(path=screens / "member.png", full_page=True)
         await axe_check(page, "member")
 
-        for listing in ("/polls", "/members", "/faq", "/settings", "/inbox?status=all"):
+        # Feedback: an idea Alice sent on Telegram, planned from the page.
+        await town.telegram_says(ALICE, "/feedback A dark mode for the app, please")
+        await shown(page, f"{base}/feedback", '[data-idea="1"]')
+        await page.locator('[data-idea="1"] a').click()
+        await page.wait_for_url("**/feedback/1")
+        await page.get_by_label("New status").select_option("planned")
+        await page.get_by_role("button", name="Change the status").click()
+        await page.get_by_role("status").wait_for()
+        assert "Planned" in await page.locator("dd.status").inner_text()
+        await page.screenshot(path=screens / "idea.png", full_page=True)
+        await axe_check(page, "idea")
+        # Events: Olga's event, Alice going, on the event's page.
+        await town.telegram_says(olga, '/event "Picnic <b>in</b> the park" 2030-06-01 19:00')
+        await shown(page, f"{base}/events", '[data-event="1"]')
+        await town.telegram_says(ALICE, "/event rsvp 1 going")
+        await shown(page, f"{base}/events/1", '[data-answer="going"] >> text=Alice')
+        assert "Picnic <b>in</b> the park" in await page.locator("h1").inner_text()
+        await page.screenshot(path=screens / "event.png", full_page=True)
+        await axe_check(page, "event")
+        # Analytics: the charts drawn on the page, with the numbers in a table.
+        await page.goto(f"{base}/analytics/telegram/{GROUP}?period=7d")
+        await page.locator("svg.chart-messages").wait_for()
+        bars = page.locator("svg.chart-messages rect.bar")
+        assert await bars.count() == 7
+        assert float(await bars.last.get_attribute("height") or 0) > 0, "today's messages"
+        assert await page.locator("svg.chart-active circle.point").count() == 7
+        assert await page.locator("table.days tbody tr").count() == 7
+        await page.screenshot(path=screens / "analytics.png", full_page=True)
+        await axe_check(page, "analytics")
+
+        listings = ("/polls", "/members", "/faq", "/settings", "/inbox?status=all")
+        for listing in (*listings, "/feedback", "/events", "/analytics"):
             await page.goto(base + listing)
             await axe_check(page, listing)
 
@@ -226,6 +270,9 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         "faq",
         "poll",
         "member",
+        "idea",
+        "event",
+        "analytics",
     )
     for name in (*pages, "sessions", "refused", "inbox-phone-it"):
         assert (screens / f"{name}.png").stat().st_size > 1000

@@ -93,6 +93,7 @@ async def test_the_feedback_board_and_a_status_change(
         assert idea.note == "<b>next</b> month"
         assert [entry[1] for entry in history][-1] is Status.PLANNED
         assert history[-1][3] == f"telegram:{OLGA['id']}", "audited as Olga"
+        assert "Planned · Olga (telegram): &lt;b&gt;next" in changed
         assert [(f.idea_id, f.old, f.new, f.by) for f in published] == [
             (hostile, "new", "planned", f"telegram:{OLGA['id']}")
         ], "the fact the chat command publishes"
