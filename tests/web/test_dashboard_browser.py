@@ -257,6 +257,16 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         assert width <= 390, f"the inbox is {width}px wide on a 390px phone screen"
         await page.screenshot(path=screens / "inbox-phone-it.png", full_page=True)
         await axe_check(page, "inbox (it, phone)")
+        narrow = {
+            "analytics": f"/analytics/telegram/{GROUP}?period=90d",
+            "idea": "/feedback/1",
+            "event": "/events/1",
+        }
+        for name, url in narrow.items():
+            await page.goto(base + url)
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{url} is {width}px wide on a 390px phone screen"
+            await page.screenshot(path=screens / f"{name}-phone-it.png", full_page=True)
         assert dialogs == [], "no script from a member ever ran"
         await context.close()
 
@@ -274,6 +284,6 @@ async def test_a_manager_handles_a_telegram_case_from_the_browser(
         "event",
         "analytics",
     )
-    for name in (*pages, "sessions", "refused", "inbox-phone-it"):
+    for name in (*pages, "sessions", "refused", "inbox-phone-it", "analytics-phone-it"):
         assert (screens / f"{name}.png").stat().st_size > 1000
     await town.stop()
