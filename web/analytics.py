@@ -116,7 +116,7 @@ def headlines(found: Figures, language: str) -> list[Headline]:
         (tr(_("Questions")), now.questions, before.questions),
         (tr(_("Cases")), now.cases_opened, before.cases_opened),
     )
-    return [Headline(name, str(value), stats.delta(value, old)) for name, value, old in pairs]
+    return [Headline(name, str(value), stats.delta(value, old, tr)) for name, value, old in pairs]
 
 
 def _grants(who: Viewer, request: web.Request) -> list[tuple[Grant, str, str | None]]:

@@ -19,12 +19,13 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)}%"
 
 
-def delta(now: float | None, before: float | None) -> str:
-    """``+12%``, ``-5%``, ``±0%``; ``new`` when there was nothing before."""
+def delta(now: float | None, before: float | None, tr: Translator | None = None) -> str:
+    """``+12%``, ``-5%``, ``±0%``; ``new`` (in ``tr``'s language) when there was nothing
+    before."""
     if now is None or before is None:
         return "—"
     if before == 0:
-        return "±0%" if now == 0 else "new"
+        return "±0%" if now == 0 else (tr(_("new")) if tr is not None else "new")
     moved = change(now, before)
     assert moved is not None
     rounded = round(moved * 100)
@@ -59,7 +60,7 @@ def figures(now: Summary, before: Summary, tr: Translator, title: str) -> Text:
         tr(
             _("Messages: {messages} ({change}); replies {replies}, reactions {reactions}"),
             messages=now.messages,
-            change=delta(now.messages, before.messages),
+            change=delta(now.messages, before.messages, tr),
             replies=now.replies,
             reactions=now.reactions,
         ),
@@ -69,7 +70,7 @@ def figures(now: Summary, before: Summary, tr: Translator, title: str) -> Text:
                 "stickiness {stickiness}"
             ),
             active=now.active,
-            change=delta(now.active, before.active),
+            change=delta(now.active, before.active, tr),
             dau=number(round(now.dau, 1)),
             wau=now.wau,
             mau=now.mau,
@@ -81,7 +82,7 @@ def figures(now: Summary, before: Summary, tr: Translator, title: str) -> Text:
                 "{week1}, in week 4: {week4}"
             ),
             joins=now.new_members,
-            change=delta(now.new_members, before.new_members),
+            change=delta(now.new_members, before.new_members, tr),
             leaves=now.leaves,
             week1=percent(now.week1),
             week4=percent(now.week4),
@@ -92,7 +93,7 @@ def figures(now: Summary, before: Summary, tr: Translator, title: str) -> Text:
                 "the chat by the bot; unanswered {unanswered}; deflection {deflection}"
             ),
             questions=now.questions,
-            change=delta(now.questions, before.questions),
+            change=delta(now.questions, before.questions, tr),
             answered=now.answered,
             bot=now.answered_by_bot,
             unanswered=now.unanswered,
@@ -101,7 +102,7 @@ def figures(now: Summary, before: Summary, tr: Translator, title: str) -> Text:
         tr(
             _("Cases: {cases} ({change}); median time to claim {claim}, to resolve {resolve}"),
             cases=now.cases_opened,
-            change=delta(now.cases_opened, before.cases_opened),
+            change=delta(now.cases_opened, before.cases_opened, tr),
             claim=duration(now.median_claim),
             resolve=duration(now.median_resolve),
         ),
@@ -125,7 +126,7 @@ def details(now: Summary, before: Summary, tr: Translator) -> list[Text | str]:
                 "answered {never}"
             ),
             asked=now.asked,
-            change=delta(now.asked, before.asked),
+            change=delta(now.asked, before.asked, tr),
             median=duration(now.first_answer_median),
             p90=duration(now.first_answer_p90),
             people=now.by_people,
@@ -135,20 +136,20 @@ def details(now: Summary, before: Summary, tr: Translator) -> list[Text | str]:
         tr(
             _("Heat signals: {signals} ({change}); per week {weekly}"),
             signals=now.signals,
-            change=delta(now.signals, before.signals),
+            change=delta(now.signals, before.signals, tr),
             weekly=", ".join(str(n) for n in now.signals_weekly),
         ),
         tr(
             _("Event check-ins: {checkins} ({change})"),
             checkins=now.checkins,
-            change=delta(now.checkins, before.checkins),
+            change=delta(now.checkins, before.checkins, tr),
         ),
         tr(
             _("Feedback: {filed} filed ({change}), {shipped} shipped ({shipped_change})"),
             filed=now.feedback_filed,
-            change=delta(now.feedback_filed, before.feedback_filed),
+            change=delta(now.feedback_filed, before.feedback_filed, tr),
             shipped=now.feedback_shipped,
-            shipped_change=delta(now.feedback_shipped, before.feedback_shipped),
+            shipped_change=delta(now.feedback_shipped, before.feedback_shipped, tr),
         ),
     ]
     if now.top_thanked or now.top_answerers:

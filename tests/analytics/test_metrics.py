@@ -15,6 +15,7 @@ from townsquare.core.analytics.metrics import (
 )
 from townsquare.core.analytics.render import delta, duration, export_csv
 from townsquare.core.analytics.store import CaseTimes, Cohort, Day, Window
+from townsquare.core.i18n import Translator
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -84,6 +85,8 @@ def test_changes_and_durations_as_shown() -> None:
         "new",
         "±0%",
     ]
+    assert delta(3, 0, Translator("it")) == "prima 0"
+    assert delta(3, 0, Translator("ru")) == "ранее 0"
     assert duration(timedelta(minutes=45)) == "45m"
     assert duration(timedelta(hours=3, minutes=5)) == "3h 5m"
     assert duration(timedelta(days=2, hours=4, minutes=10)) == "2d 4h"
