@@ -62,9 +62,9 @@ class Completions:
         """Seconds a failed write waits at most before it is tried again."""
         self.backoff_base = backoff_base
         self._on_flushed = flushed
+        """Called with the row ids of each committed flush (the worker frees them)."""
         self.journal = journal
         """Told of every committed mark, so it forgets the send it recorded."""
-        """Called with the row ids of each committed flush (the worker frees them)."""
         self._group_commit = isinstance(store, GroupCommitStore)
         self._marks: dict[int, tuple[str, int]] = {}
         """Completions waiting for the next flush: row id -> (status, attempts)."""

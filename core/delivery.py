@@ -165,10 +165,11 @@ class DeliveryWorker:
             flushed=self._flushed,
             journal=journal,
         )
-        self.journal = journal
-        """Where each accepted send is recorded before its mark (SQLite; see the module)."""
         """Rows sent here whose completion is not committed stay in ``_in_flight`` (in
         ``completions.unflushed``), so their leases keep being renewed."""
+        self.journal = journal
+        """Where each accepted send is recorded before its mark (SQLite; see
+        :mod:`core.sent_journal`)."""
 
     # -- lifecycle ------------------------------------------------------------------------
 
