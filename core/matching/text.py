@@ -73,11 +73,14 @@ def detect_language(tokens: list[str], hint: str = "en") -> str:
     """``ru`` for Cyrillic text, else English or Italian by their stop words; ``hint`` (the
     community's language) breaks ties, so ``password reset`` stays in the community's
     language."""
-    cyrillic = sum(1 for token in tokens if "а" <= token[0] <= "я")
-    if tokens and cyrillic * 2 >= len(tokens):
-        return "ru"
-    english = sum(1 for token in tokens if token in STOP_WORDS["en"])
-    italian = sum(1 for token in tokens if token in STOP_WORDS["it"])
+    if tokens and not all(map(str.isascii, tokens)):  # folded Latin words are ASCII
+        cyrillic = sum(1 for token in tokens if "а" <= token[0] <= "я")
+        if cyrillic * 2 >= len(tokens):
+            return "ru"
+    # Every message of a community is told apart here (watch words, the FAQ): map over
+    # the sets' own lookups rather than a generator, a third of the cost.
+    english = sum(map(STOP_WORDS["en"].__contains__, tokens))
+    italian = sum(map(STOP_WORDS["it"].__contains__, tokens))
     if english > italian:
         return "en"
     if italian > english:
@@ -96,7 +99,7 @@ def _stemmer(language: str) -> Any:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str, language: str) -> str:
-    if word.isdigit() or any(char.isdigit() for char in word):
+    if not word.isalpha() and any(char.isdigit() for char in word):
         return word
     if "а" <= word[0] <= "я":
         language = "ru"
