@@ -6,8 +6,11 @@ platforms' own timestamps spread over the last 30 days (Telegram's ``date``, Dis
 snowflakes, Slack's ``ts``: the day a message counts on is the platform's, so a month
 passes without waiting for one). The expected figures are worked out here from the script
 alone; ``/stats 30d`` on Telegram answers exactly those, with a PNG chart, and
-``/stats export`` sends the CSV privately with exactly each day's figures. Alice writes on
-Telegram and on Discord, linked with ``/link``: she counts once. Then a member asks
+``/stats export`` sends the CSV privately with exactly each day's figures, and the managers
+of the Discord and Slack communities read the same figures from ``/stats 30d`` there.
+About a third of the Telegram messages reply to an earlier one of another member, so the
+replies are counted too. Alice writes on Telegram and on Discord, linked with ``/link``:
+she counts once. Then a member asks
 ``/forgetme``, confirms with the button, and no row of the database names him any more
 but the answer to his press.
 """
@@ -38,6 +41,7 @@ from tests.rewards.town import (
     DC,
     SL,
     SLACK_CHANNEL,
+    SLACK_OLGA,
     TG,
     Town,
     shown,
@@ -59,6 +63,8 @@ class Said:
     who: str
     """The account (``tg:2001``, ``dc:alice``, ``sl:U0ALICE``)."""
     at: datetime
+    reply_to: int | None = None
+    """The index in the script of the earlier Telegram message this one replies to."""
 
 
 def person(account: str) -> str:
@@ -82,7 +88,15 @@ def script(now: datetime, seed: int = 21) -> list[Said]:
                 for _n in range(rng.randint(1, 3)):
                     at = start + timedelta(seconds=rng.randint(0, latest))
                     said.append(Said(account.split(":")[0], account, at))
-    return sorted(said, key=lambda s: s.at)
+    said.sort(key=lambda s: s.at)
+    last_by: dict[str, int] = {}
+    for index, s in enumerate(said):
+        if s.platform == "tg":
+            others = [n for who, n in last_by.items() if who != s.who]
+            if others and rng.random() < 0.35:
+                said[index] = Said(s.platform, s.who, s.at, reply_to=max(others))
+            last_by[s.who] = index
+    return said
 
 
 def expected(said: list[Said], today: date) -> dict[str, Any]:
@@ -96,6 +110,7 @@ def expected(said: list[Said], today: date) -> dict[str, Any]:
     dau = sum(len(people) for _count, people in days.values()) / DAYS
     return {
         "messages": len(said),
+        "replies": sum(1 for s in said if s.reply_to is not None),
         "active": len(everyone),
         "dau": round(dau, 1),
         "wau": len(week),
@@ -109,11 +124,28 @@ def shown_number(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:.1f}"
 
 
-async def deliver(town: Town, s: Said, n: int) -> None:
-    text = f"message {n} of the month, hello everyone"
+TELEGRAM_USERS = {"tg:2001": ALICE, "tg:2002": TOMASZ, "tg:2003": UMA}
+
+
+def said_text(n: int) -> str:
+    return f"message {n} of the month, hello everyone"
+
+
+async def deliver(town: Town, said: list[Said], n: int) -> None:
+    s, text = said[n], said_text(n)
     if s.platform == "tg":
-        user = {"tg:2001": ALICE, "tg:2002": TOMASZ, "tg:2003": UMA}[s.who]
-        update = p.message(text, user, 10_000 + n, date=int(s.at.timestamp()))
+        user = TELEGRAM_USERS[s.who]
+        extra: dict[str, Any] = {}
+        if s.reply_to is not None:
+            replied = said[s.reply_to]
+            extra["reply_to_message"] = {
+                "message_id": 10_000 + s.reply_to,
+                "from": TELEGRAM_USERS[replied.who],
+                "chat": p.GROUP,
+                "date": int(replied.at.timestamp()),
+                "text": said_text(s.reply_to),
+            }
+        update = p.message(text, user, 10_000 + n, date=int(s.at.timestamp()), **extra)
         update["update_id"] = 900_000 + n
         await town.telegram.push(update)
     elif s.platform == "dc":
@@ -188,21 +220,27 @@ async def test_a_scripted_month_gives_exactly_its_figures_through_townsquare_run
 
     now = datetime.now(UTC)
     said = script(now)
-    for n, s in enumerate(said):
-        await deliver(town, s, n)
+    for n in range(len(said)):
+        await deliver(town, said, n)
     wanted = expected(said, now.date())
     assert wanted["active"] == 6 and wanted["messages"] > 150  # a real month, Alice once
+    assert wanted["replies"] > 10
     await all_counted(town, len(said))
     assert counted(town) == len(said)
 
     answer = shown(await town.telegram_answer(OLGA, "/stats 30d"))
-    lines = answer.splitlines()
-    assert lines[:3] == [
+    headline = [
         "Stats for the last 30 days, against the 30 before",
-        f"Messages: {wanted['messages']} (new); replies 0, reactions 0",
+        f"Messages: {wanted['messages']} (new); replies {wanted['replies']}, reactions 0",
         f"Active members: {wanted['active']} (new); per day {shown_number(wanted['dau'])}, "
         f"WAU {wanted['wau']}, MAU {wanted['mau']}, stickiness {wanted['stickiness']}",
-    ], answer
+    ]
+    assert answer.splitlines()[:3] == headline, answer
+    # The space's figures, whichever of its communities a manager asks from.
+    on_discord = shown({"content": await town.discord_private("mo", "stats ask", period="30d")})
+    assert on_discord.splitlines()[:3] == headline, on_discord
+    on_slack = await town.slack_command(SLACK_OLGA, "/stats", "30d")
+    assert shown(on_slack).splitlines()[:3] == headline, on_slack
     photo = await town.telegram_wait(
         lambda: [c for c in town.telegram_sent() if c["method"] in ("sendPhoto", "sendDocument")]
     )
