@@ -236,6 +236,38 @@ async def test_a_weekly_series_keeps_its_wall_clock_time_across_dst(database_url
         assert adapter.answers()[-1].startswith("No upcoming events.")
 
 
+async def test_an_edit_changes_one_occurrence_or_with_series_the_rest(database_url: str) -> None:
+    clock, adapter = Clock(START.replace(month=3, day=20)), EventAdapter()
+    async with events_runtime(database_url, adapter, clock) as runtime:
+        await play(
+            runtime,
+            typed(
+                '/event "Choir" 2026-03-21 19:00 --repeat weekly --tz Europe/Rome --remind off',
+                ALICE,
+                clock,
+            ),
+        )
+        clock.now = START.replace(month=3, day=21, hour=18)
+        assert await fire_due(runtime) == 1  # #1 starts: #2 (28 March) is made
+        await play(
+            runtime, typed('/event edit 2 --title "Choir, with the new tenor"', ALICE, clock)
+        )
+        assert "Choir, with the new tenor" in adapter.card(2)
+        clock.now = START.replace(month=3, day=28, hour=18)
+        assert await fire_due(runtime) == 1  # #2 starts: #3 keeps the series' title
+        assert "Choir, with the new tenor" not in adapter.card(3)
+        assert "Choir" in adapter.card(3)
+        await play(
+            runtime, typed('/event edit 3 --title "Choir in the big hall" --series', ALICE, clock)
+        )
+        assert "Choir in the big hall" in adapter.card(3)
+        clock.now = START.replace(month=4, day=4, hour=17)  # 19:00 in Rome, summer time
+        assert await fire_due(runtime) == 1  # #3 starts: #4 has the series' new title
+        fourth = adapter.card(4)
+        assert "Choir in the big hall" in fourth
+        assert "Sat 11 Apr 2026, 19:00 Europe/Rome (UTC+02:00)" in fourth
+
+
 async def test_check_in_by_button_or_by_the_rooms_code_publishes_attendance_once(
     database_url: str,
 ) -> None:
