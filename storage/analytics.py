@@ -1,7 +1,8 @@
 """SQL side of :mod:`core.analytics`: deferred counters and the reads of a period.
 
-A chunk's counters are added up in memory per transaction (:data:`_PENDING`) and written
-at its end as one multi-row upsert (``counter = counter + excluded.counter``) on SQLite
+A chunk's counters are added up in memory per transaction (:data:`_PENDING`; each handler's
+first on their own, :data:`_STAGED`, and dropped if the handler fails) and written at its
+end as one multi-row upsert (``counter = counter + excluded.counter``) on SQLite
 and PostgreSQL alike; the chunk's new active rows after one read of those people's last
 days, the newcomers as one ``INSERT ... ON CONFLICT DO NOTHING``. A period is read in
 four statements whatever its length, none of them a ``COUNT(DISTINCT)``
@@ -102,6 +103,28 @@ class _Pending:
 
 _PENDING: weakref.WeakKeyDictionary[SqlTransaction, _Pending] = weakref.WeakKeyDictionary()
 """Each open transaction's deferred writes (gone with the transaction)."""
+_STAGED: weakref.WeakKeyDictionary[SqlTransaction, _Pending] = weakref.WeakKeyDictionary()
+"""The deferred writes of the feature scope now running in each transaction."""
+
+
+def _merge(kept: _Pending, staged: _Pending) -> None:
+    """Add a scope's deferred writes to the transaction's, as if made there directly."""
+    for day_key, counters in staged.counters.items():
+        into = kept.counters.setdefault(day_key, {})
+        for counter, amount in counters.items():
+            into[counter] = into.get(counter, 0) + amount
+    kept.active |= staged.active
+    for person_key, day in staged.joined.items():
+        kept.joined.setdefault(person_key, day)
+    for gap_key, people in staged.gaps.items():
+        kept.gaps[gap_key] = kept.gaps.get(gap_key, 0) + people
+    for message_key, asked in staged.questions.items():
+        kept.questions.setdefault(message_key, asked)
+    kept.replies.extend(staged.replies)
+    for person_key, day in staged.got_reply.items():
+        kept.got_reply[person_key] = min(day, kept.got_reply.get(person_key, day))
+    for thanks_key, n in staged.thanks.items():
+        kept.thanks[thanks_key] = kept.thanks.get(thanks_key, 0) + n
 
 
 class SqlAnalyticsStore(AnalyticsPersonalData):
@@ -111,10 +134,32 @@ class SqlAnalyticsStore(AnalyticsPersonalData):
         self.tx = tx
 
     def _pending(self) -> _Pending:
+        """Where a handler's additions go: the current feature scope's own, merged into the
+        transaction's when the scope succeeds and dropped when it fails."""
+        staged = _STAGED.get(self.tx)
+        if staged is not None:
+            return staged
+        if not self.tx.in_feature_scope:
+            return self._kept()
+        staged = _STAGED[self.tx] = _Pending()
+        self.tx.when_scope_ends(self._scope_ended)
+        return staged
+
+    def _kept(self) -> _Pending:
         pending = _PENDING.get(self.tx)
         if pending is None:
             pending = _PENDING[self.tx] = _Pending()
         return pending
+
+    def _scope_ended(self, failed: bool) -> None:
+        staged = _STAGED.pop(self.tx, None)
+        if staged is None or failed:
+            return
+        kept = _PENDING.get(self.tx)
+        if kept is None:
+            _PENDING[self.tx] = staged
+        else:
+            _merge(kept, staged)
 
     def add(self, scope: str, day: int, counter: Counter, amount: int = 1) -> None:
         counters = self._pending().counters.setdefault((scope, day), {})

@@ -53,6 +53,7 @@ class SqlTransaction:
         self.committed: list[Callable[[], None]] = []
         """What to do once this transaction commits (:meth:`after_commit`)."""
         self._scope_committed: list[Callable[[], None]] = []
+        self._scope_ended: list[Callable[[bool], None]] = []
         self._roster: dict[tuple[int, str], dict[str, Any]] = {}
         """Members joined in this transaction, not written yet (see :meth:`flush`)."""
         self._roster_undo: dict[tuple[int, str], dict[str, Any] | None] = {}
@@ -86,9 +87,24 @@ class SqlTransaction:
         the feature scope it was registered in fails (its writes are rolled back)."""
         (self._scope_committed if self._in_scope else self.committed).append(callback)
 
+    @property
+    def in_feature_scope(self) -> bool:
+        """A feature's handler is running (its writes roll back alone if it fails)."""
+        return self._in_scope
+
+    def when_scope_ends(self, callback: Callable[[bool], None]) -> None:
+        """Call ``callback(failed)`` when the current feature scope ends (at once with
+        False outside a scope): for what a feature keeps in memory to write at the end of
+        the transaction, which a failed handler must not leave behind."""
+        if self._in_scope:
+            self._scope_ended.append(callback)
+        else:
+            callback(False)
+
     def _enter_scope(self) -> None:
         self._in_scope, self._savepoint = True, None
         self._scope_committed = []
+        self._scope_ended = []
         self.facts.enter_scope()
 
     async def _exit_scope(self, failed: bool) -> None:
@@ -107,6 +123,9 @@ class SqlTransaction:
                 await self._savepoint.commit()
         finally:
             self.facts.exit_scope(failed)
+            ended, self._scope_ended = self._scope_ended, []
+            for callback in ended:
+                callback(failed)
             if not failed:
                 self.committed.extend(self._scope_committed)
             self._scope_committed = []
