@@ -50,37 +50,80 @@ Key = tuple[str, int]
 _KEY = ("person_id", "scope")
 
 
+_COLUMNS = (
+    "person_id",
+    "scope",
+    "xp",
+    "level",
+    "reputation",
+    "cooling_until",
+    "miss",
+    "digest",
+    "week",
+    "week_xp",
+    "last_week_xp",
+    "month",
+    "month_xp",
+    "display_name",
+    "platform",
+    "user_id",
+    "username",
+    "synced",
+)
+"""What a wallet is read as, in this order (:func:`_wallet` unpacks it)."""
+
+
 def _wallet(row: Any) -> Wallet:
+    """A row of :data:`_COLUMNS` as a wallet (unpacked by position: every author of a
+    chunk passes here)."""
+    (
+        person_id,
+        scope,
+        xp,
+        level,
+        reputation,
+        cooling_until,
+        miss,
+        digest,
+        week,
+        week_xp,
+        last_week_xp,
+        month,
+        month_xp,
+        display_name,
+        platform,
+        user_id,
+        username,
+        synced,
+    ) = row
     return Wallet(
-        scope=row.scope,
-        person_id=row.person_id,
-        xp=int(row.xp),
-        level=row.level,
-        reputation=row.reputation,
-        next_xp_at=_time(row.cooling_until),
-        miss=row.miss,
-        digest=row.digest,
-        periods=Periods(
-            row.week, int(row.week_xp), int(row.last_week_xp), row.month, int(row.month_xp)
-        ),
-        display_name=row.display_name,
-        platform=row.platform,
-        user_id=row.user_id,
-        username=row.username,
-        synced={str(k): int(v) for k, v in row.synced.items()} if row.synced else _NONE,
+        scope,
+        person_id,
+        int(xp),
+        level,
+        reputation,
+        None if cooling_until is None else datetime.fromtimestamp(cooling_until / 1000, UTC),
+        miss,
+        digest,
+        Periods(week, int(week_xp), int(last_week_xp), month, int(month_xp)),
+        display_name,
+        platform,
+        user_id,
+        username,
+        {str(k): int(v) for k, v in synced.items()} if synced else _NONE,
     )
 
 
 def _values(wallet: Wallet, now: datetime) -> dict[str, Any]:
-    periods = wallet.periods
+    periods, at, username = wallet.periods, wallet.next_xp_at, wallet.username
     return {
         "scope": wallet.scope,
         "person_id": wallet.person_id,
         "xp": wallet.xp,
         "level": wallet.level,
         "reputation": wallet.reputation,
-        "cooling_until": _ms(wallet.next_xp_at),
-        "earned_at": _ms(now),
+        "cooling_until": None if at is None else round(at.timestamp() * 1000),
+        "earned_at": round(now.timestamp() * 1000),
         "miss": wallet.miss,
         "digest": wallet.digest,
         "week": periods.week,
@@ -91,20 +134,14 @@ def _values(wallet: Wallet, now: datetime) -> dict[str, Any]:
         "display_name": wallet.display_name[:256],
         "platform": wallet.platform[:32],
         "user_id": wallet.user_id[:128],
-        "username": wallet.username[:128] if wallet.username else None,
+        "username": username[:128] if username else None,
         "synced": dict(wallet.synced) if wallet.synced else None,
     }
 
 
-def _ms(at: datetime | None) -> int | None:
-    return None if at is None else round(at.timestamp() * 1000)
-
-
-def _time(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
-
-
-_WALLETS = select(_wallets).where(_wallets.c.person_id.in_(bindparam("persons", expanding=True)))
+_WALLETS = select(*(_wallets.c[name] for name in _COLUMNS)).where(
+    _wallets.c.person_id.in_(bindparam("persons", expanding=True))
+)
 _LOCKED = _WALLETS.order_by(_wallets.c.person_id, _wallets.c.scope).with_for_update()
 
 
@@ -168,30 +205,35 @@ class SqlRewardsStore(RewardsPersonalData):
         pending = _PENDING.get(self.tx)
         changed = set(pending.grants) | set(pending.misses) if pending else set()
         query = _LOCKED if lock else _WALLETS
+        put = reads.put
         for row in await self.tx.connection.execute(query, {"persons": wanted}):
-            if (row.scope, row.person_id) not in changed:
-                reads.put(_wallet(row))
+            if not changed or (row[1], row[0]) not in changed:
+                put(_wallet(row))
         reads.persons.update(wanted)
         if lock:
             reads.locked.update(wanted)
 
     async def preload(self, persons: Collection[int]) -> None:
         """One statement for a chunk: the wallets, in every scope, of the persons the
-        people directory (:class:`core.persons.PersonDirectory`) gave its authors."""
+        people directory (:class:`core.persons.PersonDirectory`) gave its authors; where
+        other processes may write meanwhile (PostgreSQL), for update."""
         reads = await self._reads()
-        await self._read(reads, set(persons) - reads.persons)
-
-    def peek(self, person_id: int) -> list[Wallet] | None:
-        reads = self.tx.memo.get(self.MEMO)
-        if not isinstance(reads, _Reads) or person_id not in reads.persons:
-            return None
-        return list(reads.wallets.get(person_id, {}).values())
-
-    async def lock(self, persons: Collection[int]) -> None:
         if self.tx.exclusive:
-            return
-        reads = await self._reads()
-        await self._read(reads, set(persons) - reads.locked, lock=True)
+            await self._read(reads, set(persons) - reads.persons)
+        else:
+            await self._read(reads, set(persons) - reads.locked, lock=True)
+
+    def cached(self, scope: str, person_id: int, *, lock: bool = False) -> Wallet | None:
+        reads = self.tx.memo.get(self.MEMO)
+        if (
+            not isinstance(reads, _Reads)
+            or person_id not in reads.persons
+            or (lock and person_id not in reads.locked and not self.tx.exclusive)
+        ):
+            return None
+        wallets = reads.wallets.get(person_id)
+        found = wallets.get(scope) if wallets is not None else None
+        return found if found is not None else Wallet(scope, person_id)
 
     async def wallet(self, scope: str, person_id: int, *, lock: bool = False) -> Wallet:
         reads = await self._reads()
@@ -389,7 +431,7 @@ class SqlRewardsStore(RewardsPersonalData):
         await self.flush()
         row = (
             await self.tx.connection.execute(
-                select(_wallets)
+                select(*(_wallets.c[name] for name in _COLUMNS))
                 .where(_wallets.c.scope == scope, func.lower(_wallets.c.username) == handle)
                 .order_by(_wallets.c.earned_at.desc())
                 .limit(1)

@@ -2,9 +2,8 @@
 written at the chunk's end.
 
 Cost, per chunk of messages: one read of the authors' persons (the people directory's)
-and one of their wallets (:func:`prepare`; accounts never seen cost two statements more,
-making their persons);
-on PostgreSQL the wallets of those out of their cooldown are read once more, for update.
+and one of their wallets, on PostgreSQL for update (:func:`prepare`; accounts never seen
+cost two statements more, making their persons).
 A message in its cooldown (most of them: a member writes several messages a minute) then
 costs no statement at all and records nothing: the cooldown is worked out from the wallet
 when ``/rank`` asks. Any other reason a message earned nothing is stored only when it
@@ -25,8 +24,8 @@ from townsquare.core.features import Context
 from townsquare.core.persons import account_platform
 from townsquare.core.rewards import rules
 from townsquare.core.rewards.levels import Member, settle
-from townsquare.core.rewards.services import Cooling, Services
-from townsquare.core.rewards.store import RewardsStore, Wallet
+from townsquare.core.rewards.services import Cooling, Judging, Services
+from townsquare.core.rewards.store import Wallet
 
 WEEKLY_JOB = "rewards.weekly"
 
@@ -48,39 +47,24 @@ def ordinary(event: Event) -> bool:
 
 async def prepare(services: Services, events: Sequence[Event], tx: Any) -> None:
     """Read what the chunk's ordinary messages need: their authors' persons (from the
-    person directory, which makes those of accounts never seen) and wallets, and, on
-    PostgreSQL, the wallets of the authors out of their cooldown again, locked."""
+    person directory, which makes those of accounts never seen) and wallets (on
+    PostgreSQL for update, in the same read)."""
     now = services.now()
     cooling = services.cooling
-    messages = [
-        event
-        for event in events
-        if ordinary(event) and not _passed_over(cooling, event, now)  # type: ignore[arg-type]
-    ]
-    if not messages:
-        return  # nothing, or only members this process knows are in their cooldown
     users: dict[str, set[str]] = {}
-    for message in messages:
-        assert message.actor is not None
-        users.setdefault(account_platform(message.platform), set()).add(message.actor.user_id)
-    store = services.store(tx)
+    for event in events:
+        if ordinary(event) and not _passed_over(cooling, event, now):  # type: ignore[arg-type]
+            assert event.actor is not None
+            users.setdefault(account_platform(event.platform), set()).add(event.actor.user_id)
+    if not users:
+        return  # nothing, or only members this process knows are in their cooldown
     known = services.known(tx)
     for platform, ids in users.items():  # one read a platform (and two to make new ones)
-        found = await services.persons.persons_of(
-            tx, platform, [user_id for user_id in ids if (platform, user_id) not in known]
-        )
-        known |= {(platform, user_id): person for user_id, person in found.items()}
-    await store.preload(known.values())
-    candidates = {
-        author
-        for message in messages
-        if message.actor is not None
-        and (author := known.get((account_platform(message.platform), message.actor.user_id)))
-        is not None
-        and not _cooling(store, author, now)
-    }
-    if candidates:
-        await store.lock(candidates)
+        wanted = [user_id for user_id in ids if (platform, user_id) not in known]
+        if wanted:
+            found = await services.persons.persons_of(tx, platform, wanted)
+            known.update(((platform, user_id), person) for user_id, person in found.items())
+    await services.store(tx).preload(known.values())
 
 
 def _passed_over(cooling: Cooling, event: MessagePosted, now: datetime) -> bool:
@@ -89,47 +73,49 @@ def _passed_over(cooling: Cooling, event: MessagePosted, now: datetime) -> bool:
     return cooling.cooling(event.bot, event.community.id, event.actor.user_id, now)
 
 
-def _cooling(store: RewardsStore, person: int, now: datetime) -> bool:
-    """Every wallet the person has is in its cooldown (so no message of theirs earns)."""
-    wallets = store.peek(person) or []
-    return bool(wallets) and all(w.next_xp_at is not None and now < w.next_xp_at for w in wallets)
-
-
 async def posted(services: Services, event: MessagePosted, ctx: Context) -> None:
-    """Judge an ordinary message and keep what it earns for the chunk's end."""
+    """Judge an ordinary message and keep what it earns for the chunk's end.
+
+    The order is what keeps it cheap: the cooldown and the channel are decided from the
+    wallet read ahead before the text is looked at, and the text is fingerprinted only
+    if it is long enough to earn."""
     if not ordinary(event) or _passed_over(services.cooling, event, ctx.now):
         return  # the common case: the member earned a moment ago (no read, no write)
-    settings = await services.settings(ctx)
-    if not settings.enabled:
-        return
-    actor, channel, community = event.actor, event.channel, ctx.community
+    judging = await services.judging(ctx)
+    if judging is None:
+        return  # rewards are off in this community
+    actor, channel, now = event.actor, event.channel, ctx.now
     assert actor is not None and channel is not None
-    store = services.store(ctx.tx)
-    scope = services.scope(ctx, community)
-    person = await services.person(ctx, event.platform, actor.user_id)
-    wallet = await store.wallet(scope, person)
-    quiet, multiplier = settings.quiet(channel.id), settings.multiplier(channel.id)
-    closed = rules.gate(ctx.now, next_at=wallet.next_xp_at, quiet=quiet, multiplier=multiplier)
+    store, scope, family = judging.store, judging.scope, account_platform(event.platform)
+    person = judging.persons.get((family, actor.user_id))
+    if person is None:
+        person = await services.person(ctx, event.platform, actor.user_id)
+    wallet = store.cached(scope, person) or await store.wallet(scope, person)
+    multiplier = judging.multiplier(channel.id)
+    closed = rules.gate(now, next_at=wallet.next_xp_at, quiet=False, multiplier=multiplier)
     if closed is not None:
         if closed is not rules.Miss.COOLDOWN and wallet.miss != closed.value:
-            await store.missed(replace(wallet, miss=closed.value), ctx.now)
+            await store.missed(replace(wallet, miss=closed.value), now)
         return  # in its cooldown (the common case): nothing read, nothing written
+    economy = judging.economy
     normalised = rules.normalise(event.text)
     seen_by = text = None
-    if not rules.too_short(normalised, settings.min_length):
+    if not rules.too_short(normalised, economy.min_length):
         text = rules.digest(normalised)
-        wallet = await store.wallet(scope, person, lock=True)
-        owner = services.recent.owner(ctx.tx, scope, text, ctx.now)
+        wallet = store.cached(scope, person, lock=True) or await store.wallet(
+            scope, person, lock=True
+        )
+        owner = services.recent.owner(ctx.tx, scope, text, now)
         if wallet.digest == text or owner == person:
             seen_by = True
         elif owner is not None:
             seen_by = False
-    verdict = rules.judge(
-        rules.Message(event.text, ctx.now, channel.id, event.reply_to_text),
-        settings.economy,
+    verdict = rules.judge(  # the cooldown again: the wallet read for update may differ
+        rules.Message(event.text, now, channel.id, event.reply_to_text),
+        economy,
         next_at=wallet.next_xp_at,
         multiplier=multiplier,
-        quiet=quiet,
+        quiet=False,
         seen_by=seen_by,
         roll=services.roll,
         normalised=normalised,
@@ -138,9 +124,8 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
     match verdict:
         case rules.Missed(reason):
             if reason is not rules.Miss.COOLDOWN and wallet.miss != reason.value:
-                await store.missed(replace(wallet, miss=reason.value), ctx.now)
+                await store.missed(replace(wallet, miss=reason.value), now)
         case rules.Earned(gained, next_at, text_digest):
-            member = Member(community, actor.user_id, actor.display_name, actor.username)
             earned = Wallet(  # built, not replace()d: every earning message passes here
                 scope=wallet.scope,
                 person_id=wallet.person_id,
@@ -150,27 +135,50 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
                 next_xp_at=next_at,
                 miss=None,
                 digest=text_digest,
-                periods=wallet.periods.add(gained, ctx.now),
+                periods=wallet.periods.add(gained, now),
                 display_name=actor.display_name,
-                platform=account_platform(event.platform),
+                platform=family,
                 user_id=actor.user_id,
                 username=actor.username,
                 synced=wallet.synced,
             )
-            settled = await settle(ctx, wallet, earned, settings, member, channel)
-            await _register(services, ctx, channel.id, settings)
-            recent, tx, now = services.recent, ctx.tx, ctx.now
-            recent.add(tx, scope, text_digest, person)
-            where = (event.bot, community.id, actor.user_id)
+            await _earned(services, event, ctx, judging, wallet, earned, text_digest)
 
-            def committed() -> None:
-                recent.commit(scope, text_digest, person, now)
-                services.cooling.granted(*where, next_at, now)
 
-            ctx.after_commit(committed)
-            # Applied last: written with the chunk's other grants, so nothing of this
-            # message may fail after it.
-            await store.earn(settled, ctx.now)
+async def _earned(
+    services: Services,
+    event: MessagePosted,
+    ctx: Context,
+    judging: Judging,
+    wallet: Wallet,
+    earned: Wallet,
+    text_digest: str,
+) -> None:
+    """Keep what a message earned (``wallet`` before, ``earned`` after) for the chunk's
+    end, with what follows from it: a level change (announced and published) and the roles
+    it brings, the community's weekly post scheduled the first time, the text and the
+    cooldown remembered once the grant commits."""
+    actor, channel, community, now = event.actor, event.channel, ctx.community, ctx.now
+    assert actor is not None and channel is not None and earned.next_xp_at is not None
+    settings, next_at = judging.settings, earned.next_xp_at
+    level = rules.level_of(settings.curve, earned.xp, settings.level_xp, near=wallet.level)
+    if level != wallet.level or settings.roles:  # else settle() would change nothing
+        member = Member(community, actor.user_id, actor.display_name, actor.username)
+        earned = await settle(ctx, wallet, earned, settings, member, channel)
+    if judging.key not in services.registered:
+        await _register(services, ctx, channel.id, settings)
+    recent, tx, scope, person = services.recent, ctx.tx, judging.scope, wallet.person_id
+    recent.add(tx, scope, text_digest, person)
+    cooling, bot, community_id, user_id = services.cooling, event.bot, community.id, actor.user_id
+
+    def committed() -> None:
+        recent.commit(scope, text_digest, person, now)
+        cooling.granted(bot, community_id, user_id, next_at, now)
+
+    ctx.after_commit(committed)
+    # Applied last: written with the chunk's other grants, so nothing of this message may
+    # fail after it.
+    await judging.store.earn(earned, now)
 
 
 async def _register(services: Services, ctx: Context, channel_id: str, settings: Any) -> None:

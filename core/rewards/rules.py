@@ -78,8 +78,16 @@ def floor(curve: Curve, level: int, level_xp: int = 100) -> int:
             assert_never(curve)
 
 
-def level_of(curve: Curve, xp: int, level_xp: int = 100) -> int:
-    """The level ``xp`` total XP is at (0 for none or negative)."""
+def level_of(curve: Curve, xp: int, level_xp: int = 100, near: int | None = None) -> int:
+    """The level ``xp`` total XP is at (0 for none or negative). ``near``: a level to try
+    first (a wallet's before it changed: one message's XP seldom crosses a level)."""
+    if (
+        near is not None
+        and near >= 0
+        and xp >= 0
+        and floor(curve, near, level_xp) <= xp < floor(curve, near + 1, level_xp)
+    ):
+        return near
     if xp <= 0:
         return 0
     low, high = 0, 1

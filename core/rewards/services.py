@@ -15,7 +15,7 @@ from townsquare.core.persons import PersonDirectory, account_platform
 from townsquare.core.refs import ChannelRef, CommunityRef
 from townsquare.core.rewards.levels import Member, level_for, settle
 from townsquare.core.rewards.recent import RecentTexts
-from townsquare.core.rewards.rules import Periods
+from townsquare.core.rewards.rules import Economy, Periods
 from townsquare.core.rewards.scopes import scope_of
 from townsquare.core.rewards.settings import RewardsSettings
 from townsquare.core.rewards.store import LedgerEntry, RewardsStore, Wallet
@@ -29,6 +29,39 @@ _SETTINGS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], RewardsSettings]
     weakref.WeakKeyDictionary()
 )
 """The settings read in a transaction, by community."""
+_JUDGING: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, str], Judging | None]] = (
+    weakref.WeakKeyDictionary()
+)
+"""What judging a community's messages takes, per transaction (None: rewards are off)."""
+
+
+@dataclass(slots=True)
+class Judging:
+    """What every ordinary message of one community needs, worked out once per transaction
+    (:meth:`Services.judging`): its settings, scope and store, the persons read ahead, and
+    each channel's multiplier (0: no XP)."""
+
+    settings: RewardsSettings
+    economy: Economy
+    scope: str
+    store: RewardsStore
+    persons: dict[tuple[str, str], int]
+    """The transaction's accounts read ahead (:meth:`Services.known`)."""
+    family: str
+    """The community's account platform (:func:`core.persons.account_platform`)."""
+    key: tuple[str, str]
+    """The community as :attr:`Services.registered` names it."""
+    channels: dict[str, float] = field(default_factory=dict)
+
+    def multiplier(self, channel_id: str) -> float:
+        """The channel's XP multiplier, 0 where it gives none (a no-XP channel)."""
+        found = self.channels.get(channel_id)
+        if found is None:
+            settings = self.settings
+            found = self.channels[channel_id] = (
+                0.0 if settings.quiet(channel_id) else settings.multiplier(channel_id)
+            )
+        return found
 
 
 @dataclass
@@ -63,6 +96,33 @@ class Services:
         found = known.get(key)
         if found is None:
             found = known[key] = await ctx.settings(RewardsSettings)
+        return found
+
+    async def judging(self, ctx: Context) -> Judging | None:
+        """What judging the event's community's messages takes, once per transaction;
+        None where rewards are off (:func:`forget_settings` after changing a setting)."""
+        tx, community = ctx.tx, ctx.community
+        known = _JUDGING.get(tx)
+        if known is None:
+            known = _JUDGING[tx] = {}
+        key = (ctx.bot.name, community.platform, community.id)
+        if key in known:
+            return known[key]
+        settings = await self.settings(ctx)
+        family = account_platform(community.platform)
+        found = known[key] = (
+            Judging(
+                settings,
+                settings.economy,
+                self.scope(ctx, community),
+                self.store(tx),
+                self.known(tx),
+                family,
+                (family, community.id),
+            )
+            if settings.enabled
+            else None
+        )
         return found
 
     async def person(self, ctx: Context, platform: str, user_id: str) -> int:
@@ -246,6 +306,7 @@ def forget_settings(ctx: Context) -> None:
     """After ``/levels`` changed a setting: the next read in this transaction reads it
     (and, once it commits, nobody is passed over for a cooldown it may have shortened)."""
     _SETTINGS.pop(ctx.tx, None)
+    _JUDGING.pop(ctx.tx, None)
     ctx.after_commit(_forget_cooldowns)
 
 

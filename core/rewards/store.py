@@ -72,17 +72,14 @@ class LedgerEntry:
 class RewardsStore(PersonalData, Protocol):
     async def preload(self, persons: Collection[int]) -> None:
         """For a chunk of messages, in one statement: the wallets in every scope of these
-        persons (its authors', from :class:`core.persons.PersonDirectory`)."""
+        persons (its authors', from :class:`core.persons.PersonDirectory`), locked until
+        the transaction ends where the database lets other processes write meanwhile
+        (PostgreSQL; on SQLite the transaction holds the one write lock)."""
         ...
 
-    def peek(self, person_id: int) -> list[Wallet] | None:
-        """``person_id``'s wallets if this transaction read them already (no read)."""
-        ...
-
-    async def lock(self, persons: Collection[int]) -> None:
-        """Read ``persons``' wallets again, locked until the transaction ends, where the
-        database lets other processes write meanwhile (PostgreSQL; nothing on SQLite,
-        where the transaction holds the one write lock)."""
+    def cached(self, scope: str, person_id: int, *, lock: bool = False) -> Wallet | None:
+        """:meth:`wallet` where this transaction read it already (``lock``: for update,
+        where that matters), with no statement; None if it has to be read."""
         ...
 
     async def wallet(self, scope: str, person_id: int, *, lock: bool = False) -> Wallet:
