@@ -3,14 +3,13 @@
 A chunk of ordinary messages costs one statement to read its authors' wallets
 (:meth:`SqlRewardsStore.preload`, for the persons the people directory gave them: this
 store reads no other feature's tables); most messages are in their cooldown and that is
-all they cost. On PostgreSQL the wallets of those that may earn are read once more, ``FOR
-UPDATE`` (:meth:`lock`), so that two processes never both grant in one cooldown. What
-they earn is written at the chunk's end (:meth:`flush`) in one multi-row upsert, which
-applies only where the stored cooldown has ended, so even a wallet created at the same
-instant by two processes earns once. The leaderboards of the week and the month read
-counters kept in the wallet, so a message writes nothing but its wallet. The statements
-of every chunk are built once: building and keying one anew cost about as much as
-running it.
+all they cost. On PostgreSQL that read is ``FOR UPDATE``, so that two processes never
+both grant in one cooldown. What they earn is written at the chunk's end (:meth:`flush`)
+in one multi-row upsert, which applies only where the stored cooldown has ended, so
+even a wallet created at the same instant by two processes earns once. The leaderboards
+of the week and the month read counters kept in the wallet, so a message writes nothing
+but its wallet. The statements of every chunk are built once: building and keying one
+anew cost about as much as running it.
 
 As in :mod:`storage.polls`, the reads live in the transaction's memo (emptied when a
 feature scope fails) and the pending writes apart, per transaction, written before the

@@ -81,16 +81,17 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
     if it is long enough to earn."""
     if not ordinary(event) or _passed_over(services.cooling, event, ctx.now):
         return  # the common case: the member earned a moment ago (no read, no write)
-    judging = await services.judging(ctx)
-    if judging is None:
+    judging = services.judged(ctx) or await services.judging(ctx)
+    if not judging.enabled:
         return  # rewards are off in this community
     actor, channel, now = event.actor, event.channel, ctx.now
     assert actor is not None and channel is not None
     store, scope, family = judging.store, judging.scope, account_platform(event.platform)
     person = judging.persons.get((family, actor.user_id))
-    if person is None:
-        person = await services.person(ctx, event.platform, actor.user_id)
-    wallet = store.cached(scope, person) or await store.wallet(scope, person)
+    wallet = None if person is None else store.cached(scope, person, lock=True)
+    locked = wallet is not None  # read ahead (for update, where that matters)
+    if wallet is None:
+        person, wallet = await _wallet_of(services, ctx, judging, family, actor.user_id)
     multiplier = judging.multiplier(channel.id)
     closed = rules.gate(now, next_at=wallet.next_xp_at, quiet=False, multiplier=multiplier)
     if closed is not None:
@@ -102,14 +103,9 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
     seen_by = text = None
     if not rules.too_short(normalised, economy.min_length):
         text = rules.digest(normalised)
-        wallet = store.cached(scope, person, lock=True) or await store.wallet(
-            scope, person, lock=True
-        )
-        owner = services.recent.owner(ctx.tx, scope, text, now)
-        if wallet.digest == text or owner == person:
-            seen_by = True
-        elif owner is not None:
-            seen_by = False
+        if not locked:
+            wallet = await store.wallet(scope, wallet.person_id, lock=True)
+        seen_by = _seen_by(services, ctx.tx, wallet, text, now)
     verdict = rules.judge(  # the cooldown again: the wallet read for update may differ
         rules.Message(event.text, now, channel.id, event.reply_to_text),
         economy,
@@ -143,6 +139,25 @@ async def posted(services: Services, event: MessagePosted, ctx: Context) -> None
                 synced=wallet.synced,
             )
             await _earned(services, event, ctx, judging, wallet, earned, text_digest)
+
+
+def _seen_by(services: Services, tx: Any, wallet: Wallet, text: str, now: datetime) -> bool | None:
+    """Whether the text earned lately in the wallet's scope: True by its owner (their last
+    earning text, or one this process saw), False by someone else, None if not."""
+    owner = services.recent.owner(tx, wallet.scope, text, now)
+    if wallet.digest == text or owner == wallet.person_id:
+        return True
+    return None if owner is None else False
+
+
+async def _wallet_of(
+    services: Services, ctx: Context, judging: Judging, family: str, user_id: str
+) -> tuple[int, Wallet]:
+    """The account's person and wallet where the chunk did not read them ahead."""
+    person = judging.persons.get((family, user_id))
+    if person is None:
+        person = await services.person(ctx, family, user_id)
+    return person, await judging.store.wallet(judging.scope, person)
 
 
 async def _earned(

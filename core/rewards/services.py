@@ -29,10 +29,10 @@ _SETTINGS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], RewardsSettings]
     weakref.WeakKeyDictionary()
 )
 """The settings read in a transaction, by community."""
-_JUDGING: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, str], Judging | None]] = (
+_JUDGING: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, str], Judging]] = (
     weakref.WeakKeyDictionary()
 )
-"""What judging a community's messages takes, per transaction (None: rewards are off)."""
+"""What judging a community's messages takes, per transaction."""
 
 
 @dataclass(slots=True)
@@ -51,6 +51,7 @@ class Judging:
     """The community's account platform (:func:`core.persons.account_platform`)."""
     key: tuple[str, str]
     """The community as :attr:`Services.registered` names it."""
+    enabled: bool = True
     channels: dict[str, float] = field(default_factory=dict)
 
     def multiplier(self, channel_id: str) -> float:
@@ -98,20 +99,27 @@ class Services:
             found = known[key] = await ctx.settings(RewardsSettings)
         return found
 
-    async def judging(self, ctx: Context) -> Judging | None:
-        """What judging the event's community's messages takes, once per transaction;
-        None where rewards are off (:func:`forget_settings` after changing a setting)."""
+    def judged(self, ctx: Context) -> Judging | None:
+        """:meth:`judging` if this transaction worked it out already (no coroutine)."""
+        known = _JUDGING.get(ctx.tx)
+        if known is None:
+            return None
+        community = ctx.community
+        return known.get((ctx.bot.name, community.platform, community.id))
+
+    async def judging(self, ctx: Context) -> Judging:
+        """What judging the event's community's messages takes, once per transaction
+        (:func:`forget_settings` after changing a setting)."""
         tx, community = ctx.tx, ctx.community
         known = _JUDGING.get(tx)
         if known is None:
             known = _JUDGING[tx] = {}
         key = (ctx.bot.name, community.platform, community.id)
-        if key in known:
-            return known[key]
-        settings = await self.settings(ctx)
-        family = account_platform(community.platform)
-        found = known[key] = (
-            Judging(
+        found = known.get(key)
+        if found is None:
+            settings = await self.settings(ctx)
+            family = account_platform(community.platform)
+            found = known[key] = Judging(
                 settings,
                 settings.economy,
                 self.scope(ctx, community),
@@ -119,10 +127,8 @@ class Services:
                 self.known(tx),
                 family,
                 (family, community.id),
+                settings.enabled,
             )
-            if settings.enabled
-            else None
-        )
         return found
 
     async def person(self, ctx: Context, platform: str, user_id: str) -> int:

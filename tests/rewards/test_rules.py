@@ -47,6 +47,18 @@ def test_a_level_is_where_its_floor_is(curve: Curve, xp: int, step: int) -> None
     assert shown.floor <= shown.xp < shown.next_at
 
 
+@given(
+    st.sampled_from(list(Curve)),
+    st.integers(-10, 10**9),
+    st.integers(1, 10_000),
+    st.integers(-2, 5_000),
+)
+def test_a_level_tried_first_changes_no_level(curve: Curve, xp: int, step: int, near: int) -> None:
+    """The level a grant tries first (the wallet's) is a shortcut, never a different
+    answer, whether it is right, wrong, or no level at all."""
+    assert rules.level_of(curve, xp, step, near=near) == rules.level_of(curve, xp, step)
+
+
 # -- what a message earns --------------------------------------------------------------------
 
 

@@ -198,3 +198,48 @@ async def test_rank_is_a_png_card_where_the_platform_shows_files(database_url: s
         assert card.mime_type == "image/png" and card.data.startswith(b"\x89PNG")
         assert card.channel == ChannelRef("general")
         assert card.caption.plain().startswith("Bob — level 0")
+
+
+async def test_farmed_text_in_the_cooldown_earns_nothing_and_writes_nothing(
+    town: tuple[Runtime, MemoryAdapter, Chat],
+) -> None:
+    """In one chunk, a member's messages after the one that earned are in its cooldown:
+    judged from the wallet read ahead before their text is looked at, so a repeat, a copy
+    or a too short text among them earns nothing and is not recorded as a miss (/rank
+    shows the cooldown only); the chunk reads the rewards tables once and writes them
+    once, on PostgreSQL too (its one read is for update)."""
+    runtime, adapter, chat = town
+    await play(runtime, chat.said(CAROL, LONG))  # Carol's text earned
+    await play(runtime, chat.said(BOB, "an earlier message of mine, long enough"))
+    chat.clock.advance(120)  # both out of their cooldown again
+    before = await wallets(runtime)
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        seen.append(statement)
+
+    engine = runtime.store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await batch(
+            runtime,
+            chat.said(BOB, "a fresh message of mine that earns"),
+            chat.said(BOB, "a fresh message of mine that earns"),  # repeated
+            chat.said(BOB, LONG),  # copied from Carol
+            chat.said(BOB, "ok"),  # too short
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    after = await wallets(runtime)
+    gained = xp_of(after, "Bob") - xp_of(before, "Bob")
+    assert 15 <= gained <= 25
+    assert xp_of(after, "Carol") == xp_of(before, "Carol")
+    touched = [s for s in seen if "rewards_" in s]
+    reads = [s for s in touched if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1, touched
+    if runtime.store.dialect == "postgresql":
+        assert "FOR UPDATE" in reads[0]
+    assert len(touched) == 2, touched  # the read and the chunk's one upsert
+    answer = await rank_of(runtime, adapter, chat, BOB)
+    assert "Cooldown:" in answer
+    assert "earned no XP" not in answer
