@@ -105,3 +105,32 @@ async def test_linked_persons_have_one_wallet(store: SqlStore) -> None:
         assert (joined.xp, joined.reputation, joined.periods.week_xp) == (100, 5, 100)
         assert (await rewards.wallet("space:elsewhere", 1)).xp == 10
         assert (await rewards.wallet(SCOPE, 2)).xp == 0
+
+
+async def test_a_chunk_writes_and_reads_back_every_field(store: SqlStore) -> None:
+    """What a chunk's upserts write (grants and misses, as rows handed to the driver)
+    reads back as it was, role levels and unnamed fields included."""
+    full = replace(
+        earned(4, 120, NOW, "Zoë «the» Doe"),
+        level=1,
+        reputation=3,
+        digest="0123456789abcdef",
+        platform="discord",
+        user_id="u4",
+        username="zoe",
+        synced={"discord:1#abc123": 1, "slack:T1#def456": 0},
+    )
+    bare = earned(5, 20, NOW)
+    async with store.transaction() as tx:
+        rewards = SqlRewardsStore(tx)
+        await rewards.earn(full, NOW)
+        await rewards.earn(bare, NOW)
+        await rewards.flush()
+    async with store.transaction() as tx:
+        rewards = SqlRewardsStore(tx)
+        assert await rewards.wallet(SCOPE, 4) == full
+        assert await rewards.wallet(SCOPE, 5) == bare
+        await rewards.missed(replace(full, miss="too_short"), NOW)
+        await rewards.flush()
+    async with store.transaction() as tx:
+        assert await SqlRewardsStore(tx).wallet(SCOPE, 4) == replace(full, miss="too_short")
