@@ -18,17 +18,15 @@ wallets are read from the database again; pending values win over what is read.
 
 from __future__ import annotations
 
-import json
 import weakref
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from types import MappingProxyType
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 
-from townsquare.core.rewards.rules import Period, Periods, month_number, week_number
+from townsquare.core.rewards.rules import Period, month_number, week_number
 from townsquare.core.rewards.store import LedgerEntry, Standing, Wallet
 from townsquare.storage.rewards_models import (
     RewardsCommunityRow,
@@ -37,6 +35,7 @@ from townsquare.storage.rewards_models import (
     RewardsWalletRow,
 )
 from townsquare.storage.rewards_privacy import RewardsPersonalData
+from townsquare.storage.rewards_rows import COLUMNS, ROW, row_of, values_of, wallet_of
 from townsquare.storage.store import SqlTransaction
 
 _wallets: Table = RewardsWalletRow.__table__  # type: ignore[assignment]
@@ -44,158 +43,12 @@ _ledger: Table = RewardsLedgerRow.__table__  # type: ignore[assignment]
 _thanks: Table = RewardsThanksRow.__table__  # type: ignore[assignment]
 _communities: Table = RewardsCommunityRow.__table__  # type: ignore[assignment]
 
-_NONE: Mapping[str, int] = MappingProxyType({})
 Key = tuple[str, int]
 """``(scope, person_id)``"""
 _KEY = ("person_id", "scope")
 
 
-_COLUMNS = (
-    "person_id",
-    "scope",
-    "xp",
-    "level",
-    "reputation",
-    "cooling_until",
-    "miss",
-    "digest",
-    "week",
-    "week_xp",
-    "last_week_xp",
-    "month",
-    "month_xp",
-    "display_name",
-    "platform",
-    "user_id",
-    "username",
-    "synced",
-)
-"""What a wallet is read as, in this order (:func:`_wallet` unpacks it)."""
-
-
-def _wallet(row: Any) -> Wallet:
-    """A row of :data:`_COLUMNS` as a wallet (unpacked by position: every author of a
-    chunk passes here)."""
-    (
-        person_id,
-        scope,
-        xp,
-        level,
-        reputation,
-        cooling_until,
-        miss,
-        digest,
-        week,
-        week_xp,
-        last_week_xp,
-        month,
-        month_xp,
-        display_name,
-        platform,
-        user_id,
-        username,
-        synced,
-    ) = row
-    return Wallet(
-        scope,
-        person_id,
-        int(xp),
-        level,
-        reputation,
-        None if cooling_until is None else datetime.fromtimestamp(cooling_until / 1000, UTC),
-        miss,
-        digest,
-        Periods(week, int(week_xp), int(last_week_xp), month, int(month_xp)),
-        display_name,
-        platform,
-        user_id,
-        username,
-        {str(k): int(v) for k, v in synced.items()} if synced else _NONE,
-    )
-
-
-_ROW = (
-    "person_id",
-    "scope",
-    "xp",
-    "level",
-    "reputation",
-    "cooling_until",
-    "earned_at",
-    "miss",
-    "digest",
-    "week",
-    "week_xp",
-    "last_week_xp",
-    "month",
-    "month_xp",
-    "display_name",
-    "platform",
-    "user_id",
-    "username",
-    "synced",
-)
-"""The parameters of a chunk's upsert, in its compiled order (:func:`_row`)."""
-
-
-def _row(wallet: Wallet, now: datetime) -> tuple[Any, ...]:
-    """:func:`_values` as the driver takes them, in :data:`_ROW`'s order (``synced`` as
-    its JSON text, as SQLAlchemy's JSON type would write it)."""
-    periods, at, username, synced = (
-        wallet.periods,
-        wallet.next_xp_at,
-        wallet.username,
-        wallet.synced,
-    )
-    return (
-        wallet.person_id,
-        wallet.scope,
-        wallet.xp,
-        wallet.level,
-        wallet.reputation,
-        None if at is None else round(at.timestamp() * 1000),
-        round(now.timestamp() * 1000),
-        wallet.miss,
-        wallet.digest,
-        periods.week,
-        periods.week_xp,
-        periods.last_week_xp,
-        periods.month,
-        periods.month_xp,
-        wallet.display_name[:256],
-        wallet.platform[:32],
-        wallet.user_id[:128],
-        username[:128] if username else None,
-        json.dumps(dict(synced)) if synced else None,
-    )
-
-
-def _values(wallet: Wallet, now: datetime) -> dict[str, Any]:
-    periods, at, username = wallet.periods, wallet.next_xp_at, wallet.username
-    return {
-        "scope": wallet.scope,
-        "person_id": wallet.person_id,
-        "xp": wallet.xp,
-        "level": wallet.level,
-        "reputation": wallet.reputation,
-        "cooling_until": None if at is None else round(at.timestamp() * 1000),
-        "earned_at": round(now.timestamp() * 1000),
-        "miss": wallet.miss,
-        "digest": wallet.digest,
-        "week": periods.week,
-        "week_xp": periods.week_xp,
-        "last_week_xp": periods.last_week_xp,
-        "month": periods.month,
-        "month_xp": periods.month_xp,
-        "display_name": wallet.display_name[:256],
-        "platform": wallet.platform[:32],
-        "user_id": wallet.user_id[:128],
-        "username": username[:128] if username else None,
-        "synced": dict(wallet.synced) if wallet.synced else None,
-    }
-
-
-_WALLETS = select(*(_wallets.c[name] for name in _COLUMNS)).where(
+_WALLETS = select(*(_wallets.c[name] for name in COLUMNS)).where(
     _wallets.c.person_id.in_(bindparam("persons", expanding=True))
 )
 _LOCKED = _WALLETS.order_by(_wallets.c.person_id, _wallets.c.scope).with_for_update()
@@ -266,7 +119,7 @@ class SqlRewardsStore(RewardsPersonalData):
         put = reads.put
         for row in await self.tx.connection.execute(query, {"persons": wanted}):
             if not changed or (row[1], row[0]) not in changed:
-                put(_wallet(row))
+                put(wallet_of(row))
         reads.persons.update(wanted)
         if lock:
             reads.locked.update(wanted)
@@ -339,14 +192,14 @@ class SqlRewardsStore(RewardsPersonalData):
         compiled = _COMPILED.get((self.tx.store.dialect, kind))
         if compiled is None:
             statement = self._upsert(kind).compile(dialect=connection.dialect)
-            in_order = tuple(statement.positiontup or ()) == _ROW
+            in_order = tuple(statement.positiontup or ()) == ROW
             compiled = _COMPILED[(self.tx.store.dialect, kind)] = (
                 statement.string if in_order else ""
             )
         if compiled:
-            await connection.exec_driver_sql(compiled, [_row(w, now) for w, now in wallets])
+            await connection.exec_driver_sql(compiled, [row_of(w, now) for w, now in wallets])
         else:  # a dialect that compiles it otherwise: as SQLAlchemy binds it
-            rows = [_values(wallet, now) for wallet, now in wallets]
+            rows = [values_of(wallet, now) for wallet, now in wallets]
             await connection.execute(self._upsert(kind), rows)
 
     def _upsert(self, kind: str) -> Any:
@@ -376,7 +229,7 @@ class SqlRewardsStore(RewardsPersonalData):
     # -- written at once -------------------------------------------------------------------
 
     async def _store(self, wallet: Wallet, now: datetime) -> None:
-        statement = self.tx.store._insert(_wallets).values(_values(wallet, now))
+        statement = self.tx.store._insert(_wallets).values(values_of(wallet, now))
         columns = {c.name: statement.excluded[c.name] for c in _wallets.c if c.name not in _KEY}
         await self.tx.execute(statement.on_conflict_do_update(index_elements=_KEY, set_=columns))
         reads = await self._reads()
@@ -504,13 +357,13 @@ class SqlRewardsStore(RewardsPersonalData):
         await self.flush()
         row = (
             await self.tx.connection.execute(
-                select(*(_wallets.c[name] for name in _COLUMNS))
+                select(*(_wallets.c[name] for name in COLUMNS))
                 .where(_wallets.c.scope == scope, func.lower(_wallets.c.username) == handle)
                 .order_by(_wallets.c.earned_at.desc())
                 .limit(1)
             )
         ).first()
-        return _wallet(row) if row is not None else None
+        return wallet_of(row) if row is not None else None
 
     # -- communities and their weekly post ---------------------------------------------------
 
