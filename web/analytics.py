@@ -7,24 +7,25 @@ period's days drawn on the page (:mod:`web.charts`) and the same numbers in a ta
   ``/stats`` answers, the daily messages and active members as charts and a table (404
   for a community the viewer does not manage).
 
-Read-only: the figures come from the analytics feature's own reads and metrics
-(:meth:`storage.analytics.SqlAnalyticsStore.window`, :func:`core.analytics.metrics.summarize`,
-:func:`core.analytics.render.figures`), so the page and ``/stats`` cannot disagree.
+Read-only: the figures come from the function ``/stats`` reads them with
+(:func:`core.analytics.reading.periods`) and are written by its renderer
+(:func:`core.analytics.render.figures`), so the page and ``/stats`` cannot disagree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from aiohttp import web
 from babel.dates import format_date
 
 from townsquare.core.analytics import render as stats
-from townsquare.core.analytics.feature import PERIODS, TOP
-from townsquare.core.analytics.metrics import Summary, series, summarize
-from townsquare.core.analytics.rules import community_scope, day_of, space_scope
-from townsquare.core.analytics.store import Contributor, Window
+from townsquare.core.analytics.feature import PERIODS
+from townsquare.core.analytics.metrics import Summary, series
+from townsquare.core.analytics.reading import periods
+from townsquare.core.analytics.rules import community_scope, space_scope
+from townsquare.core.analytics.store import Window
 from townsquare.core.dashboard.store import Grant
 from townsquare.core.i18n import _, translator
 from townsquare.storage.analytics import SqlAnalyticsStore
@@ -72,38 +73,11 @@ def scope_for(request: web.Request, grant: Grant) -> tuple[str, str | None]:
 
 
 async def figures(tx: SqlTransaction, scope: str, days: int, now: datetime) -> Figures:
-    """What ``/stats <days>d`` computes for ``scope`` (the same reads, the same metrics,
-    the same top contributors)."""
-    today = day_of(now)
-    store = SqlAnalyticsStore(tx)
-    window = await store.window(scope, today - days + 1, today)
-    before = await store.window(scope, today - 2 * days + 1, today - days, brief=True)
-    persons = SqlPersonDirectory()
-    answerers: dict[int, int] = {}
-    for platform, user_id, count in window.answerers:
-        found = await persons.persons_of(tx, platform, [user_id], create=False)
-        person = found.get(user_id)
-        if person is not None:
-            answerers[person] = answerers.get(person, 0) + count
-    ranked = tuple(sorted(answerers.items(), key=lambda item: (-item[1], item[0])))
-    summary = replace(
-        summarize(window, today),
-        top_thanked=await _named(tx, persons, window.thanked),
-        top_answerers=await _named(tx, persons, ranked),
+    """What ``/stats <days>d`` computes for ``scope``: the same function."""
+    window, summary, before = await periods(
+        SqlAnalyticsStore(tx), SqlPersonDirectory(), tx, scope, days, now
     )
-    return Figures(window, summary, summarize(before, today))
-
-
-async def _named(
-    tx: SqlTransaction, persons: SqlPersonDirectory, counted: tuple[tuple[int, int], ...]
-) -> tuple[Contributor, ...]:
-    top = counted[:TOP]
-    names: dict[int, str] = {}
-    for person, _n in top:
-        for _platform, _user, name in await persons.accounts(tx, [person]):
-            if name and person not in names:
-                names[person] = name
-    return tuple(Contributor(person, n, names.get(person, "")) for person, n in top)
+    return Figures(window, summary, before)
 
 
 def headlines(found: Figures, language: str) -> list[Headline]:

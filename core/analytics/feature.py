@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from townsquare.core.actions import SendFile, SendMessage
-from townsquare.core.analytics import render
+from townsquare.core.analytics import reading, render
 from townsquare.core.analytics.handlers import Counting
-from townsquare.core.analytics.metrics import Summary, summarize
+from townsquare.core.analytics.metrics import Summary
 from townsquare.core.analytics.rules import (
     FAQ_WORDS,
     account_digest,
@@ -31,7 +31,7 @@ from townsquare.core.analytics.rules import (
     next_digest,
     space_scope,
 )
-from townsquare.core.analytics.store import AnalyticsStore, Contributor, Window
+from townsquare.core.analytics.store import AnalyticsStore, Window
 from townsquare.core.capabilities import Capability
 from townsquare.core.commands import CommandSpec, Invocation, Param
 from townsquare.core.events import (
@@ -56,8 +56,6 @@ DIGEST_JOB = "analytics.digest"
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 KEEP_DAYS = 400
 """History kept per community and space; older days are forgotten each week."""
-TOP = 3
-"""Top contributors shown in each list."""
 SEEN_LIMIT = 200_000
 """How many (day, account) pairs the process remembers as counted before starting over."""
 
@@ -319,46 +317,7 @@ class Analytics(KeepsPersonalData, Counting, Feature):
     async def _periods(
         self, ctx: Context, scope: str, days: int
     ) -> tuple[Window, Summary, Summary]:
-        today = day_of(ctx.now)
-        store = self.store(ctx.tx)
-        window = await store.window(scope, today - days + 1, today)
-        before = await store.window(scope, today - 2 * days + 1, today - days, brief=True)
-        summary = replace(
-            summarize(window, today),
-            top_thanked=await self._named(ctx, window.thanked),
-            top_answerers=await self._named(ctx, await self._by_person(ctx, window.answerers)),
-        )
-        return window, summary, summarize(before, today)
-
-    async def _by_person(
-        self, ctx: Context, answerers: tuple[tuple[str, str, int], ...]
-    ) -> tuple[tuple[int, int], ...]:
-        """The accounts' counts added up per person (linked accounts are one)."""
-        by_platform: dict[str, list[str]] = {}
-        for platform, user_id, _n in answerers:
-            by_platform.setdefault(platform, []).append(user_id)
-        persons: dict[tuple[str, str], int] = {}
-        for platform, users in by_platform.items():
-            found = await self.persons.persons_of(ctx.tx, platform, users, create=False)
-            persons |= {(platform, user): person for user, person in found.items()}
-        counts: dict[int, int] = {}
-        for platform, user_id, n in answerers:
-            person = persons.get((platform, user_id))
-            if person is not None:
-                counts[person] = counts.get(person, 0) + n
-        return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-    async def _named(
-        self, ctx: Context, counted: tuple[tuple[int, int], ...]
-    ) -> tuple[Contributor, ...]:
-        """The first :data:`TOP` with the name the directory knows them by, if any."""
-        top = counted[:TOP]
-        names: dict[int, str] = {}
-        for person, _n in top:
-            for _platform, _user, name in await self.persons.accounts(ctx.tx, [person]):
-                if name and person not in names:
-                    names[person] = name
-        return tuple(Contributor(person, n, names.get(person, "")) for person, n in top)
+        return await reading.periods(self.store(ctx.tx), self.persons, ctx.tx, scope, days, ctx.now)
 
     @command(STATS)
     async def stats(self, invocation: Invocation, ctx: Context) -> None:

@@ -270,13 +270,17 @@ async def test_a_scripted_month_gives_exactly_its_figures_through_townsquare_run
     asked = await town.telegram_answer(TOMASZ, "/forgetme")
     data = asked["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await town.telegram.push(p.callback(data, TOMASZ, message_id=77))
-    await town.telegram_wait(
-        lambda: [
-            c
-            for c in town.telegram.calls
-            if c.method == "answerCallbackQuery" and "erased" in str(c.params.get("text"))
-        ]
-    )
+    try:
+        await town.telegram_wait(
+            lambda: [
+                c
+                for c in town.telegram.calls
+                if c.method == "answerCallbackQuery" and "erased" in str(c.params.get("text"))
+            ]
+        )
+    except AssertionError:
+        toasts = [c.params for c in town.telegram.calls if c.method == "answerCallbackQuery"]
+        raise AssertionError(f"no 'erased' toast: {toasts}\n{town.log[-6000:]}") from None
     await town.stop()
     engine = create_async_engine(town.database_url)
     try:
