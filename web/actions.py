@@ -32,8 +32,7 @@ SUBMIT_TIMEOUT = 30.0
 _NONCE = re.compile(r"[A-Za-z0-9_-]{8,32}")
 
 
-class NotRunning(Exception):
-    """The bots do not run in this process (``townsquare web``): actions need them."""
+NOT_RUNNING = "actions need the bots: this process (townsquare web) does not run them"
 
 
 def web_event(
@@ -74,7 +73,7 @@ async def submit(
     request: web.Request, viewer: Viewer, grant: Grant, nonce: str, name: str, argv: Sequence[str]
 ) -> list[str] | None:
     """Submit the command; what the core answered (None: this form was sent before, and
-    acted then). Raises :class:`NotRunning` where no bot runs."""
+    acted then). Answers 503 where no bot runs (``townsquare web``)."""
     from townsquare.web.app import RUNTIME
 
     runtime = request.app[RUNTIME]
@@ -83,7 +82,7 @@ async def submit(
     answers = getattr(dispatcher, "answers", None)
     bot = next((b for b in runtime.config.bots if b.name == grant.bot and b.enabled), None)
     if pipeline is None or answers is None or bot is None:
-        raise NotRunning(grant.bot)
+        raise web.HTTPServiceUnavailable(text=NOT_RUNNING)
     event = web_event(viewer, grant, bot.platform, nonce, name, argv)
     async with asyncio.timeout(SUBMIT_TIMEOUT):
         await pipeline.submit(event)

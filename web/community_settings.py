@@ -160,12 +160,7 @@ async def change(request: web.Request) -> web.Response:
         if chosen not in LANGUAGES:
             raise web.HTTPBadRequest(text="unknown language")
         argv.append(chosen)
-    try:
-        answer = await actions.submit(request, who, grant, actions.form_nonce(form), name, argv)
-    except actions.NotRunning:
-        raise web.HTTPServiceUnavailable(
-            text="actions need the bots: this process (townsquare web) does not run them"
-        ) from None
+    answer = await actions.submit(request, who, grant, actions.form_nonce(form), name, argv)
     return await _page(request, who, grant, answer, done=True)
 
 
